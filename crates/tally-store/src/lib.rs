@@ -1,1 +1,59 @@
+//! Tally's store: Parquet datasets plus a manifest of releases.
+//!
+//! Layout under the store directory (hive-style, so DuckDB, pandas/pyarrow and Spark read
+//! it directly):
+//!
+//! ```text
+//! manifest.json                                    releases, reports, files (the truth)
+//! <table>/release=<id>/fy=<FY>/part-<sheet>.parquet   canonical rows (id = first 16 hex of sha256)
+//! <table>/release=<id>/fy=__HIVE_DEFAULT_PARTITION__/  rows with no event date
+//! _rejects/release=<id>/part-0.parquet             rejected source rows with reasons
+//! .tally.lock                                      held by the one ingest writing
+//! .staging/                                        work in progress; never read
+//! ```
+//!
+//! Readers trust only `manifest.json`: a file is part of the store when the manifest lists
+//! it. An ingest writes everything under `.staging/`, moves the release directories into
+//! place, then replaces the manifest with one atomic rename; until that rename, readers
+//! see the old store, and if the process dies first the next ingest removes the leftovers.
 
+pub mod commit;
+pub mod manifest;
+pub mod read;
+pub mod staging;
+
+pub use commit::{Store, StoreLock};
+pub use manifest::{DataFile, Manifest, ReleaseEntry};
+pub use read::TableScan;
+pub use staging::Staging;
+
+use std::path::PathBuf;
+
+/// Store failures, each naming the path concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no Tally store at {0} (run `tally ingest --store {0} FILES...` first)")]
+    NotAStore(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: manifest is unreadable: {detail}")]
+    BadManifest { path: PathBuf, detail: String },
+    #[error("{path}: Parquet error: {detail}")]
+    Parquet { path: PathBuf, detail: String },
+    #[error("the store at {0} is locked by another ingest; wait for it to finish (lock file {0}/.tally.lock)")]
+    Locked(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { path, source }
+    }
+}
+
+/// The short release id used in partition paths: the first 16 hex digits of its SHA-256.
+pub fn release_id(sha256: &str) -> String {
+    sha256.chars().take(16).collect()
+}

@@ -1,0 +1,196 @@
+//! Delimited text releases (pipe, comma, tab or semicolon; UTF-8, UTF-16 or Latin-1).
+
+use crate::cell::CellValue;
+use crate::error::{IngestError, Location};
+use crate::layout::{self, PreviewRow, HEADER_SCAN_ROWS};
+use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
+use crate::report::ReleaseReport;
+use crate::source::ReleaseFile;
+use crate::{BatchSink, IngestOptions};
+use std::borrow::Cow;
+
+/// Picks the delimiter that occurs most often, outside quotes, in the first lines.
+/// Candidates: `|`, tab, `,`, `;`; comma when none occurs.
+pub fn sniff_delimiter(content: &[u8]) -> u8 {
+    let sample = &content[..content.len().min(64 * 1024)];
+    let mut counts = [0usize; 4];
+    let candidates = [b'|', b'\t', b',', b';'];
+    let mut in_quotes = false;
+    for &b in sample {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            if let Some(i) = candidates.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], 4 - i)).unwrap_or(2);
+    if counts[best] == 0 { b',' } else { candidates[best] }
+}
+
+/// Text content as UTF-8 bytes: strips a UTF-8 byte-order mark, decodes UTF-16 (with BOM).
+fn utf8_content(content: &[u8]) -> Cow<'_, [u8]> {
+    if let Some(rest) = content.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return Cow::Borrowed(rest);
+    }
+    let utf16 = |bytes: &[u8], le: bool| -> Vec<u8> {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .collect();
+        String::from_utf16_lossy(&units).into_bytes()
+    };
+    if let Some(rest) = content.strip_prefix(&[0xFF, 0xFE]) {
+        return Cow::Owned(utf16(rest, true));
+    }
+    if let Some(rest) = content.strip_prefix(&[0xFE, 0xFF]) {
+        return Cow::Owned(utf16(rest, false));
+    }
+    Cow::Borrowed(content)
+}
+
+/// A field as text: UTF-8 when valid, else read as Latin-1 (Windows exports).
+fn decode(field: &[u8]) -> CellValue<'_> {
+    if field.is_empty() {
+        return CellValue::Empty;
+    }
+    match std::str::from_utf8(field) {
+        Ok(s) => CellValue::Text(Cow::Borrowed(s)),
+        Err(_) => CellValue::Text(Cow::Owned(field.iter().map(|&b| b as char).collect())),
+    }
+}
+
+fn owned(cell: CellValue<'_>) -> CellValue<'static> {
+    match cell {
+        CellValue::Text(t) => CellValue::Text(Cow::Owned(t.into_owned())),
+        CellValue::Empty => CellValue::Empty,
+        CellValue::Number(n) => CellValue::Number(n),
+        CellValue::Date(d) => CellValue::Date(d),
+        CellValue::Error(e) => CellValue::Error(e),
+    }
+}
+
+/// Ingests a delimited text release: one table, header found among the first lines.
+///
+/// # Errors
+/// [`IngestError::NoHeader`], [`IngestError::UnknownTable`], [`IngestError::MissingColumn`],
+/// [`IngestError::Corrupt`] for unreadable text, and sink failures.
+pub fn ingest_delimited(
+    file: &ReleaseFile,
+    delimiter: u8,
+    options: &IngestOptions,
+    sink: &mut dyn BatchSink,
+) -> Result<ReleaseReport, IngestError> {
+    let vocab = Vocabulary::embedded();
+    let text = utf8_content(&file.content);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_ref());
+    let at = |row: Option<u64>| Location { file: file.path.clone(), sheet: None, row, column: None };
+    let corrupt = |e: csv::Error| {
+        let row = e.position().map(|p| p.line());
+        IngestError::Corrupt { at: at(row), format: "delimited text", detail: e.to_string() }
+    };
+
+    let mut record = csv::ByteRecord::new();
+    let mut preview: Vec<PreviewRow> = Vec::new();
+    while preview.len() < HEADER_SCAN_ROWS && reader.read_byte_record(&mut record).map_err(corrupt)? {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        preview.push((line, record.iter().map(|f| owned(decode(f))).collect()));
+    }
+    let Some(header_at) = layout::find_header(&preview, &vocab.columns) else {
+        return Err(IngestError::NoHeader {
+            at: at(None),
+            scanned: preview.len(),
+            examples: layout::header_examples(),
+        });
+    };
+    let banner = layout::read_banner(&preview[..header_at], &vocab.aors);
+    let (header_row, header) = preview[header_at].clone();
+    let roles = layout::column_roles(&header, &vocab.columns);
+    let table = layout::detect_table(&banner, None, &file.file_name, &roles)
+        .map_err(|detail| IngestError::UnknownTable { at: at(Some(header_row)), detail })?;
+    let header_width = header.iter().rposition(|c| !c.is_blank()).map(|p| p + 1).unwrap_or(0);
+    let spec = SheetSpec {
+        release_sha256: &file.sha256,
+        file: &file.path,
+        sheet: file.file_name.clone(),
+        sheet_index: 0,
+        table,
+        header_row,
+        header,
+        roles,
+        banner_aor: banner.aor_name.clone(),
+        banner: banner.clone(),
+        batch_rows: options.batch_rows,
+    };
+    let mut normalizer = SheetNormalizer::new(&vocab, spec)?;
+    let mut push = |line: u64, cells: &[CellValue<'_>], n: &mut SheetNormalizer<'_>| -> Result<(), IngestError> {
+        let width = cells.iter().rposition(|c| !c.is_blank()).map(|p| p + 1).unwrap_or(0);
+        if width == 0 {
+            n.blank_row();
+            Ok(())
+        } else if cells.len() < header_width || width > header_width {
+            n.reject(
+                line,
+                cells,
+                None,
+                format!("row has {} fields, the header has {header_width}", cells.len().max(width)),
+            );
+            Ok(())
+        } else {
+            n.push_row(line, cells, sink)
+        }
+    };
+    for (line, cells) in &preview[header_at + 1..] {
+        push(*line, cells, &mut normalizer)?;
+    }
+    while reader.read_byte_record(&mut record).map_err(corrupt)? {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let cells: Vec<CellValue<'_>> = record.iter().map(decode).collect();
+        push(line, &cells, &mut normalizer)?;
+    }
+    let (sheet_report, rejects) = normalizer.finish(sink)?;
+    Ok(ReleaseReport {
+        file_name: file.file_name.clone(),
+        source_path: file.path.display().to_string(),
+        sha256: file.sha256.clone(),
+        bytes: file.bytes,
+        format: file.format.describe(),
+        gzipped: file.gzipped,
+        foia_number: banner.foia_number.clone(),
+        stated_coverage: banner.coverage,
+        notes: Vec::new(),
+        sheets: vec![sheet_report],
+        skipped_sheets: Vec::new(),
+        summary_checks: Vec::new(),
+        unmatched_summary: Vec::new(),
+        rejects,
+        summary_blocks: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_pipe_over_commas_inside_quotes() {
+        let text = b"\"a\"|\"(b)(6),(b)(7)c)\"|x\n\"b\"|\"c, d\"|y\n";
+        assert_eq!(sniff_delimiter(text), b'|');
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"nothing here"), b',');
+    }
+
+    #[test]
+    fn decodes_latin1_and_utf16() {
+        assert_eq!(decode(b"M\xc9XICO"), CellValue::Text(Cow::Owned("MÉXICO".into())));
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("a|b".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        assert_eq!(utf8_content(&utf16).as_ref(), b"a|b");
+        assert_eq!(utf8_content(b"\xEF\xBB\xBFa|b").as_ref(), b"a|b");
+    }
+}

@@ -1,0 +1,72 @@
+//! Errors that stop a file's ingest, with the place in the source they concern.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A place in a release: file, and where known sheet, 1-based row and column header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub sheet: Option<String>,
+    pub row: Option<u64>,
+    pub column: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ", sheet {sheet:?}")?;
+        }
+        if let Some(row) = self.row {
+            write!(f, ", row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column {column:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a file could not be ingested. Display gives one line: location, then reason.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{at}: cannot read file: {source}")]
+    Io { at: Location, source: std::io::Error },
+    #[error("{at}: not a spreadsheet: {detail}")]
+    NotASpreadsheet { at: Location, detail: String },
+    #[error("{at}: encrypted (password-protected) workbook: Tally cannot read it; ask for or save an unprotected copy")]
+    Encrypted { at: Location },
+    #[error("{at}: truncated or corrupt {format}: {detail}")]
+    Corrupt { at: Location, format: &'static str, detail: String },
+    #[error("{at}: no recognizable header in the first {scanned} rows (looked for column names such as {examples})")]
+    NoHeader { at: Location, scanned: usize, examples: String },
+    #[error("{at}: cannot tell which table this is: {detail}")]
+    UnknownTable { at: Location, detail: String },
+    #[error("{at}: {detail}")]
+    MissingColumn { at: Location, detail: String },
+    #[error("{at}: no data sheet found ({detail})")]
+    NoData { at: Location, detail: String },
+    #[error("{at}: decompressed size exceeds the limit of {limit} bytes (possible zip or gzip bomb)")]
+    TooLarge { at: Location, limit: u64 },
+    #[error("{at}: writing to the store failed: {detail}")]
+    Sink { at: Location, detail: String },
+}
+
+impl IngestError {
+    /// The location the error concerns.
+    pub fn location(&self) -> &Location {
+        match self {
+            IngestError::Io { at, .. }
+            | IngestError::NotASpreadsheet { at, .. }
+            | IngestError::Encrypted { at }
+            | IngestError::Corrupt { at, .. }
+            | IngestError::NoHeader { at, .. }
+            | IngestError::UnknownTable { at, .. }
+            | IngestError::MissingColumn { at, .. }
+            | IngestError::NoData { at, .. }
+            | IngestError::TooLarge { at, .. }
+            | IngestError::Sink { at, .. } => at,
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! What an ingest found, per release and per sheet: the accounting that proves nothing
+//! was lost (rows read = kept + rejected), coverage, and reconciliation results.
+
+use crate::layout::{Banner, ColumnRole};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tally_model::TableKind;
+
+/// A source row Tally could not keep, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    pub sheet: String,
+    /// 1-based row (xlsx) or line (text) in the source.
+    pub row: u64,
+    /// Header of the offending column, when one cell is to blame.
+    pub column: Option<String>,
+    pub reason: String,
+    /// The row's cells joined by ` | `, so the record survives in the store.
+    pub values: String,
+}
+
+/// Rows of one AOR in one sheet and the days they span.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AorSpan {
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub rows: u64,
+}
+
+/// Everything learned from one data sheet (or the single table of a text file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SheetReport {
+    /// Sheet name, or the file name for delimited text.
+    pub sheet: String,
+    pub table: TableKind,
+    /// 1-based row (xlsx) or line (text) of the header.
+    pub header_row: u64,
+    pub banner: Banner,
+    /// Release headers and what each became.
+    pub columns: Vec<(String, ColumnRole)>,
+    /// Non-blank rows below the header.
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    /// Fully blank rows below the header, skipped (not records).
+    pub blank_rows: u64,
+    /// The first few rejects (all of them are written to the store's `_rejects` dataset).
+    pub first_rejects: Vec<RejectedRow>,
+    pub first_date: Option<NaiveDate>,
+    pub last_date: Option<NaiveDate>,
+    /// Kept rows with no event date.
+    pub undated_rows: u64,
+    /// Kept rows per fiscal year of the event date.
+    pub rows_by_fy: BTreeMap<i32, u64>,
+    /// Kept rows and date span per AOR code; `(blank)` for rows with no AOR.
+    pub aors: BTreeMap<String, AorSpan>,
+    /// AOR values the crosswalk does not know, with row counts (their rows have a null `aor`).
+    pub unmapped_aors: BTreeMap<String, u64>,
+    /// Apprehension methods not in the method-group scheme (grouped as `other`).
+    pub unknown_methods: BTreeMap<String, u64>,
+    /// Withheld cells per field or extra column.
+    pub withheld_cells: BTreeMap<String, u64>,
+    /// Cells that could not be parsed as their field's type, per field (kept as raw text
+    /// in `unparsed_values`).
+    pub unparsed_cells: BTreeMap<String, u64>,
+}
+
+impl SheetReport {
+    /// The accounting identity every sheet must satisfy.
+    pub fn balances(&self) -> bool {
+        self.rows_read == self.rows_kept + self.rows_rejected
+    }
+}
+
+/// A sheet that holds no table (cover sheets, empty sheets) and why it was passed over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedSheet {
+    pub sheet: String,
+    pub reason: String,
+}
+
+/// One FY total from a workbook's Summary sheet compared with the rows ingested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryCheck {
+    /// Title of the Summary block ("... ERO Administrative Arrests for the Seattle ...").
+    pub block_title: String,
+    /// Summary column compared ("Total", "Expedited Removals", ...).
+    pub column: String,
+    /// Fiscal-year label as printed ("FY2019 YTD").
+    pub fy_label: String,
+    pub fy: i32,
+    /// 1-based Summary row.
+    pub summary_row: u64,
+    pub summary_total: i64,
+    /// Data sheets whose kept rows were counted.
+    pub sheets: Vec<String>,
+    pub ingested: i64,
+}
+
+impl SummaryCheck {
+    pub fn matches(&self) -> bool {
+        self.summary_total == self.ingested
+    }
+}
+
+/// A Summary figure that could not be matched to any data sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedSummary {
+    pub block_title: String,
+    pub column: String,
+    pub reason: String,
+}
+
+/// Everything learned from one release file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseReport {
+    pub file_name: String,
+    pub source_path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub format: String,
+    pub gzipped: bool,
+    /// FOIA request number stated in any banner.
+    pub foia_number: Option<String>,
+    /// Coverage period stated in a banner title (first and last day).
+    pub stated_coverage: Option<(NaiveDate, NaiveDate)>,
+    /// Text of the Footnotes sheet, one entry per non-blank line.
+    pub notes: Vec<String>,
+    pub sheets: Vec<SheetReport>,
+    pub skipped_sheets: Vec<SkippedSheet>,
+    pub summary_checks: Vec<SummaryCheck>,
+    pub unmatched_summary: Vec<UnmatchedSummary>,
+    /// Every rejected row of every sheet.
+    #[serde(skip)]
+    pub rejects: Vec<RejectedRow>,
+    /// Summary blocks as read, before reconciliation.
+    #[serde(skip)]
+    pub summary_blocks: Vec<crate::summary::SummaryBlock>,
+}
+
+impl ReleaseReport {
+    pub fn rows_read(&self) -> u64 {
+        self.sheets.iter().map(|s| s.rows_read).sum()
+    }
+    pub fn rows_kept(&self) -> u64 {
+        self.sheets.iter().map(|s| s.rows_kept).sum()
+    }
+    pub fn rows_rejected(&self) -> u64 {
+        self.sheets.iter().map(|s| s.rows_rejected).sum()
+    }
+}

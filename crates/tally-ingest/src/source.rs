@@ -1,0 +1,146 @@
+//! Reading a release file: bytes, fingerprint and container format.
+
+use crate::error::{IngestError, Location};
+use crate::IngestOptions;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The container a release arrived in, told by its content (magic bytes), not its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Office Open XML workbook (zip).
+    Xlsx,
+    /// Legacy BIFF workbook in an OLE compound file.
+    Xls,
+    /// Delimited text with the sniffed delimiter (`|`, `,`, tab or `;`).
+    Delimited(u8),
+}
+
+impl SourceFormat {
+    /// Short name for reports (`xlsx`, `xls`, `pipe-delimited`, ...).
+    pub fn describe(self) -> String {
+        match self {
+            SourceFormat::Xlsx => "xlsx".into(),
+            SourceFormat::Xls => "xls".into(),
+            SourceFormat::Delimited(b'|') => "pipe-delimited text".into(),
+            SourceFormat::Delimited(b',') => "comma-delimited text".into(),
+            SourceFormat::Delimited(b'\t') => "tab-delimited text".into(),
+            SourceFormat::Delimited(d) => format!("{:?}-delimited text", d as char),
+        }
+    }
+}
+
+/// A release file read into memory: its name, SHA-256 of the bytes as published, and the
+/// (decompressed) content.
+#[derive(Debug)]
+pub struct ReleaseFile {
+    pub path: PathBuf,
+    pub file_name: String,
+    /// Lower-case hex SHA-256 of the file exactly as published (before decompression).
+    pub sha256: String,
+    /// Size of the file as published, in bytes.
+    pub bytes: u64,
+    /// True when the file was gzip-compressed.
+    pub gzipped: bool,
+    pub format: SourceFormat,
+    /// Content after gzip decompression.
+    pub content: Vec<u8>,
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const GZIP_MAGIC: &[u8] = &[0x1F, 0x8B];
+
+impl ReleaseFile {
+    /// Reads and fingerprints `path`, decompressing gzip.
+    ///
+    /// # Errors
+    /// Missing or unreadable file, a spreadsheet extension on content that is not a
+    /// workbook, an encrypted workbook, a truncated gzip stream, or content past
+    /// `options.max_decompressed_bytes`.
+    pub fn read(path: &Path, options: &IngestOptions) -> Result<ReleaseFile, IngestError> {
+        let at = Location { file: path.to_path_buf(), ..Location::default() };
+        let raw = std::fs::read(path).map_err(|source| IngestError::Io { at: at.clone(), source })?;
+        let sha256 = hex(&Sha256::digest(&raw));
+        let bytes = raw.len() as u64;
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (gzipped, content) = if raw.starts_with(GZIP_MAGIC) {
+            (true, gunzip(&raw, options.max_decompressed_bytes, &at)?)
+        } else {
+            (false, raw)
+        };
+        let format = detect_format(&file_name, &content, &at)?;
+        Ok(ReleaseFile { path: path.to_path_buf(), file_name, sha256, bytes, gzipped, format, content })
+    }
+
+    /// A location naming this file.
+    pub fn location(&self) -> Location {
+        Location { file: self.path.clone(), ..Location::default() }
+    }
+}
+
+fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError> {
+    let mut out = Vec::with_capacity(raw.len() * 6);
+    let decoder = flate2::read::MultiGzDecoder::new(raw);
+    let read = decoder.take(limit + 1).read_to_end(&mut out);
+    match read {
+        Ok(_) if out.len() as u64 > limit => Err(IngestError::TooLarge { at: at.clone(), limit }),
+        Ok(_) => Ok(out),
+        Err(e) => Err(IngestError::Corrupt { at: at.clone(), format: "gzip stream", detail: e.to_string() }),
+    }
+}
+
+fn detect_format(file_name: &str, content: &[u8], at: &Location) -> Result<SourceFormat, IngestError> {
+    let lower = file_name.to_ascii_lowercase();
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+    let says_workbook = [".xlsx", ".xlsm", ".xls"].iter().any(|e| lower.ends_with(e));
+    if content.starts_with(ZIP_MAGIC) {
+        return Ok(SourceFormat::Xlsx);
+    }
+    if content.starts_with(OLE_MAGIC) {
+        if contains_utf16(content, "EncryptedPackage") {
+            return Err(IngestError::Encrypted { at: at.clone() });
+        }
+        return Ok(SourceFormat::Xls);
+    }
+    if says_workbook {
+        let detail = if content.is_empty() {
+            "the file is empty".to_string()
+        } else {
+            format!(
+                "the name ends in {} but the content starts with {:?}, not a workbook's zip or OLE signature",
+                lower.rsplit('.').next().map(|e| format!(".{e}")).unwrap_or_default(),
+                String::from_utf8_lossy(&content[..content.len().min(16)])
+            )
+        };
+        return Err(IngestError::NotASpreadsheet { at: at.clone(), detail });
+    }
+    if content.iter().take(8192).any(|&b| b == 0) && !looks_utf16(content) {
+        return Err(IngestError::NotASpreadsheet {
+            at: at.clone(),
+            detail: "binary content that is neither a workbook nor delimited text".into(),
+        });
+    }
+    Ok(SourceFormat::Delimited(crate::delimited::sniff_delimiter(content)))
+}
+
+/// True when `haystack` contains `needle` encoded as UTF-16LE (OLE directory names).
+fn contains_utf16(haystack: &[u8], needle: &str) -> bool {
+    let pattern: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    haystack.windows(pattern.len()).any(|w| w == pattern.as_slice())
+}
+
+/// UTF-16 text starts with a byte-order mark.
+pub(crate) fn looks_utf16(content: &[u8]) -> bool {
+    content.starts_with(&[0xFF, 0xFE]) || content.starts_with(&[0xFE, 0xFF])
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

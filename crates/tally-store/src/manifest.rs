@@ -1,0 +1,98 @@
+//! The manifest: every release in the store, its ingest report and its files.
+
+use crate::StoreError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tally_ingest::ReleaseReport;
+use tally_model::TableKind;
+
+/// Manifest format written by this version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One Parquet file of the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    /// Path relative to the store root, `/`-separated.
+    pub path: String,
+    /// Table, or `None` for the rejects file.
+    pub table: Option<TableKind>,
+    /// Fiscal year partition (`None` = rows without an event date, or rejects).
+    pub fy: Option<i32>,
+    pub rows: u64,
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// A release in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseEntry {
+    /// First 16 hex digits of the file's SHA-256; the `release=` partition value.
+    pub id: String,
+    /// Order of ingest, from 1.
+    pub sequence: u64,
+    /// UTC time of the commit, RFC 3339.
+    pub ingested_at: String,
+    pub report: ReleaseReport,
+    pub files: Vec<DataFile>,
+}
+
+impl ReleaseEntry {
+    /// Tables this release holds.
+    pub fn tables(&self) -> Vec<TableKind> {
+        let mut t: Vec<TableKind> = self.report.sheets.iter().map(|s| s.table).collect();
+        t.sort();
+        t.dedup();
+        t
+    }
+}
+
+/// The whole manifest (`manifest.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub format_version: u32,
+    /// Incremented by every commit.
+    pub generation: u64,
+    pub releases: Vec<ReleaseEntry>,
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Manifest { format: "tally-store".into(), format_version: FORMAT_VERSION, generation: 0, releases: Vec::new() }
+    }
+}
+
+impl Manifest {
+    /// Reads a manifest file.
+    ///
+    /// # Errors
+    /// I/O errors and malformed or newer-format manifests.
+    pub fn read(path: &Path) -> Result<Manifest, StoreError> {
+        let text = std::fs::read(path).map_err(StoreError::io(path))?;
+        let manifest: Manifest = serde_json::from_slice(&text)
+            .map_err(|e| StoreError::BadManifest { path: path.to_path_buf(), detail: e.to_string() })?;
+        if manifest.format_version > FORMAT_VERSION {
+            return Err(StoreError::BadManifest {
+                path: path.to_path_buf(),
+                detail: format!("format version {} is newer than this Tally ({FORMAT_VERSION})", manifest.format_version),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// The release with this SHA-256, if present.
+    pub fn release_by_sha(&self, sha256: &str) -> Option<&ReleaseEntry> {
+        self.releases.iter().find(|r| r.report.sha256 == sha256)
+    }
+
+    /// Releases matching a selector: a release id or SHA-256 prefix (at least 6 hex
+    /// digits), or a file name.
+    pub fn select(&self, selector: &str) -> Vec<&ReleaseEntry> {
+        let s = selector.trim();
+        self.releases
+            .iter()
+            .filter(|r| r.report.file_name == s || (s.len() >= 6 && r.report.sha256.starts_with(&s.to_ascii_lowercase())))
+            .collect()
+    }
+}

@@ -1,0 +1,65 @@
+//! Reading a table's rows back from the store, only the columns asked for.
+
+use crate::manifest::ReleaseEntry;
+use crate::{Store, StoreError};
+use arrow_array::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use std::fs::File;
+use tally_model::TableKind;
+
+/// The files of one table across chosen releases, read batch by batch.
+pub struct TableScan<'s> {
+    store: &'s Store,
+    table: TableKind,
+    columns: Vec<String>,
+}
+
+impl<'s> TableScan<'s> {
+    /// A scan of `table` projecting `columns` (canonical column names).
+    pub fn new(store: &'s Store, table: TableKind, columns: &[&str]) -> TableScan<'s> {
+        TableScan { store, table, columns: columns.iter().map(|c| c.to_string()).collect() }
+    }
+
+    /// Calls `visit(release, batch)` for every batch of every file of `releases` holding
+    /// this table. Batches carry the projected columns in the order given to [`TableScan::new`].
+    ///
+    /// # Errors
+    /// Missing or unreadable files (naming them) and missing columns.
+    pub fn for_each(
+        &self,
+        releases: &[&ReleaseEntry],
+        mut visit: impl FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for release in releases {
+            for file in release.files.iter().filter(|f| f.table == Some(self.table)) {
+                let path = self.store.root().join(&file.path);
+                let perr = |e: parquet::errors::ParquetError| StoreError::Parquet { path: path.clone(), detail: e.to_string() };
+                let f = File::open(&path).map_err(StoreError::io(&path))?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
+                let schema = builder.parquet_schema();
+                let mut indices = Vec::with_capacity(self.columns.len());
+                for name in &self.columns {
+                    let i = (0..schema.num_columns())
+                        .find(|&i| schema.column(i).name() == name)
+                        .ok_or_else(|| StoreError::Parquet { path: path.clone(), detail: format!("no column {name:?}") })?;
+                    indices.push(i);
+                }
+                let mask = ProjectionMask::leaves(schema, indices.clone());
+                let reader = builder.with_projection(mask).with_batch_size(65_536).build().map_err(perr)?;
+                // The projection returns columns in file order; put them in the order asked.
+                let mut sorted = indices.clone();
+                sorted.sort_unstable();
+                let order: Vec<usize> = indices.iter().map(|i| sorted.iter().position(|s| s == i).unwrap_or(0)).collect();
+                for batch in reader {
+                    let batch = batch.map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+                    let batch = batch
+                        .project(&order)
+                        .map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+                    visit(release, &batch)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,149 @@
+//! Staging: where an ingest writes Parquet before the commit moves it into the store.
+
+use crate::manifest::DataFile;
+use crate::{release_id, StoreError};
+use arrow_array::builder::{Int64Builder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tally_ingest::report::RejectedRow;
+use tally_ingest::schema::{canonical_schema, rejects_schema};
+use tally_ingest::BatchSink;
+use tally_model::TableKind;
+
+/// Hive partition value for rows without a fiscal year (Spark's and DuckDB's convention).
+pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+type WriterKey = (TableKind, usize, Option<i32>);
+
+/// Parquet files being written for one release under `<store>/.staging/<id>-<pid>/`.
+pub struct Staging {
+    pub(crate) dir: PathBuf,
+    pub(crate) id: String,
+    writers: BTreeMap<WriterKey, (String, ArrowWriter<File>, u64)>,
+    pub(crate) files: Vec<DataFile>,
+}
+
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("tally {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Relative path of a data file inside the store (and inside the staging directory).
+pub fn data_file_path(table: TableKind, id: &str, fy: Option<i32>, sheet_index: usize) -> String {
+    let fy = fy.map(|f| f.to_string()).unwrap_or_else(|| NULL_PARTITION.to_string());
+    format!("{}/release={id}/fy={fy}/part-{sheet_index}.parquet", table.slug())
+}
+
+impl Staging {
+    pub(crate) fn new(dir: PathBuf, sha256: &str) -> Staging {
+        Staging { dir, id: release_id(sha256), writers: BTreeMap::new(), files: Vec::new() }
+    }
+
+    fn writer(&mut self, key: WriterKey) -> Result<&mut (String, ArrowWriter<File>, u64), StoreError> {
+        if !self.writers.contains_key(&key) {
+            let rel = data_file_path(key.0, &self.id, key.2, key.1);
+            let path = self.dir.join(&rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
+            }
+            let file = File::create(&path).map_err(StoreError::io(&path))?;
+            let writer = ArrowWriter::try_new(file, canonical_schema(), Some(properties()))
+                .map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+            self.writers.insert(key, (rel, writer, 0));
+        }
+        self.writers.get_mut(&key).ok_or_else(|| StoreError::Invalid("writer vanished".into()))
+    }
+
+    /// Closes every Parquet file, writes the rejects file, and fingerprints all of them.
+    ///
+    /// # Errors
+    /// I/O and Parquet errors, naming the file.
+    pub fn finish(&mut self, rejects: &[RejectedRow], sha256: &str) -> Result<(), StoreError> {
+        let writers = std::mem::take(&mut self.writers);
+        for ((table, _, fy), (rel, writer, rows)) in writers {
+            let path = self.dir.join(&rel);
+            let file = writer.into_inner().map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+            file.sync_all().map_err(StoreError::io(&path))?;
+            self.files.push(fingerprint(&self.dir, rel, Some(table), fy, rows)?);
+        }
+        if !rejects.is_empty() {
+            let rel = format!("_rejects/release={}/part-0.parquet", self.id);
+            let path = self.dir.join(&rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
+            }
+            let batch = rejects_batch(rejects, sha256).map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+            let file = File::create(&path).map_err(StoreError::io(&path))?;
+            let parquet_err = |e: parquet::errors::ParquetError| StoreError::Parquet { path: path.clone(), detail: e.to_string() };
+            let mut writer = ArrowWriter::try_new(file, rejects_schema(), Some(properties())).map_err(parquet_err)?;
+            writer.write(&batch).map_err(parquet_err)?;
+            let file = writer.into_inner().map_err(parquet_err)?;
+            file.sync_all().map_err(StoreError::io(&path))?;
+            self.files.push(fingerprint(&self.dir, rel, None, None, rejects.len() as u64)?);
+        }
+        Ok(())
+    }
+
+    /// Files written so far (after [`Staging::finish`]: all of them).
+    pub fn files(&self) -> &[DataFile] {
+        &self.files
+    }
+}
+
+fn fingerprint(dir: &Path, rel: String, table: Option<TableKind>, fy: Option<i32>, rows: u64) -> Result<DataFile, StoreError> {
+    let path = dir.join(&rel);
+    let bytes = std::fs::read(&path).map_err(StoreError::io(&path))?;
+    let sha256 = tally_ingest::source::hex(&Sha256::digest(&bytes));
+    Ok(DataFile { path: rel, table, fy, rows, bytes: bytes.len() as u64, sha256 })
+}
+
+fn rejects_batch(rejects: &[RejectedRow], sha256: &str) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let mut release = StringBuilder::new();
+    let mut sheet = StringBuilder::new();
+    let mut row = Int64Builder::new();
+    let mut column = StringBuilder::new();
+    let mut reason = StringBuilder::new();
+    let mut values = StringBuilder::new();
+    for r in rejects {
+        release.append_value(sha256);
+        sheet.append_value(&r.sheet);
+        row.append_value(r.row as i64);
+        column.append_option(r.column.as_deref());
+        reason.append_value(&r.reason);
+        values.append_value(&r.values);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(release.finish()),
+        Arc::new(sheet.finish()),
+        Arc::new(row.finish()),
+        Arc::new(column.finish()),
+        Arc::new(reason.finish()),
+        Arc::new(values.finish()),
+    ];
+    RecordBatch::try_new(rejects_schema(), columns)
+}
+
+impl BatchSink for Staging {
+    fn write_batch(
+        &mut self,
+        table: TableKind,
+        sheet_index: usize,
+        fy: Option<i32>,
+        batch: RecordBatch,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let rows = batch.num_rows() as u64;
+        let entry = self.writer((table, sheet_index, fy))?;
+        entry.1.write(&batch)?;
+        entry.2 += rows;
+        Ok(())
+    }
+}
