@@ -1,1 +1,48 @@
-fn main(){}
+//! `tally`: ingest ICE FOIA enforcement releases into a provenance-tracked Parquet store
+//! and answer counts. Each subcommand lives in `cmd/<name>.rs`; this file only dispatches.
+
+mod cmd;
+mod render;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "tally",
+    version,
+    about = "Trustworthy, reproducible statistics from ICE enforcement records released under FOIA",
+    long_about = "Tally ingests ICE ERO-LESA releases exactly as published (xlsx, xls, delimited text, gzip) \
+into a Parquet store where every row keeps its source file, sheet and row, and answers counts: \
+how many, where, when and by which arrest method.\n\nStart with `tally demo` (synthetic data, no files needed).",
+    after_help = "Example:\n  tally ingest --store ./store ../shared/data/ice-lesa/national-2019-ICFO-53623/\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Ingest(cmd::ingest::Args),
+    Status(cmd::status::Args),
+    Count(cmd::count::Args),
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ingest(args) => cmd::ingest::run(args, &mut std::io::stdout().lock()),
+        Command::Status(args) => cmd::status::run(args, &mut std::io::stdout().lock()),
+        Command::Count(args) => cmd::count::run(args, &mut std::io::stdout().lock()),
+        Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tally: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,22 @@
+//! Counting over Tally's store.
+//!
+//! [`dimension`] names what a count can be grouped and filtered by; [`precedence`] decides
+//! which release counts for each (table, AOR, day) when releases overlap; [`count`] is the
+//! group-by kernel over Arrow columns.
 
+pub mod count;
+pub mod dimension;
+pub mod precedence;
+
+pub use count::{count, CountQuery, CountResult, ReleaseUse};
+pub use dimension::Dimension;
+pub use precedence::{Overlap, Precedence};
+
+/// Query failures.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Store(#[from] tally_store::StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,18 @@
+//! One module per subcommand; each starts with its arguments (the `--help` a user sees)
+//! and ends in one `run` function.
+
+pub mod count;
+pub mod demo;
+pub mod ingest;
+pub mod status;
+
+/// Output formats shared by the reporting commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// CSV: a header of the dimension names followed by `count`.
+    Csv,
+    /// JSON with the numbers and their provenance.
+    Json,
+}

@@ -1,0 +1,222 @@
+//! `tally status`: what the store holds, where it came from, and where releases overlap.
+
+use super::Format;
+use crate::render::{table, thousands};
+use anyhow::Result;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_model::TableKind;
+use tally_query::{Overlap, Precedence};
+use tally_store::Store;
+
+/// Show the releases in a store, their tables, coverage per AOR and overlaps.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Example:\n  tally status --store ./store\n  tally status --store ./store --format json | jq '.overlaps'")]
+pub struct Args {
+    /// Store directory.
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Output format (csv is not offered: status is several tables).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The precedence rule, as printed and documented.
+pub const PRECEDENCE_RULE: &str = "where releases hold the same table, AOR and day, the release whose coverage of that AOR \
+ends later counts for the overlapping days; on equal ends the release ingested first counts. \
+`tally count --release` chooses releases explicitly.";
+
+#[derive(Serialize)]
+struct TableRows {
+    rows_read: u64,
+    rows_kept: u64,
+    rows_rejected: u64,
+}
+
+#[derive(Serialize)]
+struct ReleaseStatus {
+    id: String,
+    sequence: u64,
+    file_name: String,
+    sha256: String,
+    foia_number: Option<String>,
+    stated_coverage: Option<(NaiveDate, NaiveDate)>,
+    ingested_at: String,
+    tables: BTreeMap<String, TableRows>,
+    notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Coverage {
+    table: TableKind,
+    aor: String,
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+    rows: u64,
+    releases: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Status {
+    store: String,
+    generation: u64,
+    precedence_rule: &'static str,
+    releases: Vec<ReleaseStatus>,
+    coverage: Vec<Coverage>,
+    overlaps: Vec<Overlap>,
+    unknown_methods: BTreeMap<String, u64>,
+    unmapped_aors: BTreeMap<String, u64>,
+}
+
+fn gather(store: &Store) -> Status {
+    let manifest = store.manifest();
+    let mut releases = Vec::new();
+    let mut coverage: BTreeMap<(TableKind, String), Coverage> = BTreeMap::new();
+    let mut unknown_methods = BTreeMap::new();
+    let mut unmapped_aors = BTreeMap::new();
+    for r in &manifest.releases {
+        let mut tables: BTreeMap<String, TableRows> = BTreeMap::new();
+        for s in &r.report.sheets {
+            let t = tables.entry(s.table.to_string()).or_insert(TableRows { rows_read: 0, rows_kept: 0, rows_rejected: 0 });
+            t.rows_read += s.rows_read;
+            t.rows_kept += s.rows_kept;
+            t.rows_rejected += s.rows_rejected;
+            for (aor, span) in &s.aors {
+                let c = coverage.entry((s.table, aor.clone())).or_insert(Coverage {
+                    table: s.table,
+                    aor: aor.clone(),
+                    first: None,
+                    last: None,
+                    rows: 0,
+                    releases: Vec::new(),
+                });
+                c.rows += span.rows;
+                c.first = match (c.first, span.first) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                c.last = match (c.last, span.last) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                if !c.releases.contains(&r.id) {
+                    c.releases.push(r.id.clone());
+                }
+            }
+            for (m, n) in &s.unknown_methods {
+                *unknown_methods.entry(m.clone()).or_default() += n;
+            }
+            for (a, n) in &s.unmapped_aors {
+                *unmapped_aors.entry(a.clone()).or_default() += n;
+            }
+        }
+        releases.push(ReleaseStatus {
+            id: r.id.clone(),
+            sequence: r.sequence,
+            file_name: r.report.file_name.clone(),
+            sha256: r.report.sha256.clone(),
+            foia_number: r.report.foia_number.clone(),
+            stated_coverage: r.report.stated_coverage,
+            ingested_at: r.ingested_at.clone(),
+            tables,
+            notes: r.report.notes.clone(),
+        });
+    }
+    let all: Vec<&tally_store::ReleaseEntry> = manifest.releases.iter().collect();
+    let overlaps = TableKind::ALL.iter().flat_map(|t| Precedence::new(*t, &all).overlaps().to_vec()).collect();
+    Status {
+        store: store.root().display().to_string(),
+        generation: manifest.generation,
+        precedence_rule: PRECEDENCE_RULE,
+        releases,
+        coverage: coverage.into_values().collect(),
+        overlaps,
+        unknown_methods,
+        unmapped_aors,
+    }
+}
+
+/// Prints the store's status.
+///
+/// # Errors
+/// A missing or unreadable store.
+pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    let store = Store::open(&args.store)?;
+    let status = gather(&store);
+    if args.format == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, &status)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "Store {} (generation {}, {} releases)\n", status.store, status.generation, status.releases.len())?;
+    let header: Vec<String> = ["#", "release", "file", "FOIA", "stated coverage", "tables: kept (rejected)"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = status
+        .releases
+        .iter()
+        .map(|r| {
+            let tables: Vec<String> = r
+                .tables
+                .iter()
+                .map(|(t, n)| format!("{t} {} ({})", thousands(n.rows_kept), thousands(n.rows_rejected)))
+                .collect();
+            vec![
+                r.sequence.to_string(),
+                r.id.clone(),
+                r.file_name.clone(),
+                r.foia_number.clone().unwrap_or_default(),
+                r.stated_coverage.map(|(a, b)| format!("{a} .. {b}")).unwrap_or_default(),
+                tables.join(", "),
+            ]
+        })
+        .collect();
+    writeln!(out, "Releases (full SHA-256 in --format json)")?;
+    write!(out, "{}", table(&header, &rows, &[0]))?;
+
+    writeln!(out, "\nCoverage by table and AOR (event dates)")?;
+    let header: Vec<String> = ["table", "aor", "first", "last", "rows", "releases"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = status
+        .coverage
+        .iter()
+        .map(|c| {
+            vec![
+                c.table.to_string(),
+                c.aor.clone(),
+                c.first.map(|d| d.to_string()).unwrap_or_default(),
+                c.last.map(|d| d.to_string()).unwrap_or_default(),
+                thousands(c.rows),
+                c.releases.len().to_string(),
+            ]
+        })
+        .collect();
+    write!(out, "{}", table(&header, &rows, &[4, 5]))?;
+
+    writeln!(out, "\nOverlaps between releases")?;
+    writeln!(out, "  precedence rule: {PRECEDENCE_RULE}")?;
+    if status.overlaps.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for o in &status.overlaps {
+        writeln!(
+            out,
+            "  {} {} {} .. {}: {} counts, {} does not",
+            o.table, o.aor, o.first, o.last, o.winner, o.shadowed
+        )?;
+    }
+    if !status.unknown_methods.is_empty() {
+        writeln!(out, "\nApprehension methods outside the method-group scheme (counted as other)")?;
+        for (m, n) in &status.unknown_methods {
+            writeln!(out, "  {m}: {}", thousands(*n))?;
+        }
+    }
+    if !status.unmapped_aors.is_empty() {
+        writeln!(out, "\nAOR values with no code (rows kept, aor null)")?;
+        for (a, n) in &status.unmapped_aors {
+            writeln!(out, "  {a:?}: {}", thousands(*n))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,269 @@
+//! The group-by kernel: counts rows of one table by dimensions, with filters, a date
+//! range and release precedence, over Arrow columns read from the store.
+
+use crate::dimension::Dimension;
+use crate::precedence::{Overlap, Precedence};
+use crate::QueryError;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Date32Type;
+use arrow_array::{Array, RecordBatch};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use tally_ingest::schema;
+use tally_model::date::{from_epoch_days, to_epoch_days};
+use tally_model::TableKind;
+use tally_store::{ReleaseEntry, Store, StoreError, TableScan};
+
+/// Most dimensions one count can group by.
+pub const MAX_DIMENSIONS: usize = 8;
+
+/// What to count.
+#[derive(Debug, Clone)]
+pub struct CountQuery {
+    pub table: TableKind,
+    /// Group-by dimensions, in output column order.
+    pub by: Vec<Dimension>,
+    /// Keep rows whose dimension value is one of the listed values (as printed).
+    pub filters: Vec<(Dimension, Vec<String>)>,
+    /// Inclusive first and last event date; rows without an event date are excluded when
+    /// either is set.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Release selectors (file name, id or SHA-256 prefix); `None` = every release, with
+    /// precedence resolving overlaps.
+    pub releases: Option<Vec<String>>,
+}
+
+/// How one release contributed to a count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReleaseUse {
+    pub id: String,
+    pub sha256: String,
+    pub file_name: String,
+    /// Sheets (or the text file) whose rows were read.
+    pub sheets: Vec<String>,
+    /// Rows that passed every filter and were counted.
+    pub rows_counted: u64,
+    /// Rows that passed the filters but lost to a higher-precedence release.
+    pub rows_shadowed: u64,
+}
+
+/// Result of a count: one row per group, sorted by the dimension values.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountResult {
+    pub table: TableKind,
+    pub dimensions: Vec<String>,
+    pub groups: Vec<(Vec<String>, u64)>,
+    pub total: u64,
+    pub releases: Vec<ReleaseUse>,
+    /// Overlaps between the releases used, resolved by precedence.
+    pub overlaps: Vec<Overlap>,
+    /// Counted rows without an event date (included only when no date range is set).
+    pub undated_rows: u64,
+}
+
+struct Interner {
+    ids: HashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        Interner { ids: HashMap::new(), values: Vec::new() }
+    }
+    fn id(&mut self, value: &str) -> u32 {
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(value.to_string());
+        self.ids.insert(value.to_string(), id);
+        id
+    }
+}
+
+/// Chooses the releases a query reads.
+///
+/// # Errors
+/// A selector that matches no release.
+pub fn select_releases<'m>(store: &'m Store, selectors: Option<&[String]>) -> Result<Vec<&'m ReleaseEntry>, QueryError> {
+    let manifest = store.manifest();
+    match selectors {
+        None => Ok(manifest.releases.iter().collect()),
+        Some(selectors) => {
+            let mut out: Vec<&ReleaseEntry> = Vec::new();
+            for s in selectors {
+                let found = manifest.select(s);
+                if found.is_empty() {
+                    return Err(QueryError::Invalid(format!(
+                        "no release matches {s:?} (use a file name, or at least 6 hex digits of a SHA-256; see `tally status`)"
+                    )));
+                }
+                for r in found {
+                    if !out.iter().any(|o| o.id == r.id) {
+                        out.push(r);
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Counts rows of `query.table`.
+///
+/// # Errors
+/// Unknown release selectors, too many dimensions, and store read errors.
+pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryError> {
+    let mut dims_needed: Vec<Dimension> = query.by.clone();
+    if dims_needed.len() > MAX_DIMENSIONS {
+        return Err(QueryError::Invalid(format!("at most {MAX_DIMENSIONS} --by dimensions")));
+    }
+    for (d, _) in &query.filters {
+        if !dims_needed.contains(d) {
+            dims_needed.push(*d);
+        }
+    }
+    let releases: Vec<&ReleaseEntry> = select_releases(store, query.releases.as_deref())?
+        .into_iter()
+        .filter(|r| r.tables().contains(&query.table))
+        .collect();
+    let precedence = Precedence::new(query.table, &releases);
+
+    // Columns: event_date, aor, aor_name, withheld, then one per text dimension.
+    let mut columns: Vec<&str> = vec![schema::EVENT_DATE, schema::AOR, "aor_name", schema::WITHHELD];
+    let mut dim_column: Vec<Option<usize>> = Vec::new();
+    for d in &dims_needed {
+        match d.column() {
+            None => dim_column.push(None),
+            Some(c) => {
+                let at = columns.iter().position(|x| *x == c).unwrap_or_else(|| {
+                    columns.push(c);
+                    columns.len() - 1
+                });
+                dim_column.push(Some(at));
+            }
+        }
+    }
+    let filters: Vec<(usize, Vec<String>)> = query
+        .filters
+        .iter()
+        .map(|(d, values)| {
+            let at = dims_needed.iter().position(|x| x == d).unwrap_or(0);
+            (at, values.iter().map(|v| d.normalize_value(v)).collect())
+        })
+        .collect();
+    let from = query.from.map(to_epoch_days);
+    let to = query.to.map(to_epoch_days);
+
+    let mut interners: Vec<Interner> = dims_needed.iter().map(|_| Interner::new()).collect();
+    let mut date_cache: Vec<HashMap<i32, u32>> = dims_needed.iter().map(|_| HashMap::new()).collect();
+    let mut groups: HashMap<[u32; MAX_DIMENSIONS], u64> = HashMap::new();
+    let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
+    let mut undated = 0u64;
+    let n_by = query.by.len();
+
+    let scan = TableScan::new(store, query.table, &columns);
+    scan.for_each(&releases, |release, batch: &RecordBatch| {
+        let bad = |what: &str| StoreError::Invalid(format!("release {}: column {what} has an unexpected type", release.id));
+        let dates = batch.column(0).as_primitive_opt::<Date32Type>().ok_or_else(|| bad("event_date"))?;
+        let aor = batch.column(1).as_string_opt::<i32>().ok_or_else(|| bad("aor"))?;
+        let aor_name = batch.column(2).as_string_opt::<i32>().ok_or_else(|| bad("aor_name"))?;
+        let withheld = batch.column(3).as_string_opt::<i32>().ok_or_else(|| bad("withheld"))?;
+        let text_columns: Vec<Option<&arrow_array::StringArray>> =
+            (0..batch.num_columns()).map(|i| batch.column(i).as_string_opt::<i32>()).collect();
+        let check_precedence = precedence.shadows_any(&release.id);
+        let use_entry = uses.entry(release.id.clone()).or_insert_with(|| ReleaseUse {
+            id: release.id.clone(),
+            sha256: release.report.sha256.clone(),
+            file_name: release.report.file_name.clone(),
+            sheets: release.report.sheets.iter().filter(|s| s.table == query.table).map(|s| s.sheet.clone()).collect(),
+            rows_counted: 0,
+            rows_shadowed: 0,
+        });
+        let mut key = [0u32; MAX_DIMENSIONS];
+        'rows: for i in 0..batch.num_rows() {
+            let day = dates.is_valid(i).then(|| dates.value(i));
+            if from.is_some() || to.is_some() {
+                match day {
+                    None => continue,
+                    Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => continue,
+                    _ => {}
+                }
+            }
+            for (k, d) in dims_needed.iter().enumerate() {
+                let id = if d.is_date() {
+                    match day {
+                        None => interners[k].id("(undated)"),
+                        Some(day) => match date_cache[k].get(&day) {
+                            Some(id) => *id,
+                            None => {
+                                let id = interners[k].id(&d.render_date(from_epoch_days(day)));
+                                date_cache[k].insert(day, id);
+                                id
+                            }
+                        },
+                    }
+                } else if *d == Dimension::Release {
+                    interners[k].id(&release.report.file_name)
+                } else {
+                    let col = dim_column[k].and_then(|c| text_columns[c]);
+                    match col {
+                        Some(col) if col.is_valid(i) => interners[k].id(col.value(i)),
+                        _ => {
+                            let name = d.column().unwrap_or("");
+                            let is_withheld = withheld.is_valid(i)
+                                && withheld.value(i).split('|').any(|w| w.split('=').next() == Some(name));
+                            interners[k].id(if is_withheld { "(withheld)" } else { "(blank)" })
+                        }
+                    }
+                };
+                key[k] = id;
+            }
+            for (k, allowed) in &filters {
+                let value = &interners[*k].values[key[*k] as usize];
+                if !allowed.iter().any(|a| a == value || a.eq_ignore_ascii_case(value)) {
+                    continue 'rows;
+                }
+            }
+            if check_precedence {
+                let aor_key = if aor.is_valid(i) {
+                    aor.value(i)
+                } else if aor_name.is_valid(i) {
+                    "(unmapped)"
+                } else {
+                    "(blank)"
+                };
+                if !precedence.counts(&release.id, aor_key, day) {
+                    use_entry.rows_shadowed += 1;
+                    continue;
+                }
+            }
+            use_entry.rows_counted += 1;
+            if day.is_none() {
+                undated += 1;
+            }
+            let mut group_key = [u32::MAX; MAX_DIMENSIONS];
+            group_key[..n_by].copy_from_slice(&key[..n_by]);
+            *groups.entry(group_key).or_default() += 1;
+        }
+        Ok(())
+    })?;
+
+    let mut rows: Vec<(Vec<String>, u64)> = groups
+        .into_iter()
+        .map(|(key, n)| ((0..n_by).map(|k| interners[k].values[key[k] as usize].clone()).collect(), n))
+        .collect();
+    rows.sort();
+    let total = rows.iter().map(|(_, n)| n).sum();
+    Ok(CountResult {
+        table: query.table,
+        dimensions: query.by.iter().map(|d| d.name().to_string()).collect(),
+        groups: rows,
+        total,
+        releases: uses.into_values().filter(|u| u.rows_counted + u.rows_shadowed > 0).collect(),
+        overlaps: precedence.overlaps().to_vec(),
+        undated_rows: undated,
+    })
+}
