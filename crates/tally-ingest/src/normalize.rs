@@ -175,6 +175,41 @@ pub struct SheetNormalizer<'v> {
     rejects: Vec<RejectedRow>,
     scratch: RowScratch,
     banner_aor: Option<Arc<str>>,
+    recorded_fy: RecordedFyRuns,
+}
+
+/// Infers the fiscal year in which ICE *recorded* each removal.
+///
+/// ICE counts a removal in the FY its case was closed, which can be after the departure
+/// (UW v. DHS workbook, Footnotes: "FY Data Lag/Case Closure Lag ... the removal is
+/// recorded in the month the case was closed and reported in the next FY Removals"). The
+/// LESA-STU removal sheets list rows by that recorded FY, then by departed date, so a
+/// recorded-FY block ends wherever the departed date steps backwards. Each block's FY is
+/// the FY of its latest departed date (a lag only ever moves a removal later). The
+/// Summary sheet's removal totals are by recorded FY; reconciliation uses these counts.
+#[derive(Debug, Default)]
+struct RecordedFyRuns {
+    previous: Option<NaiveDate>,
+    run_max: Option<NaiveDate>,
+    run_rows: u64,
+}
+
+impl RecordedFyRuns {
+    fn push(&mut self, date: NaiveDate, into: &mut BTreeMap<i32, u64>) {
+        if self.previous.is_some_and(|p| date < p) {
+            self.close(into);
+        }
+        self.previous = Some(date);
+        self.run_max = Some(self.run_max.map_or(date, |m| m.max(date)));
+        self.run_rows += 1;
+    }
+
+    fn close(&mut self, into: &mut BTreeMap<i32, u64>) {
+        if let Some(max) = self.run_max.take() {
+            *into.entry(fiscal_year(max)).or_default() += self.run_rows;
+        }
+        self.run_rows = 0;
+    }
 }
 
 impl<'v> SheetNormalizer<'v> {
@@ -228,6 +263,7 @@ impl<'v> SheetNormalizer<'v> {
             last_date: None,
             undated_rows: 0,
             rows_by_fy: BTreeMap::new(),
+            rows_by_recorded_fy: BTreeMap::new(),
             aors: BTreeMap::new(),
             unmapped_aors: BTreeMap::new(),
             unknown_methods: BTreeMap::new(),
@@ -248,6 +284,7 @@ impl<'v> SheetNormalizer<'v> {
             rejects: Vec::new(),
             scratch: RowScratch { texts: vec![None; n], dates: vec![None; n], ..RowScratch::default() },
             banner_aor: spec_banner_aor,
+            recorded_fy: RecordedFyRuns::default(),
         })
     }
 
@@ -397,6 +434,9 @@ impl<'v> SheetNormalizer<'v> {
                 if let Some(fy) = fy {
                     *r.rows_by_fy.entry(fy).or_default() += 1;
                 }
+                if self.spec.table == TableKind::Removals {
+                    self.recorded_fy.push(d, &mut r.rows_by_recorded_fy);
+                }
             }
             None => r.undated_rows += 1,
         }
@@ -498,6 +538,7 @@ impl<'v> SheetNormalizer<'v> {
     /// # Errors
     /// Sink failures.
     pub fn finish(mut self, sink: &mut dyn BatchSink) -> Result<(SheetReport, Vec<RejectedRow>), IngestError> {
+        self.recorded_fy.close(&mut self.report.rows_by_recorded_fy);
         let partitions = std::mem::take(&mut self.partitions);
         for (fy, mut b) in partitions {
             if b.len > 0 {

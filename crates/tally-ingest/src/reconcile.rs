@@ -10,7 +10,8 @@ use tally_model::TableKind;
 /// sheet. A "Total" column is compared with the data sheets whose banner title equals the
 /// block title, else with every data sheet of the table the block title names (so the
 /// removals block's Total is Expedited + Other Removals). FYs are those of each row's
-/// event date.
+/// event date, except removals, which ICE totals by the FY it recorded the removal in
+/// (`SheetReport::rows_by_recorded_fy`).
 pub fn reconcile_summary(report: &mut ReleaseReport) {
     let mut checks = Vec::new();
     let mut unmatched = Vec::new();
@@ -44,8 +45,14 @@ pub fn reconcile_summary(report: &mut ReleaseReport) {
             }
             for (label, fy, row, values) in &block.rows {
                 let Some(total) = values.get(ci).copied().flatten() else { continue };
-                let ingested: u64 =
-                    sheets.iter().map(|&i| report.sheets[i].rows_by_fy.get(fy).copied().unwrap_or(0)).sum();
+                let ingested: u64 = sheets
+                    .iter()
+                    .map(|&i| {
+                        let sheet = &report.sheets[i];
+                        let by_fy = if sheet.table == TableKind::Removals { &sheet.rows_by_recorded_fy } else { &sheet.rows_by_fy };
+                        by_fy.get(fy).copied().unwrap_or(0)
+                    })
+                    .sum();
                 checks.push(SummaryCheck {
                     block_title: block.title.clone(),
                     column: column.clone(),

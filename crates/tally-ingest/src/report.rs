@@ -53,6 +53,10 @@ pub struct SheetReport {
     pub undated_rows: u64,
     /// Kept rows per fiscal year of the event date.
     pub rows_by_fy: BTreeMap<i32, u64>,
+    /// Removals only: kept rows per FY in which ICE recorded the removal, inferred from the
+    /// sheet's FY blocks (see `normalize::RecordedFyRuns`). Empty for other tables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rows_by_recorded_fy: BTreeMap<i32, u64>,
     /// Kept rows and date span per AOR code; `(blank)` for rows with no AOR.
     pub aors: BTreeMap<String, AorSpan>,
     /// AOR values the crosswalk does not know, with row counts (their rows have a null `aor`).

@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests: run the real binary, find the shared data,
+//! read a store back.
+
+#![allow(dead_code)]
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Int32Type, Int64Type};
+use arrow_array::Array;
+use arrow_schema::DataType;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tally_model::TableKind;
+use tally_store::{Store, TableScan};
+
+/// `../shared/data` beside the repository (tests never copy it).
+pub fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+}
+
+pub fn national() -> PathBuf {
+    shared_data().join("ice-lesa/national-2019-ICFO-53623")
+}
+
+pub fn seattle() -> PathBuf {
+    shared_data().join("ice-lesa/seattle-uw-v-dhs")
+}
+
+pub fn seattle_workbook() -> PathBuf {
+    seattle().join("UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx")
+}
+
+/// Runs `tally` with arguments.
+pub fn tally(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .output()
+        .expect("the tally binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Every file under `dir` with its bytes, to prove a store did not change.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if !p.ends_with(".tally.lock") {
+                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Reads `columns` of `table` for the releases whose file name passes `keep`, as text rows.
+pub fn read_rows(store: &Path, table: TableKind, columns: &[&str], keep: impl Fn(&str) -> bool) -> Vec<Vec<String>> {
+    let store = Store::open(store).expect("store opens");
+    let releases: Vec<_> = store.manifest().releases.iter().filter(|r| keep(&r.report.file_name)).collect();
+    let mut rows = Vec::new();
+    TableScan::new(&store, table, columns)
+        .for_each(&releases, |_, batch| {
+            for i in 0..batch.num_rows() {
+                rows.push((0..batch.num_columns()).map(|c| cell_text(batch.column(c).as_ref(), i)).collect());
+            }
+            Ok(())
+        })
+        .expect("scan");
+    rows
+}
+
+pub fn cell_text(array: &dyn Array, i: usize) -> String {
+    if array.is_null(i) {
+        return "NULL".into();
+    }
+    match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().value(i).to_string(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(i).to_string(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(i).to_string(),
+        DataType::Date32 => tally_model::date::from_epoch_days(array.as_primitive::<Date32Type>().value(i)).to_string(),
+        other => panic!("unexpected type {other}"),
+    }
+}
