@@ -25,10 +25,19 @@ fn assert_rejected(file: &Path, message: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (store, before) = store_with_one_release(dir.path());
     let out = tally(&["ingest", "--store", path_str(&store), path_str(file)]);
-    assert_eq!(out.status.code(), Some(1), "stdout: {}\nstderr: {}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {}\nstderr: {}",
+        stdout(&out),
+        stderr(&out)
+    );
     let err = stderr(&out);
     assert!(err.contains(message), "expected {message:?} in:\n{err}");
-    assert!(err.contains(path_str(file)), "error must name the file:\n{err}");
+    assert!(
+        err.contains(path_str(file)),
+        "error must name the file:\n{err}"
+    );
     assert_eq!(snapshot(&store), before, "the store changed");
 }
 
@@ -44,15 +53,25 @@ fn synthetic_workbook(dir: &Path) -> PathBuf {
 fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-release.xlsx");
-    assert_rejected(&missing, "no-such-release.xlsx: cannot read file: No such file or directory");
+    assert_rejected(
+        &missing,
+        "no-such-release.xlsx: cannot read file: No such file or directory",
+    );
 }
 
 #[test]
 fn text_named_xlsx() {
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join("arrests.xlsx");
-    std::fs::write(&fake, "Area of Responsibility,Apprehension Date\nChicago,1/1/2019\n").unwrap();
-    assert_rejected(&fake, "not a spreadsheet: the name ends in .xlsx but the content starts with \"Area of Responsi\"");
+    std::fs::write(
+        &fake,
+        "Area of Responsibility,Apprehension Date\nChicago,1/1/2019\n",
+    )
+    .unwrap();
+    assert_rejected(
+        &fake,
+        "not a spreadsheet: the name ends in .xlsx but the content starts with \"Area of Responsi\"",
+    );
 }
 
 #[test]
@@ -71,8 +90,14 @@ fn encrypted_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("protected.xlsx");
     let mut comp = cfb::create(&path).unwrap();
-    comp.create_stream("EncryptionInfo").unwrap().write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0]).unwrap();
-    comp.create_stream("EncryptedPackage").unwrap().write_all(&[0u8; 4096]).unwrap();
+    comp.create_stream("EncryptionInfo")
+        .unwrap()
+        .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+        .unwrap();
+    comp.create_stream("EncryptedPackage")
+        .unwrap()
+        .write_all(&[0u8; 4096])
+        .unwrap();
     comp.flush().unwrap();
     drop(comp);
     assert_rejected(&path, "encrypted (password-protected) workbook");
@@ -84,20 +109,32 @@ fn sheet_with_no_recognizable_header() {
     let path = dir.path().join("no-header.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet().set_name("Data").unwrap();
-    sheet.write_string(0, 0, "ERO-LESA Statistical Tracking Unit").unwrap();
+    sheet
+        .write_string(0, 0, "ERO-LESA Statistical Tracking Unit")
+        .unwrap();
     sheet.write_string(2, 0, "Region").unwrap();
     sheet.write_string(2, 1, "Total").unwrap();
     sheet.write_number(3, 1, 12.0).unwrap();
     book.save(&path).unwrap();
-    assert_rejected(&path, "sheet \"Data\": no recognizable header in the first 4 rows");
+    assert_rejected(
+        &path,
+        "sheet \"Data\": no recognizable header in the first 4 rows",
+    );
 }
 
 #[test]
 fn table_kind_tally_cannot_tell() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("extract.csv");
-    std::fs::write(&path, "Area of Responsibility|Gender|Citizenship\nChicago Area of Responsibility|Male|MEXICO\n").unwrap();
-    assert_rejected(&path, "row 1: cannot tell which table this is: neither the title \"\", the sheet name \"\", the file name \"extract.csv\"");
+    std::fs::write(
+        &path,
+        "Area of Responsibility|Gender|Citizenship\nChicago Area of Responsibility|Male|MEXICO\n",
+    )
+    .unwrap();
+    assert_rejected(
+        &path,
+        "row 1: cannot tell which table this is: neither the title \"\", the sheet name \"\", the file name \"extract.csv\"",
+    );
 }
 
 #[test]
@@ -107,14 +144,32 @@ fn bad_file_in_a_folder_does_not_stop_the_good_ones() {
     std::fs::create_dir(&releases).unwrap();
     let d = |m, day| chrono::NaiveDate::from_ymd_opt(2019, m, day).unwrap();
     let rows = tally_synth::arrests(5, &["Newark"], d(2, 1), d(2, 28), 3, None);
-    tally_synth::write_national_arrests(&releases.join("a-good.pipe.csv"), "FY2019", &rows).unwrap();
+    tally_synth::write_national_arrests(&releases.join("a-good.pipe.csv"), "FY2019", &rows)
+        .unwrap();
     std::fs::write(releases.join("b-bad.xlsx"), "not a workbook").unwrap();
     let store = dir.path().join("store");
     let out = tally(&["ingest", "--store", path_str(&store), path_str(&releases)]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("1 file(s) ingested, 0 already present, 1 failed"), "{}", stdout(&out));
-    assert!(stderr(&out).contains("b-bad.xlsx: not a spreadsheet"), "{}", stderr(&out));
-    let csv = tally(&["count", "arrests", "--store", path_str(&store), "--by", "aor", "--format", "csv"]);
+    assert!(
+        stdout(&out).contains("1 file(s) ingested, 0 already present, 1 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("b-bad.xlsx: not a spreadsheet"),
+        "{}",
+        stderr(&out)
+    );
+    let csv = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(stdout(&csv), format!("aor,count\nNEW,{}\n", rows.len()));
 }
 
@@ -139,13 +194,30 @@ fn rejected_rows_are_counted_and_kept_with_reasons() {
     let out = tally(&["ingest", "--store", path_str(&store), path_str(&path)]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("rows read 6 = kept 2 + rejected 4  [balanced]; 1 blank rows skipped"), "{text}");
-    assert!(text.contains("rejected row 4, column \"Apprehension Date\": \"13/45/2019\" is not a date"), "{text}");
-    assert!(text.contains("rejected row 6: repeated header row"), "{text}");
-    assert!(text.contains("rejected row 7: row has 2 fields, the header has 4"), "{text}");
+    assert!(
+        text.contains("rows read 6 = kept 2 + rejected 4  [balanced]; 1 blank rows skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rejected row 4, column \"Apprehension Date\": \"13/45/2019\" is not a date"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rejected row 6: repeated header row"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rejected row 7: row has 2 fields, the header has 4"),
+        "{text}"
+    );
     assert!(text.contains("rejected row 9, column \"Apprehension Date\": 0999-07-02 is outside the plausible range"), "{text}");
     assert!(text.contains("UNMAPPED AOR values (not guessed; rows kept with a null aor): \"Gotham Area of Responsibility\" (1)"), "{text}");
-    assert!(text.contains("methods outside the method-group scheme (grouped as other): Teleportation (1)"), "{text}");
+    assert!(
+        text.contains(
+            "methods outside the method-group scheme (grouped as other): Teleportation (1)"
+        ),
+        "{text}"
+    );
     let rejects = read_rejects(&store);
     assert_eq!(rejects.len(), 4);
     assert_eq!(rejects[0], vec!["4".to_string(), "Apprehension Date".into(), "\"13/45/2019\" is not a date (expected M/D/YYYY, YYYY-MM-DD or an Excel serial number)".into(), "Chicago Area of Responsibility | 13/45/2019 | Located | Male".into()]);
@@ -153,16 +225,26 @@ fn rejected_rows_are_counted_and_kept_with_reasons() {
 
 fn read_rejects(store: &Path) -> Vec<Vec<String>> {
     let manifest = tally_store::Store::open(store).unwrap().manifest().clone();
-    let file = manifest.releases[0].files.iter().find(|f| f.table.is_none()).expect("rejects file");
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(store.join(&file.path)).unwrap())
-        .unwrap()
-        .build()
-        .unwrap();
+    let file = manifest.releases[0]
+        .files
+        .iter()
+        .find(|f| f.table.is_none())
+        .expect("rejects file");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(store.join(&file.path)).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
     let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.unwrap();
         for i in 0..batch.num_rows() {
-            rows.push((2..6).map(|c| cell_text(batch.column(c).as_ref(), i)).collect());
+            rows.push(
+                (2..6)
+                    .map(|c| cell_text(batch.column(c).as_ref(), i))
+                    .collect(),
+            );
         }
     }
     rows

@@ -10,15 +10,46 @@ fn demo_runs_end_to_end_and_is_labelled_synthetic() {
     let out = tally(&["demo", "--dir", path_str(dir.path())]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("==================== SYNTHETIC DEMO DATA: NOT REAL ICE RECORDS"), "{text}");
-    assert!(text.trim_end().ends_with("SYNTHETIC DEMO DATA: NOT REAL ICE RECORDS ===================="));
-    assert!(text.contains("2 file(s) ingested, 0 already present, 0 failed"), "{text}");
-    assert!(text.contains("reconciliation with the workbook's Summary: 4 of 4 FY totals match"), "{text}");
-    assert!(text.contains("arrests SEA 2018-10-01 .. 2019-07-05: SYNTHETIC_EROArrests_FY2019.pipe.csv counts"), "{text}");
+    assert!(
+        text.starts_with("==================== SYNTHETIC DEMO DATA: NOT REAL ICE RECORDS"),
+        "{text}"
+    );
+    assert!(
+        text.trim_end()
+            .ends_with("SYNTHETIC DEMO DATA: NOT REAL ICE RECORDS ====================")
+    );
+    assert!(
+        text.contains("2 file(s) ingested, 0 already present, 0 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("reconciliation with the workbook's Summary: 4 of 4 FY totals match"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "arrests SEA 2018-10-01 .. 2019-07-05: SYNTHETIC_EROArrests_FY2019.pipe.csv counts"
+        ),
+        "{text}"
+    );
     // Same seed, same output: the demo's count equals a fresh count on its store.
     let store = dir.path().join("store");
-    let csv = tally(&["count", "arrests", "--store", path_str(&store), "--by", "method-group", "--where", "aor=CHI,NYC", "--format", "csv"]);
-    assert_eq!(stdout(&csv), "method-group,count\nat-large,660\ncustodial,1676\nother,162\n");
+    let csv = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "method-group",
+        "--where",
+        "aor=CHI,NYC",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&csv),
+        "method-group,count\nat-large,660\ncustodial,1676\nother,162\n"
+    );
     assert!(text.contains("FY2019  at-large        660"), "{text}");
 }
 
@@ -27,12 +58,25 @@ fn every_command_has_help_with_an_example() {
     for cmd in ["ingest", "status", "count", "demo"] {
         let out = tally(&[cmd, "--help"]);
         assert!(out.status.success());
-        assert!(stdout(&out).contains("Example:"), "{cmd} --help lacks an example");
+        assert!(
+            stdout(&out).contains("Example:"),
+            "{cmd} --help lacks an example"
+        );
     }
     let out = tally(&["count", "people", "--store", "/nonexistent"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("unknown table \"people\"; expected one of arrests, encounters, removals, book-ins"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "unknown table \"people\"; expected one of arrests, encounters, removals, book-ins"
+        ),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
     let out = tally(&["status", "--store", "/nonexistent-store"]);
-    assert!(stderr(&out).contains("no Tally store at /nonexistent-store"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Tally store at /nonexistent-store"),
+        "{}",
+        stderr(&out)
+    );
 }

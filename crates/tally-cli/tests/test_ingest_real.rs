@@ -12,15 +12,26 @@ use tally_store::Store;
 fn seattle_workbook_sheet_counts_and_summary_reconcile_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(&seattle_workbook())]);
+    let out = tally(&[
+        "ingest",
+        "--store",
+        path_str(&store),
+        path_str(&seattle_workbook()),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("reconciliation with the workbook's Summary: 40 of 40 FY totals match"), "{text}");
+    assert!(
+        text.contains("reconciliation with the workbook's Summary: 40 of 40 FY totals match"),
+        "{text}"
+    );
 
     let manifest = Store::open(&store).unwrap().manifest().clone();
     let report = &manifest.releases[0].report;
-    let counts: Vec<(&str, TableKind, u64, u64)> =
-        report.sheets.iter().map(|s| (s.sheet.as_str(), s.table, s.rows_read, s.rows_kept)).collect();
+    let counts: Vec<(&str, TableKind, u64, u64)> = report
+        .sheets
+        .iter()
+        .map(|s| (s.sheet.as_str(), s.table, s.rows_read, s.rows_kept))
+        .collect();
     assert_eq!(
         counts,
         vec![
@@ -33,13 +44,35 @@ fn seattle_workbook_sheet_counts_and_summary_reconcile_exactly() {
     assert_eq!(report.summary_checks.len(), 40);
     assert!(report.summary_checks.iter().all(|c| c.matches()));
     assert!(report.unmatched_summary.is_empty());
-    let arrests_2019 = report.summary_checks.iter().find(|c| c.fy_label == "FY2019 YTD" && c.sheets == ["Arrests"]).unwrap();
-    assert_eq!((arrests_2019.summary_total, arrests_2019.summary_row), (1_931, 15));
+    let arrests_2019 = report
+        .summary_checks
+        .iter()
+        .find(|c| c.fy_label == "FY2019 YTD" && c.sheets == ["Arrests"])
+        .unwrap();
+    assert_eq!(
+        (arrests_2019.summary_total, arrests_2019.summary_row),
+        (1_931, 15)
+    );
     // AOR only in the banner title; the Footnotes sheet kept as release notes.
-    assert!(report.sheets.iter().all(|s| s.aors.keys().collect::<Vec<_>>() == ["SEA"]));
+    assert!(
+        report
+            .sheets
+            .iter()
+            .all(|s| s.aors.keys().collect::<Vec<_>>() == ["SEA"])
+    );
     assert_eq!(report.notes.len(), 19);
-    assert!(report.notes.iter().any(|n| n.starts_with("FY2019 YTD data are updated through 07/06/2019")));
-    assert_eq!(report.stated_coverage.map(|(a, b)| (a.to_string(), b.to_string())), Some(("2012-01-01".into(), "2019-07-06".into())));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("FY2019 YTD data are updated through 07/06/2019"))
+    );
+    assert_eq!(
+        report
+            .stated_coverage
+            .map(|(a, b)| (a.to_string(), b.to_string())),
+        Some(("2012-01-01".into(), "2019-07-06".into()))
+    );
 }
 
 #[test]
@@ -48,7 +81,11 @@ fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
     let store = dir.path().join("store");
     let out = tally(&["ingest", "--store", path_str(&store), path_str(&seattle())]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("5 file(s) ingested"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("5 file(s) ingested"),
+        "{}",
+        stdout(&out)
+    );
 
     let mut columns: Vec<&str> = vec!["source_row"];
     let schema = canonical_schema();
@@ -65,13 +102,28 @@ fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
         from_xlsx.sort();
         from_text.sort();
         assert_eq!(from_xlsx.len(), from_text.len(), "{table}");
-        assert!(from_xlsx == from_text, "{table}: xlsx and {dump} differ, first: {:?} vs {:?}",
-            from_xlsx.iter().zip(&from_text).find(|(a, b)| a != b).map(|p| p.0),
-            from_xlsx.iter().zip(&from_text).find(|(a, b)| a != b).map(|p| p.1));
+        assert!(
+            from_xlsx == from_text,
+            "{table}: xlsx and {dump} differ, first: {:?} vs {:?}",
+            from_xlsx
+                .iter()
+                .zip(&from_text)
+                .find(|(a, b)| a != b)
+                .map(|p| p.0),
+            from_xlsx
+                .iter()
+                .zip(&from_text)
+                .find(|(a, b)| a != b)
+                .map(|p| p.1)
+        );
     }
     // Removals: two sheets in the workbook, two dumps; compare per source.
-    let mut xlsx = read_rows(&store, TableKind::Removals, &columns, |f| f.ends_with(".xlsx"));
-    let mut text = read_rows(&store, TableKind::Removals, &columns, |f| f.contains("removals.pipe"));
+    let mut xlsx = read_rows(&store, TableKind::Removals, &columns, |f| {
+        f.ends_with(".xlsx")
+    });
+    let mut text = read_rows(&store, TableKind::Removals, &columns, |f| {
+        f.contains("removals.pipe")
+    });
     xlsx.sort();
     text.sort();
     assert_eq!(xlsx.len(), 6_529 + 20_384);
@@ -82,36 +134,112 @@ fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
 fn national_arrests_counts_by_fy_are_exact() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let files: Vec<String> = (2016..=2019).map(|y| path_str(&national().join(format!("EROArrests_FY{y}.pipe.csv.gz"))).to_string()).collect();
+    let files: Vec<String> = (2016..=2019)
+        .map(|y| path_str(&national().join(format!("EROArrests_FY{y}.pipe.csv.gz"))).to_string())
+        .collect();
     let mut args = vec!["ingest", "--store", path_str(&store)];
     args.extend(files.iter().map(String::as_str));
     let out = tally(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for (read, kept) in [("110,104", "110,104"), ("143,470", "143,470"), ("158,581", "158,581"), ("131,904", "131,904")] {
-        assert!(text.contains(&format!("rows read {read} = kept {kept} + rejected 0  [balanced]")), "{text}");
+    for (read, kept) in [
+        ("110,104", "110,104"),
+        ("143,470", "143,470"),
+        ("158,581", "158,581"),
+        ("131,904", "131,904"),
+    ] {
+        assert!(
+            text.contains(&format!(
+                "rows read {read} = kept {kept} + rejected 0  [balanced]"
+            )),
+            "{text}"
+        );
     }
     assert!(text.contains("FOIA request: 2019-ICFO-53623"));
     assert!(text.contains("stated coverage: 2018-10-01 .. 2019-08-31"));
 
-    let out = tally(&["count", "arrests", "--store", path_str(&store), "--by", "fy", "--format", "csv"]);
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+        "--format",
+        "csv",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n");
-    assert!(stderr(&out).contains("# source: EROArrests_FY2019.pipe.csv.gz (sha256 94bd7703fec8b39a"), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n"
+    );
+    assert!(
+        stderr(&out).contains("# source: EROArrests_FY2019.pipe.csv.gz (sha256 94bd7703fec8b39a"),
+        "{}",
+        stderr(&out)
+    );
 
     // Filters and the date range: the 4 rows dated 2019-09-01 fall outside --to.
-    let out = tally(&["count", "arrests", "--store", path_str(&store), "--by", "fy", "--from", "2018-10-01", "--to", "2019-08-31", "--format", "csv"]);
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+        "--from",
+        "2018-10-01",
+        "--to",
+        "2019-08-31",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(stdout(&out), "fy,count\nFY2019,131900\n");
-    let out = tally(&["count", "arrests", "--store", path_str(&store), "--by", "fy,method-group", "--where", "aor=CHI,NYC", "--from", "2018-10-01", "--to", "2019-08-31", "--format", "csv"]);
-    assert_eq!(stdout(&out), "fy,method-group,count\nFY2019,at-large,3874\nFY2019,border,31\nFY2019,custodial,5115\nFY2019,other,1030\n");
-    let out = tally(&["count", "arrests", "--store", path_str(&store), "--by", "aor", "--where", "fy=2019", "--where", "aor=HQ,CHI", "--format", "csv"]);
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy,method-group",
+        "--where",
+        "aor=CHI,NYC",
+        "--from",
+        "2018-10-01",
+        "--to",
+        "2019-08-31",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "fy,method-group,count\nFY2019,at-large,3874\nFY2019,border,31\nFY2019,custodial,5115\nFY2019,other,1030\n"
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--where",
+        "fy=2019",
+        "--where",
+        "aor=HQ,CHI",
+        "--format",
+        "csv",
+    ]);
     assert_eq!(stdout(&out), "aor,count\nCHI,7769\nHQ,<10\n");
 
     // Re-ingesting is a no-op that says so.
     let before = snapshot(&store);
     let out = tally(&["ingest", "--store", path_str(&store), &files[0]]);
     assert!(out.status.success());
-    assert!(stdout(&out).contains("already in the store as release 057a56ab5a32a4e8"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("already in the store as release 057a56ab5a32a4e8"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(snapshot(&store), before);
 }
 
@@ -126,38 +254,73 @@ fn every_national_aor_maps_and_withheld_markers_never_survive() {
     let mut codes = std::collections::BTreeSet::new();
     for r in &manifest.releases {
         for s in &r.report.sheets {
-            assert!(s.unmapped_aors.is_empty(), "{}: {:?}", r.report.file_name, s.unmapped_aors);
+            assert!(
+                s.unmapped_aors.is_empty(),
+                "{}: {:?}",
+                r.report.file_name,
+                s.unmapped_aors
+            );
             assert!(s.balances());
             codes.extend(s.aors.keys().cloned());
         }
     }
     let expected: Vec<&str> = vec![
-        "(blank)", "ATL", "BAL", "BOS", "BUF", "CHI", "DAL", "DEN", "DET", "ELP", "HOU", "HQ", "LOS", "MIA", "NEW", "NOL",
-        "NYC", "PHI", "PHO", "SEA", "SFR", "SLC", "SNA", "SND", "SPM", "WAS",
+        "(blank)", "ATL", "BAL", "BOS", "BUF", "CHI", "DAL", "DEN", "DET", "ELP", "HOU", "HQ",
+        "LOS", "MIA", "NEW", "NOL", "NYC", "PHI", "PHO", "SEA", "SFR", "SLC", "SNA", "SND", "SPM",
+        "WAS",
     ];
-    assert_eq!(codes.iter().map(String::as_str).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        codes.iter().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
 
     let schema = canonical_schema();
     let text_columns: Vec<&str> = schema
         .fields()
         .iter()
-        .filter(|f| f.data_type() == &arrow_schema::DataType::Utf8 && !["withheld", "release_sha256", "source_sheet"].contains(&f.name().as_str()))
+        .filter(|f| {
+            f.data_type() == &arrow_schema::DataType::Utf8
+                && !["withheld", "release_sha256", "source_sheet"].contains(&f.name().as_str())
+        })
         .map(|f| f.name().as_str())
         .collect();
     let mut withheld_rows = 0;
-    for table in [TableKind::Arrests, TableKind::Encounters, TableKind::Removals] {
+    for table in [
+        TableKind::Arrests,
+        TableKind::Encounters,
+        TableKind::Removals,
+    ] {
         let mut columns = text_columns.clone();
         columns.push("withheld");
         for row in read_rows(&store, table, &columns, |_| true) {
             for (value, name) in row.iter().zip(&columns).take(text_columns.len()) {
                 let lower = value.to_ascii_lowercase();
-                assert!(!lower.contains("(b)(") && !lower.contains("b(6)"), "{table} {name}: withheld marker survived: {value:?}");
+                assert!(
+                    !lower.contains("(b)(") && !lower.contains("b(6)"),
+                    "{table} {name}: withheld marker survived: {value:?}"
+                );
             }
-            if row.last().is_some_and(|w| w.contains("birth_date=(b)(6);(b)(7)(C)")) {
+            if row
+                .last()
+                .is_some_and(|w| w.contains("birth_date=(b)(6);(b)(7)(C)"))
+            {
                 withheld_rows += 1;
             }
         }
     }
     // Every national row has a withheld Birth Date.
-    assert_eq!(withheld_rows, 110_104 + 143_470 + 158_581 + 131_904 + 368_645 + 439_903 + 396_384 + 240_255 + 226_119 + 256_085 + 241_513);
+    assert_eq!(
+        withheld_rows,
+        110_104
+            + 143_470
+            + 158_581
+            + 131_904
+            + 368_645
+            + 439_903
+            + 396_384
+            + 240_255
+            + 226_119
+            + 256_085
+            + 241_513
+    );
 }

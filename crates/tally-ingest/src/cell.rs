@@ -31,7 +31,9 @@ impl CellValue<'_> {
         match self {
             CellValue::Empty => Cow::Borrowed(""),
             CellValue::Text(t) => Cow::Borrowed(t.as_ref()),
-            CellValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Cow::Owned(format!("{}", *n as i64)),
+            CellValue::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                Cow::Owned(format!("{}", *n as i64))
+            }
             CellValue::Number(n) => Cow::Owned(n.to_string()),
             CellValue::Date(d) => Cow::Owned(d.to_string()),
             CellValue::Error(e) => Cow::Owned(e.clone()),
@@ -41,6 +43,14 @@ impl CellValue<'_> {
 
 /// Text of a row's cells joined by ` | `, trailing blanks dropped (for reject records).
 pub fn row_text(cells: &[CellValue<'_>]) -> String {
-    let last = cells.iter().rposition(|c| !c.is_blank()).map(|p| p + 1).unwrap_or(0);
-    cells[..last].iter().map(|c| c.to_text().into_owned()).collect::<Vec<_>>().join(" | ")
+    let last = cells
+        .iter()
+        .rposition(|c| !c.is_blank())
+        .map(|p| p + 1)
+        .unwrap_or(0);
+    cells[..last]
+        .iter()
+        .map(|c| c.to_text().into_owned())
+        .collect::<Vec<_>>()
+        .join(" | ")
 }

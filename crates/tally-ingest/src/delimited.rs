@@ -2,7 +2,7 @@
 
 use crate::cell::CellValue;
 use crate::error::{IngestError, Location};
-use crate::layout::{self, PreviewRow, HEADER_SCAN_ROWS};
+use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
 use crate::report::ReleaseReport;
 use crate::source::ReleaseFile;
@@ -19,14 +19,16 @@ pub fn sniff_delimiter(content: &[u8]) -> u8 {
     for &b in sample {
         if b == b'"' {
             in_quotes = !in_quotes;
-        } else if !in_quotes {
-            if let Some(i) = candidates.iter().position(|&c| c == b) {
-                counts[i] += 1;
-            }
+        } else if !in_quotes && let Some(i) = candidates.iter().position(|&c| c == b) {
+            counts[i] += 1;
         }
     }
     let best = (0..4).max_by_key(|&i| (counts[i], 4 - i)).unwrap_or(2);
-    if counts[best] == 0 { b',' } else { candidates[best] }
+    if counts[best] == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
 }
 
 /// Text content as UTF-8 bytes: strips a UTF-8 byte-order mark, decodes UTF-16 (with BOM).
@@ -37,7 +39,13 @@ fn utf8_content(content: &[u8]) -> Cow<'_, [u8]> {
     let utf16 = |bytes: &[u8], le: bool| -> Vec<u8> {
         let units: Vec<u16> = bytes
             .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16_lossy(&units).into_bytes()
     };
@@ -89,15 +97,26 @@ pub fn ingest_delimited(
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_ref());
-    let at = |row: Option<u64>| Location { file: file.path.clone(), sheet: None, row, column: None };
+    let at = |row: Option<u64>| Location {
+        file: file.path.clone(),
+        sheet: None,
+        row,
+        column: None,
+    };
     let corrupt = |e: csv::Error| {
         let row = e.position().map(|p| p.line());
-        IngestError::Corrupt { at: at(row), format: "delimited text", detail: e.to_string() }
+        IngestError::Corrupt {
+            at: at(row),
+            format: "delimited text",
+            detail: e.to_string(),
+        }
     };
 
     let mut record = csv::ByteRecord::new();
     let mut preview: Vec<PreviewRow> = Vec::new();
-    while preview.len() < HEADER_SCAN_ROWS && reader.read_byte_record(&mut record).map_err(corrupt)? {
+    while preview.len() < HEADER_SCAN_ROWS
+        && reader.read_byte_record(&mut record).map_err(corrupt)?
+    {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         preview.push((line, record.iter().map(|f| owned(decode(f))).collect()));
     }
@@ -111,9 +130,17 @@ pub fn ingest_delimited(
     let banner = layout::read_banner(&preview[..header_at], &vocab.aors);
     let (header_row, header) = preview[header_at].clone();
     let roles = layout::column_roles(&header, &vocab.columns);
-    let table = layout::detect_table(&banner, None, &file.file_name, &roles)
-        .map_err(|detail| IngestError::UnknownTable { at: at(Some(header_row)), detail })?;
-    let header_width = header.iter().rposition(|c| !c.is_blank()).map(|p| p + 1).unwrap_or(0);
+    let table = layout::detect_table(&banner, None, &file.file_name, &roles).map_err(|detail| {
+        IngestError::UnknownTable {
+            at: at(Some(header_row)),
+            detail,
+        }
+    })?;
+    let header_width = header
+        .iter()
+        .rposition(|c| !c.is_blank())
+        .map(|p| p + 1)
+        .unwrap_or(0);
     let spec = SheetSpec {
         release_sha256: &file.sha256,
         file: &file.path,
@@ -128,8 +155,15 @@ pub fn ingest_delimited(
         batch_rows: options.batch_rows,
     };
     let mut normalizer = SheetNormalizer::new(&vocab, spec)?;
-    let mut push = |line: u64, cells: &[CellValue<'_>], n: &mut SheetNormalizer<'_>| -> Result<(), IngestError> {
-        let width = cells.iter().rposition(|c| !c.is_blank()).map(|p| p + 1).unwrap_or(0);
+    let mut push = |line: u64,
+                    cells: &[CellValue<'_>],
+                    n: &mut SheetNormalizer<'_>|
+     -> Result<(), IngestError> {
+        let width = cells
+            .iter()
+            .rposition(|c| !c.is_blank())
+            .map(|p| p + 1)
+            .unwrap_or(0);
         if width == 0 {
             n.blank_row();
             Ok(())
@@ -138,7 +172,10 @@ pub fn ingest_delimited(
                 line,
                 cells,
                 None,
-                format!("row has {} fields, the header has {header_width}", cells.len().max(width)),
+                format!(
+                    "row has {} fields, the header has {header_width}",
+                    cells.len().max(width)
+                ),
             );
             Ok(())
         } else {
@@ -188,8 +225,14 @@ mod tests {
 
     #[test]
     fn decodes_latin1_and_utf16() {
-        assert_eq!(decode(b"M\xc9XICO"), CellValue::Text(Cow::Owned("MÉXICO".into())));
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("a|b".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        assert_eq!(
+            decode(b"M\xc9XICO"),
+            CellValue::Text(Cow::Owned("MÉXICO".into()))
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a|b".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
         assert_eq!(utf8_content(&utf16).as_ref(), b"a|b");
         assert_eq!(utf8_content(b"\xEF\xBB\xBFa|b").as_ref(), b"a|b");
     }

@@ -32,22 +32,39 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{at}: cannot read file: {source}")]
-    Io { at: Location, source: std::io::Error },
+    Io {
+        at: Location,
+        source: std::io::Error,
+    },
     #[error("{at}: not a spreadsheet: {detail}")]
     NotASpreadsheet { at: Location, detail: String },
-    #[error("{at}: encrypted (password-protected) workbook: Tally cannot read it; ask for or save an unprotected copy")]
+    #[error(
+        "{at}: encrypted (password-protected) workbook: Tally cannot read it; ask for or save an unprotected copy"
+    )]
     Encrypted { at: Location },
     #[error("{at}: truncated or corrupt {format}: {detail}")]
-    Corrupt { at: Location, format: &'static str, detail: String },
-    #[error("{at}: no recognizable header in the first {scanned} rows (looked for column names such as {examples})")]
-    NoHeader { at: Location, scanned: usize, examples: String },
+    Corrupt {
+        at: Location,
+        format: &'static str,
+        detail: String,
+    },
+    #[error(
+        "{at}: no recognizable header in the first {scanned} rows (looked for column names such as {examples})"
+    )]
+    NoHeader {
+        at: Location,
+        scanned: usize,
+        examples: String,
+    },
     #[error("{at}: cannot tell which table this is: {detail}")]
     UnknownTable { at: Location, detail: String },
     #[error("{at}: {detail}")]
     MissingColumn { at: Location, detail: String },
     #[error("{at}: no data sheet found ({detail})")]
     NoData { at: Location, detail: String },
-    #[error("{at}: decompressed size exceeds the limit of {limit} bytes (possible zip or gzip bomb)")]
+    #[error(
+        "{at}: decompressed size exceeds the limit of {limit} bytes (possible zip or gzip bomb)"
+    )]
     TooLarge { at: Location, limit: u64 },
     #[error("{at}: writing to the store failed: {detail}")]
     Sink { at: Location, detail: String },

@@ -4,7 +4,9 @@
 use crate::cell::CellValue;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use tally_model::{date::parse_text_date, text::lookup_key, AorCrosswalk, ColumnCrosswalk, Field, TableKind};
+use tally_model::{
+    AorCrosswalk, ColumnCrosswalk, Field, TableKind, date::parse_text_date, text::lookup_key,
+};
 
 /// Rows scanned from the top of a sheet when looking for its header.
 pub const HEADER_SCAN_ROWS: usize = 100;
@@ -92,28 +94,40 @@ pub fn column_roles(header: &[CellValue<'_>], crosswalk: &ColumnCrosswalk) -> Ve
 pub fn read_banner(rows: &[PreviewRow], aors: &AorCrosswalk) -> Banner {
     let lines: Vec<String> = rows
         .iter()
-        .filter_map(|(_, cells)| cells.iter().find(|c| !c.is_blank()).map(|c| c.to_text().trim().to_string()))
+        .filter_map(|(_, cells)| {
+            cells
+                .iter()
+                .find(|c| !c.is_blank())
+                .map(|c| c.to_text().trim().to_string())
+        })
         .collect();
     let title = lines.last().cloned();
     let foia_number = lines.iter().find_map(|l| foia_number(l));
     let coverage = title.as_deref().and_then(stated_coverage);
     let aor_name = title.as_deref().and_then(|t| title_aor(t, aors));
-    Banner { lines, title, foia_number, coverage, aor_name }
+    Banner {
+        lines,
+        title,
+        foia_number,
+        coverage,
+        aor_name,
+    }
 }
 
 /// A FOIA request number (`2019-ICFO-53623`, `2025-ICLI-00019`) in a line of text.
 pub fn foia_number(line: &str) -> Option<String> {
-    line.split(|c: char| c.is_whitespace() || c == '_' || c == ',').find_map(|token| {
-        let parts: Vec<&str> = token.split('-').collect();
-        let ok = parts.len() == 3
-            && parts[0].len() == 4
-            && parts[0].bytes().all(|b| b.is_ascii_digit())
-            && parts[1].len() == 4
-            && parts[1].bytes().all(|b| b.is_ascii_alphabetic())
-            && !parts[2].is_empty()
-            && parts[2].bytes().all(|b| b.is_ascii_digit());
-        ok.then(|| token.to_string())
-    })
+    line.split(|c: char| c.is_whitespace() || c == '_' || c == ',')
+        .find_map(|token| {
+            let parts: Vec<&str> = token.split('-').collect();
+            let ok = parts.len() == 3
+                && parts[0].len() == 4
+                && parts[0].bytes().all(|b| b.is_ascii_digit())
+                && parts[1].len() == 4
+                && parts[1].bytes().all(|b| b.is_ascii_alphabetic())
+                && !parts[2].is_empty()
+                && parts[2].bytes().all(|b| b.is_ascii_digit());
+            ok.then(|| token.to_string())
+        })
 }
 
 /// The coverage period in a title: the first parenthesized `date - date` pair.
@@ -123,10 +137,10 @@ pub fn stated_coverage(title: &str) -> Option<(NaiveDate, NaiveDate)> {
         let after = &rest[open + 1..];
         let close = after.find(')')?;
         let inside = &after[..close];
-        if let Some((a, b)) = inside.split_once(" - ").or_else(|| inside.split_once('-')) {
-            if let (Ok(Some(first)), Ok(Some(last))) = (parse_text_date(a), parse_text_date(b)) {
-                return Some((first, last));
-            }
+        if let Some((a, b)) = inside.split_once(" - ").or_else(|| inside.split_once('-'))
+            && let (Ok(Some(first)), Ok(Some(last))) = (parse_text_date(a), parse_text_date(b))
+        {
+            return Some((first, last));
         }
         rest = &after[close..];
     }
@@ -140,7 +154,8 @@ pub fn title_aor(title: &str, aors: &AorCrosswalk) -> Option<String> {
     let end = lower.find("area of responsibility")? + "area of responsibility".len();
     let start = lower[..end].rfind(" for ").map(|p| p + 5).unwrap_or(0);
     let candidate = title[start..end].trim();
-    aors.code_for(candidate).map(|_| candidate.trim_start_matches("the ").to_string())
+    aors.code_for(candidate)
+        .map(|_| candidate.trim_start_matches("the ").to_string())
 }
 
 /// Decides the table kind of a data sheet: the banner title first (what ICE states), then
@@ -164,7 +179,9 @@ pub fn detect_table(
         return Ok(kind);
     }
     let has = |f: Field| roles.contains(&ColumnRole::Field(f));
-    let by_columns = if has(Field::RemovalDate) || (has(Field::DepartedDate) && !has(Field::ApprehensionMethod)) {
+    let by_columns = if has(Field::RemovalDate)
+        || (has(Field::DepartedDate) && !has(Field::ApprehensionMethod))
+    {
         Some(TableKind::Removals)
     } else if has(Field::EncounterDate) {
         Some(TableKind::Encounters)
@@ -188,12 +205,26 @@ pub fn detect_table(
 
 /// True when a row is a copy of the header (a table stacked below another).
 pub fn is_repeated_header(cells: &[CellValue<'_>], header: &[CellValue<'_>]) -> bool {
-    let width = header.iter().rposition(|c| !c.is_blank()).map(|p| p + 1).unwrap_or(0);
-    width > 0
+    let width = header
+        .iter()
+        .rposition(|c| !c.is_blank())
+        .map(|p| p + 1)
+        .unwrap_or(0);
+    if width == 0 || cells.is_empty() {
+        return false;
+    }
+    // Cheap test on the first cell before comparing whole rows: almost every row differs there.
+    let first_matches = match (&cells[0], &header[0]) {
+        (CellValue::Text(a), CellValue::Text(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+        (a, b) => a.is_blank() && b.is_blank(),
+    };
+    first_matches
         && (0..width).all(|i| {
-            let a = cells.get(i).map(|c| lookup_key(&c.to_text())).unwrap_or_default();
-            let b = lookup_key(&header[i].to_text());
-            a == b
+            let a = cells
+                .get(i)
+                .map(|c| lookup_key(&c.to_text()))
+                .unwrap_or_default();
+            a == lookup_key(&header[i].to_text())
         })
 }
 
@@ -208,7 +239,19 @@ mod tests {
     use std::borrow::Cow;
 
     fn row(n: u64, cells: &[&str]) -> PreviewRow {
-        (n, cells.iter().map(|c| if c.is_empty() { CellValue::Empty } else { CellValue::Text(Cow::Owned(c.to_string())) }).collect())
+        (
+            n,
+            cells
+                .iter()
+                .map(|c| {
+                    if c.is_empty() {
+                        CellValue::Empty
+                    } else {
+                        CellValue::Text(Cow::Owned(c.to_string()))
+                    }
+                })
+                .collect(),
+        )
     }
 
     #[test]
@@ -218,9 +261,22 @@ mod tests {
             row(2, &["For Official Use Only (FOUO)/Pre-decisional"]),
             row(3, &["2019-ICFO-53623"]),
             row(4, &[]),
-            row(5, &["ERO Administrative Arrests for FY2019 (10/1/2018 - 8/31/2019)"]),
-            row(6, &["Area of Responsibility", "Apprehension Date", "Apprehension Method"]),
-            row(7, &["Chicago Area of Responsibility", "10/1/2018", "Located"]),
+            row(
+                5,
+                &["ERO Administrative Arrests for FY2019 (10/1/2018 - 8/31/2019)"],
+            ),
+            row(
+                6,
+                &[
+                    "Area of Responsibility",
+                    "Apprehension Date",
+                    "Apprehension Method",
+                ],
+            ),
+            row(
+                7,
+                &["Chicago Area of Responsibility", "10/1/2018", "Located"],
+            ),
         ];
         let cw = ColumnCrosswalk::embedded();
         let at = find_header(&rows, &cw).unwrap();
@@ -231,16 +287,26 @@ mod tests {
         assert_eq!(banner.coverage, Some((d(2018, 10, 1), d(2019, 8, 31))));
         assert_eq!(banner.aor_name, None);
         let roles = column_roles(&rows[at].1, &cw);
-        assert_eq!(detect_table(&banner, None, "x.csv", &roles), Ok(TableKind::Arrests));
+        assert_eq!(
+            detect_table(&banner, None, "x.csv", &roles),
+            Ok(TableKind::Arrests)
+        );
     }
 
     #[test]
     fn title_aor_and_duplicate_headers() {
         let aors = AorCrosswalk::embedded();
         let t = "FY2012 - FY2019 YTD (01/01/2012 - 07/06/2019) ERO Administrative Arrests for the Seattle Area of Responsibility";
-        assert_eq!(title_aor(t, &aors).as_deref(), Some("Seattle Area of Responsibility"));
+        assert_eq!(
+            title_aor(t, &aors).as_deref(),
+            Some("Seattle Area of Responsibility")
+        );
         let cw = ColumnCrosswalk::embedded();
-        let header = row(1, &["Arrest Date", "Apprehension Date", "Notes", "Notes", ""]).1;
+        let header = row(
+            1,
+            &["Arrest Date", "Apprehension Date", "Notes", "Notes", ""],
+        )
+        .1;
         assert_eq!(
             column_roles(&header, &cw),
             vec![

@@ -8,18 +8,20 @@
 //! outside [`EVENT_DATE_RANGE`]; other unreadable cells are kept as raw text in
 //! `unparsed_values`, and unknown columns in `extra_columns`.
 
-use crate::cell::{row_text, CellValue};
+use crate::BatchSink;
+use crate::cell::{CellValue, row_text};
 use crate::error::{IngestError, Location};
 use crate::layout::ColumnRole;
 use crate::report::{AorSpan, RejectedRow, SheetReport};
 use crate::schema::canonical_schema;
-use crate::BatchSink;
 use arrow_array::builder::{Date32Builder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use tally_model::date::{check_plausible, excel_serial_to_date, parse_text_date, to_epoch_days, DateError};
+use tally_model::date::{
+    DateError, check_plausible, excel_serial_to_date, parse_text_date, to_epoch_days,
+};
 use tally_model::fiscal::fiscal_year;
 use tally_model::withheld::exemption_codes;
 use tally_model::{AorCrosswalk, Field, FieldType, MethodGroups, TableKind};
@@ -155,9 +157,12 @@ impl Builders {
 /// One row's values between parsing and appending.
 #[derive(Default)]
 struct RowScratch {
-    texts: Vec<Option<String>>,
+    /// Trimmed text of each field, as a byte range of `text_buf` (no allocation per cell).
+    texts: Vec<Option<(usize, usize)>>,
+    text_buf: String,
     dates: Vec<Option<i32>>,
-    withheld: Vec<(String, String)>,
+    /// `field=codes|field=codes` for the row's withheld cells.
+    withheld: String,
     unparsed: serde_json::Map<String, serde_json::Value>,
     extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -176,6 +181,7 @@ pub struct SheetNormalizer<'v> {
     scratch: RowScratch,
     banner_aor: Option<Arc<str>>,
     recorded_fy: RecordedFyRuns,
+    withheld_cache: HashMap<String, Option<Arc<str>>>,
 }
 
 /// Infers the fiscal year in which ICE *recorded* each removal.
@@ -218,7 +224,10 @@ impl<'v> SheetNormalizer<'v> {
     /// # Errors
     /// [`IngestError::MissingColumn`] when the header has none of the table's event-date
     /// columns.
-    pub fn new(vocab: &'v Vocabulary, spec: SheetSpec<'v>) -> Result<SheetNormalizer<'v>, IngestError> {
+    pub fn new(
+        vocab: &'v Vocabulary,
+        spec: SheetSpec<'v>,
+    ) -> Result<SheetNormalizer<'v>, IngestError> {
         let event_date_columns: Vec<usize> = spec
             .table
             .event_date_fields()
@@ -226,7 +235,12 @@ impl<'v> SheetNormalizer<'v> {
             .filter_map(|f| spec.roles.iter().position(|r| *r == ColumnRole::Field(*f)))
             .collect();
         if event_date_columns.is_empty() {
-            let wanted: Vec<&str> = spec.table.event_date_fields().iter().map(|f| f.name()).collect();
+            let wanted: Vec<&str> = spec
+                .table
+                .event_date_fields()
+                .iter()
+                .map(|f| f.name())
+                .collect();
             return Err(IngestError::MissingColumn {
                 at: Location {
                     file: spec.file.to_path_buf(),
@@ -241,7 +255,9 @@ impl<'v> SheetNormalizer<'v> {
                 ),
             });
         }
-        let has_method = spec.roles.contains(&ColumnRole::Field(Field::ApprehensionMethod));
+        let has_method = spec
+            .roles
+            .contains(&ColumnRole::Field(Field::ApprehensionMethod));
         let columns = spec
             .header
             .iter()
@@ -282,9 +298,14 @@ impl<'v> SheetNormalizer<'v> {
             method_cache: HashMap::new(),
             report,
             rejects: Vec::new(),
-            scratch: RowScratch { texts: vec![None; n], dates: vec![None; n], ..RowScratch::default() },
+            scratch: RowScratch {
+                texts: vec![None; n],
+                dates: vec![None; n],
+                ..RowScratch::default()
+            },
             banner_aor: spec_banner_aor,
             recorded_fy: RecordedFyRuns::default(),
+            withheld_cache: HashMap::new(),
         })
     }
 
@@ -294,10 +315,22 @@ impl<'v> SheetNormalizer<'v> {
     }
 
     /// Counts a row as read and rejects it.
-    pub fn reject(&mut self, row: u64, cells: &[CellValue<'_>], column: Option<String>, reason: String) {
+    pub fn reject(
+        &mut self,
+        row: u64,
+        cells: &[CellValue<'_>],
+        column: Option<String>,
+        reason: String,
+    ) {
         self.report.rows_read += 1;
         self.report.rows_rejected += 1;
-        let rejected = RejectedRow { sheet: self.spec.sheet.clone(), row, column, reason, values: row_text(cells) };
+        let rejected = RejectedRow {
+            sheet: self.spec.sheet.clone(),
+            row,
+            column,
+            reason,
+            values: row_text(cells),
+        };
         if self.report.first_rejects.len() < FIRST_REJECTS_KEPT {
             self.report.first_rejects.push(rejected.clone());
         }
@@ -321,17 +354,28 @@ impl<'v> SheetNormalizer<'v> {
     ///
     /// # Errors
     /// Only sink failures; unreadable rows are rejected and counted, not errors.
-    pub fn push_row(&mut self, row: u64, cells: &[CellValue<'_>], sink: &mut dyn BatchSink) -> Result<(), IngestError> {
+    pub fn push_row(
+        &mut self,
+        row: u64,
+        cells: &[CellValue<'_>],
+        sink: &mut dyn BatchSink,
+    ) -> Result<(), IngestError> {
         if cells.iter().all(CellValue::is_blank) {
             self.blank_row();
             return Ok(());
         }
         if crate::layout::is_repeated_header(cells, &self.spec.header) {
-            self.reject(row, cells, None, "repeated header row (a second table stacked below the first)".into());
+            self.reject(
+                row,
+                cells,
+                None,
+                "repeated header row (a second table stacked below the first)".into(),
+            );
             return Ok(());
         }
         let mut s = std::mem::take(&mut self.scratch);
         s.texts.iter_mut().for_each(|t| *t = None);
+        s.text_buf.clear();
         s.dates.iter_mut().for_each(|d| *d = None);
         s.withheld.clear();
         s.unparsed.clear();
@@ -349,39 +393,72 @@ impl<'v> SheetNormalizer<'v> {
         result
     }
 
-    fn parse_cells(&mut self, _row: u64, cells: &[CellValue<'_>], s: &mut RowScratch) -> Result<(), (usize, String)> {
+    fn parse_cells(
+        &mut self,
+        _row: u64,
+        cells: &[CellValue<'_>],
+        s: &mut RowScratch,
+    ) -> Result<(), (usize, String)> {
         for (i, cell) in cells.iter().enumerate() {
             if cell.is_blank() {
                 continue;
             }
-            let role = self.spec.roles.get(i).cloned().unwrap_or(ColumnRole::Unnamed(i + 1));
+            let role = self
+                .spec
+                .roles
+                .get(i)
+                .cloned()
+                .unwrap_or(ColumnRole::Unnamed(i + 1));
             match role {
                 ColumnRole::Field(f) => {
                     let fi = field_index(f);
                     let is_event = self.event_date_columns.contains(&i);
+                    if let Some(codes) = self.withheld_codes(cell) {
+                        *self
+                            .report
+                            .withheld_cells
+                            .entry(f.name().to_string())
+                            .or_default() += 1;
+                        push_withheld(&mut s.withheld, f.name(), &codes);
+                        continue;
+                    }
                     match parse_field(f, cell) {
-                        Parsed::Text(t) => s.texts[fi] = Some(t),
+                        Parsed::Text(t) => {
+                            let start = s.text_buf.len();
+                            s.text_buf.push_str(t.trim());
+                            s.texts[fi] = Some((start, s.text_buf.len()));
+                        }
                         Parsed::Date(d) => {
-                            let range = if is_event { EVENT_DATE_RANGE } else { OTHER_DATE_RANGE };
+                            let range = if is_event {
+                                EVENT_DATE_RANGE
+                            } else {
+                                OTHER_DATE_RANGE
+                            };
                             match check_plausible(d, range.0, range.1) {
                                 Ok(d) => s.dates[fi] = Some(to_epoch_days(d)),
                                 Err(e) if is_event => return Err((i, e.to_string())),
                                 Err(_) => {
-                                    *self.report.unparsed_cells.entry(f.name().to_string()).or_default() += 1;
-                                    s.unparsed.insert(f.name().into(), cell.to_text().trim().into());
+                                    *self
+                                        .report
+                                        .unparsed_cells
+                                        .entry(f.name().to_string())
+                                        .or_default() += 1;
+                                    s.unparsed
+                                        .insert(f.name().into(), cell.to_text().trim().into());
                                 }
                             }
-                        }
-                        Parsed::Withheld(codes) => {
-                            *self.report.withheld_cells.entry(f.name().to_string()).or_default() += 1;
-                            s.withheld.push((f.name().to_string(), codes));
                         }
                         Parsed::Unreadable(e) => {
                             if is_event {
                                 return Err((i, e));
                             }
-                            *self.report.unparsed_cells.entry(f.name().to_string()).or_default() += 1;
-                            s.unparsed.insert(f.name().into(), cell.to_text().trim().into());
+                            *self
+                                .report
+                                .unparsed_cells
+                                .entry(f.name().to_string())
+                                .or_default() += 1;
+                            s.unparsed
+                                .insert(f.name().into(), cell.to_text().trim().into());
                         }
                     }
                 }
@@ -390,7 +467,7 @@ impl<'v> SheetNormalizer<'v> {
                     let text = cell.to_text();
                     if let Some(codes) = exemption_codes(&text) {
                         *self.report.withheld_cells.entry(name.clone()).or_default() += 1;
-                        s.withheld.push((name, codes));
+                        push_withheld(&mut s.withheld, &name, &codes);
                     } else {
                         s.extra.insert(name, text.trim().into());
                     }
@@ -400,7 +477,12 @@ impl<'v> SheetNormalizer<'v> {
         Ok(())
     }
 
-    fn append(&mut self, row: u64, s: &RowScratch, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
+    fn append(
+        &mut self,
+        row: u64,
+        s: &RowScratch,
+        sink: &mut dyn BatchSink,
+    ) -> Result<(), IngestError> {
         let event_days = self
             .spec
             .table
@@ -411,13 +493,13 @@ impl<'v> SheetNormalizer<'v> {
         let fy = event_date.map(fiscal_year);
         let aor_fi = field_index(Field::AorName);
         let banner_aor = self.banner_aor.clone();
-        let aor_name: Option<&str> = s.texts[aor_fi].as_deref().or(banner_aor.as_deref());
+        let aor_name: Option<&str> = s.text(aor_fi).or(banner_aor.as_deref());
         let aor_code = match aor_name {
             None => None,
             Some(name) => self.aor_code(name),
         };
         let group = if self.has_method {
-            let method = s.texts[field_index(Field::ApprehensionMethod)].as_deref().unwrap_or("");
+            let method = s.text(field_index(Field::ApprehensionMethod)).unwrap_or("");
             Some(self.method_group(method))
         } else {
             None
@@ -445,7 +527,11 @@ impl<'v> SheetNormalizer<'v> {
             (None, Some(_)) => "(unmapped)".to_string(),
             (None, None) => "(blank)".to_string(),
         };
-        let span = r.aors.entry(aor_key).or_insert(AorSpan { first: None, last: None, rows: 0 });
+        let span = r.aors.entry(aor_key).or_insert(AorSpan {
+            first: None,
+            last: None,
+            rows: 0,
+        });
         span.rows += 1;
         if let Some(d) = event_date {
             span.first = Some(span.first.map_or(d, |f| f.min(d)));
@@ -467,7 +553,7 @@ impl<'v> SheetNormalizer<'v> {
                     if i == aor_fi && s.texts[i].is_none() {
                         t.append_option(aor_name);
                     } else {
-                        t.append_option(s.texts[i].as_deref());
+                        t.append_option(s.text(i));
                     }
                 }
                 FieldBuilder::Date(d) => d.append_option(s.dates[i]),
@@ -476,8 +562,7 @@ impl<'v> SheetNormalizer<'v> {
         if s.withheld.is_empty() {
             b.withheld.append_null();
         } else {
-            let text: Vec<String> = s.withheld.iter().map(|(f, c)| format!("{f}={c}")).collect();
-            b.withheld.append_value(text.join("|"));
+            b.withheld.append_value(&s.withheld);
         }
         append_json(&mut b.unparsed, &s.unparsed);
         append_json(&mut b.extra, &s.extra);
@@ -489,17 +574,42 @@ impl<'v> SheetNormalizer<'v> {
         Ok(())
     }
 
+    /// Exemption codes of a withheld text cell, cached by the cell's exact text (releases
+    /// repeat the same marker on every row).
+    fn withheld_codes(&mut self, cell: &CellValue<'_>) -> Option<Arc<str>> {
+        let CellValue::Text(t) = cell else {
+            return None;
+        };
+        if !t.contains('(') {
+            return None;
+        }
+        if let Some(hit) = self.withheld_cache.get(t.as_ref()) {
+            return hit.clone();
+        }
+        let codes: Option<Arc<str>> = exemption_codes(t).map(Arc::from);
+        self.withheld_cache.insert(t.to_string(), codes.clone());
+        codes
+    }
+
     fn aor_code(&mut self, name: &str) -> Option<&'static str> {
         if let Some(code) = self.aor_cache.get(name) {
             if code.is_none() {
-                *self.report.unmapped_aors.entry(name.to_string()).or_default() += 1;
+                *self
+                    .report
+                    .unmapped_aors
+                    .entry(name.to_string())
+                    .or_default() += 1;
             }
             return *code;
         }
         let code = self.vocab.aors.code_for(name);
         self.aor_cache.insert(name.to_string(), code);
         if code.is_none() {
-            *self.report.unmapped_aors.entry(name.to_string()).or_default() += 1;
+            *self
+                .report
+                .unmapped_aors
+                .entry(name.to_string())
+                .or_default() += 1;
         }
         code
     }
@@ -509,26 +619,43 @@ impl<'v> SheetNormalizer<'v> {
             Some(v) => *v,
             None => {
                 let classified = self.vocab.methods.classify(method);
-                let v = (classified.unwrap_or(tally_model::MethodGroup::Other).name(), classified.is_some());
+                let v = (
+                    classified.unwrap_or(tally_model::MethodGroup::Other).name(),
+                    classified.is_some(),
+                );
                 self.method_cache.insert(method.to_string(), v);
                 v
             }
         };
         if !known {
             let key = if method.is_empty() { "(blank)" } else { method };
-            *self.report.unknown_methods.entry(key.to_string()).or_default() += 1;
+            *self
+                .report
+                .unknown_methods
+                .entry(key.to_string())
+                .or_default() += 1;
         }
         group
     }
 
     fn sink_error(&self, detail: String) -> IngestError {
         IngestError::Sink {
-            at: Location { file: self.spec.file.to_path_buf(), sheet: Some(self.spec.sheet.clone()), row: None, column: None },
+            at: Location {
+                file: self.spec.file.to_path_buf(),
+                sheet: Some(self.spec.sheet.clone()),
+                row: None,
+                column: None,
+            },
             detail,
         }
     }
 
-    fn send(&self, fy: Option<i32>, batch: RecordBatch, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
+    fn send(
+        &self,
+        fy: Option<i32>,
+        batch: RecordBatch,
+        sink: &mut dyn BatchSink,
+    ) -> Result<(), IngestError> {
         sink.write_batch(self.spec.table, self.spec.sheet_index, fy, batch)
             .map_err(|e| self.sink_error(e.to_string()))
     }
@@ -537,7 +664,10 @@ impl<'v> SheetNormalizer<'v> {
     ///
     /// # Errors
     /// Sink failures.
-    pub fn finish(mut self, sink: &mut dyn BatchSink) -> Result<(SheetReport, Vec<RejectedRow>), IngestError> {
+    pub fn finish(
+        mut self,
+        sink: &mut dyn BatchSink,
+    ) -> Result<(SheetReport, Vec<RejectedRow>), IngestError> {
         self.recorded_fy.close(&mut self.report.rows_by_recorded_fy);
         let partitions = std::mem::take(&mut self.partitions);
         for (fy, mut b) in partitions {
@@ -548,6 +678,21 @@ impl<'v> SheetNormalizer<'v> {
         }
         Ok((self.report, self.rejects))
     }
+}
+
+impl RowScratch {
+    fn text(&self, field: usize) -> Option<&str> {
+        self.texts[field].map(|(a, b)| &self.text_buf[a..b])
+    }
+}
+
+fn push_withheld(buf: &mut String, name: &str, codes: &str) {
+    if !buf.is_empty() {
+        buf.push('|');
+    }
+    buf.push_str(name);
+    buf.push('=');
+    buf.push_str(codes);
 }
 
 fn append_json(builder: &mut StringBuilder, map: &serde_json::Map<String, serde_json::Value>) {
@@ -563,24 +708,18 @@ pub fn field_index(f: Field) -> usize {
     Field::ALL.iter().position(|x| *x == f).unwrap_or(0)
 }
 
-enum Parsed {
-    Text(String),
+enum Parsed<'a> {
+    Text(std::borrow::Cow<'a, str>),
     Date(NaiveDate),
-    Withheld(String),
     Unreadable(String),
 }
 
-fn parse_field(field: Field, cell: &CellValue<'_>) -> Parsed {
+fn parse_field<'a>(field: Field, cell: &'a CellValue<'_>) -> Parsed<'a> {
     if let CellValue::Error(e) = cell {
         return Parsed::Unreadable(format!("spreadsheet error cell {e}"));
     }
-    if let CellValue::Text(t) = cell {
-        if let Some(codes) = exemption_codes(t) {
-            return Parsed::Withheld(codes);
-        }
-    }
     match field.field_type() {
-        FieldType::Text => Parsed::Text(cell.to_text().trim().to_string()),
+        FieldType::Text => Parsed::Text(cell.to_text()),
         FieldType::Date => {
             let parsed: Result<Option<NaiveDate>, DateError> = match cell {
                 CellValue::Date(d) => Ok(Some(*d)),

@@ -1,8 +1,8 @@
 //! Reconciliation of a workbook's Summary totals with the rows ingested.
 
 use crate::report::{ReleaseReport, SummaryCheck, UnmatchedSummary};
-use tally_model::text::lookup_key;
 use tally_model::TableKind;
+use tally_model::text::lookup_key;
 
 /// Compares every Summary figure with the kept rows of the data sheets it describes, per FY.
 ///
@@ -19,16 +19,21 @@ pub fn reconcile_summary(report: &mut ReleaseReport) {
         let kind = TableKind::from_title(&block.title);
         for (ci, column) in block.columns.iter().enumerate() {
             let key = lookup_key(column);
-            let by_name: Vec<usize> =
-                (0..report.sheets.len()).filter(|&i| lookup_key(&report.sheets[i].sheet) == key).collect();
+            let by_name: Vec<usize> = (0..report.sheets.len())
+                .filter(|&i| lookup_key(&report.sheets[i].sheet) == key)
+                .collect();
             let sheets: Vec<usize> = if !by_name.is_empty() {
                 by_name
             } else if key == "total" {
                 let by_title: Vec<usize> = (0..report.sheets.len())
-                    .filter(|&i| report.sheets[i].banner.title.as_deref() == Some(block.title.as_str()))
+                    .filter(|&i| {
+                        report.sheets[i].banner.title.as_deref() == Some(block.title.as_str())
+                    })
                     .collect();
                 if by_title.is_empty() {
-                    (0..report.sheets.len()).filter(|&i| Some(report.sheets[i].table) == kind).collect()
+                    (0..report.sheets.len())
+                        .filter(|&i| Some(report.sheets[i].table) == kind)
+                        .collect()
                 } else {
                     by_title
                 }
@@ -39,17 +44,24 @@ pub fn reconcile_summary(report: &mut ReleaseReport) {
                 unmatched.push(UnmatchedSummary {
                     block_title: block.title.clone(),
                     column: column.clone(),
-                    reason: "no data sheet of this workbook matches the column or the block title".into(),
+                    reason: "no data sheet of this workbook matches the column or the block title"
+                        .into(),
                 });
                 continue;
             }
             for (label, fy, row, values) in &block.rows {
-                let Some(total) = values.get(ci).copied().flatten() else { continue };
+                let Some(total) = values.get(ci).copied().flatten() else {
+                    continue;
+                };
                 let ingested: u64 = sheets
                     .iter()
                     .map(|&i| {
                         let sheet = &report.sheets[i];
-                        let by_fy = if sheet.table == TableKind::Removals { &sheet.rows_by_recorded_fy } else { &sheet.rows_by_fy };
+                        let by_fy = if sheet.table == TableKind::Removals {
+                            &sheet.rows_by_recorded_fy
+                        } else {
+                            &sheet.rows_by_fy
+                        };
                         by_fy.get(fy).copied().unwrap_or(0)
                     })
                     .sum();
@@ -60,7 +72,10 @@ pub fn reconcile_summary(report: &mut ReleaseReport) {
                     fy: *fy,
                     summary_row: *row,
                     summary_total: total,
-                    sheets: sheets.iter().map(|&i| report.sheets[i].sheet.clone()).collect(),
+                    sheets: sheets
+                        .iter()
+                        .map(|&i| report.sheets[i].sheet.clone())
+                        .collect(),
                     ingested: ingested as i64,
                 });
             }

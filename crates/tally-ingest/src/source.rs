@@ -1,7 +1,7 @@
 //! Reading a release file: bytes, fingerprint and container format.
 
-use crate::error::{IngestError, Location};
 use crate::IngestOptions;
+use crate::error::{IngestError, Location};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -60,23 +60,43 @@ impl ReleaseFile {
     /// workbook, an encrypted workbook, a truncated gzip stream, or content past
     /// `options.max_decompressed_bytes`.
     pub fn read(path: &Path, options: &IngestOptions) -> Result<ReleaseFile, IngestError> {
-        let at = Location { file: path.to_path_buf(), ..Location::default() };
-        let raw = std::fs::read(path).map_err(|source| IngestError::Io { at: at.clone(), source })?;
+        let at = Location {
+            file: path.to_path_buf(),
+            ..Location::default()
+        };
+        let raw = std::fs::read(path).map_err(|source| IngestError::Io {
+            at: at.clone(),
+            source,
+        })?;
         let sha256 = hex(&Sha256::digest(&raw));
         let bytes = raw.len() as u64;
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let (gzipped, content) = if raw.starts_with(GZIP_MAGIC) {
             (true, gunzip(&raw, options.max_decompressed_bytes, &at)?)
         } else {
             (false, raw)
         };
         let format = detect_format(&file_name, &content, &at)?;
-        Ok(ReleaseFile { path: path.to_path_buf(), file_name, sha256, bytes, gzipped, format, content })
+        Ok(ReleaseFile {
+            path: path.to_path_buf(),
+            file_name,
+            sha256,
+            bytes,
+            gzipped,
+            format,
+            content,
+        })
     }
 
     /// A location naming this file.
     pub fn location(&self) -> Location {
-        Location { file: self.path.clone(), ..Location::default() }
+        Location {
+            file: self.path.clone(),
+            ..Location::default()
+        }
     }
 }
 
@@ -85,16 +105,29 @@ fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError>
     let decoder = flate2::read::MultiGzDecoder::new(raw);
     let read = decoder.take(limit + 1).read_to_end(&mut out);
     match read {
-        Ok(_) if out.len() as u64 > limit => Err(IngestError::TooLarge { at: at.clone(), limit }),
+        Ok(_) if out.len() as u64 > limit => Err(IngestError::TooLarge {
+            at: at.clone(),
+            limit,
+        }),
         Ok(_) => Ok(out),
-        Err(e) => Err(IngestError::Corrupt { at: at.clone(), format: "gzip stream", detail: e.to_string() }),
+        Err(e) => Err(IngestError::Corrupt {
+            at: at.clone(),
+            format: "gzip stream",
+            detail: e.to_string(),
+        }),
     }
 }
 
-fn detect_format(file_name: &str, content: &[u8], at: &Location) -> Result<SourceFormat, IngestError> {
+fn detect_format(
+    file_name: &str,
+    content: &[u8],
+    at: &Location,
+) -> Result<SourceFormat, IngestError> {
     let lower = file_name.to_ascii_lowercase();
     let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
-    let says_workbook = [".xlsx", ".xlsm", ".xls"].iter().any(|e| lower.ends_with(e));
+    let says_workbook = [".xlsx", ".xlsm", ".xls"]
+        .iter()
+        .any(|e| lower.ends_with(e));
     if content.starts_with(ZIP_MAGIC) {
         return Ok(SourceFormat::Xlsx);
     }
@@ -110,11 +143,18 @@ fn detect_format(file_name: &str, content: &[u8], at: &Location) -> Result<Sourc
         } else {
             format!(
                 "the name ends in {} but the content starts with {:?}, not a workbook's zip or OLE signature",
-                lower.rsplit('.').next().map(|e| format!(".{e}")).unwrap_or_default(),
+                lower
+                    .rsplit('.')
+                    .next()
+                    .map(|e| format!(".{e}"))
+                    .unwrap_or_default(),
                 String::from_utf8_lossy(&content[..content.len().min(16)])
             )
         };
-        return Err(IngestError::NotASpreadsheet { at: at.clone(), detail });
+        return Err(IngestError::NotASpreadsheet {
+            at: at.clone(),
+            detail,
+        });
     }
     if content.iter().take(8192).any(|&b| b == 0) && !looks_utf16(content) {
         return Err(IngestError::NotASpreadsheet {
@@ -122,13 +162,20 @@ fn detect_format(file_name: &str, content: &[u8], at: &Location) -> Result<Sourc
             detail: "binary content that is neither a workbook nor delimited text".into(),
         });
     }
-    Ok(SourceFormat::Delimited(crate::delimited::sniff_delimiter(content)))
+    Ok(SourceFormat::Delimited(crate::delimited::sniff_delimiter(
+        content,
+    )))
 }
 
 /// True when `haystack` contains `needle` encoded as UTF-16LE (OLE directory names).
 fn contains_utf16(haystack: &[u8], needle: &str) -> bool {
-    let pattern: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    haystack.windows(pattern.len()).any(|w| w == pattern.as_slice())
+    let pattern: Vec<u8> = needle
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    haystack
+        .windows(pattern.len())
+        .any(|w| w == pattern.as_slice())
 }
 
 /// UTF-16 text starts with a byte-order mark.
@@ -139,8 +186,10 @@ pub(crate) fn looks_utf16(content: &[u8]) -> bool {
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

@@ -23,7 +23,10 @@ pub struct SummaryBlock {
 
 /// True when a row starts with a "Fiscal Year" header cell.
 pub fn is_fiscal_year_header(cells: &[CellValue<'_>]) -> bool {
-    cells.iter().find(|c| !c.is_blank()).is_some_and(|c| lookup_key(&c.to_text()) == "fiscal year")
+    cells
+        .iter()
+        .find(|c| !c.is_blank())
+        .is_some_and(|c| lookup_key(&c.to_text()) == "fiscal year")
 }
 
 /// Reads the blocks of a Summary sheet from its rows (`(1-based row, cells)`).
@@ -49,7 +52,11 @@ pub fn read_summary_blocks(rows: &[(u64, Vec<CellValue<'_>>)]) -> Vec<SummaryBlo
                 .map(|c| c.to_text().trim().to_string())
                 .take_while(|c| !c.is_empty())
                 .collect();
-            current = Some(SummaryBlock { title: last_title.clone().unwrap_or_default(), columns, rows: Vec::new() });
+            current = Some(SummaryBlock {
+                title: last_title.clone().unwrap_or_default(),
+                columns,
+                rows: Vec::new(),
+            });
             continue;
         }
         let first_text = non_blank[0].to_text().trim().to_string();

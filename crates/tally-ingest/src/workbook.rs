@@ -2,7 +2,7 @@
 
 use crate::cell::CellValue;
 use crate::error::{IngestError, Location};
-use crate::layout::{self, PreviewRow, HEADER_SCAN_ROWS};
+use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
 use crate::report::{ReleaseReport, SkippedSheet};
 use crate::source::{ReleaseFile, SourceFormat};
@@ -65,7 +65,10 @@ fn owned(c: CellValue<'_>) -> CellValue<'static> {
 
 fn is_notes_sheet(name: &str) -> bool {
     let key = name.trim().to_ascii_lowercase();
-    matches!(key.as_str(), "footnotes" | "footnote" | "notes" | "read me" | "readme")
+    matches!(
+        key.as_str(),
+        "footnotes" | "footnote" | "notes" | "read me" | "readme"
+    )
 }
 
 /// Ingests every sheet of a workbook: data sheets are normalized, a Summary sheet's FY
@@ -90,7 +93,11 @@ pub fn ingest_workbook(
             .map(|b| Book::Xlsx(Box::new(b)))
             .map_err(|e| ("xlsx workbook", e.to_string())),
     };
-    let mut book = opened.map_err(|(format, detail)| IngestError::Corrupt { at: file.location(), format, detail })?;
+    let mut book = opened.map_err(|(format, detail)| IngestError::Corrupt {
+        at: file.location(),
+        format,
+        detail,
+    })?;
     let at = |sheet: &str, row: Option<u64>| Location {
         file: file.path.clone(),
         sheet: Some(sheet.to_string()),
@@ -118,18 +125,28 @@ pub fn ingest_workbook(
     for name in book.sheet_names() {
         let range = book.range(&name).map_err(|detail| IngestError::Corrupt {
             at: at(&name, None),
-            format: if file.format == SourceFormat::Xls { "xls workbook" } else { "xlsx workbook" },
+            format: if file.format == SourceFormat::Xls {
+                "xls workbook"
+            } else {
+                "xlsx workbook"
+            },
             detail,
         })?;
         let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
         if range.is_empty() || range.used_cells().next().is_none() {
-            report.skipped_sheets.push(SkippedSheet { sheet: name, reason: "empty sheet".into() });
+            report.skipped_sheets.push(SkippedSheet {
+                sheet: name,
+                reason: "empty sheet".into(),
+            });
             continue;
         }
         if is_notes_sheet(&name) {
             report.notes.extend(range.rows().filter_map(|r| {
-                let text: Vec<String> =
-                    r.iter().map(|c| cell(c).to_text().trim().to_string()).filter(|t| !t.is_empty()).collect();
+                let text: Vec<String> = r
+                    .iter()
+                    .map(|c| cell(c).to_text().trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect();
                 (!text.is_empty()).then(|| text.join(" "))
             }));
             continue;
@@ -138,11 +155,19 @@ pub fn ingest_workbook(
             .rows()
             .take(HEADER_SCAN_ROWS)
             .enumerate()
-            .map(|(i, r)| (first_row + i as u64, r.iter().map(|c| owned(cell(c))).collect()))
+            .map(|(i, r)| {
+                (
+                    first_row + i as u64,
+                    r.iter().map(|c| owned(cell(c))).collect(),
+                )
+            })
             .collect();
         let header_at = layout::find_header(&preview, &vocab.columns);
         let Some(header_at) = header_at else {
-            if preview.iter().any(|(_, cells)| is_fiscal_year_header(cells)) {
+            if preview
+                .iter()
+                .any(|(_, cells)| is_fiscal_year_header(cells))
+            {
                 let rows: Vec<(u64, Vec<CellValue<'_>>)> = range
                     .rows()
                     .enumerate()
@@ -162,8 +187,12 @@ pub fn ingest_workbook(
         report.stated_coverage = report.stated_coverage.or(banner.coverage);
         let (header_row, header) = preview[header_at].clone();
         let roles = layout::column_roles(&header, &vocab.columns);
-        let table = layout::detect_table(&banner, Some(&name), &file.file_name, &roles)
-            .map_err(|detail| IngestError::UnknownTable { at: at(&name, Some(header_row)), detail })?;
+        let table = layout::detect_table(&banner, Some(&name), &file.file_name, &roles).map_err(
+            |detail| IngestError::UnknownTable {
+                at: at(&name, Some(header_row)),
+                detail,
+            },
+        )?;
         let spec = SheetSpec {
             release_sha256: &file.sha256,
             file: &file.path,
@@ -194,7 +223,10 @@ pub fn ingest_workbook(
         } else {
             format!("{} empty sheet(s)", report.skipped_sheets.len())
         };
-        return Err(IngestError::NoData { at: file.location(), detail });
+        return Err(IngestError::NoData {
+            at: file.location(),
+            detail,
+        });
     }
     Ok(report)
 }

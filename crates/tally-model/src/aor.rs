@@ -1,7 +1,7 @@
 //! Area of Responsibility names → canonical codes (`data/aor_codes.csv`, `data/aor_aliases.csv`).
 
-use crate::text::lookup_key;
 use crate::VocabularyError;
+use crate::text::lookup_key;
 use std::collections::HashMap;
 
 const AOR_CODES_CSV: &str = include_str!("../data/aor_codes.csv");
@@ -40,7 +40,11 @@ impl AorCrosswalk {
             by_key.insert(lookup_key(name), code);
             names.push((code, name));
             if fields.len() < 3 {
-                return Err(VocabularyError { file: "aor_codes.csv", line, message: "missing source".into() });
+                return Err(VocabularyError {
+                    file: "aor_codes.csv",
+                    line,
+                    message: "missing source".into(),
+                });
             }
         }
         for (line, fields) in csv_rows(AOR_ALIASES_CSV) {
@@ -52,7 +56,11 @@ impl AorCrosswalk {
                     message: format!("alias {alias:?} points at unknown code {code:?}"),
                 });
             }
-            let code = names.iter().find(|(c, _)| *c == code).map(|(c, _)| *c).unwrap_or("HQ");
+            let code = names
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(c, _)| *c)
+                .unwrap_or("HQ");
             by_key.insert(lookup_key(alias), code);
         }
         Ok(AorCrosswalk { by_key, names })
@@ -89,7 +97,10 @@ fn csv_rows(text: &'static str) -> Vec<(usize, Vec<&'static str>)> {
         let mut rest = line;
         while !rest.is_empty() {
             if let Some(stripped) = rest.strip_prefix('"') {
-                let end = stripped.find("\",").map(|p| p + 1).unwrap_or(stripped.len());
+                let end = stripped
+                    .find("\",")
+                    .map(|p| p + 1)
+                    .unwrap_or(stripped.len());
                 fields.push(stripped[..end].trim_end_matches('"'));
                 rest = stripped.get(end + 1..).unwrap_or("");
             } else {
@@ -111,10 +122,19 @@ mod tests {
     fn long_names_codes_and_aliases_map() {
         let aors = AorCrosswalk::embedded();
         assert_eq!(aors.code_for("Chicago Area of Responsibility"), Some("CHI"));
-        assert_eq!(aors.code_for("san francisco area of responsibility "), Some("SFR"));
-        assert_eq!(aors.code_for("the Seattle Area of Responsibility"), Some("SEA"));
+        assert_eq!(
+            aors.code_for("san francisco area of responsibility "),
+            Some("SFR")
+        );
+        assert_eq!(
+            aors.code_for("the Seattle Area of Responsibility"),
+            Some("SEA")
+        );
         assert_eq!(aors.code_for("HQ Area of Responsibility"), Some("HQ"));
-        assert_eq!(aors.code_for("St. Paul Area of Responsibility"), Some("SPM"));
+        assert_eq!(
+            aors.code_for("St. Paul Area of Responsibility"),
+            Some("SPM")
+        );
         assert_eq!(aors.code_for("nyc"), Some("NYC"));
         assert_eq!(aors.code_for("Gotham Area of Responsibility"), None);
         assert_eq!(aors.code_for(""), None);

@@ -1,8 +1,8 @@
 //! Release column names → canonical fields (`data/column_crosswalk.csv`).
 
+use crate::VocabularyError;
 use crate::field::Field;
 use crate::text::lookup_key;
-use crate::VocabularyError;
 use std::collections::HashMap;
 
 const COLUMN_CROSSWALK_CSV: &str = include_str!("../data/column_crosswalk.csv");
@@ -40,7 +40,11 @@ impl ColumnCrosswalk {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         for (i, rec) in reader.records().enumerate() {
             let line = i + 2;
-            let rec = rec.map_err(|e| VocabularyError { file, line, message: e.to_string() })?;
+            let rec = rec.map_err(|e| VocabularyError {
+                file,
+                line,
+                message: e.to_string(),
+            })?;
             let raw = rec.get(0).unwrap_or_default().to_string();
             let field_name = rec.get(1).unwrap_or_default();
             let field = Field::from_name(field_name).ok_or_else(|| VocabularyError {
@@ -49,7 +53,11 @@ impl ColumnCrosswalk {
                 message: format!("unknown canonical field {field_name:?}"),
             })?;
             if by_key.insert(lookup_key(&raw), field).is_some() {
-                return Err(VocabularyError { file, line, message: format!("header {raw:?} listed twice") });
+                return Err(VocabularyError {
+                    file,
+                    line,
+                    message: format!("header {raw:?} listed twice"),
+                });
             }
             rows.push((raw, field, rec.get(2).unwrap_or_default().to_string()));
         }
@@ -75,16 +83,32 @@ mod tests {
     fn embedded_maps_release_spellings_to_one_field() {
         let cw = ColumnCrosswalk::embedded();
         assert_eq!(cw.field_for("Arrest Date"), Some(Field::ApprehensionDate));
-        assert_eq!(cw.field_for("Apprehension Date"), Some(Field::ApprehensionDate));
-        assert_eq!(cw.field_for(" arrest   METHOD "), Some(Field::ApprehensionMethod));
-        assert_eq!(cw.field_for("Event Area of Responsibility"), Some(Field::AorName));
-        assert_eq!(cw.field_for("Country of Citizenship"), Some(Field::Citizenship));
+        assert_eq!(
+            cw.field_for("Apprehension Date"),
+            Some(Field::ApprehensionDate)
+        );
+        assert_eq!(
+            cw.field_for(" arrest   METHOD "),
+            Some(Field::ApprehensionMethod)
+        );
+        assert_eq!(
+            cw.field_for("Event Area of Responsibility"),
+            Some(Field::AorName)
+        );
+        assert_eq!(
+            cw.field_for("Country of Citizenship"),
+            Some(Field::Citizenship)
+        );
         assert_eq!(cw.field_for("Shoe Size"), None);
     }
 
     #[test]
     fn rejects_unknown_field_with_line() {
-        let err = ColumnCrosswalk::from_csv("t.csv", "raw_header,field,source\nA,nope,x\n").unwrap_err();
-        assert_eq!(err.to_string(), "vocabulary file t.csv, line 2: unknown canonical field \"nope\"");
+        let err =
+            ColumnCrosswalk::from_csv("t.csv", "raw_header,field,source\nA,nope,x\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "vocabulary file t.csv, line 2: unknown canonical field \"nope\""
+        );
     }
 }

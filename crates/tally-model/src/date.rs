@@ -7,7 +7,9 @@ use chrono::{Datelike, NaiveDate};
 pub enum DateError {
     #[error("{0:?} is not a date (expected M/D/YYYY, YYYY-MM-DD or an Excel serial number)")]
     Unreadable(String),
-    #[error("Excel serial 60 is 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)")]
+    #[error(
+        "Excel serial 60 is 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)"
+    )]
     ExcelLeapYearBug,
     #[error("{0} is outside the plausible range {1}..={2}")]
     Implausible(NaiveDate, NaiveDate, NaiveDate),
@@ -57,7 +59,9 @@ pub fn parse_text_date(text: &str) -> Result<Option<NaiveDate>, DateError> {
     let bad = || DateError::Unreadable(t.to_string());
     if day_part.contains('/') {
         let mut parts = day_part.split('/');
-        let (Some(m), Some(d), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(m), Some(d), Some(y), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(bad());
         };
         let month = small_number(m).ok_or_else(bad)?;
@@ -70,18 +74,22 @@ pub fn parse_text_date(text: &str) -> Result<Option<NaiveDate>, DateError> {
             }
             _ => return Err(bad()),
         };
-        return NaiveDate::from_ymd_opt(year, month, day).map(Some).ok_or_else(bad);
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .map(Some)
+            .ok_or_else(bad);
     }
     if day_part.len() == 10 && day_part.as_bytes()[4] == b'-' && day_part.as_bytes()[7] == b'-' {
         let year = small_number(&day_part[0..4]).ok_or_else(bad)? as i32;
         let month = small_number(&day_part[5..7]).ok_or_else(bad)?;
         let day = small_number(&day_part[8..10]).ok_or_else(bad)?;
-        return NaiveDate::from_ymd_opt(year, month, day).map(Some).ok_or_else(bad);
+        return NaiveDate::from_ymd_opt(year, month, day)
+            .map(Some)
+            .ok_or_else(bad);
     }
-    if let Ok(serial) = t.parse::<f64>() {
-        if serial.fract() == 0.0 {
-            return excel_serial_to_date(serial).map(Some);
-        }
+    if let Ok(serial) = t.parse::<f64>()
+        && serial.fract() == 0.0
+    {
+        return excel_serial_to_date(serial).map(Some);
     }
     Err(bad())
 }
@@ -94,8 +102,16 @@ fn small_number(s: &str) -> Option<u32> {
 }
 
 /// Checks a date against an inclusive plausible range.
-pub fn check_plausible(date: NaiveDate, first: NaiveDate, last: NaiveDate) -> Result<NaiveDate, DateError> {
-    if date < first || date > last { Err(DateError::Implausible(date, first, last)) } else { Ok(date) }
+pub fn check_plausible(
+    date: NaiveDate,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<NaiveDate, DateError> {
+    if date < first || date > last {
+        Err(DateError::Implausible(date, first, last))
+    } else {
+        Ok(date)
+    }
 }
 
 #[cfg(test)]
@@ -111,14 +127,23 @@ mod tests {
         assert_eq!(parse_text_date("10/1/2015"), Ok(Some(d(2015, 10, 1))));
         assert_eq!(parse_text_date("07/02/0999"), Ok(Some(d(999, 7, 2))));
         assert_eq!(parse_text_date(" 2019-08-31 "), Ok(Some(d(2019, 8, 31))));
-        assert_eq!(parse_text_date("2019-08-31T13:00:00"), Ok(Some(d(2019, 8, 31))));
+        assert_eq!(
+            parse_text_date("2019-08-31T13:00:00"),
+            Ok(Some(d(2019, 8, 31)))
+        );
         assert_eq!(parse_text_date("8/31/2019 13:45"), Ok(Some(d(2019, 8, 31))));
         assert_eq!(parse_text_date("1/2/19"), Ok(Some(d(2019, 1, 2))));
         assert_eq!(parse_text_date("1/2/75"), Ok(Some(d(1975, 1, 2))));
         assert_eq!(parse_text_date("43466"), Ok(Some(d(2019, 1, 1))));
         assert_eq!(parse_text_date(""), Ok(None));
-        assert!(matches!(parse_text_date("2/30/2019"), Err(DateError::Unreadable(_))));
-        assert!(matches!(parse_text_date("Male"), Err(DateError::Unreadable(_))));
+        assert!(matches!(
+            parse_text_date("2/30/2019"),
+            Err(DateError::Unreadable(_))
+        ));
+        assert!(matches!(
+            parse_text_date("Male"),
+            Err(DateError::Unreadable(_))
+        ));
     }
 
     #[test]

@@ -4,7 +4,11 @@ use chrono::{Datelike, NaiveDate};
 
 /// The fiscal year of a date (FY2020 = 2019-10-01 ..= 2020-09-30).
 pub fn fiscal_year(date: NaiveDate) -> i32 {
-    if date.month() >= 10 { date.year() + 1 } else { date.year() }
+    if date.month() >= 10 {
+        date.year() + 1
+    } else {
+        date.year()
+    }
 }
 
 /// First and last day of a fiscal year.

@@ -32,9 +32,14 @@ impl MethodGroup {
     }
 
     fn parse(name: &str) -> Option<MethodGroup> {
-        [MethodGroup::Custodial, MethodGroup::AtLarge, MethodGroup::Border, MethodGroup::Other]
-            .into_iter()
-            .find(|g| g.name() == name)
+        [
+            MethodGroup::Custodial,
+            MethodGroup::AtLarge,
+            MethodGroup::Border,
+            MethodGroup::Other,
+        ]
+        .into_iter()
+        .find(|g| g.name() == name)
     }
 }
 
@@ -93,7 +98,11 @@ impl MethodGroups {
                 source: source.into(),
             });
         }
-        MethodGroups { exact, prefixes, rows }
+        MethodGroups {
+            exact,
+            prefixes,
+            rows,
+        }
     }
 
     /// The group of a method as released; unknown or blank methods are [`MethodGroup::Other`].
@@ -107,7 +116,10 @@ impl MethodGroups {
         if let Some(g) = self.exact.get(&key) {
             return Some(*g);
         }
-        self.prefixes.iter().find(|(p, _)| key.starts_with(p.as_str())).map(|(_, g)| *g)
+        self.prefixes
+            .iter()
+            .find(|(p, _)| key.starts_with(p.as_str()))
+            .map(|(_, g)| *g)
     }
 
     /// The scheme's rules in file order.
@@ -123,12 +135,18 @@ mod tests {
     #[test]
     fn groups_follow_the_documented_scheme() {
         let g = MethodGroups::embedded();
-        assert_eq!(g.group_of("CAP Local Incarceration"), MethodGroup::Custodial);
+        assert_eq!(
+            g.group_of("CAP Local Incarceration"),
+            MethodGroup::Custodial
+        );
         assert_eq!(g.group_of("287(g) Program"), MethodGroup::Custodial);
         assert_eq!(g.group_of("Custodial Arrest"), MethodGroup::Custodial);
         assert_eq!(g.group_of("Located"), MethodGroup::AtLarge);
         assert_eq!(g.group_of("probation and parole"), MethodGroup::AtLarge);
-        assert_eq!(g.group_of("Transportation Check Freight Train"), MethodGroup::Border);
+        assert_eq!(
+            g.group_of("Transportation Check Freight Train"),
+            MethodGroup::Border
+        );
         assert_eq!(g.group_of("Crewman/Stowaway"), MethodGroup::Border);
         assert_eq!(g.group_of("ERO Reprocessed Arrest"), MethodGroup::Other);
         assert_eq!(g.classify("Teleportation"), None);
@@ -138,10 +156,20 @@ mod tests {
     #[test]
     fn every_uwchr_method_fy12_23_is_listed() {
         // ../shared/data/reference/uwchr_fy12-23_arr_methods.txt, lower-cased by UWCHR.
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/reference/uwchr_fy12-23_arr_methods.txt");
-        let text = std::fs::read_to_string(path).expect("shared reference data beside the repository");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/reference/uwchr_fy12-23_arr_methods.txt"
+        );
+        let text =
+            std::fs::read_to_string(path).expect("shared reference data beside the repository");
         let g = MethodGroups::embedded();
-        let unknown: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty() && g.classify(l).is_none()).collect();
-        assert!(unknown.is_empty(), "methods missing from the scheme: {unknown:?}");
+        let unknown: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && g.classify(l).is_none())
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "methods missing from the scheme: {unknown:?}"
+        );
     }
 }

@@ -113,8 +113,14 @@ mod tests {
     #[test]
     fn titles_from_real_releases_classify() {
         let cases = [
-            ("ERO Administrative Arrests for FY2016", Some(TableKind::Arrests)),
-            ("ERO Encounters for FY2019 YTD (10/1/2018 - 8/31/2019)", Some(TableKind::Encounters)),
+            (
+                "ERO Administrative Arrests for FY2016",
+                Some(TableKind::Arrests),
+            ),
+            (
+                "ERO Encounters for FY2019 YTD (10/1/2018 - 8/31/2019)",
+                Some(TableKind::Encounters),
+            ),
             ("ICE Removals for FY2016", Some(TableKind::Removals)),
             (
                 "FY2012 - FY2019 YTD (01/01/2012 - 07/06/2019) ICE Initial Book Ins for the Seattle Area of Responsibility",

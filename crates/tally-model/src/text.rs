@@ -27,7 +27,13 @@ mod tests {
 
     #[test]
     fn collapses_case_space_and_quotes() {
-        assert_eq!(lookup_key("  \"Apprehension\u{a0} Date\" "), "apprehension date");
-        assert_eq!(lookup_key("CAP  Local\tIncarceration"), "cap local incarceration");
+        assert_eq!(
+            lookup_key("  \"Apprehension\u{a0} Date\" "),
+            "apprehension date"
+        );
+        assert_eq!(
+            lookup_key("CAP  Local\tIncarceration"),
+            "cap local incarceration"
+        );
     }
 }

@@ -41,7 +41,8 @@ pub fn exemption_codes(cell: &str) -> Option<String> {
             return None;
         }
         let mut code = format!("(b)({})", squashed[start] as char);
-        let next_is_code = i + 1 < squashed.len() && squashed[i] == b'b' && squashed[i + 1].is_ascii_digit();
+        let next_is_code =
+            i + 1 < squashed.len() && squashed[i] == b'b' && squashed[i + 1].is_ascii_digit();
         if i < squashed.len() && squashed[i].is_ascii_alphabetic() && !next_is_code {
             code.push_str(&format!("({})", (squashed[i] as char).to_ascii_uppercase()));
             i += 1;
@@ -50,7 +51,11 @@ pub fn exemption_codes(cell: &str) -> Option<String> {
             codes.push(code);
         }
     }
-    if codes.is_empty() { None } else { Some(codes.join(";")) }
+    if codes.is_empty() {
+        None
+    } else {
+        Some(codes.join(";"))
+    }
 }
 
 #[cfg(test)]
@@ -79,7 +84,15 @@ mod tests {
 
     #[test]
     fn ordinary_values_are_not_withheld() {
-        for raw in ["MEXICO", "287(g) Program", "BLDG (B6) ANNEX", "Other Agency (turned over to INS)", "", "()", "(b)"] {
+        for raw in [
+            "MEXICO",
+            "287(g) Program",
+            "BLDG (B6) ANNEX",
+            "Other Agency (turned over to INS)",
+            "",
+            "()",
+            "(b)",
+        ] {
             assert_eq!(exemption_codes(raw), None, "{raw:?}");
         }
     }

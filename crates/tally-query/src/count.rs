@@ -1,9 +1,9 @@
 //! The group-by kernel: counts rows of one table by dimensions, with filters, a date
 //! range and release precedence, over Arrow columns read from the store.
 
+use crate::QueryError;
 use crate::dimension::Dimension;
 use crate::precedence::{Overlap, Precedence};
-use crate::QueryError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
 use arrow_array::{Array, RecordBatch};
@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tally_ingest::schema;
-use tally_model::date::{from_epoch_days, to_epoch_days};
 use tally_model::TableKind;
+use tally_model::date::{from_epoch_days, to_epoch_days};
 use tally_store::{ReleaseEntry, Store, StoreError, TableScan};
 
 /// Most dimensions one count can group by.
@@ -70,7 +70,10 @@ struct Interner {
 
 impl Interner {
     fn new() -> Interner {
-        Interner { ids: HashMap::new(), values: Vec::new() }
+        Interner {
+            ids: HashMap::new(),
+            values: Vec::new(),
+        }
     }
     fn id(&mut self, value: &str) -> u32 {
         if let Some(id) = self.ids.get(value) {
@@ -87,7 +90,10 @@ impl Interner {
 ///
 /// # Errors
 /// A selector that matches no release.
-pub fn select_releases<'m>(store: &'m Store, selectors: Option<&[String]>) -> Result<Vec<&'m ReleaseEntry>, QueryError> {
+pub fn select_releases<'m>(
+    store: &'m Store,
+    selectors: Option<&[String]>,
+) -> Result<Vec<&'m ReleaseEntry>, QueryError> {
     let manifest = store.manifest();
     match selectors {
         None => Ok(manifest.releases.iter().collect()),
@@ -118,7 +124,9 @@ pub fn select_releases<'m>(store: &'m Store, selectors: Option<&[String]>) -> Re
 pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryError> {
     let mut dims_needed: Vec<Dimension> = query.by.clone();
     if dims_needed.len() > MAX_DIMENSIONS {
-        return Err(QueryError::Invalid(format!("at most {MAX_DIMENSIONS} --by dimensions")));
+        return Err(QueryError::Invalid(format!(
+            "at most {MAX_DIMENSIONS} --by dimensions"
+        )));
     }
     for (d, _) in &query.filters {
         if !dims_needed.contains(d) {
@@ -132,7 +140,12 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let precedence = Precedence::new(query.table, &releases);
 
     // Columns: event_date, aor, aor_name, withheld, then one per text dimension.
-    let mut columns: Vec<&str> = vec![schema::EVENT_DATE, schema::AOR, "aor_name", schema::WITHHELD];
+    let mut columns: Vec<&str> = vec![
+        schema::EVENT_DATE,
+        schema::AOR,
+        "aor_name",
+        schema::WITHHELD,
+    ];
     let mut dim_column: Vec<Option<usize>> = Vec::new();
     for d in &dims_needed {
         match d.column() {
@@ -158,7 +171,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let to = query.to.map(to_epoch_days);
 
     let mut interners: Vec<Interner> = dims_needed.iter().map(|_| Interner::new()).collect();
-    let mut date_cache: Vec<HashMap<i32, u32>> = dims_needed.iter().map(|_| HashMap::new()).collect();
+    let mut date_cache: Vec<HashMap<i32, u32>> =
+        dims_needed.iter().map(|_| HashMap::new()).collect();
     let mut groups: HashMap<[u32; MAX_DIMENSIONS], u64> = HashMap::new();
     let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
     let mut undated = 0u64;
@@ -166,22 +180,48 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
 
     let scan = TableScan::new(store, query.table, &columns);
     scan.for_each(&releases, |release, batch: &RecordBatch| {
-        let bad = |what: &str| StoreError::Invalid(format!("release {}: column {what} has an unexpected type", release.id));
-        let dates = batch.column(0).as_primitive_opt::<Date32Type>().ok_or_else(|| bad("event_date"))?;
-        let aor = batch.column(1).as_string_opt::<i32>().ok_or_else(|| bad("aor"))?;
-        let aor_name = batch.column(2).as_string_opt::<i32>().ok_or_else(|| bad("aor_name"))?;
-        let withheld = batch.column(3).as_string_opt::<i32>().ok_or_else(|| bad("withheld"))?;
-        let text_columns: Vec<Option<&arrow_array::StringArray>> =
-            (0..batch.num_columns()).map(|i| batch.column(i).as_string_opt::<i32>()).collect();
+        let bad = |what: &str| {
+            StoreError::Invalid(format!(
+                "release {}: column {what} has an unexpected type",
+                release.id
+            ))
+        };
+        let dates = batch
+            .column(0)
+            .as_primitive_opt::<Date32Type>()
+            .ok_or_else(|| bad("event_date"))?;
+        let aor = batch
+            .column(1)
+            .as_string_opt::<i32>()
+            .ok_or_else(|| bad("aor"))?;
+        let aor_name = batch
+            .column(2)
+            .as_string_opt::<i32>()
+            .ok_or_else(|| bad("aor_name"))?;
+        let withheld = batch
+            .column(3)
+            .as_string_opt::<i32>()
+            .ok_or_else(|| bad("withheld"))?;
+        let text_columns: Vec<Option<&arrow_array::StringArray>> = (0..batch.num_columns())
+            .map(|i| batch.column(i).as_string_opt::<i32>())
+            .collect();
         let check_precedence = precedence.shadows_any(&release.id);
-        let use_entry = uses.entry(release.id.clone()).or_insert_with(|| ReleaseUse {
-            id: release.id.clone(),
-            sha256: release.report.sha256.clone(),
-            file_name: release.report.file_name.clone(),
-            sheets: release.report.sheets.iter().filter(|s| s.table == query.table).map(|s| s.sheet.clone()).collect(),
-            rows_counted: 0,
-            rows_shadowed: 0,
-        });
+        let use_entry = uses
+            .entry(release.id.clone())
+            .or_insert_with(|| ReleaseUse {
+                id: release.id.clone(),
+                sha256: release.report.sha256.clone(),
+                file_name: release.report.file_name.clone(),
+                sheets: release
+                    .report
+                    .sheets
+                    .iter()
+                    .filter(|s| s.table == query.table)
+                    .map(|s| s.sheet.clone())
+                    .collect(),
+                rows_counted: 0,
+                rows_shadowed: 0,
+            });
         let mut key = [0u32; MAX_DIMENSIONS];
         'rows: for i in 0..batch.num_rows() {
             let day = dates.is_valid(i).then(|| dates.value(i));
@@ -214,7 +254,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         _ => {
                             let name = d.column().unwrap_or("");
                             let is_withheld = withheld.is_valid(i)
-                                && withheld.value(i).split('|').any(|w| w.split('=').next() == Some(name));
+                                && withheld
+                                    .value(i)
+                                    .split('|')
+                                    .any(|w| w.split('=').next() == Some(name));
                             interners[k].id(if is_withheld { "(withheld)" } else { "(blank)" })
                         }
                     }
@@ -223,7 +266,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             }
             for (k, allowed) in &filters {
                 let value = &interners[*k].values[key[*k] as usize];
-                if !allowed.iter().any(|a| a == value || a.eq_ignore_ascii_case(value)) {
+                if !allowed
+                    .iter()
+                    .any(|a| a == value || a.eq_ignore_ascii_case(value))
+                {
                     continue 'rows;
                 }
             }
@@ -253,7 +299,14 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
 
     let mut rows: Vec<(Vec<String>, u64)> = groups
         .into_iter()
-        .map(|(key, n)| ((0..n_by).map(|k| interners[k].values[key[k] as usize].clone()).collect(), n))
+        .map(|(key, n)| {
+            (
+                (0..n_by)
+                    .map(|k| interners[k].values[key[k] as usize].clone())
+                    .collect(),
+                n,
+            )
+        })
         .collect();
     rows.sort();
     let total = rows.iter().map(|(_, n)| n).sum();
@@ -262,7 +315,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         dimensions: query.by.iter().map(|d| d.name().to_string()).collect(),
         groups: rows,
         total,
-        releases: uses.into_values().filter(|u| u.rows_counted + u.rows_shadowed > 0).collect(),
+        releases: uses
+            .into_values()
+            .filter(|u| u.rows_counted + u.rows_shadowed > 0)
+            .collect(),
         overlaps: precedence.overlaps().to_vec(),
         undated_rows: undated,
     })

@@ -51,19 +51,30 @@ impl Dimension {
     /// Parses a command-line name.
     pub fn parse(name: &str) -> Option<Dimension> {
         let key = name.trim().to_ascii_lowercase().replace('_', "-");
-        Dimension::ALL.iter().find(|(_, n)| *n == key).map(|(d, _)| *d)
+        Dimension::ALL
+            .iter()
+            .find(|(_, n)| *n == key)
+            .map(|(d, _)| *d)
     }
 
     /// The command-line (and CSV header) name.
     pub fn name(self) -> &'static str {
-        Dimension::ALL.iter().find(|(d, _)| *d == self).map(|(_, n)| *n).unwrap_or("?")
+        Dimension::ALL
+            .iter()
+            .find(|(d, _)| *d == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("?")
     }
 
     /// The store column this dimension reads, or `None` for date dimensions (event_date)
     /// and `release`.
     pub fn column(self) -> Option<&'static str> {
         match self {
-            Dimension::Fy | Dimension::Month | Dimension::Week | Dimension::Date | Dimension::Release => None,
+            Dimension::Fy
+            | Dimension::Month
+            | Dimension::Week
+            | Dimension::Date
+            | Dimension::Release => None,
             Dimension::Aor => Some(schema::AOR),
             Dimension::Method => Some("apprehension_method"),
             Dimension::MethodGroup => Some(schema::METHOD_GROUP),
@@ -77,7 +88,10 @@ impl Dimension {
 
     /// True for dimensions computed from the event date.
     pub fn is_date(self) -> bool {
-        matches!(self, Dimension::Fy | Dimension::Month | Dimension::Week | Dimension::Date)
+        matches!(
+            self,
+            Dimension::Fy | Dimension::Month | Dimension::Week | Dimension::Date
+        )
     }
 
     /// Renders the date dimension of a date.
@@ -98,7 +112,9 @@ impl Dimension {
     pub fn normalize_value(self, value: &str) -> String {
         let v = value.trim();
         match self {
-            Dimension::Fy => parse_fiscal_year_label(v).map(|y| format!("FY{y}")).unwrap_or_else(|| v.to_string()),
+            Dimension::Fy => parse_fiscal_year_label(v)
+                .map(|y| format!("FY{y}"))
+                .unwrap_or_else(|| v.to_string()),
             Dimension::Aor => v.to_ascii_uppercase(),
             Dimension::MethodGroup => v.to_ascii_lowercase(),
             _ => v.to_string(),

@@ -8,7 +8,7 @@ pub mod count;
 pub mod dimension;
 pub mod precedence;
 
-pub use count::{count, CountQuery, CountResult, ReleaseUse};
+pub use count::{CountQuery, CountResult, ReleaseUse, count};
 pub use dimension::Dimension;
 pub use precedence::{Overlap, Precedence};
 

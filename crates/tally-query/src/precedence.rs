@@ -47,7 +47,9 @@ fn spans(release: &ReleaseEntry, table: TableKind) -> BTreeMap<String, Span> {
     let mut out: BTreeMap<String, Span> = BTreeMap::new();
     for sheet in release.report.sheets.iter().filter(|s| s.table == table) {
         for (aor, span) in &sheet.aors {
-            let (Some(first), Some(last)) = (span.first, span.last) else { continue };
+            let (Some(first), Some(last)) = (span.first, span.last) else {
+                continue;
+            };
             out.entry(aor.clone())
                 .and_modify(|s| {
                     s.first = s.first.min(first);
@@ -62,8 +64,11 @@ fn spans(release: &ReleaseEntry, table: TableKind) -> BTreeMap<String, Span> {
 impl Precedence {
     /// Computes precedence for `table` among `releases`.
     pub fn new(table: TableKind, releases: &[&ReleaseEntry]) -> Precedence {
-        let coverage: Vec<(&ReleaseEntry, BTreeMap<String, Span>)> =
-            releases.iter().map(|r| (*r, spans(r, table))).filter(|(_, s)| !s.is_empty()).collect();
+        let coverage: Vec<(&ReleaseEntry, BTreeMap<String, Span>)> = releases
+            .iter()
+            .map(|r| (*r, spans(r, table)))
+            .filter(|(_, s)| !s.is_empty())
+            .collect();
         let mut shadows: BTreeMap<(String, String), Vec<(i32, i32)>> = BTreeMap::new();
         let mut overlaps = Vec::new();
         for (a, a_spans) in &coverage {
@@ -72,8 +77,11 @@ impl Precedence {
                     if a.id == b.id {
                         continue;
                     }
-                    let Some(b_span) = b_spans.get(aor) else { continue };
-                    let b_wins = (b_span.last, std::cmp::Reverse(b.sequence)) > (a_span.last, std::cmp::Reverse(a.sequence));
+                    let Some(b_span) = b_spans.get(aor) else {
+                        continue;
+                    };
+                    let b_wins = (b_span.last, std::cmp::Reverse(b.sequence))
+                        > (a_span.last, std::cmp::Reverse(a.sequence));
                     if !b_wins {
                         continue;
                     }
@@ -85,7 +93,10 @@ impl Precedence {
                     shadows
                         .entry((a.id.clone(), aor.clone()))
                         .or_default()
-                        .push((tally_model::date::to_epoch_days(first), tally_model::date::to_epoch_days(last)));
+                        .push((
+                            tally_model::date::to_epoch_days(first),
+                            tally_model::date::to_epoch_days(last),
+                        ));
                     overlaps.push(Overlap {
                         table,
                         aor: aor.clone(),
@@ -106,7 +117,10 @@ impl Precedence {
     /// dated `day` (days since 1970-01-01) counts.
     pub fn counts(&self, release_id: &str, aor_key: &str, day: Option<i32>) -> bool {
         let Some(day) = day else { return true };
-        match self.shadows.get(&(release_id.to_string(), aor_key.to_string())) {
+        match self
+            .shadows
+            .get(&(release_id.to_string(), aor_key.to_string()))
+        {
             None => true,
             Some(ranges) => !ranges.iter().any(|(f, l)| *f <= day && day <= *l),
         }

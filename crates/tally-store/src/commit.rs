@@ -2,7 +2,7 @@
 
 use crate::manifest::{Manifest, ReleaseEntry};
 use crate::staging::Staging;
-use crate::{release_id, StoreError};
+use crate::{StoreError, release_id};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use tally_ingest::ReleaseReport;
@@ -37,14 +37,20 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotAStore(root.to_path_buf()));
         }
-        Ok(Store { root: root.to_path_buf(), manifest: Manifest::read(&path)? })
+        Ok(Store {
+            root: root.to_path_buf(),
+            manifest: Manifest::read(&path)?,
+        })
     }
 
     /// Opens a store, or an empty one when the directory has no manifest yet (nothing is
     /// written until the first commit).
     pub fn open_or_empty(root: &Path) -> Result<Store, StoreError> {
         match Store::open(root) {
-            Err(StoreError::NotAStore(_)) => Ok(Store { root: root.to_path_buf(), manifest: Manifest::default() }),
+            Err(StoreError::NotAStore(_)) => Ok(Store {
+                root: root.to_path_buf(),
+                manifest: Manifest::default(),
+            }),
             other => other,
         }
     }
@@ -65,13 +71,23 @@ impl Store {
     pub fn lock(root: &Path) -> Result<StoreLock, StoreError> {
         std::fs::create_dir_all(root).map_err(StoreError::io(root))?;
         let path = root.join(LOCK);
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(StoreError::io(&path))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(StoreError::io(&path))?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(root.to_path_buf())),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(root.to_path_buf()));
+            }
             Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::Io { path, source: e }),
         }
-        let lock = StoreLock { _file: file, root: root.to_path_buf() };
+        let lock = StoreLock {
+            _file: file,
+            root: root.to_path_buf(),
+        };
         lock.clean_leftovers()?;
         Ok(lock)
     }
@@ -91,19 +107,24 @@ impl StoreLock {
         }
         let manifest = Store::open_or_empty(&self.root)?.manifest;
         let known: Vec<&str> = manifest.releases.iter().map(|r| r.id.as_str()).collect();
-        let Ok(entries) = std::fs::read_dir(&self.root) else { return Ok(()) };
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Ok(());
+        };
         for table_dir in entries.flatten() {
             let name = table_dir.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') || !table_dir.path().is_dir() {
                 continue;
             }
-            let Ok(releases) = std::fs::read_dir(table_dir.path()) else { continue };
+            let Ok(releases) = std::fs::read_dir(table_dir.path()) else {
+                continue;
+            };
             for release in releases.flatten() {
                 let rname = release.file_name().to_string_lossy().into_owned();
-                if let Some(id) = rname.strip_prefix("release=") {
-                    if !known.contains(&id) {
-                        std::fs::remove_dir_all(release.path()).map_err(StoreError::io(release.path()))?;
-                    }
+                if let Some(id) = rname.strip_prefix("release=")
+                    && !known.contains(&id)
+                {
+                    std::fs::remove_dir_all(release.path())
+                        .map_err(StoreError::io(release.path()))?;
                 }
             }
         }
@@ -112,7 +133,10 @@ impl StoreLock {
 
     /// Creates the staging directory for one release file.
     pub fn stage(&self, sha256: &str) -> Result<Staging, StoreError> {
-        let dir = self.root.join(STAGING).join(format!("{}-{}", release_id(sha256), std::process::id()));
+        let dir =
+            self.root
+                .join(STAGING)
+                .join(format!("{}-{}", release_id(sha256), std::process::id()));
         std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         Ok(Staging::new(dir, sha256))
     }
@@ -127,14 +151,24 @@ impl StoreLock {
     ///
     /// # Errors
     /// I/O errors naming the path; a release already present (callers check first).
-    pub fn commit(&self, staging: Staging, report: ReleaseReport) -> Result<ReleaseEntry, StoreError> {
+    pub fn commit(
+        &self,
+        staging: Staging,
+        report: ReleaseReport,
+    ) -> Result<ReleaseEntry, StoreError> {
         let mut manifest = Store::open_or_empty(&self.root)?.manifest;
         if manifest.release_by_sha(&report.sha256).is_some() {
             self.discard(staging);
-            return Err(StoreError::Invalid(format!("release {} is already in the store", report.sha256)));
+            return Err(StoreError::Invalid(format!(
+                "release {} is already in the store",
+                report.sha256
+            )));
         }
         let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
-        for top in std::fs::read_dir(&staging.dir).map_err(StoreError::io(&staging.dir))?.flatten() {
+        for top in std::fs::read_dir(&staging.dir)
+            .map_err(StoreError::io(&staging.dir))?
+            .flatten()
+        {
             let release_dir = top.path().join(format!("release={}", staging.id));
             if !release_dir.is_dir() {
                 continue;
@@ -149,13 +183,22 @@ impl StoreLock {
                 for (from, to) in moved.iter().rev() {
                     let _ = std::fs::rename(to, from);
                 }
-                return Err(StoreError::Io { path: target, source: e });
+                return Err(StoreError::Io {
+                    path: target,
+                    source: e,
+                });
             }
             moved.push((release_dir, target));
         }
         let entry = ReleaseEntry {
             id: staging.id.clone(),
-            sequence: manifest.releases.iter().map(|r| r.sequence).max().unwrap_or(0) + 1,
+            sequence: manifest
+                .releases
+                .iter()
+                .map(|r| r.sequence)
+                .max()
+                .unwrap_or(0)
+                + 1,
             ingested_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             report,
             files: staging.files.clone(),
@@ -174,8 +217,11 @@ impl StoreLock {
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<(), StoreError> {
         let path = self.root.join(MANIFEST);
-        let tmp = self.root.join(format!("{MANIFEST}.tmp-{}", std::process::id()));
-        let text = serde_json::to_vec_pretty(manifest).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let tmp = self
+            .root
+            .join(format!("{MANIFEST}.tmp-{}", std::process::id()));
+        let text =
+            serde_json::to_vec_pretty(manifest).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let write = || -> std::io::Result<()> {
             use std::io::Write;
             let mut f = File::create(&tmp)?;
@@ -189,7 +235,10 @@ impl StoreLock {
         };
         write().map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            StoreError::Io { path: path.clone(), source: e }
+            StoreError::Io {
+                path: path.clone(),
+                source: e,
+            }
         })
     }
 }

@@ -35,12 +35,17 @@ pub enum StoreError {
     #[error("no Tally store at {0} (run `tally ingest --store {0} FILES...` first)")]
     NotAStore(PathBuf),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: manifest is unreadable: {detail}")]
     BadManifest { path: PathBuf, detail: String },
     #[error("{path}: Parquet error: {detail}")]
     Parquet { path: PathBuf, detail: String },
-    #[error("the store at {0} is locked by another ingest; wait for it to finish (lock file {0}/.tally.lock)")]
+    #[error(
+        "the store at {0} is locked by another ingest; wait for it to finish (lock file {0}/.tally.lock)"
+    )]
     Locked(PathBuf),
     #[error("{0}")]
     Invalid(String),

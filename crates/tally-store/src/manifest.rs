@@ -59,7 +59,12 @@ pub struct Manifest {
 
 impl Default for Manifest {
     fn default() -> Self {
-        Manifest { format: "tally-store".into(), format_version: FORMAT_VERSION, generation: 0, releases: Vec::new() }
+        Manifest {
+            format: "tally-store".into(),
+            format_version: FORMAT_VERSION,
+            generation: 0,
+            releases: Vec::new(),
+        }
     }
 }
 
@@ -70,12 +75,18 @@ impl Manifest {
     /// I/O errors and malformed or newer-format manifests.
     pub fn read(path: &Path) -> Result<Manifest, StoreError> {
         let text = std::fs::read(path).map_err(StoreError::io(path))?;
-        let manifest: Manifest = serde_json::from_slice(&text)
-            .map_err(|e| StoreError::BadManifest { path: path.to_path_buf(), detail: e.to_string() })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&text).map_err(|e| StoreError::BadManifest {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
         if manifest.format_version > FORMAT_VERSION {
             return Err(StoreError::BadManifest {
                 path: path.to_path_buf(),
-                detail: format!("format version {} is newer than this Tally ({FORMAT_VERSION})", manifest.format_version),
+                detail: format!(
+                    "format version {} is newer than this Tally ({FORMAT_VERSION})",
+                    manifest.format_version
+                ),
             });
         }
         Ok(manifest)
@@ -92,7 +103,10 @@ impl Manifest {
         let s = selector.trim();
         self.releases
             .iter()
-            .filter(|r| r.report.file_name == s || (s.len() >= 6 && r.report.sha256.starts_with(&s.to_ascii_lowercase())))
+            .filter(|r| {
+                r.report.file_name == s
+                    || (s.len() >= 6 && r.report.sha256.starts_with(&s.to_ascii_lowercase()))
+            })
             .collect()
     }
 }

@@ -3,8 +3,8 @@
 use crate::manifest::ReleaseEntry;
 use crate::{Store, StoreError};
 use arrow_array::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
 use tally_model::TableKind;
 
@@ -18,7 +18,11 @@ pub struct TableScan<'s> {
 impl<'s> TableScan<'s> {
     /// A scan of `table` projecting `columns` (canonical column names).
     pub fn new(store: &'s Store, table: TableKind, columns: &[&str]) -> TableScan<'s> {
-        TableScan { store, table, columns: columns.iter().map(|c| c.to_string()).collect() }
+        TableScan {
+            store,
+            table,
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        }
     }
 
     /// Calls `visit(release, batch)` for every batch of every file of `releases` holding
@@ -34,7 +38,10 @@ impl<'s> TableScan<'s> {
         for release in releases {
             for file in release.files.iter().filter(|f| f.table == Some(self.table)) {
                 let path = self.store.root().join(&file.path);
-                let perr = |e: parquet::errors::ParquetError| StoreError::Parquet { path: path.clone(), detail: e.to_string() };
+                let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                };
                 let f = File::open(&path).map_err(StoreError::io(&path))?;
                 let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
                 let schema = builder.parquet_schema();
@@ -42,20 +49,34 @@ impl<'s> TableScan<'s> {
                 for name in &self.columns {
                     let i = (0..schema.num_columns())
                         .find(|&i| schema.column(i).name() == name)
-                        .ok_or_else(|| StoreError::Parquet { path: path.clone(), detail: format!("no column {name:?}") })?;
+                        .ok_or_else(|| StoreError::Parquet {
+                            path: path.clone(),
+                            detail: format!("no column {name:?}"),
+                        })?;
                     indices.push(i);
                 }
                 let mask = ProjectionMask::leaves(schema, indices.clone());
-                let reader = builder.with_projection(mask).with_batch_size(65_536).build().map_err(perr)?;
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(65_536)
+                    .build()
+                    .map_err(perr)?;
                 // The projection returns columns in file order; put them in the order asked.
                 let mut sorted = indices.clone();
                 sorted.sort_unstable();
-                let order: Vec<usize> = indices.iter().map(|i| sorted.iter().position(|s| s == i).unwrap_or(0)).collect();
+                let order: Vec<usize> = indices
+                    .iter()
+                    .map(|i| sorted.iter().position(|s| s == i).unwrap_or(0))
+                    .collect();
                 for batch in reader {
-                    let batch = batch.map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
-                    let batch = batch
-                        .project(&order)
-                        .map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+                    let batch = batch.map_err(|e| StoreError::Parquet {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })?;
+                    let batch = batch.project(&order).map_err(|e| StoreError::Parquet {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })?;
                     visit(release, &batch)?;
                 }
             }

@@ -1,7 +1,7 @@
 //! Staging: where an ingest writes Parquet before the commit moves it into the store.
 
 use crate::manifest::DataFile;
-use crate::{release_id, StoreError};
+use crate::{StoreError, release_id};
 use arrow_array::builder::{Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use parquet::arrow::ArrowWriter;
@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tally_ingest::BatchSink;
 use tally_ingest::report::RejectedRow;
 use tally_ingest::schema::{canonical_schema, rejects_schema};
-use tally_ingest::BatchSink;
 use tally_model::TableKind;
 
 /// Hive partition value for rows without a fiscal year (Spark's and DuckDB's convention).
@@ -39,16 +39,29 @@ fn properties() -> WriterProperties {
 
 /// Relative path of a data file inside the store (and inside the staging directory).
 pub fn data_file_path(table: TableKind, id: &str, fy: Option<i32>, sheet_index: usize) -> String {
-    let fy = fy.map(|f| f.to_string()).unwrap_or_else(|| NULL_PARTITION.to_string());
-    format!("{}/release={id}/fy={fy}/part-{sheet_index}.parquet", table.slug())
+    let fy = fy
+        .map(|f| f.to_string())
+        .unwrap_or_else(|| NULL_PARTITION.to_string());
+    format!(
+        "{}/release={id}/fy={fy}/part-{sheet_index}.parquet",
+        table.slug()
+    )
 }
 
 impl Staging {
     pub(crate) fn new(dir: PathBuf, sha256: &str) -> Staging {
-        Staging { dir, id: release_id(sha256), writers: BTreeMap::new(), files: Vec::new() }
+        Staging {
+            dir,
+            id: release_id(sha256),
+            writers: BTreeMap::new(),
+            files: Vec::new(),
+        }
     }
 
-    fn writer(&mut self, key: WriterKey) -> Result<&mut (String, ArrowWriter<File>, u64), StoreError> {
+    fn writer(
+        &mut self,
+        key: WriterKey,
+    ) -> Result<&mut (String, ArrowWriter<File>, u64), StoreError> {
         if !self.writers.contains_key(&key) {
             let rel = data_file_path(key.0, &self.id, key.2, key.1);
             let path = self.dir.join(&rel);
@@ -57,10 +70,15 @@ impl Staging {
             }
             let file = File::create(&path).map_err(StoreError::io(&path))?;
             let writer = ArrowWriter::try_new(file, canonical_schema(), Some(properties()))
-                .map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+                .map_err(|e| StoreError::Parquet {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
             self.writers.insert(key, (rel, writer, 0));
         }
-        self.writers.get_mut(&key).ok_or_else(|| StoreError::Invalid("writer vanished".into()))
+        self.writers
+            .get_mut(&key)
+            .ok_or_else(|| StoreError::Invalid("writer vanished".into()))
     }
 
     /// Closes every Parquet file, writes the rejects file, and fingerprints all of them.
@@ -71,9 +89,13 @@ impl Staging {
         let writers = std::mem::take(&mut self.writers);
         for ((table, _, fy), (rel, writer, rows)) in writers {
             let path = self.dir.join(&rel);
-            let file = writer.into_inner().map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+            let file = writer.into_inner().map_err(|e| StoreError::Parquet {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
             file.sync_all().map_err(StoreError::io(&path))?;
-            self.files.push(fingerprint(&self.dir, rel, Some(table), fy, rows)?);
+            self.files
+                .push(fingerprint(&self.dir, rel, Some(table), fy, rows)?);
         }
         if !rejects.is_empty() {
             let rel = format!("_rejects/release={}/part-0.parquet", self.id);
@@ -81,14 +103,27 @@ impl Staging {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
             }
-            let batch = rejects_batch(rejects, sha256).map_err(|e| StoreError::Parquet { path: path.clone(), detail: e.to_string() })?;
+            let batch = rejects_batch(rejects, sha256).map_err(|e| StoreError::Parquet {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
             let file = File::create(&path).map_err(StoreError::io(&path))?;
-            let parquet_err = |e: parquet::errors::ParquetError| StoreError::Parquet { path: path.clone(), detail: e.to_string() };
-            let mut writer = ArrowWriter::try_new(file, rejects_schema(), Some(properties())).map_err(parquet_err)?;
+            let parquet_err = |e: parquet::errors::ParquetError| StoreError::Parquet {
+                path: path.clone(),
+                detail: e.to_string(),
+            };
+            let mut writer = ArrowWriter::try_new(file, rejects_schema(), Some(properties()))
+                .map_err(parquet_err)?;
             writer.write(&batch).map_err(parquet_err)?;
             let file = writer.into_inner().map_err(parquet_err)?;
             file.sync_all().map_err(StoreError::io(&path))?;
-            self.files.push(fingerprint(&self.dir, rel, None, None, rejects.len() as u64)?);
+            self.files.push(fingerprint(
+                &self.dir,
+                rel,
+                None,
+                None,
+                rejects.len() as u64,
+            )?);
         }
         Ok(())
     }
@@ -99,14 +134,30 @@ impl Staging {
     }
 }
 
-fn fingerprint(dir: &Path, rel: String, table: Option<TableKind>, fy: Option<i32>, rows: u64) -> Result<DataFile, StoreError> {
+fn fingerprint(
+    dir: &Path,
+    rel: String,
+    table: Option<TableKind>,
+    fy: Option<i32>,
+    rows: u64,
+) -> Result<DataFile, StoreError> {
     let path = dir.join(&rel);
     let bytes = std::fs::read(&path).map_err(StoreError::io(&path))?;
     let sha256 = tally_ingest::source::hex(&Sha256::digest(&bytes));
-    Ok(DataFile { path: rel, table, fy, rows, bytes: bytes.len() as u64, sha256 })
+    Ok(DataFile {
+        path: rel,
+        table,
+        fy,
+        rows,
+        bytes: bytes.len() as u64,
+        sha256,
+    })
 }
 
-fn rejects_batch(rejects: &[RejectedRow], sha256: &str) -> Result<RecordBatch, arrow_schema::ArrowError> {
+fn rejects_batch(
+    rejects: &[RejectedRow],
+    sha256: &str,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
     let mut release = StringBuilder::new();
     let mut sheet = StringBuilder::new();
     let mut row = Int64Builder::new();

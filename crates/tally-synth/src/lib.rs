@@ -57,7 +57,14 @@ pub const METHODS: [(&str, u64); 8] = [
     ("ERO Reprocessed Arrest", 6),
 ];
 
-const COUNTRIES: [&str; 6] = ["MEXICO", "GUATEMALA", "HONDURAS", "EL SALVADOR", "INDIA", "CHINA, PEOPLES REPUBLIC OF"];
+const COUNTRIES: [&str; 6] = [
+    "MEXICO",
+    "GUATEMALA",
+    "HONDURAS",
+    "EL SALVADOR",
+    "INDIA",
+    "CHINA, PEOPLES REPUBLIC OF",
+];
 
 fn weighted_method(rng: &mut Rng) -> &'static str {
     let total: u64 = METHODS.iter().map(|(_, w)| w).sum();
@@ -102,7 +109,9 @@ pub fn arrests(
                 let method = weighted_method(&mut rng);
                 let at_large = matches!(method, "Located" | "Non-Custodial Arrest");
                 let copies = match planted {
-                    Some((treated, (w0, w1), factor)) if at_large && treated.contains(aor) && day >= w0 && day <= w1 => {
+                    Some((treated, (w0, w1), factor))
+                        if at_large && treated.contains(aor) && day >= w0 && day <= w1 =>
+                    {
                         let whole = factor.floor() as u64;
                         let extra = ((factor - factor.floor()) * 1000.0) as u64;
                         whole + u64::from(rng.below(1000) < extra)
@@ -115,7 +124,11 @@ pub fn arrests(
                         date: day,
                         method: method.to_string(),
                         citizenship: rng.pick(&COUNTRIES).to_string(),
-                        gender: if rng.below(10) < 9 { "Male".into() } else { "Female".into() },
+                        gender: if rng.below(10) < 9 {
+                            "Male".into()
+                        } else {
+                            "Female".into()
+                        },
                     });
                 }
             }
@@ -131,12 +144,20 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SynthError + '_ {
 
 /// Writes a national-style pipe-delimited arrests dump (uncompressed).
 /// Returns the number of data rows.
-pub fn write_national_arrests(path: &Path, fy_label: &str, rows: &[SyntheticArrest]) -> Result<usize, SynthError> {
+pub fn write_national_arrests(
+    path: &Path,
+    fy_label: &str,
+    rows: &[SyntheticArrest],
+) -> Result<usize, SynthError> {
     let mut text = String::new();
-    text.push_str("\"ERO-LESA Statistical Tracking Unit (SYNTHETIC DEMO DATA - NOT REAL)\"||||||||\n");
+    text.push_str(
+        "\"ERO-LESA Statistical Tracking Unit (SYNTHETIC DEMO DATA - NOT REAL)\"||||||||\n",
+    );
     text.push_str("\"For Official Use Only (FOUO)/Pre-decisional\"||||||||\n");
     text.push_str("\"0000-DEMO-00000\"||||||||\n||||||||\n");
-    text.push_str(&format!("\"SYNTHETIC ERO Administrative Arrests for {fy_label}\"||||||||\n"));
+    text.push_str(&format!(
+        "\"SYNTHETIC ERO Administrative Arrests for {fy_label}\"||||||||\n"
+    ));
     text.push_str("\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Method\"|\"Apprehension Landmark\"|\"Operation\"|\"Processing Disposition\"|\"Birth Date\"|\"Citizenship\"|\"Gender\"\n");
     for (i, r) in rows.iter().enumerate() {
         let operation = if i % 7 == 0 { "\"(B)(7)(E) \"" } else { "" };
@@ -158,13 +179,21 @@ pub fn write_national_arrests(path: &Path, fy_label: &str, rows: &[SyntheticArre
 /// Writes a LESA-STU style single-AOR workbook: Summary, Arrests, Book Ins, Footnotes.
 /// Book-ins are the arrests that were custodial, one day later. Returns the number of
 /// (arrest, book-in) rows written.
-pub fn write_lesa_workbook(path: &Path, aor_name: &str, rows: &[SyntheticArrest]) -> Result<(usize, usize), SynthError> {
+pub fn write_lesa_workbook(
+    path: &Path,
+    aor_name: &str,
+    rows: &[SyntheticArrest],
+) -> Result<(usize, usize), SynthError> {
     let xerr = |e| SynthError::Xlsx(path.to_path_buf(), e);
     let mut book = Workbook::new();
     let date_format = Format::new().set_num_format("m/d/yyyy");
     let first = rows.iter().map(|r| r.date).min().unwrap_or(NaiveDate::MIN);
     let last = rows.iter().map(|r| r.date).max().unwrap_or(NaiveDate::MIN);
-    let period = format!("({} - {})", first.format("%m/%d/%Y"), last.format("%m/%d/%Y"));
+    let period = format!(
+        "({} - {})",
+        first.format("%m/%d/%Y"),
+        last.format("%m/%d/%Y")
+    );
     let banner = |title: &str| {
         vec![
             "ERO-LESA Statistical Tracking Unit (SYNTHETIC DEMO DATA - NOT REAL)".to_string(),
@@ -175,14 +204,25 @@ pub fn write_lesa_workbook(path: &Path, aor_name: &str, rows: &[SyntheticArrest]
             title.to_string(),
         ]
     };
-    let arrests_title = format!("SYNTHETIC {period} ERO Administrative Arrests for the {aor_name} Area of Responsibility");
-    let bookins_title = format!("SYNTHETIC {period} ICE Initial Book Ins for the {aor_name} Area of Responsibility");
-    let book_ins: Vec<&SyntheticArrest> = rows.iter().filter(|r| r.method.starts_with("CAP") || r.method == "287(g) Program").collect();
+    let arrests_title = format!(
+        "SYNTHETIC {period} ERO Administrative Arrests for the {aor_name} Area of Responsibility"
+    );
+    let bookins_title = format!(
+        "SYNTHETIC {period} ICE Initial Book Ins for the {aor_name} Area of Responsibility"
+    );
+    let book_ins: Vec<&SyntheticArrest> = rows
+        .iter()
+        .filter(|r| r.method.starts_with("CAP") || r.method == "287(g) Program")
+        .collect();
 
     let fy_counts = |dates: &mut dyn Iterator<Item = NaiveDate>| {
         let mut m = std::collections::BTreeMap::<i32, u64>::new();
         for d in dates {
-            let fy = if chrono::Datelike::month(&d) >= 10 { chrono::Datelike::year(&d) + 1 } else { chrono::Datelike::year(&d) };
+            let fy = if chrono::Datelike::month(&d) >= 10 {
+                chrono::Datelike::year(&d) + 1
+            } else {
+                chrono::Datelike::year(&d)
+            };
             *m.entry(fy).or_default() += 1;
         }
         m
@@ -196,13 +236,20 @@ pub fn write_lesa_workbook(path: &Path, aor_name: &str, rows: &[SyntheticArrest]
         summary.write_string(row, 0, line).map_err(xerr)?;
         row += 1;
     }
-    for (title, counts) in [(&arrests_title, &arrests_by_fy), (&bookins_title, &bookins_by_fy)] {
+    for (title, counts) in [
+        (&arrests_title, &arrests_by_fy),
+        (&bookins_title, &bookins_by_fy),
+    ] {
         summary.write_string(row, 0, title.as_str()).map_err(xerr)?;
-        summary.write_string(row + 1, 0, "Fiscal Year").map_err(xerr)?;
+        summary
+            .write_string(row + 1, 0, "Fiscal Year")
+            .map_err(xerr)?;
         summary.write_string(row + 1, 1, "Total").map_err(xerr)?;
         row += 2;
         for (fy, n) in counts {
-            summary.write_string(row, 0, format!("FY{fy}")).map_err(xerr)?;
+            summary
+                .write_string(row, 0, format!("FY{fy}"))
+                .map_err(xerr)?;
             summary.write_number(row, 1, *n as f64).map_err(xerr)?;
             row += 1;
         }
@@ -215,7 +262,19 @@ pub fn write_lesa_workbook(path: &Path, aor_name: &str, rows: &[SyntheticArrest]
             sheet.write_string(i as u32, 0, line).map_err(xerr)?;
         }
     }
-    for (c, h) in ["Arrest Date", "Date of Birth", "Gender", "Country of Citizenship", "Event Number", "Apprehension Landmark", "Arrest Method", "Most Serious Conviction"].iter().enumerate() {
+    for (c, h) in [
+        "Arrest Date",
+        "Date of Birth",
+        "Gender",
+        "Country of Citizenship",
+        "Event Number",
+        "Apprehension Landmark",
+        "Arrest Method",
+        "Most Serious Conviction",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(6, c as u16, *h).map_err(xerr)?;
     }
     for (i, r) in rows.iter().enumerate() {
@@ -226,12 +285,16 @@ pub fn write_lesa_workbook(path: &Path, aor_name: &str, rows: &[SyntheticArrest]
             chrono::Datelike::day(&r.date) as u8,
         )
         .map_err(xerr)?;
-        sheet.write_datetime_with_format(at, 0, &when, &date_format).map_err(xerr)?;
+        sheet
+            .write_datetime_with_format(at, 0, &when, &date_format)
+            .map_err(xerr)?;
         sheet.write_string(at, 1, "(b)(6),(b)(7)c)").map_err(xerr)?;
         sheet.write_string(at, 2, &r.gender).map_err(xerr)?;
         sheet.write_string(at, 3, &r.citizenship).map_err(xerr)?;
         sheet.write_string(at, 4, "(b)(7)e)").map_err(xerr)?;
-        sheet.write_string(at, 5, format!("{} COUNTY JAIL", r.aor_name.to_uppercase())).map_err(xerr)?;
+        sheet
+            .write_string(at, 5, format!("{} COUNTY JAIL", r.aor_name.to_uppercase()))
+            .map_err(xerr)?;
         sheet.write_string(at, 6, &r.method).map_err(xerr)?;
     }
 
@@ -241,18 +304,33 @@ pub fn write_lesa_workbook(path: &Path, aor_name: &str, rows: &[SyntheticArrest]
             sheet.write_string(i as u32, 0, line).map_err(xerr)?;
         }
     }
-    for (c, h) in ["Book In Date", "Date of Birth", "Gender", "Country of Citizenship", "Detention Facility", "Apprehension Method", "Most Serious Conviction"].iter().enumerate() {
+    for (c, h) in [
+        "Book In Date",
+        "Date of Birth",
+        "Gender",
+        "Country of Citizenship",
+        "Detention Facility",
+        "Apprehension Method",
+        "Most Serious Conviction",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(6, c as u16, *h).map_err(xerr)?;
     }
     for (i, r) in book_ins.iter().enumerate() {
         let at = 7 + i as u32;
         // Excel serial numbers rather than typed dates: both appear in real workbooks.
-        let serial = (r.date + Days::new(1) - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or(NaiveDate::MIN)).num_days();
+        let serial = (r.date + Days::new(1)
+            - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or(NaiveDate::MIN))
+        .num_days();
         sheet.write_number(at, 0, serial as f64).map_err(xerr)?;
         sheet.write_string(at, 1, "(b)(6),(b)(7)c)").map_err(xerr)?;
         sheet.write_string(at, 2, &r.gender).map_err(xerr)?;
         sheet.write_string(at, 3, &r.citizenship).map_err(xerr)?;
-        sheet.write_string(at, 4, "SYNTHETIC PROCESSING CENTER").map_err(xerr)?;
+        sheet
+            .write_string(at, 4, "SYNTHETIC PROCESSING CENTER")
+            .map_err(xerr)?;
         sheet.write_string(at, 5, &r.method).map_err(xerr)?;
     }
 

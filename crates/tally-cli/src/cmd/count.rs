@@ -2,24 +2,26 @@
 
 use super::Format;
 use crate::render::{table, thousands};
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tally_model::TableKind;
-use tally_query::{count, CountQuery, CountResult, Dimension};
+use tally_query::{CountQuery, CountResult, Dimension, count};
 use tally_store::Store;
 
 /// Count rows of a table, grouped by dimensions.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI,NYC \\\n      --from 2018-10-01 --to 2019-08-31 --format csv\n\n\
+#[command(
+    after_help = "Example:\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI,NYC \\\n      --from 2018-10-01 --to 2019-08-31 --format csv\n\n\
 Tables: arrests, encounters, removals, book-ins, detainers, detention-stints.\n\
 Dimensions: fy, month (YYYY-MM), week (its Monday, YYYY-MM-DD), date, aor, method, method-group, \
 citizenship, gender, landmark, operation, processing-disposition, release.\n\
 Empty values print as (blank), withheld ones as (withheld), rows with no event date as (undated).\n\
-Counts below --suppress-below (default 10) print as <10 so small cells are never published.")]
+Counts below --suppress-below (default 10) print as <10 so small cells are never published."
+)]
 pub struct Args {
     /// Table to count.
     #[arg(value_name = "TABLE")]
@@ -66,22 +68,31 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
             )
         })
     };
-    let by = args.by.iter().filter(|b| !b.trim().is_empty()).map(|b| dimension(b)).collect::<Result<Vec<_>>>()?;
+    let by = args
+        .by
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| dimension(b))
+        .collect::<Result<Vec<_>>>()?;
     let mut filters = Vec::new();
     for f in &args.filters {
         let Some((dim, values)) = f.split_once('=') else {
             bail!("--where {f:?} must look like DIM=V1,V2 (for example aor=CHI,NYC)");
         };
-        let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        let values: Vec<String> = values
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
         if values.is_empty() {
             bail!("--where {f:?} lists no values");
         }
         filters.push((dimension(dim)?, values));
     }
-    if let (Some(from), Some(to)) = (args.from, args.to) {
-        if from > to {
-            bail!("--from {from} is after --to {to}");
-        }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}");
     }
     Ok(CountQuery {
         table,
@@ -94,7 +105,11 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
 }
 
 fn shown(n: u64, threshold: u64) -> String {
-    if threshold > 1 && n < threshold { format!("<{threshold}") } else { n.to_string() }
+    if threshold > 1 && n < threshold {
+        format!("<{threshold}")
+    } else {
+        n.to_string()
+    }
 }
 
 /// Runs the count and prints it.
@@ -111,7 +126,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
 
 /// Prints a count result in the chosen format, with provenance (table and JSON on stdout;
 /// CSV keeps stdout to the data and puts provenance on stderr).
-pub fn write_result(out: &mut dyn Write, args: &Args, query: &CountQuery, result: &CountResult) -> Result<()> {
+pub fn write_result(
+    out: &mut dyn Write,
+    args: &Args,
+    query: &CountQuery,
+    result: &CountResult,
+) -> Result<()> {
     let threshold = args.suppress_below;
     let provenance: Vec<String> = result
         .releases
@@ -124,7 +144,10 @@ pub fn write_result(out: &mut dyn Write, args: &Args, query: &CountQuery, result
                 r.sheets.join(", "),
                 thousands(r.rows_counted),
                 if r.rows_shadowed > 0 {
-                    format!(", {} rows on days another release covers (precedence)", thousands(r.rows_shadowed))
+                    format!(
+                        ", {} rows on days another release covers (precedence)",
+                        thousands(r.rows_shadowed)
+                    )
                 } else {
                     String::new()
                 }
@@ -159,7 +182,10 @@ pub fn write_result(out: &mut dyn Write, args: &Args, query: &CountQuery, result
                         obj.insert(d.clone(), json!(v));
                     }
                     let suppressed = threshold > 1 && *n < threshold;
-                    obj.insert("count".into(), if suppressed { json!(null) } else { json!(n) });
+                    obj.insert(
+                        "count".into(),
+                        if suppressed { json!(null) } else { json!(n) },
+                    );
                     if suppressed {
                         obj.insert("suppressed".into(), json!(format!("<{threshold}")));
                     }
@@ -188,7 +214,11 @@ pub fn write_result(out: &mut dyn Write, args: &Args, query: &CountQuery, result
                 .iter()
                 .map(|(values, n)| {
                     let mut r = values.clone();
-                    r.push(if threshold > 1 && *n < threshold { format!("<{threshold}") } else { thousands(*n) });
+                    r.push(if threshold > 1 && *n < threshold {
+                        format!("<{threshold}")
+                    } else {
+                        thousands(*n)
+                    });
                     r
                 })
                 .collect();
@@ -199,10 +229,18 @@ pub fn write_result(out: &mut dyn Write, args: &Args, query: &CountQuery, result
                 writeln!(out, "source: {p}")?;
             }
             if result.releases.is_empty() {
-                writeln!(out, "no release in the store holds {} rows matching this query", query.table)?;
+                writeln!(
+                    out,
+                    "no release in the store holds {} rows matching this query",
+                    query.table
+                )?;
             }
             if result.undated_rows > 0 {
-                writeln!(out, "note: {} counted rows have no event date", thousands(result.undated_rows))?;
+                writeln!(
+                    out,
+                    "note: {} counted rows have no event date",
+                    thousands(result.undated_rows)
+                )?;
             }
         }
     }

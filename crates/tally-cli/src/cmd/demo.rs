@@ -9,9 +9,11 @@ use std::process::ExitCode;
 
 /// Run ingest, status and count on SYNTHETIC releases written in ICE's raw layouts.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  tally demo\n  tally demo --dir ./demo   # keep the synthetic files and store to explore\n\n\
+#[command(
+    after_help = "Example:\n  tally demo\n  tally demo --dir ./demo   # keep the synthetic files and store to explore\n\n\
 The data are SYNTHETIC: generated with a fixed seed, they describe no one and no real \
-enforcement. They exist so a fresh machine can show the main job with no data at hand.")]
+enforcement. They exist so a fresh machine can show the main job with no data at hand."
+)]
 pub struct Args {
     /// Keep the synthetic release files and the store in this folder (default: a temporary
     /// folder removed afterwards).
@@ -19,10 +21,18 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
-const BANNER: &str = "==================== SYNTHETIC DEMO DATA: NOT REAL ICE RECORDS ====================";
+const BANNER: &str =
+    "==================== SYNTHETIC DEMO DATA: NOT REAL ICE RECORDS ====================";
 
 /// AORs of the national synthetic dump (names as ICE spells them, without the suffix).
-pub const DEMO_AORS: [&str; 6] = ["Chicago", "New York City", "Los Angeles", "Houston", "Atlanta", "Seattle"];
+pub const DEMO_AORS: [&str; 6] = [
+    "Chicago",
+    "New York City",
+    "Los Angeles",
+    "Houston",
+    "Atlanta",
+    "Seattle",
+];
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN)
@@ -49,23 +59,46 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let store = dir.join("store");
 
     writeln!(out, "{BANNER}")?;
-    writeln!(out, "Tally demo: writing two SYNTHETIC releases in ICE's raw layouts to {}", releases.display())?;
+    writeln!(
+        out,
+        "Tally demo: writing two SYNTHETIC releases in ICE's raw layouts to {}",
+        releases.display()
+    )?;
     let national = tally_synth::arrests(2019, &DEMO_AORS, d(2018, 10, 1), d(2019, 8, 31), 4, None);
     let national_path = releases.join("SYNTHETIC_EROArrests_FY2019.pipe.csv");
-    tally_synth::write_national_arrests(&national_path, "FY2019 (10/1/2018 - 8/31/2019)", &national)?;
-    writeln!(out, "  {}: national-style pipe text, {} arrests, 6 AORs", national_path.display(), national.len())?;
+    tally_synth::write_national_arrests(
+        &national_path,
+        "FY2019 (10/1/2018 - 8/31/2019)",
+        &national,
+    )?;
+    writeln!(
+        out,
+        "  {}: national-style pipe text, {} arrests, 6 AORs",
+        national_path.display(),
+        national.len()
+    )?;
     let seattle = tally_synth::arrests(98, &["Seattle"], d(2018, 1, 1), d(2019, 7, 5), 5, None);
     let workbook_path = releases.join("SYNTHETIC_LESA-STU_Seattle.xlsx");
-    let (arrests, book_ins) = tally_synth::write_lesa_workbook(&workbook_path, "Seattle", &seattle)?;
+    let (arrests, book_ins) =
+        tally_synth::write_lesa_workbook(&workbook_path, "Seattle", &seattle)?;
     writeln!(
         out,
         "  {}: LESA-STU style workbook (banner rows, Summary, Footnotes), {arrests} arrests, {book_ins} book-ins\n",
         workbook_path.display()
     )?;
 
-    writeln!(out, "$ tally ingest --store {} {}", store.display(), releases.display())?;
+    writeln!(
+        out,
+        "$ tally ingest --store {} {}",
+        store.display(),
+        releases.display()
+    )?;
     let code = super::ingest::run(
-        super::ingest::Args { store: store.clone(), paths: vec![releases.clone()], jobs: Some(1) },
+        super::ingest::Args {
+            store: store.clone(),
+            paths: vec![releases.clone()],
+            jobs: Some(1),
+        },
         out,
     )?;
     if code != ExitCode::SUCCESS {
@@ -74,7 +107,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     }
 
     writeln!(out, "\n$ tally status --store {}", store.display())?;
-    super::status::run(super::status::Args { store: store.clone(), format: Format::Table }, out)?;
+    super::status::run(
+        super::status::Args {
+            store: store.clone(),
+            format: Format::Table,
+        },
+        out,
+    )?;
 
     let count_args = super::count::Args {
         table: "arrests".into(),
@@ -105,8 +144,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         format: Format::Table,
         suppress_below: 10,
     };
-    writeln!(out, "\n$ tally count arrests --store {} --by fy,release --where aor=SEA", store.display())?;
-    writeln!(out, "(the two synthetic releases overlap for Seattle; precedence decides which counts each day)")?;
+    writeln!(
+        out,
+        "\n$ tally count arrests --store {} --by fy,release --where aor=SEA",
+        store.display()
+    )?;
+    writeln!(
+        out,
+        "(the two synthetic releases overlap for Seattle; precedence decides which counts each day)"
+    )?;
     super::count::run(seattle_args, out)?;
     writeln!(out, "\n{BANNER}")?;
     Ok(ExitCode::SUCCESS)

@@ -15,7 +15,9 @@ use tally_store::Store;
 
 /// Show the releases in a store, their tables, coverage per AOR and overlaps.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  tally status --store ./store\n  tally status --store ./store --format json | jq '.overlaps'")]
+#[command(
+    after_help = "Example:\n  tally status --store ./store\n  tally status --store ./store --format json | jq '.overlaps'"
+)]
 pub struct Args {
     /// Store directory.
     #[arg(long, value_name = "DIR")]
@@ -81,7 +83,11 @@ fn gather(store: &Store) -> Status {
     for r in &manifest.releases {
         let mut tables: BTreeMap<String, TableRows> = BTreeMap::new();
         for s in &r.report.sheets {
-            let t = tables.entry(s.table.to_string()).or_insert(TableRows { rows_read: 0, rows_kept: 0, rows_rejected: 0 });
+            let t = tables.entry(s.table.to_string()).or_insert(TableRows {
+                rows_read: 0,
+                rows_kept: 0,
+                rows_rejected: 0,
+            });
             t.rows_read += s.rows_read;
             t.rows_kept += s.rows_kept;
             t.rows_rejected += s.rows_rejected;
@@ -127,7 +133,10 @@ fn gather(store: &Store) -> Status {
         });
     }
     let all: Vec<&tally_store::ReleaseEntry> = manifest.releases.iter().collect();
-    let overlaps = TableKind::ALL.iter().flat_map(|t| Precedence::new(*t, &all).overlaps().to_vec()).collect();
+    let overlaps = TableKind::ALL
+        .iter()
+        .flat_map(|t| Precedence::new(*t, &all).overlaps().to_vec())
+        .collect();
     Status {
         store: store.root().display().to_string(),
         generation: manifest.generation,
@@ -152,8 +161,23 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(out, "Store {} (generation {}, {} releases)\n", status.store, status.generation, status.releases.len())?;
-    let header: Vec<String> = ["#", "release", "file", "FOIA", "stated coverage", "tables: kept (rejected)"].map(String::from).to_vec();
+    writeln!(
+        out,
+        "Store {} (generation {}, {} releases)\n",
+        status.store,
+        status.generation,
+        status.releases.len()
+    )?;
+    let header: Vec<String> = [
+        "#",
+        "release",
+        "file",
+        "FOIA",
+        "stated coverage",
+        "tables: kept (rejected)",
+    ]
+    .map(String::from)
+    .to_vec();
     let rows: Vec<Vec<String>> = status
         .releases
         .iter()
@@ -161,14 +185,22 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             let tables: Vec<String> = r
                 .tables
                 .iter()
-                .map(|(t, n)| format!("{t} {} ({})", thousands(n.rows_kept), thousands(n.rows_rejected)))
+                .map(|(t, n)| {
+                    format!(
+                        "{t} {} ({})",
+                        thousands(n.rows_kept),
+                        thousands(n.rows_rejected)
+                    )
+                })
                 .collect();
             vec![
                 r.sequence.to_string(),
                 r.id.clone(),
                 r.file_name.clone(),
                 r.foia_number.clone().unwrap_or_default(),
-                r.stated_coverage.map(|(a, b)| format!("{a} .. {b}")).unwrap_or_default(),
+                r.stated_coverage
+                    .map(|(a, b)| format!("{a} .. {b}"))
+                    .unwrap_or_default(),
                 tables.join(", "),
             ]
         })
@@ -177,7 +209,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     write!(out, "{}", table(&header, &rows, &[0]))?;
 
     writeln!(out, "\nCoverage by table and AOR (event dates)")?;
-    let header: Vec<String> = ["table", "aor", "first", "last", "rows", "releases"].map(String::from).to_vec();
+    let header: Vec<String> = ["table", "aor", "first", "last", "rows", "releases"]
+        .map(String::from)
+        .to_vec();
     let rows: Vec<Vec<String>> = status
         .coverage
         .iter()
@@ -207,7 +241,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
     }
     if !status.unknown_methods.is_empty() {
-        writeln!(out, "\nApprehension methods outside the method-group scheme (counted as other)")?;
+        writeln!(
+            out,
+            "\nApprehension methods outside the method-group scheme (counted as other)"
+        )?;
         for (m, n) in &status.unknown_methods {
             writeln!(out, "  {m}: {}", thousands(*n))?;
         }

@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
+use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Int32Type, Int64Type};
-use arrow_array::Array;
 use arrow_schema::DataType;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -52,7 +52,9 @@ pub fn path_str(p: &Path) -> &str {
 /// Every file under `dir` with its bytes, to prove a store did not change.
 pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -69,14 +71,28 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// Reads `columns` of `table` for the releases whose file name passes `keep`, as text rows.
-pub fn read_rows(store: &Path, table: TableKind, columns: &[&str], keep: impl Fn(&str) -> bool) -> Vec<Vec<String>> {
+pub fn read_rows(
+    store: &Path,
+    table: TableKind,
+    columns: &[&str],
+    keep: impl Fn(&str) -> bool,
+) -> Vec<Vec<String>> {
     let store = Store::open(store).expect("store opens");
-    let releases: Vec<_> = store.manifest().releases.iter().filter(|r| keep(&r.report.file_name)).collect();
+    let releases: Vec<_> = store
+        .manifest()
+        .releases
+        .iter()
+        .filter(|r| keep(&r.report.file_name))
+        .collect();
     let mut rows = Vec::new();
     TableScan::new(&store, table, columns)
         .for_each(&releases, |_, batch| {
             for i in 0..batch.num_rows() {
-                rows.push((0..batch.num_columns()).map(|c| cell_text(batch.column(c).as_ref(), i)).collect());
+                rows.push(
+                    (0..batch.num_columns())
+                        .map(|c| cell_text(batch.column(c).as_ref(), i))
+                        .collect(),
+                );
             }
             Ok(())
         })
@@ -92,7 +108,10 @@ pub fn cell_text(array: &dyn Array, i: usize) -> String {
         DataType::Utf8 => array.as_string::<i32>().value(i).to_string(),
         DataType::Int64 => array.as_primitive::<Int64Type>().value(i).to_string(),
         DataType::Int32 => array.as_primitive::<Int32Type>().value(i).to_string(),
-        DataType::Date32 => tally_model::date::from_epoch_days(array.as_primitive::<Date32Type>().value(i)).to_string(),
+        DataType::Date32 => {
+            tally_model::date::from_epoch_days(array.as_primitive::<Date32Type>().value(i))
+                .to_string()
+        }
         other => panic!("unexpected type {other}"),
     }
 }

@@ -1,0 +1,109 @@
+"""Tally ingest vs pandas (and DuckDB) on the same files, in the same run.
+
+Each contender runs in its own child process so peak memory (max RSS) is its own.
+Tally does the full job: layout detection, normalization (withheld markers, AOR codes,
+method groups, dates), provenance columns and Parquet write. pandas and DuckDB only parse
+the same pipe-delimited gzip files with the same 5-line banner skip.
+"""
+import argparse
+import glob
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+PANDAS = r"""
+import glob, sys, pandas as pd
+n = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.csv.gz")):
+    df = pd.read_csv(path, sep="|", skiprows=5, dtype=str, keep_default_na=False)
+    n += len(df)
+print(n)
+"""
+
+DUCKDB = r"""
+import glob, sys, duckdb
+con = duckdb.connect()
+con.execute("SET threads TO 2")
+n = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.csv.gz")):
+    n += con.execute(
+        "SELECT count(*) FROM read_csv(?, delim='|', skip=5, header=true, all_varchar=true)", [path]
+    ).fetchone()[0]
+print(n)
+"""
+
+
+def measured(cmd):
+    """Runs cmd inside a fresh python wrapper so its max RSS is isolated."""
+    wrapper = (
+        "import resource, subprocess, sys, time;"
+        "t=time.perf_counter(); p=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "e=time.perf_counter()-t;"
+        "sys.stderr.write(p.stderr) if p.returncode else None;"
+        "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024, p.returncode);"
+        "print(p.stdout.strip().splitlines()[-1] if p.stdout.strip() else '')"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    seconds, rss, code = lines[0].split()
+    if code != "0":
+        sys.exit(f"{cmd[0]} failed:\n{proc.stderr}")
+    return float(seconds), float(rss), (lines[1] if len(lines) > 1 else "")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tally", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    files = sorted(glob.glob(args.data + "/*.csv.gz"))
+    size = sum(os.path.getsize(f) for f in files)
+    print(f"input: {len(files)} files, {size/1e6:.1f} MB gzip, {args.data}")
+    print(f"machine: {os.cpu_count()} cores; best of {args.runs} runs each\n")
+
+    results = {}
+    tally_times, tally_rss = [], []
+    for _ in range(args.runs):
+        store = tempfile.mkdtemp(prefix="tally-bench-")
+        try:
+            t, rss, _ = measured([args.tally, "ingest", "--store", store, args.data])
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+        tally_times.append(t)
+        tally_rss.append(rss)
+    results["tally ingest (normalize + Parquet)"] = (min(tally_times), max(tally_rss), "")
+
+    t_p, r_p = [], []
+    rows = ""
+    for _ in range(args.runs):
+        t, rss, rows = measured([sys.executable, "-c", PANDAS, args.data])
+        t_p.append(t)
+        r_p.append(rss)
+    results["pandas read_csv (parse only)"] = (min(t_p), max(r_p), rows)
+
+    try:
+        import duckdb  # noqa: F401
+        t_d, r_d = [], []
+        for _ in range(args.runs):
+            t, rss, rows_d = measured([sys.executable, "-c", DUCKDB, args.data])
+            t_d.append(t)
+            r_d.append(rss)
+        results["duckdb read_csv count (parse only)"] = (min(t_d), max(r_d), rows_d)
+    except ImportError:
+        print("(duckdb not installed: skipped)")
+
+    base = results["tally ingest (normalize + Parquet)"][0]
+    print(f"{'contender':40} {'seconds':>8} {'vs tally':>9} {'peak MiB':>9}  rows")
+    for name, (t, rss, n) in results.items():
+        print(f"{name:40} {t:8.2f} {t/base:8.2f}x {rss:9.0f}  {n}")
+    pandas_t = results["pandas read_csv (parse only)"][0]
+    print(f"\ntally / pandas time ratio: {base/pandas_t:.2f} (aim: at most 0.50)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Benchmark: ingest of the whole national 2019-ICFO-53623 folder by Tally (full
+# normalization + Parquet write) beside pandas reading the same files (read_csv, same
+# banner skip), and DuckDB's read_csv when installed, in the same run. Prints times,
+# the ratio and peak memory. Not a test: numbers depend on the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tally-target}"
+cargo build --release -p tally --quiet
+python3 -c "import pandas" 2>/dev/null || python3 -m pip install --quiet pandas
+python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb || true
+python3 bench/ingest_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" \
+  --data ../shared/data/ice-lesa/national-2019-ICFO-53623 "$@"
