@@ -92,8 +92,6 @@ enum FieldBuilder {
 }
 
 struct Builders {
-    release: StringBuilder,
-    sheet: StringBuilder,
     row: Int64Builder,
     event_date: Date32Builder,
     event_fy: Int32Builder,
@@ -109,8 +107,6 @@ struct Builders {
 impl Builders {
     fn new() -> Builders {
         Builders {
-            release: StringBuilder::new(),
-            sheet: StringBuilder::new(),
             row: Int64Builder::new(),
             event_date: Date32Builder::new(),
             event_fy: Int32Builder::new(),
@@ -130,10 +126,21 @@ impl Builders {
         }
     }
 
-    fn finish(&mut self) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    fn finish(
+        &mut self,
+        release: &str,
+        sheet: &str,
+    ) -> Result<RecordBatch, arrow_schema::ArrowError> {
+        let constant = |value: &str| -> Result<ArrayRef, arrow_schema::ArrowError> {
+            let keys = arrow_array::Int32Array::from(vec![0; self.len]);
+            let values = Arc::new(arrow_array::StringArray::from(vec![value]));
+            Ok(Arc::new(arrow_array::DictionaryArray::try_new(
+                keys, values,
+            )?))
+        };
         let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(self.release.finish()),
-            Arc::new(self.sheet.finish()),
+            constant(release)?,
+            constant(sheet)?,
             Arc::new(self.row.finish()),
             Arc::new(self.event_date.finish()),
             Arc::new(self.event_fy.finish()),
@@ -540,8 +547,6 @@ impl<'v> SheetNormalizer<'v> {
 
         let batch_rows = self.spec.batch_rows;
         let b = self.partitions.entry(fy).or_insert_with(Builders::new);
-        b.release.append_value(self.spec.release_sha256);
-        b.sheet.append_value(&self.spec.sheet);
         b.row.append_value(row as i64);
         b.event_date.append_option(event_days);
         b.event_fy.append_option(fy);
@@ -568,7 +573,9 @@ impl<'v> SheetNormalizer<'v> {
         append_json(&mut b.extra, &s.extra);
         b.len += 1;
         if b.len >= batch_rows {
-            let batch = b.finish().map_err(|e| self.sink_error(e.to_string()))?;
+            let batch = b
+                .finish(self.spec.release_sha256, &self.spec.sheet)
+                .map_err(|e| self.sink_error(e.to_string()))?;
             self.send(fy, batch, sink)?;
         }
         Ok(())
@@ -672,7 +679,9 @@ impl<'v> SheetNormalizer<'v> {
         let partitions = std::mem::take(&mut self.partitions);
         for (fy, mut b) in partitions {
             if b.len > 0 {
-                let batch = b.finish().map_err(|e| self.sink_error(e.to_string()))?;
+                let batch = b
+                    .finish(self.spec.release_sha256, &self.spec.sheet)
+                    .map_err(|e| self.sink_error(e.to_string()))?;
                 self.send(fy, batch, sink)?;
             }
         }

@@ -35,8 +35,10 @@ pub fn canonical_schema() -> SchemaRef {
     SCHEMA
         .get_or_init(|| {
             let mut fields = vec![
-                ArrowField::new(RELEASE_SHA256, DataType::Utf8, false),
-                ArrowField::new(SOURCE_SHEET, DataType::Utf8, false),
+                // Constant within a batch: dictionary-encoded so neither Arrow nor Parquet
+                // copies or hashes the 64-character SHA-256 once per row.
+                ArrowField::new(RELEASE_SHA256, provenance_text_type(), false),
+                ArrowField::new(SOURCE_SHEET, provenance_text_type(), false),
                 ArrowField::new(SOURCE_ROW, DataType::Int64, false),
                 ArrowField::new(EVENT_DATE, DataType::Date32, true),
                 ArrowField::new(EVENT_FY, DataType::Int32, true),
@@ -56,6 +58,11 @@ pub fn canonical_schema() -> SchemaRef {
             Arc::new(Schema::new(fields))
         })
         .clone()
+}
+
+/// Arrow type of `release_sha256` and `source_sheet`: dictionary of Int32 keys to Utf8.
+pub fn provenance_text_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
 /// Number of leading provenance + derived columns before the canonical fields.
