@@ -26,6 +26,17 @@ impl CellValue<'_> {
         }
     }
 
+    /// The same cell owning its text, for rows kept past the reader's buffer.
+    pub fn into_static(self) -> CellValue<'static> {
+        match self {
+            CellValue::Text(t) => CellValue::Text(Cow::Owned(t.into_owned())),
+            CellValue::Empty => CellValue::Empty,
+            CellValue::Number(n) => CellValue::Number(n),
+            CellValue::Date(d) => CellValue::Date(d),
+            CellValue::Error(e) => CellValue::Error(e),
+        }
+    }
+
     /// The cell as display text (numbers without a trailing `.0`, dates as YYYY-MM-DD).
     pub fn to_text(&self) -> Cow<'_, str> {
         match self {

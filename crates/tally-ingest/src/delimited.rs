@@ -69,16 +69,6 @@ fn decode(field: &[u8]) -> CellValue<'_> {
     }
 }
 
-fn owned(cell: CellValue<'_>) -> CellValue<'static> {
-    match cell {
-        CellValue::Text(t) => CellValue::Text(Cow::Owned(t.into_owned())),
-        CellValue::Empty => CellValue::Empty,
-        CellValue::Number(n) => CellValue::Number(n),
-        CellValue::Date(d) => CellValue::Date(d),
-        CellValue::Error(e) => CellValue::Error(e),
-    }
-}
-
 /// Ingests a delimited text release: one table, header found among the first lines.
 ///
 /// # Errors
@@ -118,7 +108,10 @@ pub fn ingest_delimited(
         && reader.read_byte_record(&mut record).map_err(corrupt)?
     {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        preview.push((line, record.iter().map(|f| owned(decode(f))).collect()));
+        preview.push((
+            line,
+            record.iter().map(|f| decode(f).into_static()).collect(),
+        ));
     }
     let Some(header_at) = layout::find_header(&preview, &vocab.columns) else {
         return Err(IngestError::NoHeader {

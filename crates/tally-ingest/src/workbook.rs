@@ -53,16 +53,6 @@ fn cell(data: &Data) -> CellValue<'_> {
     }
 }
 
-fn owned(c: CellValue<'_>) -> CellValue<'static> {
-    match c {
-        CellValue::Text(t) => CellValue::Text(Cow::Owned(t.into_owned())),
-        CellValue::Empty => CellValue::Empty,
-        CellValue::Number(n) => CellValue::Number(n),
-        CellValue::Date(d) => CellValue::Date(d),
-        CellValue::Error(e) => CellValue::Error(e),
-    }
-}
-
 fn is_notes_sheet(name: &str) -> bool {
     let key = name.trim().to_ascii_lowercase();
     matches!(
@@ -158,7 +148,7 @@ pub fn ingest_workbook(
             .map(|(i, r)| {
                 (
                     first_row + i as u64,
-                    r.iter().map(|c| owned(cell(c))).collect(),
+                    r.iter().map(|c| cell(c).into_static()).collect(),
                 )
             })
             .collect();
