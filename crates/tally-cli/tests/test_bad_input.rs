@@ -14,7 +14,7 @@ fn store_with_one_release(dir: &Path) -> (PathBuf, Vec<(PathBuf, Vec<u8>)>) {
     let rows = tally_synth::arrests(1, &["Chicago"], d(1, 1), d(1, 31), 3, None);
     tally_synth::write_national_arrests(&good, "FY2019", &rows).unwrap();
     let store = dir.join("store");
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(&good)]);
+    let out = ingest(&store, &[&good]);
     assert!(out.status.success(), "{}", stderr(&out));
     let snap = snapshot(&store);
     (store, snap)
@@ -24,7 +24,7 @@ fn store_with_one_release(dir: &Path) -> (PathBuf, Vec<(PathBuf, Vec<u8>)>) {
 fn assert_rejected(file: &Path, message: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (store, before) = store_with_one_release(dir.path());
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(file)]);
+    let out = ingest(&store, &[file]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -148,7 +148,7 @@ fn bad_file_in_a_folder_does_not_stop_the_good_ones() {
         .unwrap();
     std::fs::write(releases.join("b-bad.xlsx"), "not a workbook").unwrap();
     let store = dir.path().join("store");
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(&releases)]);
+    let out = ingest(&store, &[&releases]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains("1 file(s) ingested, 0 already present, 1 failed"),
@@ -160,17 +160,10 @@ fn bad_file_in_a_folder_does_not_stop_the_good_ones() {
         "{}",
         stderr(&out)
     );
-    let csv = tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "aor",
-        "--format",
-        "csv",
-    ]);
-    assert_eq!(stdout(&csv), format!("aor,count\nNEW,{}\n", rows.len()));
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "aor"]),
+        format!("aor,count\nNEW,{}\n", rows.len())
+    );
 }
 
 #[test]
@@ -191,7 +184,7 @@ fn rejected_rows_are_counted_and_kept_with_reasons() {
     )
     .unwrap();
     let store = dir.path().join("store");
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(&path)]);
+    let out = ingest(&store, &[&path]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(

@@ -34,20 +34,13 @@ fn demo_runs_end_to_end_and_is_labelled_synthetic() {
     );
     // Same seed, same output: the demo's count equals a fresh count on its store.
     let store = dir.path().join("store");
-    let csv = tally(&[
-        "count",
+    let csv = count_csv(
+        &store,
         "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "method-group",
-        "--where",
-        "aor=CHI,NYC",
-        "--format",
-        "csv",
-    ]);
+        &["--by", "method-group", "--where", "aor=CHI,NYC"],
+    );
     assert_eq!(
-        stdout(&csv),
+        csv,
         "method-group,count\nat-large,660\ncustodial,1676\nother,162\n"
     );
     assert!(text.contains("FY2019  at-large        660"), "{text}");

@@ -12,12 +12,7 @@ use tally_store::Store;
 fn seattle_workbook_sheet_counts_and_summary_reconcile_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let out = tally(&[
-        "ingest",
-        "--store",
-        path_str(&store),
-        path_str(&seattle_workbook()),
-    ]);
+    let out = ingest(&store, &[&seattle_workbook()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -79,7 +74,7 @@ fn seattle_workbook_sheet_counts_and_summary_reconcile_exactly() {
 fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(&seattle())]);
+    let out = ingest(&store, &[&seattle()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("5 file(s) ingested"),
@@ -134,30 +129,24 @@ fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
 fn national_arrests_counts_by_fy_are_exact() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let files: Vec<String> = (2016..=2019)
-        .map(|y| path_str(&national().join(format!("EROArrests_FY{y}.pipe.csv.gz"))).to_string())
+    let files: Vec<std::path::PathBuf> = (2016..=2019)
+        .map(|y| national().join(format!("EROArrests_FY{y}.pipe.csv.gz")))
         .collect();
-    let mut args = vec!["ingest", "--store", path_str(&store)];
-    args.extend(files.iter().map(String::as_str));
-    let out = tally(&args);
+    let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let out = ingest(&store, &paths);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for (read, kept) in [
-        ("110,104", "110,104"),
-        ("143,470", "143,470"),
-        ("158,581", "158,581"),
-        ("131,904", "131,904"),
-    ] {
-        assert!(
-            text.contains(&format!(
-                "rows read {read} = kept {kept} + rejected 0  [balanced]"
-            )),
-            "{text}"
-        );
+    for rows in ["110,104", "143,470", "158,581", "131,904"] {
+        let line = format!("rows read {rows} = kept {rows} + rejected 0  [balanced]");
+        assert!(text.contains(&line), "{text}");
     }
     assert!(text.contains("FOIA request: 2019-ICFO-53623"));
     assert!(text.contains("stated coverage: 2018-10-01 .. 2019-08-31"));
 
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "fy"]),
+        "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n"
+    );
     let out = tally(&[
         "count",
         "arrests",
@@ -168,72 +157,38 @@ fn national_arrests_counts_by_fy_are_exact() {
         "--format",
         "csv",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        stdout(&out),
-        "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n"
-    );
+    let provenance = stderr(&out);
     assert!(
-        stderr(&out).contains("# source: EROArrests_FY2019.pipe.csv.gz (sha256 94bd7703fec8b39a"),
-        "{}",
-        stderr(&out)
+        provenance.contains("# source: EROArrests_FY2019.pipe.csv.gz (sha256 94bd7703fec8b39a"),
+        "{provenance}"
     );
 
     // Filters and the date range: the 4 rows dated 2019-09-01 fall outside --to.
-    let out = tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "fy",
-        "--from",
-        "2018-10-01",
-        "--to",
-        "2019-08-31",
-        "--format",
-        "csv",
-    ]);
-    assert_eq!(stdout(&out), "fy,count\nFY2019,131900\n");
-    let out = tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "fy,method-group",
-        "--where",
-        "aor=CHI,NYC",
-        "--from",
-        "2018-10-01",
-        "--to",
-        "2019-08-31",
-        "--format",
-        "csv",
-    ]);
+    let fy2019_window = ["--from", "2018-10-01", "--to", "2019-08-31"];
+    let mut args = vec!["--by", "fy"];
+    args.extend(fy2019_window);
     assert_eq!(
-        stdout(&out),
+        count_csv(&store, "arrests", &args),
+        "fy,count\nFY2019,131900\n"
+    );
+    let mut args = vec!["--by", "fy,method-group", "--where", "aor=CHI,NYC"];
+    args.extend(fy2019_window);
+    assert_eq!(
+        count_csv(&store, "arrests", &args),
         "fy,method-group,count\nFY2019,at-large,3874\nFY2019,border,31\nFY2019,custodial,5115\nFY2019,other,1030\n"
     );
-    let out = tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "aor",
-        "--where",
-        "fy=2019",
-        "--where",
-        "aor=HQ,CHI",
-        "--format",
-        "csv",
-    ]);
-    assert_eq!(stdout(&out), "aor,count\nCHI,7769\nHQ,<10\n");
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "aor", "--where", "fy=2019", "--where", "aor=HQ,CHI"]
+        ),
+        "aor,count\nCHI,7769\nHQ,<10\n"
+    );
 
     // Re-ingesting is a no-op that says so.
     let before = snapshot(&store);
-    let out = tally(&["ingest", "--store", path_str(&store), &files[0]]);
+    let out = ingest(&store, &paths[..1]);
     assert!(out.status.success());
     assert!(
         stdout(&out).contains("already in the store as release 057a56ab5a32a4e8"),
@@ -247,7 +202,7 @@ fn national_arrests_counts_by_fy_are_exact() {
 fn every_national_aor_maps_and_withheld_markers_never_survive() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let out = tally(&["ingest", "--store", path_str(&store), path_str(&national())]);
+    let out = ingest(&store, &[&national()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let manifest = Store::open(&store).unwrap().manifest().clone();
     assert_eq!(manifest.releases.len(), 11);

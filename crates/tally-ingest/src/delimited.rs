@@ -184,23 +184,12 @@ pub fn ingest_delimited(
         push(line, &cells, &mut normalizer)?;
     }
     let (sheet_report, rejects) = normalizer.finish(sink)?;
-    Ok(ReleaseReport {
-        file_name: file.file_name.clone(),
-        source_path: file.path.display().to_string(),
-        sha256: file.sha256.clone(),
-        bytes: file.bytes,
-        format: file.format.describe(),
-        gzipped: file.gzipped,
-        foia_number: banner.foia_number.clone(),
-        stated_coverage: banner.coverage,
-        notes: Vec::new(),
-        sheets: vec![sheet_report],
-        skipped_sheets: Vec::new(),
-        summary_checks: Vec::new(),
-        unmatched_summary: Vec::new(),
-        rejects,
-        summary_blocks: Vec::new(),
-    })
+    let mut report = ReleaseReport::for_file(file);
+    report.foia_number = banner.foia_number.clone();
+    report.stated_coverage = banner.coverage;
+    report.sheets.push(sheet_report);
+    report.rejects = rejects;
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -444,28 +444,14 @@ impl<'v> SheetNormalizer<'v> {
                             match check_plausible(d, range.0, range.1) {
                                 Ok(d) => s.dates[fi] = Some(to_epoch_days(d)),
                                 Err(e) if is_event => return Err((i, e.to_string())),
-                                Err(_) => {
-                                    *self
-                                        .report
-                                        .unparsed_cells
-                                        .entry(f.name().to_string())
-                                        .or_default() += 1;
-                                    s.unparsed
-                                        .insert(f.name().into(), cell.to_text().trim().into());
-                                }
+                                Err(_) => self.keep_unparsed(s, f, cell),
                             }
                         }
                         Parsed::Unreadable(e) => {
                             if is_event {
                                 return Err((i, e));
                             }
-                            *self
-                                .report
-                                .unparsed_cells
-                                .entry(f.name().to_string())
-                                .or_default() += 1;
-                            s.unparsed
-                                .insert(f.name().into(), cell.to_text().trim().into());
+                            self.keep_unparsed(s, f, cell);
                         }
                     }
                 }
@@ -579,6 +565,18 @@ impl<'v> SheetNormalizer<'v> {
             self.send(fy, batch, sink)?;
         }
         Ok(())
+    }
+
+    /// Keeps a cell that could not be read as its field's type as raw text in
+    /// `unparsed_values`, and counts it.
+    fn keep_unparsed(&mut self, s: &mut RowScratch, field: Field, cell: &CellValue<'_>) {
+        *self
+            .report
+            .unparsed_cells
+            .entry(field.name().to_string())
+            .or_default() += 1;
+        s.unparsed
+            .insert(field.name().into(), cell.to_text().trim().into());
     }
 
     /// Exemption codes of a withheld text cell, cached by the cell's exact text (releases

@@ -144,6 +144,27 @@ pub struct ReleaseReport {
 }
 
 impl ReleaseReport {
+    /// An empty report for a file, before any sheet is read.
+    pub fn for_file(file: &crate::source::ReleaseFile) -> ReleaseReport {
+        ReleaseReport {
+            file_name: file.file_name.clone(),
+            source_path: file.path.display().to_string(),
+            sha256: file.sha256.clone(),
+            bytes: file.bytes,
+            format: file.format.describe(),
+            gzipped: file.gzipped,
+            foia_number: None,
+            stated_coverage: None,
+            notes: Vec::new(),
+            sheets: Vec::new(),
+            skipped_sheets: Vec::new(),
+            summary_checks: Vec::new(),
+            unmatched_summary: Vec::new(),
+            rejects: Vec::new(),
+            summary_blocks: Vec::new(),
+        }
+    }
+
     pub fn rows_read(&self) -> u64 {
         self.sheets.iter().map(|s| s.rows_read).sum()
     }

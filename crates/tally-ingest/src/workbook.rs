@@ -95,23 +95,7 @@ pub fn ingest_workbook(
         column: None,
     };
 
-    let mut report = ReleaseReport {
-        file_name: file.file_name.clone(),
-        source_path: file.path.display().to_string(),
-        sha256: file.sha256.clone(),
-        bytes: file.bytes,
-        format: file.format.describe(),
-        gzipped: file.gzipped,
-        foia_number: None,
-        stated_coverage: None,
-        notes: Vec::new(),
-        sheets: Vec::new(),
-        skipped_sheets: Vec::new(),
-        summary_checks: Vec::new(),
-        unmatched_summary: Vec::new(),
-        rejects: Vec::new(),
-        summary_blocks: Vec::new(),
-    };
+    let mut report = ReleaseReport::for_file(file);
     for name in book.sheet_names() {
         let range = book.range(&name).map_err(|detail| IngestError::Corrupt {
             at: at(&name, None),

@@ -115,3 +115,26 @@ pub fn cell_text(array: &dyn Array, i: usize) -> String {
         other => panic!("unexpected type {other}"),
     }
 }
+
+/// `tally ingest --store STORE PATHS...`
+pub fn ingest(store: &Path, paths: &[&Path]) -> Output {
+    let mut args = vec!["ingest", "--store", path_str(store)];
+    args.extend(paths.iter().map(|p| path_str(p)));
+    tally(&args)
+}
+
+/// `tally count TABLE --store STORE ARGS... --format csv`, asserting success; returns stdout.
+pub fn count_csv(store: &Path, table: &str, args: &[&str]) -> String {
+    let mut all = vec![
+        "count",
+        table,
+        "--store",
+        path_str(store),
+        "--format",
+        "csv",
+    ];
+    all.extend_from_slice(args);
+    let out = tally(&all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
