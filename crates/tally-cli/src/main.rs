@@ -27,6 +27,7 @@ enum Command {
     Ingest(cmd::ingest::Args),
     Status(cmd::status::Args),
     Count(cmd::count::Args),
+    Verify(cmd::verify::Args),
     Demo(cmd::demo::Args),
 }
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => cmd::ingest::run(args, &mut std::io::stdout().lock()),
         Command::Status(args) => cmd::status::run(args, &mut std::io::stdout().lock()),
         Command::Count(args) => cmd::count::run(args, &mut std::io::stdout().lock()),
+        Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
         Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
     };
     match result {

@@ -146,73 +146,85 @@ impl StoreLock {
         let _ = std::fs::remove_dir_all(&staging.dir);
     }
 
-    /// Commits a finished staging: moves its release directories into the store, then
-    /// replaces the manifest atomically. Returns the new entry.
+    /// Commits one finished staging; see [`StoreLock::commit_all`].
     ///
     /// # Errors
-    /// I/O errors naming the path; a release already present (callers check first).
+    /// As [`StoreLock::commit_all`].
     pub fn commit(
         &self,
         staging: Staging,
         report: ReleaseReport,
     ) -> Result<ReleaseEntry, StoreError> {
+        let mut entries = self.commit_all(vec![(staging, report)])?;
+        entries
+            .pop()
+            .ok_or_else(|| StoreError::Invalid("nothing committed".into()))
+    }
+
+    /// Commits finished stagings together: moves their release directories into the
+    /// store, then replaces the manifest with one atomic rename, so readers and a crash
+    /// see either none of these releases or all of them. Releases already present are
+    /// discarded (never committed twice). Returns the new entries.
+    ///
+    /// # Errors
+    /// I/O errors naming the path (read-only store, full disk); on error every moved
+    /// directory is moved back and the manifest is untouched.
+    pub fn commit_all(
+        &self,
+        staged: Vec<(Staging, ReleaseReport)>,
+    ) -> Result<Vec<ReleaseEntry>, StoreError> {
         let mut manifest = Store::open_or_empty(&self.root)?.manifest;
-        if manifest.release_by_sha(&report.sha256).is_some() {
-            self.discard(staging);
-            return Err(StoreError::Invalid(format!(
-                "release {} is already in the store",
-                report.sha256
-            )));
-        }
         let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
-        for top in std::fs::read_dir(&staging.dir)
-            .map_err(StoreError::io(&staging.dir))?
-            .flatten()
-        {
-            let release_dir = top.path().join(format!("release={}", staging.id));
-            if !release_dir.is_dir() {
-                continue;
-            }
-            let target_parent = self.root.join(top.file_name());
-            std::fs::create_dir_all(&target_parent).map_err(StoreError::io(&target_parent))?;
-            let target = target_parent.join(format!("release={}", staging.id));
-            if target.exists() {
-                std::fs::remove_dir_all(&target).map_err(StoreError::io(&target))?;
-            }
-            if let Err(e) = std::fs::rename(&release_dir, &target) {
-                for (from, to) in moved.iter().rev() {
-                    let _ = std::fs::rename(to, from);
-                }
-                return Err(StoreError::Io {
-                    path: target,
-                    source: e,
-                });
-            }
-            moved.push((release_dir, target));
-        }
-        let entry = ReleaseEntry {
-            id: staging.id.clone(),
-            sequence: manifest
-                .releases
-                .iter()
-                .map(|r| r.sequence)
-                .max()
-                .unwrap_or(0)
-                + 1,
-            ingested_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            report,
-            files: staging.files.clone(),
-        };
-        manifest.releases.push(entry.clone());
-        manifest.generation += 1;
-        if let Err(e) = self.write_manifest(&manifest) {
+        let undo = |moved: &[(PathBuf, PathBuf)]| {
             for (from, to) in moved.iter().rev() {
                 let _ = std::fs::rename(to, from);
             }
+        };
+        let mut entries = Vec::new();
+        let mut done_dirs = Vec::new();
+        let mut sequence = manifest
+            .releases
+            .iter()
+            .map(|r| r.sequence)
+            .max()
+            .unwrap_or(0);
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for (staging, report) in staged {
+            let duplicate = manifest.release_by_sha(&report.sha256).is_some()
+                || entries
+                    .iter()
+                    .any(|e: &ReleaseEntry| e.report.sha256 == report.sha256);
+            if duplicate {
+                self.discard(staging);
+                continue;
+            }
+            if let Err(e) = move_release_dirs(&staging, &self.root, &mut moved) {
+                undo(&moved);
+                return Err(e);
+            }
+            sequence += 1;
+            entries.push(ReleaseEntry {
+                id: staging.id.clone(),
+                sequence,
+                ingested_at: now.clone(),
+                report,
+                files: staging.files.clone(),
+            });
+            done_dirs.push(staging.dir.clone());
+        }
+        if entries.is_empty() {
+            return Ok(entries);
+        }
+        manifest.releases.extend(entries.iter().cloned());
+        manifest.generation += 1;
+        if let Err(e) = self.write_manifest(&manifest) {
+            undo(&moved);
             return Err(e);
         }
-        let _ = std::fs::remove_dir_all(&staging.dir);
-        Ok(entry)
+        for dir in done_dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Ok(entries)
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<(), StoreError> {
@@ -241,4 +253,34 @@ impl StoreLock {
             }
         })
     }
+}
+
+/// Renames every `<table>/release=<id>` directory of a staging into the store, recording
+/// each move so the caller can undo them.
+fn move_release_dirs(
+    staging: &Staging,
+    root: &Path,
+    moved: &mut Vec<(PathBuf, PathBuf)>,
+) -> Result<(), StoreError> {
+    for top in std::fs::read_dir(&staging.dir)
+        .map_err(StoreError::io(&staging.dir))?
+        .flatten()
+    {
+        let release_dir = top.path().join(format!("release={}", staging.id));
+        if !release_dir.is_dir() {
+            continue;
+        }
+        let target_parent = root.join(top.file_name());
+        std::fs::create_dir_all(&target_parent).map_err(StoreError::io(&target_parent))?;
+        let target = target_parent.join(format!("release={}", staging.id));
+        if target.exists() {
+            std::fs::remove_dir_all(&target).map_err(StoreError::io(&target))?;
+        }
+        std::fs::rename(&release_dir, &target).map_err(|e| StoreError::Io {
+            path: target.clone(),
+            source: e,
+        })?;
+        moved.push((release_dir, target));
+    }
+    Ok(())
 }

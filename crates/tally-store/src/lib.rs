@@ -21,11 +21,13 @@ pub mod commit;
 pub mod manifest;
 pub mod read;
 pub mod staging;
+pub mod verify;
 
 pub use commit::{Store, StoreLock};
 pub use manifest::{DataFile, Manifest, ReleaseEntry};
 pub use read::TableScan;
 pub use staging::Staging;
+pub use verify::{Problem, VerifyReport, verify_store};
 
 use std::path::PathBuf;
 
@@ -56,6 +58,11 @@ impl StoreError {
         let path = path.into();
         move |source| StoreError::Io { path, source }
     }
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    tally_ingest::source::hex(bytes)
 }
 
 /// The short release id used in partition paths: the first 16 hex digits of its SHA-256.

@@ -128,6 +128,22 @@ impl Staging {
         Ok(())
     }
 
+    /// Verifies the finished staging against its report before it is committed: the same
+    /// checks `tally verify` runs on the store (see [`crate::verify`]).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] listing every mismatch.
+    pub fn verify(&self, report: &tally_ingest::ReleaseReport) -> Result<(), StoreError> {
+        let entry = crate::ReleaseEntry {
+            id: self.id.clone(),
+            sequence: 0,
+            ingested_at: String::new(),
+            report: report.clone(),
+            files: self.files.clone(),
+        };
+        crate::verify::verify_staged(&self.dir, &entry)
+    }
+
     /// Files written so far (after [`Staging::finish`]: all of them).
     pub fn files(&self) -> &[DataFile] {
         &self.files

@@ -7,10 +7,9 @@ use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::Duration;
 use tally_ingest::{IngestOptions, ReleaseReport, ingest_file};
-use tally_store::{ReleaseEntry, Store, StoreLock};
+use tally_store::{ReleaseEntry, Staging, Store, StoreLock};
 
 /// Ingest ICE releases (files or folders) into a store.
 #[derive(clap::Args, Debug)]
@@ -18,8 +17,8 @@ use tally_store::{ReleaseEntry, Store, StoreLock};
     after_help = "Example:\n  tally ingest --store ./store ../shared/data/ice-lesa/national-2019-ICFO-53623/ \\\n      \"../shared/data/ice-lesa/seattle-uw-v-dhs/UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx\"\n\n\
 Accepts .xlsx, .xls, .csv, .txt (pipe, comma, tab or semicolon delimited), optionally .gz. \
 Folders are searched recursively for those extensions. A file already in the store (same SHA-256) \
-is skipped. Each file is committed atomically: a file that fails leaves the store unchanged, \
-and the others still go in; the exit status is 1 when any file failed."
+is skipped. Each file is read and verified in a staging area; those that succeed are then \
+committed together, atomically: a file that fails is left out, and the exit status is 1."
 )]
 pub struct Args {
     /// Store directory (created if missing).
@@ -90,9 +89,9 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// What happened to one input.
+/// What happened to one input before the commit.
 pub enum Outcome {
-    Ingested(Box<ReleaseEntry>),
+    Staged(Box<(Staging, ReleaseReport)>),
     AlreadyPresent {
         path: PathBuf,
         entry: Box<ReleaseEntry>,
@@ -106,85 +105,60 @@ fn sha256_of(path: &Path) -> Option<String> {
     Some(tally_ingest::source::hex(&sha2::Sha256::digest(&bytes)))
 }
 
-fn ingest_one(
+/// Reads one file into its own staging directory and verifies what was written.
+fn stage_one(
     path: &Path,
-    lock: &Mutex<StoreLock>,
+    store: &Store,
+    lock: &StoreLock,
     options: &IngestOptions,
     bar: &ProgressBar,
 ) -> Outcome {
-    let root = match lock.lock() {
-        Ok(l) => l.root().to_path_buf(),
-        Err(_) => {
-            return Outcome::Failed(format!(
-                "{}: internal error: store lock poisoned",
-                path.display()
-            ));
-        }
-    };
     let Some(sha) = sha256_of(path) else {
         return Outcome::Failed(format!("{}: cannot read file", path.display()));
     };
-    if let Some(entry) = Store::open_or_empty(&root)
-        .ok()
-        .and_then(|s| s.manifest().release_by_sha(&sha).cloned())
-    {
+    if let Some(entry) = store.manifest().release_by_sha(&sha) {
         return Outcome::AlreadyPresent {
             path: path.to_path_buf(),
-            entry: Box::new(entry),
+            entry: Box::new(entry.clone()),
         };
     }
-    let staged = {
-        let Ok(guard) = lock.lock() else {
-            return Outcome::Failed("store lock poisoned".into());
-        };
-        guard.stage(&sha)
-    };
-    let mut staging = match staged {
+    let mut staging = match lock.stage(&sha) {
         Ok(s) => s,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     bar.set_message(format!("reading {}", path.display()));
-    let result = ingest_file(path, options, &mut staging);
-    let Ok(guard) = lock.lock() else {
-        return Outcome::Failed("store lock poisoned".into());
-    };
-    match result {
+    let report = match ingest_file(path, options, &mut staging) {
+        Ok(report) => report,
         Err(e) => {
-            guard.discard(staging);
-            Outcome::Failed(e.to_string())
+            lock.discard(staging);
+            return Outcome::Failed(e.to_string());
         }
-        Ok(report) => {
-            bar.set_message(format!("committing {}", path.display()));
-            if let Err(e) = staging.finish(&report.rejects, &report.sha256) {
-                guard.discard(staging);
-                return Outcome::Failed(format!("{}: {e}", path.display()));
-            }
-            if let Some(existing) = Store::open_or_empty(&root)
-                .ok()
-                .and_then(|s| s.manifest().release_by_sha(&report.sha256).cloned())
-            {
-                guard.discard(staging);
-                return Outcome::AlreadyPresent {
-                    path: path.to_path_buf(),
-                    entry: Box::new(existing),
-                };
-            }
-            match guard.commit(staging, report) {
-                Ok(entry) => Outcome::Ingested(Box::new(entry)),
-                Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
-            }
+    };
+    bar.set_message(format!("verifying {}", path.display()));
+    let checked = staging
+        .finish(&report.rejects, &report.sha256)
+        .and_then(|()| staging.verify(&report));
+    match checked {
+        Ok(()) => Outcome::Staged(Box::new((staging, report))),
+        Err(e) => {
+            lock.discard(staging);
+            Outcome::Failed(format!("{}: {e}", path.display()))
         }
     }
 }
 
 /// Ingests `args.paths` and prints a report per file and sheet.
 ///
+/// Every file is read and verified in its own staging directory; then all that succeeded
+/// are committed together with one atomic manifest replacement.
+///
 /// # Errors
-/// Only failures to take the store lock or write output; per-file failures are reported
-/// and turn the exit status to 1.
+/// Failures to take the store lock, to commit (read-only store, full disk: the store is
+/// left unchanged) or to write output; per-file failures are reported and turn the exit
+/// status to 1.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let lock = Store::lock(&args.store)?;
-    let lock = Mutex::new(lock);
+    let store = Store::open_or_empty(&args.store)?;
     let inputs = expand_paths(&args.paths);
     let options = IngestOptions::default();
     let progress = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
@@ -199,58 +173,97 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         })
         .max(1);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
-    let outcomes: Vec<Outcome> = pool.install(|| {
-        inputs
+    // Largest files first, so the last file to finish is a small one.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    let size = |i: &usize| match &inputs[*i] {
+        Ok(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        Err(_) => 0,
+    };
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let mut staged: Vec<(usize, Outcome)> = pool.install(|| {
+        order
             .par_iter()
-            .map(|input| match input {
-                Err(message) => Outcome::Failed(message.clone()),
-                Ok(path) => {
-                    let bar = progress.add(ProgressBar::new_spinner().with_style(style.clone()));
-                    bar.enable_steady_tick(Duration::from_millis(120));
-                    let outcome = ingest_one(path, &lock, &options, &bar);
-                    bar.finish_and_clear();
-                    outcome
-                }
+            .map(|&i| {
+                let outcome = match &inputs[i] {
+                    Err(message) => Outcome::Failed(message.clone()),
+                    Ok(path) => {
+                        let bar =
+                            progress.add(ProgressBar::new_spinner().with_style(style.clone()));
+                        bar.enable_steady_tick(Duration::from_millis(120));
+                        let outcome = stage_one(path, &store, &lock, &options, &bar);
+                        bar.finish_and_clear();
+                        outcome
+                    }
+                };
+                (i, outcome)
             })
             .collect()
     });
-    let mut failed = 0;
-    for outcome in &outcomes {
+    staged.sort_by_key(|(i, _)| *i);
+
+    let mut to_commit = Vec::new();
+    let mut already_present = 0;
+    let mut lines: Vec<Result<String, String>> = Vec::new();
+    for (_, outcome) in staged {
         match outcome {
-            Outcome::Ingested(entry) => {
-                print_report(out, &entry.report)?;
-                writeln!(
-                    out,
-                    "  committed: release {} ({} Parquet files)\n",
-                    entry.id,
-                    entry.files.len()
-                )?;
+            Outcome::Staged(boxed) => {
+                let (staging, report) = *boxed;
+                lines.push(Ok(String::new()));
+                to_commit.push((staging, report));
             }
-            Outcome::AlreadyPresent { path, entry } => writeln!(
-                out,
-                "{}: already in the store as release {} ({}, ingested {}); nothing to do\n",
-                path.display(),
-                entry.id,
-                entry.report.file_name,
-                entry.ingested_at
-            )?,
-            Outcome::Failed(message) => {
+            Outcome::AlreadyPresent { path, entry } => {
+                already_present += 1;
+                lines.push(Ok(format!(
+                    "{}: already in the store as release {} ({}, ingested {}); nothing to do\n",
+                    path.display(),
+                    entry.id,
+                    entry.report.file_name,
+                    entry.ingested_at
+                )))
+            }
+            Outcome::Failed(message) => lines.push(Err(message)),
+        }
+    }
+    let reports: Vec<ReleaseReport> = to_commit.iter().map(|(_, r)| r.clone()).collect();
+    let committed = if to_commit.is_empty() {
+        Vec::new()
+    } else {
+        lock.commit_all(to_commit)?
+    };
+
+    let mut reports = reports.into_iter();
+    let mut failed = 0;
+    for line in lines {
+        match line {
+            Ok(text) if text.is_empty() => {
+                let Some(report) = reports.next() else {
+                    continue;
+                };
+                print_report(out, &report)?;
+                match committed.iter().find(|e| e.report.sha256 == report.sha256) {
+                    Some(entry) => writeln!(
+                        out,
+                        "  committed: release {} ({} Parquet files, verified)\n",
+                        entry.id,
+                        entry.files.len()
+                    )?,
+                    None => writeln!(
+                        out,
+                        "  not committed: the same file appears twice in this run\n"
+                    )?,
+                }
+            }
+            Ok(text) => write!(out, "{text}")?,
+            Err(message) => {
                 failed += 1;
                 eprintln!("tally: error: {message}");
             }
         }
     }
-    let done = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Ingested(_)))
-        .count();
-    let skipped = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::AlreadyPresent { .. }))
-        .count();
     writeln!(
         out,
-        "{done} file(s) ingested, {skipped} already present, {failed} failed"
+        "{} file(s) ingested, {already_present} already present, {failed} failed",
+        committed.len()
     )?;
     if failed > 0 {
         eprintln!(

@@ -5,6 +5,7 @@ pub mod count;
 pub mod demo;
 pub mod ingest;
 pub mod status;
+pub mod verify;
 
 /// Output formats shared by the reporting commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,0 +1,339 @@
+//! The store is provably complete and consistent: verify catches tampering; a killed
+//! ingest leaves the old store or the new one; a full disk or a read-only store gives a
+//! clear error and no change; ingests are serialized; readers see whole manifests.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn arrests_files() -> Vec<PathBuf> {
+    (2016..=2019)
+        .map(|y| national().join(format!("EROArrests_FY{y}.pipe.csv.gz")))
+        .collect()
+}
+
+fn verify_ok(store: &Path) -> String {
+    let out = tally(&["verify", "--store", path_str(store)]);
+    assert!(
+        out.status.success(),
+        "verify failed:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn release_count(store: &Path) -> usize {
+    tally_store::Store::open_or_empty(store)
+        .map(|s| s.manifest().releases.len())
+        .unwrap_or(0)
+}
+
+#[test]
+fn verify_detects_a_changed_file_a_missing_file_and_a_wrong_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(&store, &[&seattle().join("arrests.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    assert!(verify_ok(&store).contains("verified: the files match the manifest"));
+
+    let manifest = tally_store::Store::open(&store).unwrap().manifest().clone();
+    let file = store.join(&manifest.releases[0].files[0].path);
+    let original = std::fs::read(&file).unwrap();
+    let mut changed = original.clone();
+    let mid = changed.len() / 2;
+    changed[mid] ^= 0xFF;
+    std::fs::write(&file, &changed).unwrap();
+    let out = tally(&["verify", "--store", path_str(&store)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("SHA-256"), "{}", stdout(&out));
+
+    std::fs::remove_file(&file).unwrap();
+    let out = tally(&["verify", "--store", path_str(&store)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("cannot read"), "{}", stdout(&out));
+    std::fs::write(&file, &original).unwrap();
+    verify_ok(&store);
+
+    let manifest_path = store.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        text.replacen("\"rows_kept\": 32549", "\"rows_kept\": 32548", 1),
+    )
+    .unwrap();
+    let out = tally(&["verify", "--store", path_str(&store)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("32549 rows in the store, manifest says 32548 kept"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_killed_ingest_leaves_the_old_store_or_the_new_one_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = arrests_files();
+    let args_for = |store: &Path| -> Vec<String> {
+        let mut a = vec![
+            "ingest".to_string(),
+            "--store".into(),
+            path_str(store).into(),
+        ];
+        a.extend(files.iter().map(|f| path_str(f).to_string()));
+        a
+    };
+    // How long an uninterrupted ingest takes here, to spread the kills over it.
+    let probe = dir.path().join("probe");
+    let start = Instant::now();
+    assert!(
+        tally(
+            &args_for(&probe)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        )
+        .status
+        .success()
+    );
+    let full = start.elapsed();
+
+    let kills = 16;
+    let mut outcomes = (0, 0);
+    for k in 0..kills {
+        let store = dir.path().join(format!("store-{k}"));
+        // The old state: one release already in the store.
+        assert!(
+            ingest(&store, &[&seattle().join("arrests.pipe.csv.gz")])
+                .status
+                .success()
+        );
+        let before = snapshot(&store.join("manifest.json"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+            .args(args_for(&store))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over the run, with a deterministic jitter, and a little past its end.
+        let at =
+            full.mul_f64((k as f64 + 0.37 * ((k * 7) % 5) as f64 / 5.0) / (kills as f64 - 3.0));
+        std::thread::sleep(at);
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+
+        verify_ok(&store);
+        match release_count(&store) {
+            1 => {
+                outcomes.0 += 1;
+                assert_eq!(
+                    snapshot(&store.join("manifest.json")),
+                    before,
+                    "kill {k}: manifest changed without the new releases"
+                );
+            }
+            5 => outcomes.1 += 1,
+            n => panic!(
+                "kill {k} after {at:?}: {n} releases, neither the old store (1) nor the new one (5)"
+            ),
+        }
+        // A re-run completes it, and leftovers of the killed run are gone.
+        let out = tally(
+            &args_for(&store)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(release_count(&store), 5);
+        let report = verify_ok(&store);
+        assert!(!report.contains("leftover"), "{report}");
+        assert_eq!(
+            count_csv(
+                &store,
+                "arrests",
+                &["--by", "fy", "--release", "EROArrests_FY2016.pipe.csv.gz"]
+            ),
+            "fy,count\nFY2016,110104\n"
+        );
+    }
+    assert!(
+        outcomes.0 > 0 && outcomes.1 > 0,
+        "kills should land both before and after the commit: {outcomes:?}"
+    );
+}
+
+/// A tmpfs mounted for one test, unmounted on drop (the test runs as root here; CI too).
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        if !is_root() {
+            eprintln!("SKIPPED: mounting a tmpfs needs root");
+            return None;
+        }
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                path_str(at),
+            ])
+            .status()
+            .unwrap();
+        assert!(
+            ok.success(),
+            "mount tmpfs at {} failed although running as root",
+            at.display()
+        );
+        Some(Tmpfs(at.to_path_buf()))
+    }
+
+    fn read_only(&self) {
+        let ok = Command::new("mount")
+            .args(["-o", "remount,ro", path_str(&self.0)])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_full_disk_gives_a_clear_error_and_leaves_the_store_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(fs) = Tmpfs::mount(&dir.path().join("small"), "1500k") else {
+        return;
+    };
+    let store = fs.0.join("store");
+    assert!(
+        ingest(&store, &[&seattle().join("expedited-removals.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    let before = snapshot(&store);
+    let out = ingest(
+        &store,
+        &[&national().join("EROEncounters_FY2017.pipe.csv.gz")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("No space left on device"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&store), before);
+    verify_ok(&store);
+}
+
+#[test]
+fn a_read_only_store_gives_a_clear_error_and_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(fs) = Tmpfs::mount(&dir.path().join("ro"), "20m") else {
+        return;
+    };
+    let store = fs.0.join("store");
+    assert!(
+        ingest(&store, &[&seattle().join("expedited-removals.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    let before = snapshot(&store);
+    fs.read_only();
+    let out = ingest(&store, &[&seattle().join("other-removals.pipe.csv.gz")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Read-only file system"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&store), before);
+    verify_ok(&store);
+    assert_eq!(
+        count_csv(&store, "removals", &["--by", "fy"])
+            .lines()
+            .count(),
+        9
+    );
+}
+
+#[test]
+fn concurrent_ingests_are_serialized_and_readers_see_whole_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(&store, &[&seattle().join("arrests.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    let old = count_csv(&store, "arrests", &["--by", "fy"]);
+    let mut writer = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["ingest", "--store", path_str(&store), path_str(&national())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let second = ingest(&store, &[&seattle().join("bookins.pipe.csv.gz")]);
+    let mut readers_seen = std::collections::BTreeSet::new();
+    loop {
+        let out = tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--by",
+            "fy",
+            "--format",
+            "csv",
+        ]);
+        assert!(
+            out.status.success(),
+            "a reader failed during ingest: {}",
+            stderr(&out)
+        );
+        readers_seen.insert(stdout(&out));
+        if writer.try_wait().unwrap().is_some() {
+            break;
+        }
+    }
+    assert!(writer.wait().unwrap().success());
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        stderr(&second).contains("is locked by another ingest; wait for it to finish"),
+        "{}",
+        stderr(&second)
+    );
+    let new = count_csv(&store, "arrests", &["--by", "fy"]);
+    assert_ne!(old, new);
+    for seen in &readers_seen {
+        assert!(
+            seen == &old || seen == &new,
+            "a reader saw a partial store:\n{seen}"
+        );
+    }
+    verify_ok(&store);
+}

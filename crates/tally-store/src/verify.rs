@@ -1,0 +1,343 @@
+//! Verification: recompute from the Parquet files what the manifest claims.
+//!
+//! Checked for every release: each listed file exists with the recorded size and SHA-256;
+//! its Parquet row count equals the manifest's; every row's `release_sha256` is the
+//! release's own and `source_sheet` names one of its sheets of that table, with a
+//! `source_row` below that sheet's header; rows per sheet equal the kept count, the
+//! rejects file holds exactly the rejected rows, and read = kept + rejected per sheet.
+//! Release directories the manifest does not list are reported as leftovers (a crashed
+//! ingest's debris, invisible to readers and removed by the next ingest).
+
+use crate::manifest::ReleaseEntry;
+use crate::{Store, StoreError};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One thing that does not match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Release id, when the problem concerns one.
+    pub release: Option<String>,
+    /// Store-relative path, when the problem concerns a file.
+    pub path: Option<String>,
+    pub detail: String,
+}
+
+/// The outcome of verifying a store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    pub generation: u64,
+    pub releases: usize,
+    pub files: usize,
+    /// Rows found in table files.
+    pub rows: u64,
+    pub problems: Vec<Problem>,
+    /// Release directories not listed in the manifest.
+    pub leftovers: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Verifies a whole store.
+pub fn verify_store(store: &Store) -> VerifyReport {
+    let manifest = store.manifest();
+    let mut report = VerifyReport {
+        generation: manifest.generation,
+        releases: manifest.releases.len(),
+        ..VerifyReport::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for release in &manifest.releases {
+        if !seen.insert(release.report.sha256.clone()) {
+            report.problems.push(Problem {
+                release: Some(release.id.clone()),
+                path: None,
+                detail: "release listed twice".into(),
+            });
+        }
+        let (rows, problems) = verify_release(store.root(), release);
+        report.rows += rows;
+        report.files += release.files.len();
+        report.problems.extend(problems);
+    }
+    report.leftovers = leftovers(store);
+    report
+}
+
+fn leftovers(store: &Store) -> Vec<String> {
+    let known: Vec<&str> = store
+        .manifest()
+        .releases
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(store.root()) else {
+        return out;
+    };
+    for dir in entries.flatten() {
+        let name = dir.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !dir.path().is_dir() {
+            continue;
+        }
+        for release in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let rname = release.file_name().to_string_lossy().into_owned();
+            if let Some(id) = rname.strip_prefix("release=")
+                && !known.contains(&id)
+            {
+                out.push(format!("{name}/{rname}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Verifies one release's files under `root` (the store, or a staging directory before
+/// commit). Returns the table rows found and the problems.
+pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let problem = |path: Option<&str>, detail: String| Problem {
+        release: Some(release.id.clone()),
+        path: path.map(String::from),
+        detail,
+    };
+    let report = &release.report;
+    let mut kept_by_sheet: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut rows_total = 0u64;
+    let mut rejects_rows = 0u64;
+    for file in &release.files {
+        let path = root.join(&file.path);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(problem(Some(&file.path), format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if bytes.len() as u64 != file.bytes {
+            problems.push(problem(
+                Some(&file.path),
+                format!("size {} bytes, manifest says {}", bytes.len(), file.bytes),
+            ));
+        }
+        let sha = crate::hex(&Sha256::digest(&bytes));
+        if sha != file.sha256 {
+            problems.push(problem(
+                Some(&file.path),
+                format!("SHA-256 {sha}, manifest says {}", file.sha256),
+            ));
+            continue;
+        }
+        let expected_prefix = match file.table {
+            Some(t) => format!("{}/release={}/", t.slug(), release.id),
+            None => format!("_rejects/release={}/", release.id),
+        };
+        if !file.path.starts_with(&expected_prefix) {
+            problems.push(problem(
+                Some(&file.path),
+                format!("path is outside {expected_prefix}"),
+            ));
+        }
+        match file.table {
+            None => match parquet_rows(&bytes) {
+                Ok(n) => {
+                    rejects_rows += n;
+                    if n != file.rows {
+                        problems.push(problem(
+                            Some(&file.path),
+                            format!("{n} rows, manifest says {}", file.rows),
+                        ));
+                    }
+                }
+                Err(e) => problems.push(problem(Some(&file.path), e)),
+            },
+            Some(table) => match provenance_counts(&bytes) {
+                Err(e) => problems.push(problem(Some(&file.path), e)),
+                Ok(counts) => {
+                    let n: u64 = counts.values().map(|(n, _)| n).sum();
+                    rows_total += n;
+                    if n != file.rows {
+                        problems.push(problem(
+                            Some(&file.path),
+                            format!("{n} rows, manifest says {}", file.rows),
+                        ));
+                    }
+                    for ((sha, sheet), (rows, min_row)) in counts {
+                        if sha != report.sha256 {
+                            problems.push(problem(
+                                Some(&file.path),
+                                format!(
+                                    "{rows} rows carry release_sha256 {sha}, not this release's"
+                                ),
+                            ));
+                        }
+                        match report.sheets.iter().find(|s| s.sheet == sheet && s.table == table) {
+                            None => problems.push(problem(Some(&file.path), format!("{rows} rows name sheet {sheet:?}, which this release's {table} sheets do not include"))),
+                            Some(s) if min_row <= s.header_row as i64 => problems.push(problem(
+                                Some(&file.path),
+                                format!("source_row {min_row} of sheet {sheet:?} is not below its header (row {})", s.header_row),
+                            )),
+                            Some(_) => {}
+                        }
+                        *kept_by_sheet
+                            .entry((table.slug().to_string(), sheet))
+                            .or_default() += rows;
+                    }
+                }
+            },
+        }
+    }
+    let mut rejected_total = 0;
+    for sheet in &report.sheets {
+        rejected_total += sheet.rows_rejected;
+        if !sheet.balances() {
+            problems.push(problem(
+                None,
+                format!(
+                    "sheet {:?}: read {} != kept {} + rejected {}",
+                    sheet.sheet, sheet.rows_read, sheet.rows_kept, sheet.rows_rejected
+                ),
+            ));
+        }
+        let found = kept_by_sheet
+            .get(&(sheet.table.slug().to_string(), sheet.sheet.clone()))
+            .copied()
+            .unwrap_or(0);
+        if found != sheet.rows_kept {
+            problems.push(problem(
+                None,
+                format!(
+                    "sheet {:?}: {found} rows in the store, manifest says {} kept",
+                    sheet.sheet, sheet.rows_kept
+                ),
+            ));
+        }
+    }
+    if rejects_rows != rejected_total {
+        problems.push(problem(
+            None,
+            format!("{rejects_rows} rejected rows stored, manifest says {rejected_total}"),
+        ));
+    }
+    (rows_total, problems)
+}
+
+fn parquet_rows(bytes: &[u8]) -> Result<u64, String> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+        .map_err(|e| e.to_string())?;
+    Ok(builder.metadata().file_metadata().num_rows() as u64)
+}
+
+/// Rows per (release_sha256, source_sheet), with the smallest source_row of each.
+fn provenance_counts(bytes: &[u8]) -> Result<BTreeMap<(String, String), (u64, i64)>, String> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+        .map_err(|e| e.to_string())?;
+    let schema = builder.parquet_schema();
+    let find = |name: &str| {
+        (0..schema.num_columns())
+            .find(|&i| schema.column(i).name() == name)
+            .ok_or(format!("no column {name}"))
+    };
+    let indices = vec![
+        find(tally_ingest::schema::RELEASE_SHA256)?,
+        find(tally_ingest::schema::SOURCE_SHEET)?,
+        find(tally_ingest::schema::SOURCE_ROW)?,
+    ];
+    let mask = ProjectionMask::leaves(schema, indices);
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut counts: BTreeMap<(String, String), (u64, i64)> = BTreeMap::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| e.to_string())?;
+        let release = text_values(batch.column(0))?;
+        let sheet = text_values(batch.column(1))?;
+        let rows = batch
+            .column(2)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or("source_row is not Int64")?;
+        for i in 0..batch.num_rows() {
+            let entry = counts
+                .entry((release(i), sheet(i)))
+                .or_insert((0, i64::MAX));
+            entry.0 += 1;
+            entry.1 = entry.1.min(rows.value(i));
+        }
+    }
+    Ok(counts)
+}
+
+/// Reads a Utf8 or dictionary-of-Utf8 column as text by row.
+fn text_values(array: &ArrayRef) -> Result<impl Fn(usize) -> String + '_, String> {
+    enum Kind<'a> {
+        Plain(&'a arrow_array::StringArray),
+        Dict(
+            &'a arrow_array::DictionaryArray<Int32Type>,
+            &'a arrow_array::StringArray,
+        ),
+    }
+    let kind = match array.data_type() {
+        DataType::Utf8 => Kind::Plain(array.as_string::<i32>()),
+        DataType::Dictionary(_, _) => {
+            let dict = array
+                .as_dictionary_opt::<Int32Type>()
+                .ok_or("dictionary keys are not Int32")?;
+            let values = dict
+                .values()
+                .as_string_opt::<i32>()
+                .ok_or("dictionary values are not Utf8")?;
+            Kind::Dict(dict, values)
+        }
+        other => return Err(format!("unexpected provenance column type {other}")),
+    };
+    Ok(move |i: usize| match &kind {
+        Kind::Plain(a) => a.value(i).to_string(),
+        Kind::Dict(d, v) => v.value(d.keys().value(i) as usize).to_string(),
+    })
+}
+
+/// Verifies a release staged but not yet committed (used by `ingest` before its commit).
+///
+/// # Errors
+/// A [`StoreError::Invalid`] listing the problems.
+pub fn verify_staged(root: &Path, release: &ReleaseEntry) -> Result<(), StoreError> {
+    let (_, problems) = verify_release(root, release);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}",
+                p.path
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default(),
+                p.detail
+            )
+        })
+        .collect();
+    Err(StoreError::Invalid(format!(
+        "verification of the staged release failed: {}",
+        list.join("; ")
+    )))
+}
