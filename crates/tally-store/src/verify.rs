@@ -245,8 +245,11 @@ fn parquet_rows(bytes: &[u8]) -> Result<u64, String> {
     Ok(builder.metadata().file_metadata().num_rows() as u64)
 }
 
+/// (release_sha256, source_sheet) → (rows, smallest source_row).
+type RowsBySheet = BTreeMap<(String, String), (u64, i64)>;
+
 /// Rows per (release_sha256, source_sheet), with the smallest source_row of each.
-fn provenance_counts(bytes: &[u8]) -> Result<BTreeMap<(String, String), (u64, i64)>, String> {
+fn provenance_counts(bytes: &[u8]) -> Result<RowsBySheet, String> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
         .map_err(|e| e.to_string())?;
     let schema = builder.parquet_schema();
@@ -265,7 +268,7 @@ fn provenance_counts(bytes: &[u8]) -> Result<BTreeMap<(String, String), (u64, i6
         .with_projection(mask)
         .build()
         .map_err(|e| e.to_string())?;
-    let mut counts: BTreeMap<(String, String), (u64, i64)> = BTreeMap::new();
+    let mut counts: RowsBySheet = BTreeMap::new();
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
         let release = text_values(batch.column(0))?;
