@@ -118,7 +118,7 @@ fn sheet_with_no_recognizable_header() {
     book.save(&path).unwrap();
     assert_rejected(
         &path,
-        "sheet \"Data\": no recognizable header in the first 4 rows",
+        "sheet \"Data\": no recognizable header in the first 3 non-blank rows",
     );
 }
 

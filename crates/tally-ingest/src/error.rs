@@ -49,7 +49,7 @@ pub enum IngestError {
         detail: String,
     },
     #[error(
-        "{at}: no recognizable header in the first {scanned} rows (looked for column names such as {examples})"
+        "{at}: no recognizable header in the first {scanned} non-blank rows (looked for column names such as {examples})"
     )]
     NoHeader {
         at: Location,

@@ -167,6 +167,34 @@ fn detect_format(
     )))
 }
 
+/// Refuses a workbook whose zip entries declare more than `limit` bytes uncompressed in
+/// all (a zip bomb), before anything is decompressed.
+///
+/// # Errors
+/// [`IngestError::TooLarge`], or [`IngestError::Corrupt`] when the zip directory is
+/// unreadable (a truncated or damaged container).
+pub fn check_zip_sizes(file: &ReleaseFile, limit: u64) -> Result<(), IngestError> {
+    let corrupt = |e: zip::result::ZipError| IngestError::Corrupt {
+        at: file.location(),
+        format: "xlsx workbook",
+        detail: e.to_string(),
+    };
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(file.content.as_slice())).map_err(corrupt)?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(corrupt)?;
+        total = total.saturating_add(entry.size());
+        if total > limit {
+            return Err(IngestError::TooLarge {
+                at: file.location(),
+                limit,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// True when `haystack` contains `needle` encoded as UTF-16LE (OLE directory names).
 fn contains_utf16(haystack: &[u8], needle: &str) -> bool {
     let pattern: Vec<u8> = needle

@@ -1,4 +1,9 @@
 //! Excel workbooks (xlsx and legacy xls) via calamine.
+//!
+//! xlsx sheets are streamed cell by cell (calamine's cell reader), never loaded as a dense
+//! range: a sheet whose extent claims 16,384 columns and 1,048,576 rows costs only the
+//! cells it really has. Legacy xls sheets are bounded by the format (65,536 x 256) and
+//! read as ranges. Either way each row goes through one [`SheetProcessor`].
 
 use crate::cell::CellValue;
 use crate::error::{IngestError, Location};
@@ -8,28 +13,22 @@ use crate::report::{ReleaseReport, SkippedSheet};
 use crate::source::{ReleaseFile, SourceFormat};
 use crate::summary::{is_fiscal_year_header, read_summary_blocks};
 use crate::{BatchSink, IngestOptions};
-use calamine::{Data, Range, Reader, Xls, Xlsx};
+use calamine::{Data, DataRef, Reader, Xls, Xlsx};
 use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::io::Cursor;
 
-enum Book<'a> {
-    Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
-    Xls(Box<Xls<Cursor<&'a [u8]>>>),
-}
+/// Widest row Tally materializes (Excel's own limit is 16,384 columns).
+const MAX_COLUMNS: usize = 16_384;
 
-impl Book<'_> {
-    fn sheet_names(&self) -> Vec<String> {
-        match self {
-            Book::Xlsx(b) => b.sheet_names(),
-            Book::Xls(b) => b.sheet_names(),
-        }
+fn excel_date(dt: &calamine::ExcelDateTime) -> CellValue<'static> {
+    if !dt.is_datetime() {
+        return CellValue::Number(dt.as_f64());
     }
-    fn range(&mut self, name: &str) -> Result<Range<Data>, String> {
-        match self {
-            Book::Xlsx(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
-            Book::Xls(b) => b.worksheet_range(name).map_err(|e| e.to_string()),
-        }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    match NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32) {
+        Some(date) => CellValue::Date(date),
+        None => CellValue::Number(dt.as_f64()),
     }
 }
 
@@ -40,16 +39,24 @@ fn cell(data: &Data) -> CellValue<'_> {
         Data::Float(f) => CellValue::Number(*f),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Bool(b) => CellValue::Text(Cow::Borrowed(if *b { "TRUE" } else { "FALSE" })),
-        Data::DateTime(dt) if dt.is_datetime() => {
-            let (y, m, d, ..) = dt.to_ymd_hms_milli();
-            match NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32) {
-                Some(date) => CellValue::Date(date),
-                None => CellValue::Number(dt.as_f64()),
-            }
-        }
-        Data::DateTime(dt) => CellValue::Number(dt.as_f64()),
+        Data::DateTime(dt) => excel_date(dt),
         Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(Cow::Borrowed(s.as_str())),
         Data::Error(e) => CellValue::Error(format!("#{e:?}")),
+    }
+}
+
+fn cell_ref<'a>(data: DataRef<'a>) -> CellValue<'a> {
+    match data {
+        DataRef::Empty => CellValue::Empty,
+        DataRef::SharedString(s) => CellValue::Text(Cow::Borrowed(s)),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            CellValue::Text(Cow::Owned(s))
+        }
+        DataRef::Float(f) => CellValue::Number(f),
+        DataRef::Int(i) => CellValue::Number(i as f64),
+        DataRef::Bool(b) => CellValue::Text(Cow::Borrowed(if b { "TRUE" } else { "FALSE" })),
+        DataRef::DateTime(dt) => excel_date(&dt),
+        DataRef::Error(e) => CellValue::Error(format!("#{e:?}")),
     }
 }
 
@@ -59,6 +66,222 @@ fn is_notes_sheet(name: &str) -> bool {
         key.as_str(),
         "footnotes" | "footnote" | "notes" | "read me" | "readme"
     )
+}
+
+enum Phase<'v> {
+    /// Collecting the first rows to find the header.
+    Preview(Vec<PreviewRow>),
+    /// A Summary sheet: every row kept for its FY blocks.
+    Summary(Vec<PreviewRow>),
+    /// Footnotes: text lines.
+    Notes(Vec<String>),
+    /// A data sheet being normalized.
+    Data(Box<SheetNormalizer<'v>>),
+}
+
+/// Turns one sheet's rows into a normalized table, Summary blocks or release notes.
+struct SheetProcessor<'v> {
+    vocab: &'v Vocabulary,
+    file: &'v ReleaseFile,
+    options: &'v IngestOptions,
+    name: String,
+    sheet_index: usize,
+    phase: Phase<'v>,
+    any_cell: bool,
+}
+
+/// What a finished sheet produced.
+enum SheetResult {
+    Data(
+        Box<crate::report::SheetReport>,
+        Vec<crate::report::RejectedRow>,
+    ),
+    Summary(Vec<crate::summary::SummaryBlock>),
+    Notes(Vec<String>),
+    Empty,
+}
+
+impl<'v> SheetProcessor<'v> {
+    fn new(
+        vocab: &'v Vocabulary,
+        file: &'v ReleaseFile,
+        options: &'v IngestOptions,
+        name: String,
+        sheet_index: usize,
+    ) -> Self {
+        let phase = if is_notes_sheet(&name) {
+            Phase::Notes(Vec::new())
+        } else {
+            Phase::Preview(Vec::new())
+        };
+        SheetProcessor {
+            vocab,
+            file,
+            options,
+            name,
+            sheet_index,
+            phase,
+            any_cell: false,
+        }
+    }
+
+    fn at(&self, row: Option<u64>) -> Location {
+        Location {
+            file: self.file.path.clone(),
+            sheet: Some(self.name.clone()),
+            row,
+            column: None,
+        }
+    }
+
+    fn push(
+        &mut self,
+        row: u64,
+        cells: &[CellValue<'_>],
+        sink: &mut dyn BatchSink,
+    ) -> Result<(), IngestError> {
+        if cells.iter().all(CellValue::is_blank) {
+            if let Phase::Data(n) = &mut self.phase {
+                n.blank_row();
+            }
+            return Ok(());
+        }
+        self.any_cell = true;
+        match &mut self.phase {
+            Phase::Data(n) => n.push_row(row, cells, sink),
+            Phase::Notes(lines) => {
+                let text: Vec<String> = cells
+                    .iter()
+                    .map(|c| c.to_text().trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                lines.push(text.join(" "));
+                Ok(())
+            }
+            Phase::Summary(rows) => {
+                rows.push((row, cells.iter().map(|c| c.clone().into_static()).collect()));
+                Ok(())
+            }
+            Phase::Preview(rows) => {
+                rows.push((row, cells.iter().map(|c| c.clone().into_static()).collect()));
+                if rows.len() >= HEADER_SCAN_ROWS {
+                    self.decide(sink)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Decides what the sheet is from the preview rows, then replays them.
+    fn decide(&mut self, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
+        let Phase::Preview(rows) = std::mem::replace(&mut self.phase, Phase::Notes(Vec::new()))
+        else {
+            return Ok(());
+        };
+        let Some(header_at) = layout::find_header(&rows, &self.vocab.columns) else {
+            if rows.iter().any(|(_, cells)| is_fiscal_year_header(cells)) {
+                self.phase = Phase::Summary(rows);
+                return Ok(());
+            }
+            return Err(IngestError::NoHeader {
+                at: self.at(None),
+                scanned: rows.len(),
+                examples: layout::header_examples(),
+            });
+        };
+        let banner = layout::read_banner(&rows[..header_at], &self.vocab.aors);
+        let (header_row, header) = rows[header_at].clone();
+        let roles = layout::column_roles(&header, &self.vocab.columns);
+        let table = layout::detect_table(&banner, Some(&self.name), &self.file.file_name, &roles)
+            .map_err(|detail| IngestError::UnknownTable {
+            at: self.at(Some(header_row)),
+            detail,
+        })?;
+        let spec = SheetSpec {
+            release_sha256: &self.file.sha256,
+            file: &self.file.path,
+            sheet: self.name.clone(),
+            sheet_index: self.sheet_index,
+            table,
+            header_row,
+            header,
+            roles,
+            banner_aor: banner.aor_name.clone(),
+            banner,
+            batch_rows: self.options.batch_rows,
+        };
+        let mut normalizer = SheetNormalizer::new(self.vocab, spec)?;
+        for (row, cells) in &rows[header_at + 1..] {
+            normalizer.push_row(*row, cells, sink)?;
+        }
+        self.phase = Phase::Data(Box::new(normalizer));
+        Ok(())
+    }
+
+    fn finish(mut self, sink: &mut dyn BatchSink) -> Result<SheetResult, IngestError> {
+        if !self.any_cell {
+            return Ok(SheetResult::Empty);
+        }
+        if matches!(self.phase, Phase::Preview(_)) {
+            self.decide(sink)?;
+        }
+        Ok(match self.phase {
+            Phase::Data(n) => {
+                let (report, rejects) = n.finish(sink)?;
+                SheetResult::Data(Box::new(report), rejects)
+            }
+            Phase::Summary(rows) => SheetResult::Summary(read_summary_blocks(&rows)),
+            Phase::Notes(lines) => SheetResult::Notes(lines),
+            Phase::Preview(_) => SheetResult::Empty,
+        })
+    }
+}
+
+/// Streams an xlsx sheet row by row into `processor`.
+fn stream_xlsx_sheet(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    processor: &mut SheetProcessor<'_>,
+    sink: &mut dyn BatchSink,
+) -> Result<(), IngestError> {
+    let corrupt =
+        |p: &SheetProcessor<'_>, row: Option<u64>, e: calamine::XlsxError| IngestError::Corrupt {
+            at: p.at(row),
+            format: "xlsx workbook",
+            detail: e.to_string(),
+        };
+    let mut reader = book
+        .worksheet_cells_reader(&processor.name)
+        .map_err(|e| corrupt(processor, None, e))?;
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<CellValue<'_>> = Vec::new();
+    loop {
+        let next = reader
+            .next_cell()
+            .map_err(|e| corrupt(processor, current.map(|r| r as u64 + 1), e))?;
+        let row_of_next = next.as_ref().map(|c| c.get_position().0);
+        if current.is_some() && row_of_next != current {
+            if let Some(r) = current {
+                processor.push(r as u64 + 1, &cells, sink)?;
+            }
+            cells.clear();
+        }
+        let Some(c) = next else { break };
+        let (row, col) = c.get_position();
+        current = Some(row);
+        let value = cell_ref(c.get_value().clone());
+        if value.is_blank() {
+            continue;
+        }
+        let col = col as usize;
+        if col >= MAX_COLUMNS {
+            continue;
+        }
+        if cells.len() <= col {
+            cells.resize(col + 1, CellValue::Empty);
+        }
+        cells[col] = value;
+    }
+    Ok(())
 }
 
 /// Ingests every sheet of a workbook: data sheets are normalized, a Summary sheet's FY
@@ -75,121 +298,77 @@ pub fn ingest_workbook(
     sink: &mut dyn BatchSink,
 ) -> Result<ReleaseReport, IngestError> {
     let vocab = Vocabulary::embedded();
-    let opened = match file.format {
-        SourceFormat::Xls => Xls::new(Cursor::new(file.content.as_slice()))
-            .map(|b| Book::Xls(Box::new(b)))
-            .map_err(|e| ("xls workbook", e.to_string())),
-        _ => Xlsx::new(Cursor::new(file.content.as_slice()))
-            .map(|b| Book::Xlsx(Box::new(b)))
-            .map_err(|e| ("xlsx workbook", e.to_string())),
-    };
-    let mut book = opened.map_err(|(format, detail)| IngestError::Corrupt {
+    let mut report = ReleaseReport::for_file(file);
+    let corrupt = |format: &'static str, detail: String| IngestError::Corrupt {
         at: file.location(),
         format,
         detail,
-    })?;
-    let at = |sheet: &str, row: Option<u64>| Location {
-        file: file.path.clone(),
-        sheet: Some(sheet.to_string()),
-        row,
-        column: None,
     };
-
-    let mut report = ReleaseReport::for_file(file);
-    for name in book.sheet_names() {
-        let range = book.range(&name).map_err(|detail| IngestError::Corrupt {
-            at: at(&name, None),
-            format: if file.format == SourceFormat::Xls {
-                "xls workbook"
-            } else {
-                "xlsx workbook"
-            },
-            detail,
-        })?;
-        let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
-        if range.is_empty() || range.used_cells().next().is_none() {
-            report.skipped_sheets.push(SkippedSheet {
+    let mut results: Vec<(String, SheetResult)> = Vec::new();
+    if file.format == SourceFormat::Xls {
+        let mut book = Xls::new(Cursor::new(file.content.as_slice()))
+            .map_err(|e| corrupt("xls workbook", e.to_string()))?;
+        for name in book.sheet_names() {
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| IngestError::Corrupt {
+                    at: Location {
+                        file: file.path.clone(),
+                        sheet: Some(name.clone()),
+                        row: None,
+                        column: None,
+                    },
+                    format: "xls workbook",
+                    detail: e.to_string(),
+                })?;
+            let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
+            let sheet_index = results
+                .iter()
+                .filter(|(_, r)| matches!(r, SheetResult::Data(..)))
+                .count();
+            let mut processor =
+                SheetProcessor::new(&vocab, file, options, name.clone(), sheet_index);
+            let mut cells: Vec<CellValue<'_>> = Vec::new();
+            for (i, r) in range.rows().enumerate() {
+                cells.clear();
+                cells.extend(r.iter().map(cell));
+                processor.push(first_row + i as u64, &cells, sink)?;
+            }
+            results.push((name, processor.finish(sink)?));
+        }
+    } else {
+        crate::source::check_zip_sizes(file, options.max_decompressed_bytes)?;
+        let mut book = Xlsx::new(Cursor::new(file.content.as_slice()))
+            .map_err(|e| corrupt("xlsx workbook", e.to_string()))?;
+        for name in book.sheet_names() {
+            let sheet_index = results
+                .iter()
+                .filter(|(_, r)| matches!(r, SheetResult::Data(..)))
+                .count();
+            let mut processor =
+                SheetProcessor::new(&vocab, file, options, name.clone(), sheet_index);
+            stream_xlsx_sheet(&mut book, &mut processor, sink)?;
+            results.push((name, processor.finish(sink)?));
+        }
+    }
+    for (name, result) in results {
+        match result {
+            SheetResult::Data(sheet, rejects) => {
+                report.foia_number = report
+                    .foia_number
+                    .take()
+                    .or(sheet.banner.foia_number.clone());
+                report.stated_coverage = report.stated_coverage.or(sheet.banner.coverage);
+                report.sheets.push(*sheet);
+                report.rejects.extend(rejects);
+            }
+            SheetResult::Summary(blocks) => report.summary_blocks.extend(blocks),
+            SheetResult::Notes(lines) => report.notes.extend(lines),
+            SheetResult::Empty => report.skipped_sheets.push(SkippedSheet {
                 sheet: name,
                 reason: "empty sheet".into(),
-            });
-            continue;
+            }),
         }
-        if is_notes_sheet(&name) {
-            report.notes.extend(range.rows().filter_map(|r| {
-                let text: Vec<String> = r
-                    .iter()
-                    .map(|c| cell(c).to_text().trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                (!text.is_empty()).then(|| text.join(" "))
-            }));
-            continue;
-        }
-        let preview: Vec<PreviewRow> = range
-            .rows()
-            .take(HEADER_SCAN_ROWS)
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    first_row + i as u64,
-                    r.iter().map(|c| cell(c).into_static()).collect(),
-                )
-            })
-            .collect();
-        let header_at = layout::find_header(&preview, &vocab.columns);
-        let Some(header_at) = header_at else {
-            if preview
-                .iter()
-                .any(|(_, cells)| is_fiscal_year_header(cells))
-            {
-                let rows: Vec<(u64, Vec<CellValue<'_>>)> = range
-                    .rows()
-                    .enumerate()
-                    .map(|(i, r)| (first_row + i as u64, r.iter().map(cell).collect()))
-                    .collect();
-                report.summary_blocks.extend(read_summary_blocks(&rows));
-                continue;
-            }
-            return Err(IngestError::NoHeader {
-                at: at(&name, None),
-                scanned: preview.len(),
-                examples: layout::header_examples(),
-            });
-        };
-        let banner = layout::read_banner(&preview[..header_at], &vocab.aors);
-        report.foia_number = report.foia_number.take().or(banner.foia_number.clone());
-        report.stated_coverage = report.stated_coverage.or(banner.coverage);
-        let (header_row, header) = preview[header_at].clone();
-        let roles = layout::column_roles(&header, &vocab.columns);
-        let table = layout::detect_table(&banner, Some(&name), &file.file_name, &roles).map_err(
-            |detail| IngestError::UnknownTable {
-                at: at(&name, Some(header_row)),
-                detail,
-            },
-        )?;
-        let spec = SheetSpec {
-            release_sha256: &file.sha256,
-            file: &file.path,
-            sheet: name.clone(),
-            sheet_index: report.sheets.len(),
-            table,
-            header_row,
-            header,
-            roles,
-            banner_aor: banner.aor_name.clone(),
-            banner,
-            batch_rows: options.batch_rows,
-        };
-        let mut normalizer = SheetNormalizer::new(&vocab, spec)?;
-        let mut cells: Vec<CellValue<'_>> = Vec::new();
-        for (i, r) in range.rows().enumerate().skip(header_at + 1) {
-            cells.clear();
-            cells.extend(r.iter().map(cell));
-            normalizer.push_row(first_row + i as u64, &cells, sink)?;
-        }
-        let (sheet_report, rejects) = normalizer.finish(sink)?;
-        report.sheets.push(sheet_report);
-        report.rejects.extend(rejects);
     }
     if report.sheets.is_empty() {
         let detail = if report.skipped_sheets.is_empty() {
