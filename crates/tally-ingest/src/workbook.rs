@@ -41,7 +41,7 @@ fn cell(data: &Data) -> CellValue<'_> {
         Data::Bool(b) => CellValue::Text(Cow::Borrowed(if *b { "TRUE" } else { "FALSE" })),
         Data::DateTime(dt) => excel_date(dt),
         Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(Cow::Borrowed(s.as_str())),
-        Data::Error(e) => CellValue::Error(format!("#{e:?}")),
+        Data::Error(e) => CellValue::Error(e.to_string()),
     }
 }
 
@@ -56,7 +56,7 @@ fn cell_ref<'a>(data: DataRef<'a>) -> CellValue<'a> {
         DataRef::Int(i) => CellValue::Number(i as f64),
         DataRef::Bool(b) => CellValue::Text(Cow::Borrowed(if b { "TRUE" } else { "FALSE" })),
         DataRef::DateTime(dt) => excel_date(&dt),
-        DataRef::Error(e) => CellValue::Error(format!("#{e:?}")),
+        DataRef::Error(e) => CellValue::Error(e.to_string()),
     }
 }
 

@@ -97,6 +97,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         super::ingest::Args {
             store: store.clone(),
             paths: vec![releases.clone()],
+            max_decompressed_mib: 4096,
             jobs: Some(1),
         },
         out,

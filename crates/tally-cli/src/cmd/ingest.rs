@@ -27,6 +27,10 @@ pub struct Args {
     /// Release files or folders.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Largest decompressed size accepted per file (gzip content, or all parts of a
+    /// workbook together), in MiB; larger files are refused as possible zip or gzip bombs.
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    pub max_decompressed_mib: u64,
     /// Worker threads (default: number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -160,7 +164,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let lock = Store::lock(&args.store)?;
     let store = Store::open_or_empty(&args.store)?;
     let inputs = expand_paths(&args.paths);
-    let options = IngestOptions::default();
+    let options = IngestOptions {
+        max_decompressed_bytes: args.max_decompressed_mib.saturating_mul(1 << 20),
+        ..IngestOptions::default()
+    };
     let progress = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());

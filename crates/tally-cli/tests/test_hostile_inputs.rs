@@ -1,0 +1,430 @@
+//! A corpus of generated hostile and broken inputs. Each gives a clear error naming the
+//! file (and sheet, row, column where they apply) or a correct parse; never a panic, a
+//! hang, or unbounded memory.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// Runs an ingest into a fresh store; panics on a crash (a panic or a signal).
+fn ingest_fresh(dir: &Path, file: &Path) -> (Output, PathBuf) {
+    let store = dir.join(format!(
+        "store-{}",
+        file.file_name().unwrap().to_string_lossy()
+    ));
+    let out = ingest(&store, &[file]);
+    let err = stderr(&out);
+    assert!(
+        !err.contains("panicked"),
+        "panic on {}:\n{err}",
+        file.display()
+    );
+    assert!(
+        out.status.code().is_some(),
+        "killed by a signal on {}",
+        file.display()
+    );
+    (out, store)
+}
+
+fn expect_error(dir: &Path, file: &Path, message: &str) {
+    let (out, store) = ingest_fresh(dir, file);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains(message), "expected {message:?} in:\n{err}");
+    assert!(
+        err.contains(&file.file_name().unwrap().to_string_lossy().to_string()),
+        "error must name the file:\n{err}"
+    );
+    assert!(
+        !store.join("manifest.json").exists(),
+        "nothing may be committed"
+    );
+}
+
+fn expect_parse(dir: &Path, file: &Path) -> (String, PathBuf) {
+    let (out, store) = ingest_fresh(dir, file);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        tally(&["verify", "--store", path_str(&store)])
+            .status
+            .success()
+    );
+    (stdout(&out), store)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+const HEADER: &str = "\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Method\"|\"Citizenship\"|\"Gender\"";
+
+fn arrests_text(rows: &[&str], eol: &str) -> String {
+    let mut t = format!("\"ERO Administrative Arrests for FY2019\"||||{eol}{HEADER}{eol}");
+    for r in rows {
+        t.push_str(r);
+        t.push_str(eol);
+    }
+    t
+}
+
+#[test]
+fn corrupted_zip_containers_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("source.xlsx");
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2019, m, day).unwrap();
+    tally_synth::write_lesa_workbook(
+        &book,
+        "Seattle",
+        &tally_synth::arrests(9, &["Seattle"], d(1, 1), d(2, 28), 4, None),
+    )
+    .unwrap();
+    let bytes = std::fs::read(&book).unwrap();
+    // Damage the compressed data at several places; each must end in an error or a parse.
+    for (i, at) in [0.2, 0.4, 0.6, 0.8].iter().enumerate() {
+        let mut bad = bytes.clone();
+        let pos = (bad.len() as f64 * at) as usize;
+        for b in &mut bad[pos..pos + 64] {
+            *b = !*b;
+        }
+        let file = write(dir.path(), &format!("damaged-{i}.xlsx"), &bad);
+        let (out, _) = ingest_fresh(dir.path(), &file);
+        if out.status.code() == Some(1) {
+            assert!(
+                stderr(&out).contains(&format!("damaged-{i}.xlsx")),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    // Only the local header survives: a zip with no central directory.
+    expect_error(
+        dir.path(),
+        &write(dir.path(), "headless.xlsx", &bytes[..200]),
+        "truncated or corrupt xlsx workbook",
+    );
+}
+
+#[test]
+fn a_legacy_xls_renamed_xlsx_is_read_as_xls() {
+    let dir = tempfile::tempdir().unwrap();
+    let xls = shared_data().join("detention/ice_foia_09-5638_detentionfacilitylist_legacy.xls");
+    let renamed = write(dir.path(), "facilities.xlsx", &std::fs::read(xls).unwrap());
+    // A facility list, not an enforcement table: the error names its sheet, which proves
+    // the OLE container was opened as a workbook rather than refused by its name.
+    expect_error(dir.path(), &renamed, "sheet \"");
+    let (out, _) = ingest_fresh(dir.path(), &renamed);
+    assert!(
+        stderr(&out).contains("no recognizable header"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_decompression() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.xlsx");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..96 {
+        zip.write_all(&zeros).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(
+        std::fs::metadata(&path).unwrap().len() < 1 << 20,
+        "the bomb should be small on disk"
+    );
+    let store = dir.path().join("store");
+    let out = tally(&[
+        "ingest",
+        "--store",
+        path_str(&store),
+        "--max-decompressed-mib",
+        "64",
+        path_str(&path),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "decompressed size exceeds the limit of 67108864 bytes (possible zip or gzip bomb)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_sheet_claiming_16384_columns_and_1048576_rows_parses_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phantom.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Arrests").unwrap();
+    sheet
+        .write_string(0, 0, "ERO Administrative Arrests for FY2019")
+        .unwrap();
+    for (c, h) in [
+        "Area of Responsibility",
+        "Apprehension Date",
+        "Apprehension Method",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    for r in 0..50u32 {
+        sheet
+            .write_string(2 + r, 0, "Chicago Area of Responsibility")
+            .unwrap();
+        sheet.write_number(2 + r, 1, 43_466.0 + r as f64).unwrap();
+        sheet.write_string(2 + r, 2, "Located").unwrap();
+    }
+    // The far corner: the sheet's extent becomes A1:XFD1048576.
+    sheet.write_string(1_048_575, 16_383, "corner").unwrap();
+    book.save(&path).unwrap();
+    let before = max_child_rss_kib();
+    let (text, store) = expect_parse(dir.path(), &path);
+    assert!(
+        max_child_rss_kib().max(before) < 512 * 1024,
+        "used more than 512 MiB"
+    );
+    assert!(
+        text.contains("rows read 51 = kept 51 + rejected 0"),
+        "{text}"
+    );
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "month"]),
+        "month,count\n(undated),<10\n2019-01,31\n2019-02,19\n"
+    );
+}
+
+/// Peak resident memory (KiB) of the largest child process waited for so far:
+/// getrusage(RUSAGE_CHILDREN).ru_maxrss (Linux x86-64 layout: two timevals, then maxrss).
+fn max_child_rss_kib() -> i64 {
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    const RUSAGE_CHILDREN: i32 = -1;
+    let mut usage = [0i64; 18];
+    // SAFETY: `usage` is a writable buffer of the size of `struct rusage` (144 bytes).
+    let rc = unsafe { getrusage(RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(rc, 0, "getrusage failed");
+    usage[4]
+}
+
+#[test]
+fn excel_serials_the_1900_leap_bug_mixed_formats_and_implausible_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dates.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Arrests").unwrap();
+    for (c, h) in [
+        "Area of Responsibility",
+        "Apprehension Date",
+        "Apprehension Method",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let chicago = "Chicago Area of Responsibility   ";
+    sheet.write_string(1, 0, chicago).unwrap();
+    sheet.write_number(1, 1, 43_466.0).unwrap(); // 2019-01-01 as a serial
+    sheet.write_string(2, 0, chicago).unwrap();
+    sheet.write_number(2, 1, 60.0).unwrap(); // the 1900-02-29 that never was
+    sheet.write_string(3, 0, chicago).unwrap();
+    sheet.write_string(3, 1, "1/2/2019").unwrap();
+    sheet.write_string(4, 0, chicago).unwrap();
+    sheet.write_string(4, 1, "2019-01-03").unwrap();
+    sheet.write_string(5, 0, chicago).unwrap();
+    sheet.write_string(5, 1, "43469").unwrap(); // a number stored as text
+    sheet.write_string(6, 0, chicago).unwrap();
+    sheet.write_string(6, 1, "1/5/2919").unwrap();
+    sheet.write_string(7, 0, chicago).unwrap();
+    sheet
+        .write_formula(
+            7,
+            1,
+            rust_xlsxwriter::Formula::new("=DATE(2019,1,6)").set_result("43471"),
+        )
+        .unwrap();
+    for r in 1..=7 {
+        sheet.write_string(r, 2, " Located ").unwrap();
+    }
+    book.save(&path).unwrap();
+    let (text, store) = expect_parse(dir.path(), &path);
+    assert!(text.contains("rows read 7 = kept 5 + rejected 2"), "{text}");
+    assert!(text.contains("rejected row 3, column \"Apprehension Date\": Excel serial 60 is 1900-02-29, a day that does not exist"), "{text}");
+    assert!(text.contains("rejected row 7, column \"Apprehension Date\": 2919-01-05 is outside the plausible range"), "{text}");
+    let by_date = count_csv(
+        &store,
+        "arrests",
+        &["--by", "date,aor,method", "--suppress-below", "0"],
+    );
+    assert_eq!(
+        by_date,
+        "date,aor,method,count\n2019-01-01,CHI,Located,1\n2019-01-02,CHI,Located,1\n2019-01-03,CHI,Located,1\n2019-01-04,CHI,Located,1\n2019-01-06,CHI,Located,1\n"
+    );
+}
+
+#[test]
+fn encodings_line_endings_quotes_and_duplicate_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        "\"Chicago Area of Responsibility\"|1/2/2019|\"Located\"|\"M\u{c9}XICO\"|\"Male\"",
+        "\"Chicago Area of Responsibility\"|1/3/2019|\"Located\"|\"CHINA | TAIWAN\"|\"Female\"",
+        "\"Chicago Area of Responsibility\"|1/4/2019|\"Located\"|\"LINE\nBREAK\"|\"Male\"",
+    ];
+    // UTF-8 with a byte-order mark and CRLF.
+    let mut utf8 = vec![0xEF, 0xBB, 0xBF];
+    utf8.extend(arrests_text(&rows, "\r\n").into_bytes());
+    // Latin-1 (É as one byte 0xC9).
+    let latin1: Vec<u8> = arrests_text(&rows, "\n")
+        .chars()
+        .map(|c| c as u32 as u8)
+        .collect();
+    // UTF-16LE with a byte-order mark.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        arrests_text(&rows, "\r\n")
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    for (name, bytes) in [
+        ("utf8-bom-crlf.csv", utf8),
+        ("latin1.txt", latin1),
+        ("utf16.txt", utf16),
+    ] {
+        let file = write(dir.path(), name, &bytes);
+        let (text, store) = expect_parse(dir.path(), &file);
+        assert!(
+            text.contains("rows read 3 = kept 3 + rejected 0"),
+            "{name}: {text}"
+        );
+        let got = count_csv(
+            &store,
+            "arrests",
+            &["--by", "citizenship,gender", "--suppress-below", "0"],
+        );
+        assert_eq!(
+            got,
+            "citizenship,gender,count\nCHINA | TAIWAN,Female,1\n\"LINE\nBREAK\",Male,1\nMÉXICO,Male,1\n",
+            "{name}"
+        );
+    }
+    // The quoted newline: the third record starts on line 5 and is reported there.
+    let file = write(
+        dir.path(),
+        "rows.csv",
+        arrests_text(
+            &[
+                rows[2],
+                "\"Chicago Area of Responsibility\"|99/99/2019|\"Located\"|\"X\"|\"Male\"",
+            ],
+            "\n",
+        )
+        .as_bytes(),
+    );
+    let (text, _) = expect_parse(dir.path(), &file);
+    assert!(
+        text.contains("rejected row 5, column \"Apprehension Date\""),
+        "{text}"
+    );
+
+    // Duplicated header names: the second copy is kept as an extra column, not dropped.
+    let dup = "\"ERO Administrative Arrests\"|||\n\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Date\"|\"Notes\"|\"Notes\"\n\
+               \"Chicago Area of Responsibility\"|1/2/2019|1/9/2019|a|b\n";
+    let file = write(dir.path(), "dup.csv", dup.as_bytes());
+    let (_, store) = expect_parse(dir.path(), &file);
+    let rows = read_rows(
+        &store,
+        tally_model::TableKind::Arrests,
+        &["apprehension_date", "extra_columns"],
+        |_| true,
+    );
+    assert_eq!(
+        rows,
+        vec![vec![
+            "2019-01-02".to_string(),
+            r#"{"Apprehension Date":"1/9/2019","Notes":"a","Notes (2)":"b"}"#.to_string()
+        ]]
+    );
+}
+
+#[test]
+fn formula_and_error_cells_and_withheld_markers_in_a_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cells.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Arrests").unwrap();
+    for (c, h) in [
+        "Area of Responsibility",
+        "Apprehension Date",
+        "Apprehension Method",
+        "Citizenship",
+        "Operation",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=3u32 {
+        sheet
+            .write_string(r, 0, "Newark Area of Responsibility")
+            .unwrap();
+        sheet.write_number(r, 1, 43_500.0).unwrap();
+        sheet.write_string(r, 2, "Located").unwrap();
+    }
+    sheet
+        .write_formula(
+            1,
+            3,
+            rust_xlsxwriter::Formula::new("=\"MEX\"&\"ICO\"").set_result("MEXICO"),
+        )
+        .unwrap();
+    sheet
+        .write_formula(
+            2,
+            3,
+            rust_xlsxwriter::Formula::new("=NA()").set_result("#N/A"),
+        )
+        .unwrap();
+    sheet.write_string(3, 3, "GUATEMALA ").unwrap();
+    sheet.write_string(1, 4, "(b)(7)(E )").unwrap();
+    book.save(&path).unwrap();
+    let (_, store) = expect_parse(dir.path(), &path);
+    let mut rows = read_rows(
+        &store,
+        tally_model::TableKind::Arrests,
+        &[
+            "source_row",
+            "citizenship",
+            "operation",
+            "withheld",
+            "unparsed_values",
+        ],
+        |_| true,
+    );
+    rows.sort();
+    let row = |cells: [&str; 5]| cells.map(String::from).to_vec();
+    assert_eq!(
+        rows,
+        vec![
+            row(["2", "MEXICO", "NULL", "operation=(b)(7)(E)", "NULL"]),
+            row(["3", "NULL", "NULL", "NULL", r##"{"citizenship":"#N/A"}"##]),
+            row(["4", "GUATEMALA", "NULL", "NULL", "NULL"]),
+        ]
+    );
+}
