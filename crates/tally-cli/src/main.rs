@@ -28,6 +28,7 @@ enum Command {
     Status(cmd::status::Args),
     Count(cmd::count::Args),
     Verify(cmd::verify::Args),
+    CompareReleases(cmd::compare_releases::Args),
     Demo(cmd::demo::Args),
 }
 
@@ -37,6 +38,9 @@ fn main() -> ExitCode {
         Command::Ingest(args) => cmd::ingest::run(args, &mut std::io::stdout().lock()),
         Command::Status(args) => cmd::status::run(args, &mut std::io::stdout().lock()),
         Command::Count(args) => cmd::count::run(args, &mut std::io::stdout().lock()),
+        Command::CompareReleases(args) => {
+            cmd::compare_releases::run(args, &mut std::io::stdout().lock())
+        }
         Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
         Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
     };

@@ -316,6 +316,21 @@ fn concurrent_ingests_are_serialized_and_readers_see_whole_manifests() {
             stderr(&out)
         );
         readers_seen.insert(stdout(&out));
+        let status = tally(&["status", "--store", path_str(&store), "--format", "json"]);
+        assert!(
+            status.status.success(),
+            "status failed during ingest: {}",
+            stderr(&status)
+        );
+        let releases =
+            serde_json::from_str::<serde_json::Value>(&stdout(&status)).unwrap()["releases"]
+                .as_array()
+                .unwrap()
+                .len();
+        assert!(
+            releases == 1 || releases == 12,
+            "status saw {releases} releases: neither the old store nor the new one"
+        );
         if writer.try_wait().unwrap().is_some() {
             break;
         }

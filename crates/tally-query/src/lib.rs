@@ -4,10 +4,12 @@
 //! which release counts for each (table, AOR, day) when releases overlap; [`count`] is the
 //! group-by kernel over Arrow columns.
 
+pub mod compare;
 pub mod count;
 pub mod dimension;
 pub mod precedence;
 
+pub use compare::{Comparison, compare_releases};
 pub use count::{CountQuery, CountResult, ReleaseUse, count};
 pub use dimension::Dimension;
 pub use precedence::{Overlap, Precedence};

@@ -25,7 +25,7 @@ pub mod verify;
 
 pub use commit::{Store, StoreLock};
 pub use manifest::{DataFile, Manifest, ReleaseEntry};
-pub use read::TableScan;
+pub use read::{TableScan, TextColumn};
 pub use staging::Staging;
 pub use verify::{Problem, VerifyReport, verify_store};
 

@@ -84,3 +84,46 @@ impl<'s> TableScan<'s> {
         Ok(())
     }
 }
+
+/// A Utf8 or dictionary-of-Utf8 column read as text by row (provenance columns are
+/// dictionary-encoded, the canonical fields plain).
+pub enum TextColumn<'a> {
+    Plain(&'a arrow_array::StringArray),
+    Dict(
+        &'a arrow_array::DictionaryArray<arrow_array::types::Int32Type>,
+        &'a arrow_array::StringArray,
+    ),
+}
+
+impl<'a> TextColumn<'a> {
+    /// Wraps a column.
+    ///
+    /// # Errors
+    /// A column of another type.
+    pub fn new(array: &'a arrow_array::ArrayRef) -> Result<TextColumn<'a>, String> {
+        use arrow_array::cast::AsArray;
+        match array.data_type() {
+            arrow_schema::DataType::Utf8 => Ok(TextColumn::Plain(array.as_string::<i32>())),
+            arrow_schema::DataType::Dictionary(_, _) => {
+                let dict = array
+                    .as_dictionary_opt::<arrow_array::types::Int32Type>()
+                    .ok_or("dictionary keys are not Int32")?;
+                let values = dict
+                    .values()
+                    .as_string_opt::<i32>()
+                    .ok_or("dictionary values are not Utf8")?;
+                Ok(TextColumn::Dict(dict, values))
+            }
+            other => Err(format!("expected a text column, found {other}")),
+        }
+    }
+
+    /// The text at row `i`, `None` when null.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        use arrow_array::Array;
+        match self {
+            TextColumn::Plain(a) => a.is_valid(i).then(|| a.value(i)),
+            TextColumn::Dict(d, v) => d.is_valid(i).then(|| v.value(d.keys().value(i) as usize)),
+        }
+    }
+}

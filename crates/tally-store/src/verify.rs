@@ -11,9 +11,7 @@
 use crate::manifest::ReleaseEntry;
 use crate::{Store, StoreError};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef};
-use arrow_schema::DataType;
+use arrow_array::types::Int64Type;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
@@ -271,50 +269,23 @@ fn provenance_counts(bytes: &[u8]) -> Result<RowsBySheet, String> {
     let mut counts: RowsBySheet = BTreeMap::new();
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
-        let release = text_values(batch.column(0))?;
-        let sheet = text_values(batch.column(1))?;
+        let release = crate::read::TextColumn::new(batch.column(0))?;
+        let sheet = crate::read::TextColumn::new(batch.column(1))?;
         let rows = batch
             .column(2)
             .as_primitive_opt::<Int64Type>()
             .ok_or("source_row is not Int64")?;
         for i in 0..batch.num_rows() {
-            let entry = counts
-                .entry((release(i), sheet(i)))
-                .or_insert((0, i64::MAX));
+            let key = (
+                release.get(i).unwrap_or_default().to_string(),
+                sheet.get(i).unwrap_or_default().to_string(),
+            );
+            let entry = counts.entry(key).or_insert((0, i64::MAX));
             entry.0 += 1;
             entry.1 = entry.1.min(rows.value(i));
         }
     }
     Ok(counts)
-}
-
-/// Reads a Utf8 or dictionary-of-Utf8 column as text by row.
-fn text_values(array: &ArrayRef) -> Result<impl Fn(usize) -> String + '_, String> {
-    enum Kind<'a> {
-        Plain(&'a arrow_array::StringArray),
-        Dict(
-            &'a arrow_array::DictionaryArray<Int32Type>,
-            &'a arrow_array::StringArray,
-        ),
-    }
-    let kind = match array.data_type() {
-        DataType::Utf8 => Kind::Plain(array.as_string::<i32>()),
-        DataType::Dictionary(_, _) => {
-            let dict = array
-                .as_dictionary_opt::<Int32Type>()
-                .ok_or("dictionary keys are not Int32")?;
-            let values = dict
-                .values()
-                .as_string_opt::<i32>()
-                .ok_or("dictionary values are not Utf8")?;
-            Kind::Dict(dict, values)
-        }
-        other => return Err(format!("unexpected provenance column type {other}")),
-    };
-    Ok(move |i: usize| match &kind {
-        Kind::Plain(a) => a.value(i).to_string(),
-        Kind::Dict(d, v) => v.value(d.keys().value(i) as usize).to_string(),
-    })
 }
 
 /// Verifies a release staged but not yet committed (used by `ingest` before its commit).

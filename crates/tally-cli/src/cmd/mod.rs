@@ -1,6 +1,7 @@
 //! One module per subcommand; each starts with its arguments (the `--help` a user sees)
 //! and ends in one `run` function.
 
+pub mod compare_releases;
 pub mod count;
 pub mod demo;
 pub mod ingest;

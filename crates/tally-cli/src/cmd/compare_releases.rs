@@ -1,0 +1,174 @@
+//! `tally compare-releases`: two releases of one table, where they overlap in time.
+
+use super::Format;
+use crate::render::{table, thousands};
+use anyhow::{Result, bail};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_model::TableKind;
+use tally_query::compare_releases;
+use tally_store::Store;
+
+/// Compare two releases of the same table on the days and AORs both cover.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  tally compare-releases --store ./store EROArrests_FY2019.pipe.csv.gz \\\n      \"UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx\" --table arrests\n\n\
+Prints counts by month and AOR in the overlap from each release and their difference (B - A), \
+then the rows only one release has, matched on the event date, the AOR and every field both \
+releases fill. Unmatched rows are given as counts and as source sheet and row numbers. \
+Counts below --suppress-below print as <N."
+)]
+pub struct Args {
+    /// Release A (file name, release id or SHA-256 prefix).
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// Release B.
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Store directory.
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Table to compare (default: the one table both releases hold).
+    #[arg(long, value_name = "TABLE")]
+    pub table: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Cells with a count below this print as "<N" (0 or 1 turns suppression off).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub suppress_below: u64,
+}
+
+/// Runs the comparison.
+///
+/// # Errors
+/// Unknown releases or table, releases with no overlap, a missing store.
+pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    let table_kind = match &args.table {
+        None => None,
+        Some(t) => match TableKind::from_slug(t) {
+            Some(t) => Some(t),
+            None => bail!(
+                "unknown table {t:?}; expected one of {}",
+                TableKind::ALL.map(|t| t.slug()).join(", ")
+            ),
+        },
+    };
+    let store = Store::open(&args.store)?;
+    let c = compare_releases(&store, &args.a, &args.b, table_kind)?;
+    let shown = |n: u64| -> String {
+        if args.suppress_below > 1 && n > 0 && n < args.suppress_below {
+            format!("<{}", args.suppress_below)
+        } else {
+            n.to_string()
+        }
+    };
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &c)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(["month", "aor", "a", "b", "difference", "only_a", "only_b"])?;
+            for m in &c.by_month_aor {
+                let diff = if shown(m.a) != m.a.to_string() || shown(m.b) != m.b.to_string() {
+                    String::new()
+                } else {
+                    m.difference.to_string()
+                };
+                w.write_record([
+                    m.month.clone(),
+                    m.aor.clone(),
+                    shown(m.a),
+                    shown(m.b),
+                    diff,
+                    shown(m.only_a),
+                    shown(m.only_b),
+                ])?;
+            }
+            w.flush()?;
+            eprintln!("# A: {} (sha256 {})", c.a.file_name, c.a.sha256);
+            eprintln!("# B: {} (sha256 {})", c.b.file_name, c.b.sha256);
+        }
+        Format::Table => {
+            writeln!(
+                out,
+                "{} in A = {} (sha256 {})",
+                c.table, c.a.file_name, c.a.sha256
+            )?;
+            writeln!(
+                out,
+                "{} in B = {} (sha256 {})",
+                c.table, c.b.file_name, c.b.sha256
+            )?;
+            let spans: Vec<String> = c
+                .overlap
+                .iter()
+                .map(|(a, f, l)| format!("{a} {f}..{l}"))
+                .collect();
+            writeln!(out, "overlap: {}", spans.join(", "))?;
+            writeln!(out, "rows matched on: {}\n", c.matched_on.join(", "))?;
+            let header: Vec<String> = ["month", "aor", "A", "B", "B - A", "only in A", "only in B"]
+                .map(String::from)
+                .to_vec();
+            let rows: Vec<Vec<String>> = c
+                .by_month_aor
+                .iter()
+                .map(|m| {
+                    let exact = shown(m.a) == m.a.to_string() && shown(m.b) == m.b.to_string();
+                    vec![
+                        m.month.clone(),
+                        m.aor.clone(),
+                        shown(m.a),
+                        shown(m.b),
+                        if exact {
+                            format!("{:+}", m.difference)
+                        } else {
+                            String::new()
+                        },
+                        shown(m.only_a),
+                        shown(m.only_b),
+                    ]
+                })
+                .collect();
+            write!(out, "{}", table(&header, &rows, &[2, 3, 4, 5, 6]))?;
+            writeln!(
+                out,
+                "\nin the overlap: A {} rows, B {} rows; {} matched; {} only in A; {} only in B",
+                thousands(c.a.rows_in_overlap),
+                thousands(c.b.rows_in_overlap),
+                thousands(c.matched_rows),
+                thousands(c.a.only_here),
+                thousands(c.b.only_here)
+            )?;
+            for (label, side) in [("A", &c.a), ("B", &c.b)] {
+                if side.only_here_rows.is_empty() {
+                    continue;
+                }
+                let pointers: Vec<String> = side
+                    .only_here_rows
+                    .iter()
+                    .map(|(s, r)| format!("{s}:{r}"))
+                    .collect();
+                let more = side.only_here as usize - side.only_here_rows.len();
+                writeln!(
+                    out,
+                    "only in {label} (sheet:row){}: {}",
+                    if more > 0 {
+                        format!(
+                            ", first {} of {}",
+                            side.only_here_rows.len(),
+                            side.only_here
+                        )
+                    } else {
+                        String::new()
+                    },
+                    pointers.join(", ")
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

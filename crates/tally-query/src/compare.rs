@@ -1,0 +1,341 @@
+//! Comparing two releases of the same table where they overlap in time.
+//!
+//! ICE revises records between releases, so before trusting a new release users compare
+//! it with the previous one on the days both cover: counts by month and AOR from each, the
+//! differences, and the rows only one of them has. Rows are matched as a multiset on the
+//! event date, the AOR code and every canonical field that both releases fill on the
+//! overlapping days (fields one release withholds or lacks cannot be compared). Unmatched
+//! rows are reported as counts and as source sheet/row pointers, not as record values.
+
+use crate::QueryError;
+use crate::count::select_releases;
+use crate::dimension::Dimension;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Date32Type;
+use arrow_array::{Array, RecordBatch};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use tally_ingest::schema;
+use tally_model::date::{from_epoch_days, to_epoch_days};
+use tally_model::{Field, FieldType, TableKind};
+use tally_store::{ReleaseEntry, Store, StoreError, TableScan, TextColumn};
+
+/// Pointers to unmatched rows printed per release (the counts cover all of them).
+pub const MAX_ROW_POINTERS: usize = 50;
+
+/// One release in a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseSide {
+    pub id: String,
+    pub file_name: String,
+    pub sha256: String,
+    /// Rows of the table on the overlapping days and AORs.
+    pub rows_in_overlap: u64,
+    /// Rows with no counterpart in the other release.
+    pub only_here: u64,
+    /// `(sheet, row)` of the first unmatched rows.
+    pub only_here_rows: Vec<(String, i64)>,
+}
+
+/// Counts of one month and AOR in each release.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthAor {
+    pub month: String,
+    pub aor: String,
+    pub a: u64,
+    pub b: u64,
+    /// `b - a`.
+    pub difference: i64,
+    pub only_a: u64,
+    pub only_b: u64,
+}
+
+/// The outcome of comparing release A with release B.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub table: TableKind,
+    pub a: ReleaseSide,
+    pub b: ReleaseSide,
+    /// Overlap per AOR: `(aor, first, last)`.
+    pub overlap: Vec<(String, NaiveDate, NaiveDate)>,
+    /// Fields rows were matched on.
+    pub matched_on: Vec<String>,
+    pub matched_rows: u64,
+    pub by_month_aor: Vec<MonthAor>,
+}
+
+struct Row {
+    month: String,
+    aor: String,
+    sheet: String,
+    row: i64,
+    key: Vec<Option<String>>,
+}
+
+fn coverage(release: &ReleaseEntry, table: TableKind) -> BTreeMap<String, (NaiveDate, NaiveDate)> {
+    let mut out: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
+    for sheet in release.report.sheets.iter().filter(|s| s.table == table) {
+        for (aor, span) in &sheet.aors {
+            let (Some(f), Some(l)) = (span.first, span.last) else {
+                continue;
+            };
+            let e = out.entry(aor.clone()).or_insert((f, l));
+            e.0 = e.0.min(f);
+            e.1 = e.1.max(l);
+        }
+    }
+    out
+}
+
+/// The table two releases share, or an error naming what each holds.
+fn common_table(
+    a: &ReleaseEntry,
+    b: &ReleaseEntry,
+    table: Option<TableKind>,
+) -> Result<TableKind, QueryError> {
+    let (ta, tb) = (a.tables(), b.tables());
+    let common: Vec<TableKind> = ta.iter().copied().filter(|t| tb.contains(t)).collect();
+    match table {
+        Some(t) if common.contains(&t) => Ok(t),
+        Some(t) => Err(QueryError::Invalid(format!(
+            "both releases must hold {t}: {} holds {ta:?}, {} holds {tb:?}",
+            a.report.file_name, b.report.file_name
+        ))),
+        None if common.len() == 1 => Ok(common[0]),
+        None if common.is_empty() => Err(QueryError::Invalid(format!(
+            "the releases hold no table in common: {} holds {ta:?}, {} holds {tb:?}",
+            a.report.file_name, b.report.file_name
+        ))),
+        None => Err(QueryError::Invalid(format!(
+            "the releases share several tables {common:?}; choose one with --table"
+        ))),
+    }
+}
+
+fn read_rows(
+    store: &Store,
+    release: &ReleaseEntry,
+    table: TableKind,
+    overlap: &BTreeMap<String, (i32, i32)>,
+) -> Result<(Vec<Row>, Vec<bool>), QueryError> {
+    let key_fields: Vec<Field> = Field::ALL
+        .iter()
+        .copied()
+        .filter(|f| *f != Field::AorName)
+        .collect();
+    let mut columns: Vec<&str> = vec![
+        schema::EVENT_DATE,
+        schema::AOR,
+        "aor_name",
+        schema::SOURCE_SHEET,
+        schema::SOURCE_ROW,
+    ];
+    columns.extend(key_fields.iter().map(|f| f.name()));
+    let mut rows = Vec::new();
+    let mut filled = vec![false; key_fields.len()];
+    TableScan::new(store, table, &columns).for_each(&[release], |_, batch: &RecordBatch| {
+        let bad = |c: &str| {
+            StoreError::Invalid(format!(
+                "release {}: column {c} has an unexpected type",
+                release.id
+            ))
+        };
+        let dates = batch
+            .column(0)
+            .as_primitive_opt::<Date32Type>()
+            .ok_or_else(|| bad("event_date"))?;
+        let aor = TextColumn::new(batch.column(1)).map_err(|_| bad("aor"))?;
+        let aor_name = TextColumn::new(batch.column(2)).map_err(|_| bad("aor_name"))?;
+        let sheet = TextColumn::new(batch.column(3)).map_err(|_| bad("source_sheet"))?;
+        let source_row = batch
+            .column(4)
+            .as_primitive_opt::<arrow_array::types::Int64Type>()
+            .ok_or_else(|| bad("source_row"))?;
+        for i in 0..batch.num_rows() {
+            if !dates.is_valid(i) {
+                continue;
+            }
+            let day = dates.value(i);
+            let aor_key = match (aor.get(i), aor_name.get(i)) {
+                (Some(code), _) => code,
+                (None, Some(_)) => "(unmapped)",
+                (None, None) => "(blank)",
+            };
+            let Some((first, last)) = overlap.get(aor_key) else {
+                continue;
+            };
+            if day < *first || day > *last {
+                continue;
+            }
+            let mut key = Vec::with_capacity(key_fields.len() + 2);
+            key.push(Some(day.to_string()));
+            key.push(Some(aor_key.to_string()));
+            for (k, f) in key_fields.iter().enumerate() {
+                let col = batch.column(5 + k);
+                let value = match f.field_type() {
+                    FieldType::Date => {
+                        let d = col.as_primitive::<Date32Type>();
+                        d.is_valid(i).then(|| d.value(i).to_string())
+                    }
+                    FieldType::Text => TextColumn::new(col)
+                        .ok()
+                        .and_then(|t| t.get(i))
+                        .map(String::from),
+                };
+                filled[k] |= value.is_some();
+                key.push(value);
+            }
+            rows.push(Row {
+                month: Dimension::Month.render_date(from_epoch_days(day)),
+                aor: aor_key.to_string(),
+                sheet: sheet.get(i).unwrap_or_default().to_string(),
+                row: source_row.value(i),
+                key,
+            });
+        }
+        Ok(())
+    })?;
+    Ok((rows, filled))
+}
+
+/// Compares releases `a` and `b` (selectors as for `count --release`) on `table`, or on
+/// the one table they share.
+///
+/// # Errors
+/// Unknown selectors, a selector matching several releases, releases with no common
+/// table or no overlap, and store read errors.
+pub fn compare_releases(
+    store: &Store,
+    a: &str,
+    b: &str,
+    table: Option<TableKind>,
+) -> Result<Comparison, QueryError> {
+    let pick = |s: &str| -> Result<&ReleaseEntry, QueryError> {
+        let found = select_releases(store, Some(&[s.to_string()]))?;
+        match found.as_slice() {
+            [one] => Ok(*one),
+            many => Err(QueryError::Invalid(format!(
+                "{s:?} matches {} releases; use a longer SHA-256 prefix",
+                many.len()
+            ))),
+        }
+    };
+    let (ra, rb) = (pick(a)?, pick(b)?);
+    if ra.id == rb.id {
+        return Err(QueryError::Invalid(format!(
+            "{a:?} and {b:?} are the same release"
+        )));
+    }
+    let table = common_table(ra, rb, table)?;
+    let (ca, cb) = (coverage(ra, table), coverage(rb, table));
+    let mut overlap = Vec::new();
+    let mut overlap_days: BTreeMap<String, (i32, i32)> = BTreeMap::new();
+    for (aor, (fa, la)) in &ca {
+        if let Some((fb, lb)) = cb.get(aor) {
+            let (first, last) = ((*fa).max(*fb), (*la).min(*lb));
+            if first <= last {
+                overlap.push((aor.clone(), first, last));
+                overlap_days.insert(aor.clone(), (to_epoch_days(first), to_epoch_days(last)));
+            }
+        }
+    }
+    if overlap.is_empty() {
+        return Err(QueryError::Invalid(format!(
+            "{} and {} do not overlap: no AOR has {table} days in both",
+            ra.report.file_name, rb.report.file_name
+        )));
+    }
+    let (rows_a, filled_a) = read_rows(store, ra, table, &overlap_days)?;
+    let (rows_b, filled_b) = read_rows(store, rb, table, &overlap_days)?;
+    // Compare on event date, AOR and the fields both releases fill.
+    let key_fields: Vec<Field> = Field::ALL
+        .iter()
+        .copied()
+        .filter(|f| *f != Field::AorName)
+        .collect();
+    let compared: Vec<usize> = (0..key_fields.len())
+        .filter(|&k| filled_a[k] && filled_b[k])
+        .collect();
+    let project = |r: &Row| -> Vec<Option<String>> {
+        let mut k = vec![r.key[0].clone(), r.key[1].clone()];
+        k.extend(compared.iter().map(|&i| r.key[i + 2].clone()));
+        k
+    };
+    let mut pool: HashMap<Vec<Option<String>>, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, r) in rows_a.iter().enumerate() {
+        pool.entry(project(r)).or_default().0.push(i);
+    }
+    for (i, r) in rows_b.iter().enumerate() {
+        pool.entry(project(r)).or_default().1.push(i);
+    }
+    let mut matched = 0u64;
+    let mut only_a: Vec<usize> = Vec::new();
+    let mut only_b: Vec<usize> = Vec::new();
+    for (_, (ia, ib)) in pool {
+        let m = ia.len().min(ib.len());
+        matched += m as u64;
+        only_a.extend(&ia[m..]);
+        only_b.extend(&ib[m..]);
+    }
+    only_a.sort_by_key(|&i| (&rows_a[i].sheet, rows_a[i].row));
+    only_b.sort_by_key(|&i| (&rows_b[i].sheet, rows_b[i].row));
+
+    let mut cells: BTreeMap<(String, String), MonthAor> = BTreeMap::new();
+    let mut tally_cell = |r: &Row, update: &dyn Fn(&mut MonthAor)| {
+        let c = cells
+            .entry((r.month.clone(), r.aor.clone()))
+            .or_insert_with(|| MonthAor {
+                month: r.month.clone(),
+                aor: r.aor.clone(),
+                a: 0,
+                b: 0,
+                difference: 0,
+                only_a: 0,
+                only_b: 0,
+            });
+        update(c);
+    };
+    for r in &rows_a {
+        tally_cell(r, &|c| c.a += 1);
+    }
+    for r in &rows_b {
+        tally_cell(r, &|c| c.b += 1);
+    }
+    for &i in &only_a {
+        tally_cell(&rows_a[i], &|c| c.only_a += 1);
+    }
+    for &i in &only_b {
+        tally_cell(&rows_b[i], &|c| c.only_b += 1);
+    }
+    let by_month_aor: Vec<MonthAor> = cells
+        .into_values()
+        .map(|mut c| {
+            c.difference = c.b as i64 - c.a as i64;
+            c
+        })
+        .collect();
+    let side = |r: &ReleaseEntry, rows: &[Row], only: &[usize]| ReleaseSide {
+        id: r.id.clone(),
+        file_name: r.report.file_name.clone(),
+        sha256: r.report.sha256.clone(),
+        rows_in_overlap: rows.len() as u64,
+        only_here: only.len() as u64,
+        only_here_rows: only
+            .iter()
+            .take(MAX_ROW_POINTERS)
+            .map(|&i| (rows[i].sheet.clone(), rows[i].row))
+            .collect(),
+    };
+    let mut matched_on = vec!["event_date".to_string(), "aor".to_string()];
+    matched_on.extend(compared.iter().map(|&k| key_fields[k].name().to_string()));
+    Ok(Comparison {
+        table,
+        a: side(ra, &rows_a, &only_a),
+        b: side(rb, &rows_b, &only_b),
+        overlap,
+        matched_on,
+        matched_rows: matched,
+        by_month_aor,
+    })
+}
