@@ -65,6 +65,9 @@ pub struct Comparison {
     pub by_month_aor: Vec<MonthAor>,
 }
 
+/// Values rows are matched on: event date, AOR, then the compared fields (None = null).
+type MatchKey = Vec<Option<String>>;
+
 struct Row {
     month: String,
     aor: String,
@@ -262,7 +265,7 @@ pub fn compare_releases(
         k.extend(compared.iter().map(|&i| r.key[i + 2].clone()));
         k
     };
-    let mut pool: HashMap<Vec<Option<String>>, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    let mut pool: HashMap<MatchKey, (Vec<usize>, Vec<usize>)> = HashMap::new();
     for (i, r) in rows_a.iter().enumerate() {
         pool.entry(project(r)).or_default().0.push(i);
     }
