@@ -15,7 +15,7 @@ fn code() -> impl Strategy<Value = (u8, Option<char>)> {
 
 /// One code spelled the ways releases spell them: `(b)(7)(C)`, `b(7)c`, `(B)(7)c)`, `(b)(7)(E )`.
 fn spelled((digit, letter): (u8, Option<char>), style: u8) -> String {
-    let b = if style % 2 == 0 { "b" } else { "B" };
+    let b = if style.is_multiple_of(2) { "b" } else { "B" };
     let head = match style % 3 {
         0 => format!("({b})({digit})"),
         1 => format!("{b}({digit})"),
