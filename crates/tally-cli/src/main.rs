@@ -27,6 +27,7 @@ enum Command {
     Ingest(cmd::ingest::Args),
     Status(cmd::status::Args),
     Count(cmd::count::Args),
+    Operation(cmd::operation::Args),
     Verify(cmd::verify::Args),
     CompareReleases(cmd::compare_releases::Args),
     Demo(cmd::demo::Args),
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::CompareReleases(args) => {
             cmd::compare_releases::run(args, &mut std::io::stdout().lock())
         }
+        Command::Operation(args) => cmd::operation::run(args, &mut std::io::stdout().lock()),
         Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
         Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
     };

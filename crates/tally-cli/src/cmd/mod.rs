@@ -5,6 +5,7 @@ pub mod compare_releases;
 pub mod count;
 pub mod demo;
 pub mod ingest;
+pub mod operation;
 pub mod status;
 pub mod verify;
 

@@ -1,0 +1,102 @@
+//! `tally operation`: measure an enforcement operation against a baseline.
+
+use super::Format;
+use anyhow::Result;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_operation::{Operation, RunError, run_operation};
+use tally_store::Store;
+
+/// List the shipped operations, or run one against a store.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  tally operation list\n  tally operation run family-op-2019 --store ./store --report ./report\n  tally operation run my-operation.toml --store ./store --format json\n\n\
+An operation file (TOML) names the treated AORs, the window, the baselines (default: the same calendar \
+window in each of the 3 preceding years) and the comparison AORs (default: every other AOR with data, HQ \
+excluded). See operations/*.toml for the format."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: OperationCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum OperationCommand {
+    /// List the operations shipped with Tally.
+    List,
+    /// Run an operation (a shipped name or a TOML file) against a store.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Shipped operation name or path to an operation file.
+    #[arg(value_name = "FILE|NAME")]
+    pub operation: String,
+    /// Store directory.
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Output format for the terminal (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write report.html, report.md, SVG charts and result.json into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+}
+
+/// Runs the subcommand.
+///
+/// # Errors
+/// Unknown operation, missing store, no coverage for the window (non-zero exit with the
+/// message saying what is missing), report write failures.
+pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    match args.command {
+        OperationCommand::List => {
+            for (path, op) in Operation::shipped() {
+                writeln!(out, "{:<16} {}  ({path})", op.name, op.title)?;
+                writeln!(
+                    out,
+                    "{:<16} table {}, AORs {}, window {}..{}",
+                    "",
+                    op.table,
+                    op.aors.join(","),
+                    op.window.first,
+                    op.window.last
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OperationCommand::Run(a) => run_one(a, out),
+    }
+}
+
+/// Runs one operation and prints it.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let op = Operation::find(&a.operation)?;
+    let store = Store::open(&a.store)?;
+    let result = match run_operation(&store, &op) {
+        Ok(r) => r,
+        Err(RunError::NoCoverage(message)) => {
+            eprintln!("tally: error: {message}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match a.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &tally_operation::run::published(&result))?;
+            writeln!(out)?;
+        }
+        _ => write!(out, "{}", tally_operation::render::text(&result))?,
+    }
+    if let Some(dir) = &a.report {
+        let files = tally_operation::report::write_report(dir, &result)?;
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        eprintln!("report written: {}", names.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,312 @@
+//! Text renderings of an operation result: the terminal table and Markdown. Counts below
+//! [`SUPPRESS_BELOW`] print as `<10`.
+
+use crate::run::OperationResult;
+use std::fmt::Write;
+
+/// Published counts below this print as `<10` (Tally's small-cell rule).
+pub const SUPPRESS_BELOW: u64 = 10;
+
+/// A count as published.
+pub fn shown(n: u64) -> String {
+    if n < SUPPRESS_BELOW && n > 0 {
+        format!("<{SUPPRESS_BELOW}")
+    } else {
+        n.to_string()
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:+.1}%"))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+/// Rows of the counts table: group, treated per period, change, comparison per period,
+/// change, rate ratio with interval.
+pub fn count_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["method group".to_string()];
+    let label = |p: &crate::run::Period| {
+        if p.is_operation {
+            "window".to_string()
+        } else {
+            p.window.first.format("%Y").to_string()
+        }
+    };
+    header.extend(r.periods.iter().map(|p| format!("treated {}", label(p))));
+    header.push("treated change".into());
+    header.extend(r.periods.iter().map(|p| format!("comparison {}", label(p))));
+    header.push("comparison change".into());
+    header.push("rate ratio [95% CI]".into());
+    let rows = r
+        .groups
+        .iter()
+        .map(|g| {
+            let mut row = vec![g.group.clone()];
+            let small = |counts: &[u64]| counts.iter().any(|n| *n < SUPPRESS_BELOW);
+            row.extend(g.treated.iter().map(|n| shown(*n)));
+            row.push(if small(&g.treated) {
+                "suppressed".into()
+            } else {
+                pct(g.treated_change_pct)
+            });
+            row.extend(g.comparison.iter().map(|n| shown(*n)));
+            row.push(if small(&g.comparison) {
+                "suppressed".into()
+            } else {
+                pct(g.comparison_change_pct)
+            });
+            row.push(match (&g.estimate, &g.no_estimate) {
+                (Some(e), _) => format!("{:.2} [{:.2}, {:.2}]", e.rate_ratio, e.ci_low, e.ci_high),
+                (None, Some(why)) => format!("none: {why}"),
+                (None, None) => "none".into(),
+            });
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Rows of the weekly series table.
+pub fn week_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "week",
+        "first day",
+        "treated",
+        "treated baseline mean",
+        "comparison",
+        "comparison baseline mean",
+        "notes",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = r
+        .weeks
+        .iter()
+        .map(|w| {
+            let mut notes = Vec::new();
+            if w.days_in_window == 7 {
+                notes.push("window".to_string());
+            } else if w.days_in_window > 0 {
+                notes.push(format!("window, partial ({}/7 days)", w.days_in_window));
+            }
+            if w.uncovered_days > 0 {
+                notes.push(format!(
+                    "{} day(s) not covered by any release",
+                    w.uncovered_days
+                ));
+            }
+            let count = |n: Option<u64>| n.map(shown).unwrap_or_else(|| "not covered".into());
+            let mean = |m: Option<f64>| match m {
+                Some(m) if m > 0.0 && m < SUPPRESS_BELOW as f64 => format!("<{SUPPRESS_BELOW}"),
+                Some(m) => format!("{m:.1}"),
+                None => "not covered".into(),
+            };
+            vec![
+                w.week.to_string(),
+                w.first.to_string(),
+                count(w.treated),
+                mean(w.treated_baseline),
+                count(w.comparison),
+                mean(w.comparison_baseline),
+                notes.join("; "),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+fn share_line(r: &OperationResult) -> Option<String> {
+    if r.at_large_share.iter().all(Option::is_none) {
+        return None;
+    }
+    let parts: Vec<String> = r
+        .periods
+        .iter()
+        .zip(&r.at_large_share)
+        .map(|(p, s)| {
+            format!(
+                "{} {}",
+                if p.is_operation {
+                    "window".to_string()
+                } else {
+                    p.window.first.format("%Y").to_string()
+                },
+                s.map(|s| format!("{:.1}%", 100.0 * s))
+                    .unwrap_or_else(|| "n/a".into())
+            )
+        })
+        .collect();
+    Some(format!(
+        "At-large share of treated AORs' {}: {}",
+        r.table.slug(),
+        parts.join(", ")
+    ))
+}
+
+fn aligned(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    format!("{c:<w$}", w = widths[i])
+                } else {
+                    format!("{c:>w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = line(header) + "\n";
+    out.push_str(
+        &widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    out
+}
+
+/// The terminal rendering.
+pub fn text(r: &OperationResult) -> String {
+    let mut s = String::new();
+    let op = &r.operation;
+    let _ = writeln!(s, "OPERATION {}: {}", op.name, op.title);
+    let _ = writeln!(
+        s,
+        "table {}; treated AORs ({}): {}",
+        r.table,
+        r.treated_aors.len(),
+        r.treated_aors.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "comparison AORs ({}): {}",
+        r.comparison_aors.len(),
+        r.comparison_aors.join(", ")
+    );
+    let periods: Vec<&str> = r.periods.iter().map(|p| p.label.as_str()).collect();
+    let _ = writeln!(s, "periods: {}\n", periods.join("; "));
+    let _ = writeln!(
+        s,
+        "Counts by method group; change = window's daily rate vs the baselines' mean daily rate"
+    );
+    let (h, rows) = count_rows(r);
+    s.push_str(&aligned(&h, &rows));
+    if let Some(line) = share_line(r) {
+        let _ = writeln!(s, "\n{line}");
+    }
+    let _ = writeln!(
+        s,
+        "\nWeekly series (week k = days 7k..7k+6 from {}), counts and baseline-years mean of the same week",
+        op.window.first
+    );
+    let (h, rows) = week_rows(r);
+    s.push_str(&aligned(&h, &rows));
+    let _ = writeln!(s, "\nMethod: {}", r.method);
+    let _ = writeln!(s, "\nCaveats:");
+    for c in &r.caveats {
+        let _ = writeln!(s, "- {c}");
+    }
+    let _ = writeln!(s, "\nEvery number above comes from: {}", r.query);
+    for rel in &r.releases {
+        let _ = writeln!(
+            s,
+            "  source: {} (sha256 {}, sheets {}): {} rows",
+            rel.file_name,
+            rel.sha256,
+            rel.sheets.join(", "),
+            rel.rows_counted
+        );
+    }
+    s
+}
+
+fn md_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut s = format!(
+        "| {} |\n|{}|\n",
+        header.join(" | "),
+        header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    );
+    for row in rows {
+        let _ = writeln!(
+            s,
+            "| {} |",
+            row.iter()
+                .map(|c| c.replace('|', "\\|"))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
+    s
+}
+
+/// The Markdown report; charts are referenced as SVG files written beside it.
+pub fn markdown(r: &OperationResult) -> String {
+    let op = &r.operation;
+    let mut s = format!("# {}\n\n{}\n\n", op.title, op.description.trim());
+    let _ = writeln!(
+        s,
+        "Operation file `{}`; table `{}`; treated AORs: {}; comparison AORs: {}.\n",
+        op.name,
+        r.table,
+        r.treated_aors.join(", "),
+        r.comparison_aors.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "## Estimate\n\n![Estimated effect](estimate.svg)\n\n{}\n",
+        r.method
+    );
+    let _ = writeln!(s, "## Counts by method group\n");
+    let (h, rows) = count_rows(r);
+    s.push_str(&md_table(&h, &rows));
+    if let Some(line) = share_line(r) {
+        let _ = writeln!(s, "\n{line}.");
+    }
+    let _ = writeln!(
+        s,
+        "\n![Method groups](method-groups.svg)\n\n## Weekly series\n\n![Weekly series](weekly.svg)\n"
+    );
+    let (h, rows) = week_rows(r);
+    s.push_str(&md_table(&h, &rows));
+    let _ = writeln!(s, "\n## Caveats\n");
+    for c in &r.caveats {
+        let _ = writeln!(s, "- {c}");
+    }
+    let _ = writeln!(
+        s,
+        "\n## Provenance\n\nEvery number in this report comes from one query, `{}`, over these releases:\n",
+        r.query
+    );
+    for rel in &r.releases {
+        let _ = writeln!(
+            s,
+            "- {} (sha256 `{}`; sheets {}): {} rows",
+            rel.file_name,
+            rel.sha256,
+            rel.sheets.join(", "),
+            rel.rows_counted
+        );
+    }
+    if !op.sources.is_empty() {
+        let _ = writeln!(s, "\n## Sources for the operation\n");
+        for src in &op.sources {
+            let _ = writeln!(s, "- {src}");
+        }
+    }
+    s
+}

@@ -1,0 +1,566 @@
+//! Running an operation against the store: coverage, counts, estimates, weekly series.
+
+use crate::estimate::{DidEstimate, PanelCell, poisson_did};
+use crate::spec::{Operation, Window};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use tally_model::TableKind;
+use tally_query::{CountQuery, Dimension, ReleaseUse, count};
+use tally_store::Store;
+
+/// Weeks before and after the window shown in the weekly series.
+pub const SERIES_WEEKS_AROUND: i64 = 8;
+
+/// The method groups reported, in order, followed by the total.
+pub const GROUPS: [&str; 4] = ["custodial", "at-large", "border", "other"];
+/// Fewest counts in each of the four corners of the design (treated/comparison x
+/// window/baselines) for an estimate to be reported.
+pub const MIN_CELL: u64 = 10;
+
+/// Label of the all-methods line.
+pub const TOTAL: &str = "total";
+
+/// Failures of a run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The store has no records for the window or a baseline; the message says which table,
+    /// AORs and days are missing and what release would cover them.
+    #[error("{0}")]
+    NoCoverage(String),
+    #[error(transparent)]
+    Query(#[from] tally_query::QueryError),
+}
+
+/// One period of the design.
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    pub label: String,
+    pub window: Window,
+    pub is_operation: bool,
+}
+
+/// Counts of one method group (or the total) for treated and comparison AORs.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupCounts {
+    pub group: String,
+    /// Per period, in period order.
+    pub treated: Vec<u64>,
+    pub comparison: Vec<u64>,
+    /// Percent change of the window's daily rate against the baselines' mean daily rate.
+    pub treated_change_pct: Option<f64>,
+    pub comparison_change_pct: Option<f64>,
+    pub estimate: Option<DidEstimate>,
+    /// Why there is no estimate, when there is none.
+    pub no_estimate: Option<String>,
+}
+
+/// One week of the weekly series; week `k` covers days `7k .. 7k+6` from the window's first
+/// day (negative before it).
+#[derive(Debug, Clone, Serialize)]
+pub struct Week {
+    pub week: i64,
+    /// First day of the week in the operation year.
+    pub first: NaiveDate,
+    /// Days of this week inside the operation window (0-7).
+    pub days_in_window: u32,
+    /// Days of this week, in the operation year, with no ingested release for some AOR.
+    pub uncovered_days: u32,
+    /// Counts in the operation year; `None` when some day of the week has no ingested
+    /// release for some AOR (missing is not zero).
+    pub treated: Option<u64>,
+    pub comparison: Option<u64>,
+    /// Mean over baseline years of the same relative week; `None` when not fully covered.
+    pub treated_baseline: Option<f64>,
+    pub comparison_baseline: Option<f64>,
+}
+
+/// Days a period is not covered by any release, per AOR.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageGap {
+    pub aor: String,
+    pub period: String,
+    pub days: i64,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// Everything a run produced; every number here comes from `query` over `releases`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperationResult {
+    pub operation: Operation,
+    pub table: TableKind,
+    pub periods: Vec<Period>,
+    pub treated_aors: Vec<String>,
+    pub comparison_aors: Vec<String>,
+    pub groups: Vec<GroupCounts>,
+    pub weeks: Vec<Week>,
+    /// At-large share of treated AORs' counts per period (tables with method groups).
+    pub at_large_share: Vec<Option<f64>>,
+    pub coverage_gaps: Vec<CoverageGap>,
+    pub caveats: Vec<String>,
+    /// The exact query every number was computed from.
+    pub query: String,
+    pub releases: Vec<ReleaseUse>,
+    pub method: String,
+}
+
+/// The statistical method, as printed with every estimate.
+pub const METHOD: &str = "Difference in differences as a Poisson regression of counts per AOR and period on AOR and \
+period fixed effects plus a treated-in-window indicator; rate ratio exp(beta) with a 95% interval from \
+quasi-Poisson (Pearson-dispersion) standard errors. Wooldridge (2023), The Econometrics Journal 26(3), C31-C66; \
+McCullagh and Nelder (1989), Generalized Linear Models, section 6.2.";
+
+/// Per (table, AOR): the day spans releases cover.
+fn coverage(store: &Store, table: TableKind) -> BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> {
+    let mut out: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
+    for r in &store.manifest().releases {
+        for s in r.report.sheets.iter().filter(|s| s.table == table) {
+            for (aor, span) in &s.aors {
+                if let (Some(f), Some(l)) = (span.first, span.last) {
+                    out.entry(aor.clone()).or_default().push((f, l));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn uncovered(spans: Option<&Vec<(NaiveDate, NaiveDate)>>, w: &Window) -> Vec<NaiveDate> {
+    let mut days = Vec::new();
+    let mut d = w.first;
+    while d <= w.last {
+        if !spans.is_some_and(|s| s.iter().any(|(f, l)| *f <= d && d <= *l)) {
+            days.push(d);
+        }
+        d = d.succ_opt().unwrap_or(d);
+        if d == NaiveDate::MAX {
+            break;
+        }
+    }
+    days
+}
+
+fn fiscal_span(w: &Window) -> String {
+    let (a, b) = (
+        tally_model::fiscal::fiscal_year(w.first),
+        tally_model::fiscal::fiscal_year(w.last),
+    );
+    let (first, _) = tally_model::fiscal::fiscal_year_bounds(a);
+    let (_, last) = tally_model::fiscal::fiscal_year_bounds(b);
+    if a == b {
+        format!("FY{a} ({first}..{last})")
+    } else {
+        format!("FY{a}-FY{b} ({first}..{last})")
+    }
+}
+
+/// Runs `op` against `store`.
+///
+/// # Errors
+/// [`RunError::NoCoverage`] when no release covers the window (or a baseline) for any
+/// treated AOR; query errors.
+pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, RunError> {
+    let table = op.table_kind();
+    let mut baselines = op.baselines();
+    baselines.sort_by_key(|w| w.first);
+    let mut periods: Vec<Period> = baselines
+        .iter()
+        .map(|w| Period {
+            label: format!("baseline {}..{}", w.first, w.last),
+            window: *w,
+            is_operation: false,
+        })
+        .collect();
+    periods.push(Period {
+        label: format!("window {}..{}", op.window.first, op.window.last),
+        window: op.window,
+        is_operation: true,
+    });
+
+    // Coverage: refuse to print zeros for days no release covers.
+    let cover = coverage(store, table);
+    let covered_anywhere: Vec<(NaiveDate, NaiveDate)> = cover.values().flatten().copied().collect();
+    let store_span = covered_anywhere
+        .iter()
+        .map(|s| s.0)
+        .min()
+        .zip(covered_anywhere.iter().map(|s| s.1).max());
+    for period in &periods {
+        let missing: Vec<&String> = op
+            .aors
+            .iter()
+            .filter(|a| {
+                uncovered(cover.get(*a), &period.window).len() as i64 == period.window.days()
+            })
+            .collect();
+        if missing.len() == op.aors.len() {
+            let held = match store_span {
+                Some((f, l)) => format!("the store's {table} records cover {f}..{l}"),
+                None => format!("the store holds no {table} records"),
+            };
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            return Err(RunError::NoCoverage(format!(
+                "operation {}: no {table} records for {} on any day of the {} ({} days); {held}. \
+                 Ingest a release of ICE ERO {table} covering {} for these AORs (for example a LESA-STU \
+                 record-level release whose coverage includes {}..{}); Tally will not print zeros for days it has no data for.",
+                op.name,
+                names.join(", "),
+                period.label,
+                period.window.days(),
+                fiscal_span(&period.window),
+                period.window.first,
+                period.window.last,
+            )));
+        }
+    }
+
+    // One query for every number: counts by AOR, day and method group over the whole span.
+    let span_first = periods
+        .iter()
+        .map(|p| p.window.first)
+        .min()
+        .unwrap_or(op.window.first)
+        - chrono::Days::new((SERIES_WEEKS_AROUND * 7) as u64);
+    let span_last = periods
+        .iter()
+        .map(|p| p.window.last)
+        .max()
+        .unwrap_or(op.window.last)
+        + chrono::Days::new((SERIES_WEEKS_AROUND * 7) as u64);
+    let query = CountQuery {
+        table,
+        by: vec![Dimension::Aor, Dimension::Date, Dimension::MethodGroup],
+        filters: Vec::new(),
+        from: Some(span_first),
+        to: Some(span_last),
+        releases: None,
+    };
+    let query_text = format!(
+        "tally count {} --by aor,date,method-group --from {span_first} --to {span_last}",
+        table.slug()
+    );
+    let result = count(store, &query)?;
+    let mut by_day: BTreeMap<(String, NaiveDate, String), u64> = BTreeMap::new();
+    let mut aors_with_data: BTreeSet<String> = BTreeSet::new();
+    for (values, n) in &result.groups {
+        let Ok(day) = values[1].parse::<NaiveDate>() else {
+            continue;
+        };
+        if periods.iter().any(|p| p.window.contains(day)) {
+            aors_with_data.insert(values[0].clone());
+        }
+        *by_day
+            .entry((values[0].clone(), day, values[2].clone()))
+            .or_default() += n;
+    }
+    let has_groups = result
+        .groups
+        .iter()
+        .any(|(v, _)| GROUPS.contains(&v[2].as_str()));
+
+    let treated: Vec<String> = op.aors.clone();
+    let comparison: Vec<String> = if op.comparison.comparison_aors.is_empty() {
+        aors_with_data
+            .iter()
+            .filter(|a| !treated.contains(a) && a.as_str() != "HQ" && !a.starts_with('('))
+            .cloned()
+            .collect()
+    } else {
+        op.comparison.comparison_aors.clone()
+    };
+    let all_aors: Vec<String> = treated.iter().chain(&comparison).cloned().collect();
+
+    let sum = |aors: &[String], w: &Window, group: Option<&str>| -> u64 {
+        aors.iter()
+            .map(|a| {
+                by_day
+                    .range(
+                        (a.clone(), w.first, String::new())
+                            ..=(a.clone(), w.last, "\u{10FFFF}".to_string()),
+                    )
+                    .filter(|((_, _, g), _)| group.is_none_or(|want| g == want))
+                    .map(|(_, n)| *n)
+                    .sum::<u64>()
+            })
+            .sum::<u64>()
+    };
+
+    let group_names: Vec<Option<&str>> = if has_groups {
+        GROUPS
+            .iter()
+            .map(|g| Some(*g))
+            .chain(std::iter::once(None))
+            .collect()
+    } else {
+        vec![None]
+    };
+    let mut groups = Vec::new();
+    for group in group_names {
+        let per = |aors: &[String]| {
+            periods
+                .iter()
+                .map(|p| sum(aors, &p.window, group))
+                .collect::<Vec<u64>>()
+        };
+        let treated_counts = per(&treated);
+        let comparison_counts = per(&comparison);
+        let change = |counts: &[u64]| -> Option<f64> {
+            let n = periods.len();
+            let window_rate = counts[n - 1] as f64 / periods[n - 1].window.days() as f64;
+            let base: Vec<f64> = (0..n - 1)
+                .map(|i| counts[i] as f64 / periods[i].window.days() as f64)
+                .collect();
+            let mean = base.iter().sum::<f64>() / base.len().max(1) as f64;
+            (mean > 0.0).then(|| 100.0 * (window_rate / mean - 1.0))
+        };
+        let mut panel = Vec::new();
+        for (a, aor) in all_aors.iter().enumerate() {
+            for (p, period) in periods.iter().enumerate() {
+                let one = std::slice::from_ref(aor);
+                panel.push(PanelCell {
+                    aor: a,
+                    period: p,
+                    treated_in_window: period.is_operation && a < treated.len(),
+                    count: sum(one, &period.window, group) as f64,
+                });
+            }
+        }
+        let n = periods.len();
+        let too_few = treated_counts[n - 1] < MIN_CELL
+            || treated_counts[..n - 1].iter().sum::<u64>() < MIN_CELL
+            || comparison_counts[n - 1] < MIN_CELL
+            || comparison_counts[..n - 1].iter().sum::<u64>() < MIN_CELL;
+        let (estimate, no_estimate) = if too_few {
+            (
+                None,
+                Some(format!("too few (<{MIN_CELL} in a corner of the design)")),
+            )
+        } else {
+            match poisson_did(&panel) {
+                Ok(e) if e.ci_low.is_finite() && e.ci_high.is_finite() && e.ci_low > 0.0 => {
+                    (Some(e), None)
+                }
+                Ok(_) => (
+                    None,
+                    Some("the interval is unbounded: too little information".into()),
+                ),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        };
+        groups.push(GroupCounts {
+            group: group.unwrap_or(TOTAL).to_string(),
+            treated_change_pct: change(&treated_counts),
+            comparison_change_pct: change(&comparison_counts),
+            treated: treated_counts,
+            comparison: comparison_counts,
+            estimate,
+            no_estimate,
+        });
+    }
+
+    // Weekly series around the window, and the baseline mean of the same relative weeks.
+    let window_weeks = (op.window.days() + 6) / 7;
+    let mut weeks = Vec::new();
+    let baseline_offsets: Vec<i64> = baselines
+        .iter()
+        .map(|b| (op.window.first - b.first).num_days())
+        .collect();
+    for k in -SERIES_WEEKS_AROUND..window_weeks + SERIES_WEEKS_AROUND {
+        let first = op.window.first + chrono::Duration::days(7 * k);
+        let w = Window {
+            first,
+            last: first + chrono::Duration::days(6),
+        };
+        let days_in_window = (0..7)
+            .filter(|d| op.window.contains(first + chrono::Duration::days(*d)))
+            .count() as u32;
+        let uncovered_days = (0..7)
+            .filter(|d| {
+                let day = first + chrono::Duration::days(*d);
+                all_aors.iter().any(|a| {
+                    !cover
+                        .get(a)
+                        .is_some_and(|s| s.iter().any(|(f, l)| *f <= day && day <= *l))
+                })
+            })
+            .count() as u32;
+        let covered = |w: &Window| {
+            all_aors
+                .iter()
+                .all(|a| uncovered(cover.get(a), w).is_empty())
+        };
+        let shifted: Vec<Window> = baseline_offsets
+            .iter()
+            .map(|off| Window {
+                first: w.first - chrono::Duration::days(*off),
+                last: w.last - chrono::Duration::days(*off),
+            })
+            .collect();
+        let baselines_covered = shifted.iter().all(&covered);
+        let base = |aors: &[String]| -> Option<f64> {
+            baselines_covered.then(|| {
+                shifted.iter().map(|b| sum(aors, b, None)).sum::<u64>() as f64
+                    / shifted.len().max(1) as f64
+            })
+        };
+        let now_covered = uncovered_days == 0;
+        weeks.push(Week {
+            week: k,
+            first,
+            days_in_window,
+            uncovered_days,
+            treated: now_covered.then(|| sum(&treated, &w, None)),
+            comparison: now_covered.then(|| sum(&comparison, &w, None)),
+            treated_baseline: base(&treated),
+            comparison_baseline: base(&comparison),
+        });
+    }
+
+    let at_large_share = periods
+        .iter()
+        .map(|p| {
+            if !has_groups {
+                return None;
+            }
+            let all = sum(&treated, &p.window, None);
+            (all > 0).then(|| sum(&treated, &p.window, Some("at-large")) as f64 / all as f64)
+        })
+        .collect();
+
+    let mut coverage_gaps = Vec::new();
+    for aor in &all_aors {
+        for p in &periods {
+            let days = uncovered(cover.get(aor), &p.window);
+            if let (Some(f), Some(l)) = (days.first(), days.last()) {
+                coverage_gaps.push(CoverageGap {
+                    aor: aor.clone(),
+                    period: p.label.clone(),
+                    days: days.len() as i64,
+                    first: *f,
+                    last: *l,
+                });
+            }
+        }
+    }
+
+    let mut caveats = Vec::new();
+    for g in &coverage_gaps {
+        caveats.push(format!(
+            "{} has no ingested {table} release for {} day(s) of the {} ({}..{}): its counts there are missing, not zero.",
+            g.aor, g.days, g.period, g.first, g.last
+        ));
+    }
+    let partial: Vec<String> = weeks
+        .iter()
+        .filter(|w| w.days_in_window > 0 && w.days_in_window < 7)
+        .map(|w| {
+            format!(
+                "week {} ({}) has {} of 7 days in the window",
+                w.week, w.first, w.days_in_window
+            )
+        })
+        .collect();
+    if !partial.is_empty() {
+        caveats.push(format!("Partial weeks: {}.", partial.join("; ")));
+    }
+    let edge: Vec<String> = weeks
+        .iter()
+        .filter(|w| w.uncovered_days > 0)
+        .map(|w| format!("week {} ({}): {} day(s)", w.week, w.first, w.uncovered_days))
+        .collect();
+    if !edge.is_empty() {
+        caveats.push(format!(
+            "Weeks of the series with days some AOR's releases do not cover (counts there understate): {}.",
+            edge.join("; ")
+        ));
+    }
+    let releases: Vec<String> = result
+        .releases
+        .iter()
+        .map(|r| format!("{} (sha256 {})", r.file_name, r.sha256))
+        .collect();
+    caveats.push(format!("Releases used: {}.", releases.join("; ")));
+    if has_groups {
+        caveats.push(
+            "Method groups follow crates/tally-model/data/method_groups.csv: custodial = CAP Local/State/Federal Incarceration, \
+             Criminal Alien Program, 287(g) Program, Custodial Arrest; at-large = Located, Non-Custodial Arrest, Probation and \
+             Parole, Worksite Enforcement; border = Patrol Border/Interior, Inspections, Anti-Smuggling, Boat Patrol, Traffic \
+             Check, Crewman/Stowaway, Transportation Check; other = everything else."
+                .into(),
+        );
+    }
+    for c in &op.confounders {
+        let when = match (c.first, c.last) {
+            (Some(f), Some(l)) => format!(" ({f}..{l})"),
+            (Some(f), None) => format!(" (from {f})"),
+            _ => String::new(),
+        };
+        caveats.push(format!("Known confounder: {}{when}. {}", c.name, c.note));
+    }
+    caveats.push(
+        "The estimate compares treated AORs with the comparison AORs; it assumes both would have changed alike without the \
+         operation (parallel trends) and cannot separate the operation from anything else that hit only the treated AORs."
+            .into(),
+    );
+
+    Ok(OperationResult {
+        operation: op.clone(),
+        table,
+        periods,
+        treated_aors: treated,
+        comparison_aors: comparison,
+        groups,
+        weeks,
+        at_large_share,
+        coverage_gaps,
+        caveats,
+        query: query_text,
+        releases: result.releases,
+        method: METHOD.to_string(),
+    })
+}
+
+/// The result as published JSON: counts below the small-cell threshold become null, with
+/// `suppressed_below` stating the rule.
+pub fn published(r: &OperationResult) -> serde_json::Value {
+    let threshold = crate::render::SUPPRESS_BELOW;
+    let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+    let suppress = |x: &mut serde_json::Value| {
+        if let Some(n) = x.as_u64()
+            && n > 0
+            && n < threshold
+        {
+            *x = serde_json::Value::Null;
+        }
+    };
+    if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
+        for g in groups {
+            for key in ["treated", "comparison"] {
+                if let Some(arr) = g.get_mut(key).and_then(|a| a.as_array_mut()) {
+                    arr.iter_mut().for_each(suppress);
+                }
+            }
+        }
+    }
+    if let Some(weeks) = v.get_mut("weeks").and_then(|w| w.as_array_mut()) {
+        for w in weeks {
+            for key in ["treated", "comparison"] {
+                if let Some(x) = w.get_mut(key) {
+                    suppress(x);
+                }
+            }
+            for key in ["treated_baseline", "comparison_baseline"] {
+                if let Some(x) = w.get_mut(key)
+                    && x.as_f64().is_some_and(|v| v > 0.0 && v < threshold as f64)
+                {
+                    *x = serde_json::Value::Null;
+                }
+            }
+        }
+    }
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("suppressed_below".into(), serde_json::json!(threshold));
+    }
+    v
+}

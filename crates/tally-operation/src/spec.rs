@@ -1,0 +1,291 @@
+//! Operation files: an enforcement operation described as data (TOML).
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tally_model::TableKind;
+
+/// An inclusive span of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Window {
+    /// Number of days, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.last - self.first).num_days() + 1
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.first <= day && day <= self.last
+    }
+
+    /// The same calendar window `years` earlier (29 February becomes 28 February).
+    pub fn years_earlier(&self, years: i32) -> Window {
+        let shift = |d: NaiveDate| {
+            NaiveDate::from_ymd_opt(d.year() - years, d.month(), d.day())
+                .or_else(|| NaiveDate::from_ymd_opt(d.year() - years, d.month(), d.day() - 1))
+                .unwrap_or(d)
+        };
+        Window {
+            first: shift(self.first),
+            last: shift(self.last),
+        }
+    }
+}
+
+/// How the operation is compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comparison {
+    /// Baselines: the same calendar window in each of this many preceding years (default 3).
+    #[serde(default = "default_baseline_years")]
+    pub baseline_years: u32,
+    /// Explicit baseline windows; when given, they replace `baseline_years`.
+    #[serde(default)]
+    pub baselines: Vec<Window>,
+    /// Comparison AORs; empty means every other AOR with data, HQ excluded.
+    #[serde(default)]
+    pub comparison_aors: Vec<String>,
+}
+
+fn default_baseline_years() -> u32 {
+    3
+}
+
+impl Default for Comparison {
+    fn default() -> Self {
+        Comparison {
+            baseline_years: 3,
+            baselines: Vec::new(),
+            comparison_aors: Vec::new(),
+        }
+    }
+}
+
+/// Something else that happened during the window and may move the numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confounder {
+    pub name: String,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// An operation file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Short name, used by `tally operation run NAME`.
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// Citations, as text.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Table slug (default `arrests`).
+    #[serde(default = "default_table")]
+    pub table: String,
+    /// Treated AOR codes.
+    pub aors: Vec<String>,
+    pub window: Window,
+    #[serde(default)]
+    pub comparison: Comparison,
+    #[serde(default)]
+    pub confounders: Vec<Confounder>,
+}
+
+fn default_table() -> String {
+    "arrests".into()
+}
+
+/// Problems with an operation file.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Operations shipped with Tally (`operations/*.toml` in the repository).
+pub const SHIPPED: [(&str, &str); 2] = [
+    (
+        "operations/bortac-2020.toml",
+        include_str!("../../../operations/bortac-2020.toml"),
+    ),
+    (
+        "operations/family-op-2019.toml",
+        include_str!("../../../operations/family-op-2019.toml"),
+    ),
+];
+
+impl Operation {
+    /// Parses and checks an operation file's text; `origin` names it in errors.
+    ///
+    /// # Errors
+    /// TOML syntax, unknown keys, an unknown table or AOR code, an empty or reversed window.
+    pub fn parse(origin: &str, text: &str) -> Result<Operation, SpecError> {
+        let invalid = |message: String| SpecError::Invalid {
+            path: origin.to_string(),
+            message,
+        };
+        let op: Operation =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
+        if TableKind::from_slug(&op.table).is_none() {
+            return Err(invalid(format!("unknown table {:?}", op.table)));
+        }
+        let aors = tally_model::AorCrosswalk::embedded();
+        for code in op.aors.iter().chain(&op.comparison.comparison_aors) {
+            if !aors.is_code(code) {
+                return Err(invalid(format!(
+                    "unknown AOR code {code:?} (codes: see `tally status`)"
+                )));
+            }
+        }
+        if op.aors.is_empty() {
+            return Err(invalid("aors lists no treated AOR".into()));
+        }
+        for w in std::iter::once(&op.window).chain(&op.comparison.baselines) {
+            if w.first > w.last {
+                return Err(invalid(format!(
+                    "window {} .. {} ends before it starts",
+                    w.first, w.last
+                )));
+            }
+        }
+        if op.comparison.baselines.is_empty() && op.comparison.baseline_years == 0 {
+            return Err(invalid(
+                "no baseline: set comparison.baseline_years or comparison.baselines".into(),
+            ));
+        }
+        Ok(op)
+    }
+
+    /// Reads an operation file.
+    ///
+    /// # Errors
+    /// As [`Operation::parse`], plus I/O errors.
+    pub fn read(path: &Path) -> Result<Operation, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Operation::parse(&path.display().to_string(), &text)
+    }
+
+    /// The shipped operations.
+    pub fn shipped() -> Vec<(String, Operation)> {
+        SHIPPED
+            .iter()
+            .filter_map(|(path, text)| {
+                Operation::parse(path, text)
+                    .ok()
+                    .map(|op| (path.to_string(), op))
+            })
+            .collect()
+    }
+
+    /// A shipped operation by name, or a file at `name_or_path`.
+    ///
+    /// # Errors
+    /// Neither a shipped name nor a readable operation file.
+    pub fn find(name_or_path: &str) -> Result<Operation, SpecError> {
+        if let Some((_, op)) = Operation::shipped()
+            .into_iter()
+            .find(|(_, op)| op.name == name_or_path)
+        {
+            return Ok(op);
+        }
+        let path = Path::new(name_or_path);
+        if path.exists() {
+            return Operation::read(path);
+        }
+        let names: Vec<String> = Operation::shipped()
+            .into_iter()
+            .map(|(_, op)| op.name)
+            .collect();
+        Err(SpecError::Invalid {
+            path: name_or_path.to_string(),
+            message: format!(
+                "no such operation file, and no shipped operation of that name (shipped: {})",
+                names.join(", ")
+            ),
+        })
+    }
+
+    /// The table this operation counts.
+    pub fn table_kind(&self) -> TableKind {
+        TableKind::from_slug(&self.table).unwrap_or(TableKind::Arrests)
+    }
+
+    /// Baseline windows: explicit ones, or the same calendar window in each preceding year,
+    /// most recent first.
+    pub fn baselines(&self) -> Vec<Window> {
+        if !self.comparison.baselines.is_empty() {
+            return self.comparison.baselines.clone();
+        }
+        (1..=self.comparison.baseline_years as i32)
+            .map(|y| self.window.years_earlier(y))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_operations_parse_and_default_to_three_prior_years() {
+        let shipped = Operation::shipped();
+        assert_eq!(shipped.len(), 2);
+        let op = Operation::find("bortac-2020").unwrap();
+        assert_eq!(op.aors.len(), 10);
+        assert_eq!(op.table_kind(), TableKind::Arrests);
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(
+            op.baselines(),
+            vec![
+                Window {
+                    first: d(2019, 2, 1),
+                    last: d(2019, 5, 31)
+                },
+                Window {
+                    first: d(2018, 2, 1),
+                    last: d(2018, 5, 31)
+                },
+                Window {
+                    first: d(2017, 2, 1),
+                    last: d(2017, 5, 31)
+                },
+            ]
+        );
+        assert_eq!(op.confounders[0].name, "COVID-19 shutdowns");
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        let err = Operation::parse("x.toml", "name='x'\ntitle='t'\ndescription='d'\naors=['GOT']\nwindow={first='2020-01-01',last='2020-01-31'}\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.toml: unknown AOR code \"GOT\" (codes: see `tally status`)"
+        );
+        let err = Operation::parse("y.toml", "name='x'\ntitle='t'\ndescription='d'\naors=['CHI']\nwindow={first='2020-02-01',last='2020-01-31'}\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "y.toml: window 2020-02-01 .. 2020-01-31 ends before it starts"
+        );
+        assert!(
+            Operation::parse("z.toml", "name='x'\ncolour='red'\n")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field")
+        );
+    }
+}
