@@ -10,7 +10,8 @@
 //! iteratively reweighted least squares. Enforcement counts are overdispersed, so the
 //! standard error is scaled by the Pearson dispersion (quasi-Poisson; McCullagh and Nelder
 //! 1989, Generalized Linear Models, 2nd ed., section 6.2), never below the Poisson one.
-//! The 95% interval is `exp(beta +- 1.96 * se)`.
+//! The 95% interval is `exp(beta +- 1.96 * se)`. Iterations stop when the deviance changes
+//! by less than 1e-10 relative to `|deviance| + 0.1` (R's `glm.fit` rule, tighter).
 
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
@@ -137,7 +138,7 @@ pub fn poisson_did(cells: &[PanelCell]) -> Result<DidEstimate, EstimateError> {
                 2.0 * (if yi > 0.0 { yi * (yi / mi).ln() } else { 0.0 } - (yi - mi))
             })
             .sum();
-        if (deviance - new_deviance).abs() <= 1e-10 * (new_deviance.abs() + 1e-9) {
+        if (deviance - new_deviance).abs() / (new_deviance.abs() + 0.1) < 1e-10 {
             converged = true;
             break;
         }

@@ -1,0 +1,189 @@
+//! `tally operation` on the real national arrests FY2016-FY2019.
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+
+fn national_arrests_store(dir: &std::path::Path) -> PathBuf {
+    let store = dir.join("store");
+    let files: Vec<PathBuf> = (2016..=2019)
+        .map(|y| national().join(format!("EROArrests_FY{y}.pipe.csv.gz")))
+        .collect();
+    let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    assert!(ingest(&store, &paths).status.success());
+    store
+}
+
+#[test]
+fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = national_arrests_store(dir.path());
+    let report = dir.path().join("report");
+    let out = tally(&[
+        "operation",
+        "run",
+        "family-op-2019",
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+        "--report",
+        path_str(&report),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let treated: Vec<String> = r["treated_aors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(treated.join(","), "ATL,BAL,CHI,DEN,HOU,LOS,MIA,NOL,NYC,SFR");
+    assert_eq!(r["comparison_aors"].as_array().unwrap().len(), 14);
+
+    // The window counts for treated AORs by method group equal `tally count` with the same filters.
+    let where_aor = format!("aor={}", treated.join(","));
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "method-group",
+            "--where",
+            &where_aor,
+            "--from",
+            "2019-07-14",
+            "--to",
+            "2019-07-27",
+        ],
+    );
+    let mut from_count = std::collections::BTreeMap::new();
+    for line in csv.lines().skip(1) {
+        let (group, n) = line.split_once(',').unwrap();
+        from_count.insert(group.to_string(), n.to_string());
+    }
+    let window = r["periods"].as_array().unwrap().len() - 1;
+    let mut total = 0u64;
+    for g in r["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap();
+        let n = &g["treated"][window];
+        if name == "total" {
+            total = n.as_u64().unwrap();
+            continue;
+        }
+        let printed = if n.is_null() {
+            "<10".to_string()
+        } else {
+            n.as_u64().unwrap().to_string()
+        };
+        assert_eq!(
+            from_count.get(name).cloned().unwrap_or("0".into()),
+            printed,
+            "{name}"
+        );
+    }
+    assert_eq!(total, 2689);
+    assert_eq!(from_count["custodial"], "2163");
+    assert_eq!(from_count["at-large"], "471");
+
+    // An estimate with an interval for the total and the large groups, with the method stated.
+    let total_group = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "total")
+        .unwrap();
+    let e = &total_group["estimate"];
+    assert!(e["ci_low"].as_f64().unwrap() < e["rate_ratio"].as_f64().unwrap());
+    assert!(e["rate_ratio"].as_f64().unwrap() < e["ci_high"].as_f64().unwrap());
+    assert!(r["method"].as_str().unwrap().contains("Poisson"));
+    assert_eq!(
+        r["query"],
+        "tally count arrests --by aor,date,method-group --from 2016-05-19 --to 2019-09-21"
+    );
+    assert_eq!(r["releases"].as_array().unwrap().len(), 4);
+    // Days after the last release are "not covered", never zero.
+    let weeks = r["weeks"].as_array().unwrap();
+    let last = weeks.last().unwrap();
+    assert!(
+        last["treated"].is_null() && last["uncovered_days"] == 7,
+        "{last}"
+    );
+
+    // The report: HTML with three inline charts, Markdown with its SVG files, and provenance.
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3);
+    assert!(html.contains("tally count arrests --by aor,date,method-group"));
+    assert!(html.contains("94bd7703fec8b39a4996600e5dcd4d03be2009879c6f2f26e1417df980a751a1"));
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    for svg in ["weekly.svg", "method-groups.svg", "estimate.svg"] {
+        assert!(md.contains(&format!("]({svg})")), "{svg} not referenced");
+        let chart = std::fs::read_to_string(report.join(svg)).unwrap();
+        assert!(
+            chart.starts_with("<svg") && chart.contains("viewBox"),
+            "{svg}"
+        );
+    }
+    assert!(
+        std::fs::read_to_string(report.join("weekly.svg"))
+            .unwrap()
+            .contains("% of baseline mean")
+    );
+}
+
+#[test]
+fn the_2020_operation_on_a_store_without_fy2020_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = national_arrests_store(dir.path());
+    let out = tally(&[
+        "operation",
+        "run",
+        "bortac-2020",
+        "--store",
+        path_str(&store),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).is_empty(),
+        "no numbers may be printed: {}",
+        stdout(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "operation bortac-2020: no arrests records for CHI, SFR, LOS, ATL, HOU, BOS, NOL, DET, NEW, NYC on any day of the \
+             window 2020-02-01..2020-05-31 (121 days); the store's arrests records cover 2015-10-01..2019-09-01. Ingest a \
+             release of ICE ERO arrests covering FY2020 (2019-10-01..2020-09-30)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn operation_list_shows_the_shipped_operations_and_bad_files_are_refused() {
+    let out = tally(&["operation", "list"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("bortac-2020") && text.contains("family-op-2019"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\ntitle = \"t\"\ndescription = \"d\"\naors = [\"CHI\"]\nwindow = { first = \"2019-01-31\", last = \"2019-01-01\" }\n").unwrap();
+    let store = dir.path().join("store");
+    let out = tally(&[
+        "operation",
+        "run",
+        path_str(&bad),
+        "--store",
+        path_str(&store),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad.toml: window 2019-01-31 .. 2019-01-01 ends before it starts"),
+        "{}",
+        stderr(&out)
+    );
+}
