@@ -32,6 +32,28 @@ fn demo_runs_end_to_end_and_is_labelled_synthetic() {
         ),
         "{text}"
     );
+    // The February-May 2020 operation on synthetic national data recovers the planted effect.
+    assert!(text.contains("SYNTHETIC operation demo"), "{text}");
+    assert!(text.contains("$ tally operation run bortac-2020"), "{text}");
+    let at_large = text
+        .lines()
+        .find(|l| l.starts_with("at-large ") && l.contains('['))
+        .expect("an at-large estimate line");
+    let ratio: f64 = at_large
+        .rsplit("  ")
+        .next()
+        .unwrap()
+        .trim()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((ratio - 1.5).abs() < 0.1, "{at_large}");
+    assert!(
+        text.contains("(SYNTHETIC: planted at-large factor 1.5"),
+        "{text}"
+    );
     // Same seed, same output: the demo's count equals a fresh count on its store.
     let store = dir.path().join("store");
     let csv = count_csv(

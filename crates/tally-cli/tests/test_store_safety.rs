@@ -316,6 +316,29 @@ fn concurrent_ingests_are_serialized_and_readers_see_whole_manifests() {
             stderr(&out)
         );
         readers_seen.insert(stdout(&out));
+        let operation = tally(&[
+            "operation",
+            "run",
+            "family-op-2019",
+            "--store",
+            path_str(&store),
+            "--format",
+            "json",
+        ]);
+        // Before the commit the store has no national arrests (a clear coverage error, exit 1);
+        // after it, a full result. Never a crash or a partial read.
+        assert!(
+            matches!(operation.status.code(), Some(0) | Some(1)),
+            "{}",
+            stderr(&operation)
+        );
+        if operation.status.code() == Some(1) {
+            assert!(
+                stderr(&operation).contains("no arrests records for"),
+                "{}",
+                stderr(&operation)
+            );
+        }
         let status = tally(&["status", "--store", path_str(&store), "--format", "json"]);
         assert!(
             status.status.success(),

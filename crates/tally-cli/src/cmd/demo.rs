@@ -155,6 +155,97 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         "(the two synthetic releases overlap for Seattle; precedence decides which counts each day)"
     )?;
     super::count::run(seattle_args, out)?;
+    operation_demo(&dir, out)?;
     writeln!(out, "\n{BANNER}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// AORs of the synthetic national series for the operation demo: the ten BORTAC AORs and
+/// six comparison AORs.
+pub const OPERATION_DEMO_AORS: [&str; 16] = [
+    "Chicago",
+    "San Francisco",
+    "Los Angeles",
+    "Atlanta",
+    "Houston",
+    "Boston",
+    "New Orleans",
+    "Detroit",
+    "Newark",
+    "New York City",
+    "Dallas",
+    "Phoenix",
+    "San Antonio",
+    "Miami",
+    "Seattle",
+    "Denver",
+];
+
+/// The planted effect: at-large arrests in the ten treated AORs during the window.
+pub const PLANTED_AT_LARGE_FACTOR: f64 = 1.5;
+
+/// Runs the shipped February-May 2020 operation on synthetic national arrests FY2017-FY2020
+/// with a planted effect, in a store of its own.
+fn operation_demo(dir: &std::path::Path, out: &mut dyn Write) -> Result<()> {
+    let releases = dir.join("operation-releases");
+    std::fs::create_dir_all(&releases)?;
+    let store = dir.join("operation-store");
+    let treated = &OPERATION_DEMO_AORS[..10];
+    let window = (d(2020, 2, 1), d(2020, 5, 31));
+    writeln!(
+        out,
+        "\nSYNTHETIC operation demo: national-style arrests FY2017-FY2020 for {} AORs, with at-large arrests \
+         multiplied by {PLANTED_AT_LARGE_FACTOR} in the ten treated AORs from {} to {}. The estimate below should \
+         recover about {PLANTED_AT_LARGE_FACTOR} for at-large arrests and about 1 for custodial ones.",
+        OPERATION_DEMO_AORS.len(),
+        window.0,
+        window.1
+    )?;
+    for fy in 2017..=2020 {
+        let (first, last) = tally_model::fiscal::fiscal_year_bounds(fy);
+        let rows = tally_synth::arrests(
+            7_000 + fy as u64,
+            &OPERATION_DEMO_AORS,
+            first,
+            last,
+            3,
+            Some((treated, window, PLANTED_AT_LARGE_FACTOR)),
+        );
+        tally_synth::write_national_arrests(
+            &releases.join(format!("SYNTHETIC_EROArrests_FY{fy}.pipe.csv")),
+            &format!("FY{fy}"),
+            &rows,
+        )?;
+    }
+    let code = super::ingest::run(
+        super::ingest::Args {
+            store: store.clone(),
+            paths: vec![releases.clone()],
+            max_decompressed_mib: 4096,
+            jobs: Some(1),
+        },
+        &mut std::io::sink(),
+    )?;
+    if code != ExitCode::SUCCESS {
+        anyhow::bail!("the synthetic operation releases did not ingest");
+    }
+    writeln!(
+        out,
+        "\n$ tally operation run bortac-2020 --store {}",
+        store.display()
+    )?;
+    super::operation::run_one(
+        super::operation::RunArgs {
+            operation: "bortac-2020".into(),
+            store,
+            format: Format::Table,
+            report: None,
+        },
+        out,
+    )?;
+    writeln!(
+        out,
+        "(SYNTHETIC: planted at-large factor {PLANTED_AT_LARGE_FACTOR}; the real COVID-19 confounder in the file does not apply to these synthetic numbers.)"
+    )?;
+    Ok(())
 }
