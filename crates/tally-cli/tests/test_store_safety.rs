@@ -9,12 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn arrests_files() -> Vec<PathBuf> {
-    (2016..=2019)
-        .map(|y| national().join(format!("EROArrests_FY{y}.pipe.csv.gz")))
-        .collect()
-}
-
 fn verify_ok(store: &Path) -> String {
     let out = tally(&["verify", "--store", path_str(store)]);
     assert!(
@@ -80,32 +74,30 @@ fn verify_detects_a_changed_file_a_missing_file_and_a_wrong_count() {
 #[test]
 fn a_killed_ingest_leaves_the_old_store_or_the_new_one_and_a_rerun_completes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let files = arrests_files();
-    let args_for = |store: &Path| -> Vec<String> {
-        let mut a = vec![
+    let folder = national();
+    let args_for = |store: &Path| {
+        vec![
             "ingest".to_string(),
             "--store".into(),
             path_str(store).into(),
-        ];
-        a.extend(files.iter().map(|f| path_str(f).to_string()));
-        a
+            path_str(&folder).into(),
+        ]
     };
-    // How long an uninterrupted ingest takes here, to spread the kills over it.
-    let probe = dir.path().join("probe");
-    let start = Instant::now();
-    assert!(
+    let run = |store: &Path| {
         tally(
-            &args_for(&probe)
+            &args_for(store)
                 .iter()
                 .map(String::as_str)
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>(),
         )
-        .status
-        .success()
-    );
+    };
+    // How long an uninterrupted ingest of the national folder takes here, to spread the kills over it.
+    let probe = dir.path().join("probe");
+    let start = Instant::now();
+    assert!(run(&probe).status.success());
     let full = start.elapsed();
 
-    let kills = 16;
+    let kills = 12;
     let mut outcomes = (0, 0);
     for k in 0..kills {
         let store = dir.path().join(format!("store-{k}"));
@@ -122,9 +114,9 @@ fn a_killed_ingest_leaves_the_old_store_or_the_new_one_and_a_rerun_completes_it(
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Spread over the run, with a deterministic jitter, and a little past its end.
+        // Spread over the run with a deterministic jitter, the last ones past its end.
         let at =
-            full.mul_f64((k as f64 + 0.37 * ((k * 7) % 5) as f64 / 5.0) / (kills as f64 - 3.0));
+            full.mul_f64((k as f64 + 0.37 * ((k * 7) % 5) as f64 / 5.0) / (kills as f64 - 2.0));
         std::thread::sleep(at);
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
@@ -139,30 +131,23 @@ fn a_killed_ingest_leaves_the_old_store_or_the_new_one_and_a_rerun_completes_it(
                     "kill {k}: manifest changed without the new releases"
                 );
             }
-            5 => outcomes.1 += 1,
+            12 => outcomes.1 += 1,
             n => panic!(
-                "kill {k} after {at:?}: {n} releases, neither the old store (1) nor the new one (5)"
+                "kill {k} after {at:?}: {n} releases, neither the old store (1) nor the new one (12)"
             ),
         }
         // A re-run completes it, and leftovers of the killed run are gone.
-        let out = tally(
-            &args_for(&store)
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        );
+        let out = run(&store);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert_eq!(release_count(&store), 5);
+        assert_eq!(release_count(&store), 12);
         let report = verify_ok(&store);
         assert!(!report.contains("leftover"), "{report}");
-        assert_eq!(
-            count_csv(
-                &store,
-                "arrests",
-                &["--by", "fy", "--release", "EROArrests_FY2016.pipe.csv.gz"]
-            ),
-            "fy,count\nFY2016,110104\n"
+        let counts = count_csv(
+            &store,
+            "arrests",
+            &["--by", "fy", "--release", "EROArrests_FY2016.pipe.csv.gz"],
         );
+        assert_eq!(counts, "fy,count\nFY2016,110104\n");
     }
     assert!(
         outcomes.0 > 0 && outcomes.1 > 0,
