@@ -17,7 +17,8 @@ use crate::schema::canonical_schema;
 use arrow_array::builder::{Date32Builder, Int32Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tally_model::date::{
     DateError, check_plausible, excel_serial_to_date, parse_text_date, to_epoch_days,
@@ -189,6 +190,7 @@ pub struct SheetNormalizer<'v> {
     banner_aor: Option<Arc<str>>,
     recorded_fy: RecordedFyRuns,
     withheld_cache: HashMap<String, Option<Arc<str>>>,
+    date_memo: Vec<DateMemo>,
 }
 
 /// Infers the fiscal year in which ICE *recorded* each removal.
@@ -301,8 +303,8 @@ impl<'v> SheetNormalizer<'v> {
             event_date_columns,
             has_method,
             partitions: BTreeMap::new(),
-            aor_cache: HashMap::new(),
-            method_cache: HashMap::new(),
+            aor_cache: HashMap::default(),
+            method_cache: HashMap::default(),
             report,
             rejects: Vec::new(),
             scratch: RowScratch {
@@ -312,7 +314,8 @@ impl<'v> SheetNormalizer<'v> {
             },
             banner_aor: spec_banner_aor,
             recorded_fy: RecordedFyRuns::default(),
-            withheld_cache: HashMap::new(),
+            withheld_cache: HashMap::default(),
+            date_memo: vec![None; Field::ALL.len()],
         })
     }
 
@@ -429,7 +432,7 @@ impl<'v> SheetNormalizer<'v> {
                         push_withheld(&mut s.withheld, f.name(), &codes);
                         continue;
                     }
-                    match parse_field(f, cell) {
+                    match parse_field(f, cell, &mut self.date_memo[fi]) {
                         Parsed::Text(t) => {
                             let start = s.text_buf.len();
                             s.text_buf.push_str(t.trim());
@@ -721,7 +724,11 @@ enum Parsed<'a> {
     Unreadable(String),
 }
 
-fn parse_field<'a>(field: Field, cell: &'a CellValue<'_>) -> Parsed<'a> {
+/// The last text date parsed for one field, with its result: release rows come sorted or
+/// clustered by date, so most date cells repeat the previous row's text.
+type DateMemo = Option<(String, Result<Option<NaiveDate>, DateError>)>;
+
+fn parse_field<'a>(field: Field, cell: &'a CellValue<'_>, memo: &mut DateMemo) -> Parsed<'a> {
     if let CellValue::Error(e) = cell {
         return Parsed::Unreadable(format!("spreadsheet error cell {e}"));
     }
@@ -731,7 +738,14 @@ fn parse_field<'a>(field: Field, cell: &'a CellValue<'_>) -> Parsed<'a> {
             let parsed: Result<Option<NaiveDate>, DateError> = match cell {
                 CellValue::Date(d) => Ok(Some(*d)),
                 CellValue::Number(n) => excel_serial_to_date(*n).map(Some),
-                CellValue::Text(t) => parse_text_date(t),
+                CellValue::Text(t) => match memo {
+                    Some((text, result)) if text.as_str() == t.as_ref() => result.clone(),
+                    _ => {
+                        let result = parse_text_date(t);
+                        *memo = Some((t.to_string(), result.clone()));
+                        result
+                    }
+                },
                 CellValue::Empty | CellValue::Error(_) => Ok(None),
             };
             match parsed {
