@@ -9,10 +9,13 @@
 //! [`chart`] draws SVG charts and [`report`] writes a self-contained HTML report.
 
 pub mod chart;
+pub mod coverage;
+pub mod daily;
 pub mod estimate;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod series;
 pub mod spec;
 
 pub use run::{OperationResult, RunError, run_operation};

@@ -1,10 +1,12 @@
 //! Running an operation against the store: coverage, counts, estimates, weekly series.
 
+use crate::coverage::Coverage;
+use crate::daily::DailyCounts;
 use crate::estimate::{DidEstimate, PanelCell, poisson_did};
+use crate::series::weekly_series;
 use crate::spec::{Operation, Window};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 use tally_model::TableKind;
 use tally_query::{CountQuery, Dimension, ReleaseUse, count};
 use tally_store::Store;
@@ -111,36 +113,6 @@ period fixed effects plus a treated-in-window indicator; rate ratio exp(beta) wi
 quasi-Poisson (Pearson-dispersion) standard errors. Wooldridge (2023), The Econometrics Journal 26(3), C31-C66; \
 McCullagh and Nelder (1989), Generalized Linear Models, section 6.2.";
 
-/// Per (table, AOR): the day spans releases cover.
-fn coverage(store: &Store, table: TableKind) -> BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> {
-    let mut out: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
-    for r in &store.manifest().releases {
-        for s in r.report.sheets.iter().filter(|s| s.table == table) {
-            for (aor, span) in &s.aors {
-                if let (Some(f), Some(l)) = (span.first, span.last) {
-                    out.entry(aor.clone()).or_default().push((f, l));
-                }
-            }
-        }
-    }
-    out
-}
-
-fn uncovered(spans: Option<&Vec<(NaiveDate, NaiveDate)>>, w: &Window) -> Vec<NaiveDate> {
-    let mut days = Vec::new();
-    let mut d = w.first;
-    while d <= w.last {
-        if !spans.is_some_and(|s| s.iter().any(|(f, l)| *f <= d && d <= *l)) {
-            days.push(d);
-        }
-        d = d.succ_opt().unwrap_or(d);
-        if d == NaiveDate::MAX {
-            break;
-        }
-    }
-    days
-}
-
 fn fiscal_span(w: &Window) -> String {
     let (a, b) = (
         tally_model::fiscal::fiscal_year(w.first),
@@ -179,23 +151,15 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     });
 
     // Coverage: refuse to print zeros for days no release covers.
-    let cover = coverage(store, table);
-    let covered_anywhere: Vec<(NaiveDate, NaiveDate)> = cover.values().flatten().copied().collect();
-    let store_span = covered_anywhere
-        .iter()
-        .map(|s| s.0)
-        .min()
-        .zip(covered_anywhere.iter().map(|s| s.1).max());
+    let cover = Coverage::of(store, table);
     for period in &periods {
         let missing: Vec<&String> = op
             .aors
             .iter()
-            .filter(|a| {
-                uncovered(cover.get(*a), &period.window).len() as i64 == period.window.days()
-            })
+            .filter(|a| cover.uncovered(a, &period.window).len() as i64 == period.window.days())
             .collect();
         if missing.len() == op.aors.len() {
-            let held = match store_span {
+            let held = match cover.span() {
                 Some((f, l)) => format!("the store's {table} records cover {f}..{l}"),
                 None => format!("the store holds no {table} records"),
             };
@@ -241,23 +205,10 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         table.slug()
     );
     let result = count(store, &query)?;
-    let mut by_day: BTreeMap<(String, NaiveDate, String), u64> = BTreeMap::new();
-    let mut aors_with_data: BTreeSet<String> = BTreeSet::new();
-    for (values, n) in &result.groups {
-        let Ok(day) = values[1].parse::<NaiveDate>() else {
-            continue;
-        };
-        if periods.iter().any(|p| p.window.contains(day)) {
-            aors_with_data.insert(values[0].clone());
-        }
-        *by_day
-            .entry((values[0].clone(), day, values[2].clone()))
-            .or_default() += n;
-    }
-    let has_groups = result
-        .groups
-        .iter()
-        .any(|(v, _)| GROUPS.contains(&v[2].as_str()));
+    let daily = DailyCounts::from_count(&result);
+    let windows: Vec<Window> = periods.iter().map(|p| p.window).collect();
+    let aors_with_data = daily.aors_with_data(&windows);
+    let has_groups = daily.has_method_groups();
 
     let treated: Vec<String> = op.aors.clone();
     let comparison: Vec<String> = if op.comparison.comparison_aors.is_empty() {
@@ -271,20 +222,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     };
     let all_aors: Vec<String> = treated.iter().chain(&comparison).cloned().collect();
 
-    let sum = |aors: &[String], w: &Window, group: Option<&str>| -> u64 {
-        aors.iter()
-            .map(|a| {
-                by_day
-                    .range(
-                        (a.clone(), w.first, String::new())
-                            ..=(a.clone(), w.last, "\u{10FFFF}".to_string()),
-                    )
-                    .filter(|((_, _, g), _)| group.is_none_or(|want| g == want))
-                    .map(|(_, n)| *n)
-                    .sum::<u64>()
-            })
-            .sum::<u64>()
-    };
+    let sum = |aors: &[String], w: &Window, group: Option<&str>| daily.sum(aors, w, group);
 
     let group_names: Vec<Option<&str>> = if has_groups {
         GROUPS
@@ -359,63 +297,14 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         });
     }
 
-    // Weekly series around the window, and the baseline mean of the same relative weeks.
-    let window_weeks = (op.window.days() + 6) / 7;
-    let mut weeks = Vec::new();
-    let baseline_offsets: Vec<i64> = baselines
-        .iter()
-        .map(|b| (op.window.first - b.first).num_days())
-        .collect();
-    for k in -SERIES_WEEKS_AROUND..window_weeks + SERIES_WEEKS_AROUND {
-        let first = op.window.first + chrono::Duration::days(7 * k);
-        let w = Window {
-            first,
-            last: first + chrono::Duration::days(6),
-        };
-        let days_in_window = (0..7)
-            .filter(|d| op.window.contains(first + chrono::Duration::days(*d)))
-            .count() as u32;
-        let uncovered_days = (0..7)
-            .filter(|d| {
-                let day = first + chrono::Duration::days(*d);
-                all_aors.iter().any(|a| {
-                    !cover
-                        .get(a)
-                        .is_some_and(|s| s.iter().any(|(f, l)| *f <= day && day <= *l))
-                })
-            })
-            .count() as u32;
-        let covered = |w: &Window| {
-            all_aors
-                .iter()
-                .all(|a| uncovered(cover.get(a), w).is_empty())
-        };
-        let shifted: Vec<Window> = baseline_offsets
-            .iter()
-            .map(|off| Window {
-                first: w.first - chrono::Duration::days(*off),
-                last: w.last - chrono::Duration::days(*off),
-            })
-            .collect();
-        let baselines_covered = shifted.iter().all(&covered);
-        let base = |aors: &[String]| -> Option<f64> {
-            baselines_covered.then(|| {
-                shifted.iter().map(|b| sum(aors, b, None)).sum::<u64>() as f64
-                    / shifted.len().max(1) as f64
-            })
-        };
-        let now_covered = uncovered_days == 0;
-        weeks.push(Week {
-            week: k,
-            first,
-            days_in_window,
-            uncovered_days,
-            treated: now_covered.then(|| sum(&treated, &w, None)),
-            comparison: now_covered.then(|| sum(&comparison, &w, None)),
-            treated_baseline: base(&treated),
-            comparison_baseline: base(&comparison),
-        });
-    }
+    let weeks = weekly_series(
+        &op.window,
+        &baselines,
+        &daily,
+        &cover,
+        &treated,
+        &comparison,
+    );
 
     let at_large_share = periods
         .iter()
@@ -431,7 +320,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     let mut coverage_gaps = Vec::new();
     for aor in &all_aors {
         for p in &periods {
-            let days = uncovered(cover.get(aor), &p.window);
+            let days = cover.uncovered(aor, &p.window);
             if let (Some(f), Some(l)) = (days.first(), days.last()) {
                 coverage_gaps.push(CoverageGap {
                     aor: aor.clone(),
