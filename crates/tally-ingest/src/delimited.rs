@@ -58,6 +58,42 @@ fn utf8_content(content: &[u8]) -> Cow<'_, [u8]> {
     Cow::Borrowed(content)
 }
 
+/// 1-based line numbers of record starts, counted from the bytes themselves: the csv
+/// reader's own line count drifts on CRLF endings and skipped blank lines.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line on which the record reported at `offset` starts (offsets must not
+    /// decrease). With CRLF endings the reader reports the offset of the line feed that
+    /// ends the previous line, so line-ending bytes at `offset` are skipped first.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut to = (offset as usize).min(self.text.len());
+        while to < self.text.len() && matches!(self.text[to], b'\n' | b'\r') {
+            to += 1;
+        }
+        if to > self.offset {
+            self.line += self.text[self.offset..to]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.offset = to;
+        }
+        self.line
+    }
+}
+
 /// A field as text: UTF-8 when valid, else read as Latin-1 (Windows exports).
 fn decode(field: &[u8]) -> CellValue<'_> {
     if field.is_empty() {
@@ -102,12 +138,13 @@ pub fn ingest_delimited(
         }
     };
 
+    let mut lines = LineCounter::new(text.as_ref());
     let mut record = csv::ByteRecord::new();
     let mut preview: Vec<PreviewRow> = Vec::new();
     while preview.len() < HEADER_SCAN_ROWS
         && reader.read_byte_record(&mut record).map_err(corrupt)?
     {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(0));
         preview.push((
             line,
             record.iter().map(|f| decode(f).into_static()).collect(),
@@ -179,7 +216,7 @@ pub fn ingest_delimited(
         push(*line, cells, &mut normalizer)?;
     }
     while reader.read_byte_record(&mut record).map_err(corrupt)? {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(0));
         let cells: Vec<CellValue<'_>> = record.iter().map(decode).collect();
         push(line, &cells, &mut normalizer)?;
     }

@@ -180,18 +180,21 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     }
 
     // One query for every number: counts by AOR, day and method group over the whole span.
+    // The weekly series runs whole weeks from SERIES_WEEKS_AROUND before each period's
+    // first day to as many after the window's last week; the query must cover all of them.
+    let series_days = 7 * ((op.window.days() + 6) / 7 + 2 * SERIES_WEEKS_AROUND);
     let span_first = periods
         .iter()
         .map(|p| p.window.first)
         .min()
         .unwrap_or(op.window.first)
-        - chrono::Days::new((SERIES_WEEKS_AROUND * 7) as u64);
+        - chrono::Duration::days(7 * SERIES_WEEKS_AROUND);
     let span_last = periods
         .iter()
-        .map(|p| p.window.last)
+        .map(|p| p.window.first)
         .max()
-        .unwrap_or(op.window.last)
-        + chrono::Days::new((SERIES_WEEKS_AROUND * 7) as u64);
+        .unwrap_or(op.window.first)
+        + chrono::Duration::days(series_days - 7 * SERIES_WEEKS_AROUND - 1);
     let query = CountQuery {
         table,
         by: vec![Dimension::Aor, Dimension::Date, Dimension::MethodGroup],

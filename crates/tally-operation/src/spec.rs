@@ -160,6 +160,43 @@ impl Operation {
                 )));
             }
         }
+        let mut seen: Vec<&String> = Vec::new();
+        for code in &op.aors {
+            if seen.contains(&code) {
+                return Err(invalid(format!("AOR {code:?} is listed twice in aors")));
+            }
+            seen.push(code);
+        }
+        let mut compared: Vec<&String> = Vec::new();
+        for code in &op.comparison.comparison_aors {
+            if op.aors.contains(code) {
+                return Err(invalid(format!(
+                    "AOR {code:?} is both treated (aors) and a comparison AOR"
+                )));
+            }
+            if compared.contains(&code) {
+                return Err(invalid(format!(
+                    "AOR {code:?} is listed twice in comparison_aors"
+                )));
+            }
+            compared.push(code);
+        }
+        let baselines = op.baselines();
+        for (i, b) in baselines.iter().enumerate() {
+            let overlaps = |w: &Window| b.first <= w.last && w.first <= b.last;
+            if overlaps(&op.window) {
+                return Err(invalid(format!(
+                    "baseline {}..{} overlaps the window {}..{}; a baseline must be a period without the operation",
+                    b.first, b.last, op.window.first, op.window.last
+                )));
+            }
+            if let Some(other) = baselines[i + 1..].iter().find(|w| overlaps(w)) {
+                return Err(invalid(format!(
+                    "baselines {}..{} and {}..{} overlap",
+                    b.first, b.last, other.first, other.last
+                )));
+            }
+        }
         if op.comparison.baselines.is_empty() && op.comparison.baseline_years == 0 {
             return Err(invalid(
                 "no baseline: set comparison.baseline_years or comparison.baselines".into(),
