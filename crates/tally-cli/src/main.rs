@@ -1,6 +1,16 @@
 //! `tally`: ingest ICE FOIA enforcement releases into a provenance-tracked Parquet store
 //! and answer counts. Each subcommand lives in `cmd/<name>.rs`; this file only dispatches.
 
+/// Writes a line to stderr, ignoring failures (a closed pipe must not panic, as
+/// `eprintln!` would).
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod render;
 
@@ -49,7 +59,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tally: error: {e:#}");
+            warn!("tally: error: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -276,6 +276,11 @@ impl<'v> SheetNormalizer<'v> {
         let report = SheetReport {
             sheet: spec.sheet.clone(),
             table: spec.table,
+            part: spec
+                .table
+                .part(spec.banner.title.as_deref().unwrap_or(""))
+                .or_else(|| spec.table.part(&spec.sheet))
+                .map(String::from),
             header_row: spec.header_row,
             banner: spec.banner.clone(),
             columns,

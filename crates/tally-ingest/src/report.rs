@@ -34,6 +34,10 @@ pub struct SheetReport {
     /// Sheet name, or the file name for delimited text.
     pub sheet: String,
     pub table: TableKind,
+    /// The part of the table this sheet holds when it is not the whole table, e.g.
+    /// `expedited` or `other` removals (see `TableKind::part`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
     /// 1-based row (xlsx) or line (text) of the header.
     pub header_row: u64,
     pub banner: Banner,

@@ -66,6 +66,25 @@ impl TableKind {
         }
     }
 
+    /// The part of this table a title or sheet name announces, when it holds only part of
+    /// the table: `expedited` for "ICE Expedited Removals" and `other` for "Other ICE
+    /// Removals" / "Other Removals". The UW v. DHS LESA-STU Footnotes define them:
+    /// expedited removals have case category 8F, 8G, 8H or 8I, other removals are the rest.
+    /// `None` for a whole table.
+    pub fn part(self, text: &str) -> Option<&'static str> {
+        if self != TableKind::Removals {
+            return None;
+        }
+        let key = text.to_ascii_lowercase().replace(['_', '-'], " ");
+        if key.contains("expedited removal") {
+            Some("expedited")
+        } else if key.contains("other") && key.contains("removal") {
+            Some("other")
+        } else {
+            None
+        }
+    }
+
     /// Classifies a sheet title, sheet name or file name by the table words ICE uses
     /// ("ERO Administrative Arrests", "ICE Initial Book Ins", "ICE Expedited Removals",
     /// "EROEncounters_FY2016"). Returns `None` when no word or more than one kind matches.
@@ -134,6 +153,19 @@ mod tests {
         for (title, want) in cases {
             assert_eq!(TableKind::from_title(title), want, "{title}");
         }
+    }
+
+    #[test]
+    fn removal_parts_from_titles_and_sheet_names() {
+        let r = TableKind::Removals;
+        assert_eq!(r.part("FY2012 - FY2019 YTD (01/01/2012 - 07/06/2019) ICE Expedited Removals for the Seattle Area of Responsibility"), Some("expedited"));
+        assert_eq!(
+            r.part("Other ICE Removals for the Seattle Area of Responsibility"),
+            Some("other")
+        );
+        assert_eq!(r.part("Other Removals"), Some("other"));
+        assert_eq!(r.part("ICE Removals for FY2016"), None);
+        assert_eq!(TableKind::Arrests.part("Expedited Removals"), None);
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct CountResult {
     pub overlaps: Vec<Overlap>,
     /// Counted rows without an event date (included only when no date range is set).
     pub undated_rows: u64,
+    /// Things a reader of the numbers should know: filter values that matched no row,
+    /// days in the counted range that no release covers.
+    pub notes: Vec<String>,
 }
 
 struct Interner {
@@ -145,6 +148,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         schema::AOR,
         "aor_name",
         schema::WITHHELD,
+        schema::SOURCE_SHEET,
     ];
     let mut dim_column: Vec<Option<usize>> = Vec::new();
     for d in &dims_needed {
@@ -176,6 +180,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let mut groups: HashMap<[u32; MAX_DIMENSIONS], u64> = HashMap::new();
     let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
     let mut undated = 0u64;
+    let mut matched: Vec<Vec<bool>> = filters.iter().map(|(_, v)| vec![false; v.len()]).collect();
     let n_by = query.by.len();
 
     let scan = TableScan::new(store, query.table, &columns);
@@ -206,6 +211,14 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .map(|i| batch.column(i).as_string_opt::<i32>())
             .collect();
         let check_precedence = precedence.shadows_any(&release.id);
+        let sheet =
+            tally_store::TextColumn::new(batch.column(4)).map_err(|_| bad("source_sheet"))?;
+        let parts: std::collections::HashMap<&str, Option<&str>> = release
+            .report
+            .sheets
+            .iter()
+            .map(|s| (s.sheet.as_str(), s.part.as_deref()))
+            .collect();
         let use_entry = uses
             .entry(release.id.clone())
             .or_insert_with(|| ReleaseUse {
@@ -264,13 +277,14 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 };
                 key[k] = id;
             }
-            for (k, allowed) in &filters {
+            for (f, (k, allowed)) in filters.iter().enumerate() {
                 let value = &interners[*k].values[key[*k] as usize];
-                if !allowed
+                match allowed
                     .iter()
-                    .any(|a| a == value || a.eq_ignore_ascii_case(value))
+                    .position(|a| a == value || a.eq_ignore_ascii_case(value))
                 {
-                    continue 'rows;
+                    Some(p) => matched[f][p] = true,
+                    None => continue 'rows,
                 }
             }
             if check_precedence {
@@ -281,7 +295,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 } else {
                     "(blank)"
                 };
-                if !precedence.counts(&release.id, aor_key, day) {
+                let part = sheet
+                    .get(i)
+                    .and_then(|name| parts.get(name).copied().flatten());
+                if !precedence.counts(&release.id, part, aor_key, day) {
                     use_entry.rows_shadowed += 1;
                     continue;
                 }
@@ -310,16 +327,82 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .collect();
     rows.sort();
     let total = rows.iter().map(|(_, n)| n).sum();
+    let mut notes = Vec::new();
+    for ((dim, values), seen) in query.filters.iter().zip(&matched) {
+        let missing: Vec<&String> = values
+            .iter()
+            .zip(seen)
+            .filter(|(_, s)| !**s)
+            .map(|(v, _)| v)
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<&str> = missing.iter().map(|v| v.as_str()).collect();
+            notes.push(format!(
+                "--where {}={} matched no {} row (values are matched as printed by --by {})",
+                dim.name(),
+                list.join(","),
+                query.table,
+                dim.name()
+            ));
+        }
+    }
+    notes.extend(coverage_notes(&releases, query));
     Ok(CountResult {
         table: query.table,
         dimensions: query.by.iter().map(|d| d.name().to_string()).collect(),
         groups: rows,
         total,
-        releases: uses
-            .into_values()
+        // In ingest order, as `status` lists them.
+        releases: releases
+            .iter()
+            .filter_map(|r| uses.remove(&r.id))
             .filter(|u| u.rows_counted + u.rows_shadowed > 0)
             .collect(),
         overlaps: precedence.overlaps().to_vec(),
         undated_rows: undated,
+        notes,
     })
+}
+
+/// Days of the counted range (`--from/--to`, or the span of the releases read) that no
+/// release of the table covers for any AOR, as notes. Gaps shorter than 7 days are not
+/// reported (week-ends and holidays with no events look the same).
+fn coverage_notes(releases: &[&ReleaseEntry], query: &CountQuery) -> Vec<String> {
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = releases
+        .iter()
+        .flat_map(|r| r.report.sheets.iter().filter(|s| s.table == query.table))
+        .filter_map(|s| s.first_date.zip(s.last_date))
+        .collect();
+    if spans.is_empty() {
+        return Vec::new();
+    }
+    spans.sort();
+    let first = query.from.unwrap_or(spans[0].0);
+    let last = query
+        .to
+        .unwrap_or_else(|| spans.iter().map(|s| s.1).max().unwrap_or(spans[0].1));
+    let mut notes = Vec::new();
+    let mut cursor = first;
+    for (f, l) in spans
+        .iter()
+        .chain(std::iter::once(&(last.succ_opt().unwrap_or(last), last)))
+    {
+        if *f > cursor {
+            let gap_last = (*f - chrono::Days::new(1)).min(last);
+            if gap_last >= cursor && (gap_last - cursor).num_days() + 1 >= 7 {
+                notes.push(format!(
+                    "no ingested {} release covers {cursor}..{gap_last} ({} days): counts there are missing, not zero",
+                    query.table,
+                    (gap_last - cursor).num_days() + 1
+                ));
+            }
+        }
+        if *l >= cursor {
+            cursor = l.succ_opt().unwrap_or(*l);
+        }
+        if cursor > last {
+            break;
+        }
+    }
+    notes
 }

@@ -89,8 +89,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 ])?;
             }
             w.flush()?;
-            eprintln!("# A: {} (sha256 {})", c.a.file_name, c.a.sha256);
-            eprintln!("# B: {} (sha256 {})", c.b.file_name, c.b.sha256);
+            crate::warn!("# A: {} (sha256 {})", c.a.file_name, c.a.sha256);
+            crate::warn!("# B: {} (sha256 {})", c.b.file_name, c.b.sha256);
         }
         Format::Table => {
             writeln!(

@@ -74,6 +74,11 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         .filter(|b| !b.trim().is_empty())
         .map(|b| dimension(b))
         .collect::<Result<Vec<_>>>()?;
+    for (i, d) in by.iter().enumerate() {
+        if by[..i].contains(d) {
+            bail!("--by lists {} twice", d.name());
+        }
+    }
     let mut filters = Vec::new();
     for f in &args.filters {
         let Some((dim, values)) = f.split_once('=') else {
@@ -87,7 +92,11 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         if values.is_empty() {
             bail!("--where {f:?} lists no values");
         }
-        filters.push((dimension(dim)?, values));
+        let dim = dimension(dim)?;
+        for v in &values {
+            check_where_value(dim, v)?;
+        }
+        filters.push((dim, values));
     }
     if let (Some(from), Some(to)) = (args.from, args.to)
         && from > to
@@ -104,14 +113,6 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
     })
 }
 
-fn shown(n: u64, threshold: u64) -> String {
-    if threshold > 1 && n < threshold {
-        format!("<{threshold}")
-    } else {
-        n.to_string()
-    }
-}
-
 /// Runs the count and prints it.
 ///
 /// # Errors
@@ -124,6 +125,112 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Small-cell protection for everything a count prints: cells below the threshold print
+/// as `<N`; when any cell is suppressed, the total and the per-release row counts (which
+/// would let a reader subtract their way to the hidden cells) are rounded to the nearest
+/// 10; and any other count below the threshold prints as `<N` too.
+struct Disclosure {
+    threshold: u64,
+    any_suppressed: bool,
+}
+
+impl Disclosure {
+    fn new(threshold: u64, result: &CountResult) -> Disclosure {
+        let active = threshold > 1;
+        Disclosure {
+            threshold,
+            any_suppressed: active && result.groups.iter().any(|(_, n)| *n < threshold),
+        }
+    }
+
+    fn small(&self, n: u64) -> bool {
+        self.threshold > 1 && n < self.threshold
+    }
+
+    /// A cell: exact, or `<N`.
+    fn cell(&self, n: u64, pretty: bool) -> String {
+        if self.small(n) {
+            format!("<{}", self.threshold)
+        } else if pretty {
+            thousands(n)
+        } else {
+            n.to_string()
+        }
+    }
+
+    /// A total over cells: exact, `<N`, or rounded to the nearest 10 when cells are hidden.
+    fn total(&self, n: u64) -> String {
+        if self.small(n) {
+            format!("<{}", self.threshold)
+        } else if self.any_suppressed {
+            format!(
+                "about {} (rounded to the nearest 10: some cells are suppressed)",
+                thousands(round10(n))
+            )
+        } else {
+            thousands(n)
+        }
+    }
+
+    fn total_json(&self, n: u64) -> serde_json::Value {
+        if self.small(n) || self.any_suppressed {
+            json!(null)
+        } else {
+            json!(n)
+        }
+    }
+}
+
+/// Refuses `--where` values that can never match: unknown AOR codes or method groups,
+/// malformed fiscal years, months and dates.
+fn check_where_value(dim: Dimension, value: &str) -> Result<()> {
+    let v = value.trim();
+    let ok = match dim {
+        Dimension::Aor => {
+            v.starts_with('(')
+                || tally_model::AorCrosswalk::embedded().is_code(&v.to_ascii_uppercase())
+        }
+        Dimension::MethodGroup => ["custodial", "at-large", "border", "other", "(blank)"]
+            .contains(&v.to_ascii_lowercase().as_str()),
+        Dimension::Fy => {
+            tally_model::fiscal::parse_fiscal_year_label(v).is_some() || v == "(undated)"
+        }
+        Dimension::Month => {
+            v == "(undated)"
+                || chrono::NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").is_ok()
+        }
+        Dimension::Week | Dimension::Date => {
+            v == "(undated)" || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+        }
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match dim {
+        Dimension::Aor => {
+            let codes: Vec<&str> = tally_model::AorCrosswalk::embedded()
+                .codes()
+                .iter()
+                .map(|(c, _)| *c)
+                .collect();
+            format!("an AOR code: {}, or (blank)", codes.join(", "))
+        }
+        Dimension::MethodGroup => "custodial, at-large, border, other or (blank)".into(),
+        Dimension::Fy => "a fiscal year such as 2019 or FY2019".into(),
+        Dimension::Month => "a month as YYYY-MM".into(),
+        _ => "a date as YYYY-MM-DD (weeks by their Monday)".into(),
+    };
+    bail!(
+        "--where {}={v:?} can never match: expected {expected}",
+        dim.name()
+    )
+}
+
+fn round10(n: u64) -> u64 {
+    (n + 5) / 10 * 10
+}
+
 /// Prints a count result in the chosen format, with provenance (table and JSON on stdout;
 /// CSV keeps stdout to the data and puts provenance on stderr).
 pub fn write_result(
@@ -132,25 +239,29 @@ pub fn write_result(
     query: &CountQuery,
     result: &CountResult,
 ) -> Result<()> {
-    let threshold = args.suppress_below;
+    let d = Disclosure::new(args.suppress_below, result);
     let provenance: Vec<String> = result
         .releases
         .iter()
         .map(|r| {
+            let counted = if d.any_suppressed && !d.small(r.rows_counted) {
+                format!("about {}", thousands(round10(r.rows_counted)))
+            } else {
+                d.cell(r.rows_counted, true)
+            };
+            let shadowed = if r.rows_shadowed > 0 {
+                format!(
+                    ", {} rows on days another release covers (precedence)",
+                    d.cell(r.rows_shadowed, true)
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "{} (sha256 {}, sheets {}): {} rows counted{}",
+                "{} (sha256 {}, sheets {}): {counted} rows counted{shadowed}",
                 r.file_name,
                 r.sha256,
-                r.sheets.join(", "),
-                thousands(r.rows_counted),
-                if r.rows_shadowed > 0 {
-                    format!(
-                        ", {} rows on days another release covers (precedence)",
-                        thousands(r.rows_shadowed)
-                    )
-                } else {
-                    String::new()
-                }
+                r.sheets.join(", ")
             )
         })
         .collect();
@@ -163,13 +274,16 @@ pub fn write_result(
             w.write_record(&header)?;
             for (values, n) in &result.groups {
                 let mut record = values.clone();
-                record.push(shown(*n, threshold));
+                record.push(d.cell(*n, false));
                 w.write_record(&record)?;
             }
             w.flush()?;
-            eprintln!("# {query_text}");
+            crate::warn!("# {query_text}");
             for p in &provenance {
-                eprintln!("# source: {p}");
+                crate::warn!("# source: {p}");
+            }
+            for note in &result.notes {
+                crate::warn!("# note: {note}");
             }
         }
         Format::Json => {
@@ -178,18 +292,31 @@ pub fn write_result(
                 .iter()
                 .map(|(values, n)| {
                     let mut obj = serde_json::Map::new();
-                    for (d, v) in result.dimensions.iter().zip(values) {
-                        obj.insert(d.clone(), json!(v));
+                    for (dim, v) in result.dimensions.iter().zip(values) {
+                        obj.insert(dim.clone(), json!(v));
                     }
-                    let suppressed = threshold > 1 && *n < threshold;
                     obj.insert(
                         "count".into(),
-                        if suppressed { json!(null) } else { json!(n) },
+                        if d.small(*n) { json!(null) } else { json!(n) },
                     );
-                    if suppressed {
-                        obj.insert("suppressed".into(), json!(format!("<{threshold}")));
+                    if d.small(*n) {
+                        obj.insert("suppressed".into(), json!(format!("<{}", d.threshold)));
                     }
                     serde_json::Value::Object(obj)
+                })
+                .collect();
+            let releases: Vec<serde_json::Value> = result
+                .releases
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "sha256": r.sha256,
+                        "file_name": r.file_name,
+                        "sheets": r.sheets,
+                        "rows_counted": if d.small(r.rows_counted) || d.any_suppressed { json!(null) } else { json!(r.rows_counted) },
+                        "rows_shadowed": if d.small(r.rows_shadowed) && r.rows_shadowed > 0 { json!(null) } else { json!(r.rows_shadowed) },
+                    })
                 })
                 .collect();
             let doc = json!({
@@ -197,11 +324,13 @@ pub fn write_result(
                 "query": query_text,
                 "dimensions": result.dimensions,
                 "groups": groups,
-                "total": result.total,
-                "undated_rows": result.undated_rows,
-                "suppress_below": threshold,
-                "releases": result.releases,
+                "total": d.total_json(result.total),
+                "total_rounded": if d.any_suppressed && !d.small(result.total) { json!(round10(result.total)) } else { json!(null) },
+                "undated_rows": d.total_json(result.undated_rows),
+                "suppress_below": d.threshold,
+                "releases": releases,
                 "overlaps_resolved": result.overlaps,
+                "notes": result.notes,
             });
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
@@ -214,16 +343,12 @@ pub fn write_result(
                 .iter()
                 .map(|(values, n)| {
                     let mut r = values.clone();
-                    r.push(if threshold > 1 && *n < threshold {
-                        format!("<{threshold}")
-                    } else {
-                        thousands(*n)
-                    });
+                    r.push(d.cell(*n, true));
                     r
                 })
                 .collect();
             write!(out, "{}", table(&header, &rows, &[header.len() - 1]))?;
-            writeln!(out, "total {}", thousands(result.total))?;
+            writeln!(out, "total {}", d.total(result.total))?;
             writeln!(out, "\nquery: {query_text}")?;
             for p in &provenance {
                 writeln!(out, "source: {p}")?;
@@ -239,8 +364,11 @@ pub fn write_result(
                 writeln!(
                     out,
                     "note: {} counted rows have no event date",
-                    thousands(result.undated_rows)
+                    d.cell(result.undated_rows, true)
                 )?;
+            }
+            for note in &result.notes {
+                writeln!(out, "note: {note}")?;
             }
         }
     }

@@ -263,7 +263,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             Ok(text) => write!(out, "{text}")?,
             Err(message) => {
                 failed += 1;
-                eprintln!("tally: error: {message}");
+                crate::warn!("tally: error: {message}");
             }
         }
     }
@@ -273,7 +273,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         committed.len()
     )?;
     if failed > 0 {
-        eprintln!(
+        crate::warn!(
             "tally: {failed} file(s) failed; the store holds everything else (see errors above)"
         );
         return Ok(ExitCode::FAILURE);

@@ -81,7 +81,7 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let result = match run_operation(&store, &op) {
         Ok(r) => r,
         Err(RunError::NoCoverage(message)) => {
-            eprintln!("tally: error: {message}");
+            crate::warn!("tally: error: {message}");
             return Ok(ExitCode::FAILURE);
         }
         Err(e) => return Err(e.into()),
@@ -96,7 +96,7 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     if let Some(dir) = &a.report {
         let files = tally_operation::report::write_report(dir, &result)?;
         let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-        eprintln!("report written: {}", names.join(", "));
+        crate::warn!("report written: {}", names.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -236,8 +236,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     for o in &status.overlaps {
         writeln!(
             out,
-            "  {} {} {} .. {}: {} counts, {} does not",
-            o.table, o.aor, o.first, o.last, o.winner, o.shadowed
+            "  {}{} {} {} .. {}: {} counts, {} does not",
+            o.table,
+            o.part
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default(),
+            o.aor,
+            o.first,
+            o.last,
+            o.winner,
+            o.shadowed
         )?;
     }
     if !status.unknown_methods.is_empty() {

@@ -76,7 +76,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
     }
     if !report.ok() {
-        eprintln!(
+        crate::warn!(
             "tally: error: {} mismatch(es) between {} and its manifest",
             report.problems.len(),
             args.store.display()

@@ -1,0 +1,210 @@
+//! Rules of `tally count` that protect its readers: parts of a table are not mistaken for
+//! overlapping releases, small cells cannot be recovered from totals, impossible filters
+//! are refused, and missing coverage is said.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn expedited_and_other_removals_released_separately_both_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let expedited = seattle().join("expedited-removals.pipe.csv.gz");
+    let other = seattle().join("other-removals.pipe.csv.gz");
+    assert!(ingest(&store, &[&expedited, &other]).status.success());
+    let csv = count_csv(&store, "removals", &["--by", "aor"]);
+    assert_eq!(csv, "aor,count\nSEA,26913\n");
+    // The same releases through the workbook: its two sheets are the same two parts, so
+    // each dump overlaps only its own part of the workbook.
+    assert!(ingest(&store, &[&seattle_workbook()]).status.success());
+    assert_eq!(
+        count_csv(&store, "removals", &["--by", "aor"]),
+        "aor,count\nSEA,26913\n"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(status.contains("removals (expedited) SEA 2012-01-03 .. 2019-07-01: expedited-removals.pipe.csv.gz counts, UW v. DHS"), "{status}");
+}
+
+#[test]
+fn totals_and_release_counts_cannot_reveal_suppressed_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--where",
+        "aor=HQ,CHI",
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("HQ     <10"), "{text}");
+    assert!(
+        text.contains("total about 7,770 (rounded to the nearest 10: some cells are suppressed)"),
+        "{text}"
+    );
+    assert!(text.contains("about 7,770 rows counted"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--where",
+        "aor=HQ,CHI",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert!(json["total"].is_null());
+    assert_eq!(json["total_rounded"], 7770);
+    assert!(json["releases"][0]["rows_counted"].is_null());
+    // Without suppressed cells, exact totals.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--where",
+        "aor=CHI",
+    ]));
+    assert!(text.contains("total 7,769"), "{text}");
+    // The threshold is configurable.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--where",
+        "aor=HQ,CHI",
+        "--suppress-below",
+        "0",
+    ]));
+    assert!(text.contains("total 7,773"), "{text}");
+}
+
+#[test]
+fn impossible_filters_are_refused_and_unmatched_ones_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(&store, &[&national().join("EROArrests_FY2016.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    for (arg, message) in [
+        (
+            "aor=Chicago",
+            "--where aor=\"Chicago\" can never match: expected an AOR code",
+        ),
+        (
+            "method-group=bogus",
+            "--where method-group=\"bogus\" can never match: expected custodial, at-large, border, other or (blank)",
+        ),
+        (
+            "month=2019-13",
+            "--where month=\"2019-13\" can never match: expected a month as YYYY-MM",
+        ),
+    ] {
+        let out = tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--where",
+            arg,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{arg}");
+        assert!(stderr(&out).contains(message), "{arg}: {}", stderr(&out));
+    }
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy,fy",
+    ]);
+    assert!(stderr(&out).contains("--by lists fy twice"));
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--where",
+        "citizenship=MEXCO",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(stdout(&out), "count\n");
+    assert!(
+        stderr(&out).contains("# note: --where citizenship=MEXCO matched no arrests row"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn days_no_release_covers_are_said_not_counted_as_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let files = [
+        national().join("EROEncounters_FY2017.pipe.csv.gz"),
+        national().join("EROEncounters_FY2019.pipe.csv.gz"),
+    ];
+    assert!(ingest(&store, &[&files[0], &files[1]]).status.success());
+    let text = stdout(&tally(&[
+        "count",
+        "encounters",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+    ]));
+    assert!(
+        text.contains("FY2017  439,903\nFY2019  396,384\n"),
+        "{text}"
+    );
+    assert!(text.contains("note: no ingested encounters release covers 2017-10-01..2018-09-30 (365 days): counts there are missing, not zero"), "{text}");
+}
+
+#[test]
+fn crlf_text_reports_true_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("EROArrests_crlf.csv");
+    std::fs::write(
+        &file,
+        "Banner one\r\nBanner two\r\n\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Method\"\r\n\
+         \"Chicago Area of Responsibility\"|1/2/2019|Located\r\n\"Chicago Area of Responsibility\"|1/99/2019|Located\r\n",
+    )
+    .unwrap();
+    let out = ingest(&dir.path().join("store"), &[&file]);
+    let text = stdout(&out);
+    assert!(text.contains("arrests table, header on row 3"), "{text}");
+    assert!(
+        text.contains("rejected row 5, column \"Apprehension Date\""),
+        "{text}"
+    );
+    let header_first = dir.path().join("EROArrests_crlf2.csv");
+    std::fs::write(&header_first, "\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Method\"\r\n\"Chicago Area of Responsibility\"|1/2/2019|Located\r\n").unwrap();
+    let out = ingest(&dir.path().join("store2"), &[&header_first]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = read_rows(
+        &dir.path().join("store2"),
+        tally_model::TableKind::Arrests,
+        &["source_row"],
+        |_| true,
+    );
+    assert_eq!(rows, vec![vec!["2".to_string()]]);
+}
