@@ -54,9 +54,12 @@ pub struct Precedence {
     overlaps: Vec<Overlap>,
 }
 
+/// Coverage of one release per (part, AOR).
+type PartSpans = BTreeMap<(Option<String>, String), Span>;
+
 /// Spans per (part, AOR) of one release.
-fn spans(release: &ReleaseEntry, table: TableKind) -> BTreeMap<(Option<String>, String), Span> {
-    let mut out: BTreeMap<(Option<String>, String), Span> = BTreeMap::new();
+fn spans(release: &ReleaseEntry, table: TableKind) -> PartSpans {
+    let mut out: PartSpans = BTreeMap::new();
     for sheet in release.report.sheets.iter().filter(|s| s.table == table) {
         for (aor, span) in &sheet.aors {
             let (Some(first), Some(last)) = (span.first, span.last) else {
@@ -81,7 +84,7 @@ fn can_shadow(winner: &Option<String>, shadowed: &Option<String>) -> bool {
 impl Precedence {
     /// Computes precedence for `table` among `releases`.
     pub fn new(table: TableKind, releases: &[&ReleaseEntry]) -> Precedence {
-        let coverage: Vec<(&ReleaseEntry, BTreeMap<(Option<String>, String), Span>)> = releases
+        let coverage: Vec<(&ReleaseEntry, PartSpans)> = releases
             .iter()
             .map(|r| (*r, spans(r, table)))
             .filter(|(_, s)| !s.is_empty())
