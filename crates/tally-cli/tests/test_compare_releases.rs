@@ -17,6 +17,8 @@ fn compare_json(store: &Path, a: &str, b: &str) -> serde_json::Value {
         "arrests",
         "--format",
         "json",
+        "--suppress-below",
+        "0",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_str(&stdout(&out)).unwrap()
@@ -79,6 +81,26 @@ fn national_fy2019_against_the_seattle_workbook() {
             "gender"
         ])
     );
+
+    // By default, fewer than 10 differing rows are published as <10, without row pointers.
+    let out = tally(&[
+        "compare-releases",
+        "--store",
+        path_str(&store),
+        "EROArrests_FY2019.pipe.csv.gz",
+        "UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("1,930 matched; <10 only in A; <10 only in B")
+            || text.contains("1930 matched; <10 only in A; <10 only in B"),
+        "{text}"
+    );
+    assert!(
+        text.contains("only in A: row pointers withheld because fewer than 10 rows differ"),
+        "{text}"
+    );
+    assert!(!text.contains("34841"), "{text}");
 
     // The workbook and its pipe dump are the same records.
     let c = compare_json(

@@ -69,7 +69,8 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
         let name = g["group"].as_str().unwrap();
         let n = &g["treated"][window];
         if name == "total" {
-            total = n.as_u64().unwrap();
+            // A group is suppressed in this column (border), so the total is published rounded.
+            total = n["rounded"].as_u64().unwrap();
             continue;
         }
         let printed = if n.is_null() {
@@ -83,7 +84,7 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
             "{name}"
         );
     }
-    assert_eq!(total, 2689);
+    assert_eq!(total, 2690);
     assert_eq!(from_count["custodial"], "2163");
     assert_eq!(from_count["at-large"], "471");
 

@@ -1,19 +1,61 @@
 //! Text renderings of an operation result: the terminal table and Markdown. Counts below
 //! [`SUPPRESS_BELOW`] print as `<10`.
 
-use crate::run::OperationResult;
+use crate::run::{OperationResult, TOTAL};
 use std::fmt::Write;
 
 /// Published counts below this print as `<10` (Tally's small-cell rule).
 pub const SUPPRESS_BELOW: u64 = 10;
 
-/// A count as published.
+/// How small cells are published, printed under every counts table.
+pub const ROUNDING_NOTE: &str = "Counts below 10 print as <10; a total marked ~ is rounded to the nearest 10 because a method group in its column is suppressed.";
+
+/// True for a count that is published as `<10`.
+pub fn is_small(n: u64) -> bool {
+    n > 0 && n < SUPPRESS_BELOW
+}
+
+/// A count as published, with thousands separators.
 pub fn shown(n: u64) -> String {
-    if n < SUPPRESS_BELOW && n > 0 {
+    if is_small(n) {
         format!("<{SUPPRESS_BELOW}")
     } else {
-        n.to_string()
+        thousands(n)
     }
+}
+
+/// `110104` -> `110,104`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Rounded to the nearest 10.
+pub fn round10(n: u64) -> u64 {
+    (n + 5) / 10 * 10
+}
+
+/// Per period: whether some method group's count is suppressed there. The total of such a
+/// period is published rounded, so it cannot be used to subtract back to the hidden count.
+pub fn hidden_columns(
+    r: &OperationResult,
+    counts: impl Fn(&crate::run::GroupCounts) -> &Vec<u64>,
+) -> Vec<bool> {
+    (0..r.periods.len())
+        .map(|p| {
+            r.groups
+                .iter()
+                .filter(|g| g.group != TOTAL)
+                .any(|g| counts(g).get(p).is_some_and(|n| is_small(*n)))
+        })
+        .collect()
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -37,19 +79,34 @@ pub fn count_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
     header.extend(r.periods.iter().map(|p| format!("comparison {}", label(p))));
     header.push("comparison change".into());
     header.push("rate ratio [95% CI]".into());
+    let hidden_treated = hidden_columns(r, |g| &g.treated);
+    let hidden_comparison = hidden_columns(r, |g| &g.comparison);
     let rows = r
         .groups
         .iter()
         .map(|g| {
             let mut row = vec![g.group.clone()];
-            let small = |counts: &[u64]| counts.iter().any(|n| *n < SUPPRESS_BELOW);
-            row.extend(g.treated.iter().map(|n| shown(*n)));
+            let small = |counts: &[u64]| counts.iter().any(|n| is_small(*n));
+            let cells = |counts: &[u64], hidden: &[bool]| -> Vec<String> {
+                counts
+                    .iter()
+                    .zip(hidden)
+                    .map(|(n, h)| {
+                        if g.group == TOTAL && *h && !is_small(*n) {
+                            format!("~{}", thousands(round10(*n)))
+                        } else {
+                            shown(*n)
+                        }
+                    })
+                    .collect()
+            };
+            row.extend(cells(&g.treated, &hidden_treated));
             row.push(if small(&g.treated) {
                 "suppressed".into()
             } else {
                 pct(g.treated_change_pct)
             });
-            row.extend(g.comparison.iter().map(|n| shown(*n)));
+            row.extend(cells(&g.comparison, &hidden_comparison));
             row.push(if small(&g.comparison) {
                 "suppressed".into()
             } else {
@@ -206,6 +263,7 @@ pub fn text(r: &OperationResult) -> String {
     );
     let (h, rows) = count_rows(r);
     s.push_str(&aligned(&h, &rows));
+    let _ = writeln!(s, "{ROUNDING_NOTE}");
     if let Some(line) = share_line(r) {
         let _ = writeln!(s, "\n{line}");
     }
@@ -274,6 +332,7 @@ pub fn markdown(r: &OperationResult) -> String {
     let _ = writeln!(s, "## Counts by method group\n");
     let (h, rows) = count_rows(r);
     s.push_str(&md_table(&h, &rows));
+    let _ = writeln!(s, "\n{ROUNDING_NOTE}");
     if let Some(line) = share_line(r) {
         let _ = writeln!(s, "\n{line}.");
     }

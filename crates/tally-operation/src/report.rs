@@ -75,7 +75,7 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
 <p class="note">{method}</p>
 <h2>Counts by method group</h2>
 {counts}
-<p class="note">Change compares the window's daily rate with the mean daily rate of the baseline windows. Counts below 10 are shown as &lt;10.</p>
+<p class="note">Change compares the window's daily rate with the mean daily rate of the baseline windows. {rounding}</p>
 {method_svg}
 <h2>Weekly series</h2>
 {weekly_svg}
@@ -102,6 +102,7 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
         weeks = html_table(&wh, &wrows),
         query = escape(&r.query),
         version = env!("CARGO_PKG_VERSION"),
+        rounding = escape(render::ROUNDING_NOTE),
     )
 }
 

@@ -426,11 +426,32 @@ pub fn published(r: &OperationResult) -> serde_json::Value {
             *x = serde_json::Value::Null;
         }
     };
+    let hidden = [
+        ("treated", crate::render::hidden_columns(r, |g| &g.treated)),
+        (
+            "comparison",
+            crate::render::hidden_columns(r, |g| &g.comparison),
+        ),
+    ];
     if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
         for g in groups {
-            for key in ["treated", "comparison"] {
-                if let Some(arr) = g.get_mut(key).and_then(|a| a.as_array_mut()) {
-                    arr.iter_mut().for_each(suppress);
+            let is_total = g.get("group").and_then(|n| n.as_str()) == Some(TOTAL);
+            for (key, hidden) in &hidden {
+                let mut any_small = false;
+                if let Some(arr) = g.get_mut(*key).and_then(|a| a.as_array_mut()) {
+                    for (p, x) in arr.iter_mut().enumerate() {
+                        any_small |= x.as_u64().is_some_and(crate::render::is_small);
+                        suppress(x);
+                        // A total over a period with a hidden group is published rounded.
+                        if is_total && hidden.get(p).copied().unwrap_or(false) {
+                            if let Some(n) = x.as_u64() {
+                                *x = serde_json::json!({ "rounded": crate::render::round10(n) });
+                            }
+                        }
+                    }
+                }
+                if any_small {
+                    g[format!("{key}_change_pct")] = serde_json::Value::Null;
                 }
             }
         }

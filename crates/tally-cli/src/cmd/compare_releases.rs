@@ -66,7 +66,32 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     };
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &c)?;
+            let mut v = serde_json::to_value(&c)?;
+            let small = |n: u64| args.suppress_below > 1 && n > 0 && n < args.suppress_below;
+            for side in ["a", "b"] {
+                let only = v[side]["only_here"].as_u64().unwrap_or(0);
+                if small(only) {
+                    v[side]["only_here"] = serde_json::Value::Null;
+                    v[side]["only_here_rows"] = serde_json::json!([]);
+                }
+            }
+            if let Some(cells) = v["by_month_aor"].as_array_mut() {
+                for cell in cells {
+                    let hidden = ["a", "b", "only_a", "only_b"]
+                        .iter()
+                        .any(|k| cell[*k].as_u64().is_some_and(small));
+                    for k in ["a", "b", "only_a", "only_b"] {
+                        if cell[k].as_u64().is_some_and(small) {
+                            cell[k] = serde_json::Value::Null;
+                        }
+                    }
+                    if hidden {
+                        cell["difference"] = serde_json::Value::Null;
+                    }
+                }
+            }
+            v["suppress_below"] = serde_json::json!(args.suppress_below);
+            serde_json::to_writer_pretty(&mut *out, &v)?;
             writeln!(out)?;
         }
         Format::Csv => {
@@ -140,11 +165,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 thousands(c.a.rows_in_overlap),
                 thousands(c.b.rows_in_overlap),
                 thousands(c.matched_rows),
-                thousands(c.a.only_here),
-                thousands(c.b.only_here)
+                shown(c.a.only_here),
+                shown(c.b.only_here)
             )?;
             for (label, side) in [("A", &c.a), ("B", &c.b)] {
                 if side.only_here_rows.is_empty() {
+                    continue;
+                }
+                if shown(side.only_here) != side.only_here.to_string() {
+                    writeln!(
+                        out,
+                        "only in {label}: row pointers withheld because fewer than {} rows differ (--suppress-below 0 lists them)",
+                        args.suppress_below
+                    )?;
                     continue;
                 }
                 let pointers: Vec<String> = side
