@@ -443,10 +443,12 @@ pub fn published(r: &OperationResult) -> serde_json::Value {
                         any_small |= x.as_u64().is_some_and(crate::render::is_small);
                         suppress(x);
                         // A total over a period with a hidden group is published rounded.
-                        if is_total && hidden.get(p).copied().unwrap_or(false) {
-                            if let Some(n) = x.as_u64() {
-                                *x = serde_json::json!({ "rounded": crate::render::round10(n) });
-                            }
+                        if is_total
+                            && hidden.get(p).copied().unwrap_or(false)
+                            && let Some(n) = x.as_u64()
+                        {
+                            *x = serde_json::json!({ "rounded": crate::render::round10(n) });
+                        }
                         }
                     }
                 }
