@@ -449,7 +449,6 @@ pub fn published(r: &OperationResult) -> serde_json::Value {
                         {
                             *x = serde_json::json!({ "rounded": crate::render::round10(n) });
                         }
-                        }
                     }
                 }
                 if any_small {
