@@ -58,9 +58,25 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A reader that closed the pipe (`tally status | head`) is not an error.
+        Err(e) if e.chain().any(is_broken_pipe) => ExitCode::SUCCESS,
+        // Each error's own message already includes its cause (file, sheet, row, column).
         Err(e) => {
-            warn!("tally: error: {e:#}");
+            warn!("tally: error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// True for an error caused by writing to a pipe whose reader has gone.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.kind() == BrokenPipe;
+    }
+    if let Some(csv) = e.downcast_ref::<csv::Error>() {
+        return matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+    }
+    e.downcast_ref::<serde_json::Error>()
+        .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
 }
