@@ -13,6 +13,22 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// Longest text value printed in a report line; longer ones are cut with a note.
+pub const CLIP_CHARS: usize = 160;
+
+/// A value for a report line: as is, or cut to [`CLIP_CHARS`] with the full length noted
+/// (a 30 MB cell must not flood the terminal; the store keeps it whole).
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(CLIP_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}... ({} characters in all)",
+            &text[..cut],
+            text.chars().count()
+        )),
+    }
+}
+
 /// Renders rows as an aligned text table; columns listed in `right` are right-aligned.
 pub fn table(header: &[String], rows: &[Vec<String>], right: &[usize]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -58,6 +74,16 @@ pub fn table(header: &[String], rows: &[Vec<String>], right: &[usize]) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_clipped() {
+        assert_eq!(clip("short"), "short");
+        let long = "x".repeat(1000);
+        assert_eq!(
+            clip(&long),
+            format!("{}... (1000 characters in all)", "x".repeat(CLIP_CHARS))
+        );
+    }
 
     #[test]
     fn thousands_separators() {

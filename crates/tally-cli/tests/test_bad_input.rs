@@ -242,3 +242,44 @@ fn read_rejects(store: &Path) -> Vec<Vec<String>> {
     }
     rows
 }
+
+#[test]
+fn empty_files_fake_gzip_and_impossible_days_are_named_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert_rejected(&empty, "empty.csv: no data sheet found (the file is empty)");
+    let fake_gz = dir.path().join("arrests.csv.gz");
+    std::fs::write(&fake_gz, "Area of Responsibility|Apprehension Date\n").unwrap();
+    assert_rejected(
+        &fake_gz,
+        "truncated or corrupt gzip file: the name ends in .gz but the content is not gzip-compressed",
+    );
+
+    let leap = dir.path().join("EROArrests_leap.csv");
+    std::fs::write(&leap, "\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Method\"\n\"Chicago Area of Responsibility\"|2/29/2019|Located\n").unwrap();
+    let out = ingest(&dir.path().join("store"), &[&leap]);
+    assert!(stdout(&out).contains("rejected row 2, column \"Apprehension Date\": \"2/29/2019\" has the form of a date, but that day does not exist"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_failed_first_ingest_leaves_no_store_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("junk.xlsx");
+    std::fs::write(&bad, "junk").unwrap();
+    let store = dir.path().join("new-store");
+    let out = ingest(&store, &[&bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !store.exists(),
+        "the failed first ingest left {}",
+        store.display()
+    );
+    let out = tally(&["status", "--store", path_str(&store), "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid value 'csv' for '--format <FORMAT>'"),
+        "{}",
+        stderr(&out)
+    );
+}

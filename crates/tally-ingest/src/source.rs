@@ -74,6 +74,19 @@ impl ReleaseFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if raw.is_empty() {
+            return Err(IngestError::NoData {
+                at,
+                detail: "the file is empty".into(),
+            });
+        }
+        if file_name.to_ascii_lowercase().ends_with(".gz") && !raw.starts_with(GZIP_MAGIC) {
+            return Err(IngestError::Corrupt {
+                at,
+                format: "gzip file",
+                detail: "the name ends in .gz but the content is not gzip-compressed".into(),
+            });
+        }
         let (gzipped, content) = if raw.starts_with(GZIP_MAGIC) {
             (true, gunzip(&raw, options.max_decompressed_bytes, &at)?)
         } else {

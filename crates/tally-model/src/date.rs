@@ -7,6 +7,8 @@ use chrono::{Datelike, NaiveDate};
 pub enum DateError {
     #[error("{0:?} is not a date (expected M/D/YYYY, YYYY-MM-DD or an Excel serial number)")]
     Unreadable(String),
+    #[error("{0:?} has the form of a date, but that day does not exist")]
+    NoSuchDay(String),
     #[error(
         "Excel serial 60 is 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)"
     )]
@@ -57,6 +59,15 @@ pub fn parse_text_date(text: &str) -> Result<Option<NaiveDate>, DateError> {
     }
     let day_part = t.split([' ', 'T']).next().unwrap_or(t);
     let bad = || DateError::Unreadable(t.to_string());
+    // A plausible month and day that the calendar lacks (2/29/2019, 4/31/2019) is a
+    // different mistake from text that is no date at all.
+    let no_such_day = |month: u32, day: u32| {
+        if (1..=12).contains(&month) && (1..=31).contains(&day) {
+            DateError::NoSuchDay(t.to_string())
+        } else {
+            DateError::Unreadable(t.to_string())
+        }
+    };
     if day_part.contains('/') {
         let mut parts = day_part.split('/');
         let (Some(m), Some(d), Some(y), None) =
@@ -76,7 +87,7 @@ pub fn parse_text_date(text: &str) -> Result<Option<NaiveDate>, DateError> {
         };
         return NaiveDate::from_ymd_opt(year, month, day)
             .map(Some)
-            .ok_or_else(bad);
+            .ok_or_else(|| no_such_day(month, day));
     }
     if day_part.len() == 10 && day_part.as_bytes()[4] == b'-' && day_part.as_bytes()[7] == b'-' {
         let year = small_number(&day_part[0..4]).ok_or_else(bad)? as i32;
@@ -84,7 +95,7 @@ pub fn parse_text_date(text: &str) -> Result<Option<NaiveDate>, DateError> {
         let day = small_number(&day_part[8..10]).ok_or_else(bad)?;
         return NaiveDate::from_ymd_opt(year, month, day)
             .map(Some)
-            .ok_or_else(bad);
+            .ok_or_else(|| no_such_day(month, day));
     }
     if let Ok(serial) = t.parse::<f64>()
         && serial.fract() == 0.0
@@ -136,8 +147,12 @@ mod tests {
         assert_eq!(parse_text_date("1/2/75"), Ok(Some(d(1975, 1, 2))));
         assert_eq!(parse_text_date("43466"), Ok(Some(d(2019, 1, 1))));
         assert_eq!(parse_text_date(""), Ok(None));
+        assert_eq!(
+            parse_text_date("2/29/2019"),
+            Err(DateError::NoSuchDay("2/29/2019".into()))
+        );
         assert!(matches!(
-            parse_text_date("2/30/2019"),
+            parse_text_date("13/45/2019"),
             Err(DateError::Unreadable(_))
         ));
         assert!(matches!(

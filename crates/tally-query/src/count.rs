@@ -358,7 +358,15 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .filter_map(|r| uses.remove(&r.id))
             .filter(|u| u.rows_counted + u.rows_shadowed > 0)
             .collect(),
-        overlaps: precedence.overlaps().to_vec(),
+        // Only the overlaps that touch the counted range matter to this result.
+        overlaps: precedence
+            .overlaps()
+            .iter()
+            .filter(|o| {
+                query.from.is_none_or(|f| o.last >= f) && query.to.is_none_or(|t| o.first <= t)
+            })
+            .cloned()
+            .collect(),
         undated_rows: undated,
         notes,
     })

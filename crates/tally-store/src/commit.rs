@@ -131,6 +131,20 @@ impl StoreLock {
         Ok(())
     }
 
+    /// Releases the lock and tidies up: removes the staging area, and when the store
+    /// still has no manifest (nothing was ever committed), the lock file and the store
+    /// directory too if that leaves it empty, so a failed first ingest leaves nothing.
+    pub fn finish(self) {
+        let _ = std::fs::remove_dir_all(self.root.join(STAGING));
+        let root = self.root.clone();
+        let empty_store = !root.join(MANIFEST).exists();
+        drop(self);
+        if empty_store {
+            let _ = std::fs::remove_file(root.join(LOCK));
+            let _ = std::fs::remove_dir(&root);
+        }
+    }
+
     /// Creates the staging directory for one release file.
     pub fn stage(&self, sha256: &str) -> Result<Staging, StoreError> {
         let dir =

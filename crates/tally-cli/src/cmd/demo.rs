@@ -111,7 +111,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     super::status::run(
         super::status::Args {
             store: store.clone(),
-            format: Format::Table,
+            format: super::ReportFormat::Table,
         },
         out,
     )?;
@@ -238,7 +238,7 @@ fn operation_demo(dir: &std::path::Path, out: &mut dyn Write) -> Result<()> {
         super::operation::RunArgs {
             operation: "bortac-2020".into(),
             store,
-            format: Format::Table,
+            format: super::ReportFormat::Table,
             report: None,
         },
         out,

@@ -1,6 +1,6 @@
 //! `tally ingest`: read releases into the store, one atomic commit per file.
 
-use crate::render::thousands;
+use crate::render::{clip, thousands};
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -267,6 +267,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             }
         }
     }
+    lock.finish();
     writeln!(
         out,
         "{} file(s) ingested, {already_present} already present, {failed} failed",
@@ -305,7 +306,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             sheet.sheet, sheet.table, sheet.header_row
         )?;
         if let Some(title) = &sheet.banner.title {
-            writeln!(out, "    title: {title}")?;
+            writeln!(out, "    title: {}", clip(title))?;
         }
         writeln!(
             out,
@@ -333,7 +334,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                     .as_deref()
                     .map(|c| format!(", column {c:?}"))
                     .unwrap_or_default(),
-                r.reason
+                clip(&r.reason)
             )?;
         }
         if let (Some(first), Some(last)) = (sheet.first_date, sheet.last_date) {
@@ -357,7 +358,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .unmapped_aors
                 .iter()
-                .map(|(v, n)| format!("{v:?} ({})", thousands(*n)))
+                .map(|(v, n)| format!("{:?} ({})", clip(v), thousands(*n)))
                 .collect();
             writeln!(
                 out,
@@ -369,7 +370,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .unknown_methods
                 .iter()
-                .map(|(v, n)| format!("{v} ({})", thousands(*n)))
+                .map(|(v, n)| format!("{} ({})", clip(v), thousands(*n)))
                 .collect();
             writeln!(
                 out,
@@ -423,6 +424,23 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             "  reconciliation with the workbook's Summary: {matched} of {} FY totals match",
             report.summary_checks.len()
         )?;
+        let removal_sheets: Vec<&str> = report
+            .sheets
+            .iter()
+            .filter(|s| s.table == tally_model::TableKind::Removals)
+            .map(|s| s.sheet.as_str())
+            .collect();
+        if report.summary_checks.iter().any(|c| {
+            c.sheets
+                .iter()
+                .any(|s| removal_sheets.contains(&s.as_str()))
+        }) {
+            writeln!(
+                out,
+                "    (removals are compared by the FY in which ICE recorded them, read from the sheets' FY blocks; \
+                 `tally count removals --by fy` dates each removal by its removal or departed date instead)"
+            )?;
+        }
         for c in &report.summary_checks {
             let status = if c.matches() {
                 "match".to_string()

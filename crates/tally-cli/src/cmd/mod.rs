@@ -19,3 +19,12 @@ pub enum Format {
     /// JSON with the numbers and their provenance.
     Json,
 }
+
+/// Output formats of commands whose results are several tables (no CSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// JSON with the numbers and their provenance.
+    Json,
+}

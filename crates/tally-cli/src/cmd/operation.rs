@@ -1,6 +1,6 @@
 //! `tally operation`: measure an enforcement operation against a baseline.
 
-use super::Format;
+use super::ReportFormat;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,9 +37,9 @@ pub struct RunArgs {
     /// Store directory.
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Output format for the terminal (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format for the terminal.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Also write report.html, report.md, SVG charts and result.json into this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
@@ -87,7 +87,7 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     match a.format {
-        Format::Json => {
+        ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &tally_operation::run::published(&result))?;
             writeln!(out)?;
         }

@@ -1,7 +1,7 @@
 //! `tally status`: what the store holds, where it came from, and where releases overlap.
 
-use super::Format;
-use crate::render::{table, thousands};
+use super::ReportFormat;
+use crate::render::{clip, table, thousands};
 use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -22,9 +22,9 @@ pub struct Args {
     /// Store directory.
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Output format (csv is not offered: status is several tables).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
 }
 
 /// The precedence rule, as printed and documented.
@@ -156,7 +156,7 @@ fn gather(store: &Store) -> Status {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let store = Store::open(&args.store)?;
     let status = gather(&store);
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &status)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
@@ -255,13 +255,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             "\nApprehension methods outside the method-group scheme (counted as other)"
         )?;
         for (m, n) in &status.unknown_methods {
-            writeln!(out, "  {m}: {}", thousands(*n))?;
+            writeln!(out, "  {}: {}", clip(m), thousands(*n))?;
         }
     }
     if !status.unmapped_aors.is_empty() {
         writeln!(out, "\nAOR values with no code (rows kept, aor null)")?;
         for (a, n) in &status.unmapped_aors {
-            writeln!(out, "  {a:?}: {}", thousands(*n))?;
+            writeln!(out, "  {:?}: {}", clip(a), thousands(*n))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,6 @@
 //! `tally verify`: recompute from the Parquet files what the manifest claims.
 
-use super::Format;
+use super::ReportFormat;
 use crate::render::thousands;
 use anyhow::Result;
 use std::io::Write;
@@ -19,9 +19,9 @@ pub struct Args {
     /// Store directory.
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
 }
 
 /// Verifies the store and prints the outcome.
@@ -31,7 +31,7 @@ pub struct Args {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let store = Store::open(&args.store)?;
     let report = verify_store(&store);
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;
     } else {
