@@ -177,6 +177,15 @@ fn days_no_release_covers_are_said_not_counted_as_zero() {
         "{text}"
     );
     assert!(text.contains("note: no ingested encounters release covers 2017-10-01..2018-09-30 (365 days): counts there are missing, not zero"), "{text}");
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    let chi = status
+        .lines()
+        .find(|l| l.starts_with("encounters  CHI"))
+        .unwrap_or_default();
+    assert!(
+        chi.contains("2016-10-01  2019-09-01  2017-10-01..2018-09-30"),
+        "{status}"
+    );
 }
 
 #[test]

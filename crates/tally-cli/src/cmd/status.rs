@@ -58,8 +58,14 @@ struct Coverage {
     aor: String,
     first: Option<NaiveDate>,
     last: Option<NaiveDate>,
-    rows: u64,
+    /// Spans inside first..last that no release of the table covers (`(first, last)`).
+    gaps: Vec<(NaiveDate, NaiveDate)>,
+    /// Rows in all releases together; overlapping releases are counted once each here,
+    /// while `count` applies precedence.
+    rows_in_releases: u64,
     releases: Vec<String>,
+    #[serde(skip)]
+    spans: Vec<(NaiveDate, NaiveDate)>,
 }
 
 #[derive(Serialize)]
@@ -97,10 +103,17 @@ fn gather(store: &Store) -> Status {
                     aor: aor.clone(),
                     first: None,
                     last: None,
-                    rows: 0,
+                    gaps: Vec::new(),
+                    rows_in_releases: 0,
                     releases: Vec::new(),
+                    spans: Vec::new(),
                 });
-                c.rows += span.rows;
+                c.rows_in_releases += span.rows;
+                // A release covers the days from its first to its last event date for every
+                // AOR it holds: an AOR with no arrests on some days is not a coverage gap.
+                if let (Some(f), Some(l)) = (s.first_date, s.last_date) {
+                    c.spans.push((f, l));
+                }
                 c.first = match (c.first, span.first) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -132,6 +145,9 @@ fn gather(store: &Store) -> Status {
             notes: r.report.notes.clone(),
         });
     }
+    for c in coverage.values_mut() {
+        c.gaps = gaps(&mut c.spans);
+    }
     let all: Vec<&tally_store::ReleaseEntry> = manifest.releases.iter().collect();
     let overlaps = TableKind::ALL
         .iter()
@@ -147,6 +163,23 @@ fn gather(store: &Store) -> Status {
         unknown_methods,
         unmapped_aors,
     }
+}
+
+/// The days between spans that no span covers, as `(first, last)` ranges.
+fn gaps(spans: &mut [(NaiveDate, NaiveDate)]) -> Vec<(NaiveDate, NaiveDate)> {
+    spans.sort();
+    let mut out = Vec::new();
+    let mut covered_to: Option<NaiveDate> = None;
+    for (f, l) in spans.iter() {
+        if let Some(to) = covered_to
+            && let Some(next) = to.succ_opt()
+            && *f > next
+        {
+            out.push((next, f.pred_opt().unwrap_or(*f)));
+        }
+        covered_to = Some(covered_to.map_or(*l, |to| to.max(*l)));
+    }
+    out
 }
 
 /// Prints the store's status.
@@ -209,9 +242,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     write!(out, "{}", table(&header, &rows, &[0]))?;
 
     writeln!(out, "\nCoverage by table and AOR (event dates)")?;
-    let header: Vec<String> = ["table", "aor", "first", "last", "rows", "releases"]
-        .map(String::from)
-        .to_vec();
+    let header: Vec<String> = [
+        "table",
+        "aor",
+        "first",
+        "last",
+        "days not covered",
+        "rows in releases",
+        "releases",
+    ]
+    .map(String::from)
+    .to_vec();
     let rows: Vec<Vec<String>> = status
         .coverage
         .iter()
@@ -221,12 +262,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 c.aor.clone(),
                 c.first.map(|d| d.to_string()).unwrap_or_default(),
                 c.last.map(|d| d.to_string()).unwrap_or_default(),
-                thousands(c.rows),
+                c.gaps
+                    .iter()
+                    .map(|(f, l)| format!("{f}..{l}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                thousands(c.rows_in_releases),
                 c.releases.len().to_string(),
             ]
         })
         .collect();
-    write!(out, "{}", table(&header, &rows, &[4, 5]))?;
+    write!(out, "{}", table(&header, &rows, &[5, 6]))?;
+    writeln!(
+        out,
+        "(rows in releases adds up overlapping releases; `tally count` counts each day once, by precedence)"
+    )?;
 
     writeln!(out, "\nOverlaps between releases")?;
     writeln!(out, "  precedence rule: {PRECEDENCE_RULE}")?;
