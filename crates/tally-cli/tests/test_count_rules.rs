@@ -182,10 +182,7 @@ fn days_no_release_covers_are_said_not_counted_as_zero() {
         .lines()
         .find(|l| l.starts_with("encounters  CHI"))
         .unwrap_or_default();
-    assert!(
-        chi.contains("  2017-10-01..2018-09-30  "),
-        "{status}"
-    );
+    assert!(chi.contains("  2017-10-01..2018-09-30  "), "{status}");
 }
 
 #[test]
