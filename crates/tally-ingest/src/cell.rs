@@ -6,7 +6,9 @@ use std::borrow::Cow;
 /// One source cell. Text cells borrow from the reader where they can.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellValue<'a> {
+    /// A cell with nothing in it.
     Empty,
+    /// Text as written.
     Text(Cow<'a, str>),
     /// A number cell (xlsx/xls); in a date column it is an Excel serial day.
     Number(f64),

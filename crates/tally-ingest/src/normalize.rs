@@ -56,12 +56,16 @@ const FIRST_REJECTS_KEPT: usize = 5;
 /// Shared, read-only vocabularies.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
+    /// AOR names to codes.
     pub aors: AorCrosswalk,
+    /// Apprehension methods to groups.
     pub methods: MethodGroups,
+    /// Release headers to canonical fields.
     pub columns: tally_model::ColumnCrosswalk,
 }
 
 impl Vocabulary {
+    /// The vocabularies shipped with Tally.
     pub fn embedded() -> Vocabulary {
         Vocabulary {
             aors: AorCrosswalk::embedded(),
@@ -73,17 +77,27 @@ impl Vocabulary {
 
 /// What a sheet is, for the normalizer.
 pub struct SheetSpec<'a> {
+    /// SHA-256 of the release file (provenance of every row).
     pub release_sha256: &'a str,
+    /// The release file, for error locations.
     pub file: &'a std::path::Path,
+    /// Sheet name, or the file name for text.
     pub sheet: String,
+    /// 0-based index among the file's data sheets (names the Parquet part).
     pub sheet_index: usize,
+    /// The table the sheet holds.
     pub table: TableKind,
+    /// 1-based row or line of the header.
     pub header_row: u64,
+    /// The header cells.
     pub header: Vec<CellValue<'static>>,
+    /// What each column becomes.
     pub roles: Vec<ColumnRole>,
     /// AOR named only in the banner title, used when the sheet has no AOR column.
     pub banner_aor: Option<String>,
+    /// The banner above the header.
     pub banner: crate::layout::Banner,
+    /// Rows per Arrow batch.
     pub batch_rows: usize,
 }
 

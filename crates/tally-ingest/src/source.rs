@@ -35,7 +35,9 @@ impl SourceFormat {
 /// (decompressed) content.
 #[derive(Debug)]
 pub struct ReleaseFile {
+    /// Path the file was read from.
     pub path: PathBuf,
+    /// File name as published.
     pub file_name: String,
     /// Lower-case hex SHA-256 of the file exactly as published (before decompression).
     pub sha256: String,
@@ -43,6 +45,7 @@ pub struct ReleaseFile {
     pub bytes: u64,
     /// True when the file was gzip-compressed.
     pub gzipped: bool,
+    /// Container format, from the content.
     pub format: SourceFormat,
     /// Content after gzip decompression.
     pub content: Vec<u8>,

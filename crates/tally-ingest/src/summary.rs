@@ -14,6 +14,7 @@ use tally_model::text::lookup_key;
 /// One stacked table of a Summary sheet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryBlock {
+    /// Title row above the block.
     pub title: String,
     /// Column names after "Fiscal Year".
     pub columns: Vec<String>,

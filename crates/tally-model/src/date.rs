@@ -6,14 +6,18 @@ use chrono::{Datelike, NaiveDate};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
     #[error("{0:?} is not a date (expected M/D/YYYY, YYYY-MM-DD or an Excel serial number)")]
+    /// Text that is not a date in any accepted format.
     Unreadable(String),
     #[error("{0:?} has the form of a date, but that day does not exist")]
+    /// A date-shaped text for a day the calendar lacks (2/29/2019).
     NoSuchDay(String),
     #[error(
         "Excel serial 60 is 1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)"
     )]
+    /// Excel serial 60.
     ExcelLeapYearBug,
     #[error("{0} is outside the plausible range {1}..={2}")]
+    /// A date outside the plausible range: the date, the range's first and last day.
     Implausible(NaiveDate, NaiveDate, NaiveDate),
 }
 

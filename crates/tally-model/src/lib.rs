@@ -37,7 +37,10 @@ pub use table::TableKind;
 #[derive(Debug, thiserror::Error)]
 #[error("vocabulary file {file}, line {line}: {message}")]
 pub struct VocabularyError {
+    /// Embedded file name.
     pub file: &'static str,
+    /// 1-based line.
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }

@@ -63,8 +63,11 @@ pub struct MethodGroups {
 pub struct MethodGroupRule {
     /// `exact` or `prefix`.
     pub matching: String,
+    /// Method name (exact) or prefix, as in the file.
     pub method: String,
+    /// The group it belongs to.
     pub group: MethodGroup,
+    /// Where the grouping comes from.
     pub source: String,
 }
 

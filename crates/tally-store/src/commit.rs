@@ -55,10 +55,12 @@ impl Store {
         }
     }
 
+    /// The store directory.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The manifest as read when the store was opened.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
@@ -94,6 +96,7 @@ impl Store {
 }
 
 impl StoreLock {
+    /// The store directory.
     pub fn root(&self) -> &Path {
         &self.root
     }

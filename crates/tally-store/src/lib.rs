@@ -35,21 +35,27 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no Tally store at {0} (run `tally ingest --store {0} FILES...` first)")]
+    /// The directory has no manifest.
     NotAStore(PathBuf),
     #[error("{path}: {source}")]
+    /// A file-system error on a path.
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("{path}: manifest is unreadable: {detail}")]
+    /// The manifest cannot be parsed or is from a newer Tally.
     BadManifest { path: PathBuf, detail: String },
     #[error("{path}: Parquet error: {detail}")]
+    /// A Parquet file cannot be read or written.
     Parquet { path: PathBuf, detail: String },
     #[error(
         "the store at {0} is locked by another ingest; wait for it to finish (lock file {0}/.tally.lock)"
     )]
+    /// Another ingest holds the lock.
     Locked(PathBuf),
     #[error("{0}")]
+    /// Anything else, with its reason.
     Invalid(String),
 }
 

@@ -18,7 +18,9 @@ pub struct DataFile {
     pub table: Option<TableKind>,
     /// Fiscal year partition (`None` = rows without an event date, or rejects).
     pub fy: Option<i32>,
+    /// Rows in the file.
     pub rows: u64,
+    /// Size in bytes.
     pub bytes: u64,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
@@ -33,7 +35,9 @@ pub struct ReleaseEntry {
     pub sequence: u64,
     /// UTC time of the commit, RFC 3339.
     pub ingested_at: String,
+    /// The ingest report of the release.
     pub report: ReleaseReport,
+    /// Its Parquet files.
     pub files: Vec<DataFile>,
 }
 
@@ -50,10 +54,13 @@ impl ReleaseEntry {
 /// The whole manifest (`manifest.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Always `tally-store`.
     pub format: String,
+    /// Layout version ([`FORMAT_VERSION`]).
     pub format_version: u32,
     /// Incremented by every commit.
     pub generation: u64,
+    /// Releases in ingest order.
     pub releases: Vec<ReleaseEntry>,
 }
 

@@ -88,7 +88,9 @@ impl<'s> TableScan<'s> {
 /// A Utf8 or dictionary-of-Utf8 column read as text by row (provenance columns are
 /// dictionary-encoded, the canonical fields plain).
 pub enum TextColumn<'a> {
+    /// A plain Utf8 column.
     Plain(&'a arrow_array::StringArray),
+    /// A dictionary-of-Utf8 column and its values.
     Dict(
         &'a arrow_array::DictionaryArray<arrow_array::types::Int32Type>,
         &'a arrow_array::StringArray,

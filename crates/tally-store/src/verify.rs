@@ -26,14 +26,18 @@ pub struct Problem {
     pub release: Option<String>,
     /// Store-relative path, when the problem concerns a file.
     pub path: Option<String>,
+    /// What does not match.
     pub detail: String,
 }
 
 /// The outcome of verifying a store.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerifyReport {
+    /// Manifest generation verified.
     pub generation: u64,
+    /// Releases checked.
     pub releases: usize,
+    /// Files checked.
     pub files: usize,
     /// Rows found in table files.
     pub rows: u64,
@@ -43,6 +47,7 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// True when nothing mismatched.
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
