@@ -49,7 +49,7 @@ fn national_fy2019_against_the_seattle_workbook() {
     );
     assert_eq!(
         c["overlap"],
-        serde_json::json!([["SEA", "2018-10-01", "2019-07-05"]])
+        serde_json::json!([["SEA", "2018-10-01", "2019-07-06"]])
     );
     assert_eq!(c["a"]["rows_in_overlap"], 1934);
     assert_eq!(c["b"]["rows_in_overlap"], 1931);

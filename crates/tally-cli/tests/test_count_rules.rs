@@ -23,7 +23,7 @@ fn expedited_and_other_removals_released_separately_both_count() {
         "aor,count\nSEA,26913\n"
     );
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
-    assert!(status.contains("removals (expedited) SEA 2012-01-03 .. 2019-07-01: expedited-removals.pipe.csv.gz counts, UW v. DHS"), "{status}");
+    assert!(status.contains("removals (expedited) SEA 2012-01-01 .. 2019-07-06: expedited-removals.pipe.csv.gz counts, UW v. DHS"), "{status}");
 }
 
 #[test]

@@ -188,3 +188,164 @@ fn operation_list_shows_the_shipped_operations_and_bad_files_are_refused() {
         stderr(&out)
     );
 }
+
+fn write_op(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!("name = \"{name}\"\ntitle = \"t\"\ndescription = \"d\"\n{body}"),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn days_without_data_are_left_out_never_counted_as_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = national_arrests_store(dir.path());
+    // Most of this window lies after the last release: only its covered days count.
+    let partial = write_op(
+        dir.path(),
+        "partial",
+        "aors = [\"ATL\", \"HOU\"]\nwindow = { first = \"2019-08-15\", last = \"2019-09-30\" }\n",
+    );
+    let out = tally(&[
+        "operation",
+        "run",
+        path_str(&partial),
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let window = r["periods"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(window["counted_days"], 18);
+    assert_eq!(
+        window["counted"],
+        serde_json::json!([{ "first": "2019-08-15", "last": "2019-09-01" }])
+    );
+    let caveats = r["caveats"].to_string();
+    assert!(
+        caveats.contains("is counted on 18 of its 47 days"),
+        "{caveats}"
+    );
+    // The window's counts equal `tally count` over the covered days only.
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--where",
+            "aor=ATL,HOU",
+            "--from",
+            "2019-08-15",
+            "--to",
+            "2019-09-01",
+        ],
+    );
+    let total = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "total")
+        .unwrap()["treated"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let expected: u64 = csv.lines().nth(1).unwrap().parse().unwrap();
+    // Published exactly, or rounded to the nearest 10 when a method group is suppressed.
+    match total.as_u64() {
+        Some(n) => assert_eq!(n, expected),
+        None => assert_eq!(
+            total["rounded"].as_u64(),
+            Some((expected + 5) / 10 * 10),
+            "{csv}"
+        ),
+    }
+
+    // A design whose comparison AORs have no baseline records is refused.
+    let seattle_store = dir.path().join("seattle-store");
+    assert!(
+        ingest(
+            &seattle_store,
+            &[
+                &national().join("EROArrests_FY2019.pipe.csv.gz"),
+                &seattle_workbook()
+            ]
+        )
+        .status
+        .success()
+    );
+    let sea = write_op(
+        dir.path(),
+        "sea",
+        "aors = [\"SEA\"]\nwindow = { first = \"2019-07-14\", last = \"2019-07-27\" }\n",
+    );
+    let out = tally(&[
+        "operation",
+        "run",
+        path_str(&sea),
+        "--store",
+        path_str(&seattle_store),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out)
+            .contains("operation sea: no comparison AOR has arrests records in every period"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn nothing_published_reveals_a_suppressed_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = national_arrests_store(dir.path());
+    let out = tally(&[
+        "operation",
+        "run",
+        "family-op-2019",
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // Border arrests are suppressed, so shares are whole percents and weekly counts are
+    // rounded: at-large / share or the sum of window weeks cannot give the exact total.
+    assert_eq!(
+        r["at_large_share"],
+        serde_json::json!([0.33, 0.34, 0.29, 0.18])
+    );
+    let week0 = &r["weeks"].as_array().unwrap()[8];
+    assert_eq!(
+        (week0["week"].as_i64(), week0["treated"].as_u64()),
+        (Some(0), Some(1390))
+    );
+    let svg = std::fs::read_to_string({
+        let report = dir.path().join("report");
+        assert!(
+            tally(&[
+                "operation",
+                "run",
+                "family-op-2019",
+                "--store",
+                path_str(&store),
+                "--report",
+                path_str(&report)
+            ])
+            .status
+            .success()
+        );
+        report.join("method-groups.svg")
+    })
+    .unwrap();
+    assert!(
+        svg.contains("&lt;10"),
+        "suppressed bars must be labelled, not drawn"
+    );
+}

@@ -244,7 +244,7 @@ pub fn method_bars(r: &OperationResult) -> String {
             g.treated
                 .iter()
                 .zip(&r.periods)
-                .map(|(n, p)| *n as f64 / p.window.days() as f64)
+                .map(|(n, p)| *n as f64 / p.counted_days.max(1) as f64)
                 .collect()
         })
         .collect();
@@ -272,6 +272,16 @@ pub fn method_bars(r: &OperationResult) -> String {
     for (gi, g) in groups.iter().enumerate() {
         let x0 = LEFT + gi as f64 * slot + slot * 0.1;
         for (pi, rate) in rates[gi].iter().enumerate() {
+            // A suppressed count gets no bar (its height would give the count away).
+            if crate::render::is_small(g.treated[pi]) {
+                let _ = write!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="middle" fill="#555">&lt;10</text>"##,
+                    x0 + pi as f64 * bar + bar / 2.0,
+                    H - BOTTOM - 3.0
+                );
+                continue;
+            }
             let colour = if r.periods[pi].is_operation {
                 PERIOD_COLOURS[4]
             } else {

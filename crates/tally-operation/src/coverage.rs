@@ -13,17 +13,12 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// Reads the spans from the store's manifest (first..last event date per release, sheet
-    /// and AOR).
+    /// Reads the spans from the store's manifest ([`tally_store::ReleaseEntry::coverage`]).
     pub fn of(store: &Store, table: TableKind) -> Coverage {
         let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
         for r in &store.manifest().releases {
-            for s in r.report.sheets.iter().filter(|s| s.table == table) {
-                for (aor, span) in &s.aors {
-                    if let (Some(f), Some(l)) = (span.first, span.last) {
-                        spans.entry(aor.clone()).or_default().push((f, l));
-                    }
-                }
+            for ((_, aor), span) in r.coverage(table) {
+                spans.entry(aor).or_default().push(span);
             }
         }
         Coverage { spans }

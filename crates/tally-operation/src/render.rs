@@ -189,7 +189,7 @@ fn share_line(r: &OperationResult) -> Option<String> {
                     p.window.first.format("%Y").to_string()
                 },
                 s.map(|s| format!("{:.1}%", 100.0 * s))
-                    .unwrap_or_else(|| "n/a".into())
+                    .unwrap_or_else(|| "suppressed or n/a".into())
             )
         })
         .collect();

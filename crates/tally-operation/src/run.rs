@@ -37,9 +37,18 @@ pub enum RunError {
 /// One period of the design.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
+    /// "baseline 2016-07-14..2016-07-27" or "window ...".
     pub label: String,
+    /// The period as designed.
     pub window: Window,
+    /// True for the operation window, false for a baseline.
     pub is_operation: bool,
+    /// The days actually counted: those of `window` that releases cover for every AOR in
+    /// the design, as runs of consecutive days. Days some AOR lacks are left out for all
+    /// AORs, so no missing day is ever counted as zero.
+    pub counted: Vec<Window>,
+    /// Number of days in `counted`.
+    pub counted_days: i64,
 }
 
 /// Counts of one method group (or the total) for treated and comparison AORs.
@@ -142,12 +151,16 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             label: format!("baseline {}..{}", w.first, w.last),
             window: *w,
             is_operation: false,
+            counted: Vec::new(),
+            counted_days: 0,
         })
         .collect();
     periods.push(Period {
         label: format!("window {}..{}", op.window.first, op.window.last),
         window: op.window,
         is_operation: true,
+        counted: Vec::new(),
+        counted_days: 0,
     });
 
     // Coverage: refuse to print zeros for days no release covers.
@@ -213,19 +226,102 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     let aors_with_data = daily.aors_with_data(&windows);
     let has_groups = daily.has_method_groups();
 
-    let treated: Vec<String> = op.aors.clone();
-    let comparison: Vec<String> = if op.comparison.comparison_aors.is_empty() {
+    let mut caveats = Vec::new();
+    // An AOR that no release covers on any day of some period cannot be compared there:
+    // it leaves the design (said in the caveats) rather than contributing zeros.
+    let uncovered_somewhere = |aor: &String| {
+        periods
+            .iter()
+            .any(|p| cover.uncovered(aor, &p.window).len() as i64 == p.window.days())
+    };
+    let mut treated: Vec<String> = Vec::new();
+    for aor in &op.aors {
+        if uncovered_somewhere(aor) {
+            caveats.push(format!("Treated AOR {aor} is left out: no ingested {table} release covers it on any day of some period."));
+        } else {
+            treated.push(aor.clone());
+        }
+    }
+    let candidates: Vec<String> = if op.comparison.comparison_aors.is_empty() {
         aors_with_data
             .iter()
-            .filter(|a| !treated.contains(a) && a.as_str() != "HQ" && !a.starts_with('('))
+            .filter(|a| !op.aors.contains(a) && a.as_str() != "HQ" && !a.starts_with('('))
             .cloned()
             .collect()
     } else {
         op.comparison.comparison_aors.clone()
     };
+    let mut comparison: Vec<String> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
+    for aor in candidates {
+        if uncovered_somewhere(&aor) {
+            dropped.push(aor)
+        } else {
+            comparison.push(aor)
+        }
+    }
+    if !dropped.is_empty() {
+        caveats.push(format!(
+            "Comparison AORs left out because no ingested {table} release covers them on any day of some period: {}.",
+            dropped.join(", ")
+        ));
+    }
+    if comparison.is_empty() {
+        return Err(RunError::NoCoverage(format!(
+            "operation {}: no comparison AOR has {table} records in every period ({}); ingest releases covering the baselines \
+             and the window for other AORs, or list comparison_aors that have them",
+            op.name,
+            periods
+                .iter()
+                .map(|p| p.label.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
     let all_aors: Vec<String> = treated.iter().chain(&comparison).cloned().collect();
+    for p in &mut periods {
+        let mut runs: Vec<Window> = Vec::new();
+        for day in p
+            .window
+            .first
+            .iter_days()
+            .take_while(|d| *d <= p.window.last)
+        {
+            if all_aors.iter().all(|a| cover.covers(a, day)) {
+                match runs.last_mut() {
+                    Some(r) if r.last.succ_opt() == Some(day) => r.last = day,
+                    _ => runs.push(Window {
+                        first: day,
+                        last: day,
+                    }),
+                }
+            }
+        }
+        p.counted_days = runs.iter().map(Window::days).sum();
+        p.counted = runs;
+        if p.counted_days == 0 {
+            return Err(RunError::NoCoverage(format!(
+                "operation {}: no day of the {} is covered by {table} releases for every AOR of the design ({}); \
+                 ingest releases covering it",
+                op.name,
+                p.label,
+                all_aors.join(", ")
+            )));
+        }
+        if p.counted_days < p.window.days() {
+            caveats.push(format!(
+                "The {} is counted on {} of its {} days: days some AOR's releases do not cover are left out for every AOR.",
+                p.label,
+                p.counted_days,
+                p.window.days()
+            ));
+        }
+    }
 
-    let sum = |aors: &[String], w: &Window, group: Option<&str>| daily.sum(aors, w, group);
+    // Sums over a period count only its covered days.
+    let sum_period = |aors: &[String], p: &Period, group: Option<&str>| -> u64 {
+        p.counted.iter().map(|w| daily.sum(aors, w, group)).sum()
+    };
 
     let group_names: Vec<Option<&str>> = if has_groups {
         GROUPS
@@ -241,16 +337,16 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         let per = |aors: &[String]| {
             periods
                 .iter()
-                .map(|p| sum(aors, &p.window, group))
+                .map(|p| sum_period(aors, p, group))
                 .collect::<Vec<u64>>()
         };
         let treated_counts = per(&treated);
         let comparison_counts = per(&comparison);
         let change = |counts: &[u64]| -> Option<f64> {
             let n = periods.len();
-            let window_rate = counts[n - 1] as f64 / periods[n - 1].window.days() as f64;
+            let window_rate = counts[n - 1] as f64 / periods[n - 1].counted_days as f64;
             let base: Vec<f64> = (0..n - 1)
-                .map(|i| counts[i] as f64 / periods[i].window.days() as f64)
+                .map(|i| counts[i] as f64 / periods[i].counted_days as f64)
                 .collect();
             let mean = base.iter().sum::<f64>() / base.len().max(1) as f64;
             (mean > 0.0).then(|| 100.0 * (window_rate / mean - 1.0))
@@ -263,7 +359,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
                     aor: a,
                     period: p,
                     treated_in_window: period.is_operation && a < treated.len(),
-                    count: sum(one, &period.window, group) as f64,
+                    count: sum_period(one, period, group) as f64,
                 });
             }
         }
@@ -315,8 +411,8 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             if !has_groups {
                 return None;
             }
-            let all = sum(&treated, &p.window, None);
-            (all > 0).then(|| sum(&treated, &p.window, Some("at-large")) as f64 / all as f64)
+            let all = sum_period(&treated, p, None);
+            (all > 0).then(|| sum_period(&treated, p, Some("at-large")) as f64 / all as f64)
         })
         .collect();
 
@@ -336,7 +432,6 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         }
     }
 
-    let mut caveats = Vec::new();
     for g in &coverage_gaps {
         caveats.push(format!(
             "{} has no ingested {table} release for {} day(s) of the {} ({}..{}): its counts there are missing, not zero.",
@@ -411,6 +506,41 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         releases: result.releases,
         method: METHOD.to_string(),
     })
+}
+
+/// The result as it may be published. When any method-group cell is suppressed
+/// (`<10`), everything else that could be used to subtract back to it is coarsened: weekly
+/// counts and baseline means are rounded to the nearest 10, and at-large shares to whole
+/// percent (or withheld when the at-large count itself is suppressed). Renderers (text,
+/// Markdown, HTML, charts, JSON) all print this, never the raw result.
+pub fn for_publication(r: &OperationResult) -> OperationResult {
+    use crate::render::{hidden_columns, is_small, round10};
+    let mut p = r.clone();
+    let hidden = hidden_columns(r, |g| &g.treated);
+    let any_hidden =
+        hidden.iter().any(|h| *h) || hidden_columns(r, |g| &g.comparison).iter().any(|h| *h);
+    if any_hidden {
+        for w in &mut p.weeks {
+            w.treated = w.treated.map(|n| if is_small(n) { n } else { round10(n) });
+            w.comparison = w
+                .comparison
+                .map(|n| if is_small(n) { n } else { round10(n) });
+            w.treated_baseline = w.treated_baseline.map(|m| (m / 10.0).round() * 10.0);
+            w.comparison_baseline = w.comparison_baseline.map(|m| (m / 10.0).round() * 10.0);
+        }
+    }
+    let at_large = r.groups.iter().find(|g| g.group == "at-large");
+    for (i, share) in p.at_large_share.iter_mut().enumerate() {
+        let small = at_large
+            .and_then(|g| g.treated.get(i))
+            .is_some_and(|n| is_small(*n));
+        if small {
+            *share = None;
+        } else if any_hidden {
+            *share = share.map(|s| (s * 100.0).round() / 100.0);
+        }
+    }
+    p
 }
 
 /// The result as published JSON: counts below the small-cell threshold become null, with

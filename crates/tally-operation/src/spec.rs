@@ -40,9 +40,10 @@ impl Window {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
-    /// Baselines: the same calendar window in each of this many preceding years (default 3).
-    #[serde(default = "default_baseline_years")]
-    pub baseline_years: u32,
+    /// Baselines: the same calendar window in each of this many preceding years (default 3
+    /// when `baselines` is empty).
+    #[serde(default)]
+    pub baseline_years: Option<u32>,
     /// Explicit baseline windows; when given, they replace `baseline_years`.
     #[serde(default)]
     pub baselines: Vec<Window>,
@@ -51,14 +52,10 @@ pub struct Comparison {
     pub comparison_aors: Vec<String>,
 }
 
-fn default_baseline_years() -> u32 {
-    3
-}
-
 impl Default for Comparison {
     fn default() -> Self {
         Comparison {
-            baseline_years: 3,
+            baseline_years: None,
             baselines: Vec::new(),
             comparison_aors: Vec::new(),
         }
@@ -197,7 +194,12 @@ impl Operation {
                 )));
             }
         }
-        if op.comparison.baselines.is_empty() && op.comparison.baseline_years == 0 {
+        if !op.comparison.baselines.is_empty() && op.comparison.baseline_years.is_some() {
+            return Err(invalid(
+                "give either comparison.baselines or comparison.baseline_years, not both".into(),
+            ));
+        }
+        if op.comparison.baselines.is_empty() && op.comparison.baseline_years == Some(0) {
             return Err(invalid(
                 "no baseline: set comparison.baseline_years or comparison.baselines".into(),
             ));
@@ -268,7 +270,7 @@ impl Operation {
         if !self.comparison.baselines.is_empty() {
             return self.comparison.baselines.clone();
         }
-        (1..=self.comparison.baseline_years as i32)
+        (1..=self.comparison.baseline_years.unwrap_or(3) as i32)
             .map(|y| self.window.years_earlier(y))
             .collect()
     }

@@ -54,7 +54,10 @@ pub struct MonthAor {
 /// The outcome of comparing release A with release B.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// The table compared.
     pub table: TableKind,
+    /// The part compared when one release holds only part of the table (`expedited`).
+    pub part: Option<String>,
     pub a: ReleaseSide,
     pub b: ReleaseSide,
     /// Overlap per AOR: `(aor, first, last)`.
@@ -76,19 +79,29 @@ struct Row {
     key: Vec<Option<String>>,
 }
 
-fn coverage(release: &ReleaseEntry, table: TableKind) -> BTreeMap<String, (NaiveDate, NaiveDate)> {
+fn coverage(
+    release: &ReleaseEntry,
+    table: TableKind,
+    parts: &[Option<String>],
+) -> BTreeMap<String, (NaiveDate, NaiveDate)> {
     let mut out: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
-    for sheet in release.report.sheets.iter().filter(|s| s.table == table) {
-        for (aor, span) in &sheet.aors {
-            let (Some(f), Some(l)) = (span.first, span.last) else {
-                continue;
-            };
-            let e = out.entry(aor.clone()).or_insert((f, l));
-            e.0 = e.0.min(f);
-            e.1 = e.1.max(l);
+    for ((part, aor), (f, l)) in release.coverage(table) {
+        if !parts.contains(&part) {
+            continue;
         }
+        let e = out.entry(aor).or_insert((f, l));
+        e.0 = e.0.min(f);
+        e.1 = e.1.max(l);
     }
     out
+}
+
+fn slugs(tables: &[TableKind]) -> String {
+    tables
+        .iter()
+        .map(|t| t.slug())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The table two releases share, or an error naming what each holds.
@@ -102,13 +115,19 @@ fn common_table(
     match table {
         Some(t) if common.contains(&t) => Ok(t),
         Some(t) => Err(QueryError::Invalid(format!(
-            "both releases must hold {t}: {} holds {ta:?}, {} holds {tb:?}",
-            a.report.file_name, b.report.file_name
+            "both releases must hold {t}: {} holds {}, {} holds {}",
+            a.report.file_name,
+            slugs(&ta),
+            b.report.file_name,
+            slugs(&tb)
         ))),
         None if common.len() == 1 => Ok(common[0]),
         None if common.is_empty() => Err(QueryError::Invalid(format!(
-            "the releases hold no table in common: {} holds {ta:?}, {} holds {tb:?}",
-            a.report.file_name, b.report.file_name
+            "the releases hold no table in common: {} holds {}, {} holds {}",
+            a.report.file_name,
+            slugs(&ta),
+            b.report.file_name,
+            slugs(&tb)
         ))),
         None => Err(QueryError::Invalid(format!(
             "the releases share several tables {common:?}; choose one with --table"
@@ -121,6 +140,7 @@ fn read_rows(
     release: &ReleaseEntry,
     table: TableKind,
     overlap: &BTreeMap<String, (i32, i32)>,
+    parts: &[Option<String>],
 ) -> Result<(Vec<Row>, Vec<bool>), QueryError> {
     let key_fields: Vec<Field> = Field::ALL
         .iter()
@@ -151,6 +171,14 @@ fn read_rows(
         let aor = TextColumn::new(batch.column(1)).map_err(|_| bad("aor"))?;
         let aor_name = TextColumn::new(batch.column(2)).map_err(|_| bad("aor_name"))?;
         let sheet = TextColumn::new(batch.column(3)).map_err(|_| bad("source_sheet"))?;
+        let part_of = |name: &str| {
+            release
+                .report
+                .sheets
+                .iter()
+                .find(|s| s.sheet == name)
+                .and_then(|s| s.part.clone())
+        };
         let source_row = batch
             .column(4)
             .as_primitive_opt::<arrow_array::types::Int64Type>()
@@ -165,6 +193,9 @@ fn read_rows(
                 (None, Some(_)) => "(unmapped)",
                 (None, None) => "(blank)",
             };
+            if !parts.contains(&part_of(sheet.get(i).unwrap_or_default())) {
+                continue;
+            }
             let Some((first, last)) = overlap.get(aor_key) else {
                 continue;
             };
@@ -231,7 +262,43 @@ pub fn compare_releases(
         )));
     }
     let table = common_table(ra, rb, table)?;
-    let (ca, cb) = (coverage(ra, table), coverage(rb, table));
+    // Releases of one part of a table (expedited removals only, say) compare with the same
+    // part of the other release; a whole table cannot be split to match a part.
+    let parts_of = |r: &ReleaseEntry| -> Vec<Option<String>> {
+        let mut p: Vec<Option<String>> = r
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == table)
+            .map(|s| s.part.clone())
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    let (pa, pb) = (parts_of(ra), parts_of(rb));
+    let parts: Vec<Option<String>> = pa.iter().filter(|p| pb.contains(p)).cloned().collect();
+    if parts.is_empty() {
+        let describe = |p: &[Option<String>]| {
+            p.iter()
+                .map(|x| x.clone().unwrap_or_else(|| format!("all {table}")))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        return Err(QueryError::Invalid(format!(
+            "{} holds {} and {} holds {}: no part of the table in common to compare",
+            ra.report.file_name,
+            describe(&pa),
+            rb.report.file_name,
+            describe(&pb)
+        )));
+    }
+    let compared_part = if parts.len() == 1 && pa.len() + pb.len() > 2 {
+        parts[0].clone()
+    } else {
+        None
+    };
+    let (ca, cb) = (coverage(ra, table, &parts), coverage(rb, table, &parts));
     let mut overlap = Vec::new();
     let mut overlap_days: BTreeMap<String, (i32, i32)> = BTreeMap::new();
     for (aor, (fa, la)) in &ca {
@@ -249,8 +316,8 @@ pub fn compare_releases(
             ra.report.file_name, rb.report.file_name
         )));
     }
-    let (rows_a, filled_a) = read_rows(store, ra, table, &overlap_days)?;
-    let (rows_b, filled_b) = read_rows(store, rb, table, &overlap_days)?;
+    let (rows_a, filled_a) = read_rows(store, ra, table, &overlap_days, &parts)?;
+    let (rows_b, filled_b) = read_rows(store, rb, table, &overlap_days, &parts)?;
     // Compare on event date, AOR and the fields both releases fill.
     let key_fields: Vec<Field> = Field::ALL
         .iter()
@@ -334,6 +401,7 @@ pub fn compare_releases(
     matched_on.extend(compared.iter().map(|&k| key_fields[k].name().to_string()));
     Ok(Comparison {
         table,
+        part: compared_part,
         a: side(ra, &rows_a, &only_a),
         b: side(rb, &rows_b, &only_b),
         overlap,

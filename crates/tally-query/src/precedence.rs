@@ -3,8 +3,8 @@
 //! Rule: where two releases hold the same table for the same AOR and day, the release
 //! whose coverage of that AOR ends later wins for the overlapping days; on equal ends, the
 //! release ingested first wins (so a later re-publication never silently changes figures
-//! already reported). A release's coverage of an AOR is the span from its first to its
-//! last event date for that AOR. Rows without an event date cannot overlap and always
+//! already reported). Coverage is [`ReleaseEntry::coverage`]: the sheet's first to last
+//! event date, widened to its stated coverage period, for every AOR it holds. Rows without an event date cannot overlap and always
 //! count.
 //!
 //! Some releases hold only a part of a table (the LESA-STU "Expedited Removals" and
@@ -57,23 +57,13 @@ pub struct Precedence {
 /// Coverage of one release per (part, AOR).
 type PartSpans = BTreeMap<(Option<String>, String), Span>;
 
-/// Spans per (part, AOR) of one release.
+/// Spans per (part, AOR) of one release ([`ReleaseEntry::coverage`]).
 fn spans(release: &ReleaseEntry, table: TableKind) -> PartSpans {
-    let mut out: PartSpans = BTreeMap::new();
-    for sheet in release.report.sheets.iter().filter(|s| s.table == table) {
-        for (aor, span) in &sheet.aors {
-            let (Some(first), Some(last)) = (span.first, span.last) else {
-                continue;
-            };
-            out.entry((sheet.part.clone(), aor.clone()))
-                .and_modify(|s| {
-                    s.first = s.first.min(first);
-                    s.last = s.last.max(last);
-                })
-                .or_insert(Span { first, last });
-        }
-    }
-    out
+    release
+        .coverage(table)
+        .into_iter()
+        .map(|(k, (first, last))| (k, Span { first, last }))
+        .collect()
 }
 
 /// Whether rows of part `shadowed` can be stood in for by a release holding `winner`.

@@ -24,7 +24,7 @@ pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
-pub use manifest::{DataFile, Manifest, ReleaseEntry};
+pub use manifest::{CoverageSpans, DataFile, Manifest, ReleaseEntry};
 pub use read::{TableScan, TextColumn};
 pub use staging::Staging;
 pub use verify::{Problem, VerifyReport, verify_store};

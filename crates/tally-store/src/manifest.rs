@@ -41,7 +41,44 @@ pub struct ReleaseEntry {
     pub files: Vec<DataFile>,
 }
 
+/// Days a release covers, per (table part, AOR key): see [`ReleaseEntry::coverage`].
+pub type CoverageSpans =
+    std::collections::BTreeMap<(Option<String>, String), (chrono::NaiveDate, chrono::NaiveDate)>;
+
 impl ReleaseEntry {
+    /// The days this release covers for each AOR it holds, per table part.
+    ///
+    /// One definition, used by precedence, `status`, `compare-releases` and operations: a
+    /// sheet covers, for every AOR it has rows for, the days from its first to its last
+    /// event date, widened to the coverage period its banner states (for example
+    /// "(10/1/2018 - 8/31/2019)"). An AOR with no events on some day inside that span is
+    /// covered (it had none), not missing. AOR keys are codes, `(blank)` or `(unmapped)`.
+    pub fn coverage(&self, table: TableKind) -> CoverageSpans {
+        let mut out = CoverageSpans::new();
+        for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
+            let stated = sheet.banner.coverage;
+            let first = [sheet.first_date, stated.map(|s| s.0)]
+                .into_iter()
+                .flatten()
+                .min();
+            let last = [sheet.last_date, stated.map(|s| s.1)]
+                .into_iter()
+                .flatten()
+                .max();
+            let (Some(first), Some(last)) = (first, last) else {
+                continue;
+            };
+            for aor in sheet.aors.keys() {
+                let e = out
+                    .entry((sheet.part.clone(), aor.clone()))
+                    .or_insert((first, last));
+                e.0 = e.0.min(first);
+                e.1 = e.1.max(last);
+            }
+        }
+        out
+    }
+
     /// Tables this release holds.
     pub fn tables(&self) -> Vec<TableKind> {
         let mut t: Vec<TableKind> = self.report.sheets.iter().map(|s| s.table).collect();

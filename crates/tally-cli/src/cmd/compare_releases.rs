@@ -57,40 +57,78 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     };
     let store = Store::open(&args.store)?;
     let c = compare_releases(&store, &args.a, &args.b, table_kind)?;
-    let shown = |n: u64| -> String {
-        if args.suppress_below > 1 && n > 0 && n < args.suppress_below {
-            format!("<{}", args.suppress_below)
+    let threshold = args.suppress_below;
+    let small = |n: u64| threshold > 1 && n > 0 && n < threshold;
+    // Counts that would let a reader subtract back to a suppressed one are rounded: the
+    // row's A and B counts when its only-in counts are hidden, and the overlap totals when
+    // the release-level only-in counts are.
+    let shown = |n: u64| {
+        if small(n) {
+            format!("<{threshold}")
         } else {
-            n.to_string()
+            thousands(n)
+        }
+    };
+    let rounded = |n: u64| format!("~{}", thousands((n + 5) / 10 * 10));
+    let totals_hidden = small(c.a.only_here) || small(c.b.only_here);
+    let total = |n: u64| {
+        if totals_hidden {
+            rounded(n)
+        } else {
+            thousands(n)
+        }
+    };
+    let row_hidden = |m: &tally_query::compare::MonthAor| {
+        small(m.only_a) || small(m.only_b) || small(m.a) || small(m.b)
+    };
+    let cell = |n: u64, hidden: bool| {
+        if small(n) {
+            shown(n)
+        } else if hidden {
+            rounded(n)
+        } else {
+            thousands(n)
         }
     };
     match args.format {
         Format::Json => {
             let mut v = serde_json::to_value(&c)?;
-            let small = |n: u64| args.suppress_below > 1 && n > 0 && n < args.suppress_below;
             for side in ["a", "b"] {
-                let only = v[side]["only_here"].as_u64().unwrap_or(0);
-                if small(only) {
+                if v[side]["only_here"].as_u64().is_some_and(small) {
                     v[side]["only_here"] = serde_json::Value::Null;
                     v[side]["only_here_rows"] = serde_json::json!([]);
                 }
+                if totals_hidden {
+                    let n = v[side]["rows_in_overlap"].as_u64().unwrap_or(0);
+                    v[side]["rows_in_overlap"] =
+                        serde_json::json!({ "rounded": (n + 5) / 10 * 10 });
+                }
+            }
+            if totals_hidden {
+                let n = v["matched_rows"].as_u64().unwrap_or(0);
+                v["matched_rows"] = serde_json::json!({ "rounded": (n + 5) / 10 * 10 });
             }
             if let Some(cells) = v["by_month_aor"].as_array_mut() {
-                for cell in cells {
-                    let hidden = ["a", "b", "only_a", "only_b"]
-                        .iter()
-                        .any(|k| cell[*k].as_u64().is_some_and(small));
-                    for k in ["a", "b", "only_a", "only_b"] {
-                        if cell[k].as_u64().is_some_and(small) {
-                            cell[k] = serde_json::Value::Null;
+                for (cell_json, m) in cells.iter_mut().zip(&c.by_month_aor) {
+                    let hidden = row_hidden(m);
+                    for (k, n) in [
+                        ("a", m.a),
+                        ("b", m.b),
+                        ("only_a", m.only_a),
+                        ("only_b", m.only_b),
+                    ] {
+                        if small(n) {
+                            cell_json[k] = serde_json::Value::Null;
+                        } else if hidden && (k == "a" || k == "b") {
+                            cell_json[k] = serde_json::json!({ "rounded": (n + 5) / 10 * 10 });
                         }
                     }
                     if hidden {
-                        cell["difference"] = serde_json::Value::Null;
+                        cell_json["difference"] = serde_json::Value::Null;
                     }
                 }
             }
-            v["suppress_below"] = serde_json::json!(args.suppress_below);
+            v["suppress_below"] = serde_json::json!(threshold);
             serde_json::to_writer_pretty(&mut *out, &v)?;
             writeln!(out)?;
         }
@@ -98,19 +136,36 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(["month", "aor", "a", "b", "difference", "only_a", "only_b"])?;
             for m in &c.by_month_aor {
-                let diff = if shown(m.a) != m.a.to_string() || shown(m.b) != m.b.to_string() {
+                let hidden = row_hidden(m);
+                let plain = |n: u64| {
+                    if small(n) {
+                        format!("<{threshold}")
+                    } else if hidden {
+                        format!("~{}", (n + 5) / 10 * 10)
+                    } else {
+                        n.to_string()
+                    }
+                };
+                let diff = if hidden {
                     String::new()
                 } else {
                     m.difference.to_string()
                 };
+                let only = |n: u64| {
+                    if small(n) {
+                        format!("<{threshold}")
+                    } else {
+                        n.to_string()
+                    }
+                };
                 w.write_record([
                     m.month.clone(),
                     m.aor.clone(),
-                    shown(m.a),
-                    shown(m.b),
+                    plain(m.a),
+                    plain(m.b),
                     diff,
-                    shown(m.only_a),
-                    shown(m.only_b),
+                    only(m.only_a),
+                    only(m.only_b),
                 ])?;
             }
             w.flush()?;
@@ -134,6 +189,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 .map(|(a, f, l)| format!("{a} {f}..{l}"))
                 .collect();
             writeln!(out, "overlap: {}", spans.join(", "))?;
+            if let Some(part) = &c.part {
+                writeln!(out, "compared part: {part} {}", c.table)?;
+            }
             writeln!(out, "rows matched on: {}\n", c.matched_on.join(", "))?;
             let header: Vec<String> = ["month", "aor", "A", "B", "B - A", "only in A", "only in B"]
                 .map(String::from)
@@ -142,16 +200,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 .by_month_aor
                 .iter()
                 .map(|m| {
-                    let exact = shown(m.a) == m.a.to_string() && shown(m.b) == m.b.to_string();
+                    let hidden = row_hidden(m);
                     vec![
                         m.month.clone(),
                         m.aor.clone(),
-                        shown(m.a),
-                        shown(m.b),
-                        if exact {
-                            format!("{:+}", m.difference)
-                        } else {
+                        cell(m.a, hidden),
+                        cell(m.b, hidden),
+                        if hidden {
                             String::new()
+                        } else {
+                            format!("{:+}", m.difference)
                         },
                         shown(m.only_a),
                         shown(m.only_b),
@@ -162,21 +220,24 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             writeln!(
                 out,
                 "\nin the overlap: A {} rows, B {} rows; {} matched; {} only in A; {} only in B",
-                thousands(c.a.rows_in_overlap),
-                thousands(c.b.rows_in_overlap),
-                thousands(c.matched_rows),
+                total(c.a.rows_in_overlap),
+                total(c.b.rows_in_overlap),
+                total(c.matched_rows),
                 shown(c.a.only_here),
                 shown(c.b.only_here)
+            )?;
+            writeln!(
+                out,
+                "(counts below {threshold} print as <{threshold}; ~ marks counts rounded to the nearest 10 so they cannot reveal them)"
             )?;
             for (label, side) in [("A", &c.a), ("B", &c.b)] {
                 if side.only_here_rows.is_empty() {
                     continue;
                 }
-                if shown(side.only_here) != side.only_here.to_string() {
+                if small(side.only_here) {
                     writeln!(
                         out,
-                        "only in {label}: row pointers withheld because fewer than {} rows differ (--suppress-below 0 lists them)",
-                        args.suppress_below
+                        "only in {label}: row pointers withheld because fewer than {threshold} rows differ (--suppress-below 0 lists them)"
                     )?;
                     continue;
                 }

@@ -143,8 +143,9 @@ impl Disclosure {
         }
     }
 
+    /// A true zero reveals no one, so it is never suppressed.
     fn small(&self, n: u64) -> bool {
-        self.threshold > 1 && n < self.threshold
+        self.threshold > 1 && n > 0 && n < self.threshold
     }
 
     /// A cell: exact, or `<N`.
@@ -395,6 +396,9 @@ fn describe(args: &Args) -> String {
     }
     for r in &args.release {
         parts.push(format!("--release {r}"));
+    }
+    if args.suppress_below != 10 {
+        parts.push(format!("--suppress-below {}", args.suppress_below));
     }
     parts.join(" ")
 }

@@ -79,7 +79,7 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let op = Operation::find(&a.operation)?;
     let store = Store::open(&a.store)?;
     let result = match run_operation(&store, &op) {
-        Ok(r) => r,
+        Ok(r) => tally_operation::run::for_publication(&r),
         Err(RunError::NoCoverage(message)) => {
             crate::warn!("tally: error: {message}");
             return Ok(ExitCode::FAILURE);

@@ -109,10 +109,10 @@ fn gather(store: &Store) -> Status {
                     spans: Vec::new(),
                 });
                 c.rows_in_releases += span.rows;
-                // A release covers the days from its first to its last event date for every
-                // AOR it holds: an AOR with no arrests on some days is not a coverage gap.
-                if let (Some(f), Some(l)) = (s.first_date, s.last_date) {
-                    c.spans.push((f, l));
+                // One definition of coverage (ReleaseEntry::coverage): an AOR with no
+                // events on some days inside a release's span is not a coverage gap.
+                if let Some(span) = r.coverage(s.table).get(&(s.part.clone(), aor.clone())) {
+                    c.spans.push(*span);
                 }
                 c.first = match (c.first, span.first) {
                     (Some(a), Some(b)) => Some(a.min(b)),
