@@ -37,7 +37,7 @@ impl Window {
 }
 
 /// How the operation is compared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
     /// Baselines: the same calendar window in each of this many preceding years (default 3
@@ -50,16 +50,6 @@ pub struct Comparison {
     /// Comparison AORs; empty means every other AOR with data, HQ excluded.
     #[serde(default)]
     pub comparison_aors: Vec<String>,
-}
-
-impl Default for Comparison {
-    fn default() -> Self {
-        Comparison {
-            baseline_years: None,
-            baselines: Vec::new(),
-            comparison_aors: Vec::new(),
-        }
-    }
 }
 
 /// Something else that happened during the window and may move the numbers.
