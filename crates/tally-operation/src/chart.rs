@@ -315,11 +315,7 @@ pub fn method_bars(r: &OperationResult) -> String {
                 } else {
                     PERIOD_COLOURS[i.min(3)]
                 },
-                if p.is_operation {
-                    "window".to_string()
-                } else {
-                    p.window.first.format("%Y").to_string()
-                },
+                crate::render::period_label(r, p),
             )
         })
         .collect();

@@ -63,17 +63,26 @@ fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
+/// A short column label for a period: "window", or the baseline's year when every
+/// period starts in a different year, else the baseline's first day.
+pub fn period_label(r: &OperationResult, p: &crate::run::Period) -> String {
+    if p.is_operation {
+        return "window".into();
+    }
+    let year = |q: &crate::run::Period| q.window.first.format("%Y").to_string();
+    let clash = r.periods.iter().filter(|q| year(q) == year(p)).count() > 1;
+    if clash {
+        p.window.first.to_string()
+    } else {
+        year(p)
+    }
+}
+
 /// Rows of the counts table: group, treated per period, change, comparison per period,
 /// change, rate ratio with interval.
 pub fn count_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
     let mut header = vec!["method group".to_string()];
-    let label = |p: &crate::run::Period| {
-        if p.is_operation {
-            "window".to_string()
-        } else {
-            p.window.first.format("%Y").to_string()
-        }
-    };
+    let label = |p: &crate::run::Period| period_label(r, p);
     header.extend(r.periods.iter().map(|p| format!("treated {}", label(p))));
     header.push("treated change".into());
     header.extend(r.periods.iter().map(|p| format!("comparison {}", label(p))));
@@ -183,11 +192,7 @@ fn share_line(r: &OperationResult) -> Option<String> {
         .map(|(p, s)| {
             format!(
                 "{} {}",
-                if p.is_operation {
-                    "window".to_string()
-                } else {
-                    p.window.first.format("%Y").to_string()
-                },
+                period_label(r, p),
                 s.map(|s| format!("{:.1}%", 100.0 * s))
                     .unwrap_or_else(|| "suppressed or n/a".into())
             )
