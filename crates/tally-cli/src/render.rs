@@ -13,6 +13,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count for a published line: `<10` when small (1-9), else with thousands separators.
+/// (Accounting lines such as rows read = kept + rejected stay exact.)
+pub fn published(n: u64) -> String {
+    if n > 0 && n < 10 {
+        "<10".into()
+    } else {
+        thousands(n)
+    }
+}
+
 /// Longest text value printed in a report line; longer ones are cut with a note.
 pub const CLIP_CHARS: usize = 160;
 

@@ -118,8 +118,18 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
 /// # Errors
 /// Bad arguments, a missing store, unknown releases.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
-    let query = parse_query(&args)?;
+    let mut query = parse_query(&args)?;
     let store = Store::open(&args.store)?;
+    // `--where release=` accepts what `--release` accepts: file name, id or SHA-256 prefix.
+    for (dim, values) in &mut query.filters {
+        if *dim == Dimension::Release {
+            for v in values.iter_mut() {
+                if let [one] = store.manifest().select(v).as_slice() {
+                    *v = one.report.file_name.clone();
+                }
+            }
+        }
+    }
     let result = count(&store, &query)?;
     write_result(out, &args, &query, &result)?;
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,6 @@
 //! `tally ingest`: read releases into the store, one atomic commit per file.
 
-use crate::render::{clip, thousands};
+use crate::render::{clip, published, thousands};
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -351,7 +351,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
         let codes: Vec<String> = sheet
             .aors
             .iter()
-            .map(|(aor, span)| format!("{aor} {}", thousands(span.rows)))
+            .map(|(aor, span)| format!("{aor} {}", published(span.rows)))
             .collect();
         writeln!(out, "    AORs: {}", codes.join(", "))?;
         if !sheet.unmapped_aors.is_empty() {

@@ -1,7 +1,7 @@
 //! `tally status`: what the store holds, where it came from, and where releases overlap.
 
 use super::ReportFormat;
-use crate::render::{clip, table, thousands};
+use crate::render::{clip, published, table, thousands};
 use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -267,7 +267,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                     .map(|(f, l)| format!("{f}..{l}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                thousands(c.rows_in_releases),
+                published(c.rows_in_releases),
                 c.releases.len().to_string(),
             ]
         })
