@@ -33,6 +33,9 @@ pub struct Staging {
 fn properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        // Row-group statistics are what readers prune on; per-page min/max of every
+        // string column cost more to compute than they save for tables this size.
+        .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Chunk)
         .set_created_by(format!("tally {}", env!("CARGO_PKG_VERSION")))
         .build()
 }
