@@ -164,7 +164,10 @@ pub fn week_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
             let count = |n: Option<u64>| n.map(shown).unwrap_or_else(|| "not covered".into());
             let mean = |m: Option<f64>| match m {
                 Some(m) if m > 0.0 && m < SUPPRESS_BELOW as f64 => format!("<{SUPPRESS_BELOW}"),
-                Some(m) => format!("{m:.1}"),
+                Some(m) => {
+                    let tenths = (m * 10.0).round() as u64;
+                    format!("{}.{}", thousands(tenths / 10), tenths % 10)
+                }
                 None => "not covered".into(),
             };
             vec![

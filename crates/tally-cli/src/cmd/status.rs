@@ -302,14 +302,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     if !status.unknown_methods.is_empty() {
         writeln!(
             out,
-            "\nApprehension methods outside the method-group scheme (counted as other)"
+            "\nApprehension methods outside the method-group scheme (counted as other; rows in releases)"
         )?;
         for (m, n) in &status.unknown_methods {
             writeln!(out, "  {}: {}", clip(m), thousands(*n))?;
         }
     }
     if !status.unmapped_aors.is_empty() {
-        writeln!(out, "\nAOR values with no code (rows kept, aor null)")?;
+        writeln!(
+            out,
+            "\nAOR values with no code (rows kept, aor null; rows in releases)"
+        )?;
         for (a, n) in &status.unmapped_aors {
             writeln!(out, "  {:?}: {}", clip(a), thousands(*n))?;
         }
