@@ -234,7 +234,7 @@ fn every_national_aor_maps_and_withheld_markers_never_survive() {
         .fields()
         .iter()
         .filter(|f| {
-            f.data_type() == &arrow_schema::DataType::Utf8
+            f.data_type() == &tally_ingest::schema::text_type()
                 && !["withheld", "release_sha256", "source_sheet"].contains(&f.name().as_str())
         })
         .map(|f| f.name().as_str())

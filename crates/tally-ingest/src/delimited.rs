@@ -6,6 +6,7 @@ use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
 use crate::report::ReleaseReport;
 use crate::source::ReleaseFile;
+use crate::tokenize::{self, FieldSpan, Records};
 use crate::{BatchSink, IngestOptions};
 use std::borrow::Cow;
 
@@ -58,40 +59,26 @@ fn utf8_content(content: &[u8]) -> Cow<'_, [u8]> {
     Cow::Borrowed(content)
 }
 
-/// 1-based line numbers of record starts, counted from the bytes themselves: the csv
-/// reader's own line count drifts on CRLF endings and skipped blank lines.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    offset: usize,
-    line: u64,
+/// A field as a cell. `utf8` is the whole text when it is valid UTF-8; otherwise each
+/// field is decoded on its own ([`decode`]).
+fn field_cell<'a>(bytes: &'a [u8], utf8: Option<&'a str>, field: &FieldSpan) -> CellValue<'a> {
+    if field.escaped {
+        let unescaped = tokenize::unescape(&bytes[field.start..field.end]);
+        return match String::from_utf8(unescaped) {
+            Ok(s) if s.is_empty() => CellValue::Empty,
+            Ok(s) => CellValue::Text(Cow::Owned(s)),
+            Err(e) => CellValue::Text(Cow::Owned(latin1(e.as_bytes()))),
+        };
+    }
+    match utf8.and_then(|text| text.get(field.start..field.end)) {
+        Some("") => CellValue::Empty,
+        Some(s) => CellValue::Text(Cow::Borrowed(s)),
+        None => decode(&bytes[field.start..field.end]),
+    }
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        LineCounter {
-            text,
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// The line on which the record reported at `offset` starts (offsets must not
-    /// decrease). With CRLF endings the reader reports the offset of the line feed that
-    /// ends the previous line, so line-ending bytes at `offset` are skipped first.
-    fn line_at(&mut self, offset: u64) -> u64 {
-        let mut to = (offset as usize).min(self.text.len());
-        while to < self.text.len() && matches!(self.text[to], b'\n' | b'\r') {
-            to += 1;
-        }
-        if to > self.offset {
-            self.line += self.text[self.offset..to]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
-            self.offset = to;
-        }
-        self.line
-    }
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
 }
 
 /// A field as text: UTF-8 when valid, else read as Latin-1 (Windows exports).
@@ -101,7 +88,7 @@ fn decode(field: &[u8]) -> CellValue<'_> {
     }
     match std::str::from_utf8(field) {
         Ok(s) => CellValue::Text(Cow::Borrowed(s)),
-        Err(_) => CellValue::Text(Cow::Owned(field.iter().map(|&b| b as char).collect())),
+        Err(_) => CellValue::Text(Cow::Owned(latin1(field))),
     }
 }
 
@@ -109,7 +96,7 @@ fn decode(field: &[u8]) -> CellValue<'_> {
 ///
 /// # Errors
 /// [`IngestError::NoHeader`], [`IngestError::UnknownTable`], [`IngestError::MissingColumn`],
-/// [`IngestError::Corrupt`] for unreadable text, and sink failures.
+/// and sink failures.
 pub fn ingest_delimited(
     file: &ReleaseFile,
     delimiter: u8,
@@ -118,37 +105,25 @@ pub fn ingest_delimited(
 ) -> Result<ReleaseReport, IngestError> {
     let vocab = Vocabulary::embedded();
     let text = utf8_content(&file.content);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_ref());
+    let bytes: &[u8] = text.as_ref();
+    // Validated once for the whole file: fields split at ASCII bytes are then valid too.
+    let utf8 = simdutf8::basic::from_utf8(bytes).ok();
+    let cell = |field: &FieldSpan| -> CellValue<'_> { field_cell(bytes, utf8, field) };
     let at = |row: Option<u64>| Location {
         file: file.path.clone(),
         sheet: None,
         row,
         column: None,
     };
-    let corrupt = |e: csv::Error| {
-        let row = e.position().map(|p| p.line());
-        IngestError::Corrupt {
-            at: at(row),
-            format: "delimited text",
-            detail: e.to_string(),
-        }
-    };
 
-    let mut lines = LineCounter::new(text.as_ref());
-    let mut record = csv::ByteRecord::new();
+    let mut records = Records::new(bytes, delimiter);
+    let mut fields: Vec<FieldSpan> = Vec::new();
     let mut preview: Vec<PreviewRow> = Vec::new();
-    while preview.len() < HEADER_SCAN_ROWS
-        && reader.read_byte_record(&mut record).map_err(corrupt)?
-    {
-        let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(0));
-        preview.push((
-            line,
-            record.iter().map(|f| decode(f).into_static()).collect(),
-        ));
+    while preview.len() < HEADER_SCAN_ROWS {
+        let Some(line) = records.next_record(&mut fields) else {
+            break;
+        };
+        preview.push((line, fields.iter().map(|f| cell(f).into_static()).collect()));
     }
     let Some(header_at) = layout::find_header(&preview, &vocab.columns) else {
         return Err(IngestError::NoHeader {
@@ -215,9 +190,11 @@ pub fn ingest_delimited(
     for (line, cells) in &preview[header_at + 1..] {
         push(*line, cells, &mut normalizer)?;
     }
-    while reader.read_byte_record(&mut record).map_err(corrupt)? {
-        let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(0));
-        let cells: Vec<CellValue<'_>> = record.iter().map(decode).collect();
+    // One vector for every row: cells borrow the file's text, which outlives them all.
+    let mut cells: Vec<CellValue<'_>> = Vec::new();
+    while let Some(line) = records.next_record(&mut fields) {
+        cells.clear();
+        cells.extend(fields.iter().map(cell));
         push(line, &cells, &mut normalizer)?;
     }
     let (sheet_report, rejects) = normalizer.finish(sink)?;

@@ -23,6 +23,7 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod summary;
+pub mod tokenize;
 pub mod workbook;
 
 pub use error::{IngestError, Location};
@@ -77,10 +78,23 @@ pub fn ingest_file(
     sink: &mut dyn BatchSink,
 ) -> Result<ReleaseReport, IngestError> {
     let file = ReleaseFile::read(path, options)?;
+    ingest_release(&file, options, sink)
+}
+
+/// Normalizes and reconciles a release already read ([`ReleaseFile::read`] or
+/// [`ReleaseFile::from_published`]), streaming batches into `sink`.
+///
+/// # Errors
+/// As [`ingest_file`], but for reading the file.
+pub fn ingest_release(
+    file: &ReleaseFile,
+    options: &IngestOptions,
+    sink: &mut dyn BatchSink,
+) -> Result<ReleaseReport, IngestError> {
     let mut report = match file.format {
-        SourceFormat::Xlsx | SourceFormat::Xls => workbook::ingest_workbook(&file, options, sink)?,
+        SourceFormat::Xlsx | SourceFormat::Xls => workbook::ingest_workbook(file, options, sink)?,
         SourceFormat::Delimited(delimiter) => {
-            delimited::ingest_delimited(&file, delimiter, options, sink)?
+            delimited::ingest_delimited(file, delimiter, options, sink)?
         }
     };
     reconcile::reconcile_summary(&mut report);

@@ -3,6 +3,7 @@
 //! Columns, in order: provenance (`release_sha256`, `source_sheet`, `source_row`), derived
 //! (`event_date`, `event_fy`, `aor`, `method_group`), one column per canonical field
 //! ([`tally_model::Field::ALL`]), then `withheld`, `unparsed_values` and `extra_columns`.
+//! Text columns are Arrow dictionaries ([`text_type`]), except the two JSON columns.
 
 use arrow_schema::{DataType, Field as ArrowField, Schema, SchemaRef};
 use std::sync::{Arc, OnceLock};
@@ -42,17 +43,17 @@ pub fn canonical_schema() -> SchemaRef {
                 ArrowField::new(SOURCE_ROW, DataType::Int64, false),
                 ArrowField::new(EVENT_DATE, DataType::Date32, true),
                 ArrowField::new(EVENT_FY, DataType::Int32, true),
-                ArrowField::new(AOR, DataType::Utf8, true),
-                ArrowField::new(METHOD_GROUP, DataType::Utf8, true),
+                ArrowField::new(AOR, text_type(), true),
+                ArrowField::new(METHOD_GROUP, text_type(), true),
             ];
             for f in Field::ALL {
                 let ty = match f.field_type() {
                     FieldType::Date => DataType::Date32,
-                    FieldType::Text => DataType::Utf8,
+                    FieldType::Text => text_type(),
                 };
                 fields.push(ArrowField::new(f.name(), ty, true));
             }
-            fields.push(ArrowField::new(WITHHELD, DataType::Utf8, true));
+            fields.push(ArrowField::new(WITHHELD, text_type(), true));
             fields.push(ArrowField::new(UNPARSED_VALUES, DataType::Utf8, true));
             fields.push(ArrowField::new(EXTRA_COLUMNS, DataType::Utf8, true));
             Arc::new(Schema::new(fields))
@@ -62,6 +63,15 @@ pub fn canonical_schema() -> SchemaRef {
 
 /// Arrow type of `release_sha256` and `source_sheet`: dictionary of Int32 keys to Utf8.
 pub fn provenance_text_type() -> DataType {
+    text_type()
+}
+
+/// Arrow type of every text column but `unparsed_values` and `extra_columns`: a
+/// dictionary of Int32 keys to Utf8 values. Release columns hold few distinct values, so
+/// readers get each text once per batch; in Parquet the column is a plain UTF8 byte
+/// array (dictionary-encoded), which DuckDB and Spark read as text and pandas, through
+/// the stored Arrow schema, as a categorical.
+pub fn text_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 

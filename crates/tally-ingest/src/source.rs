@@ -63,15 +63,33 @@ impl ReleaseFile {
     /// workbook, an encrypted workbook, a truncated gzip stream, or content past
     /// `options.max_decompressed_bytes`.
     pub fn read(path: &Path, options: &IngestOptions) -> Result<ReleaseFile, IngestError> {
+        let raw = std::fs::read(path).map_err(|source| IngestError::Io {
+            at: Location {
+                file: path.to_path_buf(),
+                ..Location::default()
+            },
+            source,
+        })?;
+        let sha256 = sha256_hex(&raw);
+        ReleaseFile::from_published(path, raw, sha256, options)
+    }
+
+    /// The release whose bytes, exactly as published, were already read from `path` and
+    /// fingerprinted (`sha256` is [`sha256_hex`] of `raw`): decompresses gzip and tells
+    /// the format, without reading or hashing the file again.
+    ///
+    /// # Errors
+    /// As [`ReleaseFile::read`], but for reading the file.
+    pub fn from_published(
+        path: &Path,
+        raw: Vec<u8>,
+        sha256: String,
+        options: &IngestOptions,
+    ) -> Result<ReleaseFile, IngestError> {
         let at = Location {
             file: path.to_path_buf(),
             ..Location::default()
         };
-        let raw = std::fs::read(path).map_err(|source| IngestError::Io {
-            at: at.clone(),
-            source,
-        })?;
-        let sha256 = hex(&Sha256::digest(&raw));
         let bytes = raw.len() as u64;
         let file_name = path
             .file_name()
@@ -117,21 +135,67 @@ impl ReleaseFile {
 }
 
 fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError> {
-    let mut out = Vec::with_capacity(raw.len() * 6);
-    let decoder = flate2::read::MultiGzDecoder::new(raw);
-    let read = decoder.take(limit + 1).read_to_end(&mut out);
-    match read {
-        Ok(_) if out.len() as u64 > limit => Err(IngestError::TooLarge {
+    // The gzip trailer states the (last member's) decompressed size modulo 4 GiB: with one
+    // member, exactly the room needed, so the buffer is never regrown and copied.
+    let stated = raw
+        .len()
+        .checked_sub(4)
+        .and_then(|at| raw.get(at..))
+        .and_then(|t| <[u8; 4]>::try_from(t).ok())
+        .map_or(0, |t| u32::from_le_bytes(t) as u64);
+    // Deflate expands at most 1032:1, which bounds what a forged trailer can reserve.
+    let most = raw.len() as u64 * 1032;
+    let ceiling = limit.saturating_add(1);
+    let capacity = stated.min(most).max(raw.len() as u64 * 4).min(ceiling);
+    // A zeroed buffer filled by `read` calls: large zeroed allocations come from the OS
+    // already zero, where `read_to_end` would first write zeros over every byte.
+    let mut out = vec![0u8; usize::try_from(capacity).unwrap_or(0)];
+    let mut filled = 0usize;
+    let mut decoder = flate2::read::MultiGzDecoder::new(raw);
+    let corrupt = |e: std::io::Error| IngestError::Corrupt {
+        at: at.clone(),
+        format: "gzip stream",
+        detail: e.to_string(),
+    };
+    loop {
+        if filled == out.len() {
+            // Full: usually the stream is done, which a small read tells before growing.
+            let mut probe = [0u8; 4096];
+            let n = match decoder.read(&mut probe) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(corrupt(e)),
+            };
+            if n == 0 {
+                break;
+            }
+            if (filled + n) as u64 > limit {
+                return Err(IngestError::TooLarge {
+                    at: at.clone(),
+                    limit,
+                });
+            }
+            let grown = ((out.len() + n).max(1 << 16) as u64 * 2).min(ceiling);
+            out.resize(usize::try_from(grown).unwrap_or(usize::MAX), 0);
+            out[filled..filled + n].copy_from_slice(&probe[..n]);
+            filled += n;
+            continue;
+        }
+        match decoder.read(&mut out[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(corrupt(e)),
+        }
+    }
+    if filled as u64 > limit {
+        return Err(IngestError::TooLarge {
             at: at.clone(),
             limit,
-        }),
-        Ok(_) => Ok(out),
-        Err(e) => Err(IngestError::Corrupt {
-            at: at.clone(),
-            format: "gzip stream",
-            detail: e.to_string(),
-        }),
+        });
     }
+    out.truncate(filled);
+    Ok(out)
 }
 
 fn detect_format(
@@ -225,6 +289,11 @@ fn contains_utf16(haystack: &[u8], needle: &str) -> bool {
 /// UTF-16 text starts with a byte-order mark.
 pub(crate) fn looks_utf16(content: &[u8]) -> bool {
     content.starts_with(&[0xFF, 0xFE]) || content.starts_with(&[0xFE, 0xFF])
+}
+
+/// Lower-case hex SHA-256 of `bytes`: a release's identity in the store.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Lower-case hex of a digest.

@@ -159,12 +159,13 @@ mod tests {
     #[test]
     fn every_uwchr_method_fy12_23_is_listed() {
         // ../shared/data/reference/uwchr_fy12-23_arr_methods.txt, lower-cased by UWCHR.
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/reference/uwchr_fy12-23_arr_methods.txt"
-        );
+        // The package directory at run time (see tally-cli's tests/common::shared_data).
+        let package = std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+        let path =
+            format!("{package}/../../../shared/data/reference/uwchr_fy12-23_arr_methods.txt");
         let text =
-            std::fs::read_to_string(path).expect("shared reference data beside the repository");
+            std::fs::read_to_string(&path).expect("shared reference data beside the repository");
         let g = MethodGroups::embedded();
         let unknown: Vec<&str> = text
             .lines()

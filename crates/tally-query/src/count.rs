@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use tally_ingest::schema;
 use tally_model::TableKind;
 use tally_model::date::{from_epoch_days, to_epoch_days};
-use tally_store::{ReleaseEntry, Store, StoreError, TableScan};
+use tally_store::{ReleaseEntry, Store, StoreError, TableScan, TextColumn};
 
 /// Most dimensions one count can group by.
 pub const MAX_DIMENSIONS: usize = 8;
@@ -195,24 +195,17 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .column(0)
             .as_primitive_opt::<Date32Type>()
             .ok_or_else(|| bad("event_date"))?;
-        let aor = batch
-            .column(1)
-            .as_string_opt::<i32>()
-            .ok_or_else(|| bad("aor"))?;
-        let aor_name = batch
-            .column(2)
-            .as_string_opt::<i32>()
-            .ok_or_else(|| bad("aor_name"))?;
-        let withheld = batch
-            .column(3)
-            .as_string_opt::<i32>()
-            .ok_or_else(|| bad("withheld"))?;
-        let text_columns: Vec<Option<&arrow_array::StringArray>> = (0..batch.num_columns())
-            .map(|i| batch.column(i).as_string_opt::<i32>())
+        let text = |i: usize, name: &str| TextColumn::new(batch.column(i)).map_err(|_| bad(name));
+        let aor = text(1, "aor")?;
+        let aor_name = text(2, "aor_name")?;
+        let withheld = text(3, "withheld")?;
+        let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
+            .map(|i| TextColumn::new(batch.column(i)).ok())
             .collect();
+        // Per dimension: interner id of each dictionary key of this batch's column.
+        let mut key_ids: Vec<Vec<Option<u32>>> = dims_needed.iter().map(|_| Vec::new()).collect();
         let check_precedence = precedence.shadows_any(&release.id);
-        let sheet =
-            tally_store::TextColumn::new(batch.column(4)).map_err(|_| bad("source_sheet"))?;
+        let sheet = text(4, "source_sheet")?;
         let parts: std::collections::HashMap<&str, Option<&str>> = release
             .report
             .sheets
@@ -261,16 +254,30 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 } else if *d == Dimension::Release {
                     interners[k].id(&release.report.file_name)
                 } else {
-                    let col = dim_column[k].and_then(|c| text_columns[c]);
-                    match col {
-                        Some(col) if col.is_valid(i) => interners[k].id(col.value(i)),
+                    let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
+                    match col.map(|c| (c, c.key(i))) {
+                        Some((col, Some(key))) => {
+                            let memo = &mut key_ids[k];
+                            if memo.len() <= key {
+                                memo.resize(key + 1, None);
+                            }
+                            match memo[key] {
+                                Some(id) => id,
+                                None => {
+                                    let id = interners[k].id(col.key_value(key));
+                                    memo[key] = Some(id);
+                                    id
+                                }
+                            }
+                        }
+                        Some((col, None)) if col.get(i).is_some() => {
+                            interners[k].id(col.get(i).unwrap_or_default())
+                        }
                         _ => {
                             let name = d.column().unwrap_or("");
-                            let is_withheld = withheld.is_valid(i)
-                                && withheld
-                                    .value(i)
-                                    .split('|')
-                                    .any(|w| w.split('=').next() == Some(name));
+                            let is_withheld = withheld.get(i).is_some_and(|w| {
+                                w.split('|').any(|w| w.split('=').next() == Some(name))
+                            });
                             interners[k].id(if is_withheld { "(withheld)" } else { "(blank)" })
                         }
                     }
@@ -288,12 +295,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 }
             }
             if check_precedence {
-                let aor_key = if aor.is_valid(i) {
-                    aor.value(i)
-                } else if aor_name.is_valid(i) {
-                    "(unmapped)"
-                } else {
-                    "(blank)"
+                let aor_key = match aor.get(i) {
+                    Some(code) => code,
+                    None if aor_name.get(i).is_some() => "(unmapped)",
+                    None => "(blank)",
                 };
                 let part = sheet
                     .get(i)

@@ -2,7 +2,7 @@
 
 use crate::manifest::ReleaseEntry;
 use crate::{Store, StoreError};
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
@@ -85,8 +85,9 @@ impl<'s> TableScan<'s> {
     }
 }
 
-/// A Utf8 or dictionary-of-Utf8 column read as text by row (provenance columns are
-/// dictionary-encoded, the canonical fields plain).
+/// A Utf8 or dictionary-of-Utf8 column read as text by row. Stores written by this
+/// version hold dictionaries (see `tally_ingest::schema::text_type`); older stores held
+/// plain Utf8 canonical fields, still read.
 pub enum TextColumn<'a> {
     /// A plain Utf8 column.
     Plain(&'a arrow_array::StringArray),
@@ -120,9 +121,36 @@ impl<'a> TextColumn<'a> {
         }
     }
 
+    /// The dictionary key at row `i`: `None` when null or when the column is plain.
+    pub fn key(&self, i: usize) -> Option<usize> {
+        match self {
+            TextColumn::Plain(_) => None,
+            TextColumn::Dict(d, _) => d.is_valid(i).then(|| d.keys().value(i) as usize),
+        }
+    }
+
+    /// The text of dictionary key `key` (see [`TextColumn::key`]); empty for a plain
+    /// column or a key out of range.
+    pub fn key_value(&self, key: usize) -> &'a str {
+        match self {
+            TextColumn::Dict(_, v) if key < v.len() => v.value(key),
+            _ => "",
+        }
+    }
+
+    /// True when rows `i` and `j` hold the same text (or are both null); for a dictionary
+    /// column, compares keys rather than texts.
+    pub fn same(&self, i: usize, j: usize) -> bool {
+        match self {
+            TextColumn::Dict(d, _) => {
+                d.is_valid(i) == d.is_valid(j) && d.keys().value(i) == d.keys().value(j)
+            }
+            TextColumn::Plain(_) => self.get(i) == self.get(j),
+        }
+    }
+
     /// The text at row `i`, `None` when null.
     pub fn get(&self, i: usize) -> Option<&'a str> {
-        use arrow_array::Array;
         match self {
             TextColumn::Plain(a) => a.is_valid(i).then(|| a.value(i)),
             TextColumn::Dict(d, v) => d.is_valid(i).then(|| v.value(d.keys().value(i) as usize)),

@@ -280,14 +280,25 @@ fn provenance_counts(bytes: &[u8]) -> Result<RowsBySheet, String> {
             .column(2)
             .as_primitive_opt::<Int64Type>()
             .ok_or("source_row is not Int64")?;
-        for i in 0..batch.num_rows() {
+        // Runs of rows from one (release, sheet): a file's rows come from one sheet, so a
+        // batch is usually a single run and strings are built once per run, not per row.
+        let n = batch.num_rows();
+        let mut i = 0;
+        while i < n {
+            let mut min_row = rows.value(i);
+            let mut j = i + 1;
+            while j < n && release.same(i, j) && sheet.same(i, j) {
+                min_row = min_row.min(rows.value(j));
+                j += 1;
+            }
             let key = (
                 release.get(i).unwrap_or_default().to_string(),
                 sheet.get(i).unwrap_or_default().to_string(),
             );
             let entry = counts.entry(key).or_insert((0, i64::MAX));
-            entry.0 += 1;
-            entry.1 = entry.1.min(rows.value(i));
+            entry.0 += (j - i) as u64;
+            entry.1 = entry.1.min(min_row);
+            i = j;
         }
     }
     Ok(counts)

@@ -3,12 +3,11 @@
 use crate::render::{clip, published, thousands};
 use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
-use tally_ingest::{IngestOptions, ReleaseReport, ingest_file};
+use tally_ingest::{IngestOptions, ReleaseFile, ReleaseReport, ingest_release};
 use tally_store::{ReleaseEntry, Staging, Store, StoreLock};
 
 /// Ingest ICE releases (files or folders) into a store.
@@ -103,12 +102,6 @@ pub enum Outcome {
     Failed(String),
 }
 
-fn sha256_of(path: &Path) -> Option<String> {
-    use sha2::Digest;
-    let bytes = std::fs::read(path).ok()?;
-    Some(tally_ingest::source::hex(&sha2::Sha256::digest(&bytes)))
-}
-
 /// Reads one file into its own staging directory and verifies what was written.
 fn stage_one(
     path: &Path,
@@ -117,9 +110,12 @@ fn stage_one(
     options: &IngestOptions,
     bar: &ProgressBar,
 ) -> Outcome {
-    let Some(sha) = sha256_of(path) else {
+    // Read and fingerprinted once: the SHA-256 decides whether the file is new, and the
+    // same bytes are then ingested.
+    let Ok(raw) = std::fs::read(path) else {
         return Outcome::Failed(format!("{}: cannot read file", path.display()));
     };
+    let sha = tally_ingest::source::sha256_hex(&raw);
     if let Some(entry) = store.manifest().release_by_sha(&sha) {
         return Outcome::AlreadyPresent {
             path: path.to_path_buf(),
@@ -131,7 +127,11 @@ fn stage_one(
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     bar.set_message(format!("reading {}", path.display()));
-    let report = match ingest_file(path, options, &mut staging) {
+    let ingested = match ReleaseFile::from_published(path, raw, sha, options) {
+        Ok(file) => ingest_release(&file, options, &mut staging),
+        Err(e) => Err(e),
+    };
+    let report = match ingested {
         Ok(report) => report,
         Err(e) => {
             lock.discard(staging);
@@ -179,7 +179,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 .unwrap_or(1)
         })
         .max(1);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
     // Largest files first, so the last file to finish is a small one.
     let mut order: Vec<usize> = (0..inputs.len()).collect();
     let size = |i: &usize| match &inputs[*i] {
@@ -187,24 +186,41 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         Err(_) => 0,
     };
     order.sort_by_key(|i| std::cmp::Reverse(size(i)));
-    let mut staged: Vec<(usize, Outcome)> = pool.install(|| {
-        order
-            .par_iter()
-            .map(|&i| {
-                let outcome = match &inputs[i] {
-                    Err(message) => Outcome::Failed(message.clone()),
-                    Ok(path) => {
-                        let bar =
-                            progress.add(ProgressBar::new_spinner().with_style(style.clone()));
-                        bar.enable_steady_tick(Duration::from_millis(120));
-                        let outcome = stage_one(path, &store, &lock, &options, &bar);
-                        bar.finish_and_clear();
-                        outcome
-                    }
-                };
-                (i, outcome)
-            })
-            .collect()
+    // Each worker takes the next file in that order when it is free (longest processing
+    // time first), which balances files of very different sizes across the cores.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let stage_next = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(at) else {
+                return done;
+            };
+            let outcome = match &inputs[i] {
+                Err(message) => Outcome::Failed(message.clone()),
+                Ok(path) => {
+                    let bar = progress.add(ProgressBar::new_spinner().with_style(style.clone()));
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    let outcome = stage_one(path, &store, &lock, &options, &bar);
+                    bar.finish_and_clear();
+                    outcome
+                }
+            };
+            done.push((i, outcome));
+        }
+    };
+    let mut staged: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..jobs.min(order.len().max(1)))
+            .map(|_| scope.spawn(stage_next))
+            .collect();
+        let mut all = stage_next();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
     });
     staged.sort_by_key(|(i, _)| *i);
 

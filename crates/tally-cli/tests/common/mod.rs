@@ -12,9 +12,14 @@ use std::process::Output;
 use tally_model::TableKind;
 use tally_store::{Store, TableScan};
 
-/// `../shared/data` beside the repository (tests never copy it).
+/// `../shared/data` beside the repository (tests never copy it). Found from the package
+/// directory cargo gives the test at run time: a test binary reused from a build cache
+/// filled by a checkout elsewhere must still read the data beside this one.
 pub fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    package.join("../../../shared/data")
 }
 
 pub fn national() -> PathBuf {
@@ -106,6 +111,11 @@ pub fn cell_text(array: &dyn Array, i: usize) -> String {
     }
     match array.data_type() {
         DataType::Utf8 => array.as_string::<i32>().value(i).to_string(),
+        DataType::Dictionary(_, _) => {
+            let dict = array.as_dictionary::<Int32Type>();
+            let key = dict.keys().value(i) as usize;
+            dict.values().as_string::<i32>().value(key).to_string()
+        }
         DataType::Int64 => array.as_primitive::<Int64Type>().value(i).to_string(),
         DataType::Int32 => array.as_primitive::<Int32Type>().value(i).to_string(),
         DataType::Date32 => {

@@ -1,0 +1,88 @@
+//! What each distinct raw text of a column becomes, computed once per sheet.
+//!
+//! Releases repeat a few hundred spellings per column across hundreds of thousands of rows
+//! (every national row's birth date is the same withheld marker; dates come sorted), so
+//! the trimming, marker detection, date parsing and dictionary lookup of a text are done
+//! the first time it appears and remembered.
+
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+/// The normalized meaning of one source cell of a canonical field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CellOutcome {
+    /// Nothing in it (empty or whitespace).
+    Blank,
+    /// A FOIA exemption marker: the key of its canonical codes, e.g. `(b)(6);(b)(7)(C)`,
+    /// in the sheet's dictionary of codes.
+    Withheld(u32),
+    /// Text: its key in the field's value dictionary.
+    Text(u32),
+    /// A plausible date, as days since 1970-01-01.
+    Date(i32),
+    /// Unreadable as the field's type: kept as raw text in `unparsed_values`.
+    Unparsed,
+    /// Unreadable event date: the row is rejected for this reason.
+    Reject(Arc<str>),
+}
+
+/// Distinct texts of one column and their outcomes, with the previous row's text checked
+/// first (sorted columns repeat it).
+#[derive(Default)]
+pub(crate) struct ColumnMemo {
+    last_text: String,
+    last: Option<CellOutcome>,
+    seen: FxHashMap<Box<str>, CellOutcome>,
+}
+
+/// Distinct texts remembered per column; past this (a column of mostly unique values)
+/// new texts are computed each time instead of growing the memo with every row.
+const MEMO_LIMIT: usize = 1 << 16;
+
+impl ColumnMemo {
+    /// The outcome of `text`, computed by `compute` the first time it is seen.
+    pub(crate) fn outcome(
+        &mut self,
+        text: &str,
+        compute: impl FnOnce(&str) -> CellOutcome,
+    ) -> CellOutcome {
+        if let Some(last) = &self.last
+            && self.last_text == text
+        {
+            return last.clone();
+        }
+        let outcome = match self.seen.get(text) {
+            Some(o) => o.clone(),
+            None => {
+                let o = compute(text);
+                if self.seen.len() < MEMO_LIMIT {
+                    self.seen.insert(text.into(), o.clone());
+                }
+                o
+            }
+        };
+        self.last_text.clear();
+        self.last_text.push_str(text);
+        self.last = Some(outcome.clone());
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computes_each_distinct_text_once() {
+        let mut memo = ColumnMemo::default();
+        let mut calls = 0;
+        for text in ["a", "a", "b", "a", "b", "c"] {
+            let got = memo.outcome(text, |t| {
+                calls += 1;
+                CellOutcome::Text(t.as_bytes()[0] as u32)
+            });
+            assert_eq!(got, CellOutcome::Text(text.as_bytes()[0] as u32));
+        }
+        assert_eq!(calls, 3);
+    }
+}

@@ -1,0 +1,293 @@
+//! Splits delimited text held in memory into records and fields without copying them.
+//!
+//! The quoting rules are exactly those of the `csv` crate's default reader (RFC 4180 with
+//! its leniencies), which earlier Tally releases used and which the property tests in this
+//! module compare against: a field that starts with `"` is quoted and `""` inside it is
+//! one quote; text after a closing quote continues the field unquoted; a quote inside an
+//! unquoted field is literal; `\r`, `\n` and `\r\n` all end a record and empty lines are
+//! skipped; an unclosed quote runs to the end of the input. What differs is the cost: a
+//! field is a byte range of the input, copied only in the rare case that it must be
+//! unescaped, so a release of millions of rows is split with no allocation per row.
+
+/// Where one field's text lies in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpan {
+    /// First byte (after an opening quote when the field is simply quoted).
+    pub start: usize,
+    /// One past the last byte (before the closing quote when simply quoted).
+    pub end: usize,
+    /// True when `start..end` is the raw quoted text (from the opening quote) that
+    /// [`unescape`] must decode: it holds a doubled quote or text after the closing quote.
+    pub escaped: bool,
+}
+
+/// Records of delimited text, read in order.
+pub struct Records<'a> {
+    input: &'a [u8],
+    pos: usize,
+    line: u64,
+    delimiter: u8,
+    /// Bytes that end an unquoted field: the delimiter, `\r` and `\n`.
+    ends_field: [bool; 256],
+}
+
+impl<'a> Records<'a> {
+    /// Records of `input` separated by `delimiter` (not `"`, `\r` or `\n`).
+    pub fn new(input: &'a [u8], delimiter: u8) -> Records<'a> {
+        let mut ends_field = [false; 256];
+        ends_field[delimiter as usize] = true;
+        ends_field[b'\r' as usize] = true;
+        ends_field[b'\n' as usize] = true;
+        Records {
+            input,
+            pos: 0,
+            line: 1,
+            delimiter,
+            ends_field,
+        }
+    }
+
+    /// Reads the next record's fields into `fields` (cleared first) and returns the
+    /// 1-based line on which the record starts (lines counted by `\n`), or `None` at the
+    /// end of the input.
+    pub fn next_record(&mut self, fields: &mut Vec<FieldSpan>) -> Option<u64> {
+        fields.clear();
+        let input = self.input;
+        let n = input.len();
+        while self.pos < n {
+            match input[self.pos] {
+                b'\n' => self.line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        if self.pos >= n {
+            return None;
+        }
+        let line = self.line;
+        loop {
+            let start = self.pos;
+            let end = if input.get(start) == Some(&b'"') {
+                self.quoted_field(start, fields)
+            } else {
+                let end = self.unquoted_end(start);
+                fields.push(FieldSpan {
+                    start,
+                    end,
+                    escaped: false,
+                });
+                end
+            };
+            self.pos = end;
+            match input.get(end) {
+                Some(&b) if b == self.delimiter => self.pos += 1,
+                // A terminator (left for the next call to skip, counting lines) or the end.
+                _ => return Some(line),
+            }
+        }
+    }
+
+    /// End of an unquoted run starting at `from`: the next delimiter or terminator.
+    fn unquoted_end(&self, from: usize) -> usize {
+        self.input[from..]
+            .iter()
+            .position(|&b| self.ends_field[b as usize])
+            .map_or(self.input.len(), |k| from + k)
+    }
+
+    /// Reads the quoted field whose opening quote is at `start`; returns where it ends.
+    fn quoted_field(&mut self, start: usize, fields: &mut Vec<FieldSpan>) -> usize {
+        let input = self.input;
+        let n = input.len();
+        let mut escaped = false;
+        let mut i = start + 1;
+        loop {
+            let Some(k) = memchr::memchr2(b'"', b'\n', &input[i..]) else {
+                // Unclosed: the field runs to the end of the input.
+                fields.push(if escaped {
+                    FieldSpan {
+                        start,
+                        end: n,
+                        escaped,
+                    }
+                } else {
+                    FieldSpan {
+                        start: start + 1,
+                        end: n,
+                        escaped,
+                    }
+                });
+                return n;
+            };
+            let at = i + k;
+            if input[at] == b'\n' {
+                self.line += 1;
+                i = at + 1;
+                continue;
+            }
+            let next = at + 1;
+            match input.get(next) {
+                Some(b'"') => {
+                    escaped = true;
+                    i = next + 1;
+                }
+                None => {
+                    fields.push(span(start, at, escaped));
+                    return next;
+                }
+                Some(&b) if self.ends_field[b as usize] => {
+                    fields.push(span(start, at, escaped));
+                    return next;
+                }
+                Some(_) => {
+                    // Text after the closing quote continues the field, unquoted.
+                    let end = self.unquoted_end(next);
+                    fields.push(FieldSpan {
+                        start,
+                        end,
+                        escaped: true,
+                    });
+                    return end;
+                }
+            }
+        }
+    }
+}
+
+/// The span of a quoted field that closed at `close`: the text inside the quotes when
+/// nothing needs unescaping, else the raw text from the opening quote.
+fn span(open: usize, close: usize, escaped: bool) -> FieldSpan {
+    if escaped {
+        FieldSpan {
+            start: open,
+            end: close + 1,
+            escaped,
+        }
+    } else {
+        FieldSpan {
+            start: open + 1,
+            end: close,
+            escaped,
+        }
+    }
+}
+
+/// Decodes an escaped field's raw text (starting at its opening quote): `""` inside the
+/// quotes is one quote, the closing quote is dropped, and what follows it is literal.
+pub fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 1;
+    let mut quoted = true;
+    while i < raw.len() {
+        let b = raw[i];
+        if quoted && b == b'"' {
+            if raw.get(i + 1) == Some(&b'"') {
+                out.push(b'"');
+                i += 2;
+                continue;
+            }
+            quoted = false;
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The bytes of one field.
+pub fn field_bytes<'a>(input: &'a [u8], field: &FieldSpan) -> std::borrow::Cow<'a, [u8]> {
+    let raw = &input[field.start..field.end];
+    if field.escaped {
+        std::borrow::Cow::Owned(unescape(raw))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Records as the `csv` crate reads them, with line numbers counted by `\n` before
+    /// each record's first byte (the oracle).
+    fn by_csv_crate(input: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(input);
+        let mut out = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).unwrap_or(false) {
+            let mut at = record.position().map_or(0, |p| p.byte() as usize);
+            while at < input.len() && matches!(input[at], b'\r' | b'\n') {
+                at += 1;
+            }
+            let line = 1 + input[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            out.push((line, record.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out
+    }
+
+    fn by_tokenizer(input: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut records = Records::new(input, delimiter);
+        let mut fields = Vec::new();
+        let mut out = Vec::new();
+        while let Some(line) = records.next_record(&mut fields) {
+            out.push((
+                line,
+                fields
+                    .iter()
+                    .map(|f| field_bytes(input, f).into_owned())
+                    .collect(),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_ice_rows_and_quoting_corners() {
+        let text = b"\"Los Angeles Area of Responsibility\"|10/1/2016|\"(B)(6);(B)(7)(C) \"|\r\n\r\n\"a \"\"b\"\" c\"|\"x\"y|z\"w\n\"open|\nstill";
+        let got = by_tokenizer(text, b'|');
+        let fields = |r: &(u64, Vec<Vec<u8>>)| -> Vec<String> {
+            r.1.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect()
+        };
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].0, 1);
+        assert_eq!(
+            fields(&got[0]),
+            [
+                "Los Angeles Area of Responsibility",
+                "10/1/2016",
+                "(B)(6);(B)(7)(C) ",
+                ""
+            ]
+        );
+        assert_eq!(got[1].0, 3);
+        assert_eq!(fields(&got[1]), ["a \"b\" c", "xy", "z\"w"]);
+        assert_eq!(got[2].0, 4);
+        assert_eq!(fields(&got[2]), ["open|\nstill"]);
+        assert_eq!(got, by_csv_crate(text, b'|'));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Any text over the bytes that matter gives the csv crate's records and lines.
+        #[test]
+        fn agrees_with_the_csv_crate(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b' ', b'|', b',', b'"', b'\r', b'\n']),
+                0..60,
+            ),
+            comma in any::<bool>(),
+        ) {
+            let delimiter = if comma { b',' } else { b'|' };
+            prop_assert_eq!(by_tokenizer(&bytes, delimiter), by_csv_crate(&bytes, delimiter));
+        }
+    }
+}
