@@ -6,10 +6,9 @@
 //! the first time it appears and remembered.
 
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
 
 /// The normalized meaning of one source cell of a canonical field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum CellOutcome {
     /// Nothing in it (empty or whitespace).
     Blank,
@@ -22,22 +21,44 @@ pub(crate) enum CellOutcome {
     Date(i32),
     /// Unreadable as the field's type: kept as raw text in `unparsed_values`.
     Unparsed,
-    /// Unreadable event date: the row is rejected for this reason.
-    Reject(Arc<str>),
+    /// Unreadable event date: the row is rejected for the reason at this index of the
+    /// normalizer's list of reasons.
+    Reject(u32),
 }
 
 /// Distinct texts of one column and their outcomes, with the previous row's text checked
-/// first (sorted columns repeat it).
-#[derive(Default)]
+/// first in columns where it usually repeats (sorted dates).
 pub(crate) struct ColumnMemo {
     last_text: String,
     last: Option<CellOutcome>,
     seen: FxHashMap<Box<str>, CellOutcome>,
+    /// Whether to check the previous row's text first; turned off after
+    /// [`REPEAT_SAMPLE`] rows when fewer than half of them repeated it.
+    check_last: bool,
+    lookups: u32,
+    repeats: u32,
+}
+
+impl Default for ColumnMemo {
+    fn default() -> Self {
+        ColumnMemo {
+            last_text: String::new(),
+            last: None,
+            seen: FxHashMap::default(),
+            check_last: true,
+            lookups: 0,
+            repeats: 0,
+        }
+    }
 }
 
 /// Distinct texts remembered per column; past this (a column of mostly unique values)
 /// new texts are computed each time instead of growing the memo with every row.
 const MEMO_LIMIT: usize = 1 << 16;
+
+/// Rows sampled before deciding whether a column repeats its previous value often enough
+/// for checking it first to pay.
+const REPEAT_SAMPLE: u32 = 4096;
 
 impl ColumnMemo {
     /// The outcome of `text`, computed by `compute` the first time it is seen.
@@ -46,24 +67,34 @@ impl ColumnMemo {
         text: &str,
         compute: impl FnOnce(&str) -> CellOutcome,
     ) -> CellOutcome {
-        if let Some(last) = &self.last
-            && self.last_text == text
-        {
-            return last.clone();
+        if self.check_last {
+            if let Some(last) = &self.last
+                && self.last_text == text
+            {
+                self.repeats += 1;
+                return *last;
+            }
+            self.lookups += 1;
+            if self.lookups == REPEAT_SAMPLE {
+                self.check_last = self.repeats >= REPEAT_SAMPLE;
+                self.last = None;
+            }
         }
         let outcome = match self.seen.get(text) {
-            Some(o) => o.clone(),
+            Some(o) => *o,
             None => {
                 let o = compute(text);
                 if self.seen.len() < MEMO_LIMIT {
-                    self.seen.insert(text.into(), o.clone());
+                    self.seen.insert(text.into(), o);
                 }
                 o
             }
         };
-        self.last_text.clear();
-        self.last_text.push_str(text);
-        self.last = Some(outcome.clone());
+        if self.check_last {
+            self.last_text.clear();
+            self.last_text.push_str(text);
+            self.last = Some(outcome);
+        }
         outcome
     }
 }

@@ -12,6 +12,7 @@
 //! are built as Arrow dictionaries ([`dictionary`]), so a row costs a few lookups and
 //! 4-byte keys however long its texts are.
 
+mod column;
 mod dictionary;
 mod memo;
 mod recorded_fy;
@@ -22,9 +23,10 @@ use crate::error::{IngestError, Location};
 use crate::layout::ColumnRole;
 use crate::report::{AorSpan, RejectedRow, SheetReport};
 use crate::schema::canonical_schema;
-use arrow_array::builder::{Date32Builder, Int32Builder, Int64Builder, StringBuilder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
+use column::{I32Column, I64Column, NULL};
 use dictionary::ValueDictionary;
 use memo::{CellOutcome, ColumnMemo};
 use recorded_fy::RecordedFyRuns;
@@ -125,47 +127,34 @@ enum ColumnPlan {
     Extra(String),
 }
 
-enum FieldColumn {
-    /// Keys into the field's value dictionary.
-    Text(Int32Builder),
-    Date(Date32Builder),
-    /// A field no column of the sheet holds: null in every row, built once per batch.
-    Absent,
-}
-
 /// The rows of one fiscal year waiting to become a batch.
 struct PendingBatch {
-    row: Int64Builder,
-    event_date: Date32Builder,
-    event_fy: Int32Builder,
-    aor: Int32Builder,
-    method_group: Int32Builder,
-    fields: Vec<FieldColumn>,
-    withheld: Int32Builder,
+    row: I64Column,
+    event_date: I32Column,
+    event_fy: I32Column,
+    aor: I32Column,
+    method_group: I32Column,
+    /// (field index, column) of the fields some column of the sheet holds: dictionary keys
+    /// for text fields, days since 1970-01-01 for dates. The other fields are null.
+    fields: Vec<(usize, I32Column)>,
+    withheld: I32Column,
     unparsed: StringBuilder,
     extra: StringBuilder,
     len: usize,
 }
 
 impl PendingBatch {
-    /// `present[i]`: some column of the sheet holds field `Field::ALL[i]`.
-    fn new(present: &[bool]) -> PendingBatch {
+    /// `present`: indexes of the fields the sheet holds; `rows`: the batch size.
+    fn new(present: &[usize], rows: usize) -> PendingBatch {
+        let column = || I32Column::with_capacity(rows);
         PendingBatch {
-            row: Int64Builder::new(),
-            event_date: Date32Builder::new(),
-            event_fy: Int32Builder::new(),
-            aor: Int32Builder::new(),
-            method_group: Int32Builder::new(),
-            fields: Field::ALL
-                .iter()
-                .zip(present)
-                .map(|(f, present)| match (present, f.field_type()) {
-                    (false, _) => FieldColumn::Absent,
-                    (true, FieldType::Text) => FieldColumn::Text(Int32Builder::new()),
-                    (true, FieldType::Date) => FieldColumn::Date(Date32Builder::new()),
-                })
-                .collect(),
-            withheld: Int32Builder::new(),
+            row: I64Column::with_capacity(rows),
+            event_date: column(),
+            event_fy: column(),
+            aor: column(),
+            method_group: column(),
+            fields: present.iter().map(|&f| (f, column())).collect(),
+            withheld: column(),
             unparsed: StringBuilder::new(),
             extra: StringBuilder::new(),
             len: 0,
@@ -202,26 +191,30 @@ impl Dictionaries {
         let mut columns: Vec<ArrayRef> = vec![
             constant(release)?,
             constant(sheet)?,
-            Arc::new(b.row.finish()),
-            Arc::new(b.event_date.finish()),
-            Arc::new(b.event_fy.finish()),
-            self.aor.array(b.aor.finish())?,
-            self.method_group.array(b.method_group.finish())?,
+            Arc::new(b.row.finish_int64()),
+            Arc::new(b.event_date.finish_date32()),
+            Arc::new(b.event_fy.finish_int32()),
+            self.aor.array(b.aor.finish_int32())?,
+            self.method_group.array(b.method_group.finish_int32())?,
         ];
-        for ((column, values), field) in b.fields.iter_mut().zip(&mut self.fields).zip(Field::ALL) {
-            columns.push(match column {
-                FieldColumn::Text(keys) => values.array(keys.finish())?,
-                FieldColumn::Date(d) => Arc::new(d.finish()),
-                FieldColumn::Absent => {
+        let mut held = b.fields.iter_mut().peekable();
+        for (index, field) in Field::ALL.iter().enumerate() {
+            let column = match held.next_if(|(f, _)| *f == index) {
+                Some((_, values)) => match field.field_type() {
+                    FieldType::Text => self.fields[index].array(values.finish_int32())?,
+                    FieldType::Date => Arc::new(values.finish_date32()),
+                },
+                None => {
                     let ty = match field.field_type() {
                         FieldType::Text => crate::schema::text_type(),
                         FieldType::Date => arrow_schema::DataType::Date32,
                     };
                     arrow_array::new_null_array(&ty, b.len)
                 }
-            });
+            };
+            columns.push(column);
         }
-        columns.push(self.withheld.array(b.withheld.finish())?);
+        columns.push(self.withheld.array(b.withheld.finish_int32())?);
         columns.push(Arc::new(b.unparsed.finish()));
         columns.push(Arc::new(b.extra.finish()));
         b.len = 0;
@@ -232,10 +225,9 @@ impl Dictionaries {
 /// One row's normalized values between its cells and its batch.
 #[derive(Default)]
 struct RowValues {
-    /// Per field: key in the field's dictionary.
-    text: Vec<Option<u32>>,
-    /// Per field: days since 1970-01-01.
-    dates: Vec<Option<i32>>,
+    /// Per field: its dictionary key (text fields) or days since 1970-01-01 (dates), or
+    /// [`column::NULL`].
+    fields: Vec<i32>,
     /// (source column, key of its exemption codes), in column order.
     withheld: Vec<(u32, u32)>,
     /// (field index, raw text) of cells unreadable as their field's type.
@@ -245,11 +237,16 @@ struct RowValues {
 
 impl RowValues {
     fn clear(&mut self) {
-        self.text.iter_mut().for_each(|t| *t = None);
-        self.dates.iter_mut().for_each(|d| *d = None);
+        self.fields.iter_mut().for_each(|v| *v = NULL);
         self.withheld.clear();
         self.unparsed.clear();
         self.extra.clear();
+    }
+
+    /// The value of field `index`, `None` when null.
+    fn get(&self, index: usize) -> Option<i32> {
+        let v = self.fields[index];
+        (v != NULL).then_some(v)
     }
 }
 
@@ -269,6 +266,8 @@ struct Tally {
     withheld_cells: Vec<u64>,
     /// Per field index.
     unparsed_cells: Vec<u64>,
+    /// Kept rows per fiscal year of the event date.
+    rows_by_fy: Vec<(i32, u64)>,
 }
 
 fn widen(span: &mut AorSpan, date: Option<NaiveDate>) {
@@ -297,8 +296,11 @@ pub struct SheetNormalizer<'v> {
     aor_field: usize,
     method_field: Option<usize>,
     banner_aor: Option<u32>,
-    /// Per field: some column of the sheet holds it (or, for `aor_name`, the banner).
-    present: Vec<bool>,
+    /// Indexes of the fields some column of the sheet holds (or, for `aor_name`, the
+    /// banner), ascending.
+    present: Vec<usize>,
+    /// Reasons that reject a row, by [`CellOutcome::Reject`] index.
+    reject_reasons: Vec<String>,
     memos: Vec<ColumnMemo>,
     dictionaries: Dictionaries,
     /// Per `aor_name` key: its AOR code key, once looked up.
@@ -308,7 +310,8 @@ pub struct SheetNormalizer<'v> {
     blank_method_group: Option<(u32, bool)>,
     /// Row withheld-cell lists already seen, to their `withheld` dictionary key.
     withheld_rows: FxHashMap<Vec<(u32, u32)>, u32>,
-    partitions: BTreeMap<Option<i32>, PendingBatch>,
+    /// Pending rows per fiscal year (a sheet has a handful: a linear search is fastest).
+    partitions: Vec<(Option<i32>, PendingBatch)>,
     report: SheetReport,
     rejects: Vec<RejectedRow>,
     row: RowValues,
@@ -419,16 +422,20 @@ impl<'v> SheetNormalizer<'v> {
             .banner_aor
             .as_deref()
             .map(|name| dictionaries.fields[aor_field].key(name.trim()));
-        let mut present = vec![false; n];
-        for plan in &columns {
-            if let ColumnPlan::Field { index, .. } = plan {
-                present[*index] = true;
-            }
-        }
-        present[aor_field] |= banner_aor.is_some();
+        let mut present: Vec<usize> = columns
+            .iter()
+            .filter_map(|plan| match plan {
+                ColumnPlan::Field { index, .. } => Some(*index),
+                ColumnPlan::Extra(_) => None,
+            })
+            .chain(banner_aor.map(|_| aor_field))
+            .collect();
+        present.sort_unstable();
+        present.dedup();
         Ok(SheetNormalizer {
             vocab,
             present,
+            reject_reasons: Vec::new(),
             memos: (0..columns.len()).map(|_| ColumnMemo::default()).collect(),
             columns,
             event_fields,
@@ -440,12 +447,11 @@ impl<'v> SheetNormalizer<'v> {
             group_of_method: Vec::new(),
             blank_method_group: None,
             withheld_rows: FxHashMap::default(),
-            partitions: BTreeMap::new(),
+            partitions: Vec::new(),
             report,
             rejects: Vec::new(),
             row: RowValues {
-                text: vec![None; n],
-                dates: vec![None; n],
+                fields: vec![NULL; n],
                 ..RowValues::default()
             },
             tally: Tally {
@@ -562,26 +568,32 @@ impl<'v> SheetNormalizer<'v> {
                 CellValue::Text(text) => {
                     let values = &mut self.dictionaries.fields[index];
                     let codes = &mut self.dictionaries.codes;
-                    self.memos[i]
-                        .outcome(text, |t| text_outcome(field, event_date, t, values, codes))
+                    let reasons = &mut self.reject_reasons;
+                    self.memos[i].outcome(text, |t| {
+                        text_outcome(field, event_date, t, values, codes, reasons)
+                    })
                 }
                 other => typed_outcome(
                     field,
                     event_date,
                     other,
                     &mut self.dictionaries.fields[index],
+                    &mut self.reject_reasons,
                 ),
             };
             match outcome {
                 CellOutcome::Blank => {}
                 CellOutcome::Withheld(codes) => self.row.withheld.push((i as u32, codes)),
-                CellOutcome::Text(key) => self.row.text[index] = Some(key),
-                CellOutcome::Date(days) => self.row.dates[index] = Some(days),
+                CellOutcome::Text(key) => self.row.fields[index] = key as i32,
+                CellOutcome::Date(days) => self.row.fields[index] = days,
                 CellOutcome::Unparsed => self
                     .row
                     .unparsed
                     .push((index, cell.to_text().trim().to_string())),
-                CellOutcome::Reject(reason) => return Err((i, reason.to_string())),
+                CellOutcome::Reject(reason) => {
+                    let reason = self.reject_reasons[reason as usize].clone();
+                    return Err((i, reason));
+                }
             }
         }
         Ok(())
@@ -604,16 +616,24 @@ impl<'v> SheetNormalizer<'v> {
     }
 
     fn append(&mut self, row: u64, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
-        let event_days = self.event_fields.iter().find_map(|&f| self.row.dates[f]);
+        let event_days = self.event_fields.iter().find_map(|&f| self.row.get(f));
         let event_date = event_days.map(from_epoch_days);
         let fy = event_date.map(fiscal_year);
-        let aor_name = self.row.text[self.aor_field].or(self.banner_aor);
+        let aor_name = self
+            .row
+            .get(self.aor_field)
+            .map(|k| k as u32)
+            .or(self.banner_aor);
+        // The banner names the AOR of rows that name none.
+        if let Some(name) = aor_name {
+            self.row.fields[self.aor_field] = name as i32;
+        }
         let aor = match aor_name {
             Some(name) => self.aor_code(name),
             None => None,
         };
         let group = match self.method_field {
-            Some(f) => Some(self.method_group(self.row.text[f])),
+            Some(f) => Some(self.method_group(self.row.get(f).map(|k| k as u32))),
             None => None,
         };
         let withheld = self.withheld_key();
@@ -628,7 +648,10 @@ impl<'v> SheetNormalizer<'v> {
                 r.first_date = Some(r.first_date.map_or(d, |f| f.min(d)));
                 r.last_date = Some(r.last_date.map_or(d, |l| l.max(d)));
                 if let Some(fy) = fy {
-                    *r.rows_by_fy.entry(fy).or_default() += 1;
+                    match self.tally.rows_by_fy.iter_mut().find(|(f, _)| *f == fy) {
+                        Some((_, n)) => *n += 1,
+                        None => self.tally.rows_by_fy.push((fy, 1)),
+                    }
                 }
                 if self.spec.table == TableKind::Removals {
                     self.recorded_fy.push(d, &mut r.rows_by_recorded_fy);
@@ -664,31 +687,24 @@ impl<'v> SheetNormalizer<'v> {
         }
 
         let batch_rows = self.spec.batch_rows;
-        let present = &self.present;
-        let b = self
-            .partitions
-            .entry(fy)
-            .or_insert_with(|| PendingBatch::new(present));
-        b.row.append_value(row as i64);
-        b.event_date.append_option(event_days);
-        b.event_fy.append_option(fy);
-        b.aor.append_option(aor.map(|k| k as i32));
-        b.method_group.append_option(group.map(|k| k as i32));
-        for (i, column) in b.fields.iter_mut().enumerate() {
-            match column {
-                FieldColumn::Text(keys) => {
-                    let key = if i == self.aor_field {
-                        aor_name
-                    } else {
-                        values.text[i]
-                    };
-                    keys.append_option(key.map(|k| k as i32));
-                }
-                FieldColumn::Date(d) => d.append_option(values.dates[i]),
-                FieldColumn::Absent => {}
+        let at = match self.partitions.iter().position(|(f, _)| *f == fy) {
+            Some(at) => at,
+            None => {
+                let batch = PendingBatch::new(&self.present, batch_rows);
+                self.partitions.push((fy, batch));
+                self.partitions.len() - 1
             }
+        };
+        let b = &mut self.partitions[at].1;
+        b.row.push(row as i64);
+        b.event_date.push_option(event_days);
+        b.event_fy.push_option(fy);
+        b.aor.push_option(aor.map(|k| k as i32));
+        b.method_group.push_option(group.map(|k| k as i32));
+        for (index, column) in &mut b.fields {
+            column.push(values.fields[*index]);
         }
-        b.withheld.append_option(withheld.map(|k| k as i32));
+        b.withheld.push_option(withheld.map(|k| k as i32));
         append_json(&mut b.unparsed, &values.unparsed, |f| Field::ALL[f].name());
         if values.extra.is_empty() {
             b.extra.append_null();
@@ -816,7 +832,8 @@ impl<'v> SheetNormalizer<'v> {
         sink: &mut dyn BatchSink,
     ) -> Result<(SheetReport, Vec<RejectedRow>), IngestError> {
         self.recorded_fy.close(&mut self.report.rows_by_recorded_fy);
-        let partitions = std::mem::take(&mut self.partitions);
+        let mut partitions = std::mem::take(&mut self.partitions);
+        partitions.sort_by_key(|(fy, _)| *fy);
         for (fy, mut b) in partitions {
             if b.len > 0 {
                 let batch = self
@@ -834,6 +851,7 @@ impl<'v> SheetNormalizer<'v> {
     fn report_tally(&mut self) {
         let t = std::mem::take(&mut self.tally);
         let r = &mut self.report;
+        r.rows_by_fy.extend(t.rows_by_fy);
         for (code, span) in t.aor_spans.into_iter().enumerate() {
             if span.rows > 0 {
                 let name = self.dictionaries.aor.value(code as u32).to_string();
@@ -884,6 +902,7 @@ fn text_outcome(
     text: &str,
     values: &mut ValueDictionary,
     codes: &mut ValueDictionary,
+    reasons: &mut Vec<String>,
 ) -> CellOutcome {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -894,7 +913,7 @@ fn text_outcome(
     }
     match field.field_type() {
         FieldType::Text => CellOutcome::Text(values.key(trimmed)),
-        FieldType::Date => date_outcome(parse_text_date(text), event_date),
+        FieldType::Date => date_outcome(parse_text_date(text), event_date, reasons),
     }
 }
 
@@ -904,9 +923,10 @@ fn typed_outcome(
     event_date: bool,
     cell: &CellValue<'_>,
     values: &mut ValueDictionary,
+    reasons: &mut Vec<String>,
 ) -> CellOutcome {
     if let CellValue::Error(e) = cell {
-        return unreadable(event_date, format!("spreadsheet error cell {e}"));
+        return unreadable(event_date, format!("spreadsheet error cell {e}"), reasons);
     }
     match field.field_type() {
         FieldType::Text => {
@@ -918,14 +938,20 @@ fn typed_outcome(
             }
         }
         FieldType::Date => match cell {
-            CellValue::Date(d) => date_outcome(Ok(Some(*d)), event_date),
-            CellValue::Number(n) => date_outcome(excel_serial_to_date(*n).map(Some), event_date),
+            CellValue::Date(d) => date_outcome(Ok(Some(*d)), event_date, reasons),
+            CellValue::Number(n) => {
+                date_outcome(excel_serial_to_date(*n).map(Some), event_date, reasons)
+            }
             _ => CellOutcome::Blank,
         },
     }
 }
 
-fn date_outcome(parsed: Result<Option<NaiveDate>, DateError>, event_date: bool) -> CellOutcome {
+fn date_outcome(
+    parsed: Result<Option<NaiveDate>, DateError>,
+    event_date: bool,
+    reasons: &mut Vec<String>,
+) -> CellOutcome {
     let range = if event_date {
         EVENT_DATE_RANGE
     } else {
@@ -934,17 +960,18 @@ fn date_outcome(parsed: Result<Option<NaiveDate>, DateError>, event_date: bool) 
     match parsed {
         Ok(Some(d)) => match check_plausible(d, range.0, range.1) {
             Ok(d) => CellOutcome::Date(to_epoch_days(d)),
-            Err(e) => unreadable(event_date, e.to_string()),
+            Err(e) => unreadable(event_date, e.to_string(), reasons),
         },
-        Ok(None) => unreadable(event_date, "empty".into()),
-        Err(e) => unreadable(event_date, e.to_string()),
+        Ok(None) => unreadable(event_date, "empty".into(), reasons),
+        Err(e) => unreadable(event_date, e.to_string(), reasons),
     }
 }
 
 /// An unreadable cell rejects its row when it is the event date, else is kept as text.
-fn unreadable(event_date: bool, reason: String) -> CellOutcome {
+fn unreadable(event_date: bool, reason: String, reasons: &mut Vec<String>) -> CellOutcome {
     if event_date {
-        CellOutcome::Reject(reason.into())
+        reasons.push(reason);
+        CellOutcome::Reject((reasons.len() - 1) as u32)
     } else {
         CellOutcome::Unparsed
     }

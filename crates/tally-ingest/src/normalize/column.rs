@@ -1,0 +1,112 @@
+//! Columns of 32- and 64-bit values filled row by row and handed to Arrow once per batch.
+//!
+//! A row appends one plain integer per column (a dictionary key, a day number, a fiscal
+//! year); nulls are a reserved value turned into Arrow's validity bitmap when the batch is
+//! built, so the per-row work is a push, and the values move into the Arrow array without
+//! a copy.
+
+use arrow_array::{Date32Array, Int32Array, Int64Array};
+use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
+
+/// The value that stands for null: no dictionary key, day number (1900..=2099) or fiscal
+/// year Tally writes can be `i32::MIN`.
+pub(crate) const NULL: i32 = i32::MIN;
+
+/// A nullable Int32 or Date32 column.
+#[derive(Default)]
+pub(crate) struct I32Column(Vec<i32>);
+
+impl I32Column {
+    /// An empty column with room for `rows`.
+    pub(crate) fn with_capacity(rows: usize) -> I32Column {
+        I32Column(Vec::with_capacity(rows))
+    }
+
+    /// Appends a value, [`NULL`] for null.
+    #[inline]
+    pub(crate) fn push(&mut self, value: i32) {
+        self.0.push(value);
+    }
+
+    /// Appends an optional value.
+    #[inline]
+    pub(crate) fn push_option(&mut self, value: Option<i32>) {
+        self.0.push(value.unwrap_or(NULL));
+    }
+
+    fn take(&mut self) -> (ScalarBuffer<i32>, Option<NullBuffer>) {
+        let capacity = self.0.capacity();
+        let mut values = std::mem::replace(&mut self.0, Vec::with_capacity(capacity));
+        if !values.contains(&NULL) {
+            return (ScalarBuffer::from(values), None);
+        }
+        let valid = BooleanBuffer::collect_bool(values.len(), |i| values[i] != NULL);
+        // Slots under a null hold 0, a key in range for any dictionary.
+        values
+            .iter_mut()
+            .filter(|v| **v == NULL)
+            .for_each(|v| *v = 0);
+        (ScalarBuffer::from(values), Some(NullBuffer::new(valid)))
+    }
+
+    /// The values so far as an Int32 array; the column starts over empty.
+    pub(crate) fn finish_int32(&mut self) -> Int32Array {
+        let (values, nulls) = self.take();
+        Int32Array::new(values, nulls)
+    }
+
+    /// The values so far as a Date32 array (days since 1970-01-01); the column starts over.
+    pub(crate) fn finish_date32(&mut self) -> Date32Array {
+        let (values, nulls) = self.take();
+        Date32Array::new(values, nulls)
+    }
+}
+
+/// A non-null Int64 column.
+#[derive(Default)]
+pub(crate) struct I64Column(Vec<i64>);
+
+impl I64Column {
+    /// An empty column with room for `rows`.
+    pub(crate) fn with_capacity(rows: usize) -> I64Column {
+        I64Column(Vec::with_capacity(rows))
+    }
+
+    /// Appends a value.
+    #[inline]
+    pub(crate) fn push(&mut self, value: i64) {
+        self.0.push(value);
+    }
+
+    /// The values so far as an Int64 array; the column starts over empty.
+    pub(crate) fn finish_int64(&mut self) -> Int64Array {
+        let capacity = self.0.capacity();
+        let values = std::mem::replace(&mut self.0, Vec::with_capacity(capacity));
+        Int64Array::new(ScalarBuffer::from(values), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    #[test]
+    fn nulls_become_validity_and_the_column_starts_over() {
+        let mut c = I32Column::with_capacity(4);
+        c.push(7);
+        c.push_option(None);
+        c.push_option(Some(-3));
+        let a = c.finish_int32();
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.null_count(), 1);
+        assert_eq!(a.iter().collect::<Vec<_>>(), [Some(7), None, Some(-3)]);
+        c.push(1);
+        let b = c.finish_date32();
+        assert_eq!(b.null_count(), 0);
+        assert_eq!(b.values().as_ref(), &[1]);
+        let mut rows = I64Column::with_capacity(2);
+        rows.push(12);
+        assert_eq!(rows.finish_int64().values().as_ref(), &[12]);
+    }
+}
