@@ -1,6 +1,6 @@
 //! Delimited text releases (pipe, comma, tab or semicolon; UTF-8, UTF-16 or Latin-1).
 
-use crate::cell::CellValue;
+use crate::cell::{CellValue, RowCells};
 use crate::error::{IngestError, Location};
 use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
@@ -59,6 +59,66 @@ fn utf8_content(content: &[u8]) -> Cow<'_, [u8]> {
     Cow::Borrowed(content)
 }
 
+/// Hands one record to the normalizer: blank records are counted, records with more or
+/// fewer fields than the header are rejected.
+fn push_record<R: RowCells + ?Sized>(
+    line: u64,
+    row: &R,
+    header_width: usize,
+    normalizer: &mut SheetNormalizer<'_>,
+    sink: &mut dyn BatchSink,
+) -> Result<(), IngestError> {
+    let width = (0..row.width())
+        .rposition(|i| !row.is_blank(i))
+        .map_or(0, |p| p + 1);
+    if width == 0 {
+        normalizer.blank_row();
+        Ok(())
+    } else if row.width() < header_width || width > header_width {
+        normalizer.reject(
+            line,
+            &row.to_cells(),
+            None,
+            format!(
+                "row has {} fields, the header has {header_width}",
+                row.width().max(width)
+            ),
+        );
+        Ok(())
+    } else {
+        normalizer.push_row(line, row, sink)
+    }
+}
+
+/// One record of delimited text: its fields are byte ranges of the file's text.
+struct TextRow<'a> {
+    bytes: &'a [u8],
+    /// The whole text when it is valid UTF-8.
+    utf8: Option<&'a str>,
+    fields: &'a [FieldSpan],
+}
+
+impl RowCells for TextRow<'_> {
+    fn width(&self) -> usize {
+        self.fields.len()
+    }
+
+    fn raw_text(&self, i: usize) -> Option<&[u8]> {
+        match self.fields.get(i) {
+            Some(f) if f.escaped => None,
+            Some(f) => Some(&self.bytes[f.start..f.end]),
+            None => Some(b""),
+        }
+    }
+
+    fn cell(&self, i: usize) -> CellValue<'_> {
+        match self.fields.get(i) {
+            Some(f) => field_cell(self.bytes, self.utf8, f),
+            None => CellValue::Empty,
+        }
+    }
+}
+
 /// A field as a cell. `utf8` is the whole text when it is valid UTF-8; otherwise each
 /// field is decoded on its own ([`decode`]).
 fn field_cell<'a>(bytes: &'a [u8], utf8: Option<&'a str>, field: &FieldSpan) -> CellValue<'a> {
@@ -108,7 +168,6 @@ pub fn ingest_delimited(
     let bytes: &[u8] = text.as_ref();
     // Validated once for the whole file: fields split at ASCII bytes are then valid too.
     let utf8 = simdutf8::basic::from_utf8(bytes).ok();
-    let cell = |field: &FieldSpan| -> CellValue<'_> { field_cell(bytes, utf8, field) };
     let at = |row: Option<u64>| Location {
         file: file.path.clone(),
         sheet: None,
@@ -123,7 +182,13 @@ pub fn ingest_delimited(
         let Some(line) = records.next_record(&mut fields) else {
             break;
         };
-        preview.push((line, fields.iter().map(|f| cell(f).into_static()).collect()));
+        preview.push((
+            line,
+            fields
+                .iter()
+                .map(|f| field_cell(bytes, utf8, f).into_static())
+                .collect(),
+        ));
     }
     let Some(header_at) = layout::find_header(&preview, &vocab.columns) else {
         return Err(IngestError::NoHeader {
@@ -160,42 +225,16 @@ pub fn ingest_delimited(
         batch_rows: options.batch_rows,
     };
     let mut normalizer = SheetNormalizer::new(&vocab, spec)?;
-    let mut push = |line: u64,
-                    cells: &[CellValue<'_>],
-                    n: &mut SheetNormalizer<'_>|
-     -> Result<(), IngestError> {
-        let width = cells
-            .iter()
-            .rposition(|c| !c.is_blank())
-            .map(|p| p + 1)
-            .unwrap_or(0);
-        if width == 0 {
-            n.blank_row();
-            Ok(())
-        } else if cells.len() < header_width || width > header_width {
-            n.reject(
-                line,
-                cells,
-                None,
-                format!(
-                    "row has {} fields, the header has {header_width}",
-                    cells.len().max(width)
-                ),
-            );
-            Ok(())
-        } else {
-            n.push_row(line, cells, sink)
-        }
-    };
     for (line, cells) in &preview[header_at + 1..] {
-        push(*line, cells, &mut normalizer)?;
+        push_record(*line, cells.as_slice(), header_width, &mut normalizer, sink)?;
     }
-    // One vector for every row: cells borrow the file's text, which outlives them all.
-    let mut cells: Vec<CellValue<'_>> = Vec::new();
     while let Some(line) = records.next_record(&mut fields) {
-        cells.clear();
-        cells.extend(fields.iter().map(cell));
-        push(line, &cells, &mut normalizer)?;
+        let row = TextRow {
+            bytes,
+            utf8,
+            fields: &fields,
+        };
+        push_record(line, &row, header_width, &mut normalizer, sink)?;
     }
     let (sheet_report, rejects) = normalizer.finish(sink)?;
     let mut report = ReleaseReport::for_file(file);

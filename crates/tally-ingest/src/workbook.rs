@@ -212,7 +212,7 @@ impl<'v> SheetProcessor<'v> {
         };
         let mut normalizer = SheetNormalizer::new(self.vocab, spec)?;
         for (row, cells) in &rows[header_at + 1..] {
-            normalizer.push_row(*row, cells, sink)?;
+            normalizer.push_row(*row, cells.as_slice(), sink)?;
         }
         self.phase = Phase::Data(Box::new(normalizer));
         Ok(())

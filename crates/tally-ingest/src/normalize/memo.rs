@@ -29,9 +29,9 @@ pub(crate) enum CellOutcome {
 /// Distinct texts of one column and their outcomes, with the previous row's text checked
 /// first in columns where it usually repeats (sorted dates).
 pub(crate) struct ColumnMemo {
-    last_text: String,
+    last_text: Vec<u8>,
     last: Option<CellOutcome>,
-    seen: FxHashMap<Box<str>, CellOutcome>,
+    seen: FxHashMap<Box<[u8]>, CellOutcome>,
     /// Whether to check the previous row's text first; turned off after
     /// [`REPEAT_SAMPLE`] rows when fewer than half of them repeated it.
     check_last: bool,
@@ -42,7 +42,7 @@ pub(crate) struct ColumnMemo {
 impl Default for ColumnMemo {
     fn default() -> Self {
         ColumnMemo {
-            last_text: String::new(),
+            last_text: Vec::new(),
             last: None,
             seen: FxHashMap::default(),
             check_last: true,
@@ -61,11 +61,12 @@ const MEMO_LIMIT: usize = 1 << 16;
 const REPEAT_SAMPLE: u32 = 4096;
 
 impl ColumnMemo {
-    /// The outcome of `text`, computed by `compute` the first time it is seen.
+    /// The outcome of a cell's text (its bytes exactly as written), computed by `compute`
+    /// the first time it is seen.
     pub(crate) fn outcome(
         &mut self,
-        text: &str,
-        compute: impl FnOnce(&str) -> CellOutcome,
+        text: &[u8],
+        compute: impl FnOnce(&[u8]) -> CellOutcome,
     ) -> CellOutcome {
         if self.check_last {
             if let Some(last) = &self.last
@@ -92,7 +93,7 @@ impl ColumnMemo {
         };
         if self.check_last {
             self.last_text.clear();
-            self.last_text.push_str(text);
+            self.last_text.extend_from_slice(text);
             self.last = Some(outcome);
         }
         outcome
@@ -108,9 +109,9 @@ mod tests {
         let mut memo = ColumnMemo::default();
         let mut calls = 0;
         for text in ["a", "a", "b", "a", "b", "c"] {
-            let got = memo.outcome(text, |t| {
+            let got = memo.outcome(text.as_bytes(), |t| {
                 calls += 1;
-                CellOutcome::Text(t.as_bytes()[0] as u32)
+                CellOutcome::Text(t[0] as u32)
             });
             assert_eq!(got, CellOutcome::Text(text.as_bytes()[0] as u32));
         }

@@ -18,7 +18,7 @@ mod memo;
 mod recorded_fy;
 
 use crate::BatchSink;
-use crate::cell::{CellValue, row_text};
+use crate::cell::{CellValue, RowCells, decode_text, row_text};
 use crate::error::{IngestError, Location};
 use crate::layout::ColumnRole;
 use crate::report::{AorSpan, RejectedRow, SheetReport};
@@ -113,6 +113,16 @@ pub struct SheetSpec<'a> {
     pub banner: crate::layout::Banner,
     /// Rows per Arrow batch.
     pub batch_rows: usize,
+}
+
+/// The header's first cell, for telling cheaply that a row is not a repeated header.
+enum HeaderFirst {
+    /// Its text, trimmed.
+    Text(String),
+    /// Blank: a repeated header starts with a blank cell too.
+    Blank,
+    /// A typed cell: no row is taken for a repeated header.
+    Other,
 }
 
 /// How one source column is normalized.
@@ -301,6 +311,7 @@ pub struct SheetNormalizer<'v> {
     present: Vec<usize>,
     /// Reasons that reject a row, by [`CellOutcome::Reject`] index.
     reject_reasons: Vec<String>,
+    header_first: HeaderFirst,
     memos: Vec<ColumnMemo>,
     dictionaries: Dictionaries,
     /// Per `aor_name` key: its AOR code key, once looked up.
@@ -432,10 +443,17 @@ impl<'v> SheetNormalizer<'v> {
             .collect();
         present.sort_unstable();
         present.dedup();
+        let header_first = match spec.header.first() {
+            None => HeaderFirst::Blank,
+            Some(c) if c.is_blank() => HeaderFirst::Blank,
+            Some(CellValue::Text(t)) => HeaderFirst::Text(t.trim().to_string()),
+            Some(_) => HeaderFirst::Other,
+        };
         Ok(SheetNormalizer {
             vocab,
             present,
             reject_reasons: Vec::new(),
+            header_first,
             memos: (0..columns.len()).map(|_| ColumnMemo::default()).collect(),
             columns,
             event_fields,
@@ -519,20 +537,22 @@ impl<'v> SheetNormalizer<'v> {
     ///
     /// # Errors
     /// Only sink failures; unreadable rows are rejected and counted, not errors.
-    pub fn push_row(
+    pub fn push_row<R: RowCells + ?Sized>(
         &mut self,
         row: u64,
-        cells: &[CellValue<'_>],
+        cells: &R,
         sink: &mut dyn BatchSink,
     ) -> Result<(), IngestError> {
-        if cells.iter().all(CellValue::is_blank) {
+        if (0..cells.width()).all(|i| cells.is_blank(i)) {
             self.blank_row();
             return Ok(());
         }
-        if crate::layout::is_repeated_header(cells, &self.spec.header) {
+        if self.may_repeat_header(cells)
+            && crate::layout::is_repeated_header(&cells.to_cells(), &self.spec.header)
+        {
             self.reject(
                 row,
-                cells,
+                &cells.to_cells(),
                 None,
                 "repeated header row (a second table stacked below the first)".into(),
             );
@@ -542,16 +562,29 @@ impl<'v> SheetNormalizer<'v> {
         match self.read_cells(cells) {
             Err((column, reason)) => {
                 let name = self.header_name(column);
-                self.reject(row, cells, Some(name), reason);
+                self.reject(row, &cells.to_cells(), Some(name), reason);
                 Ok(())
             }
             Ok(()) => self.append(row, sink),
         }
     }
 
+    /// False when the first cell shows the row cannot be a copy of the header (nearly
+    /// every row: no cell is built to tell).
+    fn may_repeat_header<R: RowCells + ?Sized>(&self, cells: &R) -> bool {
+        match (&self.header_first, cells.raw_text(0)) {
+            (HeaderFirst::Text(first), Some(raw)) => {
+                raw.trim_ascii().eq_ignore_ascii_case(first.as_bytes()) || !raw.is_ascii()
+            }
+            (HeaderFirst::Blank, _) => cells.is_blank(0),
+            (HeaderFirst::Other, _) => false,
+            (HeaderFirst::Text(_), None) => true,
+        }
+    }
+
     /// Fills `self.row` from the cells, or names the column and reason that reject it.
-    fn read_cells(&mut self, cells: &[CellValue<'_>]) -> Result<(), (usize, String)> {
-        for (i, cell) in cells.iter().enumerate() {
+    fn read_cells<R: RowCells + ?Sized>(&mut self, cells: &R) -> Result<(), (usize, String)> {
+        for i in 0..cells.width() {
             let (field, index, event_date) = match self.columns.get(i) {
                 Some(ColumnPlan::Field {
                     field,
@@ -559,27 +592,27 @@ impl<'v> SheetNormalizer<'v> {
                     event_date,
                 }) => (*field, *index, *event_date),
                 _ => {
-                    self.read_extra(i, cell);
+                    if !cells.is_blank(i) {
+                        self.read_extra(i, &cells.cell(i));
+                    }
                     continue;
                 }
             };
-            let outcome = match cell {
-                CellValue::Empty => continue,
-                CellValue::Text(text) => {
-                    let values = &mut self.dictionaries.fields[index];
-                    let codes = &mut self.dictionaries.codes;
-                    let reasons = &mut self.reject_reasons;
-                    self.memos[i].outcome(text, |t| {
-                        text_outcome(field, event_date, t, values, codes, reasons)
-                    })
-                }
-                other => typed_outcome(
-                    field,
-                    event_date,
-                    other,
-                    &mut self.dictionaries.fields[index],
-                    &mut self.reject_reasons,
-                ),
+            let values = &mut self.dictionaries.fields[index];
+            let codes = &mut self.dictionaries.codes;
+            let reasons = &mut self.reject_reasons;
+            let outcome = match cells.raw_text(i) {
+                Some([]) => continue,
+                Some(raw) => self.memos[i].outcome(raw, |raw| {
+                    text_outcome(field, event_date, &decode_text(raw), values, codes, reasons)
+                }),
+                None => match cells.cell(i) {
+                    CellValue::Empty => continue,
+                    CellValue::Text(text) => self.memos[i].outcome(text.as_bytes(), |_| {
+                        text_outcome(field, event_date, &text, values, codes, reasons)
+                    }),
+                    other => typed_outcome(field, event_date, &other, values, reasons),
+                },
             };
             match outcome {
                 CellOutcome::Blank => {}
@@ -589,7 +622,7 @@ impl<'v> SheetNormalizer<'v> {
                 CellOutcome::Unparsed => self
                     .row
                     .unparsed
-                    .push((index, cell.to_text().trim().to_string())),
+                    .push((index, cells.cell(i).to_text().trim().to_string())),
                 CellOutcome::Reject(reason) => {
                     let reason = self.reject_reasons[reason as usize].clone();
                     return Err((i, reason));
