@@ -134,6 +134,24 @@ impl ReleaseFile {
     }
 }
 
+thread_local! {
+    /// The decompressed content of the last release dropped on this thread, for reuse.
+    static SPARE_CONTENT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Drop for ReleaseFile {
+    fn drop(&mut self) {
+        let content = std::mem::take(&mut self.content);
+        // Keep the larger buffer; a release's content is at most `max_decompressed_bytes`.
+        let _ = SPARE_CONTENT.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if content.capacity() > spare.capacity() {
+                *spare = content;
+            }
+        });
+    }
+}
+
 fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError> {
     // The gzip trailer states the (last member's) decompressed size modulo 4 GiB: with one
     // member, exactly the room needed, so the buffer is never regrown and copied.
@@ -147,9 +165,12 @@ fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError>
     let most = raw.len() as u64 * 1032;
     let ceiling = limit.saturating_add(1);
     let capacity = stated.min(most).max(raw.len() as u64 * 4).min(ceiling);
-    // A zeroed buffer filled by `read` calls: large zeroed allocations come from the OS
-    // already zero, where `read_to_end` would first write zeros over every byte.
-    let mut out = vec![0u8; usize::try_from(capacity).unwrap_or(0)];
+    // A buffer filled by `read` calls: the previous file's, when this thread read one (its
+    // pages are already mapped, where a fresh one page-faults on every 4 KiB), else a
+    // zeroed allocation, which the OS provides already zero.
+    let mut out = SPARE_CONTENT.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+    out.clear();
+    out.resize(usize::try_from(capacity).unwrap_or(0), 0);
     let mut filled = 0usize;
     let mut decoder = flate2::read::MultiGzDecoder::new(raw);
     let corrupt = |e: std::io::Error| IngestError::Corrupt {
