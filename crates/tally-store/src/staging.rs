@@ -28,7 +28,7 @@ type WriterKey = (TableKind, usize, Option<i32>);
 pub struct Staging {
     pub(crate) dir: PathBuf,
     pub(crate) id: String,
-    writers: BTreeMap<WriterKey, (String, ArrowWriter<File>, u64)>,
+    writers: BTreeMap<WriterKey, (String, ArrowWriter<HashingFile>, u64)>,
     pub(crate) files: Vec<DataFile>,
 }
 
@@ -79,7 +79,7 @@ impl Staging {
     fn writer(
         &mut self,
         key: WriterKey,
-    ) -> Result<&mut (String, ArrowWriter<File>, u64), StoreError> {
+    ) -> Result<&mut (String, ArrowWriter<HashingFile>, u64), StoreError> {
         if !self.writers.contains_key(&key) {
             let rel = data_file_path(key.0, &self.id, key.2, key.1);
             let path = self.dir.join(&rel);
@@ -87,6 +87,11 @@ impl Staging {
                 std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
             }
             let file = File::create(&path).map_err(StoreError::io(&path))?;
+            let file = HashingFile {
+                file,
+                sha256: Sha256::new(),
+                bytes: 0,
+            };
             let writer = ArrowWriter::try_new(file, canonical_schema(), Some(properties()))
                 .map_err(|e| StoreError::Parquet {
                     path: path.clone(),
@@ -107,13 +112,19 @@ impl Staging {
         let writers = std::mem::take(&mut self.writers);
         for ((table, _, fy), (rel, writer, rows)) in writers {
             let path = self.dir.join(&rel);
-            let file = writer.into_inner().map_err(|e| StoreError::Parquet {
+            let written = writer.into_inner().map_err(|e| StoreError::Parquet {
                 path: path.clone(),
                 detail: e.to_string(),
             })?;
-            file.sync_all().map_err(StoreError::io(&path))?;
-            self.files
-                .push(fingerprint(&self.dir, rel, Some(table), fy, rows)?);
+            written.file.sync_all().map_err(StoreError::io(&path))?;
+            self.files.push(DataFile {
+                path: rel,
+                table: Some(table),
+                fy,
+                rows,
+                bytes: written.bytes,
+                sha256: tally_ingest::source::hex(&written.sha256.finalize()),
+            });
         }
         if !rejects.is_empty() {
             let rel = format!("_rejects/release={}/part-0.parquet", self.id);
@@ -165,6 +176,27 @@ impl Staging {
     /// Files written so far (after [`Staging::finish`]: all of them).
     pub fn files(&self) -> &[DataFile] {
         &self.files
+    }
+}
+
+/// A Parquet file being written, fingerprinted (SHA-256 and size) as its bytes go out, so
+/// the manifest entry needs no second read of the file.
+struct HashingFile {
+    file: File,
+    sha256: Sha256,
+    bytes: u64,
+}
+
+impl std::io::Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 

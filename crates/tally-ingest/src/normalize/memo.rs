@@ -103,9 +103,25 @@ impl ColumnMemo {
     }
 }
 
+/// A hash of a cell's text from its length and its first and last eight bytes: cheap for
+/// the short texts of release cells and enough to tell them apart (texts that share all
+/// three only share a bucket; equality is always checked in full).
 fn hash_bytes(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let word = |s: &[u8]| -> u64 {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let (head, tail) = if n >= 8 {
+        (word(&bytes[..8]), word(&bytes[n - 8..]))
+    } else {
+        (word(bytes), 0)
+    };
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(bytes);
+    h.write_u64(head);
+    h.write_u64(tail);
+    h.write_usize(n);
     h.finish()
 }
 
