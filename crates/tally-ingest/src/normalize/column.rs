@@ -110,3 +110,68 @@ mod tests {
         assert_eq!(rows.finish_int64().values().as_ref(), &[12]);
     }
 }
+
+/// A nullable text column that is null in nearly every row (`unparsed_values`,
+/// `extra_columns`): only the rows with a value are stored, by position.
+#[derive(Default)]
+pub(crate) struct SparseTextColumn {
+    len: usize,
+    values: Vec<(usize, String)>,
+}
+
+impl SparseTextColumn {
+    /// Appends a null.
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.len += 1;
+    }
+
+    /// Appends a value.
+    pub(crate) fn push(&mut self, value: String) {
+        self.values.push((self.len, value));
+        self.len += 1;
+    }
+
+    /// The rows so far as a Utf8 array; the column starts over empty.
+    pub(crate) fn finish_utf8(&mut self) -> arrow_array::ArrayRef {
+        let len = std::mem::take(&mut self.len);
+        let values = std::mem::take(&mut self.values);
+        if values.is_empty() {
+            return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, len);
+        }
+        let mut builder = arrow_array::builder::StringBuilder::with_capacity(
+            len,
+            values.iter().map(|(_, v)| v.len()).sum(),
+        );
+        let mut next = values.into_iter().peekable();
+        for row in 0..len {
+            match next.next_if(|(at, _)| *at == row) {
+                Some((_, v)) => builder.append_value(v),
+                None => builder.append_null(),
+            }
+        }
+        std::sync::Arc::new(builder.finish())
+    }
+}
+
+#[cfg(test)]
+mod sparse_tests {
+    use super::*;
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+
+    #[test]
+    fn sparse_values_land_in_their_rows() {
+        let mut c = SparseTextColumn::default();
+        c.push_null();
+        c.push("{\"a\":\"1\"}".into());
+        c.push_null();
+        let a = c.finish_utf8();
+        let s = a.as_string::<i32>();
+        assert_eq!(s.len(), 3);
+        assert!(s.is_null(0) && s.is_null(2));
+        assert_eq!(s.value(1), "{\"a\":\"1\"}");
+        c.push_null();
+        assert_eq!(c.finish_utf8().null_count(), 1);
+    }
+}

@@ -108,15 +108,11 @@ impl ColumnMemo {
 /// three only share a bucket; equality is always checked in full).
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let n = bytes.len();
-    let word = |s: &[u8]| -> u64 {
-        let mut w = [0u8; 8];
-        w[..s.len()].copy_from_slice(s);
-        u64::from_le_bytes(w)
-    };
+    let word = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_le_bytes);
     let (head, tail) = if n >= 8 {
         (word(&bytes[..8]), word(&bytes[n - 8..]))
     } else {
-        (word(bytes), 0)
+        (bytes.iter().fold(0u64, |w, &b| (w << 8) | b as u64), 0)
     };
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     h.write_u64(head);

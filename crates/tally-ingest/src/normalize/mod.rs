@@ -23,10 +23,9 @@ use crate::error::{IngestError, Location};
 use crate::layout::ColumnRole;
 use crate::report::{AorSpan, RejectedRow, SheetReport};
 use crate::schema::canonical_schema;
-use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
-use column::{I32Column, I64Column, NULL};
+use column::{I32Column, I64Column, NULL, SparseTextColumn};
 use dictionary::ValueDictionary;
 use memo::{CellOutcome, ColumnMemo};
 use recorded_fy::RecordedFyRuns;
@@ -148,8 +147,8 @@ struct PendingBatch {
     /// for text fields, days since 1970-01-01 for dates. The other fields are null.
     fields: Vec<(usize, I32Column)>,
     withheld: I32Column,
-    unparsed: StringBuilder,
-    extra: StringBuilder,
+    unparsed: SparseTextColumn,
+    extra: SparseTextColumn,
     len: usize,
 }
 
@@ -165,8 +164,8 @@ impl PendingBatch {
             method_group: column(),
             fields: present.iter().map(|&f| (f, column())).collect(),
             withheld: column(),
-            unparsed: StringBuilder::new(),
-            extra: StringBuilder::new(),
+            unparsed: SparseTextColumn::default(),
+            extra: SparseTextColumn::default(),
             len: 0,
         }
     }
@@ -225,8 +224,8 @@ impl Dictionaries {
             columns.push(column);
         }
         columns.push(self.withheld.array(b.withheld.finish_int32())?);
-        columns.push(Arc::new(b.unparsed.finish()));
-        columns.push(Arc::new(b.extra.finish()));
+        columns.push(b.unparsed.finish_utf8());
+        columns.push(b.extra.finish_utf8());
         b.len = 0;
         RecordBatch::try_new(canonical_schema(), columns)
     }
@@ -321,6 +320,11 @@ pub struct SheetNormalizer<'v> {
     blank_method_group: Option<(u32, bool)>,
     /// Row withheld-cell lists already seen, to their `withheld` dictionary key.
     withheld_rows: FxHashMap<Vec<(u32, u32)>, u32>,
+    /// The last list looked up (most rows repeat it: every national row withholds the
+    /// birth date).
+    last_withheld: Option<(Vec<(u32, u32)>, u32)>,
+    /// The last event date seen: (days, date, fiscal year).
+    last_event: Option<(i32, NaiveDate, i32)>,
     /// Pending rows per fiscal year (a sheet has a handful: a linear search is fastest).
     partitions: Vec<(Option<i32>, PendingBatch)>,
     report: SheetReport,
@@ -465,6 +469,8 @@ impl<'v> SheetNormalizer<'v> {
             group_of_method: Vec::new(),
             blank_method_group: None,
             withheld_rows: FxHashMap::default(),
+            last_withheld: None,
+            last_event: None,
             partitions: Vec::new(),
             report,
             rejects: Vec::new(),
@@ -574,7 +580,10 @@ impl<'v> SheetNormalizer<'v> {
     fn may_repeat_header<R: RowCells + ?Sized>(&self, cells: &R) -> bool {
         match (&self.header_first, cells.raw_text(0)) {
             (HeaderFirst::Text(first), Some(raw)) => {
-                raw.trim_ascii().eq_ignore_ascii_case(first.as_bytes()) || !raw.is_ascii()
+                let trimmed = raw.trim_ascii();
+                // Unicode white space around the text needs the full check.
+                trimmed.eq_ignore_ascii_case(first.as_bytes())
+                    || (trimmed.len() > first.len() && !raw.is_ascii())
             }
             (HeaderFirst::Blank, _) => cells.is_blank(0),
             (HeaderFirst::Other, _) => false,
@@ -650,8 +659,17 @@ impl<'v> SheetNormalizer<'v> {
 
     fn append(&mut self, row: u64, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
         let event_days = self.event_fields.iter().find_map(|&f| self.row.get(f));
-        let event_date = event_days.map(from_epoch_days);
-        let fy = event_date.map(fiscal_year);
+        // Rows come sorted or clustered by date: the previous row's date and FY usually hold.
+        let (event_date, fy) = match (event_days, self.last_event) {
+            (None, _) => (None, None),
+            (Some(days), Some((last, date, fy))) if days == last => (Some(date), Some(fy)),
+            (Some(days), _) => {
+                let date = from_epoch_days(days);
+                let fy = fiscal_year(date);
+                self.last_event = Some((days, date, fy));
+                (Some(date), Some(fy))
+            }
+        };
         let aor_name = self
             .row
             .get(self.aor_field)
@@ -738,12 +756,22 @@ impl<'v> SheetNormalizer<'v> {
             column.push(values.fields[*index]);
         }
         b.withheld.push_option(withheld.map(|k| k as i32));
-        append_json(&mut b.unparsed, &values.unparsed, |f| Field::ALL[f].name());
+        if values.unparsed.is_empty() {
+            b.unparsed.push_null();
+        } else {
+            let map: serde_json::Map<String, serde_json::Value> = values
+                .unparsed
+                .iter()
+                .map(|(f, text)| (Field::ALL[*f].name().to_string(), text.as_str().into()))
+                .collect();
+            b.unparsed
+                .push(serde_json::to_string(&map).unwrap_or_default());
+        }
         if values.extra.is_empty() {
-            b.extra.append_null();
+            b.extra.push_null();
         } else {
             b.extra
-                .append_value(serde_json::to_string(&values.extra).unwrap_or_default());
+                .push(serde_json::to_string(&values.extra).unwrap_or_default());
         }
         b.len += 1;
         if b.len >= batch_rows {
@@ -762,7 +790,13 @@ impl<'v> SheetNormalizer<'v> {
         if self.row.withheld.is_empty() {
             return None;
         }
+        if let Some((cells, key)) = &self.last_withheld
+            && *cells == self.row.withheld
+        {
+            return Some(*key);
+        }
         if let Some(&key) = self.withheld_rows.get(self.row.withheld.as_slice()) {
+            self.last_withheld = Some((self.row.withheld.clone(), key));
             return Some(key);
         }
         let mut text = String::new();
@@ -1008,23 +1042,6 @@ fn unreadable(event_date: bool, reason: String, reasons: &mut Vec<String>) -> Ce
     } else {
         CellOutcome::Unparsed
     }
-}
-
-/// Appends a JSON object of `name(key) -> text`, or null when there is none.
-fn append_json(
-    builder: &mut StringBuilder,
-    entries: &[(usize, String)],
-    name: impl Fn(usize) -> &'static str,
-) {
-    if entries.is_empty() {
-        builder.append_null();
-        return;
-    }
-    let map: serde_json::Map<String, serde_json::Value> = entries
-        .iter()
-        .map(|(k, text)| (name(*k).to_string(), text.as_str().into()))
-        .collect();
-    builder.append_value(serde_json::to_string(&map).unwrap_or_default());
 }
 
 /// Position of a field in [`Field::ALL`].
