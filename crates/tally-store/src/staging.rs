@@ -52,7 +52,13 @@ fn properties() -> WriterProperties {
             );
         }
     }
-    builder.build()
+    // Source rows are distinct and ascending: a dictionary would only grow until it gave
+    // up; deltas of 1 pack into a few bits.
+    let source_row = ColumnPath::from(tally_ingest::schema::SOURCE_ROW);
+    builder
+        .set_column_dictionary_enabled(source_row.clone(), false)
+        .set_column_encoding(source_row, parquet::basic::Encoding::DELTA_BINARY_PACKED)
+        .build()
 }
 
 /// Relative path of a data file inside the store (and inside the staging directory).
