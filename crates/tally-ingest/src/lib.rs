@@ -61,7 +61,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             max_decompressed_bytes: 4 << 30,
-            batch_rows: 65_536,
+            batch_rows: 16_384,
         }
     }
 }
