@@ -5,7 +5,7 @@ use crate::error::{IngestError, Location};
 use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
 use crate::report::ReleaseReport;
-use crate::source::ReleaseFile;
+use crate::source::{ContentStream, ReleaseFile, looks_utf16};
 use crate::tokenize::{self, FieldSpan, Records};
 use crate::{BatchSink, IngestOptions};
 use std::borrow::Cow;
@@ -57,6 +57,130 @@ fn utf8_content(content: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Owned(utf16(rest, false));
     }
     Cow::Borrowed(content)
+}
+
+/// The part of a release's text not yet read: all of it in memory (files as published, or
+/// UTF-16 text converted), or a window over decompressed chunks.
+enum TextWindow<'f> {
+    Whole {
+        text: Cow<'f, [u8]>,
+        start: usize,
+    },
+    Streamed {
+        stream: Box<ContentStream<'f>>,
+        buffer: Vec<u8>,
+        start: usize,
+        end: usize,
+        done: bool,
+        /// Bytes appended per [`TextWindow::fill`] (`IngestOptions::text_chunk_bytes`): a
+        /// record rarely straddles two chunks, and a chunk stays in cache while it is split
+        /// and normalized, where a whole release would not.
+        chunk: usize,
+    },
+}
+
+impl<'f> TextWindow<'f> {
+    /// The release's text from its first byte, without a byte-order mark.
+    fn open(file: &'f ReleaseFile, chunk: usize) -> Result<TextWindow<'f>, IngestError> {
+        let mut window = match file.plain_content() {
+            Some(text) => TextWindow::Whole {
+                text: Cow::Borrowed(text),
+                start: 0,
+            },
+            None => TextWindow::Streamed {
+                stream: Box::new(file.content_stream()),
+                buffer: Vec::new(),
+                start: 0,
+                end: 0,
+                done: false,
+                chunk: chunk.max(1),
+            },
+        };
+        window.fill()?;
+        let text = window.text();
+        if looks_utf16(text) {
+            // Rare (Windows "Unicode text" exports): converted whole.
+            let mut all = Vec::new();
+            while !window.done() {
+                window.fill()?;
+            }
+            all.extend_from_slice(window.text());
+            return Ok(TextWindow::Whole {
+                text: Cow::Owned(utf8_content(&all).into_owned()),
+                start: 0,
+            });
+        }
+        if text.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            window.consume(3);
+        }
+        Ok(window)
+    }
+
+    /// The text not yet consumed that is in memory.
+    fn text(&self) -> &[u8] {
+        match self {
+            TextWindow::Whole { text, start } => &text[*start..],
+            TextWindow::Streamed {
+                buffer, start, end, ..
+            } => &buffer[*start..*end],
+        }
+    }
+
+    /// True when [`TextWindow::text`] runs to the end of the release.
+    fn done(&self) -> bool {
+        match self {
+            TextWindow::Whole { .. } => true,
+            TextWindow::Streamed { done, .. } => *done,
+        }
+    }
+
+    /// Marks the first `n` bytes of [`TextWindow::text`] read.
+    fn consume(&mut self, n: usize) {
+        match self {
+            TextWindow::Whole { start, .. } | TextWindow::Streamed { start, .. } => *start += n,
+        }
+    }
+
+    /// Appends the next chunk (or what is left) to the text in memory.
+    fn fill(&mut self) -> Result<(), IngestError> {
+        let TextWindow::Streamed {
+            stream,
+            buffer,
+            start,
+            end,
+            done,
+            chunk,
+        } = self
+        else {
+            return Ok(());
+        };
+        buffer.copy_within(*start..*end, 0);
+        *end -= *start;
+        *start = 0;
+        let want = *end + *chunk;
+        if buffer.len() < want {
+            buffer.resize(want, 0);
+        }
+        while !*done && *end < want {
+            match stream.read(&mut buffer[*end..want])? {
+                0 => *done = true,
+                n => *end += n,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `text` as UTF-8 when it is valid, allowing a character cut at the end of a chunk that
+/// more text follows (the record it is in is read with the next chunk).
+fn valid_utf8(text: &[u8], done: bool) -> Option<&str> {
+    match simdutf8::compat::from_utf8(text) {
+        Ok(s) => Some(s),
+        Err(e) if e.error_len().is_none() && !done => {
+            simdutf8::basic::from_utf8(&text[..e.valid_up_to()]).ok()
+        }
+        Err(_) => None,
+    }
 }
 
 /// Hands one record to the normalizer: blank records are counted, records with more or
@@ -164,31 +288,42 @@ pub fn ingest_delimited(
     sink: &mut dyn BatchSink,
 ) -> Result<ReleaseReport, IngestError> {
     let vocab = Vocabulary::embedded();
-    let text = utf8_content(&file.content);
-    let bytes: &[u8] = text.as_ref();
-    // Validated once for the whole file: fields split at ASCII bytes are then valid too.
-    let utf8 = simdutf8::basic::from_utf8(bytes).ok();
     let at = |row: Option<u64>| Location {
         file: file.path.clone(),
         sheet: None,
         row,
         column: None,
     };
-
-    let mut records = Records::new(bytes, delimiter);
+    let mut window = TextWindow::open(file, options.text_chunk_bytes)?;
     let mut fields: Vec<FieldSpan> = Vec::new();
-    let mut preview: Vec<PreviewRow> = Vec::new();
-    while preview.len() < HEADER_SCAN_ROWS {
-        let Some(line) = records.next_record(&mut fields) else {
+
+    // The banner and header: the first records, read from as many chunks as they take.
+    let mut preview: Vec<PreviewRow>;
+    let mut line;
+    loop {
+        preview = Vec::new();
+        let text = window.text();
+        let utf8 = valid_utf8(text, window.done());
+        let mut records = Records::chunk(text, delimiter, 1, !window.done());
+        while preview.len() < HEADER_SCAN_ROWS {
+            let Some(at_line) = records.next_record(&mut fields) else {
+                break;
+            };
+            preview.push((
+                at_line,
+                fields
+                    .iter()
+                    .map(|f| field_cell(text, utf8, f).into_static())
+                    .collect(),
+            ));
+        }
+        if preview.len() == HEADER_SCAN_ROWS || window.done() {
+            line = records.line();
+            let consumed = records.consumed();
+            window.consume(consumed);
             break;
-        };
-        preview.push((
-            line,
-            fields
-                .iter()
-                .map(|f| field_cell(bytes, utf8, f).into_static())
-                .collect(),
-        ));
+        }
+        window.fill()?;
     }
     let Some(header_at) = layout::find_header(&preview, &vocab.columns) else {
         return Err(IngestError::NoHeader {
@@ -228,13 +363,27 @@ pub fn ingest_delimited(
     for (line, cells) in &preview[header_at + 1..] {
         push_record(*line, cells.as_slice(), header_width, &mut normalizer, sink)?;
     }
-    while let Some(line) = records.next_record(&mut fields) {
-        let row = TextRow {
-            bytes,
-            utf8,
-            fields: &fields,
-        };
-        push_record(line, &row, header_width, &mut normalizer, sink)?;
+    // The records, chunk by chunk: each chunk is split and normalized while it is in cache,
+    // and the record it ends in is carried into the next.
+    loop {
+        let text = window.text();
+        let utf8 = valid_utf8(text, window.done());
+        let mut records = Records::chunk(text, delimiter, line, !window.done());
+        while let Some(at_line) = records.next_record(&mut fields) {
+            let row = TextRow {
+                bytes: text,
+                utf8,
+                fields: &fields,
+            };
+            push_record(at_line, &row, header_width, &mut normalizer, sink)?;
+        }
+        line = records.line();
+        let consumed = records.consumed();
+        if window.done() {
+            break;
+        }
+        window.consume(consumed);
+        window.fill()?;
     }
     let (sheet_report, rejects) = normalizer.finish(sink)?;
     let mut report = ReleaseReport::for_file(file);

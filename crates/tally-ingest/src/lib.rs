@@ -55,6 +55,9 @@ pub struct IngestOptions {
     pub max_decompressed_bytes: u64,
     /// Rows per Arrow batch handed to the sink.
     pub batch_rows: usize,
+    /// Decompressed bytes of delimited text read at a time (records straddling two
+    /// chunks are carried over whole; any size gives the same rows).
+    pub text_chunk_bytes: usize,
 }
 
 impl Default for IngestOptions {
@@ -62,6 +65,7 @@ impl Default for IngestOptions {
         IngestOptions {
             max_decompressed_bytes: 4 << 30,
             batch_rows: 16_384,
+            text_chunk_bytes: 256 * 1024,
         }
     }
 }

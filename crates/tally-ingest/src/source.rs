@@ -47,9 +47,14 @@ pub struct ReleaseFile {
     pub gzipped: bool,
     /// Container format, from the content.
     pub format: SourceFormat,
-    /// Content after gzip decompression.
-    pub content: Vec<u8>,
+    /// The file's bytes exactly as published.
+    published: Vec<u8>,
+    /// Largest decompressed size accepted (`IngestOptions::max_decompressed_bytes`).
+    limit: u64,
 }
+
+/// Decompressed bytes read ahead to tell a gzip file's format and delimiter.
+const HEAD_BYTES: u64 = 64 * 1024;
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -108,12 +113,14 @@ impl ReleaseFile {
                 detail: "the name ends in .gz but the content is not gzip-compressed".into(),
             });
         }
-        let (gzipped, content) = if raw.starts_with(GZIP_MAGIC) {
-            (true, gunzip(&raw, options.max_decompressed_bytes, &at)?)
+        let gzipped = raw.starts_with(GZIP_MAGIC);
+        // A gzip file's format and delimiter are told from the start of its content.
+        let head = if gzipped {
+            gunzip_head(&raw, &at)?
         } else {
-            (false, raw)
+            Vec::new()
         };
-        let format = detect_format(&file_name, &content, &at)?;
+        let format = detect_format(&file_name, if gzipped { &head } else { &raw }, &at)?;
         Ok(ReleaseFile {
             path: path.to_path_buf(),
             file_name,
@@ -121,8 +128,42 @@ impl ReleaseFile {
             bytes,
             gzipped,
             format,
-            content,
+            published: raw,
+            limit: options.max_decompressed_bytes,
         })
+    }
+
+    /// The content when it needs no decompression (the file as published), else `None`.
+    pub fn plain_content(&self) -> Option<&[u8]> {
+        (!self.gzipped).then_some(self.published.as_slice())
+    }
+
+    /// The whole content, decompressed (workbooks are read at random).
+    ///
+    /// # Errors
+    /// A damaged gzip stream, or content past the decompressed-size limit.
+    pub fn whole_content(&self) -> Result<std::borrow::Cow<'_, [u8]>, IngestError> {
+        if self.gzipped {
+            Ok(std::borrow::Cow::Owned(gunzip(
+                &self.published,
+                self.limit,
+                &self.location(),
+            )?))
+        } else {
+            Ok(std::borrow::Cow::Borrowed(&self.published))
+        }
+    }
+
+    /// The content, decompressed as it is read: memory stays proportional to the chunks
+    /// read, not to the release.
+    pub fn content_stream(&self) -> ContentStream<'_> {
+        ContentStream {
+            decoder: flate2::read::MultiGzDecoder::new(self.published.as_slice()),
+            plain: self.plain_content(),
+            read: 0,
+            limit: self.limit,
+            at: self.location(),
+        }
     }
 
     /// A location naming this file.
@@ -134,22 +175,66 @@ impl ReleaseFile {
     }
 }
 
-thread_local! {
-    /// The decompressed content of the last release dropped on this thread, for reuse.
-    static SPARE_CONTENT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// A release's content read in chunks (see [`ReleaseFile::content_stream`]).
+pub struct ContentStream<'a> {
+    decoder: flate2::read::MultiGzDecoder<&'a [u8]>,
+    /// The content itself when the file is not compressed.
+    plain: Option<&'a [u8]>,
+    read: u64,
+    limit: u64,
+    at: Location,
 }
 
-impl Drop for ReleaseFile {
-    fn drop(&mut self) {
-        let content = std::mem::take(&mut self.content);
-        // Keep the larger buffer; a release's content is at most `max_decompressed_bytes`.
-        let _ = SPARE_CONTENT.try_with(|spare| {
-            let mut spare = spare.borrow_mut();
-            if content.capacity() > spare.capacity() {
-                *spare = content;
+impl ContentStream<'_> {
+    /// Reads the next bytes into `buf`; 0 at the end of the content.
+    ///
+    /// # Errors
+    /// A damaged or truncated gzip stream, or content past the decompressed-size limit.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, IngestError> {
+        let n = match &mut self.plain {
+            Some(rest) => {
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                *rest = &rest[n..];
+                n
             }
-        });
+            None => loop {
+                match self.decoder.read(buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        return Err(IngestError::Corrupt {
+                            at: self.at.clone(),
+                            format: "gzip stream",
+                            detail: e.to_string(),
+                        });
+                    }
+                }
+            },
+        };
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(IngestError::TooLarge {
+                at: self.at.clone(),
+                limit: self.limit,
+            });
+        }
+        Ok(n)
     }
+}
+
+/// The first [`HEAD_BYTES`] of a gzip file's content (fewer when it is shorter).
+fn gunzip_head(raw: &[u8], at: &Location) -> Result<Vec<u8>, IngestError> {
+    let mut head = Vec::new();
+    flate2::read::MultiGzDecoder::new(raw)
+        .take(HEAD_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|e| IngestError::Corrupt {
+            at: at.clone(),
+            format: "gzip stream",
+            detail: e.to_string(),
+        })?;
+    Ok(head)
 }
 
 fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError> {
@@ -165,12 +250,9 @@ fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError>
     let most = raw.len() as u64 * 1032;
     let ceiling = limit.saturating_add(1);
     let capacity = stated.min(most).max(raw.len() as u64 * 4).min(ceiling);
-    // A buffer filled by `read` calls: the previous file's, when this thread read one (its
-    // pages are already mapped, where a fresh one page-faults on every 4 KiB), else a
-    // zeroed allocation, which the OS provides already zero.
-    let mut out = SPARE_CONTENT.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
-    out.clear();
-    out.resize(usize::try_from(capacity).unwrap_or(0), 0);
+    // A zeroed buffer filled by `read` calls: large zeroed allocations come from the OS
+    // already zero, where `read_to_end` would first write zeros over every byte.
+    let mut out = vec![0u8; usize::try_from(capacity).unwrap_or(0)];
     let mut filled = 0usize;
     let mut decoder = flate2::read::MultiGzDecoder::new(raw);
     let corrupt = |e: std::io::Error| IngestError::Corrupt {
@@ -274,21 +356,20 @@ fn detect_format(
 /// # Errors
 /// [`IngestError::TooLarge`], or [`IngestError::Corrupt`] when the zip directory is
 /// unreadable (a truncated or damaged container).
-pub fn check_zip_sizes(file: &ReleaseFile, limit: u64) -> Result<(), IngestError> {
+pub fn check_zip_sizes(content: &[u8], at: &Location, limit: u64) -> Result<(), IngestError> {
     let corrupt = |e: zip::result::ZipError| IngestError::Corrupt {
-        at: file.location(),
+        at: at.clone(),
         format: "xlsx workbook",
         detail: e.to_string(),
     };
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(file.content.as_slice())).map_err(corrupt)?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(content)).map_err(corrupt)?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(corrupt)?;
         total = total.saturating_add(entry.size());
         if total > limit {
             return Err(IngestError::TooLarge {
-                at: file.location(),
+                at: at.clone(),
                 limit,
             });
         }

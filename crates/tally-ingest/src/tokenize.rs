@@ -29,11 +29,26 @@ pub struct Records<'a> {
     delimiter: u8,
     /// Bytes that end an unquoted field: the delimiter, `\r` and `\n`.
     ends_field: [bool; 256],
+    /// True when `input` is a chunk that more text follows: a record that runs to its end
+    /// is then not returned but left for the next chunk (see [`Records::consumed`]).
+    more_follows: bool,
 }
 
 impl<'a> Records<'a> {
     /// Records of `input` separated by `delimiter` (not `"`, `\r` or `\n`).
     pub fn new(input: &'a [u8], delimiter: u8) -> Records<'a> {
+        Records::chunk(input, delimiter, 1, false)
+    }
+
+    /// Records of one chunk of a longer text whose first byte is on line `first_line`.
+    /// With `more_follows`, the record the chunk ends in is left unread: carry the bytes
+    /// from [`Records::consumed`] on into the next chunk, from line [`Records::line`].
+    pub fn chunk(
+        input: &'a [u8],
+        delimiter: u8,
+        first_line: u64,
+        more_follows: bool,
+    ) -> Records<'a> {
         let mut ends_field = [false; 256];
         ends_field[delimiter as usize] = true;
         ends_field[b'\r' as usize] = true;
@@ -41,10 +56,21 @@ impl<'a> Records<'a> {
         Records {
             input,
             pos: 0,
-            line: 1,
+            line: first_line,
             delimiter,
             ends_field,
+            more_follows,
         }
+    }
+
+    /// Bytes of the input read so far: whole records and the line ends after them.
+    pub fn consumed(&self) -> usize {
+        self.pos
+    }
+
+    /// The line of the first byte not yet read.
+    pub fn line(&self) -> u64 {
+        self.line
     }
 
     /// Reads the next record's fields into `fields` (cleared first) and returns the
@@ -66,6 +92,7 @@ impl<'a> Records<'a> {
             return None;
         }
         let line = self.line;
+        let record_start = self.pos;
         loop {
             let start = self.pos;
             let end = if input.get(start) == Some(&b'"') {
@@ -82,8 +109,16 @@ impl<'a> Records<'a> {
             self.pos = end;
             match input.get(end) {
                 Some(&b) if b == self.delimiter => self.pos += 1,
-                // A terminator (left for the next call to skip, counting lines) or the end.
-                _ => return Some(line),
+                // A terminator (left for the next call to skip, counting lines).
+                Some(_) => return Some(line),
+                // The end of a chunk that more text follows: the record may go on.
+                None if self.more_follows => {
+                    self.pos = record_start;
+                    self.line = line;
+                    fields.clear();
+                    return None;
+                }
+                None => return Some(line),
             }
         }
     }
@@ -320,8 +355,53 @@ mod tests {
         assert_eq!(got, by_csv_crate(text, b'|'));
     }
 
+    /// The records of `input` read in chunks of `size` bytes, carrying each unfinished
+    /// record into the next chunk as the delimited reader does.
+    fn by_chunks(input: &[u8], delimiter: u8, size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut out = Vec::new();
+        let mut buffer: Vec<u8> = Vec::new();
+        let mut line = 1;
+        let mut fields = Vec::new();
+        let mut next = 0;
+        loop {
+            let take = size.min(input.len() - next);
+            buffer.extend_from_slice(&input[next..next + take]);
+            next += take;
+            let more = next < input.len();
+            let mut records = Records::chunk(&buffer, delimiter, line, more);
+            while let Some(at) = records.next_record(&mut fields) {
+                out.push((
+                    at,
+                    fields
+                        .iter()
+                        .map(|f| field_bytes(&buffer, f).into_owned())
+                        .collect(),
+                ));
+            }
+            let consumed = records.consumed();
+            line = records.line();
+            buffer.drain(..consumed);
+            if !more {
+                return out;
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Reading in chunks of any size gives the records and lines of one whole read.
+        #[test]
+        fn chunks_read_as_the_whole(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b' ', b'|', b'"', b'\r', b'\n']),
+                0..80,
+            ),
+            size in 1usize..12,
+        ) {
+            prop_assert_eq!(by_chunks(&bytes, b'|', size), by_tokenizer(&bytes, b'|'));
+        }
+
+
         /// Any text over the bytes that matter gives the csv crate's records and lines.
         #[test]
         fn agrees_with_the_csv_crate(

@@ -305,8 +305,9 @@ pub fn ingest_workbook(
         detail,
     };
     let mut results: Vec<(String, SheetResult)> = Vec::new();
+    let content = file.whole_content()?;
     if file.format == SourceFormat::Xls {
-        let mut book = Xls::new(Cursor::new(file.content.as_slice()))
+        let mut book = Xls::new(Cursor::new(content.as_ref()))
             .map_err(|e| corrupt("xls workbook", e.to_string()))?;
         for name in book.sheet_names() {
             let range = book
@@ -337,8 +338,8 @@ pub fn ingest_workbook(
             results.push((name, processor.finish(sink)?));
         }
     } else {
-        crate::source::check_zip_sizes(file, options.max_decompressed_bytes)?;
-        let mut book = Xlsx::new(Cursor::new(file.content.as_slice()))
+        crate::source::check_zip_sizes(&content, &file.location(), options.max_decompressed_bytes)?;
+        let mut book = Xlsx::new(Cursor::new(content.as_ref()))
             .map_err(|e| corrupt("xlsx workbook", e.to_string()))?;
         for name in book.sheet_names() {
             let sheet_index = results
