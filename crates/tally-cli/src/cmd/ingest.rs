@@ -92,6 +92,28 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// The work a file holds, for ordering: its decompressed size when the gzip trailer states
+/// it (compression ratios of releases differ by half again), else its size on disk.
+fn content_size(path: &Path) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let on_disk = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut trailer = [0u8; 4];
+    let stated = std::fs::File::open(path).and_then(|mut f| {
+        let mut magic = [0u8; 2];
+        f.read_exact(&mut magic)?;
+        if magic != [0x1F, 0x8B] || on_disk < 18 {
+            return Ok(None);
+        }
+        f.seek(SeekFrom::End(-4))?;
+        f.read_exact(&mut trailer)?;
+        Ok(Some(u32::from_le_bytes(trailer) as u64))
+    });
+    match stated {
+        Ok(Some(n)) => n.max(on_disk),
+        _ => on_disk,
+    }
+}
+
 /// What happened to one input before the commit.
 pub enum Outcome {
     Staged(Box<(Staging, ReleaseReport)>),
@@ -182,10 +204,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     // Largest files first, so the last file to finish is a small one.
     let mut order: Vec<usize> = (0..inputs.len()).collect();
     let size = |i: &usize| match &inputs[*i] {
-        Ok(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        Ok(p) => content_size(p),
         Err(_) => 0,
     };
-    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let sizes: Vec<u64> = (0..inputs.len()).map(|i| size(&i)).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(sizes[*i]));
     // Each worker takes the next file in that order when it is free (longest processing
     // time first), which balances files of very different sizes across the cores.
     let next = std::sync::atomic::AtomicUsize::new(0);

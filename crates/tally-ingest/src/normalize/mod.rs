@@ -249,7 +249,9 @@ impl RowValues {
         self.fields.iter_mut().for_each(|v| *v = NULL);
         self.withheld.clear();
         self.unparsed.clear();
-        self.extra.clear();
+        if !self.extra.is_empty() {
+            self.extra.clear();
+        }
     }
 
     /// The value of field `index`, `None` when null.
