@@ -12,33 +12,32 @@
 //! are built as Arrow dictionaries ([`dictionary`]), so a row costs a few lookups and
 //! 4-byte keys however long its texts are.
 
+mod batch;
 mod column;
 mod dictionary;
 mod memo;
 mod recorded_fy;
+mod rules;
 
 use crate::BatchSink;
 use crate::cell::{CellValue, RowCells, decode_text, row_text};
 use crate::error::{IngestError, Location};
 use crate::layout::ColumnRole;
 use crate::report::{AorSpan, RejectedRow, SheetReport};
-use crate::schema::canonical_schema;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::RecordBatch;
+use batch::{Dictionaries, PendingBatch};
 use chrono::NaiveDate;
-use column::{I32Column, I64Column, NULL, SparseTextColumn};
+use column::NULL;
 use dictionary::ValueDictionary;
 use memo::{CellOutcome, ColumnMemo};
 use recorded_fy::RecordedFyRuns;
+use rules::{text_outcome, typed_outcome};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use tally_model::date::{
-    DateError, check_plausible, excel_serial_to_date, from_epoch_days, parse_text_date,
-    to_epoch_days,
-};
+use tally_model::date::from_epoch_days;
 use tally_model::fiscal::fiscal_year;
 use tally_model::withheld::exemption_codes;
-use tally_model::{AorCrosswalk, Field, FieldType, MethodGroups, TableKind};
+use tally_model::{AorCrosswalk, Field, MethodGroups, TableKind};
 
 /// Event dates outside this inclusive range reject the row: 1970-01-01 ..= 2099-12-31.
 /// (ICE ERO-LESA releases start in FY2012; the range only catches typos and serials read
@@ -134,101 +133,6 @@ enum ColumnPlan {
     },
     /// A column Tally does not know, kept under this name in `extra_columns`.
     Extra(String),
-}
-
-/// The rows of one fiscal year waiting to become a batch.
-struct PendingBatch {
-    row: I64Column,
-    event_date: I32Column,
-    event_fy: I32Column,
-    aor: I32Column,
-    method_group: I32Column,
-    /// (field index, column) of the fields some column of the sheet holds: dictionary keys
-    /// for text fields, days since 1970-01-01 for dates. The other fields are null.
-    fields: Vec<(usize, I32Column)>,
-    withheld: I32Column,
-    unparsed: SparseTextColumn,
-    extra: SparseTextColumn,
-    len: usize,
-}
-
-impl PendingBatch {
-    /// `present`: indexes of the fields the sheet holds; `rows`: the batch size.
-    fn new(present: &[usize], rows: usize) -> PendingBatch {
-        let column = || I32Column::with_capacity(rows);
-        PendingBatch {
-            row: I64Column::with_capacity(rows),
-            event_date: column(),
-            event_fy: column(),
-            aor: column(),
-            method_group: column(),
-            fields: present.iter().map(|&f| (f, column())).collect(),
-            withheld: column(),
-            unparsed: SparseTextColumn::default(),
-            extra: SparseTextColumn::default(),
-            len: 0,
-        }
-    }
-}
-
-/// The sheet's dictionaries: one per text field, and for the derived columns.
-#[derive(Default)]
-struct Dictionaries {
-    fields: Vec<ValueDictionary>,
-    aor: ValueDictionary,
-    method_group: ValueDictionary,
-    /// Whole `withheld` values (`field=codes|field=codes`).
-    withheld: ValueDictionary,
-    /// Canonical exemption codes of single cells.
-    codes: ValueDictionary,
-}
-
-impl Dictionaries {
-    fn finish(
-        &mut self,
-        b: &mut PendingBatch,
-        release: &str,
-        sheet: &str,
-    ) -> Result<RecordBatch, arrow_schema::ArrowError> {
-        let constant = |value: &str| -> Result<ArrayRef, arrow_schema::ArrowError> {
-            let keys = arrow_array::Int32Array::from(vec![0; b.len]);
-            let values = Arc::new(arrow_array::StringArray::from(vec![value]));
-            Ok(Arc::new(arrow_array::DictionaryArray::try_new(
-                keys, values,
-            )?))
-        };
-        let mut columns: Vec<ArrayRef> = vec![
-            constant(release)?,
-            constant(sheet)?,
-            Arc::new(b.row.finish_int64()),
-            Arc::new(b.event_date.finish_date32()),
-            Arc::new(b.event_fy.finish_int32()),
-            self.aor.array(b.aor.finish_int32())?,
-            self.method_group.array(b.method_group.finish_int32())?,
-        ];
-        let mut held = b.fields.iter_mut().peekable();
-        for (index, field) in Field::ALL.iter().enumerate() {
-            let column = match held.next_if(|(f, _)| *f == index) {
-                Some((_, values)) => match field.field_type() {
-                    FieldType::Text => self.fields[index].array(values.finish_int32())?,
-                    FieldType::Date => Arc::new(values.finish_date32()),
-                },
-                None => {
-                    let ty = match field.field_type() {
-                        FieldType::Text => crate::schema::text_type(),
-                        FieldType::Date => arrow_schema::DataType::Date32,
-                    };
-                    arrow_array::new_null_array(&ty, b.len)
-                }
-            };
-            columns.push(column);
-        }
-        columns.push(self.withheld.array(b.withheld.finish_int32())?);
-        columns.push(b.unparsed.finish_utf8());
-        columns.push(b.extra.finish_utf8());
-        b.len = 0;
-        RecordBatch::try_new(canonical_schema(), columns)
-    }
 }
 
 /// One row's normalized values between its cells and its batch.
@@ -961,88 +865,6 @@ impl<'v> SheetNormalizer<'v> {
                     .or_default() += n;
             }
         }
-    }
-}
-
-/// What a text cell of `field` becomes (see the module rules).
-fn text_outcome(
-    field: Field,
-    event_date: bool,
-    text: &str,
-    values: &mut ValueDictionary,
-    codes: &mut ValueDictionary,
-    reasons: &mut Vec<String>,
-) -> CellOutcome {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return CellOutcome::Blank;
-    }
-    if let Some(c) = exemption_codes(text) {
-        return CellOutcome::Withheld(codes.key(&c));
-    }
-    match field.field_type() {
-        FieldType::Text => CellOutcome::Text(values.key(trimmed)),
-        FieldType::Date => date_outcome(parse_text_date(text), event_date, reasons),
-    }
-}
-
-/// What a typed workbook cell (number, Excel date, error) of `field` becomes.
-fn typed_outcome(
-    field: Field,
-    event_date: bool,
-    cell: &CellValue<'_>,
-    values: &mut ValueDictionary,
-    reasons: &mut Vec<String>,
-) -> CellOutcome {
-    if let CellValue::Error(e) = cell {
-        return unreadable(event_date, format!("spreadsheet error cell {e}"), reasons);
-    }
-    match field.field_type() {
-        FieldType::Text => {
-            let text = cell.to_text();
-            if text.trim().is_empty() {
-                CellOutcome::Blank
-            } else {
-                CellOutcome::Text(values.key(text.trim()))
-            }
-        }
-        FieldType::Date => match cell {
-            CellValue::Date(d) => date_outcome(Ok(Some(*d)), event_date, reasons),
-            CellValue::Number(n) => {
-                date_outcome(excel_serial_to_date(*n).map(Some), event_date, reasons)
-            }
-            _ => CellOutcome::Blank,
-        },
-    }
-}
-
-fn date_outcome(
-    parsed: Result<Option<NaiveDate>, DateError>,
-    event_date: bool,
-    reasons: &mut Vec<String>,
-) -> CellOutcome {
-    let range = if event_date {
-        EVENT_DATE_RANGE
-    } else {
-        OTHER_DATE_RANGE
-    };
-    match parsed {
-        Ok(Some(d)) => match check_plausible(d, range.0, range.1) {
-            Ok(d) => CellOutcome::Date(to_epoch_days(d)),
-            Err(e) => unreadable(event_date, e.to_string(), reasons),
-        },
-        Ok(None) => unreadable(event_date, "empty".into(), reasons),
-        Err(e) => unreadable(event_date, e.to_string(), reasons),
-    }
-}
-
-/// An unreadable cell rejects its row when it is the event date, else is kept as text.
-fn unreadable(event_date: bool, reason: String, reasons: &mut Vec<String>) -> CellOutcome {
-    if event_date {
-        reasons.push(reason);
-        CellOutcome::Reject((reasons.len() - 1) as u32)
-    } else {
-        CellOutcome::Unparsed
     }
 }
 
