@@ -1,4 +1,8 @@
 //! Delimited text releases (pipe, comma, tab or semicolon; UTF-8, UTF-16 or Latin-1).
+//!
+//! The text is read in chunks of decompressed bytes (`IngestOptions::text_chunk_bytes`),
+//! split into records in place ([`crate::tokenize`]) and handed to the normalizer as byte
+//! ranges; the record a chunk ends in is carried over to the next chunk.
 
 use crate::cell::{CellValue, RowCells};
 use crate::error::{IngestError, Location};

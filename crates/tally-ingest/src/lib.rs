@@ -2,7 +2,8 @@
 //!
 //! One direction of flow: [`source`] reads a file (xlsx, xls, delimited text, optionally
 //! gzip) and fingerprints it; [`workbook`] and [`delimited`] turn sheets into rows of
-//! [`cell::CellValue`]s; [`layout`] finds the header by its known column names, the banner
+//! cells ([`cell::RowCells`]; delimited text is streamed in chunks and split in place by
+//! [`tokenize`]); [`layout`] finds the header by its known column names, the banner
 //! metadata (title, FOIA number, coverage period, AOR) and the table kind; [`normalize`]
 //! turns each row into canonical Arrow columns ([`schema`]) with provenance, rejecting what
 //! it cannot read with a reason; [`summary`] reads a workbook's own Summary totals so

@@ -31,8 +31,9 @@ impl SourceFormat {
     }
 }
 
-/// A release file read into memory: its name, SHA-256 of the bytes as published, and the
-/// (decompressed) content.
+/// A release file read into memory as published: its name, SHA-256 and format. Its
+/// content is decompressed on demand, whole ([`ReleaseFile::whole_content`], for
+/// workbooks) or in chunks ([`ReleaseFile::content_stream`], for delimited text).
 #[derive(Debug)]
 pub struct ReleaseFile {
     /// Path the file was read from.

@@ -8,9 +8,9 @@
 //! outside [`EVENT_DATE_RANGE`]; other unreadable cells are kept as raw text in
 //! `unparsed_values`, and unknown columns in `extra_columns`.
 //!
-//! How: each distinct text of a column is normalized once ([`memo`]) and text columns
-//! are built as Arrow dictionaries ([`dictionary`]), so a row costs a few lookups and
-//! 4-byte keys however long its texts are.
+//! How: each distinct text of a column is normalized once (a per-column memo of raw
+//! bytes to outcome) and text columns are built as Arrow dictionaries, so a row costs a
+//! few lookups and 4-byte keys however long its texts are.
 
 mod batch;
 mod column;
