@@ -198,13 +198,18 @@ fn a_sheet_claiming_16384_columns_and_1048576_rows_parses_in_bounded_memory() {
         max_child_rss_kib().max(before) < 512 * 1024,
         "used more than 512 MiB"
     );
+    // The far corner's lone cell is no record: rejected as a note line, not counted undated.
     assert!(
-        text.contains("rows read 51 = kept 51 + rejected 0"),
+        text.contains("rows read 51 = kept 50 + rejected 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rejected row 1048576: a line of one cell and no event date"),
         "{text}"
     );
     assert_eq!(
         count_csv(&store, "arrests", &["--by", "month"]),
-        "month,count\n(undated),<10\n2019-01,31\n2019-02,19\n"
+        "month,count\n2019-01,31\n2019-02,19\n"
     );
 }
 
@@ -426,5 +431,88 @@ fn formula_and_error_cells_and_withheld_markers_in_a_workbook() {
             row(["3", "NULL", "NULL", "NULL", r##"{"citizenship":"#N/A"}"##]),
             row(["4", "GUATEMALA", "NULL", "NULL", "NULL"]),
         ]
+    );
+}
+
+#[test]
+fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |day: u32, gender: &str| {
+        format!("\"Chicago Area of Responsibility\"|1/{day}/2019|\"Located\"|\"MEXICO\"|{gender}")
+    };
+    // A quote left open in row 2 closes at row 3's first quote: without care, rows 2 and 3
+    // become one record of the wrong width and row 3 is lost inside a reject.
+    let rows: Vec<String> = (1..=6)
+        .map(|d| row(d, if d == 2 { "\"Male" } else { "\"Male\"" }))
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let file = write(
+        dir.path(),
+        "paired.csv",
+        arrests_text(&refs, "\n").as_bytes(),
+    );
+    let (text, store) = expect_parse(dir.path(), &file);
+    assert!(text.contains("rows read 6 = kept 5 + rejected 1"), "{text}");
+    assert!(
+        text.contains("rejected row 4: a quote on this line closes on line 5, making a record of 9 fields (the header has 5)"),
+        "{text}"
+    );
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "date", "--suppress-below", "0"]
+        ),
+        "date,count\n2019-01-01,1\n2019-01-03,1\n2019-01-04,1\n2019-01-05,1\n2019-01-06,1\n"
+    );
+
+    // A quote nothing closes (the csv crate would read the rest of the file into one field).
+    let rows: Vec<String> = (1..=4)
+        .map(|d| {
+            let gender = if d == 2 { "\"Male" } else { "Male" };
+            format!("Chicago Area of Responsibility|1/{d}/2019|Located|MEXICO|{gender}")
+        })
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let text = arrests_text(&refs, "\n");
+    let file = write(dir.path(), "unclosed.csv", text.as_bytes());
+    let (text, _) = expect_parse(dir.path(), &file);
+    assert!(text.contains("rows read 4 = kept 3 + rejected 1"), "{text}");
+    assert!(
+        text.contains("rejected row 4: field 5 opens a quote that nothing closes"),
+        "{text}"
+    );
+
+    // Lone CR line ends (old Mac exports): each line its own record and its own number.
+    let rows: Vec<String> = (1..=3).map(|d| row(d, "\"Male\"")).collect();
+    let mut refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    refs.push("\"Chicago Area of Responsibility\"|1/40/2019|\"Located\"|\"MEXICO\"|\"Male\"");
+    let file = write(dir.path(), "cr.csv", arrests_text(&refs, "\r").as_bytes());
+    let (text, _) = expect_parse(dir.path(), &file);
+    assert!(text.contains("rows read 4 = kept 3 + rejected 1"), "{text}");
+    assert!(
+        text.contains("rejected row 6, column \"Apprehension Date\""),
+        "{text}"
+    );
+
+    // A title line between records, and a withheld AOR: neither is an undated record.
+    let mut refs: Vec<String> = (1..=2).map(|d| row(d, "\"Male\"")).collect();
+    refs.push("\"ERO Administrative Arrests for FY2019 (continued)\"||||".into());
+    refs.push("\"(B)(6);(B)(7)(C) \"|1/3/2019|\"Located\"|\"MEXICO\"|\"Male\"".into());
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let file = write(
+        dir.path(),
+        "title.csv",
+        arrests_text(&refs, "\n").as_bytes(),
+    );
+    let (text, store) = expect_parse(dir.path(), &file);
+    assert!(text.contains("rows read 4 = kept 3 + rejected 1"), "{text}");
+    assert!(
+        text.contains("rejected row 5: a line of one cell and no event date"),
+        "{text}"
+    );
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "aor", "--suppress-below", "0"]),
+        "aor,count\n(withheld),1\nCHI,2\n"
     );
 }

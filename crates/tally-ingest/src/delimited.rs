@@ -161,7 +161,9 @@ impl<'f> TextWindow<'f> {
         buffer.copy_within(*start..*end, 0);
         *end -= *start;
         *start = 0;
-        let want = *end + *chunk;
+        // A record longer than the text in memory doubles it, so that reading it again from
+        // its start after each fill stays linear in its length.
+        let want = *end + (*chunk).max(*end);
         if buffer.len() < want {
             buffer.resize(want, 0);
         }
@@ -185,6 +187,27 @@ fn valid_utf8(text: &[u8], done: bool) -> Option<&str> {
         }
         Err(_) => None,
     }
+}
+
+/// Most text looked at for the banner and header.
+const PREVIEW_BYTES: usize = 1 << 20;
+
+/// Why the record just read is taken for one broken by a stray quote, if it is: a quote
+/// never closed, or a quoted field running over a line break into a record of the wrong
+/// width (a quote closed by the next line's first quote).
+fn stray_quote(records: &Records<'_>, width: usize, header_width: usize) -> Option<String> {
+    if let Some(field) = records.unclosed_quote() {
+        return Some(format!(
+            "field {} opens a quote that nothing closes: the line is rejected and the lines after it are read as records",
+            field + 1
+        ));
+    }
+    (records.spans_lines() && width != header_width).then(|| {
+        format!(
+            "a quote on this line closes on line {}, making a record of {width} fields (the header has {header_width}): the line is rejected and the lines after it are read as records",
+            records.line()
+        )
+    })
 }
 
 /// Hands one record to the normalizer: blank records are counted, records with more or
@@ -301,14 +324,15 @@ pub fn ingest_delimited(
     let mut window = TextWindow::open(file, options.text_chunk_bytes)?;
     let mut fields: Vec<FieldSpan> = Vec::new();
 
-    // The banner and header: the first records, read from as many chunks as they take.
+    // The banner and header: the first records, looked at without reading past them (the
+    // records after the header are read again below, in order, with the stray-quote check).
     let mut preview: Vec<PreviewRow>;
-    let mut line;
+    let mut first_line = 1;
     loop {
         preview = Vec::new();
         let text = window.text();
         let utf8 = valid_utf8(text, window.done());
-        let mut records = Records::chunk(text, delimiter, 1, !window.done());
+        let mut records = Records::chunk(text, delimiter, first_line, !window.done());
         while preview.len() < HEADER_SCAN_ROWS {
             let Some(at_line) = records.next_record(&mut fields) else {
                 break;
@@ -321,11 +345,16 @@ pub fn ingest_delimited(
                     .collect(),
             ));
         }
-        if preview.len() == HEADER_SCAN_ROWS || window.done() {
-            line = records.line();
+        // The header is looked for in the first records of the first MiB of text (blank
+        // lines before the first record aside), not further.
+        if preview.len() == HEADER_SCAN_ROWS || window.done() || text.len() >= PREVIEW_BYTES {
+            break;
+        }
+        if preview.is_empty() {
+            // Only blank lines so far: drop them rather than keep them in memory.
+            first_line = records.line();
             let consumed = records.consumed();
             window.consume(consumed);
-            break;
         }
         window.fill()?;
     }
@@ -364,9 +393,9 @@ pub fn ingest_delimited(
         batch_rows: options.batch_rows,
     };
     let mut normalizer = SheetNormalizer::new(&vocab, spec)?;
-    for (line, cells) in &preview[header_at + 1..] {
-        push_record(*line, cells.as_slice(), header_width, &mut normalizer, sink)?;
-    }
+    // The banner and the header are the first records of the text in memory.
+    let mut before_data = header_at + 1;
+    let mut line = first_line;
     // The records, chunk by chunk: each chunk is split and normalized while it is in cache,
     // and the record it ends in is carried into the next.
     loop {
@@ -374,6 +403,17 @@ pub fn ingest_delimited(
         let utf8 = valid_utf8(text, window.done());
         let mut records = Records::chunk(text, delimiter, line, !window.done());
         while let Some(at_line) = records.next_record(&mut fields) {
+            if before_data > 0 {
+                before_data -= 1;
+                continue;
+            }
+            if let Some(reason) = stray_quote(&records, fields.len(), header_width) {
+                // Reject the line the stray quote is on; read the lines it swallowed again.
+                let first_line = decode(&text[records.first_line()]).into_static();
+                normalizer.reject(at_line, &[first_line], None, reason);
+                records.resume_after_first_line();
+                continue;
+            }
             let row = TextRow {
                 bytes: text,
                 utf8,

@@ -121,6 +121,12 @@ impl ReleaseFile {
         } else {
             Vec::new()
         };
+        if gzipped && head.is_empty() {
+            return Err(IngestError::NoData {
+                at,
+                detail: "the gzip file decompresses to nothing".into(),
+            });
+        }
         let format = detect_format(&file_name, if gzipped { &head } else { &raw }, &at)?;
         Ok(ReleaseFile {
             path: path.to_path_buf(),

@@ -274,11 +274,18 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                             interners[k].id(col.get(i).unwrap_or_default())
                         }
                         _ => {
-                            let name = d.column().unwrap_or("");
+                            let name = d.withheld_field().unwrap_or("");
                             let is_withheld = withheld.get(i).is_some_and(|w| {
                                 w.split('|').any(|w| w.split('=').next() == Some(name))
                             });
-                            interners[k].id(if is_withheld { "(withheld)" } else { "(blank)" })
+                            let value = if is_withheld {
+                                "(withheld)"
+                            } else if *d == Dimension::Aor && aor_name.get(i).is_some() {
+                                "(unmapped)"
+                            } else {
+                                "(blank)"
+                            };
+                            interners[k].id(value)
                         }
                     }
                 };

@@ -86,6 +86,17 @@ impl Dimension {
         }
     }
 
+    /// The canonical field whose withheld marker (in `withheld`) explains a null value of
+    /// this dimension: the AOR code is derived from `aor_name`, the method group from
+    /// `apprehension_method`.
+    pub fn withheld_field(self) -> Option<&'static str> {
+        match self {
+            Dimension::Aor => Some("aor_name"),
+            Dimension::MethodGroup => Some("apprehension_method"),
+            other => other.column(),
+        }
+    }
+
     /// True for dimensions computed from the event date.
     pub fn is_date(self) -> bool {
         matches!(

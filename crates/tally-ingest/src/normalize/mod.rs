@@ -477,8 +477,25 @@ impl<'v> SheetNormalizer<'v> {
                 self.reject(row, &cells.to_cells(), Some(name), reason);
                 Ok(())
             }
+            Ok(()) if self.is_title_line(cells) => {
+                self.reject(
+                    row,
+                    &cells.to_cells(),
+                    None,
+                    "a line of one cell and no event date: a title or note between records, not a record".into(),
+                );
+                Ok(())
+            }
             Ok(()) => self.append(row, sink),
         }
+    }
+
+    /// True for a row with no event date and text in one cell only: a title, banner or note
+    /// line inside the data (a second release pasted below the first, a footnote), which
+    /// would otherwise count as an undated record.
+    fn is_title_line<R: RowCells + ?Sized>(&self, cells: &R) -> bool {
+        self.event_fields.iter().all(|&f| self.row.get(f).is_none())
+            && (0..cells.width()).filter(|&i| !cells.is_blank(i)).count() <= 1
     }
 
     /// False when the first cell shows the row cannot be a copy of the header (nearly
