@@ -165,7 +165,7 @@ impl ReleaseFile {
     /// read, not to the release.
     pub fn content_stream(&self) -> ContentStream<'_> {
         ContentStream {
-            decoder: flate2::read::MultiGzDecoder::new(self.published.as_slice()),
+            decoder: flate2::bufread::MultiGzDecoder::new(self.published.as_slice()),
             plain: self.plain_content(),
             read: 0,
             limit: self.limit,
@@ -184,7 +184,7 @@ impl ReleaseFile {
 
 /// A release's content read in chunks (see [`ReleaseFile::content_stream`]).
 pub struct ContentStream<'a> {
-    decoder: flate2::read::MultiGzDecoder<&'a [u8]>,
+    decoder: flate2::bufread::MultiGzDecoder<&'a [u8]>,
     /// The content itself when the file is not compressed.
     plain: Option<&'a [u8]>,
     read: u64,

@@ -64,6 +64,7 @@ const REPEAT_SAMPLE: u32 = 4096;
 impl ColumnMemo {
     /// The outcome of a cell's text (its bytes exactly as written), computed by `compute`
     /// the first time it is seen.
+    #[inline]
     pub(crate) fn outcome(
         &mut self,
         text: &[u8],
