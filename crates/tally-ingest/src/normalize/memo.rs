@@ -32,7 +32,7 @@ pub(crate) enum CellOutcome {
 pub(crate) struct ColumnMemo {
     last_text: Vec<u8>,
     last: Option<CellOutcome>,
-    seen: HashTable<(Box<[u8]>, CellOutcome)>,
+    seen: HashTable<(SeenText, CellOutcome)>,
     /// Whether to check the previous row's text first; turned off after
     /// [`REPEAT_SAMPLE`] rows when fewer than half of them repeated it.
     check_last: bool,
@@ -84,13 +84,18 @@ impl ColumnMemo {
             }
         }
         let hash = hash_bytes(text);
-        let outcome = match self.seen.find(hash, |(seen, _)| same_bytes(seen, text)) {
+        let outcome = match self
+            .seen
+            .find(hash, |(seen, _)| same_bytes(seen.bytes(), text))
+        {
             Some((_, o)) => *o,
             None => {
                 let o = compute(text);
                 if self.seen.len() < MEMO_LIMIT {
                     self.seen
-                        .insert_unique(hash, (text.into(), o), |(seen, _)| hash_bytes(seen));
+                        .insert_unique(hash, (SeenText::new(text), o), |(seen, _)| {
+                            hash_bytes(seen.bytes())
+                        });
                 }
                 o
             }
@@ -107,6 +112,37 @@ impl ColumnMemo {
 /// A hash of a cell's text from its length and its first and last eight bytes: cheap for
 /// the short texts of release cells and enough to tell them apart (texts that share all
 /// three only share a bucket; equality is always checked in full).
+/// A remembered text, kept inside its table entry when short (nearly all are), so that
+/// comparing it reads no other memory.
+enum SeenText {
+    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
+    Heap(Box<[u8]>),
+}
+
+const INLINE_TEXT: usize = 38;
+
+impl SeenText {
+    fn new(text: &[u8]) -> SeenText {
+        if text.len() <= INLINE_TEXT {
+            let mut bytes = [0u8; INLINE_TEXT];
+            bytes[..text.len()].copy_from_slice(text);
+            SeenText::Inline {
+                len: text.len() as u8,
+                bytes,
+            }
+        } else {
+            SeenText::Heap(text.into())
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            SeenText::Inline { len, bytes } => &bytes[..*len as usize],
+            SeenText::Heap(b) => b,
+        }
+    }
+}
+
 fn hash_bytes(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     let word = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_le_bytes);
