@@ -161,6 +161,33 @@ fn a_zip_bomb_is_refused_before_decompression() {
         "{}",
         stderr(&out)
     );
+
+    // A gzip bomb: a valid header, then 96 MiB of spaces, read in chunks until the limit.
+    let gz_path = dir.path().join("EROArrests_FY2019.pipe.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(format!("{HEADER}\n").as_bytes()).unwrap();
+    for _ in 0..96 {
+        gz.write_all(&zeros).unwrap();
+    }
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    assert!(std::fs::metadata(&gz_path).unwrap().len() < 1 << 20);
+    let out = tally(&[
+        "ingest",
+        "--store",
+        path_str(&store),
+        "--max-decompressed-mib",
+        "64",
+        path_str(&gz_path),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "decompressed size exceeds the limit of 67108864 bytes (possible zip or gzip bomb)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!store.join("manifest.json").exists(), "nothing committed");
 }
 
 #[test]
@@ -437,6 +464,11 @@ fn formula_and_error_cells_and_withheld_markers_in_a_workbook() {
 #[test]
 fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
     let dir = tempfile::tempdir().unwrap();
+    // Ingests an arrests file of `rows` into a fresh store; the report text and the store.
+    let parse = |name: &str, rows: &[&str], eol: &str| {
+        let file = write(dir.path(), name, arrests_text(rows, eol).as_bytes());
+        expect_parse(dir.path(), &file)
+    };
     let row = |day: u32, gender: &str| {
         format!("\"Chicago Area of Responsibility\"|1/{day}/2019|\"Located\"|\"MEXICO\"|{gender}")
     };
@@ -446,12 +478,7 @@ fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
         .map(|d| row(d, if d == 2 { "\"Male" } else { "\"Male\"" }))
         .collect();
     let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
-    let file = write(
-        dir.path(),
-        "paired.csv",
-        arrests_text(&refs, "\n").as_bytes(),
-    );
-    let (text, store) = expect_parse(dir.path(), &file);
+    let (text, store) = parse("paired.csv", &refs, "\n");
     assert!(text.contains("rows read 6 = kept 5 + rejected 1"), "{text}");
     assert!(
         text.contains("rejected row 4: a quote on this line closes on line 5, making a record of 9 fields (the header has 5)"),
@@ -474,9 +501,7 @@ fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
         })
         .collect();
     let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
-    let text = arrests_text(&refs, "\n");
-    let file = write(dir.path(), "unclosed.csv", text.as_bytes());
-    let (text, _) = expect_parse(dir.path(), &file);
+    let (text, _) = parse("unclosed.csv", &refs, "\n");
     assert!(text.contains("rows read 4 = kept 3 + rejected 1"), "{text}");
     assert!(
         text.contains("rejected row 4: field 5 opens a quote that nothing closes"),
@@ -487,8 +512,7 @@ fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
     let rows: Vec<String> = (1..=3).map(|d| row(d, "\"Male\"")).collect();
     let mut refs: Vec<&str> = rows.iter().map(String::as_str).collect();
     refs.push("\"Chicago Area of Responsibility\"|1/40/2019|\"Located\"|\"MEXICO\"|\"Male\"");
-    let file = write(dir.path(), "cr.csv", arrests_text(&refs, "\r").as_bytes());
-    let (text, _) = expect_parse(dir.path(), &file);
+    let (text, _) = parse("cr.csv", &refs, "\r");
     assert!(text.contains("rows read 4 = kept 3 + rejected 1"), "{text}");
     assert!(
         text.contains("rejected row 6, column \"Apprehension Date\""),
@@ -500,12 +524,7 @@ fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
     refs.push("\"ERO Administrative Arrests for FY2019 (continued)\"||||".into());
     refs.push("\"(B)(6);(B)(7)(C) \"|1/3/2019|\"Located\"|\"MEXICO\"|\"Male\"".into());
     let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
-    let file = write(
-        dir.path(),
-        "title.csv",
-        arrests_text(&refs, "\n").as_bytes(),
-    );
-    let (text, store) = expect_parse(dir.path(), &file);
+    let (text, store) = parse("title.csv", &refs, "\n");
     assert!(text.contains("rows read 4 = kept 3 + rejected 1"), "{text}");
     assert!(
         text.contains("rejected row 5: a line of one cell and no event date"),
@@ -514,5 +533,42 @@ fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
     assert_eq!(
         count_csv(&store, "arrests", &["--by", "aor", "--suppress-below", "0"]),
         "aor,count\n(withheld),1\nCHI,2\n"
+    );
+}
+
+#[test]
+fn a_gzipped_workbook_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Arrests").unwrap();
+    sheet
+        .write_string(0, 0, "ERO Administrative Arrests for FY2019")
+        .unwrap();
+    for (c, h) in ["Area of Responsibility", "Apprehension Date"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    for r in 0..3u32 {
+        sheet
+            .write_string(2 + r, 0, "Chicago Area of Responsibility")
+            .unwrap();
+        sheet.write_number(2 + r, 1, 43_466.0 + r as f64).unwrap();
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&xlsx).unwrap();
+    let file = write(dir.path(), "arrests.xlsx.gz", &gz.finish().unwrap());
+    let (text, store) = expect_parse(dir.path(), &file);
+    assert!(text.contains("xlsx"), "{text}");
+    assert!(text.contains("rows read 3 = kept 3 + rejected 0"), "{text}");
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "date", "--suppress-below", "0"]
+        ),
+        "date,count\n2019-01-01,1\n2019-01-02,1\n2019-01-03,1\n"
     );
 }

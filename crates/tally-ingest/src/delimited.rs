@@ -4,7 +4,7 @@
 //! split into records in place ([`crate::tokenize`]) and handed to the normalizer as byte
 //! ranges; the record a chunk ends in is carried over to the next chunk.
 
-use crate::cell::{CellValue, RowCells};
+use crate::cell::{CellValue, RowCells, decode_text};
 use crate::error::{IngestError, Location};
 use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
@@ -275,11 +275,7 @@ impl RowCells for TextRow<'_> {
 fn field_cell<'a>(bytes: &'a [u8], utf8: Option<&'a str>, field: &FieldSpan) -> CellValue<'a> {
     if field.escaped {
         let unescaped = tokenize::unescape(&bytes[field.start..field.end]);
-        return match String::from_utf8(unescaped) {
-            Ok(s) if s.is_empty() => CellValue::Empty,
-            Ok(s) => CellValue::Text(Cow::Owned(s)),
-            Err(e) => CellValue::Text(Cow::Owned(latin1(e.as_bytes()))),
-        };
+        return decode(&unescaped).into_static();
     }
     match utf8.and_then(|text| text.get(field.start..field.end)) {
         Some("") => CellValue::Empty,
@@ -288,19 +284,12 @@ fn field_cell<'a>(bytes: &'a [u8], utf8: Option<&'a str>, field: &FieldSpan) -> 
     }
 }
 
-fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
-}
-
 /// A field as text: UTF-8 when valid, else read as Latin-1 (Windows exports).
 fn decode(field: &[u8]) -> CellValue<'_> {
     if field.is_empty() {
         return CellValue::Empty;
     }
-    match std::str::from_utf8(field) {
-        Ok(s) => CellValue::Text(Cow::Borrowed(s)),
-        Err(_) => CellValue::Text(Cow::Owned(latin1(field))),
-    }
+    CellValue::Text(decode_text(field))
 }
 
 /// Ingests a delimited text release: one table, header found among the first lines.

@@ -150,14 +150,17 @@ impl ReleaseFile {
     /// # Errors
     /// A damaged gzip stream, or content past the decompressed-size limit.
     pub fn whole_content(&self) -> Result<std::borrow::Cow<'_, [u8]>, IngestError> {
-        if self.gzipped {
-            Ok(std::borrow::Cow::Owned(gunzip(
-                &self.published,
-                self.limit,
-                &self.location(),
-            )?))
-        } else {
-            Ok(std::borrow::Cow::Borrowed(&self.published))
+        if !self.gzipped {
+            return Ok(std::borrow::Cow::Borrowed(&self.published));
+        }
+        let mut content = Vec::new();
+        let mut stream = self.content_stream();
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            match stream.read(&mut chunk)? {
+                0 => return Ok(std::borrow::Cow::Owned(content)),
+                n => content.extend_from_slice(&chunk[..n]),
+            }
         }
     }
 
@@ -242,70 +245,6 @@ fn gunzip_head(raw: &[u8], at: &Location) -> Result<Vec<u8>, IngestError> {
             detail: e.to_string(),
         })?;
     Ok(head)
-}
-
-fn gunzip(raw: &[u8], limit: u64, at: &Location) -> Result<Vec<u8>, IngestError> {
-    // The gzip trailer states the (last member's) decompressed size modulo 4 GiB: with one
-    // member, exactly the room needed, so the buffer is never regrown and copied.
-    let stated = raw
-        .len()
-        .checked_sub(4)
-        .and_then(|at| raw.get(at..))
-        .and_then(|t| <[u8; 4]>::try_from(t).ok())
-        .map_or(0, |t| u32::from_le_bytes(t) as u64);
-    // Deflate expands at most 1032:1, which bounds what a forged trailer can reserve.
-    let most = raw.len() as u64 * 1032;
-    let ceiling = limit.saturating_add(1);
-    let capacity = stated.min(most).max(raw.len() as u64 * 4).min(ceiling);
-    // A zeroed buffer filled by `read` calls: large zeroed allocations come from the OS
-    // already zero, where `read_to_end` would first write zeros over every byte.
-    let mut out = vec![0u8; usize::try_from(capacity).unwrap_or(0)];
-    let mut filled = 0usize;
-    let mut decoder = flate2::read::MultiGzDecoder::new(raw);
-    let corrupt = |e: std::io::Error| IngestError::Corrupt {
-        at: at.clone(),
-        format: "gzip stream",
-        detail: e.to_string(),
-    };
-    loop {
-        if filled == out.len() {
-            // Full: usually the stream is done, which a small read tells before growing.
-            let mut probe = [0u8; 4096];
-            let n = match decoder.read(&mut probe) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(corrupt(e)),
-            };
-            if n == 0 {
-                break;
-            }
-            if (filled + n) as u64 > limit {
-                return Err(IngestError::TooLarge {
-                    at: at.clone(),
-                    limit,
-                });
-            }
-            let grown = ((out.len() + n).max(1 << 16) as u64 * 2).min(ceiling);
-            out.resize(usize::try_from(grown).unwrap_or(usize::MAX), 0);
-            out[filled..filled + n].copy_from_slice(&probe[..n]);
-            filled += n;
-            continue;
-        }
-        match decoder.read(&mut out[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(corrupt(e)),
-        }
-    }
-    if filled as u64 > limit {
-        return Err(IngestError::TooLarge {
-            at: at.clone(),
-            limit,
-        });
-    }
-    out.truncate(filled);
-    Ok(out)
 }
 
 fn detect_format(
