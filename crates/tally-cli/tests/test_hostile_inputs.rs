@@ -129,38 +129,45 @@ fn a_legacy_xls_renamed_xlsx_is_read_as_xls() {
 #[test]
 fn a_zip_bomb_is_refused_before_decompression() {
     let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // Ingest with a 64 MiB limit: refused as a bomb, nothing committed.
+    let refused = |path: &Path| {
+        assert!(
+            std::fs::metadata(path).unwrap().len() < 1 << 20,
+            "the bomb should be small on disk"
+        );
+        let out = tally(&[
+            "ingest",
+            "--store",
+            path_str(&store),
+            "--max-decompressed-mib",
+            "64",
+            path_str(path),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains(
+                "decompressed size exceeds the limit of 67108864 bytes (possible zip or gzip bomb)"
+            ),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!store.join("manifest.json").exists(), "nothing committed");
+    };
+    let zeros = vec![b' '; 1 << 20];
+
+    // A workbook whose zip entries declare 96 MiB: refused before decompression.
     let path = dir.path().join("bomb.xlsx");
     let file = std::fs::File::create(&path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
-    let zeros = vec![b' '; 1 << 20];
     for _ in 0..96 {
         zip.write_all(&zeros).unwrap();
     }
     zip.finish().unwrap();
-    assert!(
-        std::fs::metadata(&path).unwrap().len() < 1 << 20,
-        "the bomb should be small on disk"
-    );
-    let store = dir.path().join("store");
-    let out = tally(&[
-        "ingest",
-        "--store",
-        path_str(&store),
-        "--max-decompressed-mib",
-        "64",
-        path_str(&path),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(
-            "decompressed size exceeds the limit of 67108864 bytes (possible zip or gzip bomb)"
-        ),
-        "{}",
-        stderr(&out)
-    );
+    refused(&path);
 
     // A gzip bomb: a valid header, then 96 MiB of spaces, read in chunks until the limit.
     let gz_path = dir.path().join("EROArrests_FY2019.pipe.csv.gz");
@@ -170,24 +177,7 @@ fn a_zip_bomb_is_refused_before_decompression() {
         gz.write_all(&zeros).unwrap();
     }
     std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
-    assert!(std::fs::metadata(&gz_path).unwrap().len() < 1 << 20);
-    let out = tally(&[
-        "ingest",
-        "--store",
-        path_str(&store),
-        "--max-decompressed-mib",
-        "64",
-        path_str(&gz_path),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(
-            "decompressed size exceeds the limit of 67108864 bytes (possible zip or gzip bomb)"
-        ),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!store.join("manifest.json").exists(), "nothing committed");
+    refused(&gz_path);
 }
 
 #[test]

@@ -385,40 +385,31 @@ mod tests {
             .count() as u64
     }
 
-    /// The records before the first one with an unclosed quote, and whether there is one.
-    fn until_unclosed(input: &[u8], delimiter: u8) -> (Vec<Parsed>, bool) {
+    /// The records of `input`, up to (without) the first with an unclosed quote when
+    /// `stop_at_unclosed`; and whether one was met.
+    fn records_of(input: &[u8], delimiter: u8, stop_at_unclosed: bool) -> (Vec<Parsed>, bool) {
         let mut records = Records::new(input, delimiter);
         let mut fields = Vec::new();
         let mut out = Vec::new();
         while let Some(line) = records.next_record(&mut fields) {
-            if records.unclosed_quote().is_some() {
+            if stop_at_unclosed && records.unclosed_quote().is_some() {
                 return (out, true);
             }
-            out.push((
-                line,
-                fields
-                    .iter()
-                    .map(|f| field_bytes(input, f).into_owned())
-                    .collect(),
-            ));
+            let cells = fields
+                .iter()
+                .map(|f| field_bytes(input, f).into_owned())
+                .collect();
+            out.push((line, cells));
         }
         (out, false)
     }
 
-    fn by_tokenizer(input: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
-        let mut records = Records::new(input, delimiter);
-        let mut fields = Vec::new();
-        let mut out = Vec::new();
-        while let Some(line) = records.next_record(&mut fields) {
-            out.push((
-                line,
-                fields
-                    .iter()
-                    .map(|f| field_bytes(input, f).into_owned())
-                    .collect(),
-            ));
-        }
-        out
+    fn until_unclosed(input: &[u8], delimiter: u8) -> (Vec<Parsed>, bool) {
+        records_of(input, delimiter, true)
+    }
+
+    fn by_tokenizer(input: &[u8], delimiter: u8) -> Vec<Parsed> {
+        records_of(input, delimiter, false).0
     }
 
     #[test]
