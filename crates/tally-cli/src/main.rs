@@ -37,6 +37,7 @@ enum Command {
     Ingest(cmd::ingest::Args),
     Status(cmd::status::Args),
     Count(cmd::count::Args),
+    Fields(cmd::fields::Args),
     Operation(cmd::operation::Args),
     Verify(cmd::verify::Args),
     CompareReleases(cmd::compare_releases::Args),
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => cmd::ingest::run(args, &mut std::io::stdout().lock()),
         Command::Status(args) => cmd::status::run(args, &mut std::io::stdout().lock()),
         Command::Count(args) => cmd::count::run(args, &mut std::io::stdout().lock()),
+        Command::Fields(args) => cmd::fields::run(args, &mut std::io::stdout().lock()),
         Command::CompareReleases(args) => {
             cmd::compare_releases::run(args, &mut std::io::stdout().lock())
         }

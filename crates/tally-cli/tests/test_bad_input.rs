@@ -213,7 +213,7 @@ fn rejected_rows_are_counted_and_kept_with_reasons() {
     );
     let rejects = read_rejects(&store);
     assert_eq!(rejects.len(), 4);
-    assert_eq!(rejects[0], vec!["4".to_string(), "Apprehension Date".into(), "\"13/45/2019\" is not a date (expected M/D/YYYY, YYYY-MM-DD or an Excel serial number)".into(), "Chicago Area of Responsibility | 13/45/2019 | Located | Male".into()]);
+    assert_eq!(rejects[0], vec!["4".to_string(), "Apprehension Date".into(), "\"13/45/2019\" is not a date (expected M/D/YYYY or YYYY-MM-DD, optionally with a time of day, or an Excel serial number)".into(), "Chicago Area of Responsibility | 13/45/2019 | Located | Male".into()]);
 }
 
 fn read_rejects(store: &Path) -> Vec<Vec<String>> {

@@ -105,8 +105,8 @@ fn impossible_filters_are_refused_and_unmatched_ones_noted() {
     );
     for (arg, message) in [
         (
-            "aor=Chicago",
-            "--where aor=\"Chicago\" can never match: expected an AOR code",
+            "aor=Gotham",
+            "--where aor=\"Gotham\" can never match: expected an AOR code or name",
         ),
         (
             "method-group=bogus",
@@ -208,7 +208,7 @@ fn crlf_text_reports_true_line_numbers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let rows = read_rows(
         &dir.path().join("store2"),
-        tally_model::TableKind::Arrests,
+        common::table("arrests"),
         &["source_row"],
         |_| true,
     );

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use tally_ingest::schema::canonical_schema;
+use tally_catalog::schema::table_schema;
 use tally_model::TableKind;
 use tally_store::Store;
 
@@ -30,10 +30,10 @@ fn seattle_workbook_sheet_counts_and_summary_reconcile_exactly() {
     assert_eq!(
         counts,
         vec![
-            ("Arrests", TableKind::Arrests, 32_549, 32_549),
-            ("Book Ins", TableKind::BookIns, 36_811, 36_811),
-            ("Expedited Removals", TableKind::Removals, 6_529, 6_529),
-            ("Other Removals", TableKind::Removals, 20_384, 20_384),
+            ("Arrests", table("arrests"), 32_549, 32_549),
+            ("Book Ins", table("book-ins"), 36_811, 36_811),
+            ("Expedited Removals", table("removals"), 6_529, 6_529),
+            ("Other Removals", table("removals"), 20_384, 20_384),
         ]
     );
     assert_eq!(report.summary_checks.len(), 40);
@@ -82,16 +82,25 @@ fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
         stdout(&out)
     );
 
-    let mut columns: Vec<&str> = vec!["source_row"];
-    let schema = canonical_schema();
-    for f in schema.fields().iter().skip(3) {
-        columns.push(f.name());
-    }
+    // Every column after the provenance ones, per table.
+    let columns_of = |t: tally_model::TableKind| -> Vec<String> {
+        std::iter::once("source_row".to_string())
+            .chain(
+                table_schema(t)
+                    .fields()
+                    .iter()
+                    .skip(3)
+                    .map(|f| f.name().clone()),
+            )
+            .collect()
+    };
     let pairs = [
-        (TableKind::Arrests, "arrests.pipe.csv.gz", "Arrests"),
-        (TableKind::BookIns, "bookins.pipe.csv.gz", "Book Ins"),
+        (table("arrests"), "arrests.pipe.csv.gz", "Arrests"),
+        (table("book-ins"), "bookins.pipe.csv.gz", "Book Ins"),
     ];
     for (table, dump, _) in pairs {
+        let columns = columns_of(table);
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         let mut from_xlsx = read_rows(&store, table, &columns, |f| f.ends_with(".xlsx"));
         let mut from_text = read_rows(&store, table, &columns, |f| f == dump);
         from_xlsx.sort();
@@ -113,10 +122,12 @@ fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
         );
     }
     // Removals: two sheets in the workbook, two dumps; compare per source.
-    let mut xlsx = read_rows(&store, TableKind::Removals, &columns, |f| {
+    let columns = columns_of(table("removals"));
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut xlsx = read_rows(&store, table("removals"), &columns, |f| {
         f.ends_with(".xlsx")
     });
-    let mut text = read_rows(&store, TableKind::Removals, &columns, |f| {
+    let mut text = read_rows(&store, table("removals"), &columns, |f| {
         f.contains("removals.pipe")
     });
     xlsx.sort();
@@ -229,22 +240,18 @@ fn every_national_aor_maps_and_withheld_markers_never_survive() {
         expected
     );
 
-    let schema = canonical_schema();
-    let text_columns: Vec<&str> = schema
-        .fields()
-        .iter()
-        .filter(|f| {
-            f.data_type() == &tally_ingest::schema::text_type()
-                && !["withheld", "release_sha256", "source_sheet"].contains(&f.name().as_str())
-        })
-        .map(|f| f.name().as_str())
-        .collect();
     let mut withheld_rows = 0;
-    for table in [
-        TableKind::Arrests,
-        TableKind::Encounters,
-        TableKind::Removals,
-    ] {
+    for table in [table("arrests"), table("encounters"), table("removals")] {
+        let schema = table_schema(table);
+        let text_columns: Vec<&str> = schema
+            .fields()
+            .iter()
+            .filter(|f| {
+                f.data_type() == &tally_catalog::schema::text_type()
+                    && !["withheld", "release_sha256", "source_sheet"].contains(&f.name().as_str())
+            })
+            .map(|f| f.name().as_str())
+            .collect();
         let mut columns = text_columns.clone();
         columns.push("withheld");
         for row in read_rows(&store, table, &columns, |_| true) {

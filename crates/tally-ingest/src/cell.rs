@@ -1,6 +1,6 @@
 //! A cell as read from any source format, before normalization.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use std::borrow::Cow;
 
 /// One source cell. Text cells borrow from the reader where they can.
@@ -12,8 +12,10 @@ pub enum CellValue<'a> {
     Text(Cow<'a, str>),
     /// A number cell (xlsx/xls); in a date column it is an Excel serial day.
     Number(f64),
-    /// A cell Excel itself typed as a date.
+    /// A cell Excel itself typed as a date (no time of day).
     Date(NaiveDate),
+    /// A cell Excel typed as a date with a time of day (rounded to the second).
+    DateTime(NaiveDateTime),
     /// A spreadsheet error cell such as `#N/A` or `#REF!`.
     Error(String),
 }
@@ -35,11 +37,13 @@ impl CellValue<'_> {
             CellValue::Empty => CellValue::Empty,
             CellValue::Number(n) => CellValue::Number(n),
             CellValue::Date(d) => CellValue::Date(d),
+            CellValue::DateTime(d) => CellValue::DateTime(d),
             CellValue::Error(e) => CellValue::Error(e),
         }
     }
 
-    /// The cell as display text (numbers without a trailing `.0`, dates as YYYY-MM-DD).
+    /// The cell as display text (numbers without a trailing `.0`, dates as YYYY-MM-DD,
+    /// datetimes as YYYY-MM-DD HH:MM:SS).
     pub fn to_text(&self) -> Cow<'_, str> {
         match self {
             CellValue::Empty => Cow::Borrowed(""),
@@ -49,6 +53,7 @@ impl CellValue<'_> {
             }
             CellValue::Number(n) => Cow::Owned(n.to_string()),
             CellValue::Date(d) => Cow::Owned(d.to_string()),
+            CellValue::DateTime(d) => Cow::Owned(d.format("%Y-%m-%d %H:%M:%S").to_string()),
             CellValue::Error(e) => Cow::Owned(e.clone()),
         }
     }
@@ -135,6 +140,7 @@ impl RowCells for [CellValue<'_>] {
             Some(CellValue::Empty) | None => CellValue::Empty,
             Some(CellValue::Number(n)) => CellValue::Number(*n),
             Some(CellValue::Date(d)) => CellValue::Date(*d),
+            Some(CellValue::DateTime(d)) => CellValue::DateTime(*d),
             Some(CellValue::Error(e)) => CellValue::Error(e.clone()),
         }
     }

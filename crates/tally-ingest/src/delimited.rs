@@ -6,13 +6,13 @@
 
 use crate::cell::{CellValue, RowCells, decode_text};
 use crate::error::{IngestError, Location};
-use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
+use crate::layout::{self, HEADER_SCAN_ROWS, LayoutError, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
-use crate::report::ReleaseReport;
 use crate::source::{ContentStream, ReleaseFile, looks_utf16};
 use crate::tokenize::{self, FieldSpan, Records};
 use crate::{BatchSink, IngestOptions};
 use std::borrow::Cow;
+use tally_catalog::ReleaseReport;
 
 /// Picks the delimiter that occurs most often, outside quotes, in the first lines.
 /// Candidates: `|`, tab, `,`, `;`; comma when none occurs.
@@ -295,7 +295,7 @@ fn decode(field: &[u8]) -> CellValue<'_> {
 /// Ingests a delimited text release: one table, header found among the first lines.
 ///
 /// # Errors
-/// [`IngestError::NoHeader`], [`IngestError::UnknownTable`], [`IngestError::MissingColumn`],
+/// [`IngestError::NoHeader`], [`IngestError::UnknownTable`],
 /// and sink failures.
 pub fn ingest_delimited(
     file: &ReleaseFile,
@@ -347,38 +347,37 @@ pub fn ingest_delimited(
         }
         window.fill()?;
     }
-    let Some(header_at) = layout::find_header(&preview, &vocab.columns) else {
-        return Err(IngestError::NoHeader {
+    let layout = layout::read_layout(&preview, None, &file.file_name, vocab.catalog, &vocab.aors)
+        .map_err(|e| match e {
+        LayoutError::NoHeader { scanned } => IngestError::NoHeader {
             at: at(None),
-            scanned: preview.len(),
+            scanned,
             examples: layout::header_examples(),
-        });
-    };
-    let banner = layout::read_banner(&preview[..header_at], &vocab.aors);
-    let (header_row, header) = preview[header_at].clone();
-    let roles = layout::column_roles(&header, &vocab.columns);
-    let table = layout::detect_table(&banner, None, &file.file_name, &roles).map_err(|detail| {
-        IngestError::UnknownTable {
-            at: at(Some(header_row)),
+        },
+        LayoutError::UnknownTable { row, detail } => IngestError::UnknownTable {
+            at: at(Some(row)),
             detail,
-        }
+        },
     })?;
-    let header_width = header
+    let header_at = layout.header_at;
+    let header_width = layout
+        .header
         .iter()
         .rposition(|c| !c.is_blank())
         .map(|p| p + 1)
         .unwrap_or(0);
+    let banner = layout.banner.clone();
     let spec = SheetSpec {
         release_sha256: &file.sha256,
         file: &file.path,
         sheet: file.file_name.clone(),
         sheet_index: 0,
-        table,
-        header_row,
-        header,
-        roles,
-        banner_aor: banner.aor_name.clone(),
-        banner: banner.clone(),
+        table: layout.table,
+        header_row: layout.header_row,
+        header: layout.header,
+        roles: layout.roles,
+        header_notes: layout.notes,
+        banner: layout.banner,
         batch_rows: options.batch_rows,
     };
     let mut normalizer = SheetNormalizer::new(&vocab, spec)?;
@@ -419,7 +418,7 @@ pub fn ingest_delimited(
         window.fill()?;
     }
     let (sheet_report, rejects) = normalizer.finish(sink)?;
-    let mut report = ReleaseReport::for_file(file);
+    let mut report = file.empty_report();
     report.foia_number = banner.foia_number.clone();
     report.stated_coverage = banner.coverage;
     report.sheets.push(sheet_report);

@@ -1,11 +1,12 @@
 //! Layout detection: the header row (found by its known column names, not a fixed
-//! offset), the banner above it, and which table a sheet holds.
+//! offset), the banner above it, which table a sheet holds, and what each column becomes.
 
 use crate::cell::CellValue;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use tally_catalog::{Banner, ColumnRole, HeaderNote};
 use tally_model::{
-    AorCrosswalk, ColumnCrosswalk, Field, TableKind, date::parse_text_date, text::lookup_key,
+    AorCrosswalk, Catalog, FieldType, HeaderMatch, TableKind, date::parse_text_date,
+    text::lookup_key,
 };
 
 /// Rows scanned from the top of a sheet when looking for its header.
@@ -14,41 +15,86 @@ pub const HEADER_SCAN_ROWS: usize = 100;
 /// A row read for layout detection: its 1-based source row (or line) and cells.
 pub type PreviewRow = (u64, Vec<CellValue<'static>>);
 
-/// What a release column becomes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnRole {
-    /// A canonical field (via the column crosswalk).
-    Field(Field),
-    /// A column Tally does not know: kept under its header in `extra_columns`.
-    Extra(String),
-    /// A column with a blank header; non-blank values are kept as extras named `column N`.
-    Unnamed(usize),
+/// What the first rows of a sheet say it is.
+#[derive(Debug, Clone)]
+pub struct SheetLayout {
+    /// Index in the preview rows of the header row.
+    pub header_at: usize,
+    /// 1-based row or line of the header.
+    pub header_row: u64,
+    /// The header cells.
+    pub header: Vec<CellValue<'static>>,
+    /// The banner above the header.
+    pub banner: Banner,
+    /// The table the sheet holds.
+    pub table: TableKind,
+    /// What each column becomes.
+    pub roles: Vec<ColumnRole>,
+    /// Headers mapped only after normalizing.
+    pub notes: Vec<HeaderNote>,
 }
 
-/// The banner rows ICE puts above a table, and what they state.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Banner {
-    /// Non-blank banner lines, top to bottom.
-    pub lines: Vec<String>,
-    /// The last banner line: the table title ("ERO Administrative Arrests for FY2016").
-    pub title: Option<String>,
-    /// A FOIA request number such as `2019-ICFO-53623`, when a line states one.
-    pub foia_number: Option<String>,
-    /// Coverage period stated in the title, e.g. "(10/1/2018 - 8/31/2019)".
-    pub coverage: Option<(NaiveDate, NaiveDate)>,
-    /// The AOR named in the title ("... for the Seattle Area of Responsibility").
-    pub aor_name: Option<String>,
+/// Why a sheet's layout could not be told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayoutError {
+    /// No row among the first ones has two known column names.
+    NoHeader {
+        /// Rows looked at.
+        scanned: usize,
+    },
+    /// The table kind could not be told: the 1-based header row and what was looked at.
+    UnknownTable {
+        /// 1-based header row.
+        row: u64,
+        /// What was looked at.
+        detail: String,
+    },
 }
 
-/// Finds the header row among `rows`: the first row with the most cells that the column
+/// Finds the header, banner, table and column roles of a sheet from its first rows.
+///
+/// # Errors
+/// [`LayoutError`] when no header or no table kind can be told.
+pub fn read_layout(
+    rows: &[PreviewRow],
+    sheet_name: Option<&str>,
+    file_name: &str,
+    catalog: &Catalog,
+    aors: &AorCrosswalk,
+) -> Result<SheetLayout, LayoutError> {
+    let header_at = find_header(rows, catalog).ok_or(LayoutError::NoHeader {
+        scanned: rows.len(),
+    })?;
+    let banner = read_banner(&rows[..header_at], aors);
+    let (header_row, header) = rows[header_at].clone();
+    let table =
+        detect_table(&banner, sheet_name, file_name, &header, catalog).map_err(|detail| {
+            LayoutError::UnknownTable {
+                row: header_row,
+                detail,
+            }
+        })?;
+    let (roles, notes) = column_roles(&header, table, catalog);
+    Ok(SheetLayout {
+        header_at,
+        header_row,
+        header,
+        banner,
+        table,
+        roles,
+        notes,
+    })
+}
+
+/// Finds the header row among `rows`: the first row with the most cells that some table's
 /// crosswalk knows, needing at least two. Returns its index in `rows`.
-pub fn find_header(rows: &[PreviewRow], crosswalk: &ColumnCrosswalk) -> Option<usize> {
+pub fn find_header(rows: &[PreviewRow], catalog: &Catalog) -> Option<usize> {
+    let crosswalk = catalog.crosswalk();
     let mut best: Option<(usize, usize)> = None;
     for (i, (_, cells)) in rows.iter().enumerate().take(HEADER_SCAN_ROWS) {
         let known = cells
             .iter()
-            .filter(|c| matches!(c, CellValue::Text(t) if crosswalk.field_for(t).is_some()))
+            .filter(|c| matches!(c, CellValue::Text(t) if crosswalk.is_known_anywhere(t)))
             .count();
         if known >= 2 && best.is_none_or(|(_, n)| known > n) {
             best = Some((i, known));
@@ -57,37 +103,81 @@ pub fn find_header(rows: &[PreviewRow], crosswalk: &ColumnCrosswalk) -> Option<u
     best.map(|(i, _)| i)
 }
 
-/// Assigns each header cell its role. A field claimed twice keeps the first column; later
-/// ones become extras under their own header, so no value is lost.
-pub fn column_roles(header: &[CellValue<'_>], crosswalk: &ColumnCrosswalk) -> Vec<ColumnRole> {
-    let mut claimed: Vec<Field> = Vec::new();
+/// Assigns each header cell its role in `table`, and notes the headers matched only after
+/// normalizing. A field claimed by several columns goes to the one whose crosswalk
+/// spelling is marked `prefer`, else to the first; of the others, a date or datetime
+/// column becomes the date part of the field ([`ColumnRole::DatePartOf`]) and any other
+/// becomes an extra under its own header, so no value is lost.
+pub fn column_roles(
+    header: &[CellValue<'_>],
+    table: TableKind,
+    catalog: &Catalog,
+) -> (Vec<ColumnRole>, Vec<HeaderNote>) {
+    let def = table.def();
+    let crosswalk = catalog.crosswalk();
+    let texts: Vec<String> = header
+        .iter()
+        .map(|c| c.to_text().trim().to_string())
+        .collect();
+    let matches: Vec<_> = header
+        .iter()
+        .map(|c| crosswalk.match_header(table, &c.to_text()))
+        .collect();
+    // The column holding each claimed field.
+    let mut holder: Vec<Option<usize>> = vec![None; def.fields.len()];
+    for (i, m) in matches.iter().enumerate() {
+        let Some(m) = m else { continue };
+        match holder[m.field] {
+            None => holder[m.field] = Some(i),
+            Some(j) => {
+                let held_prefers = matches[j].as_ref().is_some_and(|h| h.prefer);
+                if m.prefer && !held_prefers {
+                    holder[m.field] = Some(i);
+                }
+            }
+        }
+    }
     let mut extras: Vec<String> = Vec::new();
-    header
+    let mut notes = Vec::new();
+    let roles = texts
         .iter()
         .enumerate()
-        .map(|(i, cell)| {
-            let text = cell.to_text().trim().to_string();
+        .map(|(i, text)| {
             if text.is_empty() {
                 return ColumnRole::Unnamed(i + 1);
             }
-            match crosswalk.field_for(&text) {
-                Some(f) if !claimed.contains(&f) => {
-                    claimed.push(f);
-                    ColumnRole::Field(f)
-                }
-                _ => {
-                    let mut name = text.clone();
-                    let mut n = 2;
-                    while extras.contains(&name) {
-                        name = format!("{text} ({n})");
-                        n += 1;
+            if let Some(m) = &matches[i] {
+                let field = &def.fields[m.field];
+                let role = if holder[m.field] == Some(i) {
+                    Some(ColumnRole::Field(field.name.clone()))
+                } else if matches!(field.field_type, FieldType::Date | FieldType::Datetime) {
+                    Some(ColumnRole::DatePartOf(field.name.clone()))
+                } else {
+                    None
+                };
+                if let Some(role) = role {
+                    if m.how != HeaderMatch::Exact {
+                        notes.push(HeaderNote {
+                            header: header[i].to_text().into_owned(),
+                            field: field.name.clone(),
+                            how: m.how,
+                            known: m.known.clone(),
+                        });
                     }
-                    extras.push(name.clone());
-                    ColumnRole::Extra(name)
+                    return role;
                 }
             }
+            let mut name = text.clone();
+            let mut n = 2;
+            while extras.contains(&name) {
+                name = format!("{text} ({n})");
+                n += 1;
+            }
+            extras.push(name.clone());
+            ColumnRole::Extra(name)
         })
-        .collect()
+        .collect();
+    (roles, notes)
 }
 
 /// Reads the banner lines above the header.
@@ -159,15 +249,19 @@ pub fn title_aor(title: &str, aors: &AorCrosswalk) -> Option<String> {
 }
 
 /// Decides the table kind of a data sheet: the banner title first (what ICE states), then
-/// the sheet name, then the file name, then the columns present.
+/// the sheet name, then the file name (each by the table words of the definitions), then
+/// the columns present: among the tables whose event-date column is in the header, the one
+/// whose crosswalk knows the most headers.
 ///
 /// # Errors
-/// A message naming what was looked at when nothing tells the kind.
+/// A message naming what was looked at when nothing tells the kind, or when two tables fit
+/// the columns equally well.
 pub fn detect_table(
     banner: &Banner,
     sheet_name: Option<&str>,
     file_name: &str,
-    roles: &[ColumnRole],
+    header: &[CellValue<'_>],
+    catalog: &Catalog,
 ) -> Result<TableKind, String> {
     let from_text = banner
         .title
@@ -178,29 +272,42 @@ pub fn detect_table(
     if let Some(kind) = from_text {
         return Ok(kind);
     }
-    let has = |f: Field| roles.contains(&ColumnRole::Field(f));
-    let by_columns = if has(Field::RemovalDate)
-        || (has(Field::DepartedDate) && !has(Field::ApprehensionMethod))
-    {
-        Some(TableKind::Removals)
-    } else if has(Field::EncounterDate) {
-        Some(TableKind::Encounters)
-    } else if has(Field::BookInDate) {
-        Some(TableKind::BookIns)
-    } else if has(Field::ApprehensionDate) && has(Field::ApprehensionMethod) {
-        Some(TableKind::Arrests)
-    } else {
-        None
-    };
-    by_columns.ok_or_else(|| {
-        format!(
-            "neither the title {:?}, the sheet name {:?}, the file name {:?} nor the columns name a table \
-             (arrests, encounters, removals, book-ins, detainers, detention stints)",
+    let crosswalk = catalog.crosswalk();
+    let mut scored: Vec<(usize, TableKind)> = Vec::new();
+    for table in TableKind::all() {
+        let fields: Vec<usize> = header
+            .iter()
+            .filter_map(|c| crosswalk.match_header(table, &c.to_text()))
+            .filter(|m| m.how != HeaderMatch::Truncated)
+            .map(|m| m.field)
+            .collect();
+        if table.def().event.iter().any(|e| fields.contains(e)) {
+            scored.push((fields.len(), table));
+        }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    match scored.as_slice() {
+        [(_, one)] => Ok(*one),
+        [(a, one), (b, _), ..] if a > b => Ok(*one),
+        [] => Err(format!(
+            "neither the title {:?}, the sheet name {:?}, the file name {:?} nor the columns name a table ({})",
             banner.title.as_deref().unwrap_or(""),
             sheet_name.unwrap_or(""),
-            file_name
-        )
-    })
+            file_name,
+            TableKind::slugs()
+        )),
+        tied => Err(format!(
+            "the title {:?}, the sheet name {:?} and the file name {:?} name no table, and the columns fit {} equally well; put the table's name in the file name",
+            banner.title.as_deref().unwrap_or(""),
+            sheet_name.unwrap_or(""),
+            file_name,
+            tied.iter()
+                .take_while(|(n, _)| *n == tied[0].0)
+                .map(|(_, t)| t.slug())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )),
+    }
 }
 
 /// True when a row is a copy of the header (a table stacked below another).
@@ -230,7 +337,7 @@ pub fn is_repeated_header(cells: &[CellValue<'_>], header: &[CellValue<'_>]) -> 
 
 /// Example header names for error messages.
 pub fn header_examples() -> String {
-    "\"Apprehension Date\", \"Area of Responsibility\", \"Arrest Method\", \"Event Date\", \"Departed Date\", \"Book In Date\"".into()
+    "\"Apprehension Date\", \"Area of Responsibility\", \"Arrest Method\", \"Event Date\", \"Departed Date\", \"Book In Date\", \"Detainer Prepare Date\", \"Book In Date Time\"".into()
 }
 
 #[cfg(test)]
@@ -252,6 +359,10 @@ mod tests {
                 })
                 .collect(),
         )
+    }
+
+    fn table(slug: &str) -> TableKind {
+        TableKind::from_slug(slug).expect("table")
     }
 
     #[test]
@@ -278,52 +389,135 @@ mod tests {
                 &["Chicago Area of Responsibility", "10/1/2018", "Located"],
             ),
         ];
-        let cw = ColumnCrosswalk::embedded();
-        let at = find_header(&rows, &cw).unwrap();
-        assert_eq!(rows[at].0, 6);
-        let banner = read_banner(&rows[..at], &AorCrosswalk::embedded());
-        assert_eq!(banner.foia_number.as_deref(), Some("2019-ICFO-53623"));
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(banner.coverage, Some((d(2018, 10, 1), d(2019, 8, 31))));
-        assert_eq!(banner.aor_name, None);
-        let roles = column_roles(&rows[at].1, &cw);
+        let layout = read_layout(
+            &rows,
+            None,
+            "x.csv",
+            Catalog::embedded(),
+            &AorCrosswalk::embedded(),
+        )
+        .expect("layout");
+        assert_eq!(layout.header_row, 6);
         assert_eq!(
-            detect_table(&banner, None, "x.csv", &roles),
-            Ok(TableKind::Arrests)
+            layout.banner.foia_number.as_deref(),
+            Some("2019-ICFO-53623")
         );
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            layout.banner.coverage,
+            Some((d(2018, 10, 1), d(2019, 8, 31)))
+        );
+        assert_eq!(layout.banner.aor_name, None);
+        assert_eq!(layout.table, table("arrests"));
     }
 
     #[test]
-    fn title_aor_and_duplicate_headers() {
+    fn title_aor_duplicate_headers_and_date_parts() {
         let aors = AorCrosswalk::embedded();
         let t = "FY2012 - FY2019 YTD (01/01/2012 - 07/06/2019) ERO Administrative Arrests for the Seattle Area of Responsibility";
         assert_eq!(
             title_aor(t, &aors).as_deref(),
             Some("Seattle Area of Responsibility")
         );
-        let cw = ColumnCrosswalk::embedded();
         let header = row(
             1,
-            &["Arrest Date", "Apprehension Date", "Notes", "Notes", ""],
+            &[
+                "Apprehension Method",
+                "Arrest Method",
+                "Notes",
+                "Notes",
+                "",
+                "apprehension_date",
+                "apprehension_date_time",
+            ],
         )
         .1;
+        let (roles, notes) = column_roles(&header, table("arrests"), Catalog::embedded());
         assert_eq!(
-            column_roles(&header, &cw),
+            roles,
             vec![
-                ColumnRole::Field(Field::ApprehensionDate),
-                ColumnRole::Extra("Apprehension Date".into()),
+                ColumnRole::Field("apprehension_method".into()),
+                ColumnRole::Extra("Arrest Method".into()),
                 ColumnRole::Extra("Notes".into()),
                 ColumnRole::Extra("Notes (2)".into()),
                 ColumnRole::Unnamed(5),
+                ColumnRole::DatePartOf("apprehension_date".into()),
+                ColumnRole::Field("apprehension_date".into()),
+            ]
+        );
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn near_headers_are_mapped_with_a_note() {
+        let header = row(
+            1,
+            &[
+                "\u{a0}Area of Responsibility",
+                "APPREHENSION DATE",
+                "Alien File Numbe",
+            ],
+        )
+        .1;
+        let (roles, notes) = column_roles(&header, table("arrests"), Catalog::embedded());
+        assert_eq!(roles[0], ColumnRole::Field("aor_name".into()));
+        assert_eq!(roles[2], ColumnRole::Field("alien_file_number".into()));
+        let how: Vec<(String, HeaderMatch)> =
+            notes.iter().map(|n| (n.field.clone(), n.how)).collect();
+        assert_eq!(
+            how,
+            [
+                ("aor_name".to_string(), HeaderMatch::Normalized),
+                ("apprehension_date".to_string(), HeaderMatch::Normalized),
+                ("alien_file_number".to_string(), HeaderMatch::Truncated),
             ]
         );
     }
 
     #[test]
-    fn no_header_and_unknown_table() {
-        let rows = vec![row(1, &["hello", "world"]), row(2, &["1", "2"])];
-        assert_eq!(find_header(&rows, &ColumnCrosswalk::embedded()), None);
-        let err = detect_table(&Banner::default(), Some("Sheet1"), "data.csv", &[]).unwrap_err();
+    fn tables_told_by_columns_when_names_are_silent() {
+        let detect = |cells: &[&str]| {
+            detect_table(
+                &Banner::default(),
+                Some("Sheet1"),
+                "data.csv",
+                &row(1, cells).1,
+                Catalog::embedded(),
+            )
+        };
+        assert_eq!(
+            detect(&[
+                "Area of Responsibility",
+                "Apprehension Date",
+                "Apprehension Method"
+            ]),
+            Ok(table("arrests"))
+        );
+        assert_eq!(
+            detect(&[
+                "Area of Responsibility",
+                "Apprehension Date",
+                "Processing Disposition Code",
+                "Departed Date",
+                "Removal Date"
+            ]),
+            Ok(table("removals"))
+        );
+        assert_eq!(
+            detect(&["Detainer Prepare Date", "Facility AOR"]),
+            Ok(table("detainers"))
+        );
+        assert_eq!(
+            detect(&["Book In Date Time", "Detention Facility Code"]),
+            Ok(table("detention-stints"))
+        );
+        let err = detect(&["hello", "world"]).unwrap_err();
         assert!(err.contains("\"Sheet1\""), "{err}");
+    }
+
+    #[test]
+    fn no_header() {
+        let rows = vec![row(1, &["hello", "world"]), row(2, &["1", "2"])];
+        assert_eq!(find_header(&rows, Catalog::embedded()), None);
     }
 }

@@ -1,14 +1,15 @@
 //! Reads ICE enforcement releases exactly as published and normalizes them.
 //!
-//! One direction of flow: [`source`] reads a file (xlsx, xls, delimited text, optionally
-//! gzip) and fingerprints it; [`workbook`] and [`delimited`] turn sheets into rows of
-//! cells ([`cell::RowCells`]; delimited text is streamed in chunks and split in place by
-//! [`tokenize`]); [`layout`] finds the header by its known column names, the banner
-//! metadata (title, FOIA number, coverage period, AOR) and the table kind; [`normalize`]
-//! turns each row into canonical Arrow columns ([`schema`]) with provenance, rejecting what
+//! One direction of flow: [`source`] reads a file (xlsx, xls, delimited text, Parquet,
+//! optionally gzip) and fingerprints it; [`workbook`], [`delimited`] and [`parquet_source`]
+//! turn sheets into rows of cells ([`cell::RowCells`]; delimited text is streamed in
+//! chunks and split in place by [`tokenize`]); [`layout`] finds the header by its known
+//! column names, the banner metadata (title, FOIA number, coverage period, AOR), the table
+//! kind and each column's field from the table definitions; [`normalize`] turns each row
+//! into the table's Arrow columns (`tally_catalog::schema`) with provenance, rejecting what
 //! it cannot read with a reason; [`summary`] reads a workbook's own Summary totals so
 //! [`reconcile`] can compare them. Batches go to a [`BatchSink`] (the store) and a
-//! [`report::ReleaseReport`] accounts for every source row.
+//! [`ReleaseReport`] accounts for every source row.
 
 // An ingest error is built once per failed file, never on a hot path; its location
 // (file, sheet, row, column) is worth more in place than the bytes boxing would save.
@@ -19,35 +20,16 @@ pub mod delimited;
 pub mod error;
 pub mod layout;
 pub mod normalize;
+pub mod parquet_source;
 pub mod reconcile;
-pub mod report;
-pub mod schema;
 pub mod source;
 pub mod summary;
 pub mod tokenize;
 pub mod workbook;
 
 pub use error::{IngestError, Location};
-pub use report::{ReleaseReport, SheetReport};
 pub use source::{ReleaseFile, SourceFormat};
-
-use arrow_array::RecordBatch;
-use tally_model::TableKind;
-
-/// Where normalized batches go. The store implements it by writing Parquet into a staging
-/// directory; tests implement it by collecting batches.
-pub trait BatchSink {
-    /// Receives one batch of canonical rows of `table` from the data sheet at
-    /// `sheet_index` (0-based among the file's data sheets), all dated in fiscal year `fy`
-    /// (`None` for rows with no event date).
-    fn write_batch(
-        &mut self,
-        table: TableKind,
-        sheet_index: usize,
-        fy: Option<i32>,
-        batch: RecordBatch,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
-}
+pub use tally_catalog::{BatchSink, ReleaseReport, SheetReport};
 
 /// Options for one ingest.
 #[derive(Debug, Clone)]
@@ -101,6 +83,7 @@ pub fn ingest_release(
         SourceFormat::Delimited(delimiter) => {
             delimited::ingest_delimited(file, delimiter, options, sink)?
         }
+        SourceFormat::Parquet => parquet_source::ingest_parquet(file, options, sink)?,
     };
     reconcile::reconcile_summary(&mut report);
     Ok(report)

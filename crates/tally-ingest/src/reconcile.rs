@@ -1,6 +1,6 @@
 //! Reconciliation of a workbook's Summary totals with the rows ingested.
 
-use crate::report::{ReleaseReport, SummaryCheck, UnmatchedSummary};
+use tally_catalog::{ReleaseReport, SummaryCheck, UnmatchedSummary};
 use tally_model::TableKind;
 use tally_model::text::lookup_key;
 
@@ -10,8 +10,8 @@ use tally_model::text::lookup_key;
 /// sheet. A "Total" column is compared with the data sheets whose banner title equals the
 /// block title, else with every data sheet of the table the block title names (so the
 /// removals block's Total is Expedited + Other Removals). FYs are those of each row's
-/// event date, except removals, which ICE totals by the FY it recorded the removal in
-/// (`SheetReport::rows_by_recorded_fy`).
+/// event date, except tables whose definition says ICE totals them by the FY it recorded
+/// each row in (removals; `SheetReport::rows_by_recorded_fy`).
 pub fn reconcile_summary(report: &mut ReleaseReport) {
     let mut checks = Vec::new();
     let mut unmatched = Vec::new();
@@ -57,7 +57,7 @@ pub fn reconcile_summary(report: &mut ReleaseReport) {
                     .iter()
                     .map(|&i| {
                         let sheet = &report.sheets[i];
-                        let by_fy = if sheet.table == TableKind::Removals {
+                        let by_fy = if sheet.table.def().recorded_fy_from_sheet_blocks {
                             &sheet.rows_by_recorded_fy
                         } else {
                             &sheet.rows_by_fy

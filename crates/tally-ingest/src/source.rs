@@ -15,6 +15,8 @@ pub enum SourceFormat {
     Xls,
     /// Delimited text with the sniffed delimiter (`|`, `,`, tab or `;`).
     Delimited(u8),
+    /// An Apache Parquet file (the Deportation Data Project's processed releases).
+    Parquet,
 }
 
 impl SourceFormat {
@@ -27,6 +29,7 @@ impl SourceFormat {
             SourceFormat::Delimited(b',') => "comma-delimited text".into(),
             SourceFormat::Delimited(b'\t') => "tab-delimited text".into(),
             SourceFormat::Delimited(d) => format!("{:?}-delimited text", d as char),
+            SourceFormat::Parquet => "parquet".into(),
         }
     }
 }
@@ -60,6 +63,7 @@ const HEAD_BYTES: u64 = 64 * 1024;
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const GZIP_MAGIC: &[u8] = &[0x1F, 0x8B];
+const PARQUET_MAGIC: &[u8] = b"PAR1";
 
 impl ReleaseFile {
     /// Reads and fingerprints `path`, decompressing gzip.
@@ -176,6 +180,27 @@ impl ReleaseFile {
         }
     }
 
+    /// An empty report for this file, before any sheet is read.
+    pub fn empty_report(&self) -> tally_catalog::ReleaseReport {
+        tally_catalog::ReleaseReport {
+            file_name: self.file_name.clone(),
+            source_path: self.path.display().to_string(),
+            sha256: self.sha256.clone(),
+            bytes: self.bytes,
+            format: self.format.describe(),
+            gzipped: self.gzipped,
+            foia_number: None,
+            stated_coverage: None,
+            notes: Vec::new(),
+            sheets: Vec::new(),
+            skipped_sheets: Vec::new(),
+            summary_checks: Vec::new(),
+            unmatched_summary: Vec::new(),
+            rejects: Vec::new(),
+            summary_blocks: Vec::new(),
+        }
+    }
+
     /// A location naming this file.
     pub fn location(&self) -> Location {
         Location {
@@ -259,6 +284,9 @@ fn detect_format(
         .any(|e| lower.ends_with(e));
     if content.starts_with(ZIP_MAGIC) {
         return Ok(SourceFormat::Xlsx);
+    }
+    if content.starts_with(PARQUET_MAGIC) {
+        return Ok(SourceFormat::Parquet);
     }
     if content.starts_with(OLE_MAGIC) {
         if contains_utf16(content, "EncryptedPackage") {
@@ -344,13 +372,4 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+pub use tally_catalog::hex;

@@ -7,20 +7,9 @@
 //! Formula cells (`=SUM(B30:C30)`) are read by their cached values.
 
 use crate::cell::CellValue;
-use serde::{Deserialize, Serialize};
+pub use tally_catalog::SummaryBlock;
 use tally_model::fiscal::parse_fiscal_year_label;
 use tally_model::text::lookup_key;
-
-/// One stacked table of a Summary sheet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SummaryBlock {
-    /// Title row above the block.
-    pub title: String,
-    /// Column names after "Fiscal Year".
-    pub columns: Vec<String>,
-    /// `(FY label, FY, 1-based row, value per column)`.
-    pub rows: Vec<(String, i32, u64, Vec<Option<i64>>)>,
-}
 
 /// True when a row starts with a "Fiscal Year" header cell.
 pub fn is_fiscal_year_header(cells: &[CellValue<'_>]) -> bool {

@@ -7,28 +7,37 @@
 
 use crate::cell::CellValue;
 use crate::error::{IngestError, Location};
-use crate::layout::{self, HEADER_SCAN_ROWS, PreviewRow};
+use crate::layout::{self, HEADER_SCAN_ROWS, LayoutError, PreviewRow};
 use crate::normalize::{SheetNormalizer, SheetSpec, Vocabulary};
-use crate::report::{ReleaseReport, SkippedSheet};
 use crate::source::{ReleaseFile, SourceFormat};
 use crate::summary::{is_fiscal_year_header, read_summary_blocks};
 use crate::{BatchSink, IngestOptions};
 use calamine::{Data, DataRef, Reader, Xls, Xlsx};
-use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::io::Cursor;
+use tally_catalog::{ReleaseReport, SkippedSheet};
 
 /// Widest row Tally materializes (Excel's own limit is 16,384 columns).
 const MAX_COLUMNS: usize = 16_384;
 
+/// An Excel date cell: a date, or a date and time of day when the cell has one (rounded to
+/// the nearest second, like text serials; see `tally_model::date`). calamine converts the
+/// serial (1900 or 1904 date system, 1900 leap-year bug); serials 0 and 60 stay numbers so
+/// that the normalizer names why they are no dates.
 fn excel_date(dt: &calamine::ExcelDateTime) -> CellValue<'static> {
-    if !dt.is_datetime() {
-        return CellValue::Number(dt.as_f64());
+    let serial = dt.as_f64();
+    let whole = serial.trunc();
+    if !dt.is_datetime() || whole == 0.0 || whole == 60.0 {
+        return CellValue::Number(serial);
     }
-    let (y, m, d, ..) = dt.to_ymd_hms_milli();
-    match NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32) {
-        Some(date) => CellValue::Date(date),
-        None => CellValue::Number(dt.as_f64()),
+    let (y, m, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+    let at = chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)
+        .and_then(|date| date.and_hms_opt(h as u32, mi as u32, s as u32))
+        .map(|at| at + chrono::Duration::seconds(i64::from(ms >= 500)));
+    match at {
+        Some(at) if serial.fract() != 0.0 => CellValue::DateTime(at),
+        Some(at) => CellValue::Date(at.date()),
+        None => CellValue::Number(serial),
     }
 }
 
@@ -93,8 +102,8 @@ struct SheetProcessor<'v> {
 /// What a finished sheet produced.
 enum SheetResult {
     Data(
-        Box<crate::report::SheetReport>,
-        Vec<crate::report::RejectedRow>,
+        Box<tally_catalog::SheetReport>,
+        Vec<tally_catalog::RejectedRow>,
     ),
     Summary(Vec<crate::summary::SummaryBlock>),
     Notes(Vec<String>),
@@ -178,36 +187,44 @@ impl<'v> SheetProcessor<'v> {
         else {
             return Ok(());
         };
-        let Some(header_at) = layout::find_header(&rows, &self.vocab.columns) else {
-            if rows.iter().any(|(_, cells)| is_fiscal_year_header(cells)) {
-                self.phase = Phase::Summary(rows);
-                return Ok(());
+        let layout = match layout::read_layout(
+            &rows,
+            Some(&self.name),
+            &self.file.file_name,
+            self.vocab.catalog,
+            &self.vocab.aors,
+        ) {
+            Ok(layout) => layout,
+            Err(LayoutError::NoHeader { scanned }) => {
+                if rows.iter().any(|(_, cells)| is_fiscal_year_header(cells)) {
+                    self.phase = Phase::Summary(rows);
+                    return Ok(());
+                }
+                return Err(IngestError::NoHeader {
+                    at: self.at(None),
+                    scanned,
+                    examples: layout::header_examples(),
+                });
             }
-            return Err(IngestError::NoHeader {
-                at: self.at(None),
-                scanned: rows.len(),
-                examples: layout::header_examples(),
-            });
+            Err(LayoutError::UnknownTable { row, detail }) => {
+                return Err(IngestError::UnknownTable {
+                    at: self.at(Some(row)),
+                    detail,
+                });
+            }
         };
-        let banner = layout::read_banner(&rows[..header_at], &self.vocab.aors);
-        let (header_row, header) = rows[header_at].clone();
-        let roles = layout::column_roles(&header, &self.vocab.columns);
-        let table = layout::detect_table(&banner, Some(&self.name), &self.file.file_name, &roles)
-            .map_err(|detail| IngestError::UnknownTable {
-            at: self.at(Some(header_row)),
-            detail,
-        })?;
+        let header_at = layout.header_at;
         let spec = SheetSpec {
             release_sha256: &self.file.sha256,
             file: &self.file.path,
             sheet: self.name.clone(),
             sheet_index: self.sheet_index,
-            table,
-            header_row,
-            header,
-            roles,
-            banner_aor: banner.aor_name.clone(),
-            banner,
+            table: layout.table,
+            header_row: layout.header_row,
+            header: layout.header,
+            roles: layout.roles,
+            header_notes: layout.notes,
+            banner: layout.banner,
             batch_rows: self.options.batch_rows,
         };
         let mut normalizer = SheetNormalizer::new(self.vocab, spec)?;
@@ -298,7 +315,7 @@ pub fn ingest_workbook(
     sink: &mut dyn BatchSink,
 ) -> Result<ReleaseReport, IngestError> {
     let vocab = Vocabulary::embedded();
-    let mut report = ReleaseReport::for_file(file);
+    let mut report = file.empty_report();
     let corrupt = |format: &'static str, detail: String| IngestError::Corrupt {
         at: file.location(),
         format,

@@ -9,8 +9,9 @@ const AOR_ALIASES_CSV: &str = include_str!("../data/aor_aliases.csv");
 
 /// Maps ICE's AOR spellings to the canonical three-letter codes (CHI, SFR, LOS, ... and HQ).
 ///
-/// Codes and names come from UWCHR's `aor_codes.yaml` (24 field offices) plus HAL
-/// (Harlingen, in releases since 2021) and HQ; see `data/aor_codes.csv`. A value is matched
+/// Codes and names come from UWCHR's `aor_codes.yaml` (24 field offices) plus HLG
+/// (Harlingen, in releases since 2021; ICE's own code, with UWCHR's HAL as an alias) and
+/// HQ; see `data/aor_codes.csv` and `data/aor_aliases.csv`. A value is matched
 /// after stripping the suffix " Area of Responsibility" (any case), so
 /// "Chicago Area of Responsibility", "Chicago" and "CHI" all give `CHI`. Anything else is
 /// unmapped: ingest reports it and never guesses.
@@ -25,17 +26,22 @@ const SUFFIX: &str = " area of responsibility";
 impl AorCrosswalk {
     /// The crosswalk shipped with Tally.
     pub fn embedded() -> AorCrosswalk {
-        match AorCrosswalk::load() {
-            Ok(c) => c,
-            Err(e) => panic!("embedded AOR crosswalk is invalid: {e}"),
-        }
+        static EMBEDDED: std::sync::OnceLock<AorCrosswalk> = std::sync::OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| match AorCrosswalk::load() {
+                Ok(c) => c,
+                Err(e) => panic!("embedded AOR crosswalk is invalid: {e}"),
+            })
+            .clone()
     }
 
     fn load() -> Result<AorCrosswalk, VocabularyError> {
         let mut by_key = HashMap::new();
         let mut names = Vec::new();
         for (line, fields) in csv_rows(AOR_CODES_CSV) {
-            let (code, name) = (fields[0], fields[1]);
+            // Loaded once per process (see `embedded`), so the names live as long as it.
+            let code: &'static str = Box::leak(fields[0].clone().into_boxed_str());
+            let name: &'static str = Box::leak(fields[1].clone().into_boxed_str());
             by_key.insert(lookup_key(code), code);
             by_key.insert(lookup_key(name), code);
             names.push((code, name));
@@ -48,7 +54,7 @@ impl AorCrosswalk {
             }
         }
         for (line, fields) in csv_rows(AOR_ALIASES_CSV) {
-            let (alias, code) = (fields[0], fields[1]);
+            let (alias, code) = (fields[0].as_str(), fields[1].as_str());
             if !names.iter().any(|(c, _)| *c == code) {
                 return Err(VocabularyError {
                     file: "aor_aliases.csv",
@@ -80,38 +86,28 @@ impl AorCrosswalk {
         &self.names
     }
 
+    /// The name of a canonical code (`CHI` → `Chicago`).
+    pub fn name_of(&self, code: &str) -> Option<&'static str> {
+        self.names.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+    }
+
     /// True when `code` is one of the canonical codes.
     pub fn is_code(&self, code: &str) -> bool {
         self.names.iter().any(|(c, _)| *c == code)
     }
 }
 
-/// Rows of an embedded CSV as `(1-based line, fields)`; quoted fields keep their commas.
-fn csv_rows(text: &'static str) -> Vec<(usize, Vec<&'static str>)> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut fields = Vec::new();
-        let mut rest = line;
-        while !rest.is_empty() {
-            if let Some(stripped) = rest.strip_prefix('"') {
-                let end = stripped
-                    .find("\",")
-                    .map(|p| p + 1)
-                    .unwrap_or(stripped.len());
-                fields.push(stripped[..end].trim_end_matches('"'));
-                rest = stripped.get(end + 1..).unwrap_or("");
-            } else {
-                let end = rest.find(',').unwrap_or(rest.len());
-                fields.push(&rest[..end]);
-                rest = rest.get(end + 1..).unwrap_or("");
-            }
-        }
-        out.push((i + 1, fields));
-    }
-    out
+/// Rows of an embedded CSV as `(1-based line, fields)`.
+fn csv_rows(text: &'static str) -> Vec<(usize, Vec<String>)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.ok()
+                .map(|r| (i + 2, r.iter().map(String::from).collect()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -139,5 +135,11 @@ mod tests {
         assert_eq!(aors.code_for("Gotham Area of Responsibility"), None);
         assert_eq!(aors.code_for(""), None);
         assert_eq!(aors.codes().len(), 26);
+        assert_eq!(
+            aors.code_for("Harlingen Area of Responsibility"),
+            Some("HLG")
+        );
+        assert_eq!(aors.code_for("HAL"), Some("HLG"));
+        assert_eq!(aors.name_of("HLG"), Some("Harlingen"));
     }
 }

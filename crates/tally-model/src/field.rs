@@ -1,79 +1,77 @@
-//! Canonical fields: the columns of Tally's tables that come from release cells.
+//! Canonical fields: the columns of a table that come from release cells, as defined in
+//! `data/tables/*.toml`.
 
 use serde::{Deserialize, Serialize};
 
-/// How a canonical field's cells are parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a field's cells are parsed and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FieldType {
-    /// A calendar date (Excel date, Excel serial number or text date), stored as Arrow Date32.
-    Date,
-    /// Text, trimmed, stored as Arrow Utf8.
+    /// Text, trimmed; stored as a dictionary of UTF-8 strings. A dimension of counts.
     Text,
+    /// A calendar date (Excel date, Excel serial number or text date); Arrow Date32. A
+    /// time of day in the cell is dropped.
+    Date,
+    /// A date with its time of day when the release gives one; Arrow Timestamp (seconds,
+    /// no time zone: ICE's wall-clock time as released). Fractions of a second are
+    /// rounded to the nearest second.
+    Datetime,
+    /// A whole number (`1994`, `1994.0`); Arrow Int64.
+    Integer,
+    /// An identifier of a person, case or record; plain UTF-8. Never a dimension or a
+    /// filter: Tally uses identifiers inside a release only (de-duplication, linkage).
+    Identifier,
+    /// A yes/no flag (`YES`/`NO`, `Y`/`N`, `TRUE`/`FALSE`, `1`/`0`); stored as the text
+    /// `YES` or `NO`. A dimension of counts.
+    Flag,
 }
 
-macro_rules! fields {
-    ($($variant:ident => $name:literal, $ty:ident, $doc:literal;)*) => {
-        /// A canonical field. Its [`Field::name`] is the Parquet column name.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum Field {
-            $(#[doc = $doc] $variant,)*
+impl FieldType {
+    /// The name used in table definitions and `tally fields`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Integer => "integer",
+            FieldType::Identifier => "identifier",
+            FieldType::Flag => "flag",
         }
+    }
 
-        impl Field {
-            /// Every canonical field, in the store's column order.
-            pub const ALL: &'static [Field] = &[$(Field::$variant,)*];
-
-            /// The Parquet column name (snake_case).
-            pub fn name(self) -> &'static str {
-                match self { $(Field::$variant => $name,)* }
-            }
-
-            /// How cells of this field are parsed.
-            pub fn field_type(self) -> FieldType {
-                match self { $(Field::$variant => FieldType::$ty,)* }
-            }
-
-            /// One-line description for documentation and `--help`.
-            pub fn description(self) -> &'static str {
-                match self { $(Field::$variant => $doc,)* }
-            }
-        }
-    };
-}
-
-fields! {
-    AorName => "aor_name", Text, "Area of Responsibility exactly as the release spells it (\"Chicago Area of Responsibility\"), or as its banner title names it.";
-    ApprehensionDate => "apprehension_date", Date, "Apprehension (arrest) date.";
-    EncounterDate => "encounter_date", Date, "Encounter event date.";
-    DepartedDate => "departed_date", Date, "Date the person departed the United States (removals).";
-    RemovalDate => "removal_date", Date, "Removal date (removals).";
-    BookInDate => "book_in_date", Date, "Initial book-in date (book-ins, detention stints).";
-    DetainerPrepareDate => "detainer_prepare_date", Date, "Detainer prepare date (detainers).";
-    BirthDate => "birth_date", Date, "Birth date: withheld in every release held; kept only as a withheld marker.";
-    ApprehensionMethod => "apprehension_method", Text, "Apprehension (arrest) method as released, e.g. \"CAP Local Incarceration\".";
-    Landmark => "landmark", Text, "Apprehension or event landmark (semi-structured text, often an office or program).";
-    Operation => "operation", Text, "Operation name (mostly empty or withheld).";
-    ProcessingDisposition => "processing_disposition", Text, "Processing disposition: a label in arrests and encounters, a short code (REINST, ADMDPT) in removals.";
-    Citizenship => "citizenship", Text, "Country of citizenship.";
-    Gender => "gender", Text, "Gender as released.";
-    CaseCategory => "case_category", Text, "Case category, e.g. \"[8F] Expedited Removal\".";
-    MostSeriousConviction => "most_serious_conviction", Text, "Most serious conviction.";
-    DetentionFacility => "detention_facility", Text, "Detention facility name.";
-    EventNumber => "event_number", Text, "Event number (withheld in every release held).";
-    ThreatLevel => "threat_level", Text, "RC threat level (removals).";
-    FinalChargeSection => "final_charge_section", Text, "Final charge section of law (removals).";
-}
-
-impl Field {
-    /// Finds a field by its column name.
-    pub fn from_name(name: &str) -> Option<Field> {
-        Field::ALL.iter().copied().find(|f| f.name() == name)
+    /// True for types that can be counted by (`--by`) and filtered on (`--where`).
+    pub fn is_dimension(self) -> bool {
+        matches!(self, FieldType::Text | FieldType::Flag)
     }
 }
 
-impl std::fmt::Display for Field {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+/// One canonical field of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDef {
+    /// The Parquet column name (snake_case), e.g. `apprehension_criminality`.
+    pub name: String,
+    /// How cells are parsed and stored.
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// Other command-line names for the field as a dimension (`criminality`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// What the field holds, for `tally fields`, `--help` and the README.
+    pub description: String,
+    /// Where the definition comes from (codebook, release, DOMAIN.md section).
+    pub source: String,
+}
+
+impl FieldDef {
+    /// The field's command-line name: its column name with `-` for `_`
+    /// (`apprehension-criminality`).
+    pub fn cli_name(&self) -> String {
+        self.name.replace('_', "-")
+    }
+
+    /// True when `name` (any case, `-` or `_`) is this field's name or one of its aliases.
+    pub fn answers_to(&self, name: &str) -> bool {
+        let key = name.trim().to_ascii_lowercase().replace('_', "-");
+        key == self.cli_name() || self.aliases.iter().any(|a| *a == key)
     }
 }

@@ -1,39 +1,47 @@
-//! Tally's canonical domain model.
+//! Tally's canonical domain model, as data.
 //!
-//! Everything here is vocabulary: which tables exist ([`TableKind`]), which canonical
-//! fields a release column maps to ([`Field`], [`ColumnCrosswalk`]), how an Area of
-//! Responsibility long name becomes a code ([`AorCrosswalk`]), how an apprehension method
-//! groups into custodial / at-large / border / other ([`MethodGroups`]), how FOIA
-//! exemption markers are recognized ([`withheld`]), fiscal years ([`fiscal`]) and date
-//! parsing ([`date`]). The crosswalks are CSV files under `data/` with a source column,
-//! embedded at build time, so a new release's quirks are a data change, not a code change.
+//! Everything here is vocabulary loaded from files under `data/`, embedded at build time,
+//! each row with its source, so a new release's quirks are a data change, not a code
+//! change: the table definitions (`data/tables/*.toml`: each table's fields with types,
+//! descriptions and sources, its event date, AOR, method and person fields; see
+//! [`TableDef`]), the column crosswalk per table ([`ColumnCrosswalk`]), the placeholders
+//! that mean "no value" ([`MissingValues`]), Area of Responsibility codes
+//! ([`AorCrosswalk`]), how an apprehension method groups into custodial / at-large /
+//! border / other ([`MethodGroups`]), FOIA exemption markers ([`withheld`]), fiscal years
+//! ([`fiscal`]) and date parsing ([`date`]).
 //!
 //! ```
-//! use tally_model::{AorCrosswalk, MethodGroups, MethodGroup};
+//! use tally_model::{AorCrosswalk, MethodGroups, MethodGroup, TableKind};
 //! let aors = AorCrosswalk::embedded();
 //! assert_eq!(aors.code_for("Chicago Area of Responsibility"), Some("CHI"));
 //! let groups = MethodGroups::embedded();
 //! assert_eq!(groups.group_of("Non-Custodial Arrest"), MethodGroup::AtLarge);
+//! let arrests = TableKind::from_slug("arrests").unwrap();
+//! assert!(arrests.def().dimension_field("criminality").is_some());
 //! ```
 
 pub mod aor;
+pub mod catalog;
 pub mod crosswalk;
 pub mod date;
 pub mod field;
 pub mod fiscal;
 pub mod method_group;
+pub mod missing;
 pub mod table;
 pub mod text;
 pub mod withheld;
 
 pub use aor::AorCrosswalk;
-pub use crosswalk::ColumnCrosswalk;
-pub use field::{Field, FieldType};
+pub use catalog::{Catalog, DERIVED_DIMENSIONS};
+pub use crosswalk::{ColumnCrosswalk, ColumnMatch, HeaderMatch};
+pub use field::{FieldDef, FieldType};
 pub use method_group::{MethodGroup, MethodGroups};
-pub use table::TableKind;
+pub use missing::MissingValues;
+pub use table::{PartDef, TableDef, TableKind};
 
 /// An embedded vocabulary file failed to load (a build-time data defect, reported with
-/// the file name and 1-based line).
+/// the file name and 1-based line; line 0 when the defect is not on one line).
 #[derive(Debug, thiserror::Error)]
 #[error("vocabulary file {file}, line {line}: {message}")]
 pub struct VocabularyError {

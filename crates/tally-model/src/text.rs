@@ -2,13 +2,39 @@
 
 /// Lower-cases, trims and collapses internal whitespace runs to one space, so
 /// `" Apprehension  Date "` and `"apprehension date"` compare equal. Quotes left by
-/// spreadsheet exports (`"` at both ends) are removed.
+/// spreadsheet exports (`"` at both ends) are removed; no-break spaces count as spaces and
+/// invisible characters (zero-width spaces and joiners, word joiners, byte-order marks,
+/// soft hyphens) are dropped.
 pub fn lookup_key(raw: &str) -> String {
-    let trimmed = raw.trim().trim_matches('"').trim();
+    normalize(raw, false)
+}
+
+/// [`lookup_key`] for column headers, which also reads `_` as a space (`case_status` and
+/// "Case Status" share a key).
+pub fn header_key(raw: &str) -> String {
+    normalize(raw, true)
+}
+
+/// Characters that print as nothing.
+fn is_invisible(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+    )
+}
+
+fn normalize(raw: &str, underscores: bool) -> String {
+    let trimmed = raw
+        .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+        .trim_matches('"')
+        .trim();
     let mut out = String::with_capacity(trimmed.len());
     let mut last_space = false;
     for ch in trimmed.chars() {
-        if ch.is_whitespace() || ch == '\u{a0}' {
+        if is_invisible(ch) {
+            continue;
+        }
+        if ch.is_whitespace() || ch == '\u{a0}' || (underscores && ch == '_') {
             if !last_space {
                 out.push(' ');
             }
@@ -18,7 +44,7 @@ pub fn lookup_key(raw: &str) -> String {
             last_space = false;
         }
     }
-    out
+    out.trim_end().to_string()
 }
 
 #[cfg(test)]
@@ -35,5 +61,8 @@ mod tests {
             lookup_key("CAP  Local\tIncarceration"),
             "cap local incarceration"
         );
+        assert_eq!(lookup_key("\u{feff}Gen\u{200b}der"), "gender");
+        assert_eq!(header_key("case_status"), "case status");
+        assert_eq!(lookup_key("case_status"), "case_status");
     }
 }

@@ -16,9 +16,9 @@ use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use tally_ingest::schema;
+use tally_catalog::schema;
+use tally_model::TableKind;
 use tally_model::date::{from_epoch_days, to_epoch_days};
-use tally_model::{Field, FieldType, TableKind};
 use tally_store::{ReleaseEntry, Store, StoreError, TableScan, TextColumn};
 
 /// Pointers to unmatched rows printed per release (the counts cover all of them).
@@ -135,6 +135,41 @@ fn common_table(
     }
 }
 
+/// The fields rows are matched on: every field of the table but its AOR field (the AOR
+/// code is matched instead).
+fn key_fields(table: TableKind) -> Vec<&'static str> {
+    let def = table.def();
+    def.fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != def.aor)
+        .map(|(_, f)| f.name.as_str())
+        .collect()
+}
+
+/// A cell of any stored type as comparable text (`None` when null).
+pub(crate) fn value_text(column: &arrow_array::ArrayRef, i: usize) -> Option<String> {
+    use arrow_array::types::{Int64Type, TimestampSecondType};
+    if column.is_null(i) {
+        return None;
+    }
+    if let Ok(t) = TextColumn::new(column) {
+        return t.get(i).map(String::from);
+    }
+    match column.data_type() {
+        arrow_schema::DataType::Date32 => {
+            Some(column.as_primitive::<Date32Type>().value(i).to_string())
+        }
+        arrow_schema::DataType::Timestamp(_, _) => column
+            .as_primitive_opt::<TimestampSecondType>()
+            .map(|t| t.value(i).to_string()),
+        arrow_schema::DataType::Int64 => {
+            Some(column.as_primitive::<Int64Type>().value(i).to_string())
+        }
+        _ => None,
+    }
+}
+
 fn read_rows(
     store: &Store,
     release: &ReleaseEntry,
@@ -142,19 +177,20 @@ fn read_rows(
     overlap: &BTreeMap<String, (i32, i32)>,
     parts: &[Option<String>],
 ) -> Result<(Vec<Row>, Vec<bool>), QueryError> {
-    let key_fields: Vec<Field> = Field::ALL
-        .iter()
-        .copied()
-        .filter(|f| *f != Field::AorName)
-        .collect();
+    let key_fields = key_fields(table);
+    let def = table.def();
+    let aor_field = def
+        .aor
+        .map(|i| def.fields[i].name.as_str())
+        .unwrap_or("aor_name");
     let mut columns: Vec<&str> = vec![
         schema::EVENT_DATE,
         schema::AOR,
-        "aor_name",
+        aor_field,
         schema::SOURCE_SHEET,
         schema::SOURCE_ROW,
     ];
-    columns.extend(key_fields.iter().map(|f| f.name()));
+    columns.extend(key_fields.iter().copied());
     let mut rows = Vec::new();
     let mut filled = vec![false; key_fields.len()];
     TableScan::new(store, table, &columns).for_each(&[release], |_, batch: &RecordBatch| {
@@ -205,18 +241,8 @@ fn read_rows(
             let mut key = Vec::with_capacity(key_fields.len() + 2);
             key.push(Some(day.to_string()));
             key.push(Some(aor_key.to_string()));
-            for (k, f) in key_fields.iter().enumerate() {
-                let col = batch.column(5 + k);
-                let value = match f.field_type() {
-                    FieldType::Date => {
-                        let d = col.as_primitive::<Date32Type>();
-                        d.is_valid(i).then(|| d.value(i).to_string())
-                    }
-                    FieldType::Text => TextColumn::new(col)
-                        .ok()
-                        .and_then(|t| t.get(i))
-                        .map(String::from),
-                };
+            for k in 0..key_fields.len() {
+                let value = value_text(batch.column(5 + k), i);
                 filled[k] |= value.is_some();
                 key.push(value);
             }
@@ -319,11 +345,7 @@ pub fn compare_releases(
     let (rows_a, filled_a) = read_rows(store, ra, table, &overlap_days, &parts)?;
     let (rows_b, filled_b) = read_rows(store, rb, table, &overlap_days, &parts)?;
     // Compare on event date, AOR and the fields both releases fill.
-    let key_fields: Vec<Field> = Field::ALL
-        .iter()
-        .copied()
-        .filter(|f| *f != Field::AorName)
-        .collect();
+    let key_fields = key_fields(table);
     let compared: Vec<usize> = (0..key_fields.len())
         .filter(|&k| filled_a[k] && filled_b[k])
         .collect();
@@ -398,7 +420,7 @@ pub fn compare_releases(
             .collect(),
     };
     let mut matched_on = vec!["event_date".to_string(), "aor".to_string()];
-    matched_on.extend(compared.iter().map(|&k| key_fields[k].name().to_string()));
+    matched_on.extend(compared.iter().map(|&k| key_fields[k].to_string()));
     Ok(Comparison {
         table,
         part: compared_part,

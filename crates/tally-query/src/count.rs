@@ -5,12 +5,12 @@ use crate::QueryError;
 use crate::dimension::Dimension;
 use crate::precedence::{Overlap, Precedence};
 use arrow_array::cast::AsArray;
-use arrow_array::types::Date32Type;
+use arrow_array::types::{Date32Type, TimestampSecondType};
 use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use tally_ingest::schema;
+use tally_catalog::schema;
 use tally_model::TableKind;
 use tally_model::date::{from_epoch_days, to_epoch_days};
 use tally_store::{ReleaseEntry, Store, StoreError, TableScan, TextColumn};
@@ -142,13 +142,20 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .collect();
     let precedence = Precedence::new(query.table, &releases);
 
-    // Columns: event_date, aor, aor_name, withheld, then one per text dimension.
+    // Columns: event_date, aor, the AOR field, withheld, source_sheet, event_datetime,
+    // then one per text dimension.
+    let def = query.table.def();
+    let aor_field = def
+        .aor
+        .map(|i| def.fields[i].name.as_str())
+        .unwrap_or("aor_name");
     let mut columns: Vec<&str> = vec![
         schema::EVENT_DATE,
         schema::AOR,
-        "aor_name",
+        aor_field,
         schema::WITHHELD,
         schema::SOURCE_SHEET,
+        schema::EVENT_DATETIME,
     ];
     let mut dim_column: Vec<Option<usize>> = Vec::new();
     for d in &dims_needed {
@@ -168,7 +175,13 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .iter()
         .map(|(d, values)| {
             let at = dims_needed.iter().position(|x| x == d).unwrap_or(0);
-            (at, values.iter().map(|v| d.normalize_value(v)).collect())
+            (
+                at,
+                values
+                    .iter()
+                    .map(|v| d.normalize_value(query.table, v))
+                    .collect(),
+            )
         })
         .collect();
     let from = query.from.map(to_epoch_days);
@@ -197,8 +210,9 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .ok_or_else(|| bad("event_date"))?;
         let text = |i: usize, name: &str| TextColumn::new(batch.column(i)).map_err(|_| bad(name));
         let aor = text(1, "aor")?;
-        let aor_name = text(2, "aor_name")?;
+        let aor_name = text(2, aor_field)?;
         let withheld = text(3, "withheld")?;
+        let datetimes = batch.column(5).as_primitive_opt::<TimestampSecondType>();
         let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
             .map(|i| TextColumn::new(batch.column(i)).ok())
             .collect();
@@ -211,6 +225,14 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .sheets
             .iter()
             .map(|s| (s.sheet.as_str(), s.part.as_deref()))
+            .collect();
+        // Sheets whose events carry a time of day (the others count as "(no time)").
+        let timed: Vec<&str> = release
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == query.table && s.event_time_rows > 0)
+            .map(|s| s.sheet.as_str())
             .collect();
         let use_entry = uses
             .entry(release.id.clone())
@@ -253,6 +275,15 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     }
                 } else if *d == Dimension::Release {
                     interners[k].id(&release.report.file_name)
+                } else if *d == Dimension::HourOfDay {
+                    let hour = datetimes
+                        .filter(|t| t.is_valid(i))
+                        .filter(|_| sheet.get(i).is_some_and(|s| timed.contains(&s)))
+                        .map(|t| t.value(i).rem_euclid(86_400) / 3_600);
+                    match hour {
+                        Some(h) => interners[k].id(&format!("{h:02}")),
+                        None => interners[k].id("(no time)"),
+                    }
                 } else {
                     let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
                     match col.map(|c| (c, c.key(i))) {
@@ -274,7 +305,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                             interners[k].id(col.get(i).unwrap_or_default())
                         }
                         _ => {
-                            let name = d.withheld_field().unwrap_or("");
+                            let name = d.withheld_field(query.table).unwrap_or("");
                             let is_withheld = withheld.get(i).is_some_and(|w| {
                                 w.split('|').any(|w| w.split('=').next() == Some(name))
                             });
@@ -361,7 +392,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     notes.extend(coverage_notes(&releases, query));
     Ok(CountResult {
         table: query.table,
-        dimensions: query.by.iter().map(|d| d.name().to_string()).collect(),
+        dimensions: query.by.iter().map(|d| d.name()).collect(),
         groups: rows,
         total,
         // In ingest order, as `status` lists them.

@@ -1,8 +1,14 @@
-//! Dimensions: what counts can be grouped (`--by`) and filtered (`--where`) by.
+//! Dimensions: what counts of a table can be grouped (`--by`) and filtered (`--where`)
+//! by. Every text and yes/no field of the table's definition is a dimension under its
+//! canonical name (`apprehension-criminality`) and the aliases the definition gives
+//! (`criminality`); derived dimensions come from the event date, the AOR code, the method
+//! group and the release. Identifiers, dates and numbers are never dimensions: Tally
+//! publishes aggregates only.
 
 use chrono::{Datelike, NaiveDate};
-use tally_ingest::schema;
+use tally_catalog::schema;
 use tally_model::fiscal::parse_fiscal_year_label;
+use tally_model::{AorCrosswalk, FieldType, TableKind};
 
 /// A dimension of a count. Date dimensions use the table's event date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,58 +21,102 @@ pub enum Dimension {
     Week,
     /// Event date, `YYYY-MM-DD`.
     Date,
+    /// Hour of the event's time of day, `00`..`23`; `(no time)` for rows of releases
+    /// that give dates only.
+    HourOfDay,
     /// AOR code (CHI, SFR, ...).
     Aor,
-    /// Apprehension method as released.
-    Method,
-    /// custodial / at-large / border / other.
+    /// custodial / at-large / border / other (tables with a method field).
     MethodGroup,
-    Citizenship,
-    Gender,
-    Landmark,
-    Operation,
-    ProcessingDisposition,
     /// Release file name.
     Release,
+    /// A text or yes/no field of the table, by its column name.
+    Field(&'static str),
 }
 
-impl Dimension {
-    /// Every dimension with its command-line name.
-    pub const ALL: [(Dimension, &'static str); 13] = [
-        (Dimension::Fy, "fy"),
-        (Dimension::Month, "month"),
-        (Dimension::Week, "week"),
-        (Dimension::Date, "date"),
-        (Dimension::Aor, "aor"),
-        (Dimension::Method, "method"),
-        (Dimension::MethodGroup, "method-group"),
-        (Dimension::Citizenship, "citizenship"),
-        (Dimension::Gender, "gender"),
-        (Dimension::Landmark, "landmark"),
-        (Dimension::Operation, "operation"),
-        (Dimension::ProcessingDisposition, "processing-disposition"),
-        (Dimension::Release, "release"),
-    ];
+/// The derived dimensions, with their command-line names.
+const DERIVED: [(Dimension, &str); 8] = [
+    (Dimension::Fy, "fy"),
+    (Dimension::Month, "month"),
+    (Dimension::Week, "week"),
+    (Dimension::Date, "date"),
+    (Dimension::HourOfDay, "hour-of-day"),
+    (Dimension::Aor, "aor"),
+    (Dimension::MethodGroup, "method-group"),
+    (Dimension::Release, "release"),
+];
 
-    /// Parses a command-line name.
-    pub fn parse(name: &str) -> Option<Dimension> {
-        let key = name.trim().to_ascii_lowercase().replace('_', "-");
-        Dimension::ALL
+impl Dimension {
+    /// Every dimension of `table`: the derived ones it has, then its text and yes/no
+    /// fields in definition order.
+    pub fn all(table: TableKind) -> Vec<Dimension> {
+        let def = table.def();
+        let mut out: Vec<Dimension> = DERIVED
             .iter()
-            .find(|(_, n)| *n == key)
             .map(|(d, _)| *d)
+            .filter(|d| match d {
+                Dimension::HourOfDay => def.has_event_time(),
+                Dimension::Aor => def.aor.is_some(),
+                Dimension::MethodGroup => def.method.is_some(),
+                _ => true,
+            })
+            .collect();
+        out.extend(
+            def.fields
+                .iter()
+                .filter(|f| f.field_type.is_dimension())
+                .map(|f| Dimension::Field(f.name.as_str())),
+        );
+        out
+    }
+
+    /// Parses a command-line name for `table`: a derived dimension, a field's canonical
+    /// name (with `-` or `_`) or one of its aliases.
+    ///
+    /// # Errors
+    /// A message listing the table's dimensions; for identifiers, dates and numbers, one
+    /// saying why they are not dimensions.
+    pub fn parse(table: TableKind, name: &str) -> Result<Dimension, String> {
+        let key = name.trim().to_ascii_lowercase().replace('_', "-");
+        let all = Dimension::all(table);
+        if let Some(d) = all.iter().find(|d| d.name() == key) {
+            return Ok(*d);
+        }
+        let def = table.def();
+        if let Some(i) = def.dimension_field(&key) {
+            return Ok(Dimension::Field(def.fields[i].name.as_str()));
+        }
+        if let Some(f) = def.fields.iter().find(|f| f.answers_to(&key)) {
+            let why = match f.field_type {
+                FieldType::Identifier => {
+                    "an identifier: Tally publishes aggregates only, and never groups or filters by a person's or case's identifier"
+                }
+                FieldType::Date | FieldType::Datetime => {
+                    "a date: group by fy, month, week, date or hour-of-day (of the event date), or filter with --from/--to"
+                }
+                _ => "a number, not a category",
+            };
+            return Err(format!("{} is {why}", f.name));
+        }
+        Err(format!(
+            "unknown dimension {name:?} for {table}; expected one of {}",
+            all.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+        ))
     }
 
     /// The command-line (and CSV header) name.
-    pub fn name(self) -> &'static str {
-        Dimension::ALL
-            .iter()
-            .find(|(d, _)| *d == self)
-            .map(|(_, n)| *n)
-            .unwrap_or("?")
+    pub fn name(self) -> String {
+        match self {
+            Dimension::Field(column) => column.replace('_', "-"),
+            other => DERIVED
+                .iter()
+                .find(|(d, _)| *d == other)
+                .map(|(_, n)| n.to_string())
+                .unwrap_or_default(),
+        }
     }
 
-    /// The store column this dimension reads, or `None` for date dimensions (event_date)
+    /// The store column this dimension reads, or `None` for date dimensions (event date)
     /// and `release`.
     pub fn column(self) -> Option<&'static str> {
         match self {
@@ -74,25 +124,22 @@ impl Dimension {
             | Dimension::Month
             | Dimension::Week
             | Dimension::Date
+            | Dimension::HourOfDay
             | Dimension::Release => None,
             Dimension::Aor => Some(schema::AOR),
-            Dimension::Method => Some("apprehension_method"),
             Dimension::MethodGroup => Some(schema::METHOD_GROUP),
-            Dimension::Citizenship => Some("citizenship"),
-            Dimension::Gender => Some("gender"),
-            Dimension::Landmark => Some("landmark"),
-            Dimension::Operation => Some("operation"),
-            Dimension::ProcessingDisposition => Some("processing_disposition"),
+            Dimension::Field(column) => Some(column),
         }
     }
 
-    /// The canonical field whose withheld marker (in `withheld`) explains a null value of
-    /// this dimension: the AOR code is derived from `aor_name`, the method group from
-    /// `apprehension_method`.
-    pub fn withheld_field(self) -> Option<&'static str> {
+    /// The field of `table` whose withheld marker (in `withheld`) explains a null value
+    /// of this dimension: the AOR code is derived from the AOR field, the method group
+    /// from the method field.
+    pub fn withheld_field(self, table: TableKind) -> Option<&'static str> {
+        let def = table.def();
         match self {
-            Dimension::Aor => Some("aor_name"),
-            Dimension::MethodGroup => Some("apprehension_method"),
+            Dimension::Aor => def.aor.map(|i| def.fields[i].name.as_str()),
+            Dimension::MethodGroup => def.method.map(|i| def.fields[i].name.as_str()),
             other => other.column(),
         }
     }
@@ -103,6 +150,11 @@ impl Dimension {
             self,
             Dimension::Fy | Dimension::Month | Dimension::Week | Dimension::Date
         )
+    }
+
+    /// True for a yes/no field.
+    pub fn is_flag(self, table: TableKind) -> bool {
+        matches!(self, Dimension::Field(c) if table.def().field(c).is_some_and(|f| f.field_type == FieldType::Flag))
     }
 
     /// Renders the date dimension of a date.
@@ -119,16 +171,88 @@ impl Dimension {
     }
 
     /// Brings a `--where` value to the form this dimension prints (`2019` → `FY2019`,
-    /// AOR codes upper-cased).
-    pub fn normalize_value(self, value: &str) -> String {
+    /// `Chicago` or `chi` → `CHI`, `y` → `YES` for flags, `6` → `06` for hours).
+    pub fn normalize_value(self, table: TableKind, value: &str) -> String {
         let v = value.trim();
         match self {
             Dimension::Fy => parse_fiscal_year_label(v)
                 .map(|y| format!("FY{y}"))
                 .unwrap_or_else(|| v.to_string()),
-            Dimension::Aor => v.to_ascii_uppercase(),
+            Dimension::Aor => AorCrosswalk::embedded()
+                .code_for(v)
+                .map(String::from)
+                .unwrap_or_else(|| v.to_ascii_uppercase()),
             Dimension::MethodGroup => v.to_ascii_lowercase(),
+            Dimension::HourOfDay => match v.parse::<u32>() {
+                Ok(h) if h < 24 => format!("{h:02}"),
+                _ => v.to_string(),
+            },
+            d if d.is_flag(table) => match v.to_ascii_uppercase().as_str() {
+                "YES" | "Y" | "TRUE" | "T" | "1" => "YES".into(),
+                "NO" | "N" | "FALSE" | "F" | "0" => "NO".into(),
+                _ => v.to_string(),
+            },
             _ => v.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(slug: &str) -> TableKind {
+        TableKind::from_slug(slug).expect("table")
+    }
+
+    #[test]
+    fn names_and_aliases_come_from_the_definition() {
+        let arrests = table("arrests");
+        assert_eq!(
+            Dimension::parse(arrests, "criminality"),
+            Ok(Dimension::Field("apprehension_criminality"))
+        );
+        assert_eq!(
+            Dimension::parse(arrests, "apprehension_state"),
+            Ok(Dimension::Field("apprehension_state"))
+        );
+        assert_eq!(
+            Dimension::parse(arrests, "method"),
+            Ok(Dimension::Field("apprehension_method"))
+        );
+        assert_eq!(
+            Dimension::parse(arrests, "Method-Group"),
+            Ok(Dimension::MethodGroup)
+        );
+        assert_eq!(
+            Dimension::Field("apprehension_criminality").name(),
+            "apprehension-criminality"
+        );
+        let err = Dimension::parse(arrests, "unique-identifier").unwrap_err();
+        assert!(err.contains("aggregates only"), "{err}");
+        let err = Dimension::parse(arrests, "birth_date").unwrap_err();
+        assert!(err.contains("a date"), "{err}");
+        let err = Dimension::parse(arrests, "shoe-size").unwrap_err();
+        assert!(err.starts_with("unknown dimension \"shoe-size\" for arrests; expected one of fy, month, week, date, hour-of-day, aor, method-group, release, aor-name,"), "{err}");
+        // Removals have no method field, so no method group.
+        assert!(Dimension::parse(table("removals"), "method-group").is_err());
+        assert!(Dimension::parse(table("book-ins"), "method-group").is_ok());
+    }
+
+    #[test]
+    fn where_values_take_the_printed_form() {
+        let arrests = table("arrests");
+        assert_eq!(Dimension::Aor.normalize_value(arrests, "Chicago"), "CHI");
+        assert_eq!(
+            Dimension::Aor.normalize_value(arrests, "Harlingen Area of Responsibility"),
+            "HLG"
+        );
+        assert_eq!(Dimension::Aor.normalize_value(arrests, "hal"), "HLG");
+        assert_eq!(Dimension::Fy.normalize_value(arrests, "2019"), "FY2019");
+        assert_eq!(Dimension::HourOfDay.normalize_value(arrests, "6"), "06");
+        assert_eq!(
+            Dimension::Field("final_order_yes_no").normalize_value(arrests, "y"),
+            "YES"
+        );
     }
 }

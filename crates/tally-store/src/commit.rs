@@ -1,11 +1,11 @@
 //! Opening a store, the writer lock, and the atomic commit of a staged release.
 
-use crate::manifest::{Manifest, ReleaseEntry};
 use crate::staging::Staging;
 use crate::{StoreError, release_id};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use tally_ingest::ReleaseReport;
+use tally_catalog::ReleaseReport;
+use tally_catalog::{Manifest, ReleaseEntry};
 
 const MANIFEST: &str = "manifest.json";
 const LOCK: &str = ".tally.lock";
@@ -39,7 +39,7 @@ impl Store {
         }
         Ok(Store {
             root: root.to_path_buf(),
-            manifest: Manifest::read(&path)?,
+            manifest: Manifest::read(&path).map_err(StoreError::from)?,
         })
     }
 
@@ -234,6 +234,8 @@ impl StoreLock {
         }
         manifest.releases.extend(entries.iter().cloned());
         manifest.generation += 1;
+        // Entries written by earlier versions read as this one (see `tally_catalog::manifest`).
+        manifest.format_version = tally_catalog::manifest::FORMAT_VERSION;
         if let Err(e) = self.write_manifest(&manifest) {
             undo(&moved);
             return Err(e);

@@ -18,15 +18,14 @@
 //! see the old store, and if the process dies first the next ingest removes the leftovers.
 
 pub mod commit;
-pub mod manifest;
 pub mod read;
 pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
-pub use manifest::{CoverageSpans, DataFile, Manifest, ReleaseEntry};
 pub use read::{TableScan, TextColumn};
 pub use staging::Staging;
+pub use tally_catalog::{CoverageSpans, DataFile, Manifest, ReleaseEntry, release_id};
 pub use verify::{Problem, VerifyReport, verify_store};
 
 use std::path::PathBuf;
@@ -66,12 +65,15 @@ impl StoreError {
     }
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    tally_ingest::source::hex(bytes)
-}
+pub use tally_catalog::hex;
 
-/// The short release id used in partition paths: the first 16 hex digits of its SHA-256.
-pub fn release_id(sha256: &str) -> String {
-    sha256.chars().take(16).collect()
+impl From<tally_catalog::ManifestError> for StoreError {
+    fn from(e: tally_catalog::ManifestError) -> StoreError {
+        match e {
+            tally_catalog::ManifestError::Io { path, source } => StoreError::Io { path, source },
+            tally_catalog::ManifestError::Bad { path, detail } => {
+                StoreError::BadManifest { path, detail }
+            }
+        }
+    }
 }

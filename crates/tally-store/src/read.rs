@@ -1,11 +1,12 @@
 //! Reading a table's rows back from the store, only the columns asked for.
 
-use crate::manifest::ReleaseEntry;
 use crate::{Store, StoreError};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field as ArrowField};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
+use tally_catalog::ReleaseEntry;
 use tally_model::TableKind;
 
 /// The files of one table across chosen releases, read batch by batch.
@@ -26,15 +27,27 @@ impl<'s> TableScan<'s> {
     }
 
     /// Calls `visit(release, batch)` for every batch of every file of `releases` holding
-    /// this table. Batches carry the projected columns in the order given to [`TableScan::new`].
+    /// this table. Batches carry the projected columns in the order given to
+    /// [`TableScan::new`]; a column a file lacks (a field added after the file was
+    /// written, or one another table's schema has) reads as nulls of the type the table's
+    /// schema gives it.
     ///
     /// # Errors
-    /// Missing or unreadable files (naming them) and missing columns.
+    /// Missing or unreadable files, naming them.
     pub fn for_each(
         &self,
         releases: &[&ReleaseEntry],
         mut visit: impl FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        let schema = tally_catalog::schema::table_schema(self.table);
+        let wanted: Vec<ArrowField> = self
+            .columns
+            .iter()
+            .map(|name| match schema.field_with_name(name) {
+                Ok(f) => f.clone().with_nullable(true),
+                Err(_) => ArrowField::new(name, DataType::Utf8, true),
+            })
+            .collect();
         for release in releases {
             for file in release.files.iter().filter(|f| f.table == Some(self.table)) {
                 let path = self.store.root().join(&file.path);
@@ -44,36 +57,59 @@ impl<'s> TableScan<'s> {
                 };
                 let f = File::open(&path).map_err(StoreError::io(&path))?;
                 let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
-                let schema = builder.parquet_schema();
-                let mut indices = Vec::with_capacity(self.columns.len());
-                for name in &self.columns {
-                    let i = (0..schema.num_columns())
-                        .find(|&i| schema.column(i).name() == name)
-                        .ok_or_else(|| StoreError::Parquet {
-                            path: path.clone(),
-                            detail: format!("no column {name:?}"),
-                        })?;
-                    indices.push(i);
+                let parquet_schema = builder.parquet_schema();
+                let found: Vec<Option<usize>> = self
+                    .columns
+                    .iter()
+                    .map(|name| {
+                        (0..parquet_schema.num_columns())
+                            .find(|&i| parquet_schema.column(i).name() == name)
+                    })
+                    .collect();
+                let mut indices: Vec<usize> = found.iter().flatten().copied().collect();
+                indices.sort_unstable();
+                indices.dedup();
+                // With no column asked for present, read one anyway for the row counts.
+                let placeholder = indices.is_empty() && parquet_schema.num_columns() > 0;
+                if placeholder {
+                    indices.push(0);
                 }
-                let mask = ProjectionMask::leaves(schema, indices.clone());
+                let mask = ProjectionMask::leaves(parquet_schema, indices.clone());
                 let reader = builder
                     .with_projection(mask)
                     .with_batch_size(65_536)
                     .build()
                     .map_err(perr)?;
-                // The projection returns columns in file order; put them in the order asked.
-                let mut sorted = indices.clone();
-                sorted.sort_unstable();
-                let order: Vec<usize> = indices
-                    .iter()
-                    .map(|i| sorted.iter().position(|s| s == i).unwrap_or(0))
-                    .collect();
                 for batch in reader {
                     let batch = batch.map_err(|e| StoreError::Parquet {
                         path: path.clone(),
                         detail: e.to_string(),
                     })?;
-                    let batch = batch.project(&order).map_err(|e| StoreError::Parquet {
+                    // The projection returns columns in file order; put them in the order
+                    // asked, with nulls for the ones the file lacks.
+                    let columns: Vec<ArrayRef> = found
+                        .iter()
+                        .zip(&wanted)
+                        .map(|(at, field)| match at {
+                            Some(i) if !placeholder => {
+                                let k = indices.iter().position(|x| x == i).unwrap_or(0);
+                                batch.column(k).clone()
+                            }
+                            _ => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
+                        })
+                        .collect();
+                    let fields: Vec<ArrowField> = wanted
+                        .iter()
+                        .zip(&columns)
+                        .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
+                        .collect();
+                    let batch = RecordBatch::try_new_with_options(
+                        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+                        columns,
+                        &arrow_array::RecordBatchOptions::new()
+                            .with_row_count(Some(batch.num_rows())),
+                    )
+                    .map_err(|e| StoreError::Parquet {
                         path: path.clone(),
                         detail: e.to_string(),
                     })?;
@@ -86,7 +122,7 @@ impl<'s> TableScan<'s> {
 }
 
 /// A Utf8 or dictionary-of-Utf8 column read as text by row. Stores written by this
-/// version hold dictionaries (see `tally_ingest::schema::text_type`); older stores held
+/// version hold dictionaries (see `tally_catalog::schema::text_type`); older stores held
 /// plain Utf8 canonical fields, still read.
 pub enum TextColumn<'a> {
     /// A plain Utf8 column.

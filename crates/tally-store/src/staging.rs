@@ -1,6 +1,5 @@
 //! Staging: where an ingest writes Parquet before the commit moves it into the store.
 
-use crate::manifest::DataFile;
 use crate::{StoreError, release_id};
 use arrow_array::builder::{Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -14,9 +13,9 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tally_ingest::BatchSink;
-use tally_ingest::report::RejectedRow;
-use tally_ingest::schema::{canonical_schema, rejects_schema};
+use tally_catalog::DataFile;
+use tally_catalog::schema::{SOURCE_ROW, rejects_schema, table_schema};
+use tally_catalog::{BatchSink, RejectedRow};
 use tally_model::TableKind;
 
 /// Hive partition value for rows without a fiscal year (Spark's and DuckDB's convention).
@@ -32,7 +31,7 @@ pub struct Staging {
     pub(crate) files: Vec<DataFile>,
 }
 
-fn properties() -> WriterProperties {
+fn properties(schema: &arrow_schema::Schema) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         // Row-group min/max of the numeric and date columns are what readers prune on
@@ -41,7 +40,7 @@ fn properties() -> WriterProperties {
         // and computing them compared every value of every row.
         .set_statistics_enabled(EnabledStatistics::None)
         .set_created_by(format!("tally {}", env!("CARGO_PKG_VERSION")));
-    for field in canonical_schema().fields() {
+    for field in schema.fields() {
         if !matches!(
             field.data_type(),
             DataType::Utf8 | DataType::Dictionary(_, _)
@@ -54,7 +53,7 @@ fn properties() -> WriterProperties {
     }
     // Source rows are distinct and ascending: a dictionary would only grow until it gave
     // up; deltas of 1 pack into a few bits.
-    let source_row = ColumnPath::from(tally_ingest::schema::SOURCE_ROW);
+    let source_row = ColumnPath::from(SOURCE_ROW);
     builder
         .set_column_dictionary_enabled(source_row.clone(), false)
         .set_column_encoding(source_row, parquet::basic::Encoding::DELTA_BINARY_PACKED)
@@ -98,11 +97,15 @@ impl Staging {
                 sha256: Sha256::new(),
                 bytes: 0,
             };
-            let writer = ArrowWriter::try_new(file, canonical_schema(), Some(properties()))
-                .map_err(|e| StoreError::Parquet {
-                    path: path.clone(),
-                    detail: e.to_string(),
-                })?;
+            let writer = ArrowWriter::try_new(
+                file,
+                table_schema(key.0),
+                Some(properties(&table_schema(key.0))),
+            )
+            .map_err(|e| StoreError::Parquet {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
             self.writers.insert(key, (rel, writer, 0));
         }
         self.writers
@@ -129,7 +132,7 @@ impl Staging {
                 fy,
                 rows,
                 bytes: written.bytes,
-                sha256: tally_ingest::source::hex(&written.sha256.finalize()),
+                sha256: tally_catalog::hex(&written.sha256.finalize()),
             });
         }
         if !rejects.is_empty() {
@@ -147,8 +150,9 @@ impl Staging {
                 path: path.clone(),
                 detail: e.to_string(),
             };
-            let mut writer = ArrowWriter::try_new(file, rejects_schema(), Some(properties()))
-                .map_err(parquet_err)?;
+            let mut writer =
+                ArrowWriter::try_new(file, rejects_schema(), Some(properties(&rejects_schema())))
+                    .map_err(parquet_err)?;
             writer.write(&batch).map_err(parquet_err)?;
             let file = writer.into_inner().map_err(parquet_err)?;
             file.sync_all().map_err(StoreError::io(&path))?;
@@ -168,7 +172,7 @@ impl Staging {
     ///
     /// # Errors
     /// [`StoreError::Invalid`] listing every mismatch.
-    pub fn verify(&self, report: &tally_ingest::ReleaseReport) -> Result<(), StoreError> {
+    pub fn verify(&self, report: &tally_catalog::ReleaseReport) -> Result<(), StoreError> {
         let entry = crate::ReleaseEntry {
             id: self.id.clone(),
             sequence: 0,
@@ -215,7 +219,7 @@ fn fingerprint(
 ) -> Result<DataFile, StoreError> {
     let path = dir.join(&rel);
     let bytes = std::fs::read(&path).map_err(StoreError::io(&path))?;
-    let sha256 = tally_ingest::source::hex(&Sha256::digest(&bytes));
+    let sha256 = tally_catalog::hex(&Sha256::digest(&bytes));
     Ok(DataFile {
         path: rel,
         table,

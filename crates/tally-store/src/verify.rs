@@ -8,7 +8,6 @@
 //! Release directories the manifest does not list are reported as leftovers (a crashed
 //! ingest's debris, invisible to readers and removed by the next ingest).
 
-use crate::manifest::ReleaseEntry;
 use crate::{Store, StoreError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
@@ -18,6 +17,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
+use tally_catalog::ReleaseEntry;
 
 /// One thing that does not match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -262,9 +262,9 @@ fn provenance_counts(bytes: &[u8]) -> Result<RowsBySheet, String> {
             .ok_or(format!("no column {name}"))
     };
     let indices = vec![
-        find(tally_ingest::schema::RELEASE_SHA256)?,
-        find(tally_ingest::schema::SOURCE_SHEET)?,
-        find(tally_ingest::schema::SOURCE_ROW)?,
+        find(tally_catalog::schema::RELEASE_SHA256)?,
+        find(tally_catalog::schema::SOURCE_SHEET)?,
+        find(tally_catalog::schema::SOURCE_ROW)?,
     ];
     let mask = ProjectionMask::leaves(schema, indices);
     let reader = builder

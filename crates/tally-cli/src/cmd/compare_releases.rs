@@ -51,7 +51,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             Some(t) => Some(t),
             None => bail!(
                 "unknown table {t:?}; expected one of {}",
-                TableKind::ALL.map(|t| t.slug()).join(", ")
+                TableKind::slugs()
             ),
         },
     };

@@ -16,9 +16,10 @@ use tally_store::Store;
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Example:\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI,NYC \\\n      --from 2018-10-01 --to 2019-08-31 --format csv\n\n\
-Tables: arrests, encounters, removals, book-ins, detainers, detention-stints.\n\
-Dimensions: fy, month (YYYY-MM), week (its Monday, YYYY-MM-DD), date, aor, method, method-group, \
-citizenship, gender, landmark, operation, processing-disposition, release.\n\
+Tables: arrests, encounters, removals, book-ins, detainers, detention-stints (`tally fields TABLE` lists each table's fields).\n\
+Dimensions: fy, month (YYYY-MM), week (its Monday, YYYY-MM-DD), date, hour-of-day (00-23, where releases give times), \
+aor, method-group (tables with a method), release, and every text or yes/no field of the table by its name \
+(apprehension-criminality, apprehension-state, citizenship, ...) or alias (method, criminality, state, county).\n\
 Empty values print as (blank), withheld ones as (withheld), rows with no event date as (undated).\n\
 Counts below --suppress-below (default 10) print as <10 so small cells are never published."
 )]
@@ -57,16 +58,11 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         bail!(
             "unknown table {:?}; expected one of {}",
             args.table,
-            TableKind::ALL.map(|t| t.slug()).join(", ")
+            TableKind::slugs()
         );
     };
     let dimension = |name: &str| -> Result<Dimension> {
-        Dimension::parse(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown dimension {name:?}; expected one of {}",
-                Dimension::ALL.map(|(_, n)| n).join(", ")
-            )
-        })
+        Dimension::parse(table, name).map_err(anyhow::Error::msg)
     };
     let by = args
         .by
@@ -94,7 +90,7 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         }
         let dim = dimension(dim)?;
         for v in &values {
-            check_where_value(dim, v)?;
+            check_where_value(table, dim, v)?;
         }
         filters.push((dim, values));
     }
@@ -130,7 +126,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             }
         }
     }
-    let result = count(&store, &query)?;
+    let mut result = count(&store, &query)?;
+    // Columns are headed by the names the user gave (`--by method` heads `method`), so a
+    // script's column names do not depend on which alias resolves to which field.
+    result.dimensions = args
+        .by
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| b.trim().to_ascii_lowercase())
+        .collect();
     write_result(out, &args, &query, &result)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -194,12 +198,17 @@ impl Disclosure {
 
 /// Refuses `--where` values that can never match: unknown AOR codes or method groups,
 /// malformed fiscal years, months and dates.
-fn check_where_value(dim: Dimension, value: &str) -> Result<()> {
+fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()> {
     let v = value.trim();
     let ok = match dim {
         Dimension::Aor => {
+            v.starts_with('(') || tally_model::AorCrosswalk::embedded().code_for(v).is_some()
+        }
+        Dimension::HourOfDay => v == "(no time)" || v.parse::<u32>().is_ok_and(|h| h < 24),
+        d if d.is_flag(table) => {
             v.starts_with('(')
-                || tally_model::AorCrosswalk::embedded().is_code(&v.to_ascii_uppercase())
+                || d.normalize_value(table, v) == "YES"
+                || d.normalize_value(table, v) == "NO"
         }
         Dimension::MethodGroup => ["custodial", "at-large", "border", "other", "(blank)"]
             .contains(&v.to_ascii_lowercase().as_str()),
@@ -225,8 +234,10 @@ fn check_where_value(dim: Dimension, value: &str) -> Result<()> {
                 .iter()
                 .map(|(c, _)| *c)
                 .collect();
-            format!("an AOR code: {}, or (blank)", codes.join(", "))
+            format!("an AOR code or name: {}, or (blank)", codes.join(", "))
         }
+        Dimension::HourOfDay => "an hour 0-23, or (no time)".into(),
+        d if d.is_flag(table) => "YES or NO (or Y/N, TRUE/FALSE), or (blank)".into(),
         Dimension::MethodGroup => "custodial, at-large, border, other or (blank)".into(),
         Dimension::Fy => "a fiscal year such as 2019 or FY2019".into(),
         Dimension::Month => "a month as YYYY-MM".into(),

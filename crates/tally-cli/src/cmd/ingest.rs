@@ -35,59 +35,86 @@ pub struct Args {
     pub jobs: Option<usize>,
 }
 
-const EXTENSIONS: [&str; 9] = [
-    "xlsx", "xlsm", "xls", "csv", "txt", "tsv", "psv", "dat", "gz",
+const EXTENSIONS: [&str; 10] = [
+    "xlsx", "xlsm", "xls", "csv", "txt", "tsv", "psv", "dat", "gz", "parquet",
 ];
 
-/// Expands folders into the release files they contain, sorted by path.
-///
-/// # Errors
-/// A path that does not exist.
-pub fn expand_paths(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
-    let mut out = Vec::new();
+/// The inputs of one ingest: release files (or why a named path cannot be read), and the
+/// files of the named folders that were passed over, each with its reason.
+pub struct Inputs {
+    /// Files to ingest, or the reason a path named on the command line is unusable.
+    pub files: Vec<Result<PathBuf, String>>,
+    /// Files in the folders that are not releases: `(path, reason)`.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Expands folders into the release files they contain, sorted by path, noting what was
+/// passed over: Office lock files (`~$...`, written while a workbook is open), hidden files
+/// and files of other types.
+pub fn expand_paths(paths: &[PathBuf]) -> Inputs {
+    let mut inputs = Inputs {
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found);
+            walk(path, &mut found, &mut inputs.skipped);
             found.sort();
             if found.is_empty() {
-                out.push(Err(format!(
+                inputs.files.push(Err(format!(
                     "{}: folder holds no release files ({})",
                     path.display(),
                     EXTENSIONS.join(", ")
                 )));
             }
-            out.extend(found.into_iter().map(Ok));
+            inputs.files.extend(found.into_iter().map(Ok));
         } else if path.exists() {
-            out.push(Ok(path.clone()));
+            inputs.files.push(Ok(path.clone()));
         } else {
-            out.push(Err(format!(
+            inputs.files.push(Err(format!(
                 "{}: cannot read file: No such file or directory",
                 path.display()
             )));
         }
     }
-    out
+    inputs.skipped.sort();
+    inputs
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, skipped: &mut Vec<(PathBuf, String)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with("~$") {
+        if name.starts_with("~$") {
+            skipped.push((
+                path,
+                "an Office lock file (Excel writes one beside a workbook while it is open), not a release".into(),
+            ));
+            continue;
+        }
+        if name.starts_with('.') {
+            if !path.is_dir() {
+                skipped.push((path, "a hidden file".into()));
+            }
             continue;
         }
         if path.is_dir() {
-            walk(&path, found);
+            walk(&path, found, skipped);
         } else if path
             .extension()
             .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
             .unwrap_or(false)
         {
             found.push(path);
+        } else {
+            skipped.push((
+                path,
+                format!("not a release file type ({})", EXTENSIONS.join(", ")),
+            ));
         }
     }
 }
@@ -185,7 +212,13 @@ fn stage_one(
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let lock = Store::lock(&args.store)?;
     let store = Store::open_or_empty(&args.store)?;
-    let inputs = expand_paths(&args.paths);
+    let Inputs {
+        files: inputs,
+        skipped,
+    } = expand_paths(&args.paths);
+    for (path, reason) in &skipped {
+        writeln!(out, "{}: skipped: {reason}", path.display())?;
+    }
     let options = IngestOptions {
         max_decompressed_bytes: args.max_decompressed_mib.saturating_mul(1 << 20),
         ..IngestOptions::default()
@@ -376,15 +409,40 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                 clip(&r.reason)
             )?;
         }
+        for warning in &sheet.warnings {
+            writeln!(out, "    WARNING: {}", clip(warning))?;
+        }
+        for note in &sheet.header_notes {
+            let how = match note.how {
+                tally_model::HeaderMatch::Truncated => "looks cut short",
+                _ => "matches only after normalizing case, spaces or invisible characters",
+            };
+            writeln!(
+                out,
+                "    header {:?} read as {} ({how}; known spelling {:?})",
+                note.header, note.field, note.known
+            )?;
+        }
         if let (Some(first), Some(last)) = (sheet.first_date, sheet.last_date) {
             writeln!(
                 out,
-                "    event dates {first} .. {last}{}",
+                "    event dates {first} .. {last}{}{}",
                 if sheet.undated_rows > 0 {
                     format!("; {} rows undated", thousands(sheet.undated_rows))
                 } else {
                     String::new()
+                },
+                if sheet.event_time_rows > 0 {
+                    format!("; {} with a time of day", thousands(sheet.event_time_rows))
+                } else {
+                    String::new()
                 }
+            )?;
+        } else if sheet.undated_rows > 0 {
+            writeln!(
+                out,
+                "    every row undated ({})",
+                thousands(sheet.undated_rows)
             )?;
         }
         let codes: Vec<String> = sheet
@@ -429,6 +487,18 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                 list.join(", ")
             )?;
         }
+        if !sheet.placeholder_cells.is_empty() {
+            let list: Vec<String> = sheet
+                .placeholder_cells
+                .iter()
+                .map(|(f, n)| format!("{f} {}", thousands(*n)))
+                .collect();
+            writeln!(
+                out,
+                "    missing-value placeholders (NA, N/A, NULL, --; stored as missing): {}",
+                list.join(", ")
+            )?;
+        }
         if !sheet.unparsed_cells.is_empty() {
             let list: Vec<String> = sheet
                 .unparsed_cells
@@ -466,7 +536,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
         let removal_sheets: Vec<&str> = report
             .sheets
             .iter()
-            .filter(|s| s.table == tally_model::TableKind::Removals)
+            .filter(|s| s.table.def().recorded_fy_from_sheet_blocks)
             .map(|s| s.sheet.as_str())
             .collect();
         if report.summary_checks.iter().any(|c| {

@@ -4,6 +4,7 @@
 pub mod compare_releases;
 pub mod count;
 pub mod demo;
+pub mod fields;
 pub mod ingest;
 pub mod operation;
 pub mod status;

@@ -149,7 +149,7 @@ fn gather(store: &Store) -> Status {
         c.gaps = gaps(&mut c.spans);
     }
     let all: Vec<&tally_store::ReleaseEntry> = manifest.releases.iter().collect();
-    let overlaps = TableKind::ALL
+    let overlaps = TableKind::all()
         .iter()
         .flat_map(|t| Precedence::new(*t, &all).overlaps().to_vec())
         .collect();

@@ -5,7 +5,7 @@
 
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Int32Type, Int64Type};
+use arrow_array::types::{Date32Type, Int32Type, Int64Type, TimestampSecondType};
 use arrow_schema::DataType;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -32,6 +32,11 @@ pub fn seattle() -> PathBuf {
 
 pub fn seattle_workbook() -> PathBuf {
     seattle().join("UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx")
+}
+
+/// A table kind of the embedded catalog, by slug.
+pub fn table(slug: &str) -> TableKind {
+    TableKind::from_slug(slug).expect("a table of the catalog")
 }
 
 /// Runs `tally` with arguments.
@@ -122,6 +127,10 @@ pub fn cell_text(array: &dyn Array, i: usize) -> String {
             tally_model::date::from_epoch_days(array.as_primitive::<Date32Type>().value(i))
                 .to_string()
         }
+        DataType::Timestamp(_, _) => tally_model::date::from_epoch_seconds(
+            array.as_primitive::<TimestampSecondType>().value(i),
+        )
+        .to_string(),
         other => panic!("unexpected type {other}"),
     }
 }

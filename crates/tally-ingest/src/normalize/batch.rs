@@ -1,24 +1,69 @@
-//! The rows of a sheet waiting to become Arrow batches: one plain integer column per
-//! present field, dictionaries shared by the sheet, turned into a [`RecordBatch`] of the
-//! canonical schema once the batch is full.
+//! The rows of a sheet waiting to become Arrow batches: one plain column per present
+//! field, dictionaries shared by the sheet, turned into a [`RecordBatch`] of the table's
+//! schema ([`tally_catalog::schema::table_schema`]) once the batch is full.
 
-use super::column::{I32Column, I64Column, SparseTextColumn};
+use super::column::{
+    I32Column, I64Column, I64NullableColumn, NULL, NULL64, PlainTextColumn, SparseTextColumn,
+};
 use super::dictionary::ValueDictionary;
-use crate::schema::canonical_schema;
 use arrow_array::{ArrayRef, RecordBatch};
 use std::sync::Arc;
-use tally_model::{Field, FieldType};
+use tally_catalog::schema::{arrow_type, table_schema};
+use tally_model::{FieldType, TableKind};
+
+/// One present field's pending values.
+pub(super) enum FieldColumn {
+    /// Dictionary keys (text and flags).
+    Keys(I32Column),
+    /// Days since 1970-01-01 (dates).
+    Days(I32Column),
+    /// Seconds since 1970-01-01 00:00 (datetimes).
+    Seconds(I64NullableColumn),
+    /// Whole numbers.
+    Integers(I64NullableColumn),
+    /// Identifiers, as plain text.
+    Plain(PlainTextColumn),
+}
+
+impl FieldColumn {
+    fn new(field_type: FieldType, rows: usize) -> FieldColumn {
+        match field_type {
+            FieldType::Text | FieldType::Flag => FieldColumn::Keys(I32Column::with_capacity(rows)),
+            FieldType::Date => FieldColumn::Days(I32Column::with_capacity(rows)),
+            FieldType::Datetime => FieldColumn::Seconds(I64NullableColumn::with_capacity(rows)),
+            FieldType::Integer => FieldColumn::Integers(I64NullableColumn::with_capacity(rows)),
+            FieldType::Identifier => FieldColumn::Plain(PlainTextColumn::default()),
+        }
+    }
+
+    /// Appends a row's value: a key, day or number ([`NULL64`] for null); identifiers
+    /// take their text from `text`.
+    #[inline]
+    pub(super) fn push(&mut self, value: i64, text: Option<&str>) {
+        match self {
+            FieldColumn::Keys(c) | FieldColumn::Days(c) => {
+                c.push(if value == NULL64 { NULL } else { value as i32 })
+            }
+            FieldColumn::Seconds(c) | FieldColumn::Integers(c) => c.push(value),
+            FieldColumn::Plain(c) => c.push(if value == NULL64 { None } else { text }),
+        }
+    }
+}
 
 /// The rows of one fiscal year waiting to become a batch.
 pub(super) struct PendingBatch {
     pub(super) row: I64Column,
     pub(super) event_date: I32Column,
+    /// Present when the table's event can carry a time of day.
+    pub(super) event_datetime: Option<I64NullableColumn>,
     pub(super) event_fy: I32Column,
-    pub(super) aor: I32Column,
-    pub(super) method_group: I32Column,
-    /// (field index, column) of the fields some column of the sheet holds: dictionary keys
-    /// for text fields, days since 1970-01-01 for dates. The other fields are null.
-    pub(super) fields: Vec<(usize, I32Column)>,
+    /// Present when the table has an AOR field.
+    pub(super) aor: Option<I32Column>,
+    /// Present when the table has a method field.
+    pub(super) method_group: Option<I32Column>,
+    /// (field index, column) of the fields some column of the sheet holds, ascending by
+    /// index. The other fields are null.
+    pub(super) fields: Vec<(usize, FieldColumn)>,
     pub(super) withheld: I32Column,
     pub(super) unparsed: SparseTextColumn,
     pub(super) extra: SparseTextColumn,
@@ -27,15 +72,22 @@ pub(super) struct PendingBatch {
 
 impl PendingBatch {
     /// `present`: indexes of the fields the sheet holds; `rows`: the batch size.
-    pub(super) fn new(present: &[usize], rows: usize) -> PendingBatch {
+    pub(super) fn new(table: TableKind, present: &[usize], rows: usize) -> PendingBatch {
+        let def = table.def();
         let column = || I32Column::with_capacity(rows);
         PendingBatch {
             row: I64Column::with_capacity(rows),
             event_date: column(),
+            event_datetime: def
+                .has_event_time()
+                .then(|| I64NullableColumn::with_capacity(rows)),
             event_fy: column(),
-            aor: column(),
-            method_group: column(),
-            fields: present.iter().map(|&f| (f, column())).collect(),
+            aor: def.aor.map(|_| column()),
+            method_group: def.method.map(|_| column()),
+            fields: present
+                .iter()
+                .map(|&f| (f, FieldColumn::new(def.fields[f].field_type, rows)))
+                .collect(),
             withheld: column(),
             unparsed: SparseTextColumn::default(),
             extra: SparseTextColumn::default(),
@@ -44,7 +96,8 @@ impl PendingBatch {
     }
 }
 
-/// The sheet's dictionaries: one per text field, and for the derived columns.
+/// The sheet's dictionaries: one per field (used by text and flag fields), and for the
+/// derived columns.
 #[derive(Default)]
 pub(super) struct Dictionaries {
     pub(super) fields: Vec<ValueDictionary>,
@@ -57,8 +110,10 @@ pub(super) struct Dictionaries {
 }
 
 impl Dictionaries {
+    /// The pending rows as a batch of the table's schema; `b` starts over empty.
     pub(super) fn finish(
         &mut self,
+        table: TableKind,
         b: &mut PendingBatch,
         release: &str,
         sheet: &str,
@@ -75,24 +130,28 @@ impl Dictionaries {
             constant(sheet)?,
             Arc::new(b.row.finish_int64()),
             Arc::new(b.event_date.finish_date32()),
-            Arc::new(b.event_fy.finish_int32()),
-            self.aor.array(b.aor.finish_int32())?,
-            self.method_group.array(b.method_group.finish_int32())?,
         ];
+        if let Some(c) = &mut b.event_datetime {
+            columns.push(Arc::new(c.finish_timestamp()));
+        }
+        columns.push(Arc::new(b.event_fy.finish_int32()));
+        if let Some(c) = &mut b.aor {
+            columns.push(self.aor.array(c.finish_int32())?);
+        }
+        if let Some(c) = &mut b.method_group {
+            columns.push(self.method_group.array(c.finish_int32())?);
+        }
         let mut held = b.fields.iter_mut().peekable();
-        for (index, field) in Field::ALL.iter().enumerate() {
+        for (index, field) in table.def().fields.iter().enumerate() {
             let column = match held.next_if(|(f, _)| *f == index) {
-                Some((_, values)) => match field.field_type() {
-                    FieldType::Text => self.fields[index].array(values.finish_int32())?,
-                    FieldType::Date => Arc::new(values.finish_date32()),
-                },
-                None => {
-                    let ty = match field.field_type() {
-                        FieldType::Text => crate::schema::text_type(),
-                        FieldType::Date => arrow_schema::DataType::Date32,
-                    };
-                    arrow_array::new_null_array(&ty, b.len)
+                Some((_, FieldColumn::Keys(keys))) => {
+                    self.fields[index].array(keys.finish_int32())?
                 }
+                Some((_, FieldColumn::Days(days))) => Arc::new(days.finish_date32()),
+                Some((_, FieldColumn::Seconds(s))) => Arc::new(s.finish_timestamp()),
+                Some((_, FieldColumn::Integers(n))) => Arc::new(n.finish_int64()),
+                Some((_, FieldColumn::Plain(p))) => p.finish_utf8(),
+                None => arrow_array::new_null_array(&arrow_type(field.field_type), b.len),
             };
             columns.push(column);
         }
@@ -100,6 +159,6 @@ impl Dictionaries {
         columns.push(b.unparsed.finish_utf8());
         columns.push(b.extra.finish_utf8());
         b.len = 0;
-        RecordBatch::try_new(canonical_schema(), columns)
+        RecordBatch::try_new(table_schema(table), columns)
     }
 }

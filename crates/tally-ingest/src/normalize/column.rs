@@ -5,7 +5,7 @@
 //! built, so the per-row work is a push, and the values move into the Arrow array without
 //! a copy.
 
-use arrow_array::{Date32Array, Int32Array, Int64Array};
+use arrow_array::{Date32Array, Int32Array, Int64Array, TimestampSecondArray};
 use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 
 /// The value that stands for null: no dictionary key, day number (1900..=2099) or fiscal
@@ -62,6 +62,70 @@ impl I32Column {
     }
 }
 
+/// The value that stands for null in 64-bit columns.
+pub(crate) const NULL64: i64 = i64::MIN;
+
+/// A nullable Int64 or Timestamp(Second) column.
+#[derive(Default)]
+pub(crate) struct I64NullableColumn(Vec<i64>);
+
+impl I64NullableColumn {
+    /// An empty column with room for `rows`.
+    pub(crate) fn with_capacity(rows: usize) -> I64NullableColumn {
+        I64NullableColumn(Vec::with_capacity(rows))
+    }
+
+    /// Appends a value, [`NULL64`] for null.
+    #[inline]
+    pub(crate) fn push(&mut self, value: i64) {
+        self.0.push(value);
+    }
+
+    fn take(&mut self) -> (ScalarBuffer<i64>, Option<NullBuffer>) {
+        let capacity = self.0.capacity();
+        let mut values = std::mem::replace(&mut self.0, Vec::with_capacity(capacity));
+        if !values.contains(&NULL64) {
+            return (ScalarBuffer::from(values), None);
+        }
+        let valid = BooleanBuffer::collect_bool(values.len(), |i| values[i] != NULL64);
+        values
+            .iter_mut()
+            .filter(|v| **v == NULL64)
+            .for_each(|v| *v = 0);
+        (ScalarBuffer::from(values), Some(NullBuffer::new(valid)))
+    }
+
+    /// The values so far as an Int64 array; the column starts over empty.
+    pub(crate) fn finish_int64(&mut self) -> Int64Array {
+        let (values, nulls) = self.take();
+        Int64Array::new(values, nulls)
+    }
+
+    /// The values so far as seconds since 1970 (Timestamp(Second)); the column starts over.
+    pub(crate) fn finish_timestamp(&mut self) -> TimestampSecondArray {
+        let (values, nulls) = self.take();
+        TimestampSecondArray::new(values, nulls)
+    }
+}
+
+/// A nullable plain-text column of mostly distinct values (identifiers), appended row by
+/// row into one buffer.
+#[derive(Default)]
+pub(crate) struct PlainTextColumn(arrow_array::builder::StringBuilder);
+
+impl PlainTextColumn {
+    /// Appends a value.
+    #[inline]
+    pub(crate) fn push(&mut self, value: Option<&str>) {
+        self.0.append_option(value);
+    }
+
+    /// The rows so far as a Utf8 array; the column starts over empty.
+    pub(crate) fn finish_utf8(&mut self) -> arrow_array::ArrayRef {
+        std::sync::Arc::new(self.0.finish())
+    }
+}
+
 /// A non-null Int64 column.
 #[derive(Default)]
 pub(crate) struct I64Column(Vec<i64>);
@@ -108,6 +172,15 @@ mod tests {
         let mut rows = I64Column::with_capacity(2);
         rows.push(12);
         assert_eq!(rows.finish_int64().values().as_ref(), &[12]);
+        let mut times = I64NullableColumn::with_capacity(2);
+        times.push(NULL64);
+        times.push(86_400);
+        let t = times.finish_timestamp();
+        assert_eq!(t.iter().collect::<Vec<_>>(), [None, Some(86_400)]);
+        let mut ids = PlainTextColumn::default();
+        ids.push(Some("70e2"));
+        ids.push(None);
+        assert_eq!(ids.finish_utf8().null_count(), 1);
     }
 }
 

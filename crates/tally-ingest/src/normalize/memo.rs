@@ -20,6 +20,13 @@ pub(crate) enum CellOutcome {
     Text(u32),
     /// A plausible date, as days since 1970-01-01.
     Date(i32),
+    /// A plausible date and time, as seconds since 1970-01-01 00:00, and whether the cell
+    /// stated a time of day.
+    DateTime(i64, bool),
+    /// A whole number.
+    Integer(i64),
+    /// A missing-value placeholder (`NA`, `N/A`, ...): null, counted apart.
+    Missing,
     /// Unreadable as the field's type: kept as raw text in `unparsed_values`.
     Unparsed,
     /// Unreadable event date: the row is rejected for the reason at this index of the

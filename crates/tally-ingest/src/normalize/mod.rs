@@ -1,16 +1,21 @@
-//! Row normalization: source cells → canonical Arrow columns with provenance.
+//! Row normalization: source cells → a table's canonical Arrow columns with provenance,
+//! driven by the table's definition (`tally_model::TableDef`).
 //!
-//! Rules (each documented where its vocabulary lives): withheld markers become null with
-//! their codes in `withheld` ([`tally_model::withheld`]); AOR names become codes
-//! ([`tally_model::AorCrosswalk`]); methods get a group ([`tally_model::MethodGroups`]);
-//! dates accept Excel dates, Excel serials and text ([`tally_model::date`]). A row is
+//! Rules (each documented where its vocabulary lives): missing-value placeholders (`NA`,
+//! `N/A`, `NULL`, `--`; [`tally_model::MissingValues`]) become null and are counted
+//! apart; withheld markers become null with their codes in `withheld`
+//! ([`tally_model::withheld`]); AOR names become codes ([`tally_model::AorCrosswalk`]);
+//! methods get a group ([`tally_model::MethodGroups`]); dates and datetimes accept Excel
+//! dates, Excel serials and the text forms of [`tally_model::date`]; flags read
+//! `YES`/`NO` and their spellings; integers read whole numbers (`1994.0` too). A row is
 //! rejected, with the column and reason, only when its event date cannot be read or lies
 //! outside [`EVENT_DATE_RANGE`]; other unreadable cells are kept as raw text in
 //! `unparsed_values`, and unknown columns in `extra_columns`.
 //!
 //! How: each distinct text of a column is normalized once (a per-column memo of raw
 //! bytes to outcome) and text columns are built as Arrow dictionaries, so a row costs a
-//! few lookups and 4-byte keys however long its texts are.
+//! few lookups and 4-byte keys however long its texts are. Identifiers, mostly distinct,
+//! skip the memo and are copied as plain text.
 
 mod batch;
 mod column;
@@ -19,25 +24,23 @@ mod memo;
 mod recorded_fy;
 mod rules;
 
-use crate::BatchSink;
 use crate::cell::{CellValue, RowCells, decode_text, row_text};
 use crate::error::{IngestError, Location};
-use crate::layout::ColumnRole;
-use crate::report::{AorSpan, RejectedRow, SheetReport};
 use arrow_array::RecordBatch;
 use batch::{Dictionaries, PendingBatch};
 use chrono::NaiveDate;
-use column::NULL;
+use column::NULL64;
 use dictionary::ValueDictionary;
 use memo::{CellOutcome, ColumnMemo};
 use recorded_fy::RecordedFyRuns;
-use rules::{text_outcome, typed_outcome};
+use rules::CellRules;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use tally_catalog::{AorSpan, Banner, BatchSink, ColumnRole, HeaderNote, RejectedRow, SheetReport};
 use tally_model::date::from_epoch_days;
 use tally_model::fiscal::fiscal_year;
 use tally_model::withheld::exemption_codes;
-use tally_model::{AorCrosswalk, Field, MethodGroups, TableKind};
+use tally_model::{AorCrosswalk, Catalog, FieldType, MethodGroups, TableDef, TableKind};
 
 /// Event dates outside this inclusive range reject the row: 1970-01-01 ..= 2099-12-31.
 /// (ICE ERO-LESA releases start in FY2012; the range only catches typos and serials read
@@ -72,8 +75,8 @@ pub struct Vocabulary {
     pub aors: AorCrosswalk,
     /// Apprehension methods to groups.
     pub methods: MethodGroups,
-    /// Release headers to canonical fields.
-    pub columns: tally_model::ColumnCrosswalk,
+    /// Tables, the column crosswalk and missing-value placeholders.
+    pub catalog: &'static Catalog,
 }
 
 impl Vocabulary {
@@ -82,7 +85,7 @@ impl Vocabulary {
         Vocabulary {
             aors: AorCrosswalk::embedded(),
             methods: MethodGroups::embedded(),
-            columns: tally_model::ColumnCrosswalk::embedded(),
+            catalog: Catalog::embedded(),
         }
     }
 }
@@ -105,10 +108,10 @@ pub struct SheetSpec<'a> {
     pub header: Vec<CellValue<'static>>,
     /// What each column becomes.
     pub roles: Vec<ColumnRole>,
-    /// AOR named only in the banner title, used when the sheet has no AOR column.
-    pub banner_aor: Option<String>,
-    /// The banner above the header.
-    pub banner: crate::layout::Banner,
+    /// Headers mapped only after normalizing them.
+    pub header_notes: Vec<HeaderNote>,
+    /// The banner above the header (its AOR names the rows of a sheet with no AOR column).
+    pub banner: Banner,
     /// Rows per Arrow batch.
     pub batch_rows: usize,
 }
@@ -125,12 +128,15 @@ enum HeaderFirst {
 
 /// How one source column is normalized.
 enum ColumnPlan {
-    /// A canonical field, at `index` in [`Field::ALL`].
+    /// A field, at `index` in the table's fields; `event` is its position among the
+    /// table's event fields.
     Field {
-        field: Field,
         index: usize,
-        event_date: bool,
+        field_type: FieldType,
+        event: Option<usize>,
     },
+    /// The date part of field `index`, which another column holds in full.
+    DatePart { index: usize },
     /// A column Tally does not know, kept under this name in `extra_columns`.
     Extra(String),
 }
@@ -138,30 +144,42 @@ enum ColumnPlan {
 /// One row's normalized values between its cells and its batch.
 #[derive(Default)]
 struct RowValues {
-    /// Per field: its dictionary key (text fields) or days since 1970-01-01 (dates), or
-    /// [`column::NULL`].
-    fields: Vec<i32>,
+    /// Per field: its dictionary key (text, flags), days since 1970-01-01 (dates),
+    /// seconds since 1970-01-01 (datetimes), the number (integers), or 1 for a present
+    /// identifier (its text in `identifiers`); [`NULL64`] when null.
+    fields: Vec<i64>,
+    /// Per field: the identifier's text, when the field is an identifier.
+    identifiers: Vec<String>,
+    /// Per event field: whether its cell stated a time of day.
+    event_has_time: Vec<bool>,
+    /// (field index, days, source column) of date-part cells.
+    date_parts: Vec<(usize, i32, usize)>,
     /// (source column, key of its exemption codes), in column order.
     withheld: Vec<(u32, u32)>,
     /// (field index, raw text) of cells unreadable as their field's type.
     unparsed: Vec<(usize, String)>,
+    /// Fields whose cell held a missing-value placeholder.
+    placeholders: Vec<usize>,
     extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl RowValues {
     fn clear(&mut self) {
-        self.fields.iter_mut().for_each(|v| *v = NULL);
+        self.fields.iter_mut().for_each(|v| *v = NULL64);
+        self.event_has_time.iter_mut().for_each(|v| *v = false);
+        self.date_parts.clear();
         self.withheld.clear();
         self.unparsed.clear();
+        self.placeholders.clear();
         if !self.extra.is_empty() {
             self.extra.clear();
         }
     }
 
     /// The value of field `index`, `None` when null.
-    fn get(&self, index: usize) -> Option<i32> {
+    fn get(&self, index: usize) -> Option<i64> {
         let v = self.fields[index];
-        (v != NULL).then_some(v)
+        (v != NULL64).then_some(v)
     }
 }
 
@@ -175,12 +193,16 @@ struct Tally {
     blank_span: Option<AorSpan>,
     /// Per `aor_name` key of names the crosswalk does not know.
     unmapped_names: FxHashMap<u32, u64>,
-    /// Per apprehension-method key (`None`: blank) not in the method-group scheme.
+    /// Per method key (`None`: blank) not in the method-group scheme.
     unknown_methods: FxHashMap<Option<u32>, u64>,
     /// Per source column.
     withheld_cells: Vec<u64>,
     /// Per field index.
     unparsed_cells: Vec<u64>,
+    /// Per field index.
+    placeholder_cells: Vec<u64>,
+    /// Per field index: date parts that disagree with their full column.
+    date_part_mismatches: Vec<u64>,
     /// Kept rows per fiscal year of the event date.
     rows_by_fy: Vec<(i32, u64)>,
 }
@@ -204,14 +226,11 @@ fn empty_span() -> AorSpan {
 /// Normalizes the rows of one sheet, streaming full batches to a sink.
 pub struct SheetNormalizer<'v> {
     vocab: &'v Vocabulary,
+    def: &'static TableDef,
     spec: SheetSpec<'v>,
     columns: Vec<ColumnPlan>,
-    /// Field indexes of the table's event-date fields, in order of preference.
-    event_fields: Vec<usize>,
-    aor_field: usize,
-    method_field: Option<usize>,
     banner_aor: Option<u32>,
-    /// Indexes of the fields some column of the sheet holds (or, for `aor_name`, the
+    /// Indexes of the fields some column of the sheet holds (or, for the AOR field, the
     /// banner), ascending.
     present: Vec<usize>,
     /// Reasons that reject a row, by [`CellOutcome::Reject`] index.
@@ -219,9 +238,9 @@ pub struct SheetNormalizer<'v> {
     header_first: HeaderFirst,
     memos: Vec<ColumnMemo>,
     dictionaries: Dictionaries,
-    /// Per `aor_name` key: its AOR code key, once looked up.
+    /// Per AOR-name key: its AOR code key, once looked up.
     aor_of_name: Vec<Option<Option<u32>>>,
-    /// Per apprehension-method key: its group key and whether the scheme knows it.
+    /// Per method key: its group key and whether the scheme knows it.
     group_of_method: Vec<Option<(u32, bool)>>,
     blank_method_group: Option<(u32, bool)>,
     /// Row withheld-cell lists already seen, to their `withheld` dictionary key.
@@ -241,66 +260,73 @@ pub struct SheetNormalizer<'v> {
 }
 
 impl<'v> SheetNormalizer<'v> {
-    /// Prepares a sheet.
+    /// Prepares a sheet. A table whose AOR, event-date or method column is missing is
+    /// still read (every row kept), with a warning in the sheet report.
     ///
     /// # Errors
-    /// [`IngestError::MissingColumn`] when the header has none of the table's event-date
-    /// columns.
+    /// None today; kept fallible for definitions that cannot be read.
     pub fn new(
         vocab: &'v Vocabulary,
         spec: SheetSpec<'v>,
     ) -> Result<SheetNormalizer<'v>, IngestError> {
-        let event_date_columns: Vec<usize> = spec
-            .table
-            .event_date_fields()
-            .iter()
-            .filter_map(|f| spec.roles.iter().position(|r| *r == ColumnRole::Field(*f)))
-            .collect();
-        if event_date_columns.is_empty() {
-            let wanted: Vec<&str> = spec
-                .table
-                .event_date_fields()
-                .iter()
-                .map(|f| f.name())
-                .collect();
-            return Err(IngestError::MissingColumn {
-                at: Location {
-                    file: spec.file.to_path_buf(),
-                    sheet: Some(spec.sheet.clone()),
-                    row: Some(spec.header_row),
-                    column: None,
-                },
-                detail: format!(
-                    "the header of this {} table has no event-date column (canonical field {}; see the column crosswalk)",
-                    spec.table,
-                    wanted.join(" or ")
-                ),
-            });
-        }
-        let event_fields: Vec<usize> = spec
-            .table
-            .event_date_fields()
-            .iter()
-            .map(|f| field_index(*f))
-            .collect();
+        let def = spec.table.def();
+        let field_of = |name: &str| def.field_index(name);
         let columns: Vec<ColumnPlan> = spec
             .roles
             .iter()
             .enumerate()
             .map(|(i, role)| match role {
-                ColumnRole::Field(f) => ColumnPlan::Field {
-                    field: *f,
-                    index: field_index(*f),
-                    event_date: event_date_columns.contains(&i),
+                ColumnRole::Field(name) => match field_of(name) {
+                    Some(index) => ColumnPlan::Field {
+                        index,
+                        field_type: def.fields[index].field_type,
+                        event: def.event.iter().position(|&e| e == index),
+                    },
+                    None => ColumnPlan::Extra(header_text(&spec.header, i)),
+                },
+                ColumnRole::DatePartOf(name) => match field_of(name) {
+                    Some(index) => ColumnPlan::DatePart { index },
+                    None => ColumnPlan::Extra(header_text(&spec.header, i)),
                 },
                 ColumnRole::Extra(name) => ColumnPlan::Extra(name.clone()),
                 ColumnRole::Unnamed(n) => ColumnPlan::Extra(format!("column {n}")),
             })
             .collect();
-        let method_field = spec
-            .roles
-            .contains(&ColumnRole::Field(Field::ApprehensionMethod))
-            .then(|| field_index(Field::ApprehensionMethod));
+        let holds = |index: usize| {
+            columns
+                .iter()
+                .any(|c| matches!(c, ColumnPlan::Field { index: i, .. } if *i == index))
+        };
+        let n = def.fields.len();
+        let mut dictionaries = Dictionaries {
+            fields: (0..n).map(|_| ValueDictionary::default()).collect(),
+            ..Dictionaries::default()
+        };
+        let banner_aor = match (def.aor, &spec.banner.aor_name) {
+            (Some(aor), Some(name)) if !holds(aor) => {
+                Some(dictionaries.fields[aor].key(name.trim()))
+            }
+            _ => None,
+        };
+        let mut present: Vec<usize> = columns
+            .iter()
+            .filter_map(|plan| match plan {
+                ColumnPlan::Field { index, .. } | ColumnPlan::DatePart { index, .. } => {
+                    Some(*index)
+                }
+                ColumnPlan::Extra(_) => None,
+            })
+            .chain(banner_aor.and(def.aor))
+            .collect();
+        present.sort_unstable();
+        present.dedup();
+        let warnings = role_warnings(vocab, &spec, def, &holds, banner_aor.is_some());
+        let header_first = match spec.header.first() {
+            None => HeaderFirst::Blank,
+            Some(c) if c.is_blank() => HeaderFirst::Blank,
+            Some(CellValue::Text(t)) => HeaderFirst::Text(t.trim().to_string()),
+            Some(_) => HeaderFirst::Other,
+        };
         let report = SheetReport {
             sheet: spec.sheet.clone(),
             table: spec.table,
@@ -332,43 +358,19 @@ impl<'v> SheetNormalizer<'v> {
             unknown_methods: BTreeMap::new(),
             withheld_cells: BTreeMap::new(),
             unparsed_cells: BTreeMap::new(),
-        };
-        let n = Field::ALL.len();
-        let mut dictionaries = Dictionaries {
-            fields: (0..n).map(|_| ValueDictionary::default()).collect(),
-            ..Dictionaries::default()
-        };
-        let aor_field = field_index(Field::AorName);
-        let banner_aor = spec
-            .banner_aor
-            .as_deref()
-            .map(|name| dictionaries.fields[aor_field].key(name.trim()));
-        let mut present: Vec<usize> = columns
-            .iter()
-            .filter_map(|plan| match plan {
-                ColumnPlan::Field { index, .. } => Some(*index),
-                ColumnPlan::Extra(_) => None,
-            })
-            .chain(banner_aor.map(|_| aor_field))
-            .collect();
-        present.sort_unstable();
-        present.dedup();
-        let header_first = match spec.header.first() {
-            None => HeaderFirst::Blank,
-            Some(c) if c.is_blank() => HeaderFirst::Blank,
-            Some(CellValue::Text(t)) => HeaderFirst::Text(t.trim().to_string()),
-            Some(_) => HeaderFirst::Other,
+            placeholder_cells: BTreeMap::new(),
+            event_time_rows: 0,
+            header_notes: spec.header_notes.clone(),
+            warnings,
         };
         Ok(SheetNormalizer {
             vocab,
+            def,
             present,
             reject_reasons: Vec::new(),
             header_first,
             memos: (0..columns.len()).map(|_| ColumnMemo::default()).collect(),
             columns,
-            event_fields,
-            aor_field,
-            method_field,
             banner_aor,
             dictionaries,
             aor_of_name: Vec::new(),
@@ -381,11 +383,15 @@ impl<'v> SheetNormalizer<'v> {
             report,
             rejects: Vec::new(),
             row: RowValues {
-                fields: vec![NULL; n],
+                fields: vec![NULL64; n],
+                identifiers: vec![String::new(); n],
+                event_has_time: vec![false; def.event.len()],
                 ..RowValues::default()
             },
             tally: Tally {
                 unparsed_cells: vec![0; n],
+                placeholder_cells: vec![0; n],
+                date_part_mismatches: vec![0; n],
                 ..Tally::default()
             },
             recorded_fy: RecordedFyRuns::default(),
@@ -426,12 +432,7 @@ impl<'v> SheetNormalizer<'v> {
         match self.spec.roles.get(column) {
             Some(ColumnRole::Extra(name)) => name.clone(),
             Some(ColumnRole::Unnamed(n)) => format!("column {n}"),
-            Some(ColumnRole::Field(_)) | None => self
-                .spec
-                .header
-                .get(column)
-                .map(|c| c.to_text().trim().to_string())
-                .unwrap_or_else(|| format!("column {}", column + 1)),
+            _ => header_text(&self.spec.header, column),
         }
     }
 
@@ -439,7 +440,9 @@ impl<'v> SheetNormalizer<'v> {
     /// the canonical field, or the header of a column Tally does not know.
     fn withheld_name(&self, column: usize) -> String {
         match self.columns.get(column) {
-            Some(ColumnPlan::Field { field, .. }) => field.name().to_string(),
+            Some(ColumnPlan::Field { index, .. }) | Some(ColumnPlan::DatePart { index, .. }) => {
+                self.def.fields[*index].name.clone()
+            }
             Some(ColumnPlan::Extra(name)) => name.clone(),
             None => self.header_name(column),
         }
@@ -494,7 +497,7 @@ impl<'v> SheetNormalizer<'v> {
     /// line inside the data (a second release pasted below the first, a footnote), which
     /// would otherwise count as an undated record.
     fn is_title_line<R: RowCells + ?Sized>(&self, cells: &R) -> bool {
-        self.event_fields.iter().all(|&f| self.row.get(f).is_none())
+        self.def.event.iter().all(|&f| self.row.get(f).is_none())
             && (0..cells.width()).filter(|&i| !cells.is_blank(i)).count() <= 1
     }
 
@@ -517,12 +520,13 @@ impl<'v> SheetNormalizer<'v> {
     /// Fills `self.row` from the cells, or names the column and reason that reject it.
     fn read_cells<R: RowCells + ?Sized>(&mut self, cells: &R) -> Result<(), (usize, String)> {
         for i in 0..cells.width() {
-            let (field, index, event_date) = match self.columns.get(i) {
+            let (index, field_type, event, date_part) = match self.columns.get(i) {
                 Some(ColumnPlan::Field {
-                    field,
                     index,
-                    event_date,
-                }) => (*field, *index, *event_date),
+                    field_type,
+                    event,
+                }) => (*index, *field_type, *event, false),
+                Some(ColumnPlan::DatePart { index, .. }) => (*index, FieldType::Date, None, true),
                 _ => {
                     if !cells.is_blank(i) {
                         self.read_extra(i, &cells.cell(i));
@@ -530,47 +534,100 @@ impl<'v> SheetNormalizer<'v> {
                     continue;
                 }
             };
-            let values = &mut self.dictionaries.fields[index];
-            let codes = &mut self.dictionaries.codes;
-            let reasons = &mut self.reject_reasons;
+            if field_type == FieldType::Identifier {
+                self.read_identifier(i, index, &cells.cell(i));
+                continue;
+            }
+            let mut rules = CellRules {
+                field_type,
+                event_date: event.is_some(),
+                values: &mut self.dictionaries.fields[index],
+                codes: &mut self.dictionaries.codes,
+                reasons: &mut self.reject_reasons,
+                missing: self.vocab.catalog.missing(),
+            };
             let outcome = match cells.raw_text(i) {
                 Some([]) => continue,
-                Some(raw) => self.memos[i].outcome(raw, |raw| {
-                    text_outcome(field, event_date, &decode_text(raw), values, codes, reasons)
-                }),
+                Some(raw) => self.memos[i].outcome(raw, |raw| rules.text(&decode_text(raw))),
                 None => match cells.cell(i) {
                     CellValue::Empty => continue,
-                    CellValue::Text(text) => self.memos[i].outcome(text.as_bytes(), |_| {
-                        text_outcome(field, event_date, &text, values, codes, reasons)
-                    }),
-                    other => typed_outcome(field, event_date, &other, values, reasons),
+                    CellValue::Text(text) => {
+                        self.memos[i].outcome(text.as_bytes(), |_| rules.text(&text))
+                    }
+                    other => rules.typed(&other),
                 },
             };
-            match outcome {
-                CellOutcome::Blank => {}
-                CellOutcome::Withheld(codes) => self.row.withheld.push((i as u32, codes)),
-                CellOutcome::Text(key) => self.row.fields[index] = key as i32,
-                CellOutcome::Date(days) => self.row.fields[index] = days,
-                CellOutcome::Unparsed => self
-                    .row
-                    .unparsed
-                    .push((index, cells.cell(i).to_text().trim().to_string())),
-                CellOutcome::Reject(reason) => {
-                    let reason = self.reject_reasons[reason as usize].clone();
-                    return Err((i, reason));
+            let value = match outcome {
+                CellOutcome::Blank => continue,
+                CellOutcome::Missing => {
+                    self.row.placeholders.push(index);
+                    continue;
                 }
+                CellOutcome::Withheld(codes) => {
+                    self.row.withheld.push((i as u32, codes));
+                    continue;
+                }
+                CellOutcome::Unparsed => {
+                    self.row
+                        .unparsed
+                        .push((index, cells.cell(i).to_text().trim().to_string()));
+                    continue;
+                }
+                CellOutcome::Reject(reason) => {
+                    return Err((i, self.reject_reasons[reason as usize].clone()));
+                }
+                CellOutcome::Text(key) => key as i64,
+                CellOutcome::Date(days) => days as i64,
+                CellOutcome::Integer(n) => n,
+                CellOutcome::DateTime(seconds, has_time) => {
+                    if let Some(slot) = event {
+                        self.row.event_has_time[slot] = has_time;
+                    }
+                    seconds
+                }
+            };
+            if date_part {
+                self.row.date_parts.push((index, value as i32, i));
+            } else {
+                self.row.fields[index] = value;
             }
+        }
+        if !self.row.date_parts.is_empty() {
+            self.settle_date_parts(cells);
         }
         Ok(())
     }
 
+    /// An identifier cell: copied as plain text unless blank, a placeholder or withheld.
+    fn read_identifier(&mut self, column: usize, index: usize, cell: &CellValue<'_>) {
+        let text = cell.to_text();
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        if self.vocab.catalog.missing().is_missing(trimmed) {
+            self.row.placeholders.push(index);
+        } else if let Some(codes) = exemption_codes(trimmed) {
+            let key = self.dictionaries.codes.key(&codes);
+            self.row.withheld.push((column as u32, key));
+        } else {
+            let slot = &mut self.row.identifiers[index];
+            slot.clear();
+            slot.push_str(trimmed);
+            self.row.fields[index] = 1;
+        }
+    }
+
     /// A cell of a column Tally does not know: kept by header name in `extra_columns`, or
-    /// as withheld when it is an exemption marker.
+    /// as withheld when it is an exemption marker (placeholders are missing values).
     fn read_extra(&mut self, column: usize, cell: &CellValue<'_>) {
         if cell.is_blank() {
             return;
         }
         let text = cell.to_text();
+        if self.vocab.catalog.missing().is_missing(&text) {
+            return;
+        }
         if let Some(codes) = exemption_codes(&text) {
             let key = self.dictionaries.codes.key(&codes);
             self.row.withheld.push((column as u32, key));
@@ -580,8 +637,53 @@ impl<'v> SheetNormalizer<'v> {
         }
     }
 
+    /// Settles date-part columns against the full column they shadow: used where the full
+    /// one is empty, kept as written in `extra_columns` and counted where they disagree.
+    fn settle_date_parts<R: RowCells + ?Sized>(&mut self, cells: &R) {
+        for k in 0..self.row.date_parts.len() {
+            let (index, days, column) = self.row.date_parts[k];
+            let full = self.row.get(index);
+            let field_type = self.def.fields[index].field_type;
+            let full_days = full.map(|v| match field_type {
+                FieldType::Datetime => v.div_euclid(86_400) as i32,
+                _ => v as i32,
+            });
+            match full_days {
+                None => {
+                    self.row.fields[index] = match field_type {
+                        FieldType::Datetime => days as i64 * 86_400,
+                        _ => days as i64,
+                    };
+                }
+                Some(d) if d != days => {
+                    self.tally.date_part_mismatches[index] += 1;
+                    let name = self.header_name(column);
+                    let raw = cells.cell(column).to_text().trim().to_string();
+                    self.row.extra.insert(name, raw.into());
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
     fn append(&mut self, row: u64, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
-        let event_days = self.event_fields.iter().find_map(|&f| self.row.get(f));
+        let def = self.def;
+        let event = def
+            .event
+            .iter()
+            .enumerate()
+            .find_map(|(slot, &f)| self.row.get(f).map(|v| (slot, f, v)));
+        let (event_days, event_seconds, event_has_time) = match event {
+            None => (None, None, false),
+            Some((slot, f, v)) => match def.fields[f].field_type {
+                FieldType::Datetime => (
+                    Some(v.div_euclid(86_400) as i32),
+                    Some(v),
+                    self.row.event_has_time[slot],
+                ),
+                _ => (Some(v as i32), None, false),
+            },
+        };
         // Rows come sorted or clustered by date: the previous row's date and FY usually hold.
         let (event_date, fy) = match (event_days, self.last_event) {
             (None, _) => (None, None),
@@ -593,20 +695,18 @@ impl<'v> SheetNormalizer<'v> {
                 (Some(date), Some(fy))
             }
         };
-        let aor_name = self
-            .row
-            .get(self.aor_field)
-            .map(|k| k as u32)
-            .or(self.banner_aor);
+        let aor_name = def
+            .aor
+            .and_then(|f| self.row.get(f).map(|k| k as u32).or(self.banner_aor));
         // The banner names the AOR of rows that name none.
-        if let Some(name) = aor_name {
-            self.row.fields[self.aor_field] = name as i32;
+        if let (Some(name), Some(f)) = (aor_name, def.aor) {
+            self.row.fields[f] = name as i64;
         }
         let aor = match aor_name {
             Some(name) => self.aor_code(name),
             None => None,
         };
-        let group = match self.method_field {
+        let group = match def.method {
             Some(f) => Some(self.method_group(self.row.get(f).map(|k| k as u32))),
             None => None,
         };
@@ -617,6 +717,9 @@ impl<'v> SheetNormalizer<'v> {
         let r = &mut self.report;
         r.rows_read += 1;
         r.rows_kept += 1;
+        if event_has_time {
+            r.event_time_rows += 1;
+        }
         match event_date {
             Some(d) => {
                 r.first_date = Some(r.first_date.map_or(d, |f| f.min(d)));
@@ -627,7 +730,7 @@ impl<'v> SheetNormalizer<'v> {
                         None => self.tally.rows_by_fy.push((fy, 1)),
                     }
                 }
-                if self.spec.table == TableKind::Removals {
+                if def.recorded_fy_from_sheet_blocks {
                     self.recorded_fy.push(d, &mut r.rows_by_recorded_fy);
                 }
             }
@@ -659,12 +762,15 @@ impl<'v> SheetNormalizer<'v> {
         for (field, _) in &values.unparsed {
             t.unparsed_cells[*field] += 1;
         }
+        for field in &values.placeholders {
+            t.placeholder_cells[*field] += 1;
+        }
 
         let batch_rows = self.spec.batch_rows;
         let at = match self.partitions.iter().position(|(f, _)| *f == fy) {
             Some(at) => at,
             None => {
-                let batch = PendingBatch::new(&self.present, batch_rows);
+                let batch = PendingBatch::new(self.spec.table, &self.present, batch_rows);
                 self.partitions.push((fy, batch));
                 self.partitions.len() - 1
             }
@@ -672,11 +778,18 @@ impl<'v> SheetNormalizer<'v> {
         let b = &mut self.partitions[at].1;
         b.row.push(row as i64);
         b.event_date.push_option(event_days);
+        if let Some(c) = &mut b.event_datetime {
+            c.push(event_seconds.unwrap_or(NULL64));
+        }
         b.event_fy.push_option(fy);
-        b.aor.push_option(aor.map(|k| k as i32));
-        b.method_group.push_option(group.map(|k| k as i32));
+        if let Some(c) = &mut b.aor {
+            c.push_option(aor.map(|k| k as i32));
+        }
+        if let Some(c) = &mut b.method_group {
+            c.push_option(group.map(|k| k as i32));
+        }
         for (index, column) in &mut b.fields {
-            column.push(values.fields[*index]);
+            column.push(values.fields[*index], Some(&values.identifiers[*index]));
         }
         b.withheld.push_option(withheld.map(|k| k as i32));
         if values.unparsed.is_empty() {
@@ -685,7 +798,7 @@ impl<'v> SheetNormalizer<'v> {
             let map: serde_json::Map<String, serde_json::Value> = values
                 .unparsed
                 .iter()
-                .map(|(f, text)| (Field::ALL[*f].name().to_string(), text.as_str().into()))
+                .map(|(f, text)| (def.fields[*f].name.clone(), text.as_str().into()))
                 .collect();
             b.unparsed
                 .push(serde_json::to_string(&map).unwrap_or_default());
@@ -700,7 +813,12 @@ impl<'v> SheetNormalizer<'v> {
         if b.len >= batch_rows {
             let batch = self
                 .dictionaries
-                .finish(b, self.spec.release_sha256, &self.spec.sheet)
+                .finish(
+                    self.spec.table,
+                    b,
+                    self.spec.release_sha256,
+                    &self.spec.sheet,
+                )
                 .map_err(|e| self.sink_error(e.to_string()))?;
             self.send(fy, batch, sink)?;
         }
@@ -736,8 +854,9 @@ impl<'v> SheetNormalizer<'v> {
         Some(key)
     }
 
-    /// The AOR code key of an `aor_name` key (`None`: the crosswalk does not know it).
+    /// The AOR code key of an AOR-name key (`None`: the crosswalk does not know it).
     fn aor_code(&mut self, name: u32) -> Option<u32> {
+        let aor_field = self.def.aor?;
         let slot = name as usize;
         if self.aor_of_name.len() <= slot {
             self.aor_of_name.resize(slot + 1, None);
@@ -745,7 +864,7 @@ impl<'v> SheetNormalizer<'v> {
         if let Some(code) = self.aor_of_name[slot] {
             return code;
         }
-        let text = self.dictionaries.fields[self.aor_field].value(name);
+        let text = self.dictionaries.fields[aor_field].value(name);
         let code = self
             .vocab
             .aors
@@ -755,8 +874,8 @@ impl<'v> SheetNormalizer<'v> {
         code
     }
 
-    /// The method-group key of an apprehension-method key (`None`: blank method); counts
-    /// methods the scheme does not know.
+    /// The method-group key of a method key (`None`: blank method); counts methods the
+    /// scheme does not know.
     fn method_group(&mut self, method: Option<u32>) -> u32 {
         let memo = match method {
             Some(m) => {
@@ -771,7 +890,7 @@ impl<'v> SheetNormalizer<'v> {
         let (group, known) = match memo {
             Some(g) => *g,
             None => {
-                let text = match (method, self.method_field) {
+                let text = match (method, self.def.method) {
                     (Some(m), Some(f)) => self.dictionaries.fields[f].value(m),
                     _ => "",
                 };
@@ -828,7 +947,12 @@ impl<'v> SheetNormalizer<'v> {
             if b.len > 0 {
                 let batch = self
                     .dictionaries
-                    .finish(&mut b, self.spec.release_sha256, &self.spec.sheet)
+                    .finish(
+                        self.spec.table,
+                        &mut b,
+                        self.spec.release_sha256,
+                        &self.spec.sheet,
+                    )
                     .map_err(|e| self.sink_error(e.to_string()))?;
                 self.send(fy, batch, sink)?;
             }
@@ -840,6 +964,7 @@ impl<'v> SheetNormalizer<'v> {
     /// Moves the running counts into the report under their names.
     fn report_tally(&mut self) {
         let t = std::mem::take(&mut self.tally);
+        let def = self.def;
         let r = &mut self.report;
         r.rows_by_fy.extend(t.rows_by_fy);
         for (code, span) in t.aor_spans.into_iter().enumerate() {
@@ -854,18 +979,39 @@ impl<'v> SheetNormalizer<'v> {
         if let Some(span) = t.blank_span {
             r.aors.insert("(blank)".into(), span);
         }
-        let names = &self.dictionaries.fields[self.aor_field];
-        for (name, n) in t.unmapped_names {
-            *r.unmapped_aors
-                .entry(names.value(name).to_string())
-                .or_default() += n;
+        if let Some(aor_field) = def.aor {
+            let names = &self.dictionaries.fields[aor_field];
+            for (name, n) in t.unmapped_names {
+                *r.unmapped_aors
+                    .entry(names.value(name).to_string())
+                    .or_default() += n;
+            }
         }
         for (method, n) in t.unknown_methods {
-            let name = match (method, self.method_field) {
+            let name = match (method, def.method) {
                 (Some(m), Some(f)) => self.dictionaries.fields[f].value(m).to_string(),
                 _ => "(blank)".to_string(),
             };
             *r.unknown_methods.entry(name).or_default() += n;
+        }
+        for (field, n) in t.unparsed_cells.into_iter().enumerate() {
+            if n > 0 {
+                r.unparsed_cells.insert(def.fields[field].name.clone(), n);
+            }
+        }
+        for (field, n) in t.placeholder_cells.into_iter().enumerate() {
+            if n > 0 {
+                r.placeholder_cells
+                    .insert(def.fields[field].name.clone(), n);
+            }
+        }
+        for (field, n) in t.date_part_mismatches.into_iter().enumerate() {
+            if n > 0 {
+                r.warnings.push(format!(
+                    "{n} rows give a date part that disagrees with their {} column (kept in extra_columns)",
+                    def.fields[field].name
+                ));
+            }
         }
         for (column, n) in t.withheld_cells.into_iter().enumerate() {
             if n > 0 {
@@ -873,19 +1019,79 @@ impl<'v> SheetNormalizer<'v> {
                 *self.report.withheld_cells.entry(name).or_default() += n;
             }
         }
-        for (field, n) in t.unparsed_cells.into_iter().enumerate() {
-            if n > 0 {
-                *self
-                    .report
-                    .unparsed_cells
-                    .entry(Field::ALL[field].name().to_string())
-                    .or_default() += n;
-            }
-        }
     }
 }
 
-/// Position of a field in [`Field::ALL`].
-pub fn field_index(f: Field) -> usize {
-    Field::ALL.iter().position(|x| *x == f).unwrap_or(0)
+/// The header text of column `i`, or `column N`.
+fn header_text(header: &[CellValue<'_>], i: usize) -> String {
+    header
+        .get(i)
+        .map(|c| c.to_text().trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("column {}", i + 1))
+}
+
+/// Warnings for a sheet whose header lacks the table's AOR, event-date or method column:
+/// its rows are kept, but those values are missing, which every count must say.
+fn role_warnings(
+    vocab: &Vocabulary,
+    spec: &SheetSpec<'_>,
+    def: &TableDef,
+    holds: &dyn Fn(usize) -> bool,
+    banner_aor: bool,
+) -> Vec<String> {
+    let crosswalk = vocab.catalog.crosswalk();
+    let unknown: Vec<String> = spec
+        .roles
+        .iter()
+        .filter_map(|r| match r {
+            ColumnRole::Extra(name) => Some(format!("{name:?}")),
+            _ => None,
+        })
+        .collect();
+    let unknown = if unknown.is_empty() {
+        String::new()
+    } else {
+        format!("; columns Tally does not know: {}", unknown.join(", "))
+    };
+    let missing = |what: &str, index: usize| {
+        let name = &def.fields[index].name;
+        let spellings: Vec<String> = crosswalk
+            .spellings(spec.table, name)
+            .iter()
+            .take(6)
+            .map(|s| format!("{s:?}"))
+            .collect();
+        format!(
+            "no {what} column: every row's {name} is missing (headers read as {name}: {}{unknown})",
+            spellings.join(", ")
+        )
+    };
+    let mut out = Vec::new();
+    if !def.event.iter().any(|&e| holds(e)) {
+        let names = def.event_names().join(" or ");
+        let spellings: Vec<String> = def
+            .event_names()
+            .iter()
+            .flat_map(|n| crosswalk.spellings(spec.table, n))
+            .take(6)
+            .map(|s| format!("{s:?}"))
+            .collect();
+        out.push(format!(
+            "no event-date column: every row is undated ({names}; headers read as such: {}{unknown})",
+            spellings.join(", ")
+        ));
+    }
+    if let Some(aor) = def.aor
+        && !holds(aor)
+        && !banner_aor
+    {
+        out.push(missing("AOR", aor));
+    }
+    if let Some(method) = def.method
+        && !holds(method)
+    {
+        out.push(missing("arrest-method", method));
+    }
+    out
 }

@@ -1,13 +1,38 @@
 //! The manifest: every release in the store, its ingest report and its files.
+//!
+//! Versions: 1 (one Arrow schema shared by every table; sheet reports without header
+//! notes, warnings or event times) and 2 (one schema per table, from the table
+//! definitions). A version-1 manifest reads as version 2 with those report fields empty;
+//! its Parquet files are read by column name, a column a file lacks reading as null.
 
-use crate::StoreError;
+use crate::report::ReleaseReport;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
-use tally_ingest::ReleaseReport;
+use std::path::{Path, PathBuf};
 use tally_model::TableKind;
 
 /// Manifest format written by this version.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// A manifest that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("{path}: {source}")]
+    /// The file cannot be read.
+    Io {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    #[error("{path}: manifest is unreadable: {detail}")]
+    /// Malformed, or written by a newer Tally.
+    Bad {
+        /// The manifest's path.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+}
 
 /// One Parquet file of the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,15 +142,17 @@ impl Manifest {
     ///
     /// # Errors
     /// I/O errors and malformed or newer-format manifests.
-    pub fn read(path: &Path) -> Result<Manifest, StoreError> {
-        let text = std::fs::read(path).map_err(StoreError::io(path))?;
-        let manifest: Manifest =
-            serde_json::from_slice(&text).map_err(|e| StoreError::BadManifest {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            })?;
+    pub fn read(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read(path).map_err(|source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| ManifestError::Bad {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
         if manifest.format_version > FORMAT_VERSION {
-            return Err(StoreError::BadManifest {
+            return Err(ManifestError::Bad {
                 path: path.to_path_buf(),
                 detail: format!(
                     "format version {} is newer than this Tally ({FORMAT_VERSION})",

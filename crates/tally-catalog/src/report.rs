@@ -1,11 +1,68 @@
 //! What an ingest found, per release and per sheet: the accounting that proves nothing
-//! was lost (rows read = kept + rejected), coverage, and reconciliation results.
+//! was lost (rows read = kept + rejected), coverage, header mappings and warnings, and
+//! reconciliation results. These are the types the manifest stores; fields added later
+//! carry serde defaults so manifests written before them still read.
 
-use crate::layout::{Banner, ColumnRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tally_model::TableKind;
+use tally_model::{HeaderMatch, TableKind};
+
+/// What a release column becomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnRole {
+    /// A canonical field of the sheet's table (by column name), via the column crosswalk.
+    Field(String),
+    /// The date part of a field another column of the sheet holds in full (DDP's
+    /// `apprehension_date` beside `apprehension_date_time`): checked against it, and kept
+    /// in `extra_columns` where it disagrees.
+    DatePartOf(String),
+    /// A column Tally does not know: kept under its header in `extra_columns`.
+    Extra(String),
+    /// A column with a blank header; non-blank values are kept as extras named `column N`.
+    Unnamed(usize),
+}
+
+/// The banner rows ICE puts above a table, and what they state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Banner {
+    /// Non-blank banner lines, top to bottom.
+    pub lines: Vec<String>,
+    /// The last banner line: the table title ("ERO Administrative Arrests for FY2016").
+    pub title: Option<String>,
+    /// A FOIA request number such as `2019-ICFO-53623`, when a line states one.
+    pub foia_number: Option<String>,
+    /// Coverage period stated in the title, e.g. "(10/1/2018 - 8/31/2019)".
+    pub coverage: Option<(NaiveDate, NaiveDate)>,
+    /// The AOR named in the title ("... for the Seattle Area of Responsibility").
+    pub aor_name: Option<String>,
+}
+
+/// A header mapped to a field only after normalizing it: the ingest report names both so
+/// a reader can check the mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderNote {
+    /// The header as the release wrote it.
+    pub header: String,
+    /// The field it was mapped to.
+    pub field: String,
+    /// How it matched (normalized or truncated).
+    pub how: HeaderMatch,
+    /// The crosswalk spelling it matched.
+    pub known: String,
+}
+
+/// One stacked table of a workbook's Summary sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryBlock {
+    /// Title row above the block.
+    pub title: String,
+    /// Column names after "Fiscal Year".
+    pub columns: Vec<String>,
+    /// `(FY label, FY, 1-based row, value per column)`.
+    pub rows: Vec<(String, i32, u64, Vec<Option<i64>>)>,
+}
 
 /// A source row Tally could not keep, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,9 +140,32 @@ pub struct SheetReport {
     /// Cells that could not be parsed as their field's type, per field (kept as raw text
     /// in `unparsed_values`).
     pub unparsed_cells: BTreeMap<String, u64>,
+    /// Cells holding a missing-value placeholder (`NA`, `N/A`, `NULL`, `--`), per field:
+    /// stored as null and counted as `(blank)`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub placeholder_cells: BTreeMap<String, u64>,
+    /// Kept rows whose event cell gave a time of day (0: the sheet's events carry dates
+    /// only, so no hour can be counted).
+    #[serde(default)]
+    pub event_time_rows: u64,
+    /// Headers mapped to fields only after normalizing (case, spaces, invisible
+    /// characters) or as cut-short spellings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header_notes: Vec<HeaderNote>,
+    /// What a reader of this sheet's numbers must know: a missing AOR, event-date or
+    /// method column, date parts that disagree with their full column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl SheetReport {
+    /// The field a column role names, if any.
+    pub fn has_field(&self, field: &str) -> bool {
+        self.columns
+            .iter()
+            .any(|(_, role)| matches!(role, ColumnRole::Field(f) if f == field))
+    }
+
     /// The accounting identity every sheet must satisfy.
     pub fn balances(&self) -> bool {
         self.rows_read == self.rows_kept + self.rows_rejected
@@ -95,6 +175,7 @@ impl SheetReport {
 /// A sheet that holds no table (cover sheets, empty sheets) and why it was passed over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SkippedSheet {
+    /// Sheet name.
     pub sheet: String,
     /// Why it was not reconciled.
     pub reason: String,
@@ -135,6 +216,7 @@ pub struct UnmatchedSummary {
     pub block_title: String,
     /// Summary column.
     pub column: String,
+    /// Why it was not matched.
     pub reason: String,
 }
 
@@ -172,31 +254,10 @@ pub struct ReleaseReport {
     pub rejects: Vec<RejectedRow>,
     /// Summary blocks as read, before reconciliation.
     #[serde(skip)]
-    pub summary_blocks: Vec<crate::summary::SummaryBlock>,
+    pub summary_blocks: Vec<SummaryBlock>,
 }
 
 impl ReleaseReport {
-    /// An empty report for a file, before any sheet is read.
-    pub fn for_file(file: &crate::source::ReleaseFile) -> ReleaseReport {
-        ReleaseReport {
-            file_name: file.file_name.clone(),
-            source_path: file.path.display().to_string(),
-            sha256: file.sha256.clone(),
-            bytes: file.bytes,
-            format: file.format.describe(),
-            gzipped: file.gzipped,
-            foia_number: None,
-            stated_coverage: None,
-            notes: Vec::new(),
-            sheets: Vec::new(),
-            skipped_sheets: Vec::new(),
-            summary_checks: Vec::new(),
-            unmatched_summary: Vec::new(),
-            rejects: Vec::new(),
-            summary_blocks: Vec::new(),
-        }
-    }
-
     /// Rows read over all sheets.
     pub fn rows_read(&self) -> u64 {
         self.sheets.iter().map(|s| s.rows_read).sum()

@@ -1,0 +1,319 @@
+//! `tally fields`: every field of each table as its definition states it (type,
+//! description, source, the names it answers to), and with `--store`, what the store holds
+//! of it (share missing, share withheld, distinct values).
+
+use crate::render::{table, thousands};
+use anyhow::{Result, bail};
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_model::{Catalog, DERIVED_DIMENSIONS, TableKind};
+use tally_query::{FieldProfile, profile_fields};
+use tally_store::Store;
+
+/// List the fields of each table: definitions, and what a store holds of them.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  tally fields arrests\n  tally fields arrests --store ./store\n  tally fields --format markdown   # the README's field tables\n\n\
+Fields come from the table definitions (crates/tally-model/data/tables/*.toml). Text and yes/no \
+fields are dimensions of `tally count` (--by, --where) under their name or an alias; identifiers, \
+dates and numbers are not. With --store, each field's share of rows missing (blank, a placeholder \
+such as NA, or a column the release lacks) and withheld (a FOIA exemption marker), and its number \
+of distinct values, over every release of the store holding the table."
+)]
+pub struct Args {
+    /// Table (default: every table).
+    #[arg(value_name = "TABLE")]
+    pub table: Option<String>,
+    /// Store directory: adds what the store holds of each field.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FieldsFormat::Table)]
+    pub format: FieldsFormat,
+}
+
+/// Output formats of `tally fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FieldsFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// CSV, one row per table and field.
+    Csv,
+    /// JSON.
+    Json,
+    /// Markdown tables, as in the README.
+    Markdown,
+}
+
+/// Prints the fields.
+///
+/// # Errors
+/// An unknown table, a missing store, output errors.
+pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    let tables: Vec<TableKind> = match &args.table {
+        None => TableKind::all(),
+        Some(name) => match TableKind::from_slug(name) {
+            Some(t) => vec![t],
+            None => bail!(
+                "unknown table {name:?}; expected one of {}",
+                TableKind::slugs()
+            ),
+        },
+    };
+    let store = args.store.as_deref().map(Store::open).transpose()?;
+    let mut profiles: Vec<Option<Vec<FieldProfile>>> = Vec::new();
+    for t in &tables {
+        profiles.push(match &store {
+            Some(s) => Some(profile_fields(s, *t)?),
+            None => None,
+        });
+    }
+    match args.format {
+        FieldsFormat::Markdown => markdown(out, &tables)?,
+        FieldsFormat::Json => {
+            let doc: Vec<serde_json::Value> = tables
+                .iter()
+                .zip(&profiles)
+                .map(|(t, p)| {
+                    let def = t.def();
+                    let fields: Vec<serde_json::Value> = def
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            let mut v = json!({
+                                "name": f.name,
+                                "type": f.field_type.name(),
+                                "dimension": f.field_type.is_dimension().then(|| f.cli_name()),
+                                "aliases": f.aliases,
+                                "role": role(*t, i),
+                                "description": f.description,
+                                "source": f.source,
+                                "headers": Catalog::embedded().crosswalk().spellings(*t, &f.name),
+                            });
+                            if let Some(p) = p.as_ref().and_then(|p| p.get(i)) {
+                                v["store"] = json!(p);
+                            }
+                            v
+                        })
+                        .collect();
+                    json!({
+                        "table": t.slug(),
+                        "name": def.name,
+                        "description": def.description,
+                        "source": def.source,
+                        "event": def.event_names(),
+                        "derived_dimensions": derived(*t),
+                        "fields": fields,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        FieldsFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let mut header = vec![
+                "table",
+                "field",
+                "type",
+                "dimension",
+                "aliases",
+                "role",
+                "description",
+                "source",
+            ];
+            if store.is_some() {
+                header.extend(["rows", "missing", "withheld", "distinct"]);
+            }
+            w.write_record(&header)?;
+            for (t, p) in tables.iter().zip(&profiles) {
+                for (i, f) in t.def().fields.iter().enumerate() {
+                    let mut record = vec![
+                        t.slug().to_string(),
+                        f.name.clone(),
+                        f.field_type.name().to_string(),
+                        if f.field_type.is_dimension() {
+                            f.cli_name()
+                        } else {
+                            String::new()
+                        },
+                        f.aliases.join(" "),
+                        role(*t, i).unwrap_or_default().to_string(),
+                        f.description.clone(),
+                        f.source.clone(),
+                    ];
+                    if let Some(p) = p.as_ref().and_then(|p| p.get(i)) {
+                        record.extend(
+                            [p.rows, p.missing, p.withheld, p.distinct].map(|n| n.to_string()),
+                        );
+                    }
+                    w.write_record(&record)?;
+                }
+            }
+            w.flush()?;
+        }
+        FieldsFormat::Table => {
+            for (t, p) in tables.iter().zip(&profiles) {
+                let def = t.def();
+                writeln!(out, "{} ({}): {}", t.slug(), def.name, def.description)?;
+                writeln!(
+                    out,
+                    "  event date: {} (first filled)",
+                    def.event_names().join(", then ")
+                )?;
+                writeln!(out, "  derived dimensions: {}", derived(*t).join(", "))?;
+                let mut header: Vec<String> = ["field", "type", "--by / --where", "role"]
+                    .map(String::from)
+                    .to_vec();
+                if let Some(p) = p {
+                    let rows = p.first().map_or(0, |x| x.rows);
+                    writeln!(out, "  in this store: {} rows", thousands(rows))?;
+                    header.extend(["missing", "withheld", "distinct"].map(String::from));
+                }
+                header.push("description".into());
+                let rows: Vec<Vec<String>> = def
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let names = if f.field_type.is_dimension() {
+                            std::iter::once(f.cli_name())
+                                .chain(f.aliases.iter().cloned())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        } else {
+                            "-".into()
+                        };
+                        let mut r = vec![
+                            f.name.clone(),
+                            f.field_type.name().to_string(),
+                            names,
+                            role(*t, i).unwrap_or_default().to_string(),
+                        ];
+                        if let Some(p) = p.as_ref().and_then(|p| p.get(i)) {
+                            r.push(share(p.missing, p.rows));
+                            r.push(share(p.withheld, p.rows));
+                            r.push(thousands(p.distinct));
+                        }
+                        r.push(clip_words(&f.description, 70));
+                        r
+                    })
+                    .collect();
+                let right: Vec<usize> = if p.is_some() { vec![4, 5, 6] } else { vec![] };
+                let rendered = table(&header, &rows, &right);
+                for line in rendered.lines() {
+                    writeln!(out, "  {line}")?;
+                }
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "Sources of each field: `tally fields --format csv` or the table definitions in crates/tally-model/data/tables."
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The field's role in its table, if any.
+fn role(table: TableKind, index: usize) -> Option<&'static str> {
+    let def = table.def();
+    if def.event.first() == Some(&index) {
+        Some("event date")
+    } else if def.event.contains(&index) {
+        Some("event date (fallback)")
+    } else if def.aor == Some(index) {
+        Some("AOR")
+    } else if def.method == Some(index) {
+        Some("method")
+    } else if def.person == Some(index) {
+        Some("person")
+    } else {
+        None
+    }
+}
+
+/// The derived dimensions a table has.
+fn derived(table: TableKind) -> Vec<&'static str> {
+    let def = table.def();
+    DERIVED_DIMENSIONS
+        .iter()
+        .copied()
+        .filter(|d| match *d {
+            "hour-of-day" => def.has_event_time(),
+            "aor" => def.aor.is_some(),
+            "method-group" => def.method.is_some(),
+            _ => true,
+        })
+        .collect()
+}
+
+/// A share as a percentage with one decimal (`0.0%` only when exactly none).
+fn share(n: u64, of: u64) -> String {
+    if of == 0 {
+        return "-".into();
+    }
+    let p = n as f64 * 100.0 / of as f64;
+    if n > 0 && p < 0.1 {
+        "<0.1%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+fn clip_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}...", &cut[..at])
+}
+
+/// The README's field tables: one Markdown table per table kind.
+fn markdown(out: &mut dyn Write, tables: &[TableKind]) -> std::io::Result<()> {
+    let escape = |s: &str| s.replace('|', "\\|");
+    for t in tables {
+        let def = t.def();
+        writeln!(out, "#### `{}`: {}\n", t.slug(), def.name)?;
+        writeln!(
+            out,
+            "{} Event date: {}. Derived dimensions: {}. Source: {}.\n",
+            escape(&def.description),
+            def.event_names()
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", then "),
+            derived(*t).join(", "),
+            escape(&def.source)
+        )?;
+        writeln!(out, "| field | type | `--by` names | role | description |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for (i, f) in def.fields.iter().enumerate() {
+            let names = if f.field_type.is_dimension() {
+                std::iter::once(f.cli_name())
+                    .chain(f.aliases.iter().cloned())
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} |",
+                f.name,
+                f.field_type.name(),
+                names,
+                role(*t, i).unwrap_or_default(),
+                escape(&f.description)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
