@@ -180,7 +180,10 @@ pub fn column_roles(
     (roles, notes)
 }
 
-/// Reads the banner lines above the header.
+/// Reads the banner lines above the header. The title is the last line that names a
+/// table (the 2019-era banners end with it; the 2025 ones put an extraction note below
+/// it), else the last line; the coverage period and the AOR are read from the first line
+/// that states them.
 pub fn read_banner(rows: &[PreviewRow], aors: &AorCrosswalk) -> Banner {
     let lines: Vec<String> = rows
         .iter()
@@ -191,10 +194,27 @@ pub fn read_banner(rows: &[PreviewRow], aors: &AorCrosswalk) -> Banner {
                 .map(|c| c.to_text().trim().to_string())
         })
         .collect();
-    let title = lines.last().cloned();
+    // ICE's own name ("Enforcement and Removal Operations") contains a table's word.
+    let names_table = |l: &&String| {
+        !l.to_ascii_lowercase()
+            .contains("enforcement and removal operations")
+            && TableKind::from_title(l).is_some()
+    };
+    let title = lines
+        .iter()
+        .rev()
+        .find(names_table)
+        .or(lines.last())
+        .cloned();
     let foia_number = lines.iter().find_map(|l| foia_number(l));
-    let coverage = title.as_deref().and_then(stated_coverage);
-    let aor_name = title.as_deref().and_then(|t| title_aor(t, aors));
+    let coverage = title
+        .as_deref()
+        .and_then(stated_coverage)
+        .or_else(|| lines.iter().find_map(|l| stated_coverage(l)));
+    let aor_name = title
+        .as_deref()
+        .and_then(|t| title_aor(t, aors))
+        .or_else(|| lines.iter().find_map(|l| title_aor(l, aors)));
     Banner {
         lines,
         title,

@@ -7,6 +7,10 @@
 //! header on line 6, M/D/YYYY text dates, `(B)(6);(B)(7)(C) ` markers with a trailing space).
 //! Every banner says SYNTHETIC.
 
+pub mod modern;
+
+pub use modern::{ModernOptions, ModernRelease, ModernRow, modern_tables, write_modern_release};
+
 use chrono::{Days, NaiveDate};
 use rust_xlsxwriter::{Format, Workbook};
 use std::io::Write;

@@ -49,17 +49,19 @@ pub struct Inputs {
 }
 
 /// Expands folders into the release files they contain, sorted by path, noting what was
-/// passed over: Office lock files (`~$...`, written while a workbook is open), hidden files
-/// and files of other types.
-pub fn expand_paths(paths: &[PathBuf]) -> Inputs {
+/// passed over: the store itself (when it sits inside a folder being ingested), Office
+/// lock files (`~$...`, written while a workbook is open), hidden files and files of
+/// other types.
+pub fn expand_paths(paths: &[PathBuf], store: &Path) -> Inputs {
     let mut inputs = Inputs {
         files: Vec::new(),
         skipped: Vec::new(),
     };
+    let store = std::fs::canonicalize(store).ok();
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found, &mut inputs.skipped);
+            walk(path, store.as_deref(), &mut found, &mut inputs.skipped);
             found.sort();
             if found.is_empty() {
                 inputs.files.push(Err(format!(
@@ -82,7 +84,12 @@ pub fn expand_paths(paths: &[PathBuf]) -> Inputs {
     inputs
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, skipped: &mut Vec<(PathBuf, String)>) {
+fn walk(
+    dir: &Path,
+    store: Option<&Path>,
+    found: &mut Vec<PathBuf>,
+    skipped: &mut Vec<(PathBuf, String)>,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -103,7 +110,11 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, skipped: &mut Vec<(PathBuf, String
             continue;
         }
         if path.is_dir() {
-            walk(&path, found, skipped);
+            if store.is_some() && std::fs::canonicalize(&path).ok().as_deref() == store {
+                skipped.push((path, "the store this ingest writes to".into()));
+            } else {
+                walk(&path, store, found, skipped);
+            }
         } else if path
             .extension()
             .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
@@ -215,7 +226,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let Inputs {
         files: inputs,
         skipped,
-    } = expand_paths(&args.paths);
+    } = expand_paths(&args.paths, &args.store);
     for (path, reason) in &skipped {
         writeln!(out, "{}: skipped: {reason}", path.display())?;
     }

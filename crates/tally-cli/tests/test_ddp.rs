@@ -1,0 +1,431 @@
+//! The Deportation Data Project's processed releases (../shared/data/ddp-processed): real
+//! rows of the 2023-2026 releases, as CSV and as Parquet. Every count is checked against an
+//! independent count made here from the CSV with the csv crate.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn arrests_csv() -> PathBuf {
+    shared_data().join("ddp-processed/arrests_washington-state_2023-09_2025-10.csv")
+}
+
+fn detainers_csv() -> PathBuf {
+    shared_data().join("ddp-processed/detainers_st-cloud-declined_2026-02.csv")
+}
+
+/// The CSV's rows as maps of column name to text.
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            header
+                .iter()
+                .cloned()
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// `key,count` lines, sorted, from an independent count (DDP's `NA`/blank as `(blank)`).
+fn expected(groups: BTreeMap<Vec<String>, u64>, header: &str) -> String {
+    let mut out = format!("{header},count\n");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for (key, n) in groups {
+        let mut record = key;
+        record.push(n.to_string());
+        w.write_record(&record).expect("write");
+    }
+    out.push_str(&String::from_utf8(w.into_inner().expect("flush")).expect("utf-8"));
+    out
+}
+
+fn blank(v: &str) -> String {
+    if v.trim().is_empty() || v == "NA" {
+        "(blank)".into()
+    } else {
+        v.to_string()
+    }
+}
+
+fn store_with(files: &[&Path]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, files);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    (dir, store)
+}
+
+#[test]
+fn washington_arrests_by_month_and_criminality_in_seattle_equal_an_independent_count() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let rows = csv_rows(&arrests_csv());
+    assert_eq!(rows.len(), 3_441);
+    let mut by: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for r in &rows {
+        if r["apprehension_aor"] == "Seattle Area of Responsibility" {
+            let month = r["apprehension_date"][..7].to_string();
+            *by.entry(vec![month, blank(&r["apprehension_criminality"])])
+                .or_default() += 1;
+        }
+    }
+    let got = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "month,apprehension-criminality",
+            "--where",
+            "aor=SEA",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(got, expected(by, "month,apprehension-criminality"));
+    // The README's form, with the alias and published small cells.
+    let published = count_csv(
+        &store,
+        "arrests",
+        &["--by", "month,criminality", "--where", "aor=SEA"],
+    );
+    assert!(published.starts_with("month,criminality,count\n2023-09,1 Convicted Criminal,27\n2023-09,2 Pending Criminal Charges,<10\n"), "{published}");
+}
+
+#[test]
+fn washington_is_the_dc_office_and_every_aor_is_counted() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let codes = [
+        ("Seattle Area of Responsibility", "SEA"),
+        ("Washington Area of Responsibility", "WAS"),
+        ("Chicago Area of Responsibility", "CHI"),
+        ("Philadelphia Area of Responsibility", "PHI"),
+        ("New Orleans Area of Responsibility", "NOL"),
+        ("", "(blank)"),
+    ];
+    let mut by: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for r in csv_rows(&arrests_csv()) {
+        let code = codes
+            .iter()
+            .find(|(name, _)| *name == r["apprehension_aor"])
+            .map(|(_, c)| *c)
+            .unwrap_or_else(|| panic!("unexpected AOR {:?}", r["apprehension_aor"]));
+        *by.entry(vec![code.to_string()]).or_default() += 1;
+    }
+    assert_eq!(by[&vec!["WAS".to_string()]], 42);
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "aor", "--suppress-below", "0"]),
+        expected(by, "aor")
+    );
+}
+
+#[test]
+fn methods_across_the_mid_2025_switch_to_custodial_arrest() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let mut by: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    let mut first_custodial: Option<String> = None;
+    let mut last_cap: Option<String> = None;
+    for r in csv_rows(&arrests_csv()) {
+        let method = r["apprehension_method"].clone();
+        let day = r["apprehension_date"].clone();
+        if method == "Custodial Arrest" {
+            first_custodial =
+                Some(first_custodial.map_or(day.clone(), |d: String| d.min(day.clone())));
+        }
+        if method.starts_with("CAP ") {
+            last_cap = Some(last_cap.map_or(day.clone(), |d: String| d.max(day.clone())));
+        }
+        *by.entry(vec![day[..7].to_string(), blank(&method)])
+            .or_default() += 1;
+    }
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "month,method", "--suppress-below", "0"]
+        ),
+        expected(by, "month,method")
+    );
+    // The switch as the data show it: the CAP labels end and "Custodial Arrest" begins on
+    // the same day, 2025-07-24.
+    let (first, last) = (first_custodial.unwrap(), last_cap.unwrap());
+    assert_eq!(
+        (first.as_str(), last.as_str()),
+        ("2025-07-24", "2025-07-24")
+    );
+    let custodial = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "method-group",
+            "--where",
+            "method=Custodial Arrest",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(custodial, "method-group,count\ncustodial,256\n");
+}
+
+#[test]
+fn times_of_day_provenance_and_duplicate_flags_are_kept() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let rows = csv_rows(&arrests_csv());
+    let mut by_hour: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for r in &rows {
+        // "2023-09-01 07:56:00 UTC": ICE's clock time, as DDP labels it.
+        *by_hour
+            .entry(vec![r["apprehension_date_time"][11..13].to_string()])
+            .or_default() += 1;
+    }
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "hour-of-day", "--suppress-below", "0"]
+        ),
+        expected(by_hour, "hour-of-day")
+    );
+    let flagged = rows
+        .iter()
+        .filter(|r| r["duplicate_likely"] == "True")
+        .count();
+    assert_eq!(flagged, 67);
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "duplicate-likely", "--suppress-below", "0"]
+        ),
+        "duplicate-likely,count\n(blank),4\nNO,3370\nYES,67\n"
+    );
+    // DDP's pointers back into ICE's workbook survive beside Tally's own provenance.
+    let stored = read_rows(
+        &store,
+        table("arrests"),
+        &[
+            "source_row",
+            "original_file",
+            "original_sheet",
+            "original_row",
+            "apprehension_date",
+            "event_datetime",
+            "birth_year",
+            "unique_identifier",
+        ],
+        |_| true,
+    );
+    let first = stored.iter().find(|r| r[0] == "2").expect("row 2");
+    assert_eq!(
+        first,
+        &vec![
+            "2".to_string(),
+            "ERO Admin Arrests_LESA-STU-FINAL Release_raw.xlsx".into(),
+            "Admin Arrests".into(),
+            "163724".into(),
+            "2023-09-01 07:56:00".into(),
+            "2023-09-01 07:56:00".into(),
+            "1994".into(),
+            "70e222acf368dc9c2da8f3b52b9012db7f4eb232".into(),
+        ]
+    );
+    // Identifiers are never dimensions.
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "unique-identifier",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("unique_identifier is an identifier: Tally publishes aggregates only"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn st_cloud_detainers_count_by_type_and_criminality() {
+    let (_dir, store) = store_with(&[&detainers_csv()]);
+    let rows = csv_rows(&detainers_csv());
+    assert_eq!(rows.len(), 22);
+    let mut by: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for r in &rows {
+        *by.entry(vec![
+            blank(&r["detainer_type"]),
+            blank(&r["detainer_prepared_criminality"]),
+            blank(&r["detainer_lift_reason"]),
+        ])
+        .or_default() += 1;
+    }
+    assert_eq!(
+        count_csv(
+            &store,
+            "detainers",
+            &[
+                "--by",
+                "detainer-type,criminality,lift-reason",
+                "--suppress-below",
+                "0"
+            ]
+        ),
+        expected(by, "detainer-type,criminality,lift-reason")
+    );
+    assert_eq!(
+        count_csv(
+            &store,
+            "detainers",
+            &["--by", "aor,date", "--suppress-below", "0"]
+        ),
+        "aor,date,count\nSPM,2026-02-02,1\nSPM,2026-02-11,21\n"
+    );
+    // NA is missing, not a category.
+    assert_eq!(
+        count_csv(
+            &store,
+            "detainers",
+            &["--by", "case-status", "--suppress-below", "0"]
+        ),
+        "case-status,count\n(blank),2\nACTIVE,20\n"
+    );
+}
+
+/// Writes the arrests CSV as Parquet with the column types DDP's Parquet uses: dates as
+/// Date32, the datetime as a UTC timestamp in microseconds, birth year as a double, the
+/// duplicate flag as a boolean, the row pointer as an integer, the rest as text.
+fn write_parquet(csv_path: &Path, out: &Path) {
+    use arrow_array::builder::{
+        BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, StringBuilder,
+        TimestampMicrosecondBuilder,
+    };
+    use arrow_array::{ArrayRef, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    let rows = csv_rows(csv_path);
+    let names: Vec<String> = csv::Reader::from_path(csv_path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    let day = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .map(tally_model::date::to_epoch_days)
+    };
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for name in &names {
+        let values = rows.iter().map(|r| r[name].as_str());
+        let (ty, array): (DataType, ArrayRef) = match name.as_str() {
+            "apprehension_date" | "departed_date" | "final_order_date" => {
+                let mut b = Date32Builder::new();
+                values.for_each(|v| b.append_option(day(v)));
+                (DataType::Date32, Arc::new(b.finish()))
+            }
+            "apprehension_date_time" => {
+                let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+                values.for_each(|v| {
+                    let t = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S UTC").ok();
+                    b.append_option(t.map(|t| t.and_utc().timestamp_micros()))
+                });
+                (
+                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                    Arc::new(b.finish()),
+                )
+            }
+            "birth_year" => {
+                let mut b = Float64Builder::new();
+                values.for_each(|v| b.append_option(v.parse().ok()));
+                (DataType::Float64, Arc::new(b.finish()))
+            }
+            "duplicate_likely" => {
+                let mut b = BooleanBuilder::new();
+                values.for_each(|v| {
+                    b.append_option(v.parse::<bool>().ok().or(match v {
+                        "True" => Some(true),
+                        "False" => Some(false),
+                        _ => None,
+                    }))
+                });
+                (DataType::Boolean, Arc::new(b.finish()))
+            }
+            "row_original" => {
+                let mut b = Int32Builder::new();
+                values.for_each(|v| b.append_option(v.parse().ok()));
+                (DataType::Int32, Arc::new(b.finish()))
+            }
+            _ => {
+                let mut b = StringBuilder::new();
+                values.for_each(|v| b.append_option((!v.is_empty()).then_some(v)));
+                (DataType::Utf8, Arc::new(b.finish()))
+            }
+        };
+        fields.push(Field::new(name, ty, true));
+        columns.push(array);
+    }
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+    let file = std::fs::File::create(out).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn the_parquet_twin_gives_the_same_rows_and_counts_as_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("arrests_washington-state.parquet");
+    write_parquet(&arrests_csv(), &parquet);
+    let (_a, from_csv) = store_with(&[&arrests_csv()]);
+    let (_b, from_parquet) = store_with(&[&parquet]);
+    for by in [
+        "month,criminality,aor",
+        "hour-of-day,method-group",
+        "duplicate-likely,final-order",
+        "state,county",
+    ] {
+        assert_eq!(
+            count_csv(
+                &from_parquet,
+                "arrests",
+                &["--by", by, "--suppress-below", "0"]
+            ),
+            count_csv(&from_csv, "arrests", &["--by", by, "--suppress-below", "0"]),
+            "{by}"
+        );
+    }
+    let columns = [
+        "source_row",
+        "event_datetime",
+        "aor",
+        "birth_year",
+        "unique_identifier",
+        "original_row",
+        "duplicate_likely",
+    ];
+    let mut a = read_rows(&from_csv, table("arrests"), &columns, |_| true);
+    let mut b = read_rows(&from_parquet, table("arrests"), &columns, |_| true);
+    a.sort();
+    b.sort();
+    assert_eq!(a.len(), 3_441);
+    assert!(
+        a == b,
+        "first difference: {:?}",
+        a.iter().zip(&b).find(|(x, y)| x != y)
+    );
+}

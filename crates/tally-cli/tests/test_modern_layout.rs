@@ -1,0 +1,191 @@
+//! ICE's 2023-2026 raw workbooks, for every table kind: SYNTHETIC workbooks in that layout
+//! (no real copy could be obtained; DOMAIN.md sections 1-2 describe it) written by
+//! tally-synth, with banners, headers on row 7, tables continued on several sheets and cut
+//! inside a day, Excel datetimes, withheld cells, and an Office lock file beside each. Every
+//! count is compared with what the generator says it wrote.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use tally_synth::{ModernOptions, modern_tables, write_modern_release};
+
+fn options(seed: u64) -> ModernOptions {
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    ModernOptions {
+        seed,
+        aors: vec!["Chicago".into(), "Seattle".into(), "Harlingen".into()],
+        first: d(2025, 1, 15),
+        last: d(2025, 2, 28),
+        per_day: 3,
+        rows_per_sheet: 120,
+    }
+}
+
+fn code(aor: &str) -> &'static str {
+    match aor {
+        "Chicago Area of Responsibility" => "CHI",
+        "Seattle Area of Responsibility" => "SEA",
+        "Harlingen Area of Responsibility" => "HLG",
+        other => panic!("unexpected AOR {other}"),
+    }
+}
+
+fn expected(groups: BTreeMap<Vec<String>, u64>, header: &str) -> String {
+    let mut out = format!("{header},count\n");
+    for (k, n) in groups {
+        out.push_str(&format!("{},{n}\n", k.join(",")));
+    }
+    out
+}
+
+#[test]
+fn every_table_kind_in_the_2025_layout_ingests_with_exact_counts() {
+    assert_eq!(
+        modern_tables(),
+        [
+            "arrests",
+            "encounters",
+            "removals",
+            "book-ins",
+            "detainers",
+            "detention-stints"
+        ]
+    );
+    for (seed, slug) in modern_tables().into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let release = write_modern_release(dir.path(), slug, &options(seed as u64 + 1)).unwrap();
+        let sheets = release.rows_per_sheet();
+        assert!(sheets.len() >= 3, "{slug}: {sheets:?}");
+        let store = dir.path().join("store");
+        // The folder holds the workbook and Excel's lock file: the lock file is passed over
+        // with its reason, the workbook read.
+        let out = ingest(&store, &[dir.path()]);
+        let text = stdout(&out);
+        assert!(out.status.success(), "{slug}: {text}{}", stderr(&out));
+        assert!(
+            text.contains(&format!(
+                "{}: skipped: an Office lock file (Excel writes one beside a workbook while it is open), not a release",
+                release.lock_file.display()
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("WARNING"), "{slug}: {text}");
+        // Each continued sheet has its own banner and header: every row is kept, none
+        // rejected, and the sheets add up.
+        for (sheet, n) in &sheets {
+            assert!(
+                text.contains(&format!(
+                    "  sheet {sheet:?}: {slug} table, header on row 7\n"
+                )),
+                "{slug} {sheet}: {text}"
+            );
+            assert!(
+                text.contains(&format!(
+                    "rows read {n} = kept {n} + rejected 0  [balanced]"
+                )) || text.contains(&format!(
+                    "rows read {} = kept {} + rejected 0  [balanced]",
+                    thousands_plain(*n),
+                    thousands_plain(*n)
+                )),
+                "{slug} {sheet} {n}: {text}"
+            );
+        }
+        // Counts by AOR and day, and by hour of the day: the generator's own rows.
+        let mut by_day: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        let mut by_hour: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        for r in &release.rows {
+            *by_day
+                .entry(vec![code(&r.aor).into(), r.event.date().to_string()])
+                .or_default() += 1;
+            *by_hour
+                .entry(vec![r.event.format("%H").to_string()])
+                .or_default() += 1;
+        }
+        assert_eq!(
+            count_csv(&store, slug, &["--by", "aor,date", "--suppress-below", "0"]),
+            expected(by_day, "aor,date"),
+            "{slug}"
+        );
+        assert_eq!(
+            count_csv(
+                &store,
+                slug,
+                &["--by", "hour-of-day", "--suppress-below", "0"]
+            ),
+            expected(by_hour, "hour-of-day"),
+            "{slug}"
+        );
+        // Datetimes are stored to the second: the row the generator put on a sheet's last
+        // line carries its exact time.
+        let last = release.rows.last().unwrap();
+        let stored = read_rows(
+            &store,
+            table(slug),
+            &["source_sheet", "source_row", "event_datetime"],
+            |_| true,
+        );
+        assert!(
+            stored.contains(&vec![
+                last.sheet.clone(),
+                last.row.to_string(),
+                last.event.format("%Y-%m-%d %H:%M:%S").to_string()
+            ]),
+            "{slug}: {last:?}"
+        );
+        if release.rows.iter().any(|r| r.criminality.is_some()) {
+            let mut by: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+            for r in &release.rows {
+                *by.entry(vec![r.criminality.unwrap_or("(blank)").to_string()])
+                    .or_default() += 1;
+            }
+            assert_eq!(
+                count_csv(
+                    &store,
+                    slug,
+                    &["--by", "criminality", "--suppress-below", "0"]
+                ),
+                expected(by, "criminality"),
+                "{slug}"
+            );
+        }
+        if let Some(first) = release.rows.iter().find(|r| r.method.is_some()) {
+            let _ = first;
+            let mut by: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+            for r in &release.rows {
+                *by.entry(vec![r.method.unwrap_or("(blank)").to_string()])
+                    .or_default() += 1;
+            }
+            assert_eq!(
+                count_csv(
+                    &store,
+                    slug,
+                    &["--by", "apprehension-method", "--suppress-below", "0"]
+                ),
+                expected(by, "apprehension-method"),
+                "{slug}"
+            );
+        }
+        // Withheld birth dates and identifiers never become values.
+        let status = stdout(&tally(&["fields", slug, "--store", path_str(&store)]));
+        assert!(
+            status.contains(&format!(
+                "in this store: {} rows",
+                thousands_plain(release.rows.len())
+            )),
+            "{status}"
+        );
+    }
+}
+
+fn thousands_plain(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
