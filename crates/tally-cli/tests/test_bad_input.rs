@@ -283,3 +283,61 @@ fn a_failed_first_ingest_leaves_no_store_behind() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_users_own_export_is_mapped_by_name_with_notes_and_missing_columns_are_warned() {
+    let dir = tempfile::tempdir().unwrap();
+    // Reordered columns, a header led by a no-break space, one in capitals, one cut short
+    // by Excel, and the AOR column renamed to something no release writes.
+    let path = dir.path().join("my_arrests_export.csv");
+    std::fs::write(
+        &path,
+        "Gender,\u{a0}Apprehension Date,APPREHENSION METHOD,Alien File Numbe,AOR Name\n\
+         Male,2019-01-02,Located,(b)(6),Chicago Area of Responsibility\n\
+         Female,2019-01-03,Non-Custodial Arrest,(b)(6),Chicago Area of Responsibility\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "WARNING: no AOR column: every row's aor_name is missing (headers read as aor_name: \"Area of Responsibility\", \"AOR\", \"Apprehension AOR\", \"TOA Current Duty AOR\"; columns Tally does not know: \"AOR Name\")",
+        "header \"\\u{a0}Apprehension Date\" read as apprehension_date (matches only after normalizing case, spaces or invisible characters; known spelling \"Apprehension Date\")",
+        "header \"APPREHENSION METHOD\" read as apprehension_method (matches only after normalizing case, spaces or invisible characters; known spelling \"Apprehension Method\")",
+        "header \"Alien File Numbe\" read as alien_file_number (looks cut short; known spelling \"Alien File Number\")",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("WARNING: no AOR column: every row's aor_name is missing"),
+        "{status}"
+    );
+    assert!(
+        status.contains("header \"Alien File Numbe\" read as alien_file_number"),
+        "{status}"
+    );
+    // The renamed column's values are kept, not lost, and the AORs count as blank.
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &["--by", "aor,method-group", "--suppress-below", "0"]
+        ),
+        "aor,method-group,count\n(blank),at-large,2\n"
+    );
+    let extras = read_rows(
+        &store,
+        table("arrests"),
+        &["extra_columns", "withheld"],
+        |_| true,
+    );
+    assert_eq!(
+        extras[0],
+        vec![
+            r#"{"AOR Name":"Chicago Area of Responsibility"}"#.to_string(),
+            "alien_file_number=(b)(6)".to_string()
+        ]
+    );
+}

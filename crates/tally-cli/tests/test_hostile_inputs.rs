@@ -119,10 +119,10 @@ fn a_legacy_xls_renamed_xlsx_is_read_as_xls() {
     // the OLE container was opened as a workbook rather than refused by its name.
     expect_error(dir.path(), &renamed, "sheet \"");
     let (out, _) = ingest_fresh(dir.path(), &renamed);
-    // Its header names facility columns the detainer and detention tables share, but no
-    // event date: no table is claimed.
+    // Its banner speaks of detention, and its header names a county, but it has no event
+    // date: refused, with the headers Tally would have read.
     assert!(
-        stderr(&out).contains("sheet \"Facility List\", row 7: cannot tell which table this is"),
+        stderr(&out).contains("sheet \"Facility List\", row 7: the header of this detention-stints table has no event-date column (book_in_date_time or stay_book_in_date_time; headers read as such: \"Book In Date Time\""),
         "{}",
         stderr(&out)
     );
@@ -230,6 +230,88 @@ fn a_sheet_claiming_16384_columns_and_1048576_rows_parses_in_bounded_memory() {
         count_csv(&store, "arrests", &["--by", "month"]),
         "month,count\n2019-01,31\n2019-02,19\n"
     );
+}
+
+/// Rewrites every worksheet's `<dimension ref="...">` of an xlsx to `ref`, copying the
+/// other parts as they are.
+fn with_dimension(xlsx: &[u8], dimension: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        if name.starts_with("xl/worksheets/sheet") {
+            let xml = String::from_utf8(bytes).unwrap();
+            let start = xml.find("<dimension ref=\"").expect("a dimension element") + 16;
+            let end = start + xml[start..].find('"').unwrap();
+            bytes = format!("{}{dimension}{}", &xml[..start], &xml[end..]).into_bytes();
+        }
+        out.start_file(name, options).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_sheet_whose_dimension_names_whole_rows_is_read() {
+    // The FOIA 2018-ICFO-36170 workbooks declare `<dimension ref="1:1416"/>`: calamine
+    // 0.38 refused them ("Range is missing the expected column component"); Tally carries
+    // the fix in vendor/calamine (see vendor/README.md).
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Arrests").unwrap();
+    sheet
+        .write_string(0, 0, "ERO Administrative Arrests")
+        .unwrap();
+    for (c, h) in [
+        "Area of Responsibility",
+        "Apprehension Date",
+        "Apprehension Method",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    for r in 0..1414u32 {
+        sheet
+            .write_string(2 + r, 0, "Seattle Area of Responsibility")
+            .unwrap();
+        sheet
+            .write_number(2 + r, 1, 43_466.25 + (r % 90) as f64)
+            .unwrap();
+        sheet.write_string(2 + r, 2, "Located").unwrap();
+    }
+    let original = book.save_to_buffer().unwrap();
+    for dimension in ["1:1416", "A:C"] {
+        let file = write(
+            dir.path(),
+            "rows-only.xlsx",
+            &with_dimension(&original, dimension),
+        );
+        let (text, store) = expect_parse(dir.path(), &file);
+        assert!(
+            text.contains("rows read 1,414 = kept 1,414 + rejected 0"),
+            "{dimension}: {text}"
+        );
+        assert_eq!(
+            count_csv(&store, "arrests", &["--by", "aor,hour-of-day"]),
+            "aor,hour-of-day,count\nSEA,06,1414\n",
+            "{dimension}"
+        );
+    }
+    // A dimension that is no range at all is still an error naming the file and sheet.
+    let file = write(
+        dir.path(),
+        "bad-dimension.xlsx",
+        &with_dimension(&original, "A1:!!"),
+    );
+    expect_error(dir.path(), &file, "bad-dimension.xlsx, sheet \"Arrests\"");
 }
 
 /// Peak resident memory (KiB) of the largest child process waited for so far:

@@ -68,6 +68,9 @@ pub enum IngestError {
     /// Neither title, sheet name, file name nor columns tell the table kind.
     #[error("{at}: cannot tell which table this is: {detail}")]
     UnknownTable { at: Location, detail: String },
+    /// The table kind is known but its event-date column is absent.
+    #[error("{at}: {detail}")]
+    MissingColumn { at: Location, detail: String },
     /// An empty file, or a workbook without a data sheet.
     #[error("{at}: no data sheet found ({detail})")]
     NoData { at: Location, detail: String },
@@ -91,6 +94,7 @@ impl IngestError {
             | IngestError::Corrupt { at, .. }
             | IngestError::NoHeader { at, .. }
             | IngestError::UnknownTable { at, .. }
+            | IngestError::MissingColumn { at, .. }
             | IngestError::NoData { at, .. }
             | IngestError::TooLarge { at, .. }
             | IngestError::Sink { at, .. } => at,

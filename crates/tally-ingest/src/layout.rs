@@ -305,7 +305,7 @@ pub fn detect_table(
             scored.push((fields.len(), table));
         }
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     match scored.as_slice() {
         [(_, one)] => Ok(*one),
         [(a, one), (b, _), ..] if a > b => Ok(*one),

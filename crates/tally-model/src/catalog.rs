@@ -171,6 +171,12 @@ fn table_def(
         }
     }
     for (i, f) in fields.iter().enumerate() {
+        if f.description.trim().is_empty() || f.source.trim().is_empty() {
+            return Err(defect(
+                file,
+                format!("field {:?} needs a description and a source", f.name),
+            ));
+        }
         if fields[..i].iter().any(|o| o.name == f.name) {
             return Err(defect(file, format!("field {:?} defined twice", f.name)));
         }

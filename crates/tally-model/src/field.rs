@@ -72,6 +72,6 @@ impl FieldDef {
     /// True when `name` (any case, `-` or `_`) is this field's name or one of its aliases.
     pub fn answers_to(&self, name: &str) -> bool {
         let key = name.trim().to_ascii_lowercase().replace('_', "-");
-        key == self.cli_name() || self.aliases.iter().any(|a| *a == key)
+        key == self.cli_name() || self.aliases.contains(&key)
     }
 }

@@ -241,9 +241,9 @@ fn read_rows(
             let mut key = Vec::with_capacity(key_fields.len() + 2);
             key.push(Some(day.to_string()));
             key.push(Some(aor_key.to_string()));
-            for k in 0..key_fields.len() {
+            for (k, seen) in filled.iter_mut().enumerate() {
                 let value = value_text(batch.column(5 + k), i);
-                filled[k] |= value.is_some();
+                *seen |= value.is_some();
                 key.push(value);
             }
             rows.push(Row {

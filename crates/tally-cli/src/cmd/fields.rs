@@ -278,7 +278,13 @@ fn markdown(out: &mut dyn Write, tables: &[TableKind]) -> std::io::Result<()> {
     let escape = |s: &str| s.replace('|', "\\|");
     for t in tables {
         let def = t.def();
-        writeln!(out, "#### `{}`: {}\n", t.slug(), def.name)?;
+        writeln!(
+            out,
+            "<details><summary><code>{}</code>: {} ({} fields)</summary>\n",
+            t.slug(),
+            def.name,
+            def.fields.len()
+        )?;
         writeln!(
             out,
             "{} Event date: {}. Derived dimensions: {}. Source: {}.\n",
@@ -313,7 +319,7 @@ fn markdown(out: &mut dyn Write, tables: &[TableKind]) -> std::io::Result<()> {
                 escape(&f.description)
             )?;
         }
-        writeln!(out)?;
+        writeln!(out, "\n</details>\n")?;
     }
     Ok(())
 }

@@ -78,6 +78,19 @@ struct Status {
     overlaps: Vec<Overlap>,
     unknown_methods: BTreeMap<String, u64>,
     unmapped_aors: BTreeMap<String, u64>,
+    /// Per release and sheet: warnings of its ingest (a missing AOR, event-date or method
+    /// column) and headers mapped only after normalizing.
+    sheet_notes: Vec<SheetNotes>,
+}
+
+#[derive(Serialize)]
+struct SheetNotes {
+    release: String,
+    file_name: String,
+    sheet: String,
+    table: TableKind,
+    warnings: Vec<String>,
+    header_notes: Vec<tally_catalog::HeaderNote>,
 }
 
 fn gather(store: &Store) -> Status {
@@ -86,6 +99,7 @@ fn gather(store: &Store) -> Status {
     let mut coverage: BTreeMap<(TableKind, String), Coverage> = BTreeMap::new();
     let mut unknown_methods = BTreeMap::new();
     let mut unmapped_aors = BTreeMap::new();
+    let mut sheet_notes = Vec::new();
     for r in &manifest.releases {
         let mut tables: BTreeMap<String, TableRows> = BTreeMap::new();
         for s in &r.report.sheets {
@@ -132,6 +146,16 @@ fn gather(store: &Store) -> Status {
             for (a, n) in &s.unmapped_aors {
                 *unmapped_aors.entry(a.clone()).or_default() += n;
             }
+            if !s.warnings.is_empty() || !s.header_notes.is_empty() {
+                sheet_notes.push(SheetNotes {
+                    release: r.id.clone(),
+                    file_name: r.report.file_name.clone(),
+                    sheet: s.sheet.clone(),
+                    table: s.table,
+                    warnings: s.warnings.clone(),
+                    header_notes: s.header_notes.clone(),
+                });
+            }
         }
         releases.push(ReleaseStatus {
             id: r.id.clone(),
@@ -162,6 +186,7 @@ fn gather(store: &Store) -> Status {
         overlaps,
         unknown_methods,
         unmapped_aors,
+        sheet_notes,
     }
 }
 
@@ -315,6 +340,26 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
         for (a, n) in &status.unmapped_aors {
             writeln!(out, "  {:?}: {}", clip(a), thousands(*n))?;
+        }
+    }
+    if !status.sheet_notes.is_empty() {
+        writeln!(out, "\nWarnings and header mappings from ingest")?;
+        for n in &status.sheet_notes {
+            writeln!(
+                out,
+                "  {} ({}), sheet {:?}, {}:",
+                n.file_name, n.release, n.sheet, n.table
+            )?;
+            for w in &n.warnings {
+                writeln!(out, "    WARNING: {w}")?;
+            }
+            for h in &n.header_notes {
+                writeln!(
+                    out,
+                    "    header {:?} read as {} (matched {:?})",
+                    h.header, h.field, h.known
+                )?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -34,6 +34,19 @@ pub fn seattle_workbook() -> PathBuf {
     seattle().join("UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx")
 }
 
+/// An integer with thousands separators, as Tally prints counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// A table kind of the embedded catalog, by slug.
 pub fn table(slug: &str) -> TableKind {
     TableKind::from_slug(slug).expect("a table of the catalog")

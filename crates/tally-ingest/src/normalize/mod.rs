@@ -260,11 +260,14 @@ pub struct SheetNormalizer<'v> {
 }
 
 impl<'v> SheetNormalizer<'v> {
-    /// Prepares a sheet. A table whose AOR, event-date or method column is missing is
-    /// still read (every row kept), with a warning in the sheet report.
+    /// Prepares a sheet. A table whose AOR or method column is missing is still read
+    /// (every row kept), with a warning in the sheet report.
     ///
     /// # Errors
-    /// None today; kept fallible for definitions that cannot be read.
+    /// [`IngestError::MissingColumn`] when the header has none of the table's event-date
+    /// columns: such a sheet cannot be placed in time (and is often no release table at
+    /// all, such as a facility list), so it is refused with the headers Tally would read
+    /// and the ones it does not know.
     pub fn new(
         vocab: &'v Vocabulary,
         spec: SheetSpec<'v>,
@@ -320,7 +323,22 @@ impl<'v> SheetNormalizer<'v> {
             .collect();
         present.sort_unstable();
         present.dedup();
-        let warnings = role_warnings(vocab, &spec, def, &holds, banner_aor.is_some());
+        let mut warnings = role_warnings(vocab, &spec, def, &holds, banner_aor.is_some());
+        if let Some(at) = warnings.iter().position(|w| w.starts_with(NO_EVENT_DATE)) {
+            return Err(IngestError::MissingColumn {
+                at: Location {
+                    file: spec.file.to_path_buf(),
+                    sheet: Some(spec.sheet.clone()),
+                    row: Some(spec.header_row),
+                    column: None,
+                },
+                detail: format!(
+                    "the header of this {} table has {}",
+                    spec.table,
+                    warnings.remove(at)
+                ),
+            });
+        }
         let header_first = match spec.header.first() {
             None => HeaderFirst::Blank,
             Some(c) if c.is_blank() => HeaderFirst::Blank,
@@ -1031,6 +1049,9 @@ fn header_text(header: &[CellValue<'_>], i: usize) -> String {
         .unwrap_or_else(|| format!("column {}", i + 1))
 }
 
+/// How the missing event-date column is said.
+const NO_EVENT_DATE: &str = "no event-date column";
+
 /// Warnings for a sheet whose header lacks the table's AOR, event-date or method column:
 /// its rows are kept, but those values are missing, which every count must say.
 fn role_warnings(
@@ -1041,25 +1062,34 @@ fn role_warnings(
     banner_aor: bool,
 ) -> Vec<String> {
     let crosswalk = vocab.catalog.crosswalk();
-    let unknown: Vec<String> = spec
+    // Names come from the file: a few, each cut short, so the warning stays readable.
+    let names: Vec<&String> = spec
         .roles
         .iter()
         .filter_map(|r| match r {
-            ColumnRole::Extra(name) => Some(format!("{name:?}")),
+            ColumnRole::Extra(name) => Some(name),
             _ => None,
         })
         .collect();
-    let unknown = if unknown.is_empty() {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(8)
+        .map(|n| format!("{:?}", n.chars().take(60).collect::<String>()))
+        .collect();
+    if names.len() > 8 {
+        shown.push(format!("and {} more", names.len() - 8));
+    }
+    let unknown = if shown.is_empty() {
         String::new()
     } else {
-        format!("; columns Tally does not know: {}", unknown.join(", "))
+        format!("; columns Tally does not know: {}", shown.join(", "))
     };
     let missing = |what: &str, index: usize| {
         let name = &def.fields[index].name;
         let spellings: Vec<String> = crosswalk
             .spellings(spec.table, name)
             .iter()
-            .take(6)
+            .take(4)
             .map(|s| format!("{s:?}"))
             .collect();
         format!(
@@ -1074,11 +1104,11 @@ fn role_warnings(
             .event_names()
             .iter()
             .flat_map(|n| crosswalk.spellings(spec.table, n))
-            .take(6)
+            .take(4)
             .map(|s| format!("{s:?}"))
             .collect();
         out.push(format!(
-            "no event-date column: every row is undated ({names}; headers read as such: {}{unknown})",
+            "{NO_EVENT_DATE} ({names}; headers read as such: {}{unknown})",
             spellings.join(", ")
         ));
     }
