@@ -173,3 +173,61 @@ fn every_table_kind_in_the_2025_layout_ingests_with_exact_counts() {
         );
     }
 }
+
+#[test]
+fn a_detention_text_export_with_book_in_date_and_time_ingests() {
+    // UWCHR's exports of 2022-ICFO-09022: six banner lines, then the header; datetimes
+    // as %m/%d/%Y %H:%M (DOMAIN.md section 1). SYNTHETIC rows.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ICE_Detentions_FY2024_SYNTHETIC.csv");
+    std::fs::write(
+        &path,
+        "ICE Detention Statistics (SYNTHETIC)\nLESA-STU\n2022-ICFO-09022\n\nICE Detentions FY2024\n\n\
+         Stay Book In Date And Time,Detention Book In Date And Time,Detention Book Out Date And Time,Detention Facility Code,Area of Responsibility,Gender\n\
+         10/01/2023 23:50,10/01/2023 23:50,10/02/2023 08:15,SYNJAIL,Seattle Area of Responsibility,Male\n\
+         10/01/2023 23:50,10/02/2023 09:05,,SYNSPC,Seattle Area of Responsibility,Male\n\
+         10/03/2023 07:30,10/03/2023 07:30,10/03/2023 19:00,SYNJAIL,Chicago Area of Responsibility,Female\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&path]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("detention-stints table, header on row 7"),
+        "{text}"
+    );
+    assert!(text.contains("rows read 3 = kept 3 + rejected 0"), "{text}");
+    assert!(
+        text.contains("event dates 2023-10-01 .. 2023-10-03; 3 with a time of day"),
+        "{text}"
+    );
+    assert_eq!(
+        count_csv(
+            &store,
+            "detention-stints",
+            &[
+                "--by",
+                "aor,date,hour-of-day,facility-code",
+                "--suppress-below",
+                "0"
+            ]
+        ),
+        "aor,date,hour-of-day,facility-code,count\nCHI,2023-10-03,07,SYNJAIL,1\nSEA,2023-10-01,23,SYNJAIL,1\nSEA,2023-10-02,09,SYNSPC,1\n"
+    );
+    // An ongoing stint has no book-out: the field is missing, not zero or a guess.
+    let rows = read_rows(
+        &store,
+        table("detention-stints"),
+        &["source_row", "book_out_date_time"],
+        |_| true,
+    );
+    assert!(
+        rows.contains(&vec!["9".to_string(), "NULL".to_string()]),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&vec!["8".to_string(), "2023-10-02 08:15:00".to_string()]),
+        "{rows:?}"
+    );
+}

@@ -14,15 +14,7 @@ use tally_store::Store;
 
 /// Count rows of a table, grouped by dimensions.
 #[derive(clap::Args, Debug)]
-#[command(
-    after_help = "Example:\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI,NYC \\\n      --from 2018-10-01 --to 2019-08-31 --format csv\n\n\
-Tables: arrests, encounters, removals, book-ins, detainers, detention-stints (`tally fields TABLE` lists each table's fields).\n\
-Dimensions: fy, month (YYYY-MM), week (its Monday, YYYY-MM-DD), date, hour-of-day (00-23, where releases give times), \
-aor, method-group (tables with a method), release, and every text or yes/no field of the table by its name \
-(apprehension-criminality, apprehension-state, citizenship, ...) or alias (method, criminality, state, county).\n\
-Empty values print as (blank), withheld ones as (withheld), rows with no event date as (undated).\n\
-Counts below --suppress-below (default 10) print as <10 so small cells are never published."
-)]
+#[command(after_help = help())]
 pub struct Args {
     /// Table to count.
     #[arg(value_name = "TABLE")]
@@ -51,6 +43,31 @@ pub struct Args {
     /// Cells with a count below this print as "<N" (0 or 1 turns suppression off).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub suppress_below: u64,
+}
+
+/// The help's lists of tables and dimensions, from the table definitions.
+fn help() -> String {
+    let mut text = String::from(
+        "Example:\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI,NYC \\\n      --from 2018-10-01 --to 2019-08-31 --format csv\n\n\
+         Derived dimensions: fy, month (YYYY-MM), week (its Monday, YYYY-MM-DD), date, hour-of-day \
+         (00-23, where releases give times), aor, method-group (tables with a method), release.\n\
+         Every text or yes/no field of a table is a dimension too, by its name or an alias \
+         (`tally fields TABLE` describes each):\n",
+    );
+    for t in TableKind::all() {
+        let names: Vec<String> = Dimension::all(t)
+            .into_iter()
+            .filter(|d| matches!(d, Dimension::Field(_)))
+            .map(|d| d.name())
+            .collect();
+        text.push_str(&format!("  {}: {}\n", t.slug(), names.join(", ")));
+    }
+    text.push_str(
+        "Empty values print as (blank), withheld ones as (withheld), rows with no event date as \
+         (undated).\nCounts below --suppress-below (default 10) print as <10 so small cells are \
+         never published.",
+    );
+    text
 }
 
 fn parse_query(args: &Args) -> Result<CountQuery> {
