@@ -231,7 +231,73 @@ fn a_full_disk_gives_a_clear_error_and_leaves_the_store_unchanged() {
         stderr(&out)
     );
     assert_eq!(snapshot(&store), before);
+    assert!(!store.join(".staging").exists());
     verify_ok(&store);
+}
+
+/// Bytes in use on the file system holding `path` (`df`), to see space come back.
+fn used_bytes(path: &Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["--output=used", "-B1"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_full_disk_at_any_point_of_an_ingest_leaves_no_staging_behind() {
+    // Disks of several sizes fill at different points: while the Parquet files are
+    // written, while they are verified, while the manifest is replaced. Each time the
+    // store is old or new, and the disk is as full as before the ingest.
+    let dir = tempfile::tempdir().unwrap();
+    let sizes: Vec<String> = (15..=26).map(|k| format!("{}k", k * 100)).collect();
+    for (i, size) in sizes.iter().enumerate() {
+        let Some(fs) = Tmpfs::mount(&dir.path().join(format!("disk-{i}")), size) else {
+            return;
+        };
+        let store = fs.0.join("store");
+        assert!(
+            ingest(&store, &[&seattle().join("expedited-removals.pipe.csv.gz")])
+                .status
+                .success()
+        );
+        let before = snapshot(&store);
+        let used = used_bytes(&fs.0);
+        let out = ingest(
+            &store,
+            &[
+                &national().join("ICERemovals_FY2019.pipe.csv.gz"),
+                &national().join("EROArrests_FY2018.pipe.csv.gz"),
+            ],
+        );
+        assert!(
+            !store.join(".staging").exists(),
+            "{size}: staging left behind"
+        );
+        if out.status.success() {
+            assert_eq!(release_count(&store), 3, "{size}");
+        } else {
+            assert!(
+                stderr(&out).contains("No space left on device"),
+                "{size}: {}",
+                stderr(&out)
+            );
+            let after = snapshot(&store);
+            assert!(
+                after == before || release_count(&store) > 1,
+                "{size}: the store changed without a commit"
+            );
+            if after == before {
+                assert_eq!(used_bytes(&fs.0), used, "{size}: space not given back");
+            }
+        }
+        verify_ok(&store);
+    }
 }
 
 #[test]

@@ -95,6 +95,20 @@ impl Store {
     }
 }
 
+impl Drop for StoreLock {
+    /// Tidies up whatever happened (a commit, a failure, a full disk): removes the staging
+    /// area, so a failed ingest never leaves its files behind, and when the store still has
+    /// no manifest (nothing was ever committed), the lock file and the store directory too
+    /// if that leaves it empty, so a failed first ingest leaves nothing.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.root.join(STAGING));
+        if !self.root.join(MANIFEST).exists() {
+            let _ = std::fs::remove_file(self.root.join(LOCK));
+            let _ = std::fs::remove_dir(&self.root);
+        }
+    }
+}
+
 impl StoreLock {
     /// The store directory.
     pub fn root(&self) -> &Path {
@@ -134,26 +148,21 @@ impl StoreLock {
         Ok(())
     }
 
-    /// Releases the lock and tidies up: removes the staging area, and when the store
-    /// still has no manifest (nothing was ever committed), the lock file and the store
-    /// directory too if that leaves it empty, so a failed first ingest leaves nothing.
+    /// Releases the lock and tidies up (what dropping the lock does; see its `Drop`).
     pub fn finish(self) {
-        let _ = std::fs::remove_dir_all(self.root.join(STAGING));
-        let root = self.root.clone();
-        let empty_store = !root.join(MANIFEST).exists();
         drop(self);
-        if empty_store {
-            let _ = std::fs::remove_file(root.join(LOCK));
-            let _ = std::fs::remove_dir(&root);
-        }
     }
 
-    /// Creates the staging directory for one release file.
+    /// Creates the staging directory for one release file: its own directory even when
+    /// the same content is staged twice at once.
     pub fn stage(&self, sha256: &str) -> Result<Staging, StoreError> {
-        let dir =
-            self.root
-                .join(STAGING)
-                .join(format!("{}-{}", release_id(sha256), std::process::id()));
+        static STAGED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = self.root.join(STAGING).join(format!(
+            "{}-{}-{n}",
+            release_id(sha256),
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         Ok(Staging::new(dir, sha256))
     }

@@ -58,10 +58,17 @@ pub fn expand_paths(paths: &[PathBuf], store: &Path) -> Inputs {
         skipped: Vec::new(),
     };
     let store = std::fs::canonicalize(store).ok();
+    let mut visited = std::collections::HashSet::new();
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, store.as_deref(), &mut found, &mut inputs.skipped);
+            let mut walker = Walker {
+                store: store.as_deref(),
+                visited: &mut visited,
+                found: &mut found,
+                skipped: &mut inputs.skipped,
+            };
+            walker.walk(path);
             found.sort();
             if found.is_empty() {
                 inputs.files.push(Err(format!(
@@ -84,48 +91,77 @@ pub fn expand_paths(paths: &[PathBuf], store: &Path) -> Inputs {
     inputs
 }
 
-fn walk(
-    dir: &Path,
-    store: Option<&Path>,
-    found: &mut Vec<PathBuf>,
-    skipped: &mut Vec<(PathBuf, String)>,
-) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("~$") {
-            skipped.push((
-                path,
-                "an Office lock file (Excel writes one beside a workbook while it is open), not a release".into(),
+/// A folder walk: each directory is entered once (a symlink back to a folder already
+/// walked, a loop included, is noted and passed over), the store is never read as input.
+struct Walker<'a> {
+    store: Option<&'a Path>,
+    visited: &'a mut std::collections::HashSet<PathBuf>,
+    found: &'a mut Vec<PathBuf>,
+    skipped: &'a mut Vec<(PathBuf, String)>,
+}
+
+impl Walker<'_> {
+    fn walk(&mut self, dir: &Path) {
+        let Ok(canonical) = std::fs::canonicalize(dir) else {
+            self.skipped
+                .push((dir.to_path_buf(), "cannot be read".into()));
+            return;
+        };
+        if Some(canonical.as_path()) == self.store {
+            self.skipped
+                .push((dir.to_path_buf(), "the store this ingest writes to".into()));
+            return;
+        }
+        if !self.visited.insert(canonical.clone()) {
+            self.skipped.push((
+                dir.to_path_buf(),
+                format!(
+                    "a link to the folder {}, already read (a symlink loop or a second path to it)",
+                    canonical.display()
+                ),
             ));
-            continue;
+            return;
         }
-        if name.starts_with('.') {
-            if !path.is_dir() {
-                skipped.push((path, "a hidden file".into()));
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            self.skipped
+                .push((dir.to_path_buf(), "cannot be read".into()));
+            return;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("~$") {
+                self.skipped.push((
+                    path,
+                    "an Office lock file (Excel writes one beside a workbook while it is open), not a release".into(),
+                ));
+                continue;
             }
-            continue;
-        }
-        if path.is_dir() {
-            if store.is_some() && std::fs::canonicalize(&path).ok().as_deref() == store {
-                skipped.push((path, "the store this ingest writes to".into()));
+            if name.starts_with('.') {
+                if !path.is_dir() {
+                    self.skipped.push((path, "a hidden file".into()));
+                }
+                continue;
+            }
+            if path.is_dir() {
+                self.walk(&path);
+            } else if !path.exists() {
+                self.skipped
+                    .push((path, "a link to nothing (its target is missing)".into()));
+            } else if path
+                .extension()
+                .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
+                .unwrap_or(false)
+            {
+                self.found.push(path);
             } else {
-                walk(&path, store, found, skipped);
+                self.skipped.push((
+                    path,
+                    format!("not a release file type ({})", EXTENSIONS.join(", ")),
+                ));
             }
-        } else if path
-            .extension()
-            .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
-            .unwrap_or(false)
-        {
-            found.push(path);
-        } else {
-            skipped.push((
-                path,
-                format!("not a release file type ({})", EXTENSIONS.join(", ")),
-            ));
         }
     }
 }
@@ -152,6 +188,50 @@ fn content_size(path: &Path) -> u64 {
     }
 }
 
+/// Runs `f(0..n)` on up to `jobs` threads, each taking the next index when it is free;
+/// returns `(index, result)` in no particular order.
+fn parallel<T: Send>(jobs: usize, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<(usize, T)> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                return done;
+            }
+            done.push((i, f(i)));
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..jobs.min(n.max(1))).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    })
+}
+
+/// SHA-256 of a file, read in chunks (nothing kept).
+fn file_sha256(path: &Path) -> Result<String, String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| format!("{}: cannot read file: {e}", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(tally_catalog::hex(&hasher.finalize())),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) => return Err(format!("{}: cannot read file: {e}", path.display())),
+        }
+    }
+}
+
 /// What happened to one input before the commit.
 pub enum Outcome {
     Staged(Box<(Staging, ReleaseReport)>),
@@ -159,23 +239,36 @@ pub enum Outcome {
         path: PathBuf,
         entry: Box<ReleaseEntry>,
     },
+    /// The same content as an earlier input of this run: read once, under the first name.
+    Duplicate {
+        path: PathBuf,
+        first: PathBuf,
+        sha256: String,
+    },
     Failed(String),
 }
 
 /// Reads one file into its own staging directory and verifies what was written.
 fn stage_one(
     path: &Path,
+    expected_sha: &str,
     store: &Store,
     lock: &StoreLock,
     options: &IngestOptions,
     bar: &ProgressBar,
 ) -> Outcome {
-    // Read and fingerprinted once: the SHA-256 decides whether the file is new, and the
-    // same bytes are then ingested.
+    // The bytes ingested are the bytes fingerprinted: read once, hashed, and checked
+    // against the fingerprint that decided this file is new to the run.
     let Ok(raw) = std::fs::read(path) else {
         return Outcome::Failed(format!("{}: cannot read file", path.display()));
     };
     let sha = tally_ingest::source::sha256_hex(&raw);
+    if sha != expected_sha {
+        return Outcome::Failed(format!(
+            "{}: the file changed while this ingest was reading it; run the ingest again",
+            path.display()
+        ));
+    }
     if let Some(entry) = store.manifest().release_by_sha(&sha) {
         return Outcome::AlreadyPresent {
             path: path.to_path_buf(),
@@ -245,50 +338,62 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 .unwrap_or(1)
         })
         .max(1);
-    // Largest files first, so the last file to finish is a small one.
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    let size = |i: &usize| match &inputs[*i] {
-        Ok(p) => content_size(p),
-        Err(_) => 0,
+    // Fingerprints first: a file named twice, or several copies of one file, is read and
+    // committed once, under the first name given, and the others are noted.
+    let shas: Vec<Result<String, String>> = {
+        let mut hashed = parallel(jobs, inputs.len(), |i| match &inputs[i] {
+            Ok(path) => file_sha256(path),
+            Err(message) => Err(message.clone()),
+        });
+        hashed.sort_by_key(|(i, _)| *i);
+        hashed.into_iter().map(|(_, h)| h).collect()
     };
-    let sizes: Vec<u64> = (0..inputs.len()).map(|i| size(&i)).collect();
-    order.sort_by_key(|i| std::cmp::Reverse(sizes[*i]));
-    // Each worker takes the next file in that order when it is free (longest processing
-    // time first), which balances files of very different sizes across the cores.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let stage_next = || {
-        let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&i) = order.get(at) else {
-                return done;
-            };
-            let outcome = match &inputs[i] {
-                Err(message) => Outcome::Failed(message.clone()),
-                Ok(path) => {
-                    let bar = progress.add(ProgressBar::new_spinner().with_style(style.clone()));
-                    bar.enable_steady_tick(Duration::from_millis(120));
-                    let outcome = stage_one(path, &store, &lock, &options, &bar);
-                    bar.finish_and_clear();
-                    outcome
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut duplicate_of: Vec<Option<usize>> = vec![None; inputs.len()];
+    for (i, sha) in shas.iter().enumerate() {
+        if let Ok(sha) = sha {
+            match first_of.get(sha.as_str()) {
+                Some(&first) => duplicate_of[i] = Some(first),
+                None => {
+                    first_of.insert(sha, i);
                 }
-            };
-            done.push((i, outcome));
-        }
-    };
-    let mut staged: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..jobs.min(order.len().max(1)))
-            .map(|_| scope.spawn(stage_next))
-            .collect();
-        let mut all = stage_next();
-        for worker in workers {
-            match worker.join() {
-                Ok(done) => all.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        all
-    });
+    }
+    // Largest files first, so the last file to finish is a small one; each worker takes
+    // the next file in that order when it is free (longest processing time first), which
+    // balances files of very different sizes across the cores.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    let sizes: Vec<u64> = inputs
+        .iter()
+        .map(|p| p.as_ref().map(|p| content_size(p)).unwrap_or(0))
+        .collect();
+    order.sort_by_key(|i| std::cmp::Reverse(sizes[*i]));
+    let mut staged = parallel(jobs, order.len(), |at| {
+        let i = order[at];
+        let outcome = match (&inputs[i], &shas[i], duplicate_of[i]) {
+            (Err(message), _, _) | (_, Err(message), _) => Outcome::Failed(message.clone()),
+            (Ok(path), Ok(sha), Some(first)) => Outcome::Duplicate {
+                path: path.clone(),
+                first: inputs[first]
+                    .as_ref()
+                    .map(|p| p.clone())
+                    .unwrap_or_default(),
+                sha256: sha.clone(),
+            },
+            (Ok(path), Ok(sha), None) => {
+                let bar = progress.add(ProgressBar::new_spinner().with_style(style.clone()));
+                bar.enable_steady_tick(Duration::from_millis(120));
+                let outcome = stage_one(path, sha, &store, &lock, &options, &bar);
+                bar.finish_and_clear();
+                outcome
+            }
+        };
+        (i, outcome)
+    })
+    .into_iter()
+    .map(|(_, done)| done)
+    .collect::<Vec<_>>();
     staged.sort_by_key(|(i, _)| *i);
 
     let mut to_commit = Vec::new();
@@ -311,6 +416,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                     entry.ingested_at
                 )))
             }
+            Outcome::Duplicate {
+                path,
+                first,
+                sha256,
+            } => lines.push(Ok(format!(
+                "{}: same content as {} (sha256 {}): read once, under the first name\n",
+                path.display(),
+                first.display(),
+                &sha256[..16]
+            ))),
             Outcome::Failed(message) => lines.push(Err(message)),
         }
     }
