@@ -375,10 +375,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             (Err(message), _, _) | (_, Err(message), _) => Outcome::Failed(message.clone()),
             (Ok(path), Ok(sha), Some(first)) => Outcome::Duplicate {
                 path: path.clone(),
-                first: inputs[first]
-                    .as_ref()
-                    .map(|p| p.clone())
-                    .unwrap_or_default(),
+                first: inputs[first].clone().unwrap_or_default(),
                 sha256: sha.clone(),
             },
             (Ok(path), Ok(sha), None) => {
