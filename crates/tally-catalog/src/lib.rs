@@ -7,7 +7,7 @@ pub mod manifest;
 pub mod report;
 pub mod schema;
 
-pub use manifest::{CoverageSpans, DataFile, Manifest, ManifestError, ReleaseEntry};
+pub use manifest::{CoverageSpans, DataFile, Manifest, ManifestError, Preference, ReleaseEntry};
 pub use report::{
     AorSpan, Banner, ColumnRole, HeaderNote, RejectedRow, ReleaseReport, SheetReport, SkippedSheet,
     SummaryBlock, SummaryCheck, UnmatchedSummary,

@@ -73,32 +73,50 @@ pub type CoverageSpans =
 impl ReleaseEntry {
     /// The days this release covers for each AOR it holds, per table part.
     ///
-    /// One definition, used by precedence, `status`, `compare-releases` and operations: a
-    /// sheet covers, for every AOR it has rows for, the days from its first to its last
-    /// event date, widened to the coverage period its banner states (for example
-    /// "(10/1/2018 - 8/31/2019)"). An AOR with no events on some day inside that span is
-    /// covered (it had none), not missing. AOR keys are codes, `(blank)` or `(unmapped)`.
+    /// One definition, used by precedence, `status`, `compare-releases`, counts and
+    /// operations: a sheet covers, for every AOR it has rows for, the period its banner
+    /// states ("(10/1/2018 - 8/31/2019)", "for FY2016"), or, when it states none, the days
+    /// from that AOR's first to its last event date in the sheet. An AOR with no events on
+    /// some day inside that span is covered (it had none), not missing. Rows dated outside
+    /// a stated period (a few stragglers after it) are kept and counted but do not extend
+    /// it: the sheet report counts them (`rows_outside_stated`). AOR keys are codes, or
+    /// `(blank)` / `(unmapped)` for rows without a usable AOR (which belong to the release
+    /// as a whole).
     pub fn coverage(&self, table: TableKind) -> CoverageSpans {
         let mut out = CoverageSpans::new();
         for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
-            let stated = sheet.banner.coverage;
-            let first = [sheet.first_date, stated.map(|s| s.0)]
-                .into_iter()
-                .flatten()
-                .min();
-            let last = [sheet.last_date, stated.map(|s| s.1)]
-                .into_iter()
-                .flatten()
-                .max();
-            let (Some(first), Some(last)) = (first, last) else {
-                continue;
-            };
-            for aor in sheet.aors.keys() {
+            for (aor, span) in &sheet.aors {
+                let (first, last) = match sheet.banner.coverage {
+                    Some(stated) => (Some(stated.0), Some(stated.1)),
+                    None => (span.first, span.last),
+                };
+                let (Some(first), Some(last)) = (first, last) else {
+                    continue;
+                };
                 let e = out
                     .entry((sheet.part.clone(), aor.clone()))
                     .or_insert((first, last));
                 e.0 = e.0.min(first);
                 e.1 = e.1.max(last);
+            }
+        }
+        out
+    }
+
+    /// The days this release's rows or its banner touch, per (part, AOR): its coverage
+    /// widened to rows dated outside the stated period. Precedence decides on these, so
+    /// that a straggler row outside every release's stated period is still counted once.
+    pub fn extent(&self, table: TableKind) -> CoverageSpans {
+        let mut out = self.coverage(table);
+        for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
+            for (aor, span) in &sheet.aors {
+                if let (Some(first), Some(last)) = (span.first, span.last) {
+                    let e = out
+                        .entry((sheet.part.clone(), aor.clone()))
+                        .or_insert((first, last));
+                    e.0 = e.0.min(first);
+                    e.1 = e.1.max(last);
+                }
             }
         }
         out
@@ -113,6 +131,35 @@ impl ReleaseEntry {
     }
 }
 
+/// A user's choice of release for overlapping days (`tally prefer`), kept in the manifest:
+/// where the release overlaps others for this table (and AOR, and days, when given), it
+/// counts and they do not, whatever the default rule says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preference {
+    /// Id of the preferred release.
+    pub release: String,
+    /// Table the choice applies to.
+    pub table: TableKind,
+    /// AOR code it is limited to (`None`: every AOR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aor: Option<String>,
+    /// First day it applies to (`None`: from the start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day it applies to (`None`: to the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<chrono::NaiveDate>,
+    /// UTC time it was set, RFC 3339.
+    pub set_at: String,
+}
+
+impl Preference {
+    /// True when the choice covers `aor` (a code) and the days `first..=last` meet its range.
+    pub fn applies(&self, table: TableKind, aor: &str) -> bool {
+        self.table == table && self.aor.as_deref().is_none_or(|a| a == aor)
+    }
+}
+
 /// The whole manifest (`manifest.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -124,6 +171,9 @@ pub struct Manifest {
     pub generation: u64,
     /// Releases in ingest order.
     pub releases: Vec<ReleaseEntry>,
+    /// Choices of release for overlapping days (`tally prefer`), later ones first in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<Preference>,
 }
 
 impl Default for Manifest {
@@ -133,6 +183,7 @@ impl Default for Manifest {
             format_version: FORMAT_VERSION,
             generation: 0,
             releases: Vec::new(),
+            preferences: Vec::new(),
         }
     }
 }

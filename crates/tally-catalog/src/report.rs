@@ -33,8 +33,14 @@ pub struct Banner {
     pub title: Option<String>,
     /// A FOIA request number such as `2019-ICFO-53623`, when a line states one.
     pub foia_number: Option<String>,
-    /// Coverage period stated in the title, e.g. "(10/1/2018 - 8/31/2019)".
+    /// Coverage period the title states: "(10/1/2018 - 8/31/2019)", "through 6/26/2025",
+    /// "for FY2016", "FY2012 - FY2019 YTD". Where the title gives only one end (a
+    /// "through" date, a year to date), the other is the sheet's first or last event date.
     pub coverage: Option<(NaiveDate, NaiveDate)>,
+    /// The period as the title states it, before the ends it leaves open are filled from
+    /// the sheet's rows (ingest only).
+    #[serde(skip)]
+    pub stated_period: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     /// The AOR named in the title ("... for the Seattle Area of Responsibility").
     pub aor_name: Option<String>,
 }
@@ -144,6 +150,15 @@ pub struct SheetReport {
     /// stored as null and counted as `(blank)`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub placeholder_cells: BTreeMap<String, u64>,
+    /// The raw ICE workbooks a processed release's rows point back to (DDP's
+    /// `file_original`), distinct, when the sheet has that column: releases that share one
+    /// are cuts of the same records, counted once by record (see the precedence rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub original_files: Vec<String>,
+    /// Kept rows dated outside the period the banner states (before its first or after
+    /// its last day): counted, but on days the release does not claim to cover.
+    #[serde(default)]
+    pub rows_outside_stated: u64,
     /// Kept rows whose event cell gave a time of day (0: the sheet's events carry dates
     /// only, so no hour can be counted).
     #[serde(default)]

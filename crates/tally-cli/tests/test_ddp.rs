@@ -292,7 +292,8 @@ fn st_cloud_detainers_count_by_type_and_criminality() {
             "detainers",
             &["--by", "aor,date", "--suppress-below", "0"]
         ),
-        "aor,date,count\nSPM,2026-02-02,1\nSPM,2026-02-11,21\n"
+        // Days the release covers with no detainer are true zeros, printed as such.
+        "aor,date,count\nSPM,2026-02-02,1\nSPM,2026-02-03,0\nSPM,2026-02-04,0\nSPM,2026-02-05,0\nSPM,2026-02-06,0\nSPM,2026-02-07,0\nSPM,2026-02-08,0\nSPM,2026-02-09,0\nSPM,2026-02-10,0\nSPM,2026-02-11,21\n"
     );
     // NA is missing, not a category.
     assert_eq!(

@@ -227,7 +227,7 @@ fn a_sheet_claiming_16384_columns_and_1048576_rows_parses_in_bounded_memory() {
         "{text}"
     );
     assert_eq!(
-        count_csv(&store, "arrests", &["--by", "month"]),
+        without_zeros(&count_csv(&store, "arrests", &["--by", "month"])),
         "month,count\n2019-01,31\n2019-02,19\n"
     );
 }
@@ -560,11 +560,11 @@ fn stray_quotes_lone_cr_lines_and_title_lines_lose_no_record() {
         "{text}"
     );
     assert_eq!(
-        count_csv(
+        without_zeros(&count_csv(
             &store,
             "arrests",
             &["--by", "date", "--suppress-below", "0"]
-        ),
+        )),
         "date,count\n2019-01-01,1\n2019-01-03,1\n2019-01-04,1\n2019-01-05,1\n2019-01-06,1\n"
     );
 
@@ -639,11 +639,11 @@ fn a_gzipped_workbook_is_read_whole() {
     assert!(text.contains("xlsx"), "{text}");
     assert!(text.contains("rows read 3 = kept 3 + rejected 0"), "{text}");
     assert_eq!(
-        count_csv(
+        without_zeros(&count_csv(
             &store,
             "arrests",
             &["--by", "date", "--suppress-below", "0"]
-        ),
+        )),
         "date,count\n2019-01-01,1\n2019-01-02,1\n2019-01-03,1\n"
     );
 }

@@ -89,7 +89,14 @@ fn every_table_kind_in_the_2025_layout_ingests_with_exact_counts() {
             );
         }
         // Counts by AOR and day, and by hour of the day: the generator's own rows.
+        // Every AOR-day the banner's period covers prints, days without rows as 0.
         let mut by_day: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        let period = options(0);
+        for aor in ["CHI", "SEA", "HLG"] {
+            for day in period.first.iter_days().take_while(|d| *d <= period.last) {
+                by_day.insert(vec![aor.to_string(), day.to_string()], 0);
+            }
+        }
         let mut by_hour: BTreeMap<Vec<String>, u64> = BTreeMap::new();
         for r in &release.rows {
             *by_day

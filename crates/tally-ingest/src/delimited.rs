@@ -420,7 +420,7 @@ pub fn ingest_delimited(
     let (sheet_report, rejects) = normalizer.finish(sink)?;
     let mut report = file.empty_report();
     report.foia_number = banner.foia_number.clone();
-    report.stated_coverage = banner.coverage;
+    report.stated_coverage = sheet_report.banner.coverage;
     report.sheets.push(sheet_report);
     report.rejects = rejects;
     Ok(report)

@@ -207,10 +207,14 @@ pub fn read_banner(rows: &[PreviewRow], aors: &AorCrosswalk) -> Banner {
         .or(lines.last())
         .cloned();
     let foia_number = lines.iter().find_map(|l| foia_number(l));
-    let coverage = title
+    let stated_period = title
         .as_deref()
-        .and_then(stated_coverage)
-        .or_else(|| lines.iter().find_map(|l| stated_coverage(l)));
+        .and_then(stated_period)
+        .or_else(|| lines.iter().find_map(|l| stated_period(l)));
+    let coverage = match stated_period {
+        Some((Some(first), Some(last))) => Some((first, last)),
+        _ => None,
+    };
     let aor_name = title
         .as_deref()
         .and_then(|t| title_aor(t, aors))
@@ -220,6 +224,7 @@ pub fn read_banner(rows: &[PreviewRow], aors: &AorCrosswalk) -> Banner {
         title,
         foia_number,
         coverage,
+        stated_period,
         aor_name,
     }
 }
@@ -238,6 +243,47 @@ pub fn foia_number(line: &str) -> Option<String> {
                 && parts[2].bytes().all(|b| b.is_ascii_digit());
             ok.then(|| token.to_string())
         })
+}
+
+/// The period a title states, each end when it states it: a parenthesized `date - date`
+/// pair first; else `through DATE` (or `thru`); else fiscal years, `FY2016` or
+/// `FY2012 - FY2019` (their first and last days), where a year marked `YTD` leaves the last
+/// day open.
+pub fn stated_period(title: &str) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+    if let Some((first, last)) = stated_coverage(title) {
+        return Some((Some(first), Some(last)));
+    }
+    let lower = title.to_ascii_lowercase();
+    for word in ["through ", "thru "] {
+        if let Some(at) = lower.find(word) {
+            let rest = &title[at + word.len()..];
+            let date = rest
+                .split(|c: char| c.is_whitespace() || c == ')' || c == ',')
+                .next()?;
+            if let Ok(Some(last)) = parse_text_date(date) {
+                return Some((None, Some(last)));
+            }
+        }
+    }
+    let upper = title.to_ascii_uppercase();
+    let mut years: Vec<(i32, bool)> = Vec::new();
+    let mut rest = upper.as_str();
+    while let Some(at) = rest.find("FY") {
+        let after = rest[at + 2..].trim_start();
+        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if digits.len() == 4
+            && let Ok(fy) = digits.parse::<i32>()
+        {
+            let ytd = after[4..].trim_start().starts_with("YTD");
+            years.push((fy, ytd));
+        }
+        rest = &rest[at + 2..];
+    }
+    let (first_fy, _) = *years.first()?;
+    let (last_fy, ytd) = *years.last()?;
+    let first = tally_model::fiscal::fiscal_year_bounds(first_fy).0;
+    let last = (!ytd).then(|| tally_model::fiscal::fiscal_year_bounds(last_fy).1);
+    Some((Some(first), last))
 }
 
 /// The coverage period in a title: the first parenthesized `date - date` pair.
@@ -429,6 +475,28 @@ mod tests {
         );
         assert_eq!(layout.banner.aor_name, None);
         assert_eq!(layout.table, table("arrests"));
+    }
+
+    #[test]
+    fn stated_periods_in_every_form_the_titles_use() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(
+            stated_period("ERO Encounters for FY2019 YTD (10/1/2018 - 8/31/2019)"),
+            Some((d(2018, 10, 1), d(2019, 8, 31)))
+        );
+        assert_eq!(
+            stated_period("ERO Administrative Arrests for FY2016"),
+            Some((d(2015, 10, 1), d(2016, 9, 30)))
+        );
+        assert_eq!(
+            stated_period("FY2012 - FY2019 YTD ICE Removals"),
+            Some((d(2011, 10, 1), None))
+        );
+        assert_eq!(
+            stated_period("ERO Admin Arrests, data through 06/26/2025"),
+            Some((None, d(2025, 6, 26)))
+        );
+        assert_eq!(stated_period("ICE Removals"), None);
     }
 
     #[test]

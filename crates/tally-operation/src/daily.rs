@@ -17,13 +17,13 @@ impl DailyCounts {
     /// without a date (`(undated)`) are left out.
     pub fn from_count(result: &CountResult) -> DailyCounts {
         let mut by_day = BTreeMap::new();
-        for (values, n) in &result.groups {
-            let Ok(day) = values[1].parse::<NaiveDate>() else {
+        for g in &result.groups {
+            let Ok(day) = g.values[1].parse::<NaiveDate>() else {
                 continue;
             };
             *by_day
-                .entry((values[0].clone(), day, values[2].clone()))
-                .or_default() += n;
+                .entry((g.values[0].clone(), day, g.values[2].clone()))
+                .or_default() += g.count;
         }
         DailyCounts { by_day }
     }

@@ -2,8 +2,9 @@
 //! range and release precedence, over Arrow columns read from the store.
 
 use crate::QueryError;
+use crate::coverage::CoverageMap;
 use crate::dimension::Dimension;
-use crate::precedence::{Overlap, Precedence};
+use crate::precedence::{Decision, Overlap, Precedence};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, TimestampSecondType};
 use arrow_array::{Array, RecordBatch};
@@ -47,6 +48,72 @@ pub struct ReleaseUse {
     pub rows_counted: u64,
     /// Rows that passed the filters but lost to a higher-precedence release.
     pub rows_shadowed: u64,
+    /// Rows set aside because an earlier release already counted the same source record
+    /// (cuts of one raw workbook, by DDP's `file_original`/`sheet_original`/`row_original`).
+    pub rows_duplicate: u64,
+}
+
+/// How much of a cell's AOR-days some release covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "coverage")]
+pub enum CellCoverage {
+    /// Every AOR-day of the cell is covered (or the cell has no date or AOR to check).
+    Full,
+    /// Some AOR-days are covered: `covered` of `of`.
+    Partial { covered: i64, of: i64 },
+    /// No release covers any AOR-day of the cell: its count is missing, not zero.
+    NotCovered,
+}
+
+/// One group of a count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    /// The dimension values, as printed.
+    pub values: Vec<String>,
+    /// Rows counted (0 for a covered cell with no rows, and for a cell not covered).
+    pub count: u64,
+    /// How much of the cell releases cover.
+    #[serde(flatten)]
+    pub coverage: CellCoverage,
+}
+
+/// An overlap of releases that touched this count, with each side's rows in it (after
+/// the query's filters): the winner's counted, the other's set aside.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverlapUse {
+    #[serde(flatten)]
+    pub overlap: Overlap,
+    /// Rows of the release that counts, in the overlap.
+    pub winner_rows: u64,
+    /// Rows of the release set aside, in the overlap.
+    pub shadowed_rows: u64,
+}
+
+impl OverlapUse {
+    /// True when the two releases' rows differ by more than [`DISAGREEMENT_SHARE`] and at
+    /// least [`DISAGREEMENT_ROWS`] rows.
+    pub fn disagrees(&self) -> bool {
+        if !self.overlap.like_for_like {
+            return false;
+        }
+        let (w, s) = (self.winner_rows, self.shadowed_rows);
+        let diff = w.abs_diff(s);
+        diff >= DISAGREEMENT_ROWS && diff as f64 > DISAGREEMENT_SHARE * w.max(s) as f64
+    }
+}
+
+/// Overlapping releases whose rows differ by more than this share...
+pub const DISAGREEMENT_SHARE: f64 = 0.01;
+/// ...and at least this many rows are said to disagree.
+pub const DISAGREEMENT_ROWS: u64 = 10;
+
+/// Days that no release covers for some of the AORs asked about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageGap {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// AOR codes not covered on those days.
+    pub aors: Vec<String>,
 }
 
 /// Result of a count: one row per group, sorted by the dimension values.
@@ -54,15 +121,19 @@ pub struct ReleaseUse {
 pub struct CountResult {
     pub table: TableKind,
     pub dimensions: Vec<String>,
-    pub groups: Vec<(Vec<String>, u64)>,
+    pub groups: Vec<Group>,
     pub total: u64,
     pub releases: Vec<ReleaseUse>,
-    /// Overlaps between the releases used, resolved by precedence.
-    pub overlaps: Vec<Overlap>,
+    /// Overlaps between the releases used, resolved by precedence, with both sides' rows.
+    pub overlaps: Vec<OverlapUse>,
     /// Counted rows without an event date (included only when no date range is set).
     pub undated_rows: u64,
+    /// AOR-days of the counted range that no release covers (however short).
+    pub coverage_gaps: Vec<CoverageGap>,
+    /// How much of all the AOR-days asked about releases cover (the total's coverage).
+    pub total_coverage: CellCoverage,
     /// Things a reader of the numbers should know: filter values that matched no row,
-    /// days in the counted range that no release covers.
+    /// days no release covers, releases that disagree where they overlap.
     pub notes: Vec<String>,
 }
 
@@ -140,7 +211,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .into_iter()
         .filter(|r| r.tables().contains(&query.table))
         .collect();
-    let precedence = Precedence::new(query.table, &releases);
+    let precedence = Precedence::new(query.table, &releases, &store.manifest().preferences);
+    let mut overlap_rows: Vec<(u64, u64)> = vec![(0, 0); precedence.overlaps().len()];
 
     // Columns: event_date, aor, the AOR field, withheld, source_sheet, event_datetime,
     // then one per text dimension.
@@ -156,7 +228,16 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         schema::WITHHELD,
         schema::SOURCE_SHEET,
         schema::EVENT_DATETIME,
+        schema::SOURCE_ROW,
     ];
+    // Cuts of one raw workbook are counted once by source record: their pointers back.
+    let by_record = releases.iter().any(|r| precedence.by_record(&r.id));
+    let record_columns = by_record.then(|| {
+        let at = columns.len();
+        columns.extend(["original_file", "original_sheet", "original_row"]);
+        at
+    });
+    let mut seen_records: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut dim_column: Vec<Option<usize>> = Vec::new();
     for d in &dims_needed {
         match d.column() {
@@ -218,8 +299,22 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .collect();
         // Per dimension: interner id of each dictionary key of this batch's column.
         let mut key_ids: Vec<Vec<Option<u32>>> = dims_needed.iter().map(|_| Vec::new()).collect();
-        let check_precedence = precedence.shadows_any(&release.id);
+        let check_precedence = precedence.involves(&release.id);
         let sheet = text(4, "source_sheet")?;
+        let source_rows = batch
+            .column(6)
+            .as_primitive_opt::<arrow_array::types::Int64Type>()
+            .ok_or_else(|| bad("source_row"))?;
+        let records = match record_columns {
+            Some(at) if precedence.by_record(&release.id) => Some((
+                TextColumn::new(batch.column(at)).ok(),
+                TextColumn::new(batch.column(at + 1)).ok(),
+                batch
+                    .column(at + 2)
+                    .as_primitive_opt::<arrow_array::types::Int64Type>(),
+            )),
+            _ => None,
+        };
         let parts: std::collections::HashMap<&str, Option<&str>> = release
             .report
             .sheets
@@ -249,6 +344,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     .collect(),
                 rows_counted: 0,
                 rows_shadowed: 0,
+                rows_duplicate: 0,
             });
         let mut key = [0u32; MAX_DIMENSIONS];
         'rows: for i in 0..batch.num_rows() {
@@ -332,6 +428,28 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     None => continue 'rows,
                 }
             }
+            if let Some((files, sheets, rows)) = &records {
+                // The source record: DDP's pointer into ICE's workbook, else this
+                // release's own file, sheet and row.
+                let pointer = (
+                    files.as_ref().and_then(|f| f.get(i)),
+                    sheets.as_ref().and_then(|s| s.get(i)),
+                    rows.filter(|r| r.is_valid(i)).map(|r| r.value(i)),
+                );
+                let key = match pointer {
+                    (Some(f), Some(s), Some(r)) => Some(record_key(f, s, r)),
+                    _ if files.as_ref().is_some_and(|f| f.get(i).is_some()) => None,
+                    _ => sheet
+                        .get(i)
+                        .map(|s| record_key(&release.report.file_name, s, source_rows.value(i))),
+                };
+                if let Some(key) = key
+                    && !seen_records.insert(key)
+                {
+                    use_entry.rows_duplicate += 1;
+                    continue;
+                }
+            }
             if check_precedence {
                 let aor_key = match aor.get(i) {
                     Some(code) => code,
@@ -341,9 +459,19 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 let part = sheet
                     .get(i)
                     .and_then(|name| parts.get(name).copied().flatten());
-                if !precedence.counts(&release.id, part, aor_key, day) {
-                    use_entry.rows_shadowed += 1;
-                    continue;
+                match precedence.decide(&release.id, part, aor_key, day) {
+                    Decision::Shadowed(o) => {
+                        use_entry.rows_shadowed += 1;
+                        overlap_rows[o].1 += 1;
+                        continue;
+                    }
+                    Decision::Counts => {
+                        if let Some(d) = day {
+                            for o in precedence.wins(&release.id, part, aor_key, d) {
+                                overlap_rows[o].0 += 1;
+                            }
+                        }
+                    }
                 }
             }
             use_entry.rows_counted += 1;
@@ -357,7 +485,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         Ok(())
     })?;
 
-    let mut rows: Vec<(Vec<String>, u64)> = groups
+    let mut rows: BTreeMap<Vec<String>, u64> = groups
         .into_iter()
         .map(|(key, n)| {
             (
@@ -368,20 +496,29 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             )
         })
         .collect();
-    rows.sort();
-    let total = rows.iter().map(|(_, n)| n).sum();
+    let total = rows.values().sum();
     let mut notes = Vec::new();
+    let cover = CoverageMap::of(&releases, query.table);
+    let asked = Asked::of(query, &cover);
     for ((dim, values), seen) in query.filters.iter().zip(&matched) {
         let missing: Vec<&String> = values
             .iter()
             .zip(seen)
             .filter(|(_, s)| !**s)
+            // An AOR no release covers in the range is said by the coverage notes.
+            .filter(|(v, _)| {
+                *dim != Dimension::Aor
+                    || asked.as_ref().is_none_or(|a| {
+                        let code = Dimension::Aor.normalize_value(query.table, v);
+                        cover.covered_days(&code, a.first, a.last) > 0
+                    })
+            })
             .map(|(v, _)| v)
             .collect();
         if !missing.is_empty() {
             let list: Vec<&str> = missing.iter().map(|v| v.as_str()).collect();
             notes.push(format!(
-                "--where {}={} matched no {} row (values are matched as printed by --by {})",
+                "--where {}={} matched no {} row in the days counted (values are matched as printed by --by {})",
                 dim.name(),
                 list.join(","),
                 query.table,
@@ -389,71 +526,312 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             ));
         }
     }
-    notes.extend(coverage_notes(&releases, query));
+    // Coverage: which asked-for AOR-days no release covers, and each cell's share.
+    let mut coverage_gaps = Vec::new();
+    if let Some(asked) = &asked {
+        for ((first, last), aors) in cover.gaps_by_range(&asked.aors, asked.first, asked.last) {
+            coverage_gaps.push(CoverageGap { first, last, aors });
+        }
+        notes.extend(gap_notes(query.table, &coverage_gaps, &asked.aors));
+        if let Some(grid) = asked.grid(query, &cover) {
+            for cell in grid {
+                rows.entry(cell).or_insert(0);
+            }
+        }
+    }
+    let groups: Vec<Group> = rows
+        .into_iter()
+        .map(|(values, count)| {
+            let coverage = match &asked {
+                Some(asked) => asked.cell_coverage(query, &cover, &values),
+                None => CellCoverage::Full,
+            };
+            Group {
+                values,
+                count,
+                coverage,
+            }
+        })
+        .collect();
+    // Only the overlaps that touch the counted range matter to this result.
+    let overlaps: Vec<OverlapUse> = precedence
+        .overlaps()
+        .iter()
+        .zip(&overlap_rows)
+        .filter(|(o, (w, l))| {
+            (w + l > 0)
+                || (query.from.is_none_or(|f| o.last >= f) && query.to.is_none_or(|t| o.first <= t))
+        })
+        .map(|(o, (w, l))| OverlapUse {
+            overlap: o.clone(),
+            winner_rows: *w,
+            shadowed_rows: *l,
+        })
+        .collect();
+    for o in overlaps.iter().filter(|o| o.disagrees()) {
+        notes.push(format!(
+            "{} and {} disagree on {} {} {}..{}: {} rows in the first (counted), {} in the second (set aside by precedence: {})",
+            o.overlap.winner,
+            o.overlap.shadowed,
+            query.table,
+            o.overlap.aor,
+            o.overlap.first,
+            o.overlap.last,
+            COUNT_MARK,
+            COUNT_MARK,
+            o.overlap.reason
+        ));
+    }
+    let total_coverage = match &asked {
+        Some(asked) => asked.range_coverage(&cover),
+        None => CellCoverage::Full,
+    };
     Ok(CountResult {
         table: query.table,
         dimensions: query.by.iter().map(|d| d.name()).collect(),
-        groups: rows,
+        groups,
         total,
+        total_coverage,
         // In ingest order, as `status` lists them.
         releases: releases
             .iter()
             .filter_map(|r| uses.remove(&r.id))
-            .filter(|u| u.rows_counted + u.rows_shadowed > 0)
+            .filter(|u| u.rows_counted + u.rows_shadowed + u.rows_duplicate > 0)
             .collect(),
-        // Only the overlaps that touch the counted range matter to this result.
-        overlaps: precedence
-            .overlaps()
-            .iter()
-            .filter(|o| {
-                query.from.is_none_or(|f| o.last >= f) && query.to.is_none_or(|t| o.first <= t)
-            })
-            .cloned()
-            .collect(),
+        overlaps,
         undated_rows: undated,
+        coverage_gaps,
         notes,
     })
 }
 
-/// Days of the counted range (`--from/--to`, or the span of the releases read) that no
-/// release of the table covers for any AOR, as notes. Gaps shorter than 7 days are not
-/// reported (week-ends and holidays with no events look the same).
-fn coverage_notes(releases: &[&ReleaseEntry], query: &CountQuery) -> Vec<String> {
-    let mut spans: Vec<(NaiveDate, NaiveDate)> = releases
-        .iter()
-        .flat_map(|r| r.report.sheets.iter().filter(|s| s.table == query.table))
-        .filter_map(|s| s.first_date.zip(s.last_date))
-        .collect();
-    if spans.is_empty() {
-        return Vec::new();
+/// A 64-bit key of a source record (workbook, sheet, row).
+fn record_key(file: &str, sheet: &str, row: i64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (file, sheet, row).hash(&mut h);
+    h.finish()
+}
+
+/// Where a note holds a count, this mark stands for it: renderers put the published
+/// figure in its place (the disagreement's two row counts, in order), so that small-cell
+/// rules apply to notes too.
+pub const COUNT_MARK: &str = "{count}";
+
+/// The AOR-days a query asks about: the AORs of `--where aor=` (else every AOR some
+/// release covers) and the days of `--from/--to` (else the releases' extent).
+struct Asked {
+    aors: Vec<String>,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+/// Most cells a count fills in with zeros or "not covered" (a grid of date buckets and
+/// AORs); larger grids print only the groups that have rows.
+pub const MAX_GRID_CELLS: usize = 200_000;
+
+impl Asked {
+    fn of(query: &CountQuery, cover: &CoverageMap) -> Option<Asked> {
+        let aors: Vec<String> = match query.filters.iter().find(|(d, _)| *d == Dimension::Aor) {
+            Some((_, values)) => values
+                .iter()
+                .map(|v| Dimension::Aor.normalize_value(query.table, v))
+                .filter(|v| !crate::coverage::is_no_aor(v))
+                .collect(),
+            None => cover.aors(),
+        };
+        let (lo, hi) = cover.extent()?;
+        let first = query.from.unwrap_or(lo);
+        let last = query.to.unwrap_or(hi);
+        (!aors.is_empty() && first <= last).then_some(Asked { aors, first, last })
     }
-    spans.sort();
-    let first = query.from.unwrap_or(spans[0].0);
-    let last = query
-        .to
-        .unwrap_or_else(|| spans.iter().map(|s| s.1).max().unwrap_or(spans[0].1));
-    let mut notes = Vec::new();
-    let mut cursor = first;
-    for (f, l) in spans
-        .iter()
-        .chain(std::iter::once(&(last.succ_opt().unwrap_or(last), last)))
-    {
-        if *f > cursor {
-            let gap_last = (*f - chrono::Days::new(1)).min(last);
-            if gap_last >= cursor && (gap_last - cursor).num_days() + 1 >= 7 {
-                notes.push(format!(
-                    "no ingested {} release covers {cursor}..{gap_last} ({} days): counts there are missing, not zero",
-                    query.table,
-                    (gap_last - cursor).num_days() + 1
-                ));
+
+    /// The days of a cell: each date dimension's bucket (a whole fiscal year, month, week
+    /// or day), narrowed by `--from/--to` only: a fiscal year the releases cover for eleven
+    /// months is partly covered, whatever the releases hold.
+    fn cell_days(&self, query: &CountQuery, values: &[String]) -> Option<(NaiveDate, NaiveDate)> {
+        if !query.by.iter().any(|d| d.is_date()) {
+            return Some((self.first, self.last));
+        }
+        let mut first = query.from.unwrap_or(NaiveDate::MIN);
+        let mut last = query.to.unwrap_or(NaiveDate::MAX);
+        for (d, v) in query.by.iter().zip(values) {
+            if !d.is_date() {
+                continue;
+            }
+            let (f, l) = date_bucket(*d, v)?;
+            first = first.max(f);
+            last = last.min(l);
+        }
+        (first <= last).then_some((first, last))
+    }
+
+    /// Coverage of every AOR-day asked about.
+    fn range_coverage(&self, cover: &CoverageMap) -> CellCoverage {
+        let days = (self.last - self.first).num_days() + 1;
+        let of = days * self.aors.len() as i64;
+        let covered: i64 = self
+            .aors
+            .iter()
+            .map(|a| cover.covered_days(a, self.first, self.last))
+            .sum();
+        share(covered, of)
+    }
+
+    fn cell_coverage(
+        &self,
+        query: &CountQuery,
+        cover: &CoverageMap,
+        values: &[String],
+    ) -> CellCoverage {
+        let Some((first, last)) = self.cell_days(query, values) else {
+            return CellCoverage::Full;
+        };
+        let aor_at = query.by.iter().position(|d| *d == Dimension::Aor);
+        let aors: Vec<&String> = match aor_at {
+            Some(i) if crate::coverage::is_no_aor(&values[i]) => return CellCoverage::Full,
+            Some(i) => vec![&values[i]],
+            None => self.aors.iter().collect(),
+        };
+        let days = (last - first).num_days() + 1;
+        let of = days * aors.len() as i64;
+        let covered: i64 = aors
+            .iter()
+            .map(|a| cover.covered_days(a, first, last))
+            .sum();
+        share(covered, of)
+    }
+
+    /// Every cell of a count grouped only by date dimensions and AOR, so that empty cells
+    /// print as zero (covered) or "not covered", never disappear. `None` for other
+    /// groupings and for grids over [`MAX_GRID_CELLS`].
+    fn grid(&self, query: &CountQuery, cover: &CoverageMap) -> Option<Vec<Vec<String>>> {
+        if query.by.is_empty() || !query.by.iter().all(|d| d.is_date() || *d == Dimension::Aor) {
+            return None;
+        }
+        let days = (self.last - self.first).num_days() + 1;
+        let aors: &[String] = if query.by.contains(&Dimension::Aor) {
+            &self.aors
+        } else {
+            &[]
+        };
+        if days as usize * aors.len().max(1) > MAX_GRID_CELLS * 8 {
+            return None;
+        }
+        let mut buckets: Vec<Vec<String>> = Vec::new();
+        let mut day = self.first;
+        while day <= self.last {
+            let labels: Vec<String> = query
+                .by
+                .iter()
+                .filter(|d| d.is_date())
+                .map(|d| d.render_date(day))
+                .collect();
+            if buckets.last() != Some(&labels) {
+                buckets.push(labels);
+            }
+            day = day.succ_opt()?;
+        }
+        buckets.sort();
+        buckets.dedup();
+        let _ = cover;
+        let mut out = Vec::new();
+        for labels in &buckets {
+            let mut with_aor: Vec<Vec<String>> = vec![Vec::new()];
+            if !aors.is_empty() {
+                with_aor = aors.iter().map(|a| vec![a.clone()]).collect();
+            }
+            for aor in with_aor {
+                let mut dates = labels.iter();
+                let mut aor = aor.into_iter();
+                let cell: Vec<String> = query
+                    .by
+                    .iter()
+                    .map(|d| {
+                        if d.is_date() {
+                            dates.next().cloned().unwrap_or_default()
+                        } else {
+                            aor.next().unwrap_or_default()
+                        }
+                    })
+                    .collect();
+                out.push(cell);
+            }
+            if out.len() > MAX_GRID_CELLS {
+                return None;
             }
         }
-        if *l >= cursor {
-            cursor = l.succ_opt().unwrap_or(*l);
+        Some(out)
+    }
+}
+
+fn share(covered: i64, of: i64) -> CellCoverage {
+    if covered >= of {
+        CellCoverage::Full
+    } else if covered == 0 {
+        CellCoverage::NotCovered
+    } else {
+        CellCoverage::Partial { covered, of }
+    }
+}
+
+/// The first and last day of a date dimension's printed value.
+fn date_bucket(d: Dimension, value: &str) -> Option<(NaiveDate, NaiveDate)> {
+    match d {
+        Dimension::Fy => {
+            let fy = tally_model::fiscal::parse_fiscal_year_label(value)?;
+            Some(tally_model::fiscal::fiscal_year_bounds(fy))
         }
-        if cursor > last {
-            break;
+        Dimension::Month => {
+            let first = NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").ok()?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            Some((first, next.pred_opt()?))
         }
+        Dimension::Week => {
+            let monday = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+            Some((monday, monday + chrono::Days::new(6)))
+        }
+        Dimension::Date => {
+            let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+            Some((day, day))
+        }
+        _ => None,
+    }
+}
+
+/// Notes for the AOR-days no release covers, however short: which days, which AORs.
+fn gap_notes(table: TableKind, gaps: &[CoverageGap], asked: &[String]) -> Vec<String> {
+    const SHOWN: usize = 12;
+    let mut notes: Vec<String> = gaps
+        .iter()
+        .take(SHOWN)
+        .map(|g| {
+            let days = (g.last - g.first).num_days() + 1;
+            let which = if g.aors.len() == asked.len() && asked.len() > 1 {
+                format!("any of the {} AORs asked about", asked.len())
+            } else if g.aors.len() * 2 > asked.len() && asked.len() > 4 {
+                let covered: Vec<&str> = asked
+                    .iter()
+                    .filter(|a| !g.aors.contains(a))
+                    .map(String::as_str)
+                    .collect();
+                format!("{} of {} AORs (all but {})", g.aors.len(), asked.len(), covered.join(", "))
+            } else {
+                g.aors.join(", ")
+            };
+            format!(
+                "no ingested {table} release covers {which} on {}..{} ({days} day{}): counts there are missing, not zero",
+                g.first,
+                g.last,
+                if days == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    if gaps.len() > SHOWN {
+        notes.push(format!(
+            "... and {} more ranges of days some AOR asked about is not covered (`tally status` lists coverage)",
+            gaps.len() - SHOWN
+        ));
     }
     notes
 }

@@ -6,14 +6,16 @@
 
 pub mod compare;
 pub mod count;
+pub mod coverage;
 pub mod dimension;
 pub mod precedence;
 pub mod profile;
 
 pub use compare::{Comparison, compare_releases};
 pub use count::{CountQuery, CountResult, ReleaseUse, count};
+pub use coverage::CoverageMap;
 pub use dimension::Dimension;
-pub use precedence::{Overlap, Precedence};
+pub use precedence::{Decision, Overlap, Precedence};
 pub use profile::{FieldProfile, profile_fields};
 
 /// Query failures.

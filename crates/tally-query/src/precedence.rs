@@ -1,37 +1,57 @@
-//! Release precedence: which release counts for each (table, part, AOR, day).
+//! Release precedence: which release counts for each (table, part, AOR, day) where
+//! releases overlap, so no day is counted twice.
 //!
-//! Rule: where two releases hold the same table for the same AOR and day, the release
-//! whose coverage of that AOR ends later wins for the overlapping days; on equal ends, the
-//! release ingested first wins (so a later re-publication never silently changes figures
-//! already reported). Coverage is [`ReleaseEntry::coverage`]: the sheet's first to last
-//! event date, widened to its stated coverage period, for every AOR it holds. Rows without an event date cannot overlap and always
-//! count.
+//! The default rule, for two releases holding the same table (or the same part of it)
+//! for the same AOR on the same days:
 //!
-//! Some releases hold only a part of a table (the LESA-STU "Expedited Removals" and
-//! "Other Removals" sheets, see `SheetReport::part`). Parts are compared only with the
-//! same part or with a release holding the whole table: a whole-table release that wins
-//! shadows a part, but a part never shadows a whole table, and different parts never
-//! shadow each other (they are different records).
+//! 1. A choice made with `tally prefer` (kept in the manifest) decides within its table,
+//!    AOR and days; the latest choice first.
+//! 2. A release that is far thinner than the other for that AOR (fewer than
+//!    [`THIN_RATIO`] of its rows per covered day) never supersedes it: a filtered extract
+//!    (300 Chicago rows carrying the FY2019 banner) cannot override a full release.
+//! 3. Otherwise the release whose coverage of that AOR ends later counts (the more recent
+//!    extraction of ICE's records); on equal ends, the one ingested first (a later
+//!    re-publication never silently changes figures already reported).
+//!
+//! Parts: a release holding every part of a table (the LESA-STU workbooks' expedited and
+//! other removals together) holds the whole table. A release holding only a part never
+//! supersedes a whole-table release for those days, and a whole-table release always
+//! supersedes it (a whole release's rows of that part cannot be told apart from the rest,
+//! so counting both would count them twice). Different parts never shadow each other.
+//!
+//! Rows with no usable AOR (blank, withheld, unmapped) belong to their release as a whole:
+//! they are set aside on the days their release is superseded for every AOR it covers.
+//!
+//! Cuts of the same records: releases derived from the same raw ICE workbook (the
+//! Deportation Data Project's state extracts point back to it with `file_original` /
+//! `sheet_original` / `row_original`; a raw release is its own source) do not shadow each
+//! other by AOR and day, since two cuts of one release may each hold part of an AOR's
+//! records. They are counted once by record instead: a row whose source record (workbook,
+//! sheet, row) an earlier-ingested release already counted is set aside as a duplicate.
+//!
+//! Releases are compared on [`ReleaseEntry::extent`]: their coverage widened to any rows
+//! dated outside it, so a straggler is never counted twice. Rows without an event date
+//! cannot overlap and always count.
 
+use crate::coverage::is_no_aor;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tally_model::TableKind;
-use tally_store::ReleaseEntry;
+use tally_model::date::{from_epoch_days, to_epoch_days};
+use tally_store::{Preference, ReleaseEntry};
 
-/// Coverage of one AOR by one release (or one part of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Span {
-    first: NaiveDate,
-    last: NaiveDate,
-}
+/// Below this share of another release's rows per covered day, a release is "far thinner"
+/// for an AOR and cannot supersede it.
+pub const THIN_RATIO: f64 = 0.5;
 
-/// Two releases covering the same table (part), AOR and days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Two releases covering the same table (part), AOR and days, and which one counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overlap {
     pub table: TableKind,
     /// Part of the table concerned (`None` = the whole table).
     pub part: Option<String>,
+    /// AOR code, or `(no AOR)` for rows without one.
     pub aor: String,
     pub first: NaiveDate,
     pub last: NaiveDate,
@@ -41,118 +61,490 @@ pub struct Overlap {
     /// File name of the release whose rows on these days are not counted.
     pub shadowed: String,
     pub shadowed_id: String,
+    /// Which rule decided: `tally prefer`, far thinner, coverage ends later, ingested first,
+    /// whole table over a part.
+    pub reason: String,
+    /// False when the two sides hold different shares of the table (a whole release
+    /// against one part of it), so their row counts are not comparable.
+    pub like_for_like: bool,
 }
 
-/// Key of shadowed day ranges: (release id, part, AOR key).
-type ShadowKey = (String, Option<String>, String);
+/// Per (release id, effective part, AOR key): day ranges (days since 1970-01-01) and the
+/// overlap each belongs to.
+type Ranges = HashMap<(String, Option<String>, String), DayRanges>;
+
+/// What precedence says about one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The row counts.
+    Counts,
+    /// The row is set aside: another release counts for its AOR and day (overlap index).
+    Shadowed(usize),
+}
 
 /// Precedence for one table among a set of releases.
 #[derive(Debug, Clone)]
 pub struct Precedence {
-    /// Day ranges (days since 1970-01-01) where a higher-precedence release wins.
-    shadows: BTreeMap<ShadowKey, Vec<(i32, i32)>>,
+    /// Releases that hold every part of the table (their rows count as the whole table).
+    whole: BTreeSet<String>,
+    /// Releases counted by source record, with the workbook names their rows point to.
+    by_record: BTreeMap<String, BTreeSet<String>>,
+    shadows: Ranges,
+    wins: Ranges,
     overlaps: Vec<Overlap>,
 }
 
-/// Coverage of one release per (part, AOR).
-type PartSpans = BTreeMap<(Option<String>, String), Span>;
+/// A release's holdings per (effective part, AOR).
+type Holdings = BTreeMap<(Option<String>, String), Held>;
 
-/// Spans per (part, AOR) of one release ([`ReleaseEntry::coverage`]).
-fn spans(release: &ReleaseEntry, table: TableKind) -> PartSpans {
-    release
-        .coverage(table)
-        .into_iter()
-        .map(|(k, (first, last))| (k, Span { first, last }))
-        .collect()
+/// Day ranges (days since 1970-01-01) with the overlap each belongs to.
+type DayRanges = Vec<(i32, i32, usize)>;
+
+/// One release's coverage of one (effective part, AOR): its span and rows.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    first: NaiveDate,
+    last: NaiveDate,
+    rows: u64,
 }
 
-/// Whether rows of part `shadowed` can be stood in for by a release holding `winner`.
-fn can_shadow(winner: &Option<String>, shadowed: &Option<String>) -> bool {
-    winner.is_none() || winner == shadowed
+impl Held {
+    fn density(&self) -> f64 {
+        self.rows as f64 / ((self.last - self.first).num_days() + 1).max(1) as f64
+    }
 }
 
 impl Precedence {
-    /// Computes precedence for `table` among `releases`.
-    pub fn new(table: TableKind, releases: &[&ReleaseEntry]) -> Precedence {
-        let coverage: Vec<(&ReleaseEntry, PartSpans)> = releases
-            .iter()
-            .map(|r| (*r, spans(r, table)))
-            .filter(|(_, s)| !s.is_empty())
-            .collect();
-        let mut shadows: BTreeMap<ShadowKey, Vec<(i32, i32)>> = BTreeMap::new();
-        let mut overlaps = Vec::new();
-        for (a, a_spans) in &coverage {
-            for ((a_part, aor), a_span) in a_spans {
-                for (b, b_spans) in &coverage {
-                    if a.id == b.id {
-                        continue;
-                    }
-                    for ((b_part, b_aor), b_span) in b_spans {
-                        if b_aor != aor || !can_shadow(b_part, a_part) {
+    /// Computes precedence for `table` among `releases`, with the user's choices.
+    pub fn new(
+        table: TableKind,
+        releases: &[&ReleaseEntry],
+        preferences: &[Preference],
+    ) -> Precedence {
+        let def = table.def();
+        let mut whole = BTreeSet::new();
+        let mut held: Vec<(&ReleaseEntry, Holdings)> = Vec::new();
+        for r in releases {
+            let parts: BTreeSet<Option<&str>> = r
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table == table)
+                .map(|s| s.part.as_deref())
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            let all_parts = !def.parts.is_empty()
+                && def
+                    .parts
+                    .iter()
+                    .all(|p| parts.contains(&Some(p.name.as_str())));
+            if all_parts {
+                whole.insert(r.id.clone());
+            }
+            let effective = |part: &Option<String>| if all_parts { None } else { part.clone() };
+            let mut spans: Holdings = BTreeMap::new();
+            for ((part, aor), (first, last)) in r.extent(table) {
+                if is_no_aor(&aor) {
+                    continue;
+                }
+                let rows: u64 = r
+                    .report
+                    .sheets
+                    .iter()
+                    .filter(|s| s.table == table && s.part == part)
+                    .filter_map(|s| s.aors.get(&aor).map(|a| a.rows))
+                    .sum();
+                let e = spans.entry((effective(&part), aor)).or_insert(Held {
+                    first,
+                    last,
+                    rows: 0,
+                });
+                e.first = e.first.min(first);
+                e.last = e.last.max(last);
+                e.rows += rows;
+            }
+            held.push((r, spans));
+        }
+        // Releases sharing a source workbook are counted by record, not by AOR and day.
+        let sources: Vec<BTreeSet<String>> = held.iter().map(|(r, _)| sources(r, table)).collect();
+        let mut by_record: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (i, (a, _)) in held.iter().enumerate() {
+            for (j, (b, _)) in held.iter().enumerate() {
+                if i != j && !sources[i].is_disjoint(&sources[j]) {
+                    by_record.insert(a.id.clone(), sources[i].clone());
+                    by_record.insert(b.id.clone(), sources[j].clone());
+                }
+            }
+        }
+        let mut p = Precedence {
+            whole,
+            by_record,
+            shadows: HashMap::new(),
+            wins: HashMap::new(),
+            overlaps: Vec::new(),
+        };
+        for (i, (a, a_held)) in held.iter().enumerate() {
+            for (j, (b, b_held)) in held.iter().enumerate().skip(i + 1) {
+                if !sources[i].is_disjoint(&sources[j]) {
+                    continue;
+                }
+                for ((a_part, aor), ha) in a_held {
+                    for ((b_part, b_aor), hb) in b_held {
+                        if b_aor != aor {
                             continue;
                         }
-                        let b_wins = (b_span.last, std::cmp::Reverse(b.sequence))
-                            > (a_span.last, std::cmp::Reverse(a.sequence));
-                        if !b_wins {
-                            continue;
-                        }
-                        let first = a_span.first.max(b_span.first);
-                        let last = a_span.last.min(b_span.last);
+                        let first = ha.first.max(hb.first);
+                        let last = ha.last.min(hb.last);
                         if first > last {
                             continue;
                         }
-                        shadows
-                            .entry((a.id.clone(), a_part.clone(), aor.clone()))
-                            .or_default()
-                            .push((
-                                tally_model::date::to_epoch_days(first),
-                                tally_model::date::to_epoch_days(last),
-                            ));
-                        overlaps.push(Overlap {
+                        p.settle(
                             table,
-                            part: a_part.clone(),
-                            aor: aor.clone(),
+                            preferences,
+                            (a, a_part, ha),
+                            (b, b_part, hb),
+                            aor,
                             first,
                             last,
-                            winner: b.report.file_name.clone(),
-                            winner_id: b.id.clone(),
-                            shadowed: a.report.file_name.clone(),
-                            shadowed_id: a.id.clone(),
-                        });
+                        );
                     }
                 }
             }
         }
-        Precedence { shadows, overlaps }
+        p.settle_rows_without_aor(table, &held);
+        p
     }
 
-    /// True when a row of `release_id` from table part `part`, for `aor_key` (AOR code,
-    /// `(blank)` or `(unmapped)`), dated `day` (days since 1970-01-01) counts.
-    pub fn counts(
+    /// Decides one overlap of releases `a` and `b` for `aor` on `first..=last`, splitting
+    /// it where a `tally prefer` choice starts or ends.
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &mut self,
+        table: TableKind,
+        preferences: &[Preference],
+        a: (&ReleaseEntry, &Option<String>, &Held),
+        b: (&ReleaseEntry, &Option<String>, &Held),
+        aor: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) {
+        let (ra, pa, ha) = a;
+        let (rb, pb, hb) = b;
+        // Parts: the same part (or both whole) compare; a whole release beats a part; two
+        // different parts are different records.
+        let structural: Option<(bool, &str)> = match (pa, pb) {
+            (x, y) if x == y => None,
+            (None, Some(_)) => Some((
+                true,
+                "a whole-table release counts over a release of one part",
+            )),
+            (Some(_), None) => Some((
+                false,
+                "a whole-table release counts over a release of one part",
+            )),
+            _ => return,
+        };
+        // Day boundaries of the choices that concern these two releases.
+        let relevant: Vec<&Preference> = preferences
+            .iter()
+            .filter(|c| c.applies(table, aor) && (c.release == ra.id || c.release == rb.id))
+            .collect();
+        let mut cuts: BTreeSet<NaiveDate> = [first, last.succ_opt().unwrap_or(last)].into();
+        for c in &relevant {
+            for d in [c.from, c.to.and_then(|t| t.succ_opt())]
+                .into_iter()
+                .flatten()
+            {
+                if d > first && d <= last {
+                    cuts.insert(d);
+                }
+            }
+        }
+        let cuts: Vec<NaiveDate> = cuts.into_iter().collect();
+        for w in cuts.windows(2) {
+            let (seg_first, seg_last) = (w[0], w[1].pred_opt().unwrap_or(w[1]).min(last));
+            if seg_first > seg_last {
+                continue;
+            }
+            let chosen = relevant.iter().rev().find(|c| {
+                c.from.is_none_or(|f| f <= seg_first) && c.to.is_none_or(|t| t >= seg_last)
+            });
+            let (a_wins, reason) = match (chosen, structural) {
+                (Some(c), _) => (c.release == ra.id, "chosen with `tally prefer`".to_string()),
+                (None, Some((a_wins, why))) => (a_wins, why.to_string()),
+                (None, None) => rule(ra, ha, rb, hb),
+            };
+            let (w_rel, w_part, l_rel, l_part) = if a_wins {
+                (ra, pa, rb, pb)
+            } else {
+                (rb, pb, ra, pa)
+            };
+            self.record(
+                Overlap {
+                    table,
+                    part: l_part.clone(),
+                    aor: aor.to_string(),
+                    first: seg_first,
+                    last: seg_last,
+                    winner: w_rel.report.file_name.clone(),
+                    winner_id: w_rel.id.clone(),
+                    shadowed: l_rel.report.file_name.clone(),
+                    shadowed_id: l_rel.id.clone(),
+                    reason,
+                    like_for_like: pa == pb,
+                },
+                w_part.clone(),
+            );
+        }
+    }
+
+    fn record(&mut self, o: Overlap, winner_part: Option<String>) {
+        let index = self.overlaps.len();
+        let range = (to_epoch_days(o.first), to_epoch_days(o.last), index);
+        self.shadows
+            .entry((o.shadowed_id.clone(), o.part.clone(), o.aor.clone()))
+            .or_default()
+            .push(range);
+        self.wins
+            .entry((o.winner_id.clone(), winner_part, o.aor.clone()))
+            .or_default()
+            .push(range);
+        self.overlaps.push(o);
+    }
+
+    /// Rows with no usable AOR belong to their release as a whole: on the days the release
+    /// is superseded for every AOR it covers, they are set aside too.
+    fn settle_rows_without_aor(&mut self, table: TableKind, held: &[(&ReleaseEntry, Holdings)]) {
+        for (r, spans) in held {
+            // Only releases that have rows without an AOR, in the parts that have them.
+            let whole = self.whole.contains(&r.id);
+            let parts: BTreeSet<Option<String>> = r
+                .coverage(table)
+                .keys()
+                .filter(|(_, aor)| is_no_aor(aor))
+                .map(|(p, _)| if whole { None } else { p.clone() })
+                .collect();
+            for part in parts {
+                let aors: Vec<(&String, &Held)> = spans
+                    .iter()
+                    .filter(|((p, _), _)| *p == part)
+                    .map(|((_, a), h)| (a, h))
+                    .collect();
+                let shadows: Vec<(&Held, DayRanges)> = aors
+                    .iter()
+                    .map(|(a, h)| {
+                        let key = (r.id.clone(), part.clone(), (*a).clone());
+                        (*h, self.shadows.get(&key).cloned().unwrap_or_default())
+                    })
+                    .collect();
+                if shadows.iter().all(|(_, s)| s.is_empty()) {
+                    continue;
+                }
+                // Elementary day ranges between every span and shadow boundary.
+                let mut cuts: BTreeSet<i32> = BTreeSet::new();
+                for (h, s) in &shadows {
+                    cuts.insert(to_epoch_days(h.first));
+                    cuts.insert(to_epoch_days(h.last) + 1);
+                    for (f, l, _) in s {
+                        cuts.insert(*f);
+                        cuts.insert(*l + 1);
+                    }
+                }
+                let cuts: Vec<i32> = cuts.into_iter().collect();
+                let mut runs: Vec<(i32, i32, BTreeSet<usize>)> = Vec::new();
+                for w in cuts.windows(2) {
+                    let day = w[0];
+                    let covering: Vec<&(&Held, DayRanges)> = shadows
+                        .iter()
+                        .filter(|(h, _)| {
+                            to_epoch_days(h.first) <= day && day <= to_epoch_days(h.last)
+                        })
+                        .collect();
+                    let mut by: BTreeSet<usize> = BTreeSet::new();
+                    let all = !covering.is_empty()
+                        && covering.iter().all(|(_, s)| {
+                            match s.iter().find(|(f, l, _)| *f <= day && day <= *l) {
+                                Some((_, _, o)) => {
+                                    by.insert(*o);
+                                    true
+                                }
+                                None => false,
+                            }
+                        });
+                    if all {
+                        match runs.last_mut() {
+                            Some(run) if run.1 + 1 == day && run.2 == by => run.1 = w[1] - 1,
+                            _ => runs.push((day, w[1] - 1, by)),
+                        }
+                    }
+                }
+                for (f, l, by) in runs {
+                    let winners: BTreeSet<(String, String)> = by
+                        .iter()
+                        .map(|o| {
+                            (
+                                self.overlaps[*o].winner_id.clone(),
+                                self.overlaps[*o].winner.clone(),
+                            )
+                        })
+                        .collect();
+                    let index = self.overlaps.len();
+                    self.overlaps.push(Overlap {
+                        table,
+                        part: part.clone(),
+                        aor: NO_AOR.into(),
+                        first: from_epoch_days(f),
+                        last: from_epoch_days(l),
+                        winner: winners.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(" + "),
+                        winner_id: winners.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join("+"),
+                        shadowed: r.report.file_name.clone(),
+                        shadowed_id: r.id.clone(),
+                        reason: "rows without an AOR go with their release, superseded here for every AOR it covers".into(),
+                        like_for_like: false,
+                    });
+                    self.shadows
+                        .entry((r.id.clone(), part.clone(), NO_AOR.into()))
+                        .or_default()
+                        .push((f, l, index));
+                }
+            }
+        }
+    }
+
+    /// True when `release_id`'s rows are counted once by source record, beside other cuts
+    /// of the same raw workbook.
+    pub fn by_record(&self, release_id: &str) -> bool {
+        self.by_record.contains_key(release_id)
+    }
+
+    /// The part a sheet's rows count as: `None` for every sheet of a release holding all
+    /// parts of the table.
+    fn effective(&self, release_id: &str, part: Option<&str>) -> Option<String> {
+        if self.whole.contains(release_id) {
+            None
+        } else {
+            part.map(String::from)
+        }
+    }
+
+    /// Whether a row of `release_id` from table part `part`, for `aor_key` (AOR code, or a
+    /// key in parentheses for rows without one), dated `day` (days since 1970-01-01)
+    /// counts, and if not, which overlap sets it aside.
+    pub fn decide(
         &self,
         release_id: &str,
         part: Option<&str>,
         aor_key: &str,
         day: Option<i32>,
-    ) -> bool {
-        let Some(day) = day else { return true };
-        match self.shadows.get(&(
+    ) -> Decision {
+        let Some(day) = day else {
+            return Decision::Counts;
+        };
+        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
+        let key = (
             release_id.to_string(),
-            part.map(String::from),
-            aor_key.to_string(),
-        )) {
-            None => true,
-            Some(ranges) => !ranges.iter().any(|(f, l)| *f <= day && day <= *l),
+            self.effective(release_id, part),
+            aor.to_string(),
+        );
+        match self.shadows.get(&key) {
+            None => Decision::Counts,
+            Some(ranges) => match ranges.iter().find(|(f, l, _)| *f <= day && day <= *l) {
+                Some((_, _, o)) => Decision::Shadowed(*o),
+                None => Decision::Counts,
+            },
         }
     }
 
-    /// True when some rows of `release_id` are shadowed (lets the kernel skip checks).
-    pub fn shadows_any(&self, release_id: &str) -> bool {
-        self.shadows.keys().any(|(r, _, _)| r == release_id)
+    /// The overlaps a counted row of `release_id` wins (for tallying both sides of each).
+    pub fn wins<'a>(
+        &'a self,
+        release_id: &str,
+        part: Option<&str>,
+        aor_key: &str,
+        day: i32,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let key = (
+            release_id.to_string(),
+            self.effective(release_id, part),
+            aor_key.to_string(),
+        );
+        self.wins
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter(move |(f, l, _)| *f <= day && day <= *l)
+            .map(|(_, _, o)| *o)
+    }
+
+    /// True when some rows of `release_id` may be set aside or win an overlap (lets the
+    /// kernel skip the checks for the others).
+    pub fn involves(&self, release_id: &str) -> bool {
+        self.by_record(release_id)
+            || self
+                .shadows
+                .keys()
+                .chain(self.wins.keys())
+                .any(|(r, _, _)| r == release_id)
     }
 
     /// Every overlap found, with its winner.
     pub fn overlaps(&self) -> &[Overlap] {
         &self.overlaps
     }
+}
+
+/// The raw workbooks a release's rows of `table` come from: the `original_files` its
+/// sheets report (a processed release), else its own file name (a raw release).
+fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
+    let pointed: BTreeSet<String> = r
+        .report
+        .sheets
+        .iter()
+        .filter(|s| s.table == table)
+        .flat_map(|s| s.original_files.iter().cloned())
+        .collect();
+    if pointed.is_empty() {
+        [r.report.file_name.clone()].into()
+    } else {
+        pointed
+    }
+}
+
+/// The AOR key of overlaps of rows without an AOR.
+pub const NO_AOR: &str = "(no AOR)";
+
+/// The default rule for two releases of the same part: far thinner never wins, else the
+/// later end, else the first ingested. Returns whether `a` wins, and why.
+fn rule(a: &ReleaseEntry, ha: &Held, b: &ReleaseEntry, hb: &Held) -> (bool, String) {
+    let (da, db) = (ha.density(), hb.density());
+    if da < THIN_RATIO * db {
+        return (
+            false,
+            format!(
+                "{} is far thinner ({:.1} rows a day against {:.1})",
+                a.report.file_name, da, db
+            ),
+        );
+    }
+    if db < THIN_RATIO * da {
+        return (
+            true,
+            format!(
+                "{} is far thinner ({:.1} rows a day against {:.1})",
+                b.report.file_name, db, da
+            ),
+        );
+    }
+    if ha.last != hb.last {
+        return (
+            ha.last > hb.last,
+            "the one counted has coverage ending later".into(),
+        );
+    }
+    (
+        a.sequence < b.sequence,
+        "same coverage end; ingested first".into(),
+    )
 }

@@ -25,7 +25,7 @@ pub mod verify;
 pub use commit::{Store, StoreLock};
 pub use read::{TableScan, TextColumn};
 pub use staging::Staging;
-pub use tally_catalog::{CoverageSpans, DataFile, Manifest, ReleaseEntry, release_id};
+pub use tally_catalog::{CoverageSpans, DataFile, Manifest, Preference, ReleaseEntry, release_id};
 pub use verify::{Problem, VerifyReport, verify_store};
 
 use std::path::PathBuf;

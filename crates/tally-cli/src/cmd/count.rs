@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tally_model::TableKind;
+use tally_publish::{Disclosure, Figure, PublishedCount, publish_count};
+use tally_query::count::CellCoverage;
 use tally_query::{CountQuery, CountResult, Dimension, count};
 use tally_store::Store;
 
@@ -156,63 +158,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Small-cell protection for everything a count prints: cells below the threshold print
-/// as `<N`; when any cell is suppressed, the total and the per-release row counts (which
-/// would let a reader subtract their way to the hidden cells) are rounded to the nearest
-/// 10; and any other count below the threshold prints as `<N` too.
-struct Disclosure {
-    threshold: u64,
-    any_suppressed: bool,
-}
-
-impl Disclosure {
-    fn new(threshold: u64, result: &CountResult) -> Disclosure {
-        let active = threshold > 1;
-        Disclosure {
-            threshold,
-            any_suppressed: active && result.groups.iter().any(|(_, n)| *n < threshold),
-        }
-    }
-
-    /// A true zero reveals no one, so it is never suppressed.
-    fn small(&self, n: u64) -> bool {
-        self.threshold > 1 && n > 0 && n < self.threshold
-    }
-
-    /// A cell: exact, or `<N`.
-    fn cell(&self, n: u64, pretty: bool) -> String {
-        if self.small(n) {
-            format!("<{}", self.threshold)
-        } else if pretty {
-            thousands(n)
-        } else {
-            n.to_string()
-        }
-    }
-
-    /// A total over cells: exact, `<N`, or rounded to the nearest 10 when cells are hidden.
-    fn total(&self, n: u64) -> String {
-        if self.small(n) {
-            format!("<{}", self.threshold)
-        } else if self.any_suppressed {
-            format!(
-                "about {} (rounded to the nearest 10: some cells are suppressed)",
-                thousands(round10(n))
-            )
-        } else {
-            thousands(n)
-        }
-    }
-
-    fn total_json(&self, n: u64) -> serde_json::Value {
-        if self.small(n) || self.any_suppressed {
-            json!(null)
-        } else {
-            json!(n)
-        }
-    }
-}
-
 /// Refuses `--where` values that can never match: unknown AOR codes or method groups,
 /// malformed fiscal years, months and dates.
 fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()> {
@@ -266,85 +211,88 @@ fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()
     )
 }
 
-fn round10(n: u64) -> u64 {
-    (n + 5) / 10 * 10
-}
-
 /// Prints a count result in the chosen format, with provenance (table and JSON on stdout;
-/// CSV keeps stdout to the data and puts provenance on stderr).
+/// CSV keeps stdout to the data and puts provenance on stderr). Every number goes through
+/// the publication layer (`tally_publish`) first; this only renders.
 pub fn write_result(
     out: &mut dyn Write,
     args: &Args,
     query: &CountQuery,
     result: &CountResult,
 ) -> Result<()> {
-    let d = Disclosure::new(args.suppress_below, result);
-    let provenance: Vec<String> = result
+    let p = publish_count(result, Disclosure::new(args.suppress_below));
+    let provenance: Vec<String> = p
         .releases
         .iter()
         .map(|r| {
-            let counted = if d.any_suppressed && !d.small(r.rows_counted) {
-                format!("about {}", thousands(round10(r.rows_counted)))
-            } else {
-                d.cell(r.rows_counted, true)
-            };
-            let shadowed = if r.rows_shadowed > 0 {
-                format!(
+            let mut shadowed = match r.rows_shadowed {
+                Figure::Exact(0) => String::new(),
+                f => format!(
                     ", {} rows on days another release covers (precedence)",
-                    d.cell(r.rows_shadowed, true)
-                )
-            } else {
-                String::new()
+                    f.text()
+                ),
             };
+            if r.rows_duplicate != Figure::Exact(0) {
+                shadowed.push_str(&format!(
+                    ", {} rows already counted from another cut of the same ICE workbook (same source row)",
+                    r.rows_duplicate.text()
+                ));
+            }
             format!(
-                "{} (sha256 {}, sheets {}): {counted} rows counted{shadowed}",
+                "{} (sha256 {}, sheets {}): {} rows counted{shadowed}",
                 r.file_name,
                 r.sha256,
-                r.sheets.join(", ")
+                r.sheets.join(", "),
+                r.rows_counted.text()
             )
         })
         .collect();
+    let mut notes: Vec<String> = partial_cell_notes(&p);
+    notes.extend(p.notes.iter().cloned());
+    if p.any_suppressed {
+        notes.push(format!(
+            "cells below {} print as <{}; sums over them (the total, each release's rows) print rounded so that no suppressed cell can be worked out",
+            p.suppress_below, p.suppress_below
+        ));
+    }
     let query_text = describe(args);
     match args.format {
         Format::Csv => {
-            let mut header = result.dimensions.clone();
+            let mut header = p.dimensions.clone();
             header.push("count".into());
             let mut w = csv_writer(out);
             w.write_record(&header)?;
-            for (values, n) in &result.groups {
-                let mut record = values.clone();
-                record.push(d.cell(*n, false));
+            for g in &p.groups {
+                let mut record = g.values.clone();
+                record.push(g.count.plain());
                 w.write_record(&record)?;
             }
             w.flush()?;
             crate::warn!("# {query_text}");
-            for p in &provenance {
-                crate::warn!("# source: {p}");
+            for line in &provenance {
+                crate::warn!("# source: {line}");
             }
-            for note in &result.notes {
+            for note in &notes {
                 crate::warn!("# note: {note}");
             }
         }
         Format::Json => {
-            let groups: Vec<serde_json::Value> = result
+            let groups: Vec<serde_json::Value> = p
                 .groups
                 .iter()
-                .map(|(values, n)| {
+                .map(|g| {
                     let mut obj = serde_json::Map::new();
-                    for (dim, v) in result.dimensions.iter().zip(values) {
+                    for (dim, v) in p.dimensions.iter().zip(&g.values) {
                         obj.insert(dim.clone(), json!(v));
                     }
-                    obj.insert(
-                        "count".into(),
-                        if d.small(*n) { json!(null) } else { json!(n) },
-                    );
-                    if d.small(*n) {
-                        obj.insert("suppressed".into(), json!(format!("<{}", d.threshold)));
+                    obj.insert("count".into(), g.count.json());
+                    if g.coverage != CellCoverage::Full {
+                        obj.insert("coverage".into(), json!(g.coverage));
                     }
                     serde_json::Value::Object(obj)
                 })
                 .collect();
-            let releases: Vec<serde_json::Value> = result
+            let releases: Vec<serde_json::Value> = p
                 .releases
                 .iter()
                 .map(|r| {
@@ -353,46 +301,66 @@ pub fn write_result(
                         "sha256": r.sha256,
                         "file_name": r.file_name,
                         "sheets": r.sheets,
-                        "rows_counted": if d.small(r.rows_counted) || d.any_suppressed { json!(null) } else { json!(r.rows_counted) },
-                        "rows_shadowed": if d.small(r.rows_shadowed) && r.rows_shadowed > 0 { json!(null) } else { json!(r.rows_shadowed) },
+                        "rows_counted": r.rows_counted.json(),
+                        "rows_shadowed": r.rows_shadowed.json(),
+                        "rows_duplicate": r.rows_duplicate.json(),
                     })
+                })
+                .collect();
+            let overlaps: Vec<serde_json::Value> = p
+                .overlaps
+                .iter()
+                .map(|o| {
+                    let mut v = json!(o.overlap);
+                    v["winner_rows"] = o.winner_rows.json();
+                    v["shadowed_rows"] = o.shadowed_rows.json();
+                    v["disagree"] = json!(o.disagrees);
+                    v
                 })
                 .collect();
             let doc = json!({
                 "table": query.table.slug(),
                 "query": query_text,
-                "dimensions": result.dimensions,
+                "dimensions": p.dimensions,
                 "groups": groups,
-                "total": d.total_json(result.total),
-                "total_rounded": if d.any_suppressed && !d.small(result.total) { json!(round10(result.total)) } else { json!(null) },
-                "undated_rows": d.total_json(result.undated_rows),
-                "suppress_below": d.threshold,
+                "total": p.total.json(),
+                "undated_rows": p.undated_rows.json(),
+                "suppress_below": p.suppress_below,
                 "releases": releases,
-                "overlaps_resolved": result.overlaps,
-                "notes": result.notes,
+                "overlaps_resolved": overlaps,
+                "coverage_gaps": p.coverage_gaps,
+                "notes": notes,
             });
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)?;
         }
         Format::Table => {
-            let mut header = result.dimensions.clone();
+            let mut header = p.dimensions.clone();
             header.push("count".into());
-            let rows: Vec<Vec<String>> = result
+            let partial = p.groups.iter().any(|g| g.coverage != CellCoverage::Full);
+            if partial {
+                header.push("coverage".into());
+            }
+            let rows: Vec<Vec<String>> = p
                 .groups
                 .iter()
-                .map(|(values, n)| {
-                    let mut r = values.clone();
-                    r.push(d.cell(*n, true));
+                .map(|g| {
+                    let mut r = g.values.clone();
+                    r.push(g.count.text());
+                    if partial {
+                        r.push(coverage_text(&g.coverage));
+                    }
                     r
                 })
                 .collect();
-            write!(out, "{}", table(&header, &rows, &[header.len() - 1]))?;
-            writeln!(out, "total {}", d.total(result.total))?;
+            let count_column = p.dimensions.len();
+            write!(out, "{}", table(&header, &rows, &[count_column]))?;
+            writeln!(out, "total {}", p.total.text())?;
             writeln!(out, "\nquery: {query_text}")?;
-            for p in &provenance {
-                writeln!(out, "source: {p}")?;
+            for line in &provenance {
+                writeln!(out, "source: {line}")?;
             }
-            if result.releases.is_empty() {
+            if p.releases.is_empty() {
                 writeln!(
                     out,
                     "no release in the store holds {} rows matching this query",
@@ -403,15 +371,67 @@ pub fn write_result(
                 writeln!(
                     out,
                     "note: {} counted rows have no event date",
-                    d.cell(result.undated_rows, true)
+                    p.undated_rows.text()
                 )?;
             }
-            for note in &result.notes {
+            for note in &notes {
                 writeln!(out, "note: {note}")?;
             }
         }
     }
     Ok(())
+}
+
+/// How a cell's coverage prints in the table.
+fn coverage_text(c: &CellCoverage) -> String {
+    match c {
+        CellCoverage::Full => String::new(),
+        CellCoverage::NotCovered => "not covered".into(),
+        CellCoverage::Partial { covered, of } => {
+            format!(
+                "partly: {} of {} AOR-days",
+                thousands(*covered as u64),
+                thousands(*of as u64)
+            )
+        }
+    }
+}
+
+/// A note naming the cells only partly covered (their counts miss the uncovered days).
+fn partial_cell_notes(p: &PublishedCount) -> Vec<String> {
+    let partial: Vec<String> = p
+        .groups
+        .iter()
+        .filter(|g| matches!(g.coverage, CellCoverage::Partial { .. }))
+        .map(|g| {
+            if g.values.is_empty() {
+                "the total".to_string()
+            } else {
+                g.values.join(" ")
+            }
+        })
+        .collect();
+    let not_covered = p
+        .groups
+        .iter()
+        .filter(|g| g.coverage == CellCoverage::NotCovered)
+        .count();
+    let mut notes = Vec::new();
+    if !partial.is_empty() {
+        let shown: Vec<&str> = partial.iter().take(8).map(String::as_str).collect();
+        notes.push(format!(
+            "{} cell(s) are only partly covered by the ingested releases, and count only the covered days: {}{}",
+            partial.len(),
+            shown.join("; "),
+            if partial.len() > 8 { "; ..." } else { "" }
+        ));
+    }
+    if not_covered > 0 {
+        notes.push(format!(
+            "{not_covered} cell(s) print \"not covered\": no ingested release covers their days, so their counts are missing, not zero"
+        ));
+    }
+    notes
 }
 
 fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {

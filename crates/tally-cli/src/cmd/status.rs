@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tally_model::TableKind;
-use tally_query::{Overlap, Precedence};
+use tally_publish::{Disclosure, Figure};
+use tally_query::{CountQuery, Overlap, count};
 use tally_store::Store;
 
 /// Show the releases in a store, their tables, coverage per AOR and overlaps.
@@ -27,9 +28,12 @@ pub struct Args {
     pub format: ReportFormat,
 }
 
-/// The precedence rule, as printed and documented.
-pub const PRECEDENCE_RULE: &str = "where releases hold the same table, AOR and day, the release whose coverage of that AOR \
-ends later counts for the overlapping days; on equal ends the release ingested first counts. \
+/// The precedence rule, as printed and documented (see `tally_query::precedence`).
+pub const PRECEDENCE_RULE: &str = "where releases hold the same table, AOR and day: a choice made with `tally prefer` decides; \
+else a release far thinner than the other for that AOR (under half its rows per day) never supersedes it; \
+else the release whose coverage of that AOR ends later counts, and on equal ends the one ingested first. \
+A release of one part of a table (expedited removals) never supersedes a whole-table release. \
+Cuts of the same raw ICE workbook (DDP extracts pointing to it) are counted once by source row instead. \
 `tally count --release` chooses releases explicitly.";
 
 #[derive(Serialize)]
@@ -75,12 +79,25 @@ struct Status {
     precedence_rule: &'static str,
     releases: Vec<ReleaseStatus>,
     coverage: Vec<Coverage>,
-    overlaps: Vec<Overlap>,
+    overlaps: Vec<OverlapStatus>,
+    preferences: Vec<tally_store::Preference>,
     unknown_methods: BTreeMap<String, u64>,
     unmapped_aors: BTreeMap<String, u64>,
     /// Per release and sheet: warnings of its ingest (a missing AOR, event-date or method
     /// column) and headers mapped only after normalizing.
     sheet_notes: Vec<SheetNotes>,
+}
+
+/// An overlap with both releases' rows in it (published: small counts suppressed).
+#[derive(Serialize)]
+struct OverlapStatus {
+    #[serde(flatten)]
+    overlap: Overlap,
+    winner_rows: serde_json::Value,
+    shadowed_rows: serde_json::Value,
+    disagree: bool,
+    #[serde(skip)]
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -93,7 +110,7 @@ struct SheetNotes {
     header_notes: Vec<tally_catalog::HeaderNote>,
 }
 
-fn gather(store: &Store) -> Status {
+fn gather(store: &Store) -> Result<Status> {
     let manifest = store.manifest();
     let mut releases = Vec::new();
     let mut coverage: BTreeMap<(TableKind, String), Coverage> = BTreeMap::new();
@@ -172,22 +189,52 @@ fn gather(store: &Store) -> Status {
     for c in coverage.values_mut() {
         c.gaps = gaps(&mut c.spans);
     }
-    let all: Vec<&tally_store::ReleaseEntry> = manifest.releases.iter().collect();
-    let overlaps = TableKind::all()
-        .iter()
-        .flat_map(|t| Precedence::new(*t, &all).overlaps().to_vec())
-        .collect();
-    Status {
+    // Each table's overlaps with both sides' rows: a count with no dimensions tallies them.
+    let rule = Disclosure::default();
+    let mut overlaps = Vec::new();
+    for t in TableKind::all() {
+        if !manifest.releases.iter().any(|r| r.tables().contains(&t)) {
+            continue;
+        }
+        let result = count(
+            store,
+            &CountQuery {
+                table: t,
+                by: Vec::new(),
+                filters: Vec::new(),
+                from: None,
+                to: None,
+                releases: None,
+            },
+        )?;
+        for o in result.overlaps {
+            let (w, l) = (rule.cell(o.winner_rows), rule.cell(o.shadowed_rows));
+            let text = format!("{} rows against {}", fig(&w), fig(&l));
+            overlaps.push(OverlapStatus {
+                disagree: o.disagrees(),
+                overlap: o.overlap,
+                winner_rows: w.json(),
+                shadowed_rows: l.json(),
+                text,
+            });
+        }
+    }
+    Ok(Status {
         store: store.root().display().to_string(),
         generation: manifest.generation,
         precedence_rule: PRECEDENCE_RULE,
         releases,
         coverage: coverage.into_values().collect(),
         overlaps,
+        preferences: manifest.preferences.clone(),
         unknown_methods,
         unmapped_aors,
         sheet_notes,
-    }
+    })
+}
+
+fn fig(f: &Figure) -> String {
+    f.text()
 }
 
 /// The days between spans that no span covers, as `(first, last)` ranges.
@@ -213,7 +260,7 @@ fn gaps(spans: &mut [(NaiveDate, NaiveDate)]) -> Vec<(NaiveDate, NaiveDate)> {
 /// A missing or unreadable store.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let store = Store::open(&args.store)?;
-    let status = gather(&store);
+    let status = gather(&store)?;
     if args.format == ReportFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &status)?;
         writeln!(out)?;
@@ -308,10 +355,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     if status.overlaps.is_empty() {
         writeln!(out, "  none")?;
     }
-    for o in &status.overlaps {
+    for s in &status.overlaps {
+        let o = &s.overlap;
         writeln!(
             out,
-            "  {}{} {} {} .. {}: {} counts, {} does not",
+            "  {}{} {} {} .. {}: {} counts, {} does not ({}; {}{})",
             o.table,
             o.part
                 .as_deref()
@@ -321,8 +369,36 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             o.first,
             o.last,
             o.winner,
-            o.shadowed
+            o.shadowed,
+            o.reason,
+            s.text,
+            if s.disagree {
+                "; they DISAGREE by more than 1%"
+            } else {
+                ""
+            }
         )?;
+    }
+    if !status.preferences.is_empty() {
+        writeln!(
+            out,
+            "\nChoices made with `tally prefer` (latest first in force)"
+        )?;
+        for p in status.preferences.iter().rev() {
+            writeln!(
+                out,
+                "  {} for {}{}{}{} (set {})",
+                p.release,
+                p.table,
+                p.aor
+                    .as_deref()
+                    .map(|a| format!(" {a}"))
+                    .unwrap_or_default(),
+                p.from.map(|d| format!(" from {d}")).unwrap_or_default(),
+                p.to.map(|d| format!(" to {d}")).unwrap_or_default(),
+                p.set_at
+            )?;
+        }
     }
     if !status.unknown_methods.is_empty() {
         writeln!(

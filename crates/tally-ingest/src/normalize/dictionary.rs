@@ -40,6 +40,11 @@ impl ValueDictionary {
         key
     }
 
+    /// Number of distinct values.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
     /// The value of `key`.
     pub(crate) fn value(&self, key: u32) -> &str {
         &self.values[key as usize]
@@ -87,12 +92,6 @@ impl ValueDictionary {
             .collect();
         let values: ArrayRef = Arc::new(values.finish());
         Ok(Arc::new(DictionaryArray::try_new(local_keys, values)?))
-    }
-
-    /// Number of distinct values.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
     }
 }
 

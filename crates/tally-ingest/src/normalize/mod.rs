@@ -378,6 +378,8 @@ impl<'v> SheetNormalizer<'v> {
             unparsed_cells: BTreeMap::new(),
             placeholder_cells: BTreeMap::new(),
             event_time_rows: 0,
+            rows_outside_stated: 0,
+            original_files: Vec::new(),
             header_notes: spec.header_notes.clone(),
             warnings,
         };
@@ -740,6 +742,11 @@ impl<'v> SheetNormalizer<'v> {
         }
         match event_date {
             Some(d) => {
+                if let Some((first, last)) = r.banner.stated_period
+                    && (first.is_some_and(|f| d < f) || last.is_some_and(|l| d > l))
+                {
+                    r.rows_outside_stated += 1;
+                }
                 r.first_date = Some(r.first_date.map_or(d, |f| f.min(d)));
                 r.last_date = Some(r.last_date.map_or(d, |l| l.max(d)));
                 if let Some(fy) = fy {
@@ -959,6 +966,25 @@ impl<'v> SheetNormalizer<'v> {
         sink: &mut dyn BatchSink,
     ) -> Result<(SheetReport, Vec<RejectedRow>), IngestError> {
         self.recorded_fy.close(&mut self.report.rows_by_recorded_fy);
+        // The ends the title leaves open are the sheet's own first and last event dates.
+        let r = &mut self.report;
+        if let Some((first, last)) = r.banner.stated_period {
+            r.banner.coverage = first.or(r.first_date).zip(last.or(r.last_date));
+        }
+        if let Some(f) = self.def.field_index(ORIGINAL_FILE)
+            && self.present.contains(&f)
+        {
+            let values = &self.dictionaries.fields[f];
+            r.original_files = (0..values.len() as u32)
+                .map(|k| values.value(k).to_string())
+                .collect();
+            r.original_files.sort();
+        }
+        if let (n @ 1.., Some((first, last))) = (r.rows_outside_stated, r.banner.coverage) {
+            r.warnings.push(format!(
+                "{n} rows are dated outside the period the banner states ({first}..{last}): they are counted, but the release does not claim to cover their days"
+            ));
+        }
         let mut partitions = std::mem::take(&mut self.partitions);
         partitions.sort_by_key(|(fy, _)| *fy);
         for (fy, mut b) in partitions {
@@ -1048,6 +1074,9 @@ fn header_text(header: &[CellValue<'_>], i: usize) -> String {
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| format!("column {}", i + 1))
 }
+
+/// The field of a processed release naming the raw ICE workbook of each row.
+const ORIGINAL_FILE: &str = "original_file";
 
 /// How the missing event-date column is said.
 const NO_EVENT_DATE: &str = "no event-date column";

@@ -1,0 +1,132 @@
+//! A count as it may be published: every number a count prints, through the one rule.
+
+use crate::disclosure::{Disclosure, Figure};
+use serde::Serialize;
+use tally_query::Overlap;
+use tally_query::count::{COUNT_MARK, CellCoverage, CountResult, CoverageGap};
+
+/// One group as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedGroup {
+    pub values: Vec<String>,
+    pub count: Figure,
+    pub coverage: CellCoverage,
+}
+
+/// One release's share of the count, as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedRelease {
+    pub id: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub sheets: Vec<String>,
+    pub rows_counted: Figure,
+    pub rows_shadowed: Figure,
+    pub rows_duplicate: Figure,
+}
+
+/// An overlap as published, with both releases' rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedOverlap {
+    pub overlap: Overlap,
+    pub winner_rows: Figure,
+    pub shadowed_rows: Figure,
+    pub disagrees: bool,
+}
+
+/// A count ready to render: nothing here needs the small-cell rule applied again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedCount {
+    pub table: String,
+    pub dimensions: Vec<String>,
+    pub groups: Vec<PublishedGroup>,
+    pub total: Figure,
+    pub undated_rows: Figure,
+    pub releases: Vec<PublishedRelease>,
+    pub overlaps: Vec<PublishedOverlap>,
+    pub coverage_gaps: Vec<CoverageGap>,
+    pub notes: Vec<String>,
+    pub suppress_below: u64,
+    /// True when some cell is suppressed (so sums print rounded).
+    pub any_suppressed: bool,
+}
+
+/// Applies the rule to a count result.
+pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
+    let hidden: Vec<u64> = result
+        .groups
+        .iter()
+        .map(|g| g.count)
+        .filter(|n| rule.small(*n))
+        .collect();
+    let sum = |n: u64| rule.sum(n, &hidden);
+    let groups = result
+        .groups
+        .iter()
+        .map(|g| PublishedGroup {
+            values: g.values.clone(),
+            count: match g.coverage {
+                CellCoverage::NotCovered if g.count == 0 => Figure::NotCovered,
+                _ => rule.cell(g.count),
+            },
+            coverage: g.coverage,
+        })
+        .collect();
+    let overlaps: Vec<PublishedOverlap> = result
+        .overlaps
+        .iter()
+        .map(|o| PublishedOverlap {
+            overlap: o.overlap.clone(),
+            winner_rows: sum(o.winner_rows),
+            shadowed_rows: sum(o.shadowed_rows),
+            disagrees: o.disagrees(),
+        })
+        .collect();
+    // Notes carry counts as marks: the disagreement notes, in overlap order.
+    let mut disagreeing = overlaps.iter().filter(|o| o.disagrees);
+    let notes = result
+        .notes
+        .iter()
+        .map(|n| {
+            if !n.contains(COUNT_MARK) {
+                return n.clone();
+            }
+            match disagreeing.next() {
+                Some(o) => n.replacen(COUNT_MARK, &o.winner_rows.text(), 1).replacen(
+                    COUNT_MARK,
+                    &o.shadowed_rows.text(),
+                    1,
+                ),
+                None => n.replace(COUNT_MARK, "?"),
+            }
+        })
+        .collect();
+    PublishedCount {
+        table: result.table.slug().to_string(),
+        dimensions: result.dimensions.clone(),
+        groups,
+        total: match result.total_coverage {
+            CellCoverage::NotCovered if result.total == 0 => Figure::NotCovered,
+            _ => sum(result.total),
+        },
+        undated_rows: sum(result.undated_rows),
+        releases: result
+            .releases
+            .iter()
+            .map(|r| PublishedRelease {
+                id: r.id.clone(),
+                sha256: r.sha256.clone(),
+                file_name: r.file_name.clone(),
+                sheets: r.sheets.clone(),
+                rows_counted: sum(r.rows_counted),
+                rows_shadowed: sum(r.rows_shadowed),
+                rows_duplicate: sum(r.rows_duplicate),
+            })
+            .collect(),
+        overlaps,
+        coverage_gaps: result.coverage_gaps.clone(),
+        notes,
+        suppress_below: rule.threshold,
+        any_suppressed: !hidden.is_empty(),
+    }
+}

@@ -1,0 +1,176 @@
+//! Which days each AOR of a table is covered by some release: one definition for counts,
+//! `status`, precedence and operations (Tally never prints a zero for days it has no data
+//! for).
+//!
+//! A release covers, for every AOR it holds rows for, each part of a table from its first
+//! to its last event date, or the period its banner states (`ReleaseEntry::coverage`).
+//! Rows with no usable AOR (blank, withheld, unmapped) belong to the release as a whole:
+//! they extend no AOR's coverage.
+
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+use tally_model::TableKind;
+use tally_store::ReleaseEntry;
+
+/// True for the AOR keys that name no AOR.
+pub fn is_no_aor(key: &str) -> bool {
+    key.starts_with('(')
+}
+
+/// Covered days per AOR code, as merged inclusive ranges.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageMap {
+    spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
+}
+
+impl CoverageMap {
+    /// The coverage of `table` by `releases`.
+    pub fn of(releases: &[&ReleaseEntry], table: TableKind) -> CoverageMap {
+        let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
+        for r in releases {
+            for ((_, aor), span) in r.coverage(table) {
+                if !is_no_aor(&aor) {
+                    spans.entry(aor).or_default().push(span);
+                }
+            }
+        }
+        for list in spans.values_mut() {
+            *list = merge(std::mem::take(list));
+        }
+        CoverageMap { spans }
+    }
+
+    /// The AOR codes some release covers.
+    pub fn aors(&self) -> Vec<String> {
+        self.spans.keys().cloned().collect()
+    }
+
+    /// Covered ranges of `aor`, merged and sorted.
+    pub fn spans(&self, aor: &str) -> &[(NaiveDate, NaiveDate)] {
+        self.spans.get(aor).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// True when some release covers `aor` on `day`.
+    pub fn covers(&self, aor: &str, day: NaiveDate) -> bool {
+        self.spans(aor).iter().any(|(f, l)| *f <= day && day <= *l)
+    }
+
+    /// Days of `first..=last` covered for `aor`.
+    pub fn covered_days(&self, aor: &str, first: NaiveDate, last: NaiveDate) -> i64 {
+        self.spans(aor)
+            .iter()
+            .map(|(f, l)| {
+                let (a, b) = ((*f).max(first), (*l).min(last));
+                if a <= b { (b - a).num_days() + 1 } else { 0 }
+            })
+            .sum()
+    }
+
+    /// Ranges of `first..=last` that no release covers for `aor`.
+    pub fn gaps(
+        &self,
+        aor: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Vec<(NaiveDate, NaiveDate)> {
+        let mut out = Vec::new();
+        let mut cursor = first;
+        for (f, l) in self.spans(aor) {
+            if *l < cursor {
+                continue;
+            }
+            if *f > last {
+                break;
+            }
+            if *f > cursor {
+                out.push((cursor, (*f - chrono::Days::new(1)).min(last)));
+            }
+            cursor = match l.succ_opt() {
+                Some(next) => next,
+                None => return out,
+            };
+            if cursor > last {
+                return out;
+            }
+        }
+        if cursor <= last {
+            out.push((cursor, last));
+        }
+        out
+    }
+
+    /// The first and last covered day of any AOR.
+    pub fn extent(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let all = self.spans.values().flatten();
+        all.clone().map(|s| s.0).min().zip(all.map(|s| s.1).max())
+    }
+
+    /// Gaps of several AORs over `first..=last`, grouped by identical ranges, for notes:
+    /// `[(range, AORs missing it)]` in date order.
+    pub fn gaps_by_range(
+        &self,
+        aors: &[String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Vec<((NaiveDate, NaiveDate), Vec<String>)> {
+        let mut by: BTreeMap<(NaiveDate, NaiveDate), BTreeSet<String>> = BTreeMap::new();
+        for aor in aors {
+            for g in self.gaps(aor, first, last) {
+                by.entry(g).or_default().insert(aor.clone());
+            }
+        }
+        by.into_iter()
+            .map(|(g, a)| (g, a.into_iter().collect()))
+            .collect()
+    }
+}
+
+/// Sorts and merges overlapping or adjacent ranges.
+fn merge(mut spans: Vec<(NaiveDate, NaiveDate)>) -> Vec<(NaiveDate, NaiveDate)> {
+    spans.sort();
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for (f, l) in spans {
+        match out.last_mut() {
+            Some((_, pl)) if f <= pl.succ_opt().unwrap_or(*pl) => *pl = (*pl).max(l),
+            _ => out.push((f, l)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2019, m, day).unwrap()
+    }
+
+    #[test]
+    fn gaps_are_the_days_no_span_covers() {
+        let map = CoverageMap {
+            spans: [(
+                "CHI".to_string(),
+                merge(vec![
+                    (d(1, 10), d(1, 20)),
+                    (d(1, 21), d(1, 25)),
+                    (d(2, 1), d(2, 5)),
+                ]),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        assert_eq!(map.spans("CHI"), [(d(1, 10), d(1, 25)), (d(2, 1), d(2, 5))]);
+        assert_eq!(
+            map.gaps("CHI", d(1, 1), d(2, 10)),
+            [
+                (d(1, 1), d(1, 9)),
+                (d(1, 26), d(1, 31)),
+                (d(2, 6), d(2, 10))
+            ]
+        );
+        assert_eq!(map.gaps("CHI", d(1, 12), d(1, 14)), []);
+        assert_eq!(map.gaps("NYC", d(1, 12), d(1, 14)), [(d(1, 12), d(1, 14))]);
+        assert_eq!(map.covered_days("CHI", d(1, 20), d(2, 2)), 6 + 2);
+    }
+}
