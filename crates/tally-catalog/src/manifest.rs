@@ -122,6 +122,29 @@ impl ReleaseEntry {
         out
     }
 
+    /// True when the release holds every part its table's definition names (the
+    /// LESA-STU workbook's expedited and other removals): it holds the whole table.
+    pub fn holds_whole(&self, table: TableKind) -> bool {
+        let parts = &table.def().parts;
+        !parts.is_empty()
+            && parts.iter().all(|p| {
+                self.report
+                    .sheets
+                    .iter()
+                    .any(|s| s.table == table && s.part.as_deref() == Some(p.name.as_str()))
+            })
+    }
+
+    /// The part a sheet's rows count as: `None` (the whole table) for every sheet of a
+    /// release that holds all parts, else the sheet's own part.
+    pub fn effective_part(&self, table: TableKind, part: Option<&str>) -> Option<String> {
+        if self.holds_whole(table) {
+            None
+        } else {
+            part.map(String::from)
+        }
+    }
+
     /// Tables this release holds.
     pub fn tables(&self) -> Vec<TableKind> {
         let mut t: Vec<TableKind> = self.report.sheets.iter().map(|s| s.table).collect();

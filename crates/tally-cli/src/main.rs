@@ -40,6 +40,7 @@ enum Command {
     Fields(cmd::fields::Args),
     Operation(cmd::operation::Args),
     Verify(cmd::verify::Args),
+    Prefer(cmd::prefer::Args),
     CompareReleases(cmd::compare_releases::Args),
     Demo(cmd::demo::Args),
 }
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         }
         Command::Operation(args) => cmd::operation::run(args, &mut std::io::stdout().lock()),
         Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
+        Command::Prefer(args) => cmd::prefer::run(args, &mut std::io::stdout().lock()),
         Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
     };
     match result {

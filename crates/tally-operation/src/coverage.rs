@@ -1,34 +1,32 @@
-//! Which days each AOR's releases cover: Tally never prints zeros for days it has no data for.
+//! Which days each AOR's releases cover, for an operation: the one definition of coverage
+//! ([`tally_query::CoverageMap`]) over every release in the store. Tally never prints
+//! zeros for days it has no data for.
 
 use crate::spec::Window;
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 use tally_model::TableKind;
+use tally_query::{CoverageMap, Precedence};
 use tally_store::Store;
 
-/// Per AOR, the spans of event dates the ingested releases of one table cover.
+/// Per AOR, the days the ingested releases of one table cover.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
-    spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
+    map: CoverageMap,
 }
 
 impl Coverage {
-    /// Reads the spans from the store's manifest ([`tally_store::ReleaseEntry::coverage`]).
+    /// The coverage of `table` by every release in the store.
     pub fn of(store: &Store, table: TableKind) -> Coverage {
-        let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
-        for r in &store.manifest().releases {
-            for ((_, aor), span) in r.coverage(table) {
-                spans.entry(aor).or_default().push(span);
-            }
+        let releases: Vec<&tally_store::ReleaseEntry> = store.manifest().releases.iter().collect();
+        let precedence = Precedence::new(table, &releases, &store.manifest().preferences);
+        Coverage {
+            map: CoverageMap::of(&releases, table, &precedence),
         }
-        Coverage { spans }
     }
 
     /// True when some release covers `aor` on `day`.
     pub fn covers(&self, aor: &str, day: NaiveDate) -> bool {
-        self.spans
-            .get(aor)
-            .is_some_and(|s| s.iter().any(|(f, l)| *f <= day && day <= *l))
+        self.map.covers(aor, day)
     }
 
     /// Days of `window` no release covers for `aor`.
@@ -48,7 +46,6 @@ impl Coverage {
 
     /// First and last day any release covers, for messages.
     pub fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
-        let all = self.spans.values().flatten();
-        all.clone().map(|s| s.0).min().zip(all.map(|s| s.1).max())
+        self.map.extent()
     }
 }

@@ -86,7 +86,7 @@ fn coverage(
 ) -> BTreeMap<String, (NaiveDate, NaiveDate)> {
     let mut out: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
     for ((part, aor), (f, l)) in release.coverage(table) {
-        if !parts.contains(&part) {
+        if !parts.contains(&release.effective_part(table, part.as_deref())) {
             continue;
         }
         let e = out.entry(aor).or_insert((f, l));
@@ -208,12 +208,13 @@ fn read_rows(
         let aor_name = TextColumn::new(batch.column(2)).map_err(|_| bad("aor_name"))?;
         let sheet = TextColumn::new(batch.column(3)).map_err(|_| bad("source_sheet"))?;
         let part_of = |name: &str| {
-            release
+            let part = release
                 .report
                 .sheets
                 .iter()
                 .find(|s| s.sheet == name)
-                .and_then(|s| s.part.clone())
+                .and_then(|s| s.part.clone());
+            release.effective_part(table, part.as_deref())
         };
         let source_row = batch
             .column(4)
@@ -296,7 +297,7 @@ pub fn compare_releases(
             .sheets
             .iter()
             .filter(|s| s.table == table)
-            .map(|s| s.part.clone())
+            .map(|s| r.effective_part(table, s.part.as_deref()))
             .collect();
         p.sort();
         p.dedup();

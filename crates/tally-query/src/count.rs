@@ -498,7 +498,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .collect();
     let total = rows.values().sum();
     let mut notes = Vec::new();
-    let cover = CoverageMap::of(&releases, query.table);
+    let cover = CoverageMap::of(&releases, query.table, &precedence);
     let asked = Asked::of(query, &cover);
     for ((dim, values), seen) in query.filters.iter().zip(&matched) {
         let missing: Vec<&String> = values

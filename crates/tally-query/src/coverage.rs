@@ -7,6 +7,7 @@
 //! Rows with no usable AOR (blank, withheld, unmapped) belong to the release as a whole:
 //! they extend no AOR's coverage.
 
+use crate::precedence::Precedence;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use tally_model::TableKind;
@@ -24,14 +25,29 @@ pub struct CoverageMap {
 }
 
 impl CoverageMap {
-    /// The coverage of `table` by `releases`.
-    pub fn of(releases: &[&ReleaseEntry], table: TableKind) -> CoverageMap {
+    /// The coverage of `table` by `releases`, where a release precedence found far
+    /// thinner than another for an AOR covers only the days its rows span there (a
+    /// filtered extract carrying a full release's banner does not cover what it left out).
+    pub fn of(
+        releases: &[&ReleaseEntry],
+        table: TableKind,
+        precedence: &Precedence,
+    ) -> CoverageMap {
         let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
         for r in releases {
-            for ((_, aor), span) in r.coverage(table) {
-                if !is_no_aor(&aor) {
-                    spans.entry(aor).or_default().push(span);
+            for ((part, aor), span) in r.coverage(table) {
+                if is_no_aor(&aor) {
+                    continue;
                 }
+                let span = if precedence.is_thin(&r.id, &aor) {
+                    match rows_span(r, table, &part, &aor) {
+                        Some(rows) => rows,
+                        None => continue,
+                    }
+                } else {
+                    span
+                };
+                spans.entry(aor).or_default().push(span);
             }
         }
         for list in spans.values_mut() {
@@ -123,6 +139,23 @@ impl CoverageMap {
             .map(|(g, a)| (g, a.into_iter().collect()))
             .collect()
     }
+}
+
+/// The days a release's rows of one part and AOR span.
+fn rows_span(
+    r: &ReleaseEntry,
+    table: TableKind,
+    part: &Option<String>,
+    aor: &str,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let spans = r
+        .report
+        .sheets
+        .iter()
+        .filter(|s| s.table == table && s.part == *part)
+        .filter_map(|s| s.aors.get(aor))
+        .filter_map(|a| a.first.zip(a.last));
+    spans.reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
 }
 
 /// Sorts and merges overlapping or adjacent ranges.

@@ -92,6 +92,9 @@ pub struct Precedence {
     shadows: Ranges,
     wins: Ranges,
     overlaps: Vec<Overlap>,
+    /// (release id, AOR) pairs found far thinner than another release: extracts whose
+    /// banner's claim to cover a whole period is not taken for coverage.
+    thin: BTreeSet<(String, String)>,
 }
 
 /// A release's holdings per (effective part, AOR).
@@ -184,6 +187,7 @@ impl Precedence {
             shadows: HashMap::new(),
             wins: HashMap::new(),
             overlaps: Vec::new(),
+            thin: BTreeSet::new(),
         };
         for (i, (a, a_held)) in held.iter().enumerate() {
             for (j, (b, b_held)) in held.iter().enumerate().skip(i + 1) {
@@ -276,6 +280,10 @@ impl Precedence {
                 (None, Some((a_wins, why))) => (a_wins, why.to_string()),
                 (None, None) => rule(ra, ha, rb, hb),
             };
+            if reason.contains(FAR_THINNER) {
+                let loser = if a_wins { &rb.id } else { &ra.id };
+                self.thin.insert((loser.clone(), aor.to_string()));
+            }
             let (w_rel, w_part, l_rel, l_part) = if a_wins {
                 (ra, pa, rb, pb)
             } else {
@@ -489,6 +497,14 @@ impl Precedence {
                 .any(|(r, _, _)| r == release_id)
     }
 
+    /// True when `release_id` was found far thinner than another release for `aor`: its
+    /// banner's claim to cover a whole period is not taken for coverage there, only the
+    /// days its rows span.
+    pub fn is_thin(&self, release_id: &str, aor: &str) -> bool {
+        self.thin
+            .contains(&(release_id.to_string(), aor.to_string()))
+    }
+
     /// Every overlap found, with its winner.
     pub fn overlaps(&self) -> &[Overlap] {
         &self.overlaps
@@ -511,6 +527,9 @@ fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
         pointed
     }
 }
+
+/// How the thinness rule is named in reasons.
+const FAR_THINNER: &str = "far thinner";
 
 /// The AOR key of overlaps of rows without an AOR.
 pub const NO_AOR: &str = "(no AOR)";

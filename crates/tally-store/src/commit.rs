@@ -255,6 +255,23 @@ impl StoreLock {
         Ok(entries)
     }
 
+    /// Replaces the store's `tally prefer` choices with one atomic manifest write (a new
+    /// generation; no data file changes).
+    ///
+    /// # Errors
+    /// I/O errors naming the path; an empty store.
+    pub fn set_preferences(
+        &self,
+        preferences: Vec<tally_catalog::Preference>,
+    ) -> Result<Manifest, StoreError> {
+        let mut manifest = Store::open(&self.root)?.manifest;
+        manifest.preferences = preferences;
+        manifest.generation += 1;
+        manifest.format_version = tally_catalog::manifest::FORMAT_VERSION;
+        self.write_manifest(&manifest)?;
+        Ok(manifest)
+    }
+
     fn write_manifest(&self, manifest: &Manifest) -> Result<(), StoreError> {
         let path = self.root.join(MANIFEST);
         let tmp = self

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod fields;
 pub mod ingest;
 pub mod operation;
+pub mod prefer;
 pub mod status;
 pub mod verify;
 

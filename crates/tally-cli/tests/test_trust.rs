@@ -1,0 +1,389 @@
+//! Counts you can put in a newspaper, on the real releases: each Seattle day counted from
+//! exactly one release when the national folder and the UW v. DHS workbook share a store,
+//! a small extract that cannot override a full release, rows without an AOR that go with
+//! their release, choices made with `tally prefer`, and missing never printed as zero.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn workbook() -> PathBuf {
+    seattle_workbook()
+}
+
+/// `count --by fy,aor` of one release alone (no precedence across releases).
+fn by_fy_aor(store: &Path, table: &str, release: &str) -> BTreeMap<(String, String), u64> {
+    let csv = count_csv(
+        store,
+        table,
+        &[
+            "--by",
+            "fy,aor",
+            "--release",
+            release,
+            "--suppress-below",
+            "0",
+        ],
+    );
+    csv.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let (fy, aor, n) = (f.next()?, f.next()?, f.next()?);
+            Some(((fy.to_string(), aor.to_string()), n.parse().ok()?))
+        })
+        .collect()
+}
+
+fn fy_totals(store: &Path, table: &str) -> BTreeMap<String, String> {
+    count_csv(store, table, &["--by", "fy", "--suppress-below", "0"])
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            l.split_once(',')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn national_and_seattle_releases_count_each_seattle_day_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&national(), &workbook()]).status.success());
+    let uw = "UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx";
+    for (table, prefix) in [("arrests", "EROArrests"), ("removals", "ICERemovals")] {
+        let got = fy_totals(&store, table);
+        let seattle = by_fy_aor(&store, table, uw);
+        // The rule (README, "Overlapping releases"): where both cover Seattle, the release
+        // whose coverage ends later counts: the workbook (to 2019-07-06) over the national
+        // FY2016-FY2018 files, the national FY2019 file (to 2019-08-31) over the workbook.
+        for fy in 2016..=2019 {
+            let national_file = format!("{prefix}_FY{fy}.pipe.csv.gz");
+            let national = by_fy_aor(&store, table, &national_file);
+            let fy_label = format!("FY{fy}");
+            let national_total: u64 = national.values().sum();
+            let national_sea = national
+                .get(&(fy_label.clone(), "SEA".into()))
+                .copied()
+                .unwrap_or(0);
+            let uw_sea = seattle
+                .get(&(fy_label.clone(), "SEA".into()))
+                .copied()
+                .unwrap_or(0);
+            let expected = if fy < 2019 {
+                national_total - national_sea + uw_sea
+            } else {
+                national_total
+            };
+            assert_eq!(got[&fy_label], expected.to_string(), "{table} {fy_label}");
+        }
+        // Before FY2016 only the workbook covers anything, and only Seattle.
+        for fy in 2012..=2015 {
+            let fy_label = format!("FY{fy}");
+            assert_eq!(
+                got[&fy_label],
+                seattle[&(fy_label.clone(), "SEA".to_string())].to_string(),
+                "{table} {fy_label}"
+            );
+        }
+    }
+    // The figures, as published: FY2016 arrests equal the national release's (the two
+    // releases agree exactly on Seattle's FY2016 arrests), FY2016 removals do not.
+    let arrests = fy_totals(&store, "arrests");
+    assert_eq!(arrests["FY2016"], "110104");
+    let removals = fy_totals(&store, "removals");
+    assert_eq!(removals["FY2016"], "240239");
+    // One January 2016 in Seattle: from the workbook only, with the national rows set aside.
+    let out = tally(&[
+        "count",
+        "removals",
+        "--store",
+        path_str(&store),
+        "--where",
+        "aor=SEA",
+        "--by",
+        "release",
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2016-01-31",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx    118\ntotal 118\n"),
+        "{text}"
+    );
+    assert!(text.contains("ICERemovals_FY2016.pipe.csv.gz (sha256 d608a3e730b2f324a08f7bed52d773fa99574e57e658336c66ea58083351cb72, sheets ICERemovals_FY2016.pipe.csv.gz): 0 rows counted, 113 rows on days another release covers (precedence)"), "{text}");
+    // FY2012-FY2015 say they are Seattle only.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+    ]));
+    assert!(
+        text.contains("FY2012    6,620  partly: 274 of 9,150 AOR-days")
+            || text.contains("FY2012    6,620  partly:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: no ingested arrests release covers 24 of 25 AORs (all but SEA) on 2012-01-01..2015-09-30 (1369 days): counts there are missing, not zero"),
+        "{text}"
+    );
+    // status lists every overlap with the rule that decided it and both figures; the
+    // removals releases disagree in FY2019 (national removal dates against the workbook's
+    // departed dates), which is said.
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(status.contains("removals SEA 2015-10-01 .. 2016-09-30: UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx counts, ICERemovals_FY2016.pipe.csv.gz does not (the one counted has coverage ending later; 2,108 rows against 2,124)"), "{status}");
+    assert!(status.contains("removals SEA 2018-10-01 .. 2019-07-06: ICERemovals_FY2019.pipe.csv.gz counts, UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx does not (the one counted has coverage ending later; 3,444 rows against 3,137; they DISAGREE by more than 1%)"), "{status}");
+    // compare-releases now works on the pair status lists.
+    let out = tally(&[
+        "compare-releases",
+        "--store",
+        path_str(&store),
+        "ICERemovals_FY2016.pipe.csv.gz",
+        "cb4ad7e0",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Writes the national FY2019 arrests layout with `rows` (pipe text lines).
+fn national_layout(path: &Path, title: &str, rows: &[String]) {
+    let mut text = String::from(
+        "\"ERO-LESA Statistical Tracking Unit\"||||||||\n\"For Official Use Only\"||||||||\n\"2019-ICFO-53623\"||||||||\n||||||||\n",
+    );
+    text.push_str(&format!("\"{title}\"||||||||\n"));
+    text.push_str("\"Area of Responsibility\"|\"Apprehension Date\"|\"Apprehension Method\"|\"Apprehension Landmark\"|\"Operation\"|\"Processing Disposition\"|\"Birth Date\"|\"Citizenship\"|\"Gender\"\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn national_fy2019_rows() -> Vec<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(national().join("EROArrests_FY2019.pipe.csv.gz")).unwrap(),
+    )
+    .read_to_string(&mut text)
+    .unwrap();
+    text.lines().skip(6).map(String::from).collect()
+}
+
+#[test]
+fn a_small_extract_with_a_full_banner_cannot_override_the_full_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = national_fy2019_rows();
+    let chicago: Vec<String> = rows
+        .iter()
+        .filter(|r| r.starts_with("\"Chicago"))
+        .take(300)
+        .cloned()
+        .collect();
+    let houston = rows
+        .iter()
+        .find(|r| r.starts_with("\"Houston") && r.contains("|9/1/2019|"))
+        .cloned()
+        .unwrap();
+    let mut extract = chicago.clone();
+    extract.push(houston);
+    let path = dir.path().join("EROArrests_FY2019_extract.pipe.csv");
+    national_layout(&path, "ERO Administrative Arrests for FY2019", &extract);
+    let store = dir.path().join("store");
+    // The extract first, so that "ingested first" cannot be what saves the full release.
+    assert!(ingest(&store, &[&path]).status.success());
+    assert!(
+        ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    assert_eq!(fy_totals(&store, "arrests")["FY2019"], "131904");
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "fy", "--where", "aor=CHI"]),
+        "fy,count\nFY2019,7769\n"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(status.contains("arrests CHI 2018-10-01 .. 2019-08-31: EROArrests_FY2019.pipe.csv.gz counts, EROArrests_FY2019_extract.pipe.csv does not (EROArrests_FY2019_extract.pipe.csv is far thinner"), "{status}");
+    // The extract's banner does not make September 2019 covered: only the days its own
+    // rows span count as covered where it is far thinner.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--from",
+        "2019-09-01",
+        "--to",
+        "2019-09-07",
+        "--by",
+        "aor",
+        "--where",
+        "aor=CHI,HOU,NYC",
+    ]));
+    assert!(
+        text.contains(
+            "no ingested arrests release covers CHI, NYC on 2019-09-01..2019-09-07 (7 days)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("no ingested arrests release covers HOU on 2019-09-02..2019-09-07 (6 days)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rows_without_an_aor_go_with_their_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = national_fy2019_rows();
+    let in_january = |r: &&String| r.contains("|1/") && r.contains("/2019|");
+    // A: January's Chicago and New York rows, and 5 rows with a blank AOR.
+    let mut a: Vec<String> = rows
+        .iter()
+        .filter(in_january)
+        .filter(|r| r.starts_with("\"Chicago") || r.starts_with("\"New York"))
+        .cloned()
+        .collect();
+    let blank: Vec<String> = a
+        .iter()
+        .take(5)
+        .map(|r| format!("\"\"|{}", r.split_once('|').unwrap().1))
+        .collect();
+    a.extend(blank.iter().cloned());
+    // B: the same AORs for January and February (its coverage ends later), no blank rows.
+    let b: Vec<String> = rows
+        .iter()
+        .filter(|r| (r.contains("|1/") || r.contains("|2/")) && r.contains("/2019|"))
+        .filter(|r| r.starts_with("\"Chicago") || r.starts_with("\"New York"))
+        .cloned()
+        .collect();
+    let (pa, pb) = (
+        dir.path().join("EROArrests_A.pipe.csv"),
+        dir.path().join("EROArrests_B.pipe.csv"),
+    );
+    national_layout(
+        &pa,
+        "ERO Administrative Arrests (01/01/2019 - 01/31/2019)",
+        &a,
+    );
+    national_layout(
+        &pb,
+        "ERO Administrative Arrests (01/01/2019 - 02/28/2019)",
+        &b,
+    );
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&pa, &pb]).status.success());
+    // B counts for every AOR A covers, so A's rows without an AOR are set aside too.
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--by", "release", "--suppress-below", "0"],
+    );
+    assert_eq!(
+        csv,
+        format!("release,count\nEROArrests_B.pipe.csv,{}\n", b.len())
+    );
+}
+
+#[test]
+fn a_choice_made_with_prefer_decides_and_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(
+            &store,
+            &[
+                &national().join("EROArrests_FY2019.pipe.csv.gz"),
+                &workbook()
+            ]
+        )
+        .status
+        .success()
+    );
+    let from_uw = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--where",
+            "aor=SEA",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2019-03-31",
+            "--release",
+            "cb4ad7e0",
+        ],
+    );
+    let from_national = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--where",
+            "aor=SEA",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2019-03-31",
+            "--release",
+            "94bd7703",
+        ],
+    );
+    let both = |s: &Path| {
+        count_csv(
+            s,
+            "arrests",
+            &[
+                "--where",
+                "aor=SEA",
+                "--from",
+                "2019-01-01",
+                "--to",
+                "2019-03-31",
+            ],
+        )
+    };
+    assert_eq!(both(&store), from_national);
+    let out = tally(&[
+        "prefer",
+        "cb4ad7e0",
+        "--table",
+        "arrests",
+        "--aor",
+        "Seattle",
+        "--from",
+        "2019-01-01",
+        "--to",
+        "2019-03-31",
+        "--store",
+        path_str(&store),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(both(&store), from_uw);
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(status.contains("arrests SEA 2019-01-01 .. 2019-03-31: UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx counts, EROArrests_FY2019.pipe.csv.gz does not (chosen with `tally prefer`"), "{status}");
+    assert!(
+        status.contains("Choices made with `tally prefer`"),
+        "{status}"
+    );
+    assert!(
+        tally(&["verify", "--store", path_str(&store)])
+            .status
+            .success()
+    );
+    // Cleared, the default rule is back.
+    assert!(
+        tally(&["prefer", "--clear", "--store", path_str(&store)])
+            .status
+            .success()
+    );
+    assert_eq!(both(&store), from_national);
+}
