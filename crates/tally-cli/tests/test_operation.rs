@@ -69,12 +69,17 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
         let name = g["group"].as_str().unwrap();
         let n = &g["treated"][window];
         if name == "total" {
-            // A group is suppressed in this column (border), so the total is published rounded.
-            total = n["rounded"].as_u64().unwrap();
+            // A group is suppressed in this column (border), so the total is published rounded
+            // (to a base chosen from the exact groups only), and its percent change is not
+            // published.
+            let base = n["rounded_to"].as_u64().unwrap();
+            total = n["about"].as_u64().unwrap();
+            assert_eq!(total % base, 0);
+            assert!(g["treated_change_pct"].is_null());
             continue;
         }
-        let printed = if n.is_null() {
-            "<10".to_string()
+        let printed = if n.get("below").is_some() {
+            format!("<{}", n["below"])
         } else {
             n.as_u64().unwrap().to_string()
         };
@@ -84,7 +89,7 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
             "{name}"
         );
     }
-    assert_eq!(total, 2690);
+    assert_eq!(total, 2700);
     assert_eq!(from_count["custodial"], "2163");
     assert_eq!(from_count["at-large"], "471");
 
@@ -257,14 +262,17 @@ fn days_without_data_are_left_out_never_counted_as_zero() {
         .unwrap()
         .clone();
     let expected: u64 = csv.lines().nth(1).unwrap().parse().unwrap();
-    // Published exactly, or rounded to the nearest 10 when a method group is suppressed.
+    // Published exactly, or rounded when a method group is suppressed.
     match total.as_u64() {
         Some(n) => assert_eq!(n, expected),
-        None => assert_eq!(
-            total["rounded"].as_u64(),
-            Some((expected + 5) / 10 * 10),
-            "{csv}"
-        ),
+        None => {
+            let base = total["rounded_to"].as_u64().unwrap();
+            assert_eq!(
+                total["about"].as_u64(),
+                Some((expected + base / 2) / base * base),
+                "{csv}"
+            )
+        }
     }
 
     // A design whose comparison AORs have no baseline records is refused.
@@ -316,11 +324,11 @@ fn nothing_published_reveals_a_suppressed_cell() {
         "json",
     ]);
     let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    // Border arrests are suppressed, so shares are whole percents and weekly counts are
-    // rounded: at-large / share or the sum of window weeks cannot give the exact total.
+    // Border arrests are suppressed in every period, so no at-large share is published
+    // (at-large / share would give the total back), and weekly counts are rounded.
     assert_eq!(
         r["at_large_share"],
-        serde_json::json!([0.33, 0.34, 0.29, 0.18])
+        serde_json::json!([null, null, null, null])
     );
     let week0 = &r["weeks"].as_array().unwrap()[8];
     assert_eq!(

@@ -4,15 +4,16 @@
 use crate::run::{OperationResult, TOTAL};
 use std::fmt::Write;
 
-/// Published counts below this print as `<10` (Tally's small-cell rule).
-pub const SUPPRESS_BELOW: u64 = 10;
+/// Published counts below this print as `<10` (Tally's small-cell rule,
+/// `tally_model::disclosure`).
+pub const SUPPRESS_BELOW: u64 = tally_model::disclosure::DEFAULT_THRESHOLD;
 
 /// How small cells are published, printed under every counts table.
-pub const ROUNDING_NOTE: &str = "Counts below 10 print as <10; a total marked ~ is rounded to the nearest 10 because a method group in its column is suppressed.";
+pub const ROUNDING_NOTE: &str = "Counts below 10 print as <10; a total marked ~ is rounded (to the nearest 10, or coarser where that could give a suppressed count back) because a method group in its column is suppressed; such a total has no percent change.";
 
 /// True for a count that is published as `<10`.
 pub fn is_small(n: u64) -> bool {
-    n > 0 && n < SUPPRESS_BELOW
+    tally_model::Disclosure::default().small(n)
 }
 
 /// A count as published, with thousands separators.
@@ -24,23 +25,7 @@ pub fn shown(n: u64) -> String {
     }
 }
 
-/// `110104` -> `110,104`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// Rounded to the nearest 10.
-pub fn round10(n: u64) -> u64 {
-    (n + 5) / 10 * 10
-}
+pub use tally_model::disclosure::thousands;
 
 /// Per period: whether some method group's count is suppressed there. The total of such a
 /// period is published rounded, so it cannot be used to subtract back to the hidden count.
@@ -59,7 +44,7 @@ pub fn hidden_columns(
 }
 
 fn pct(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:+.1}%"))
+    v.map(|v| format!("{v:+.0}%"))
         .unwrap_or_else(|| "n/a".into())
 }
 
@@ -88,34 +73,26 @@ pub fn count_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
     header.extend(r.periods.iter().map(|p| format!("comparison {}", label(p))));
     header.push("comparison change".into());
     header.push("rate ratio [95% CI]".into());
-    let hidden_treated = hidden_columns(r, |g| &g.treated);
-    let hidden_comparison = hidden_columns(r, |g| &g.comparison);
+    let figures_t = crate::run::side_figures(r, crate::run::treated);
+    let figures_c = crate::run::side_figures(r, crate::run::comparison);
+    let shown = |f: &tally_model::Figure| match f {
+        tally_model::Figure::About { value, .. } if *value > 0 => format!("~{}", thousands(*value)),
+        f => f.text(),
+    };
     let rows = r
         .groups
         .iter()
-        .map(|g| {
+        .enumerate()
+        .map(|(gi, g)| {
             let mut row = vec![g.group.clone()];
             let small = |counts: &[u64]| counts.iter().any(|n| is_small(*n));
-            let cells = |counts: &[u64], hidden: &[bool]| -> Vec<String> {
-                counts
-                    .iter()
-                    .zip(hidden)
-                    .map(|(n, h)| {
-                        if g.group == TOTAL && *h && !is_small(*n) {
-                            format!("~{}", thousands(round10(*n)))
-                        } else {
-                            shown(*n)
-                        }
-                    })
-                    .collect()
-            };
-            row.extend(cells(&g.treated, &hidden_treated));
+            row.extend(figures_t[gi].iter().map(shown));
             row.push(if small(&g.treated) {
                 "suppressed".into()
             } else {
                 pct(g.treated_change_pct)
             });
-            row.extend(cells(&g.comparison, &hidden_comparison));
+            row.extend(figures_c[gi].iter().map(shown));
             row.push(if small(&g.comparison) {
                 "suppressed".into()
             } else {

@@ -8,6 +8,7 @@ use crate::spec::{Operation, Window};
 use chrono::NaiveDate;
 use serde::Serialize;
 use tally_model::TableKind;
+use tally_model::disclosure::{Disclosure, Figure, round_to};
 use tally_query::{CountQuery, Dimension, ReleaseUse, count};
 use tally_store::Store;
 
@@ -342,15 +343,8 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         };
         let treated_counts = per(&treated);
         let comparison_counts = per(&comparison);
-        let change = |counts: &[u64]| -> Option<f64> {
-            let n = periods.len();
-            let window_rate = counts[n - 1] as f64 / periods[n - 1].counted_days as f64;
-            let base: Vec<f64> = (0..n - 1)
-                .map(|i| counts[i] as f64 / periods[i].counted_days as f64)
-                .collect();
-            let mean = base.iter().sum::<f64>() / base.len().max(1) as f64;
-            (mean > 0.0).then(|| 100.0 * (window_rate / mean - 1.0))
-        };
+        let days: Vec<i64> = periods.iter().map(|p| p.counted_days).collect();
+        let change = |counts: &[u64]| change_pct(counts, &days);
         let mut panel = Vec::new();
         for (a, aor) in all_aors.iter().enumerate() {
             for (p, period) in periods.iter().enumerate() {
@@ -508,103 +502,158 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     })
 }
 
-/// The result as it may be published. When any method-group cell is suppressed
-/// (`<10`), everything else that could be used to subtract back to it is coarsened: weekly
-/// counts and baseline means are rounded to the nearest 10, and at-large shares to whole
-/// percent (or withheld when the at-large count itself is suppressed). Renderers (text,
+/// The result as it may be published, through the one small-cell rule
+/// (`tally_model::disclosure`): counts below the threshold are suppressed; where a method
+/// group's count is suppressed, the period's total is rounded (to the base that keeps the
+/// hidden count undetermined, [`Disclosure::sum`]), weekly counts and baseline means are
+/// rounded to the nearest 10, and neither the total's percent change nor the period's
+/// at-large share is published (either would give the total back); every other percent
+/// change and share is rounded to a whole percent, and one computed from a suppressed
+/// count is not published. Renderers (text,
 /// Markdown, HTML, charts, JSON) all print this, never the raw result.
 pub fn for_publication(r: &OperationResult) -> OperationResult {
-    use crate::render::{hidden_columns, is_small, round10};
+    use crate::render::hidden_columns;
+    let rule = Disclosure::default();
     let mut p = r.clone();
-    let hidden = hidden_columns(r, |g| &g.treated);
-    let any_hidden =
-        hidden.iter().any(|h| *h) || hidden_columns(r, |g| &g.comparison).iter().any(|h| *h);
+    let hidden_t = hidden_columns(r, |g| &g.treated);
+    let hidden_c = hidden_columns(r, |g| &g.comparison);
+    let any_hidden = hidden_t.iter().chain(&hidden_c).any(|h| *h);
     if any_hidden {
+        let round = |n: u64| if rule.small(n) { n } else { round_to(n, 10) };
         for w in &mut p.weeks {
-            w.treated = w.treated.map(|n| if is_small(n) { n } else { round10(n) });
-            w.comparison = w
-                .comparison
-                .map(|n| if is_small(n) { n } else { round10(n) });
+            w.treated = w.treated.map(round);
+            w.comparison = w.comparison.map(round);
             w.treated_baseline = w.treated_baseline.map(|m| (m / 10.0).round() * 10.0);
             w.comparison_baseline = w.comparison_baseline.map(|m| (m / 10.0).round() * 10.0);
         }
     }
-    let at_large = r.groups.iter().find(|g| g.group == "at-large");
-    for (i, share) in p.at_large_share.iter_mut().enumerate() {
-        let small = at_large
-            .and_then(|g| g.treated.get(i))
-            .is_some_and(|n| is_small(*n));
-        if small {
-            *share = None;
-        } else if any_hidden {
-            *share = share.map(|s| (s * 100.0).round() / 100.0);
+    for g in &mut p.groups {
+        let total = g.group == TOTAL;
+        g.treated_change_pct = if total && hidden_t.iter().any(|h| *h) {
+            None
+        } else {
+            rule.percent(g.treated_change_pct, &g.treated)
+        };
+        g.comparison_change_pct = if total && hidden_c.iter().any(|h| *h) {
+            None
+        } else {
+            rule.percent(g.comparison_change_pct, &g.comparison)
+        };
+        if let Some(e) = &mut g.estimate {
+            e.rate_ratio = (e.rate_ratio * 100.0).round() / 100.0;
+            e.ci_low = (e.ci_low * 100.0).round() / 100.0;
+            e.ci_high = (e.ci_high * 100.0).round() / 100.0;
         }
+    }
+    // A share is at-large over the total: where any method group of the period is
+    // suppressed, the total is, in effect, too (the exact at-large count and the share
+    // would give it back), so no share is published there.
+    for (i, share) in p.at_large_share.iter_mut().enumerate() {
+        let from: Vec<u64> = r
+            .groups
+            .iter()
+            .filter_map(|g| g.treated.get(i).copied())
+            .collect();
+        *share = rule.share(*share, &from);
     }
     p
 }
 
-/// The result as published JSON: counts below the small-cell threshold become null, with
-/// `suppressed_below` stating the rule.
+/// Percent change of the last period's daily rate (the window) against the mean daily
+/// rate of the others (the baselines): `counts` and `days` per period, in period order.
+/// `None` when the baselines' rate is zero.
+pub fn change_pct(counts: &[u64], days: &[i64]) -> Option<f64> {
+    let n = counts.len().min(days.len());
+    if n < 2 {
+        return None;
+    }
+    let rate = |i: usize| counts[i] as f64 / days[i].max(1) as f64;
+    let mean = (0..n - 1).map(rate).sum::<f64>() / (n - 1) as f64;
+    (mean > 0.0).then(|| 100.0 * (rate(n - 1) / mean - 1.0))
+}
+
+/// Which side of the design a count belongs to.
+pub type Side = fn(&GroupCounts) -> &Vec<u64>;
+
+/// The treated AORs' counts of a group.
+pub fn treated(g: &GroupCounts) -> &Vec<u64> {
+    &g.treated
+}
+
+/// The comparison AORs' counts of a group.
+pub fn comparison(g: &GroupCounts) -> &Vec<u64> {
+    &g.comparison
+}
+
+/// The published figure of every group's count on one side, per group and period: a
+/// method group's count as a cell, the total as a sum over the method groups (rounded
+/// where one of them is suppressed, [`Disclosure::sum`]).
+pub fn side_figures(r: &OperationResult, side: Side) -> Vec<Vec<Figure>> {
+    let rule = Disclosure::default();
+    r.groups
+        .iter()
+        .map(|g| {
+            side(g)
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    if g.group != TOTAL {
+                        return rule.cell(*n);
+                    }
+                    let hidden: Vec<u64> = r
+                        .groups
+                        .iter()
+                        .filter(|x| x.group != TOTAL)
+                        .filter_map(|x| side(x).get(i).copied())
+                        .filter(|v| rule.small(*v))
+                        .collect();
+                    rule.sum(*n, &hidden)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The result as published JSON ([`for_publication`]), every count a published figure
+/// (`tally_model::disclosure::Figure`: a number, or `{"below": 10}`, or
+/// `{"about": n, "rounded_to": base}`), with `suppress_below` stating the rule.
 pub fn published(r: &OperationResult) -> serde_json::Value {
-    let threshold = crate::render::SUPPRESS_BELOW;
-    let mut v = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
-    let suppress = |x: &mut serde_json::Value| {
-        if let Some(n) = x.as_u64()
-            && n > 0
-            && n < threshold
-        {
-            *x = serde_json::Value::Null;
-        }
-    };
-    let hidden = [
-        ("treated", crate::render::hidden_columns(r, |g| &g.treated)),
-        (
-            "comparison",
-            crate::render::hidden_columns(r, |g| &g.comparison),
-        ),
+    let rule = Disclosure::default();
+    let p = for_publication(r);
+    let mut v = serde_json::to_value(&p).unwrap_or(serde_json::Value::Null);
+    let sides: [(&str, Vec<Vec<Figure>>); 2] = [
+        ("treated", side_figures(r, treated)),
+        ("comparison", side_figures(r, comparison)),
     ];
     if let Some(groups) = v.get_mut("groups").and_then(|g| g.as_array_mut()) {
-        for g in groups {
-            let is_total = g.get("group").and_then(|n| n.as_str()) == Some(TOTAL);
-            for (key, hidden) in &hidden {
-                let mut any_small = false;
-                if let Some(arr) = g.get_mut(*key).and_then(|a| a.as_array_mut()) {
-                    for (p, x) in arr.iter_mut().enumerate() {
-                        any_small |= x.as_u64().is_some_and(crate::render::is_small);
-                        suppress(x);
-                        // A total over a period with a hidden group is published rounded.
-                        if is_total
-                            && hidden.get(p).copied().unwrap_or(false)
-                            && let Some(n) = x.as_u64()
-                        {
-                            *x = serde_json::json!({ "rounded": crate::render::round10(n) });
-                        }
-                    }
-                }
-                if any_small {
-                    g[format!("{key}_change_pct")] = serde_json::Value::Null;
-                }
+        for (i, json) in groups.iter_mut().enumerate() {
+            for (key, figures) in &sides {
+                let figures: Vec<serde_json::Value> = figures[i].iter().map(Figure::json).collect();
+                json[*key] = serde_json::json!(figures);
             }
         }
     }
     if let Some(weeks) = v.get_mut("weeks").and_then(|w| w.as_array_mut()) {
         for w in weeks {
             for key in ["treated", "comparison"] {
-                if let Some(x) = w.get_mut(key) {
-                    suppress(x);
+                if let Some(x) = w.get_mut(key)
+                    && let Some(n) = x.as_u64()
+                {
+                    *x = rule.cell(n).json();
                 }
             }
             for key in ["treated_baseline", "comparison_baseline"] {
                 if let Some(x) = w.get_mut(key)
-                    && x.as_f64().is_some_and(|v| v > 0.0 && v < threshold as f64)
+                    && x.as_f64()
+                        .is_some_and(|v| v > 0.0 && v < rule.threshold as f64)
                 {
-                    *x = serde_json::Value::Null;
+                    *x = serde_json::json!({ "below": rule.threshold });
                 }
             }
         }
     }
     if let Some(obj) = v.as_object_mut() {
-        obj.insert("suppressed_below".into(), serde_json::json!(threshold));
+        obj.insert("suppressed_below".into(), serde_json::json!(rule.threshold));
     }
     v
 }

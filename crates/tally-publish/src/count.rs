@@ -1,7 +1,7 @@
 //! A count as it may be published: every number a count prints, through the one rule.
 
-use crate::disclosure::{Disclosure, Figure};
 use serde::Serialize;
+use tally_model::disclosure::{Disclosure, Figure};
 use tally_query::Overlap;
 use tally_query::count::{COUNT_MARK, CellCoverage, CountResult, CoverageGap};
 
@@ -59,7 +59,20 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
         .map(|g| g.count)
         .filter(|n| rule.small(*n))
         .collect();
-    let sum = |n: u64| rule.sum(n, &hidden);
+    let total = rule.sum(result.total, &hidden);
+    // Sums over part of the cells (each release's rows, each overlap's rows), beside the
+    // total, could narrow suppressed cells down: where any cell is suppressed they are not
+    // published, but a single release's rows are the total.
+    let single_release = result.releases.len() <= 1;
+    let sum = |n: u64| {
+        if hidden.is_empty() || n == 0 {
+            rule.cell(n)
+        } else if single_release && n == result.total {
+            total
+        } else {
+            Figure::Withheld
+        }
+    };
     let groups = result
         .groups
         .iter()
@@ -107,7 +120,7 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
         groups,
         total: match result.total_coverage {
             CellCoverage::NotCovered if result.total == 0 => Figure::NotCovered,
-            _ => sum(result.total),
+            _ => total,
         },
         undated_rows: sum(result.undated_rows),
         releases: result

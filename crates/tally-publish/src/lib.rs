@@ -1,10 +1,9 @@
 //! Tally's publication layer. Analysis crates produce typed results with exact numbers;
-//! this crate decides what of them may be published ([`disclosure`]: the small-cell rule,
-//! defined once) and returns published results that renderers print as they are. Nothing
-//! that prints a number applies the rule itself.
+//! this crate decides what of them may be published (with [`disclosure`], the small-cell
+//! rule defined once in `tally-model` so that every crate that publishes a number uses
+//! the same one) and returns published results that renderers print as they are.
 
 pub mod count;
-pub mod disclosure;
 
 pub use count::{PublishedCount, PublishedGroup, publish_count};
-pub use disclosure::{DEFAULT_THRESHOLD, Disclosure, Figure, thousands};
+pub use tally_model::disclosure::{self, DEFAULT_THRESHOLD, Disclosure, Figure, thousands};

@@ -30,12 +30,16 @@ pub const DEFAULT_THRESHOLD: u64 = 10;
 pub enum Figure {
     /// The exact count.
     Exact(u64),
-    /// Suppressed: between 1 and `threshold - 1`.
+    /// Suppressed: between 1 and the bound less one (the threshold for a cell; a higher
+    /// bound for a sum that suppressed cells could otherwise be told from).
     Below(u64),
     /// Rounded to the nearest `base` because cells it sums are suppressed.
     About { value: u64, base: u64 },
     /// No release covers the days: the count is missing, not zero.
     NotCovered,
+    /// Not published: a sum over cells some of which are suppressed, split in a way that,
+    /// beside the published total, could narrow them down (per-release rows of a count).
+    Withheld,
 }
 
 impl Figure {
@@ -48,6 +52,7 @@ impl Figure {
             Figure::About { value: 0, base } => format!("<{}", thousands(base / 2)),
             Figure::About { value, .. } => format!("about {}", thousands(*value)),
             Figure::NotCovered => "not covered".into(),
+            Figure::Withheld => "withheld".into(),
         }
     }
 
@@ -59,6 +64,7 @@ impl Figure {
             Figure::About { value: 0, base } => format!("<{}", base / 2),
             Figure::About { value, .. } => format!("~{value}"),
             Figure::NotCovered => "not covered".into(),
+            Figure::Withheld => "withheld".into(),
         }
     }
 
@@ -72,6 +78,7 @@ impl Figure {
                 serde_json::json!({ "about": value, "rounded_to": base })
             }
             Figure::NotCovered => serde_json::json!({ "not_covered": true }),
+            Figure::Withheld => serde_json::json!({ "withheld": true }),
         }
     }
 
@@ -133,36 +140,67 @@ impl Disclosure {
     }
 
     /// A sum over cells of which `hidden` (the values of the suppressed ones) are
-    /// suppressed: exact when none is; suppressed when itself small; else rounded to the
-    /// smallest base under which every hidden cell keeps two or more values consistent
-    /// with the rounded sum and the exact cells.
+    /// suppressed: exact when none is; else rounded to a base chosen from what a reader
+    /// knows anyway (the sum of the exact cells and how many are hidden), never from the
+    /// hidden values themselves: the smallest base under which, whatever the hidden cells
+    /// hold, every hidden cell keeps two or more values consistent with what is published.
+    /// (Choosing the base from the hidden values would itself give them away.) A sum that
+    /// is itself below the threshold prints as suppressed.
     pub fn sum(&self, total: u64, hidden: &[u64]) -> Figure {
-        if self.small(total) {
-            return Figure::Below(self.threshold);
+        if hidden.is_empty() || self.threshold <= 1 {
+            return self.cell(total);
         }
-        // A true zero holds no hidden cell.
-        if hidden.is_empty() || total == 0 {
-            return Figure::Exact(total);
+        let exact = total.saturating_sub(hidden.iter().sum());
+        let k = hidden.len() as u64;
+        // Where some values of the hidden cells would make the sum itself small, whether it
+        // prints as small would tell them apart: print one bound that holds for all.
+        if exact + k < self.threshold {
+            let most = exact + k * (self.threshold - 1);
+            return Figure::Below(((most / 10 + 1) * 10).max(self.threshold));
         }
-        let exact_part = total - hidden.iter().sum::<u64>();
-        let mut base = 10;
-        loop {
-            let rounded = round_to(total, base);
-            if !determines_a_cell(
-                self.threshold,
-                rounded,
-                base,
-                exact_part,
-                hidden.len() as u64,
-            ) || base > total.saturating_mul(10)
-            {
-                return Figure::About {
-                    value: rounded,
-                    base,
-                };
-            }
+        self.sum_at(total, self.base_for(exact, k))
+    }
+
+    /// The rounding base for sums over `k` suppressed cells beside exact cells summing to
+    /// `exact` (see [`Disclosure::sum`]).
+    pub fn base_for(&self, exact: u64, k: u64) -> u64 {
+        let mut base = 10u64;
+        while !self.safe(exact, k, base) && base < u64::MAX / 100 {
             base *= 10;
         }
+        base
+    }
+
+    /// A sum published at `base`: suppressed when small, else rounded.
+    pub fn sum_at(&self, total: u64, base: u64) -> Figure {
+        if self.small(total) {
+            Figure::Below(self.threshold)
+        } else {
+            Figure::About {
+                value: round_to(total, base),
+                base,
+            }
+        }
+    }
+
+    /// True when, for every value the `k` hidden cells can sum to, the figure published at
+    /// `base` leaves each hidden cell at least two values.
+    fn safe(&self, exact: u64, k: u64, base: u64) -> bool {
+        let max = self.threshold - 1;
+        let sums = k..=k * max;
+        sums.clone().all(|s| {
+            let shown = self.sum_at(exact + s, base);
+            // The hidden sums a reader cannot tell from `s`.
+            let same: Vec<u64> = sums
+                .clone()
+                .filter(|t| self.sum_at(exact + t, base) == shown)
+                .collect();
+            let (lo, hi) = (same[0], same[same.len() - 1]);
+            // One cell's values, the other k - 1 taking anything in 1..=max.
+            let cell_lo = lo.saturating_sub((k - 1) * max).max(1);
+            let cell_hi = hi.saturating_sub(k - 1).min(max);
+            cell_hi > cell_lo
+        })
     }
 
     /// A share or percentage: `None` (not published) when a count it comes from is
@@ -187,27 +225,6 @@ impl Disclosure {
 /// `n` rounded half up to a multiple of `base`.
 pub fn round_to(n: u64, base: u64) -> u64 {
     (n + base / 2) / base * base
-}
-
-/// Whether a sum published as `rounded` (nearest multiple of `base`), with `exact_part`
-/// the sum of the exact cells, leaves some one of `k` hidden cells (each in
-/// `1..threshold`) with a single possible value.
-fn determines_a_cell(threshold: u64, rounded: u64, base: u64, exact_part: u64, k: u64) -> bool {
-    let max = threshold - 1;
-    // Sums the rounded figure allows: rounded - base/2 ..= rounded + base/2 - 1.
-    let lo = rounded.saturating_sub(base / 2);
-    let hi = rounded + base / 2 - 1;
-    // What the hidden cells can add up to.
-    let sum_lo = lo.saturating_sub(exact_part).max(k);
-    let sum_hi = hi.saturating_sub(exact_part).min(k * max);
-    if sum_lo > sum_hi {
-        return true;
-    }
-    // One cell's range, the others taking anything in 1..=max.
-    let others = k - 1;
-    let cell_lo = sum_lo.saturating_sub(others * max).max(1);
-    let cell_hi = sum_hi.saturating_sub(others).min(max);
-    cell_lo >= cell_hi
 }
 
 #[cfg(test)]
@@ -236,12 +253,15 @@ mod tests {
     fn a_rounded_sum_never_pins_a_suppressed_cell() {
         let d = Disclosure::default();
         // 6 exact + a suppressed 9 = 15: to the nearest 10 that is 20, and 9 is the only
-        // value left; to the nearest 100 it is 0..149, which leaves all of 1..9.
+        // value left; and "<10" for the sums under 10 would tell 9 from the rest. Beside 6
+        // exact, one suppressed cell sums to less than 20 whatever it holds.
+        assert_eq!(d.sum(15, &[9]), Figure::Below(20));
+        assert_eq!(d.sum(11, &[5]), Figure::Below(20));
         assert_eq!(
-            d.sum(15, &[9]),
+            d.sum(26, &[9]),
             Figure::About {
-                value: 0,
-                base: 100
+                value: 30,
+                base: 10
             }
         );
         assert_eq!(
@@ -253,36 +273,32 @@ mod tests {
         );
         assert_eq!(d.sum(1000, &[]), Figure::Exact(1000));
         assert_eq!(d.sum(7, &[7]), Figure::Below(10));
-        // Exhaustively: no hidden cell is ever left with one value.
-        for exact_part in 0..60u64 {
-            for a in 1..10u64 {
-                for b in 0..10u64 {
-                    let hidden: Vec<u64> = [a, b].into_iter().filter(|x| *x > 0).collect();
-                    let total = exact_part + hidden.iter().sum::<u64>();
-                    let Figure::About { value, base } = d.sum(total, &hidden) else {
-                        continue;
-                    };
-                    for (i, cell) in hidden.iter().enumerate() {
-                        let others: u64 = hidden
+        // Exhaustively, as a reader would: every assignment of the hidden cells that
+        // publishes the same figure beside the same exact cells is possible, and each
+        // hidden cell must keep two or more values among them.
+        for exact in 0..120u64 {
+            for k in 1..=2u32 {
+                let assignments: Vec<Vec<u64>> = (0..9u64.pow(k))
+                    .map(|code| (0..k).map(|j| 1 + code / 9u64.pow(j) % 9).collect())
+                    .collect();
+                let shown: Vec<Figure> = assignments
+                    .iter()
+                    .map(|h| d.sum(exact + h.iter().sum::<u64>(), h))
+                    .collect();
+                for (a, hidden) in assignments.iter().enumerate() {
+                    for cell in 0..k as usize {
+                        let mut values: Vec<u64> = assignments
                             .iter()
-                            .enumerate()
-                            .filter(|(j, _)| *j != i)
-                            .map(|(_, x)| x)
-                            .sum();
-                        let _ = others;
-                        let possible: Vec<u64> = (1..10)
-                            .filter(|v| {
-                                // Some values of the other hidden cells make the sum round to `value`.
-                                let k = hidden.len() as u64 - 1;
-                                (k..=k * 9).any(|rest| {
-                                    (k == 0 && rest == 0 || k > 0)
-                                        && round_to(exact_part + v + rest, base) == value
-                                })
-                            })
+                            .zip(&shown)
+                            .filter(|(_, f)| **f == shown[a])
+                            .map(|(h, _)| h[cell])
                             .collect();
+                        values.sort();
+                        values.dedup();
                         assert!(
-                            possible.len() >= 2,
-                            "total {total} hidden {hidden:?}: cell {cell} pinned by {value}/{base}"
+                            values.len() >= 2,
+                            "exact {exact} hidden {hidden:?}: cell {cell} pinned by {:?}",
+                            shown[a]
                         );
                     }
                 }

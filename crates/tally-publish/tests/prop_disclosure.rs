@@ -1,0 +1,105 @@
+//! The adversary's test of the publication layer: for random small count tables, every
+//! assignment of values to the suppressed cells is tried, and a suppressed cell must keep
+//! at least two values under which everything published (every cell, the total, each
+//! release's rows, each overlap's rows, as figures and as printed text) comes out
+//! identical. A cell with one such value could be worked out from what Tally publishes.
+
+use proptest::prelude::*;
+use tally_model::{Disclosure, TableKind};
+use tally_publish::{PublishedCount, publish_count};
+use tally_query::count::{CellCoverage, CountResult, Group, ReleaseUse};
+
+/// A count result of `cells`, each cell's rows split between two releases by `split`.
+fn result(cells: &[u64], split: &[bool]) -> CountResult {
+    let table = TableKind::from_slug("arrests").expect("table");
+    let groups: Vec<Group> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Group {
+            values: vec![format!("g{i:02}")],
+            count: *n,
+            coverage: CellCoverage::Full,
+        })
+        .collect();
+    let in_a: u64 = cells
+        .iter()
+        .zip(split)
+        .filter(|(_, a)| **a)
+        .map(|(n, _)| n)
+        .sum();
+    let total: u64 = cells.iter().sum();
+    let release = |id: &str, rows: u64| ReleaseUse {
+        id: id.into(),
+        sha256: id.repeat(8),
+        file_name: format!("{id}.csv"),
+        sheets: vec![format!("{id}.csv")],
+        rows_counted: rows,
+        rows_shadowed: 0,
+        rows_duplicate: 0,
+    };
+    CountResult {
+        table,
+        dimensions: vec!["group".into()],
+        groups,
+        total,
+        total_coverage: CellCoverage::Full,
+        releases: vec![release("a", in_a), release("b", total - in_a)],
+        overlaps: Vec::new(),
+        undated_rows: 0,
+        coverage_gaps: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+/// Everything a reader sees: the published figures and their printed forms.
+fn seen(p: &PublishedCount) -> (PublishedCount, Vec<String>) {
+    let mut text: Vec<String> = p
+        .groups
+        .iter()
+        .map(|g| format!("{} {}", g.count.text(), g.count.plain()))
+        .collect();
+    text.push(p.total.text());
+    text.extend(p.releases.iter().map(|r| r.rows_counted.text()));
+    text.push(serde_json::to_string(&p.total.json()).unwrap_or_default());
+    (p.clone(), text)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_suppressed_cell_can_be_worked_out(
+        cells in prop::collection::vec(prop_oneof![3 => 1u64..10, 2 => 10u64..60, 1 => Just(0u64)], 2..7),
+        split in prop::collection::vec(any::<bool>(), 7),
+    ) {
+        let rule = Disclosure::default();
+        let published = seen(&publish_count(&result(&cells, &split), rule));
+        let hidden: Vec<usize> = (0..cells.len()).filter(|&i| rule.small(cells[i])).collect();
+        prop_assume!(!hidden.is_empty() && hidden.len() <= 4);
+        // Every assignment of 1..9 to the suppressed cells.
+        let mut consistent: Vec<Vec<u64>> = vec![Vec::new(); hidden.len()];
+        let combos = 9u64.pow(hidden.len() as u32);
+        for code in 0..combos {
+            let mut trial = cells.clone();
+            let mut c = code;
+            for &i in &hidden {
+                trial[i] = 1 + c % 9;
+                c /= 9;
+            }
+            if seen(&publish_count(&result(&trial, &split), rule)) == published {
+                for (k, &i) in hidden.iter().enumerate() {
+                    if !consistent[k].contains(&trial[i]) {
+                        consistent[k].push(trial[i]);
+                    }
+                }
+            }
+        }
+        for (k, &i) in hidden.iter().enumerate() {
+            prop_assert!(
+                consistent[k].len() >= 2,
+                "cell {} = {} of {:?} is determined by what is published",
+                i, cells[i], cells
+            );
+        }
+    }
+}
