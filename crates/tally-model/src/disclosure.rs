@@ -161,6 +161,29 @@ impl Disclosure {
         self.sum_at(total, self.base_for(exact, k))
     }
 
+    /// A sum over cells of which `hidden` are suppressed, published so that it is the same
+    /// whatever the hidden cells hold (each anywhere from 1 to the threshold less one): it
+    /// tells a reader nothing about them, so several such sums that share cells cannot be
+    /// combined to narrow them down either (which [`Disclosure::sum`], safe for one sum,
+    /// does not promise). The base depends only on the exact part and how many cells are
+    /// hidden. Exact when nothing is hidden.
+    pub fn sum_hiding_parts(&self, total: u64, hidden: &[u64]) -> Figure {
+        if hidden.is_empty() || self.threshold <= 1 {
+            return self.cell(total);
+        }
+        let exact = total.saturating_sub(hidden.iter().sum());
+        let k = hidden.len() as u64;
+        let (least, most) = (exact + k, exact + k * (self.threshold - 1));
+        if least < self.threshold {
+            return Figure::Below(((most / 10 + 1) * 10).max(self.threshold));
+        }
+        let mut base = 10u64;
+        while round_to(least, base) != round_to(most, base) && base < u64::MAX / 100 {
+            base *= 10;
+        }
+        self.sum_at(total, base)
+    }
+
     /// The rounding base for sums over `k` suppressed cells beside exact cells summing to
     /// `exact` (see [`Disclosure::sum`]).
     pub fn base_for(&self, exact: u64, k: u64) -> u64 {
@@ -230,6 +253,34 @@ pub fn round_to(n: u64, base: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sum_hiding_its_parts_is_the_same_whatever_they_hold() {
+        let d = Disclosure::default();
+        for exact in [0u64, 3, 10, 95, 402, 996, 12_345] {
+            for k in 1..=3u64 {
+                let shown =
+                    |hidden: &[u64]| d.sum_hiding_parts(exact + hidden.iter().sum::<u64>(), hidden);
+                let all: Vec<Vec<u64>> = (0..9u64.pow(k as u32))
+                    .map(|code| (0..k).map(|i| 1 + code / 9u64.pow(i as u32) % 9).collect())
+                    .collect();
+                let first = shown(&all[0]);
+                assert!(
+                    all.iter().all(|h| shown(h) == first),
+                    "exact {exact}, {k} hidden"
+                );
+            }
+        }
+        assert_eq!(
+            d.sum_hiding_parts(402 + 5, &[5]),
+            Figure::About {
+                value: 400,
+                base: 100
+            }
+        );
+        assert_eq!(d.sum_hiding_parts(3 + 5, &[5]), Figure::Below(20));
+        assert_eq!(d.sum_hiding_parts(40, &[]), Figure::Exact(40));
+    }
 
     #[test]
     fn figures_print_alike_everywhere() {

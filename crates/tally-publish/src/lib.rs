@@ -3,7 +3,9 @@
 //! rule defined once in `tally-model` so that every crate that publishes a number uses
 //! the same one) and returns published results that renderers print as they are.
 
+pub mod compare;
 pub mod count;
 
+pub use compare::{PublishedComparison, publish_comparison};
 pub use count::{PublishedCount, PublishedGroup, publish_count};
 pub use tally_model::disclosure::{self, DEFAULT_THRESHOLD, Disclosure, Figure, thousands};

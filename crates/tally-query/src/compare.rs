@@ -47,6 +47,9 @@ pub struct MonthAor {
     pub b: u64,
     /// `b - a`.
     pub difference: i64,
+    /// Records found in both (identical, or paired on an identifier and changed): `a -
+    /// only_a`, equally `b - only_b`.
+    pub matched: u64,
     pub only_a: u64,
     pub only_b: u64,
 }
@@ -62,11 +65,31 @@ pub struct Comparison {
     pub b: ReleaseSide,
     /// Overlap per AOR: `(aor, first, last)`.
     pub overlap: Vec<(String, NaiveDate, NaiveDate)>,
+    /// Days on which rows without a usable AOR are compared: from the later first day to
+    /// the earlier last day either release covers for any AOR.
+    pub no_aor_overlap: Option<(NaiveDate, NaiveDate)>,
+    /// What the comparison leaves out and why.
+    pub notes: Vec<String>,
     /// Fields rows were matched on.
     pub matched_on: Vec<String>,
+    /// Records found in both releases: identical rows plus the changed records.
     pub matched_rows: u64,
+    /// The identifier field (filled by both releases) that rows left unmatched were paired
+    /// on, with the event date and AOR, to find records revised between the releases.
+    pub paired_on: Option<String>,
+    /// Records paired on `paired_on` whose other fields differ (counted in `matched_rows`,
+    /// not as one removed plus one added).
+    pub changed_records: u64,
+    /// For each compared field, how many of the changed records differ in it (largest
+    /// first; a record can differ in several).
+    pub changed_fields: Vec<(String, u64)>,
     pub by_month_aor: Vec<MonthAor>,
 }
+
+/// The AOR of rows whose AOR name maps to no code.
+pub const NO_AOR_UNMAPPED: &str = "(unmapped)";
+/// The AOR of rows with a blank or withheld AOR.
+pub const NO_AOR_BLANK: &str = "(blank)";
 
 /// Values rows are matched on: event date, AOR, then the compared fields (None = null).
 type MatchKey = Vec<Option<String>>;
@@ -227,8 +250,8 @@ fn read_rows(
             let day = dates.value(i);
             let aor_key = match (aor.get(i), aor_name.get(i)) {
                 (Some(code), _) => code,
-                (None, Some(_)) => "(unmapped)",
-                (None, None) => "(blank)",
+                (None, Some(_)) => NO_AOR_UNMAPPED,
+                (None, None) => NO_AOR_BLANK,
             };
             if !parts.contains(&part_of(sheet.get(i).unwrap_or_default())) {
                 continue;
@@ -337,6 +360,46 @@ pub fn compare_releases(
             }
         }
     }
+    // Rows without a usable AOR belong to their release as a whole: they are compared on
+    // the days both releases cover for some AOR.
+    let whole = |c: &BTreeMap<String, (NaiveDate, NaiveDate)>| {
+        c.values()
+            .copied()
+            .reduce(|x, y| (x.0.min(y.0), x.1.max(y.1)))
+    };
+    // That is only fair when both releases span the same AORs: a national release's rows
+    // without an AOR may belong to any AOR, and a one-AOR workbook has no counterpart.
+    let codes = |c: &BTreeMap<String, (NaiveDate, NaiveDate)>| -> Vec<String> {
+        c.keys()
+            .filter(|k| *k != NO_AOR_BLANK && *k != NO_AOR_UNMAPPED)
+            .cloned()
+            .collect()
+    };
+    let same_scope = codes(&ca) == codes(&cb);
+    let mut notes = Vec::new();
+    let mut no_aor_overlap = None;
+    if !same_scope {
+        notes.push(format!(
+            "rows without an AOR are not compared: {} holds {} AORs and {} holds {}, so they could belong to AORs only one release covers",
+            ra.report.file_name,
+            codes(&ca).len(),
+            rb.report.file_name,
+            codes(&cb).len()
+        ));
+        for key in [NO_AOR_BLANK, NO_AOR_UNMAPPED] {
+            overlap_days.remove(key);
+        }
+        overlap.retain(|(aor, _, _)| aor != NO_AOR_BLANK && aor != NO_AOR_UNMAPPED);
+    }
+    if let (true, Some((fa, la)), Some((fb, lb))) = (same_scope, whole(&ca), whole(&cb)) {
+        let (first, last) = (fa.max(fb), la.min(lb));
+        if first <= last && !overlap.is_empty() {
+            no_aor_overlap = Some((first, last));
+            for key in [NO_AOR_BLANK, NO_AOR_UNMAPPED] {
+                overlap_days.insert(key.into(), (to_epoch_days(first), to_epoch_days(last)));
+            }
+        }
+    }
     if overlap.is_empty() {
         return Err(QueryError::Invalid(format!(
             "{} and {} do not overlap: no AOR has {table} days in both",
@@ -371,6 +434,55 @@ pub fn compare_releases(
         only_a.extend(&ia[m..]);
         only_b.extend(&ib[m..]);
     }
+    only_a.sort_unstable();
+    only_b.sort_unstable();
+    // Rows left over on both sides that share an identifier (the first identifier field
+    // of the definition both releases fill), event date and AOR are one record revised
+    // between the releases: count which fields changed instead of one removed plus one
+    // added. The identifier is used for pairing only and never leaves this function.
+    let def = table.def();
+    let paired_on = compared.iter().copied().find(|&k| {
+        def.field(key_fields[k])
+            .is_some_and(|f| f.field_type == tally_model::FieldType::Identifier)
+    });
+    let mut changed_records = 0u64;
+    let mut changed_counts: BTreeMap<&str, u64> = BTreeMap::new();
+    if let Some(id) = paired_on {
+        let pair_key = |r: &Row| -> Option<(String, String, String)> {
+            Some((r.key[id + 2].clone()?, r.key[0].clone()?, r.key[1].clone()?))
+        };
+        let mut waiting: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+        for &i in only_a.iter().rev() {
+            if let Some(k) = pair_key(&rows_a[i]) {
+                waiting.entry(k).or_default().push(i);
+            }
+        }
+        let mut paired_a: Vec<usize> = Vec::new();
+        let mut unpaired_b: Vec<usize> = Vec::new();
+        for &j in &only_b {
+            let partner = pair_key(&rows_b[j]).and_then(|k| waiting.get_mut(&k)?.pop());
+            let Some(i) = partner else {
+                unpaired_b.push(j);
+                continue;
+            };
+            paired_a.push(i);
+            changed_records += 1;
+            for &k in &compared {
+                if rows_a[i].key[k + 2] != rows_b[j].key[k + 2] {
+                    *changed_counts.entry(key_fields[k]).or_default() += 1;
+                }
+            }
+        }
+        paired_a.sort_unstable();
+        only_a.retain(|i| paired_a.binary_search(i).is_err());
+        only_b = unpaired_b;
+        matched += changed_records;
+    }
+    let mut changed_fields: Vec<(String, u64)> = changed_counts
+        .into_iter()
+        .map(|(f, n)| (f.to_string(), n))
+        .collect();
+    changed_fields.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
     only_a.sort_by_key(|&i| (&rows_a[i].sheet, rows_a[i].row));
     only_b.sort_by_key(|&i| (&rows_b[i].sheet, rows_b[i].row));
 
@@ -384,6 +496,7 @@ pub fn compare_releases(
                 a: 0,
                 b: 0,
                 difference: 0,
+                matched: 0,
                 only_a: 0,
                 only_b: 0,
             });
@@ -405,6 +518,7 @@ pub fn compare_releases(
         .into_values()
         .map(|mut c| {
             c.difference = c.b as i64 - c.a as i64;
+            c.matched = c.a - c.only_a;
             c
         })
         .collect();
@@ -428,8 +542,13 @@ pub fn compare_releases(
         a: side(ra, &rows_a, &only_a),
         b: side(rb, &rows_b, &only_b),
         overlap,
+        no_aor_overlap,
+        notes,
         matched_on,
         matched_rows: matched,
+        paired_on: paired_on.map(|k| key_fields[k].to_string()),
+        changed_records,
+        changed_fields,
         by_month_aor,
     })
 }
