@@ -229,3 +229,102 @@ fn crlf_text_reports_true_line_numbers() {
     );
     assert_eq!(rows, vec![vec!["2".to_string()]]);
 }
+
+/// `--where` values with commas, date-like values in the wrong form, unknown releases and
+/// case-insensitive matches of several spellings (counts from EROArrests_FY2019).
+#[test]
+fn filters_cannot_lie() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    let run = |args: &[&str]| {
+        let mut all = vec!["count", "arrests", "--store", path_str(&store)];
+        all.extend(args);
+        tally(&all)
+    };
+    let total = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        text.lines()
+            .find_map(|l| l.strip_prefix("total "))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_string()
+    };
+    // Quoted values keep their commas; a list can mix them with plain values.
+    assert_eq!(
+        total(&["--where", "citizenship=\"MICRONESIA, FEDERATED STATES OF\""]),
+        "86"
+    );
+    assert_eq!(
+        total(&[
+            "--where",
+            "citizenship=\"MICRONESIA, FEDERATED STATES OF\",MEXICO"
+        ]),
+        "74,882"
+    );
+    // The single-value form takes the value whole.
+    assert_eq!(
+        total(&["--where-value", "landmark=HARRIS COUNTY JAIL, HOUSTON, TX"]),
+        "3,139"
+    );
+    // Unquoted, the comma splits: the part that matches nothing is said, with the cure.
+    let out = run(&["--where", "citizenship=KOREA, SOUTH", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let notes = json["notes"].to_string();
+    assert!(
+        notes.contains("--where citizenship=SOUTH matched no arrests row"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("a value holding a comma is double-quoted (--where 'citizenship=\\\"KOREA, SOUTH\\\"') or given whole (--where-value 'citizenship=KOREA, SOUTH')"),
+        "{notes}"
+    );
+    // One lower-case value matches two spellings of a landmark: counted together, said.
+    let out = run(&["--where", "landmark=fugitive operations ny state"]);
+    let text = stdout(&out);
+    assert!(text.contains("total 492"), "{text}");
+    assert!(
+        text.contains("--where landmark=fugitive operations ny state matched 2 spellings, counted together: FUGITIVE OPERATIONS NY STATE, FUGITIVE OPERATIONS NY State"),
+        "{text}"
+    );
+    // Date-like values in another form, unknown releases and open quotes are errors.
+    for (args, message) in [
+        (
+            vec!["--where", "week=2019-07-14"],
+            "--where week=\"2019-07-14\" is a Sunday: weeks are named by their Monday, so this week is 2019-07-08",
+        ),
+        (
+            vec!["--where", "month=2019-7"],
+            "--where month=\"2019-7\" can never match: expected a month as YYYY-MM, such as 2019-07",
+        ),
+        (
+            vec!["--where", "date=2019-7-01"],
+            "--where date=\"2019-7-01\" can never match: expected a date as YYYY-MM-DD",
+        ),
+        (
+            vec!["--where", "release=nonexistent"],
+            "--where release=\"nonexistent\" names no release in",
+        ),
+        (
+            vec!["--where", "citizenship=\"KOREA"],
+            "a double quote is left open",
+        ),
+        (
+            vec!["--where-value", "citizenship"],
+            "--where-value \"citizenship\" must look like DIM=VALUE",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(
+        total(&["--where", "week=2019-07-08"]),
+        total(&["--from", "2019-07-08", "--to", "2019-07-14"])
+    );
+}

@@ -63,6 +63,13 @@ impl ParsedDateTime {
     }
 }
 
+/// The Monday of `date`'s week: weeks are named by their Monday (ISO 8601 weeks start on
+/// Monday), in `--by week` and `--where week=`.
+pub fn week_start(date: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()))
+}
+
 /// Days from 1970-01-01, the unit of Arrow's Date32.
 pub fn to_epoch_days(date: NaiveDate) -> i32 {
     date.num_days_from_ce() - 719_163

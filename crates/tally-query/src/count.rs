@@ -275,6 +275,12 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
     let mut undated = 0u64;
     let mut matched: Vec<Vec<bool>> = filters.iter().map(|(_, v)| vec![false; v.len()]).collect();
+    // The spellings (interned values) each filter value matched: `mexico` may match both
+    // `MEXICO` and `Mexico`, which a reader should hear about.
+    let mut spellings: Vec<Vec<Vec<u32>>> = filters
+        .iter()
+        .map(|(_, v)| vec![Vec::new(); v.len()])
+        .collect();
     let n_by = query.by.len();
 
     let scan = TableScan::new(store, query.table, &columns);
@@ -424,7 +430,12 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     .iter()
                     .position(|a| a == value || a.eq_ignore_ascii_case(value))
                 {
-                    Some(p) => matched[f][p] = true,
+                    Some(p) => {
+                        matched[f][p] = true;
+                        if !spellings[f][p].contains(&key[*k]) {
+                            spellings[f][p].push(key[*k]);
+                        }
+                    }
                     None => continue 'rows,
                 }
             }
@@ -500,6 +511,24 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let mut notes = Vec::new();
     let cover = CoverageMap::of(&releases, query.table, &precedence);
     let asked = Asked::of(query, &cover);
+    for (f, (dim, values)) in query.filters.iter().enumerate() {
+        for (p, value) in values.iter().enumerate() {
+            let (k, _) = &filters[f];
+            let mut found: Vec<&str> = spellings[f][p]
+                .iter()
+                .map(|id| interners[*k].values[*id as usize].as_str())
+                .collect();
+            if found.len() > 1 {
+                found.sort_unstable();
+                notes.push(format!(
+                    "--where {}={value} matched {} spellings, counted together: {}",
+                    dim.name(),
+                    found.len(),
+                    found.join(", ")
+                ));
+            }
+        }
+    }
     for ((dim, values), seen) in query.filters.iter().zip(&matched) {
         let missing: Vec<&String> = values
             .iter()

@@ -162,10 +162,7 @@ impl Dimension {
         match self {
             Dimension::Fy => format!("FY{}", tally_model::fiscal::fiscal_year(date)),
             Dimension::Month => format!("{:04}-{:02}", date.year(), date.month()),
-            Dimension::Week => {
-                let monday = date - chrono::Days::new(date.weekday().num_days_from_monday() as u64);
-                monday.to_string()
-            }
+            Dimension::Week => tally_model::date::week_start(date).to_string(),
             _ => date.to_string(),
         }
     }

@@ -28,8 +28,13 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_name = "DIM")]
     pub by: Vec<String>,
     /// Keep rows whose DIM is one of the values: DIM=V1,V2 (repeatable; all must hold).
+    /// A value holding a comma is double-quoted: 'citizenship="KOREA, SOUTH",MEXICO'.
     #[arg(long = "where", value_name = "DIM=V1,V2")]
     pub filters: Vec<String>,
+    /// Keep rows whose DIM is VALUE, taken whole, commas and all: citizenship=KOREA, SOUTH.
+    /// Repeated for one DIM, the values are alternatives (as in one --where list).
+    #[arg(long = "where-value", value_name = "DIM=VALUE")]
+    pub where_value: Vec<String>,
     /// First event date counted (inclusive), YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     pub from: Option<NaiveDate>,
@@ -94,24 +99,40 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
             bail!("--by lists {} twice", d.name());
         }
     }
-    let mut filters = Vec::new();
+    let mut filters: Vec<(Dimension, Vec<String>)> = Vec::new();
     for f in &args.filters {
         let Some((dim, values)) = f.split_once('=') else {
             bail!("--where {f:?} must look like DIM=V1,V2 (for example aor=CHI,NYC)");
         };
-        let values: Vec<String> = values
-            .split(',')
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .collect();
+        let values =
+            split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?;
         if values.is_empty() {
             bail!("--where {f:?} lists no values");
         }
-        let dim = dimension(dim)?;
-        for v in &values {
-            check_where_value(table, dim, v)?;
+        filters.push((dimension(dim)?, values));
+    }
+    // `--where-value` values are taken whole; several for one dimension are alternatives.
+    let mut whole: Vec<(Dimension, Vec<String>)> = Vec::new();
+    for f in &args.where_value {
+        let Some((dim, value)) = f.split_once('=') else {
+            bail!(
+                "--where-value {f:?} must look like DIM=VALUE (for example citizenship=KOREA, SOUTH)"
+            );
+        };
+        let (dim, value) = (dimension(dim)?, value.trim().to_string());
+        if value.is_empty() {
+            bail!("--where-value {f:?} gives no value");
         }
-        filters.push((dim, values));
+        match whole.iter_mut().find(|(d, _)| *d == dim) {
+            Some((_, values)) => values.push(value),
+            None => whole.push((dim, vec![value])),
+        }
+    }
+    filters.extend(whole);
+    for (dim, values) in &filters {
+        for v in values {
+            check_where_value(table, *dim, v)?;
+        }
     }
     if let (Some(from), Some(to)) = (args.from, args.to)
         && from > to
@@ -139,13 +160,46 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     for (dim, values) in &mut query.filters {
         if *dim == Dimension::Release {
             for v in values.iter_mut() {
-                if let [one] = store.manifest().select(v).as_slice() {
-                    *v = one.report.file_name.clone();
+                match store.manifest().select(v).as_slice() {
+                    [one] => *v = one.report.file_name.clone(),
+                    [] => bail!(
+                        "--where release={v:?} names no release in {} (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)",
+                        args.store.display()
+                    ),
+                    // Several releases of one file name are all meant.
+                    _ => {}
                 }
             }
         }
     }
     let mut result = count(&store, &query)?;
+    // A comma split a value that matched nothing: perhaps it was one value with a comma.
+    for f in &args.filters {
+        let Some((dim, values)) = f.split_once('=') else {
+            continue;
+        };
+        let split = split_where_values(values).unwrap_or_default();
+        let prefix = format!(
+            "--where {}=",
+            Dimension::parse(query.table, dim)
+                .map(|d| d.name())
+                .unwrap_or_default()
+        );
+        if split.len() > 1
+            && !values.contains('"')
+            && result
+                .notes
+                .iter()
+                .any(|n| n.starts_with(&prefix) && n.contains("matched no"))
+        {
+            result.notes.push(format!(
+                "--where {f:?} was read as {} values split at commas; a value holding a comma is double-quoted (--where '{dim}=\"{}\"') or given whole (--where-value '{dim}={}')",
+                split.len(),
+                values.trim(),
+                values.trim()
+            ));
+        }
+    }
     // Columns are headed by the names the user gave (`--by method` heads `method`), so a
     // script's column names do not depend on which alias resolves to which field.
     result.dimensions = args
@@ -156,6 +210,78 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .collect();
     write_result(out, &args, &query, &result)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The values of one `--where` list: split on commas, except inside double quotes (a
+/// doubled quote inside quotes is a quote), each trimmed; empty ones dropped.
+///
+/// # Errors
+/// A quote left open.
+pub fn split_where_values(text: &str) -> std::result::Result<Vec<String>, String> {
+    let mut values = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                current.push('"');
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if current.trim().is_empty() => {
+                current.clear();
+                quoted = true;
+                was_quoted = true;
+            }
+            (',', false) => {
+                let v = if was_quoted {
+                    current.clone()
+                } else {
+                    current.trim().to_string()
+                };
+                if !v.trim().is_empty() {
+                    values.push(v.trim().to_string());
+                }
+                current.clear();
+                was_quoted = false;
+            }
+            (c, _) => current.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!("a double quote is left open in {text:?}"));
+    }
+    if !current.trim().is_empty() {
+        values.push(current.trim().to_string());
+    }
+    Ok(values)
+}
+
+/// `YYYY-MM` exactly (two-digit month): the form `--by month` prints.
+fn strict_month(v: &str) -> Option<NaiveDate> {
+    let b = v.as_bytes();
+    (b.len() == 7
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit()))
+    .then(|| NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").ok())
+    .flatten()
+}
+
+/// `YYYY-MM-DD` exactly: the form `--by date` and `--by week` print.
+fn strict_date(v: &str) -> Option<NaiveDate> {
+    let b = v.as_bytes();
+    (b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()))
+    .then(|| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+    .flatten()
 }
 
 /// Refuses `--where` values that can never match: unknown AOR codes or method groups,
@@ -177,12 +303,21 @@ fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()
         Dimension::Fy => {
             tally_model::fiscal::parse_fiscal_year_label(v).is_some() || v == "(undated)"
         }
-        Dimension::Month => {
-            v == "(undated)"
-                || chrono::NaiveDate::parse_from_str(&format!("{v}-01"), "%Y-%m-%d").is_ok()
-        }
-        Dimension::Week | Dimension::Date => {
-            v == "(undated)" || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+        Dimension::Month => v == "(undated)" || strict_month(v).is_some(),
+        Dimension::Date => v == "(undated)" || strict_date(v).is_some(),
+        Dimension::Week => {
+            if let Some(day) = strict_date(v) {
+                let monday = tally_model::date::week_start(day);
+                if monday != day {
+                    bail!(
+                        "--where week={v:?} is a {}: weeks are named by their Monday, so this week is {monday}",
+                        day.format("%A")
+                    );
+                }
+                true
+            } else {
+                v == "(undated)"
+            }
         }
         _ => true,
     };
@@ -202,8 +337,8 @@ fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()
         d if d.is_flag(table) => "YES or NO (or Y/N, TRUE/FALSE), or (blank)".into(),
         Dimension::MethodGroup => "custodial, at-large, border, other or (blank)".into(),
         Dimension::Fy => "a fiscal year such as 2019 or FY2019".into(),
-        Dimension::Month => "a month as YYYY-MM".into(),
-        _ => "a date as YYYY-MM-DD (weeks by their Monday)".into(),
+        Dimension::Month => "a month as YYYY-MM, such as 2019-07".into(),
+        _ => "a date as YYYY-MM-DD, such as 2019-07-08 (weeks by their Monday)".into(),
     };
     bail!(
         "--where {}={v:?} can never match: expected {expected}",
@@ -438,13 +573,27 @@ fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
     csv::Writer::from_writer(out)
 }
 
+/// `word` as a POSIX shell reads it back: bare when safe, else single-quoted, so the
+/// printed query can be pasted into a terminal.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 fn describe(args: &Args) -> String {
     let mut parts = vec![format!("tally count {}", args.table)];
     if !args.by.is_empty() {
-        parts.push(format!("--by {}", args.by.join(",")));
+        parts.push(format!("--by {}", shell_word(&args.by.join(","))));
     }
     for f in &args.filters {
-        parts.push(format!("--where {f}"));
+        parts.push(format!("--where {}", shell_word(f)));
+    }
+    for f in &args.where_value {
+        parts.push(format!("--where-value {}", shell_word(f)));
     }
     if let Some(d) = args.from {
         parts.push(format!("--from {d}"));
@@ -453,7 +602,7 @@ fn describe(args: &Args) -> String {
         parts.push(format!("--to {d}"));
     }
     for r in &args.release {
-        parts.push(format!("--release {r}"));
+        parts.push(format!("--release {}", shell_word(r)));
     }
     if args.suppress_below != 10 {
         parts.push(format!("--suppress-below {}", args.suppress_below));
