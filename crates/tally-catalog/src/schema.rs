@@ -52,9 +52,11 @@ pub fn arrow_type(field_type: FieldType) -> DataType {
     }
 }
 
-/// Arrow type of datetimes: seconds, no time zone (ICE's wall-clock times as released).
+/// Arrow type of datetimes: milliseconds (whole seconds as released), no time zone (ICE's
+/// wall-clock times). Parquet has no seconds unit: a seconds column would reach DuckDB and
+/// pandas as a bare int64.
 pub fn timestamp_type() -> DataType {
-    DataType::Timestamp(TimeUnit::Second, None)
+    DataType::Timestamp(TimeUnit::Millisecond, None)
 }
 
 /// The derived columns a table has, in order, between provenance and fields.

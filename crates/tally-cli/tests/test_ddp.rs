@@ -241,6 +241,28 @@ fn times_of_day_provenance_and_duplicate_flags_are_kept() {
             "70e222acf368dc9c2da8f3b52b9012db7f4eb232".into(),
         ]
     );
+    // Times are stored as Parquet timestamps (milliseconds, wall clock), which DuckDB and
+    // pandas read as timestamps: Parquet has no seconds unit, and a seconds column reaches
+    // them as a bare int64.
+    let file = walk_files(&store)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .expect("a Parquet file");
+    let reader =
+        parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap())
+            .unwrap();
+    use parquet::file::reader::FileReader;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let column = schema
+        .columns()
+        .iter()
+        .find(|c| c.name() == "event_datetime")
+        .expect("event_datetime");
+    let logical = format!("{:?}", column.logical_type_ref());
+    assert!(
+        logical.contains("Timestamp") && logical.contains("MILLIS") && logical.contains("false"),
+        "{logical}"
+    );
     // Identifiers are never dimensions.
     let out = tally(&[
         "count",
@@ -429,4 +451,18 @@ fn the_parquet_twin_gives_the_same_rows_and_counts_as_the_csv() {
         "first difference: {:?}",
         a.iter().zip(&b).find(|(x, y)| x != y)
     );
+}
+
+/// Every file under `dir`, recursively.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

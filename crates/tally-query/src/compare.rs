@@ -172,7 +172,7 @@ fn key_fields(table: TableKind) -> Vec<&'static str> {
 
 /// A cell of any stored type as comparable text (`None` when null).
 pub(crate) fn value_text(column: &arrow_array::ArrayRef, i: usize) -> Option<String> {
-    use arrow_array::types::{Int64Type, TimestampSecondType};
+    use arrow_array::types::Int64Type;
     if column.is_null(i) {
         return None;
     }
@@ -183,9 +183,24 @@ pub(crate) fn value_text(column: &arrow_array::ArrayRef, i: usize) -> Option<Str
         arrow_schema::DataType::Date32 => {
             Some(column.as_primitive::<Date32Type>().value(i).to_string())
         }
-        arrow_schema::DataType::Timestamp(_, _) => column
-            .as_primitive_opt::<TimestampSecondType>()
-            .map(|t| t.value(i).to_string()),
+        arrow_schema::DataType::Timestamp(unit, _) => {
+            use arrow_array::types::*;
+            use arrow_schema::TimeUnit;
+            // Whole seconds, so releases stored in different units compare alike.
+            let seconds = match unit {
+                TimeUnit::Second => column.as_primitive::<TimestampSecondType>().value(i),
+                TimeUnit::Millisecond => {
+                    column.as_primitive::<TimestampMillisecondType>().value(i) / 1_000
+                }
+                TimeUnit::Microsecond => {
+                    column.as_primitive::<TimestampMicrosecondType>().value(i) / 1_000_000
+                }
+                TimeUnit::Nanosecond => {
+                    column.as_primitive::<TimestampNanosecondType>().value(i) / 1_000_000_000
+                }
+            };
+            Some(seconds.to_string())
+        }
         arrow_schema::DataType::Int64 => {
             Some(column.as_primitive::<Int64Type>().value(i).to_string())
         }

@@ -6,7 +6,7 @@ use crate::coverage::CoverageMap;
 use crate::dimension::Dimension;
 use crate::precedence::{Decision, Overlap, Precedence};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, TimestampSecondType};
+use arrow_array::types::Date32Type;
 use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use tally_catalog::schema;
 use tally_model::TableKind;
 use tally_model::date::{from_epoch_days, to_epoch_days};
-use tally_store::{ReleaseEntry, Store, StoreError, TableScan, TextColumn};
+use tally_store::{ReleaseEntry, SecondsColumn, Store, StoreError, TableScan, TextColumn};
 
 /// Most dimensions one count can group by.
 pub const MAX_DIMENSIONS: usize = 8;
@@ -299,7 +299,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         let aor = text(1, "aor")?;
         let aor_name = text(2, aor_field)?;
         let withheld = text(3, "withheld")?;
-        let datetimes = batch.column(5).as_primitive_opt::<TimestampSecondType>();
+        let datetimes = SecondsColumn::new(batch.column(5));
         let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
             .map(|i| TextColumn::new(batch.column(i)).ok())
             .collect();
@@ -379,9 +379,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     interners[k].id(&release.report.file_name)
                 } else if *d == Dimension::HourOfDay {
                     let hour = datetimes
-                        .filter(|t| t.is_valid(i))
+                        .as_ref()
+                        .and_then(|t| t.get(i))
                         .filter(|_| sheet.get(i).is_some_and(|s| timed.contains(&s)))
-                        .map(|t| t.value(i).rem_euclid(86_400) / 3_600);
+                        .map(|seconds| seconds.rem_euclid(86_400) / 3_600);
                     match hour {
                         Some(h) => interners[k].id(&format!("{h:02}")),
                         None => interners[k].id("(no time)"),

@@ -23,7 +23,7 @@ pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
-pub use read::{TableScan, TextColumn};
+pub use read::{SecondsColumn, TableScan, TextColumn};
 pub use staging::Staging;
 pub use tally_catalog::{CoverageSpans, DataFile, Manifest, Preference, ReleaseEntry, release_id};
 pub use verify::{Problem, VerifyReport, verify_store};

@@ -226,3 +226,45 @@ mod tests {
         assert!(TextColumn::new(&numbers).is_err());
     }
 }
+
+/// A stored datetime column read as whole seconds since 1970 (wall-clock, no time zone),
+/// whatever unit it was written in: stores since format 2 hold milliseconds (Parquet has
+/// no seconds unit, so a seconds column reads back elsewhere as a bare int64), older ones
+/// seconds.
+pub struct SecondsColumn {
+    values: arrow_array::Int64Array,
+    per_second: i64,
+}
+
+impl SecondsColumn {
+    /// Wraps `array` (its buffers are shared, not copied); `None` for a column of another
+    /// type.
+    pub fn new(array: &ArrayRef) -> Option<SecondsColumn> {
+        use arrow_schema::TimeUnit;
+        let per_second = match array.data_type() {
+            DataType::Timestamp(TimeUnit::Second, _) => 1,
+            DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000,
+            DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000_000,
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => 1_000_000_000,
+            _ => return None,
+        };
+        // Every timestamp unit is stored as Int64: reinterpret the same buffers.
+        let data = array
+            .to_data()
+            .into_builder()
+            .data_type(DataType::Int64)
+            .build()
+            .ok()?;
+        Some(SecondsColumn {
+            values: arrow_array::Int64Array::from(data),
+            per_second,
+        })
+    }
+
+    /// Seconds since 1970 at row `i` (floored), `None` when null.
+    pub fn get(&self, i: usize) -> Option<i64> {
+        self.values
+            .is_valid(i)
+            .then(|| self.values.value(i).div_euclid(self.per_second))
+    }
+}

@@ -5,7 +5,7 @@
 
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Int32Type, Int64Type, TimestampSecondType};
+use arrow_array::types::{Date32Type, Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_schema::DataType;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -149,10 +149,12 @@ pub fn cell_text(array: &dyn Array, i: usize) -> String {
             tally_model::date::from_epoch_days(array.as_primitive::<Date32Type>().value(i))
                 .to_string()
         }
-        DataType::Timestamp(_, _) => tally_model::date::from_epoch_seconds(
-            array.as_primitive::<TimestampSecondType>().value(i),
-        )
-        .to_string(),
+        DataType::Timestamp(arrow_schema::TimeUnit::Millisecond, None) => {
+            tally_model::date::from_epoch_seconds(
+                array.as_primitive::<TimestampMillisecondType>().value(i) / 1_000,
+            )
+            .to_string()
+        }
         other => panic!("unexpected type {other}"),
     }
 }

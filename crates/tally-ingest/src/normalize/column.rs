@@ -5,7 +5,7 @@
 //! built, so the per-row work is a push, and the values move into the Arrow array without
 //! a copy.
 
-use arrow_array::{Date32Array, Int32Array, Int64Array, TimestampSecondArray};
+use arrow_array::{Date32Array, Int32Array, Int64Array, TimestampMillisecondArray};
 use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 
 /// The value that stands for null: no dictionary key, day number (1900..=2099) or fiscal
@@ -101,10 +101,12 @@ impl I64NullableColumn {
         Int64Array::new(values, nulls)
     }
 
-    /// The values so far as seconds since 1970 (Timestamp(Second)); the column starts over.
-    pub(crate) fn finish_timestamp(&mut self) -> TimestampSecondArray {
+    /// The values so far, seconds since 1970, as the stored timestamp type (milliseconds,
+    /// see `schema::timestamp_type`); the column starts over.
+    pub(crate) fn finish_timestamp(&mut self) -> TimestampMillisecondArray {
         let (values, nulls) = self.take();
-        TimestampSecondArray::new(values, nulls)
+        let millis: ScalarBuffer<i64> = values.iter().map(|s| s.saturating_mul(1_000)).collect();
+        TimestampMillisecondArray::new(millis, nulls)
     }
 }
 
@@ -176,7 +178,7 @@ mod tests {
         times.push(NULL64);
         times.push(86_400);
         let t = times.finish_timestamp();
-        assert_eq!(t.iter().collect::<Vec<_>>(), [None, Some(86_400)]);
+        assert_eq!(t.iter().collect::<Vec<_>>(), [None, Some(86_400_000)]);
         let mut ids = PlainTextColumn::default();
         ids.push(Some("70e2"));
         ids.push(None);
