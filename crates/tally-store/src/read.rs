@@ -194,39 +194,6 @@ impl<'a> TextColumn<'a> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow_array::{ArrayRef, DictionaryArray, Int32Array, StringArray};
-    use std::sync::Arc;
-
-    #[test]
-    fn plain_and_dictionary_text_read_alike() {
-        // Stores written before text columns became dictionaries hold plain Utf8.
-        let plain: ArrayRef = Arc::new(StringArray::from(vec![Some("CHI"), None, Some("CHI")]));
-        let dict: ArrayRef = Arc::new(
-            DictionaryArray::try_new(
-                Int32Array::from(vec![Some(1), None, Some(1)]),
-                Arc::new(StringArray::from(vec!["NYC", "CHI"])),
-            )
-            .expect("keys in range"),
-        );
-        for array in [&plain, &dict] {
-            let column = TextColumn::new(array).expect("text");
-            let rows: Vec<Option<&str>> = (0..3).map(|i| column.get(i)).collect();
-            assert_eq!(rows, [Some("CHI"), None, Some("CHI")]);
-            assert!(column.same(0, 2) && !column.same(0, 1));
-        }
-        let column = TextColumn::new(&dict).expect("text");
-        assert_eq!(column.key(0), Some(1));
-        assert_eq!(column.key(1), None);
-        assert_eq!(column.key_value(1), "CHI");
-        assert_eq!(TextColumn::new(&plain).expect("text").key(0), None);
-        let numbers: ArrayRef = Arc::new(Int32Array::from(vec![1]));
-        assert!(TextColumn::new(&numbers).is_err());
-    }
-}
-
 /// A stored datetime column read as whole seconds since 1970 (wall-clock, no time zone),
 /// whatever unit it was written in: stores since format 2 hold milliseconds (Parquet has
 /// no seconds unit, so a seconds column reads back elsewhere as a bare int64), older ones
@@ -266,5 +233,38 @@ impl SecondsColumn {
         self.values
             .is_valid(i)
             .then(|| self.values.value(i).div_euclid(self.per_second))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, DictionaryArray, Int32Array, StringArray};
+    use std::sync::Arc;
+
+    #[test]
+    fn plain_and_dictionary_text_read_alike() {
+        // Stores written before text columns became dictionaries hold plain Utf8.
+        let plain: ArrayRef = Arc::new(StringArray::from(vec![Some("CHI"), None, Some("CHI")]));
+        let dict: ArrayRef = Arc::new(
+            DictionaryArray::try_new(
+                Int32Array::from(vec![Some(1), None, Some(1)]),
+                Arc::new(StringArray::from(vec!["NYC", "CHI"])),
+            )
+            .expect("keys in range"),
+        );
+        for array in [&plain, &dict] {
+            let column = TextColumn::new(array).expect("text");
+            let rows: Vec<Option<&str>> = (0..3).map(|i| column.get(i)).collect();
+            assert_eq!(rows, [Some("CHI"), None, Some("CHI")]);
+            assert!(column.same(0, 2) && !column.same(0, 1));
+        }
+        let column = TextColumn::new(&dict).expect("text");
+        assert_eq!(column.key(0), Some(1));
+        assert_eq!(column.key(1), None);
+        assert_eq!(column.key_value(1), "CHI");
+        assert_eq!(TextColumn::new(&plain).expect("text").key(0), None);
+        let numbers: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        assert!(TextColumn::new(&numbers).is_err());
     }
 }
