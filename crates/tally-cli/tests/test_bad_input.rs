@@ -341,3 +341,40 @@ fn a_users_own_export_is_mapped_by_name_with_notes_and_missing_columns_are_warne
         ]
     );
 }
+
+/// Two columns read as one field: the first holds it, the second is kept as an extra
+/// column and the ingest says so; a file whose columns fit a table but lack its event
+/// date is refused as such.
+#[test]
+fn columns_that_collide_or_lack_the_event_date_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let twice = dir.path().join("twice.csv");
+    std::fs::write(
+        &twice,
+        "Area of Responsibility|Apprehension Date|Apprehension Method|Apprehension Method\n\
+         Chicago Area of Responsibility|10/1/2018|Located|Non-Custodial Arrest\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&twice]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("WARNING: columns \"Apprehension Method\" (column 3) and \"Apprehension Method\" (column 4) both read as apprehension_method: the first is apprehension_method, the second is kept as the extra column \"Apprehension Method\""),
+        "{}",
+        stdout(&out)
+    );
+    let undated = dir.path().join("undated.csv");
+    std::fs::write(
+        &undated,
+        "Area of Responsibility|Apprehension Method|Apprehension Landmark|Departed Date|Citizenship\n\
+         Chicago Area of Responsibility|Located|CHICAGO|10/1/2018|MEXICO\n",
+    )
+    .unwrap();
+    let out = ingest(&store, &[&undated]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the columns fit arrests best (5 of 5 headers known) but its event-date column (apprehension_date) is missing"),
+        "{}",
+        stderr(&out)
+    );
+}

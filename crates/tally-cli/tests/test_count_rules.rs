@@ -328,3 +328,39 @@ fn filters_cannot_lie() {
         total(&["--from", "2019-07-08", "--to", "2019-07-14"])
     );
 }
+
+/// A blank or withheld apprehension method has no method group: it is counted as
+/// `(blank)` or `(withheld)`, not as "other" (which would say it was not custodial).
+#[test]
+fn a_method_not_given_has_no_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2019, m, day).unwrap();
+    let mut rows = tally_synth::arrests(5, &["Denver"], d(3, 1), d(3, 31), 2, None);
+    let n = rows.len();
+    for r in rows.iter_mut().take(12) {
+        r.method = String::new();
+    }
+    for r in rows.iter_mut().skip(12).take(11) {
+        r.method = "(b)(7)(E)".into();
+    }
+    let file = dir.path().join("arrests.pipe.csv");
+    tally_synth::write_national_arrests(&file, "FY2019", &rows).unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&file]).status.success());
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--by", "method-group", "--suppress-below", "0"],
+    );
+    let counted: Vec<(String, u64)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (g, n) = l.rsplit_once(',').unwrap();
+            (g.to_string(), n.parse().unwrap())
+        })
+        .collect();
+    assert!(counted.contains(&("(blank)".into(), 12)), "{csv}");
+    assert!(counted.contains(&("(withheld)".into(), 11)), "{csv}");
+    assert_eq!(counted.iter().map(|(_, n)| n).sum::<u64>(), n as u64);
+}

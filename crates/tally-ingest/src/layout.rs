@@ -316,12 +316,12 @@ pub fn title_aor(title: &str, aors: &AorCrosswalk) -> Option<String> {
 
 /// Decides the table kind of a data sheet: the banner title first (what ICE states), then
 /// the sheet name, then the file name (each by the table words of the definitions), then
-/// the columns present: among the tables whose event-date column is in the header, the one
-/// whose crosswalk knows the most headers.
+/// the columns present: the table whose crosswalk knows the most headers, which must have
+/// its event-date column among them.
 ///
 /// # Errors
-/// A message naming what was looked at when nothing tells the kind, or when two tables fit
-/// the columns equally well.
+/// A message naming what was looked at when nothing tells the kind, when two tables fit
+/// the columns equally well, or when the best fit lacks its event-date column.
 pub fn detect_table(
     banner: &Banner,
     sheet_name: Option<&str>,
@@ -347,14 +347,59 @@ pub fn detect_table(
             .filter(|m| m.how != HeaderMatch::Truncated)
             .map(|m| m.field)
             .collect();
-        if table.def().event.iter().any(|e| fields.contains(e)) {
+        if !fields.is_empty() {
             scored.push((fields.len(), table));
         }
     }
     scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    // The table the columns fit best must have its event date among them: an arrests
+    // file missing its date column is refused as such, not read as the table whose
+    // event date it happens to hold (its "Departed Date" makes it look like removals).
+    let has_event = |table: TableKind| {
+        header.iter().any(|c| {
+            crosswalk
+                .match_header(table, &c.to_text())
+                .is_some_and(|m| {
+                    m.how != HeaderMatch::Truncated && table.def().event.contains(&m.field)
+                })
+        })
+    };
+    let top: Vec<TableKind> = scored
+        .iter()
+        .take_while(|(n, _)| Some(*n) == scored.first().map(|s| s.0))
+        .map(|(_, t)| *t)
+        .collect();
+    let with_event: Vec<TableKind> = top.iter().copied().filter(|t| has_event(*t)).collect();
+    match (with_event.as_slice(), top.as_slice()) {
+        ([one], _) => return Ok(*one),
+        ([], [table]) => {
+            let table = *table;
+            let def = table.def();
+            let events: Vec<&str> = def
+                .event
+                .iter()
+                .map(|&e| def.fields[e].name.as_str())
+                .collect();
+            return Err(format!(
+                "the title {:?}, the sheet name {:?} and the file name {:?} name no table; the columns fit {table} best ({} of {} headers known) but its event-date column ({}) is missing",
+                banner.title.as_deref().unwrap_or(""),
+                sheet_name.unwrap_or(""),
+                file_name,
+                scored[0].0,
+                header
+                    .iter()
+                    .filter(|c| !c.to_text().trim().is_empty())
+                    .count(),
+                events.join(" or ")
+            ));
+        }
+        _ => {}
+    }
+    let scored: Vec<(usize, TableKind)> = scored
+        .into_iter()
+        .filter(|(_, t)| with_event.contains(t))
+        .collect();
     match scored.as_slice() {
-        [(_, one)] => Ok(*one),
-        [(a, one), (b, _), ..] if a > b => Ok(*one),
         [] => Err(format!(
             "neither the title {:?}, the sheet name {:?}, the file name {:?} nor the columns name a table ({})",
             banner.title.as_deref().unwrap_or(""),
@@ -601,6 +646,21 @@ mod tests {
         );
         let err = detect(&["hello", "world"]).unwrap_err();
         assert!(err.contains("\"Sheet1\""), "{err}");
+        // An arrests layout without its date column is not read as removals (whose event
+        // date, Departed Date, it holds).
+        let err = detect(&[
+            "Area of Responsibility",
+            "Apprehension Method",
+            "Apprehension Landmark",
+            "Apprehension Criminality",
+            "Departed Date",
+            "Citizenship",
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains("the columns fit arrests best (6 of 6 headers known) but its event-date column (apprehension_date) is missing"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub enum MethodGroup {
     AtLarge,
     /// Border-patrol style methods (likely CBP-origin cases).
     Border,
-    /// Everything else, including methods Tally does not know.
+    /// Every other method given, including methods Tally does not know (a blank or withheld
+    /// method has no group).
     Other,
 }
 
@@ -49,8 +50,9 @@ impl MethodGroup {
 /// Incarceration, Criminal Alien Program, 287(g) Program, Custodial Arrest; at-large =
 /// Located, Non-Custodial Arrest, Probation and Parole, Worksite Enforcement; border =
 /// Patrol Border, Patrol Interior, Inspections, Anti-Smuggling, Boat Patrol, Traffic Check,
-/// Crewman/Stowaway, Transportation Check (any); other = everything else, including blanks
-/// and methods not listed (which `tally status` lists as unknown).
+/// Crewman/Stowaway, Transportation Check (any); other = every other method given,
+/// including methods not listed (which `tally status` lists as unknown). A blank or
+/// withheld method has no group.
 #[derive(Debug, Clone)]
 pub struct MethodGroups {
     exact: HashMap<String, MethodGroup>,

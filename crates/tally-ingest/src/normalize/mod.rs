@@ -242,7 +242,6 @@ pub struct SheetNormalizer<'v> {
     aor_of_name: Vec<Option<Option<u32>>>,
     /// Per method key: its group key and whether the scheme knows it.
     group_of_method: Vec<Option<(u32, bool)>>,
-    blank_method_group: Option<(u32, bool)>,
     /// Row withheld-cell lists already seen, to their `withheld` dictionary key.
     withheld_rows: FxHashMap<Vec<(u32, u32)>, u32>,
     /// The last list looked up (most rows repeat it: every national row withholds the
@@ -395,7 +394,6 @@ impl<'v> SheetNormalizer<'v> {
             dictionaries,
             aor_of_name: Vec::new(),
             group_of_method: Vec::new(),
-            blank_method_group: None,
             withheld_rows: FxHashMap::default(),
             last_withheld: None,
             last_event: None,
@@ -726,10 +724,12 @@ impl<'v> SheetNormalizer<'v> {
             Some(name) => self.aor_code(name),
             None => None,
         };
-        let group = match def.method {
-            Some(f) => Some(self.method_group(self.row.get(f).map(|k| k as u32))),
-            None => None,
-        };
+        // A blank or withheld method has no group (null: `(blank)` / `(withheld)` in counts),
+        // rather than "other", which would count it as a method that is not custodial.
+        let group = def
+            .method
+            .and_then(|f| self.row.get(f))
+            .map(|method| self.method_group(method as u32));
         let withheld = self.withheld_key();
         let values = &self.row;
 
@@ -901,23 +901,19 @@ impl<'v> SheetNormalizer<'v> {
 
     /// The method-group key of a method key (`None`: blank method); counts methods the
     /// scheme does not know.
-    fn method_group(&mut self, method: Option<u32>) -> u32 {
-        let memo = match method {
-            Some(m) => {
-                let slot = m as usize;
-                if self.group_of_method.len() <= slot {
-                    self.group_of_method.resize(slot + 1, None);
-                }
-                &mut self.group_of_method[slot]
-            }
-            None => &mut self.blank_method_group,
-        };
-        let (group, known) = match memo {
-            Some(g) => *g,
+    /// The method group key of method dictionary key `method`, memoized per key; methods
+    /// the scheme does not know go to "other" and are counted for the report.
+    fn method_group(&mut self, method: u32) -> u32 {
+        let slot = method as usize;
+        if self.group_of_method.len() <= slot {
+            self.group_of_method.resize(slot + 1, None);
+        }
+        let (group, known) = match self.group_of_method[slot] {
+            Some(g) => g,
             None => {
-                let text = match (method, self.def.method) {
-                    (Some(m), Some(f)) => self.dictionaries.fields[f].value(m),
-                    _ => "",
+                let text = match self.def.method {
+                    Some(f) => self.dictionaries.fields[f].value(method),
+                    None => "",
                 };
                 let classified = self.vocab.methods.classify(text);
                 let group = classified.unwrap_or(tally_model::MethodGroup::Other).name();
@@ -925,12 +921,12 @@ impl<'v> SheetNormalizer<'v> {
                     self.dictionaries.method_group.key(group),
                     classified.is_some(),
                 );
-                *memo = Some(g);
+                self.group_of_method[slot] = Some(g);
                 g
             }
         };
         if !known {
-            *self.tally.unknown_methods.entry(method).or_default() += 1;
+            *self.tally.unknown_methods.entry(Some(method)).or_default() += 1;
         }
         group
     }
@@ -1151,6 +1147,30 @@ fn role_warnings(
         && !holds(method)
     {
         out.push(missing("arrest-method", method));
+    }
+    // Two columns read as one field: the first (or the crosswalk's preferred spelling)
+    // holds it, the other is kept as an extra column, and the reader hears which.
+    for (i, role) in spec.roles.iter().enumerate() {
+        let ColumnRole::Extra(name) = role else {
+            continue;
+        };
+        let header = spec.header.get(i).map(|c| c.to_text()).unwrap_or_default();
+        let Some(m) = crosswalk.match_header(spec.table, &header) else {
+            continue;
+        };
+        let field = &def.fields[m.field].name;
+        let holder = spec
+            .roles
+            .iter()
+            .position(|r| matches!(r, ColumnRole::Field(f) if f == field));
+        let held_by = holder
+            .and_then(|h| spec.header.get(h))
+            .map(|c| format!("{:?} (column {})", c.to_text(), holder.unwrap_or(0) + 1))
+            .unwrap_or_default();
+        out.push(format!(
+            "columns {held_by} and {header:?} (column {}) both read as {field}: the first is {field}, the second is kept as the extra column {name:?}",
+            i + 1
+        ));
     }
     out
 }
