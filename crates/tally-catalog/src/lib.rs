@@ -4,6 +4,7 @@
 //! Parquet), so neither reaches into the other.
 
 pub mod manifest;
+pub mod partial;
 pub mod report;
 pub mod schema;
 

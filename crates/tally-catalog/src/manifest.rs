@@ -122,6 +122,47 @@ impl ReleaseEntry {
         out
     }
 
+    /// The partial days at the end of what this release covers of `table`, per part
+    /// (`None`: the whole table), told from its rows per day by
+    /// [`crate::partial::partial_tail`]. Empty for releases ingested before rows per day
+    /// were recorded.
+    pub fn partial_days(
+        &self,
+        table: TableKind,
+    ) -> Vec<(Option<String>, crate::partial::PartialDay)> {
+        let mut by_part: std::collections::BTreeMap<
+            Option<String>,
+            (
+                std::collections::BTreeMap<chrono::NaiveDate, u64>,
+                Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+            ),
+        > = std::collections::BTreeMap::new();
+        for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
+            let part = self.effective_part(table, sheet.part.as_deref());
+            let entry = by_part.entry(part).or_default();
+            for (day, n) in &sheet.rows_by_day {
+                *entry.0.entry(*day).or_default() += n;
+            }
+        }
+        for ((part, _aor), (first, last)) in self.coverage(table) {
+            let part = self.effective_part(table, part.as_deref());
+            if let Some(entry) = by_part.get_mut(&part) {
+                let span = entry.1.get_or_insert((first, last));
+                span.0 = span.0.min(first);
+                span.1 = span.1.max(last);
+            }
+        }
+        let mut out = Vec::new();
+        for (part, (rows, span)) in by_part {
+            if let (false, Some((first, last))) = (rows.is_empty(), span) {
+                for day in crate::partial::partial_tail(&rows, first, last) {
+                    out.push((part.clone(), day));
+                }
+            }
+        }
+        out
+    }
+
     /// True when the release holds every part its table's definition names (the
     /// LESA-STU workbook's expedited and other removals): it holds the whole table.
     pub fn holds_whole(&self, table: TableKind) -> bool {

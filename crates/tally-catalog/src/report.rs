@@ -159,6 +159,10 @@ pub struct SheetReport {
     /// its last day): counted, but on days the release does not claim to cover.
     #[serde(default)]
     pub rows_outside_stated: u64,
+    /// Kept rows per event date: how full each day is, from which the partial last days of
+    /// a release are told ([`crate::partial`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rows_by_day: BTreeMap<NaiveDate, u64>,
     /// Kept rows whose event cell gave a time of day (0: the sheet's events carry dates
     /// only, so no hour can be counted).
     #[serde(default)]

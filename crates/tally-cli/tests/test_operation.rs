@@ -358,3 +358,48 @@ fn nothing_published_reveals_a_suppressed_cell() {
         "suppressed bars must be labelled, not drawn"
     );
 }
+
+/// The FY2019 removals release ends on a partial Saturday (3 removals where the Saturdays
+/// before have a median of 267): an operation whose window reaches it leaves the day out
+/// for every AOR and says so, rather than reading the cut as a drop.
+#[test]
+fn partial_last_days_are_left_out_of_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(
+            &store,
+            &[&national().join("ICERemovals_FY2019.pipe.csv.gz")]
+        )
+        .status
+        .success()
+    );
+    let op = write_op(
+        dir.path(),
+        "cut",
+        "table = \"removals\"\naors = [\"ATL\", \"HOU\"]\nwindow = { first = \"2019-08-18\", last = \"2019-08-31\" }\n[comparison]\nbaselines = [{ first = \"2019-07-21\", last = \"2019-08-03\" }]\n",
+    );
+    let out = tally(&[
+        "operation",
+        "run",
+        path_str(&op),
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let window = r["periods"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(window["counted_days"], 13);
+    assert_eq!(
+        window["counted"],
+        serde_json::json!([{ "first": "2019-08-18", "last": "2019-08-30" }])
+    );
+    let caveats = r["caveats"].to_string();
+    assert!(
+        caveats.contains("Partial last days left out of every period, for every AOR")
+            && caveats.contains("2019-08-31 (ICERemovals_FY2019.pipe.csv.gz)"),
+        "{caveats}"
+    );
+}

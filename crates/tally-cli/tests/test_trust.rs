@@ -387,3 +387,67 @@ fn a_choice_made_with_prefer_decides_and_is_shown() {
     );
     assert_eq!(both(&store), from_national);
 }
+
+/// The FY2019 removals release stops on a Saturday with 3 removals where the eight
+/// Saturdays before have a median of 267 (pandas on the file): the day is partial, said by
+/// `status`, marked in daily and weekly counts, and left alone in monthly ones.
+#[test]
+fn a_partial_last_day_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = national().join("ICERemovals_FY2019.pipe.csv.gz");
+    assert!(ingest(&store, &[&file]).status.success());
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("ICERemovals_FY2019.pipe.csv.gz: removals 2019-08-31 (Saturday): <10 rows where that weekday usually has 267"),
+        "{status}"
+    );
+    let json = |by: &str| -> serde_json::Value {
+        let out = tally(&[
+            "count",
+            "removals",
+            "--store",
+            path_str(&store),
+            "--by",
+            by,
+            "--from",
+            "2019-08-19",
+            "--to",
+            "2019-08-31",
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let daily = json("date");
+    let flagged: Vec<&str> = daily["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["incomplete"] == true)
+        .map(|g| g["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["2019-08-31"]);
+    assert!(
+        daily["notes"].to_string().contains("the last days of ICERemovals_FY2019.pipe.csv.gz look cut short: 2019-08-31 (<10 rows where that weekday usually has 267)"),
+        "{}",
+        daily["notes"]
+    );
+    let weekly = json("week");
+    let flagged: Vec<&str> = weekly["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["incomplete"] == true)
+        .map(|g| g["week"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["2019-08-26"]);
+    let monthly = json("month");
+    assert!(
+        monthly["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g.get("incomplete").is_none())
+    );
+}

@@ -280,6 +280,25 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         )));
     }
     let all_aors: Vec<String> = treated.iter().chain(&comparison).cloned().collect();
+    // A release's partial last days (far fewer rows than usual: the extract was cut) would
+    // read as a drop: they are left out of every period, for every AOR, and said.
+    let partial_days: Vec<NaiveDate> = result.partial_days.iter().map(|p| p.day.date).collect();
+    let in_periods: Vec<String> = result
+        .partial_days
+        .iter()
+        .filter(|p| {
+            periods
+                .iter()
+                .any(|w| w.window.first <= p.day.date && p.day.date <= w.window.last)
+        })
+        .map(|p| format!("{} ({})", p.day.date, p.file_name))
+        .collect();
+    if !in_periods.is_empty() {
+        caveats.push(format!(
+            "Partial last days left out of every period, for every AOR (far fewer rows than the same weekday usually has: the release was likely cut while ICE was still entering them): {}.",
+            in_periods.join(", ")
+        ));
+    }
     for p in &mut periods {
         let mut runs: Vec<Window> = Vec::new();
         for day in p
@@ -288,7 +307,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             .iter_days()
             .take_while(|d| *d <= p.window.last)
         {
-            if all_aors.iter().all(|a| cover.covers(a, day)) {
+            if all_aors.iter().all(|a| cover.covers(a, day)) && !partial_days.contains(&day) {
                 match runs.last_mut() {
                     Some(r) if r.last.succ_opt() == Some(day) => r.last = day,
                     _ => runs.push(Window {
@@ -311,7 +330,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         }
         if p.counted_days < p.window.days() {
             caveats.push(format!(
-                "The {} is counted on {} of its {} days: days some AOR's releases do not cover are left out for every AOR.",
+                "The {} is counted on {} of its {} days: days some AOR's releases do not cover, and partial last days, are left out for every AOR.",
                 p.label,
                 p.counted_days,
                 p.window.days()

@@ -11,6 +11,8 @@ pub struct PublishedGroup {
     pub values: Vec<String>,
     pub count: Figure,
     pub coverage: CellCoverage,
+    /// The cell holds a partial last day of a release: its count is likely low.
+    pub incomplete: bool,
 }
 
 /// One release's share of the count, as published.
@@ -83,6 +85,7 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
                 _ => rule.cell(g.count),
             },
             coverage: g.coverage,
+            incomplete: g.incomplete,
         })
         .collect();
     let overlaps: Vec<PublishedOverlap> = result
@@ -113,7 +116,29 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
                 None => n.replace(COUNT_MARK, "?"),
             }
         })
-        .collect();
+        .collect::<Vec<String>>();
+    let mut notes = notes;
+    // Partial last days: the release's own rows that day are a cell of their own.
+    let mut by_release: Vec<(&str, Vec<String>)> = Vec::new();
+    for p in &result.partial_days {
+        let text = format!(
+            "{}{} ({} rows where that weekday usually has {})",
+            p.day.date,
+            p.part.as_ref().map(|x| format!(" {x}")).unwrap_or_default(),
+            rule.cell(p.day.rows).text(),
+            crate::thousands(p.day.usual)
+        );
+        match by_release.iter_mut().find(|(f, _)| *f == p.file_name) {
+            Some((_, days)) => days.push(text),
+            None => by_release.push((&p.file_name, vec![text])),
+        }
+    }
+    for (file, days) in by_release {
+        notes.push(format!(
+            "the last days of {file} look cut short: {}; counts on those days are likely too low (days and weeks holding them are marked incomplete)",
+            days.join(", ")
+        ));
+    }
     PublishedCount {
         table: result.table.slug().to_string(),
         dimensions: result.dimensions.clone(),

@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use tally_model::{Disclosure, TableKind};
 use tally_publish::{PublishedCount, publish_count};
-use tally_query::count::{CellCoverage, CountResult, Group, ReleaseUse};
+use tally_query::count::{CellCoverage, CountResult, Group, PartialDayUse, ReleaseUse};
 
 /// A count result of `cells`, each cell's rows split between two releases by `split`.
 fn result(cells: &[u64], split: &[bool]) -> CountResult {
@@ -19,6 +19,7 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
             values: vec![format!("g{i:02}")],
             count: *n,
             coverage: CellCoverage::Full,
+            incomplete: i == 0,
         })
         .collect();
     let in_a: u64 = cells
@@ -47,6 +48,16 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
         overlaps: Vec::new(),
         undated_rows: 0,
         coverage_gaps: Vec::new(),
+        // The first cell is a release's partial last day: the note prints its rows too.
+        partial_days: vec![PartialDayUse {
+            file_name: "a.csv".into(),
+            part: None,
+            day: tally_query::count::PartialDay {
+                date: chrono::NaiveDate::from_ymd_opt(2019, 8, 31).expect("date"),
+                rows: cells[0],
+                usual: 400,
+            },
+        }],
         notes: Vec::new(),
     }
 }

@@ -75,6 +75,23 @@ pub struct Group {
     /// How much of the cell releases cover.
     #[serde(flatten)]
     pub coverage: CellCoverage,
+    /// True when a `--by date` or `--by week` cell holds a partial last day of a release
+    /// that counted rows (see [`CountResult::partial_days`]): its count is likely low.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
+}
+
+pub use tally_catalog::partial::PartialDay;
+
+/// A partial last day (`tally_catalog::partial`) of a release that counted rows in the
+/// range asked about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartialDayUse {
+    pub file_name: String,
+    /// The part of the table (`None`: the whole table).
+    pub part: Option<String>,
+    #[serde(flatten)]
+    pub day: PartialDay,
 }
 
 /// An overlap of releases that touched this count, with each side's rows in it (after
@@ -132,6 +149,8 @@ pub struct CountResult {
     pub coverage_gaps: Vec<CoverageGap>,
     /// How much of all the AOR-days asked about releases cover (the total's coverage).
     pub total_coverage: CellCoverage,
+    /// Partial last days of the releases counted, inside the range asked about.
+    pub partial_days: Vec<PartialDayUse>,
     /// Things a reader of the numbers should know: filter values that matched no row,
     /// days no release covers, releases that disagree where they overlap.
     pub notes: Vec<String>,
@@ -569,6 +588,39 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             }
         }
     }
+    // Partial last days of the releases that counted rows, inside the range.
+    let partial_days: Vec<PartialDayUse> = releases
+        .iter()
+        .filter(|r| uses.get(&r.id).is_some_and(|u| u.rows_counted > 0))
+        .flat_map(|r| {
+            r.partial_days(query.table)
+                .into_iter()
+                .map(move |(part, day)| PartialDayUse {
+                    file_name: r.report.file_name.clone(),
+                    part,
+                    day,
+                })
+        })
+        .filter(|p| {
+            query.from.is_none_or(|f| p.day.date >= f) && query.to.is_none_or(|t| p.day.date <= t)
+        })
+        .collect();
+    let day_dimension = query
+        .by
+        .iter()
+        .position(|d| matches!(d, Dimension::Date | Dimension::Week));
+    let holds_partial_day = |values: &[String]| -> bool {
+        let Some(k) = day_dimension else {
+            return false;
+        };
+        let Ok(start) = NaiveDate::parse_from_str(&values[k], "%Y-%m-%d") else {
+            return false;
+        };
+        let days = if query.by[k] == Dimension::Week { 7 } else { 1 };
+        partial_days
+            .iter()
+            .any(|p| p.day.date >= start && p.day.date < start + chrono::Days::new(days))
+    };
     let groups: Vec<Group> = rows
         .into_iter()
         .map(|(values, count)| {
@@ -577,6 +629,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 None => CellCoverage::Full,
             };
             Group {
+                incomplete: holds_partial_day(&values),
                 values,
                 count,
                 coverage,
@@ -631,6 +684,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         overlaps,
         undated_rows: undated,
         coverage_gaps,
+        partial_days,
         notes,
     })
 }

@@ -424,6 +424,9 @@ pub fn write_result(
                     if g.coverage != CellCoverage::Full {
                         obj.insert("coverage".into(), json!(g.coverage));
                     }
+                    if g.incomplete {
+                        obj.insert("incomplete".into(), json!(true));
+                    }
                     serde_json::Value::Object(obj)
                 })
                 .collect();
@@ -472,7 +475,10 @@ pub fn write_result(
         Format::Table => {
             let mut header = p.dimensions.clone();
             header.push("count".into());
-            let partial = p.groups.iter().any(|g| g.coverage != CellCoverage::Full);
+            let partial = p
+                .groups
+                .iter()
+                .any(|g| g.coverage != CellCoverage::Full || g.incomplete);
             if partial {
                 header.push("coverage".into());
             }
@@ -483,7 +489,14 @@ pub fn write_result(
                     let mut r = g.values.clone();
                     r.push(g.count.text());
                     if partial {
-                        r.push(coverage_text(&g.coverage));
+                        let mut text = coverage_text(&g.coverage);
+                        if g.incomplete {
+                            if !text.is_empty() {
+                                text.push_str("; ");
+                            }
+                            text.push_str("incomplete: a release's partial last day");
+                        }
+                        r.push(text);
                     }
                     r
                 })

@@ -54,6 +54,19 @@ struct ReleaseStatus {
     ingested_at: String,
     tables: BTreeMap<String, TableRows>,
     notes: Vec<String>,
+    /// Days at the end of a table that look cut short (see `tally_catalog::partial`).
+    partial_days: Vec<PartialDayStatus>,
+}
+
+#[derive(Serialize)]
+struct PartialDayStatus {
+    table: TableKind,
+    part: Option<String>,
+    date: NaiveDate,
+    rows: serde_json::Value,
+    usual: u64,
+    #[serde(skip)]
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -184,6 +197,30 @@ fn gather(store: &Store) -> Result<Status> {
             ingested_at: r.ingested_at.clone(),
             tables,
             notes: r.report.notes.clone(),
+            partial_days: r
+                .tables()
+                .into_iter()
+                .flat_map(|t| {
+                    r.partial_days(t).into_iter().map(move |(part, d)| {
+                        let rows = Disclosure::default().cell(d.rows);
+                        PartialDayStatus {
+                            table: t,
+                            text: format!(
+                                "{t}{} {} ({}): {} rows where that weekday usually has {}",
+                                part.as_ref().map(|p| format!(" ({p})")).unwrap_or_default(),
+                                d.date,
+                                d.date.format("%A"),
+                                rows.text(),
+                                thousands(d.usual)
+                            ),
+                            part,
+                            date: d.date,
+                            rows: rows.json(),
+                            usual: d.usual,
+                        }
+                    })
+                })
+                .collect(),
         });
     }
     for c in coverage.values_mut() {
@@ -312,6 +349,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .collect();
     writeln!(out, "Releases (full SHA-256 in --format json)")?;
     write!(out, "{}", table(&header, &rows, &[0]))?;
+    if status.releases.iter().any(|r| !r.partial_days.is_empty()) {
+        writeln!(
+            out,
+            "\nPartial last days (far fewer rows than the same weekday over the weeks before: the extract was likely cut while ICE was still entering them; operations leave them out)"
+        )?;
+        for r in &status.releases {
+            for d in &r.partial_days {
+                writeln!(out, "  {}: {}", r.file_name, d.text)?;
+            }
+        }
+    }
 
     writeln!(out, "\nCoverage by table and AOR (event dates)")?;
     let header: Vec<String> = [

@@ -205,6 +205,8 @@ struct Tally {
     date_part_mismatches: Vec<u64>,
     /// Kept rows per fiscal year of the event date.
     rows_by_fy: Vec<(i32, u64)>,
+    /// Kept rows per event date.
+    rows_by_day: FxHashMap<NaiveDate, u64>,
 }
 
 fn widen(span: &mut AorSpan, date: Option<NaiveDate>) {
@@ -369,6 +371,7 @@ impl<'v> SheetNormalizer<'v> {
             last_date: None,
             undated_rows: 0,
             rows_by_fy: BTreeMap::new(),
+            rows_by_day: BTreeMap::new(),
             rows_by_recorded_fy: BTreeMap::new(),
             aors: BTreeMap::new(),
             unmapped_aors: BTreeMap::new(),
@@ -749,6 +752,7 @@ impl<'v> SheetNormalizer<'v> {
                 }
                 r.first_date = Some(r.first_date.map_or(d, |f| f.min(d)));
                 r.last_date = Some(r.last_date.map_or(d, |l| l.max(d)));
+                *self.tally.rows_by_day.entry(d).or_default() += 1;
                 if let Some(fy) = fy {
                     match self.tally.rows_by_fy.iter_mut().find(|(f, _)| *f == fy) {
                         Some((_, n)) => *n += 1,
@@ -1007,6 +1011,7 @@ impl<'v> SheetNormalizer<'v> {
         let def = self.def;
         let r = &mut self.report;
         r.rows_by_fy.extend(t.rows_by_fy);
+        r.rows_by_day.extend(t.rows_by_day);
         for (code, span) in t.aor_spans.into_iter().enumerate() {
             if span.rows > 0 {
                 let name = self.dictionaries.aor.value(code as u32).to_string();
