@@ -130,13 +130,13 @@ impl ReleaseEntry {
         &self,
         table: TableKind,
     ) -> Vec<(Option<String>, crate::partial::PartialDay)> {
-        let mut by_part: std::collections::BTreeMap<
-            Option<String>,
-            (
-                std::collections::BTreeMap<chrono::NaiveDate, u64>,
-                Option<(chrono::NaiveDate, chrono::NaiveDate)>,
-            ),
-        > = std::collections::BTreeMap::new();
+        // Per part: rows per day over its sheets, and the days its AORs are covered.
+        type DaysAndSpan = (
+            std::collections::BTreeMap<chrono::NaiveDate, u64>,
+            Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+        );
+        let mut by_part: std::collections::BTreeMap<Option<String>, DaysAndSpan> =
+            std::collections::BTreeMap::new();
         for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
             let part = self.effective_part(table, sheet.part.as_deref());
             let entry = by_part.entry(part).or_default();
