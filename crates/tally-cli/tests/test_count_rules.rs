@@ -119,7 +119,7 @@ fn impossible_filters_are_refused_and_unmatched_ones_noted() {
         ),
         (
             "method-group=bogus",
-            "--where method-group=\"bogus\" can never match: expected custodial, at-large, border, other or (blank)",
+            "--where method-group=\"bogus\" can never match: expected a group of the default scheme: custodial, at-large, border, other, or (blank) or (withheld)",
         ),
         (
             "month=2019-13",

@@ -466,3 +466,102 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The Washington arrests under each method-group scheme (counts from pandas on the CSV,
+/// grouping by the schemes' published rules), one at a time and side by side.
+#[test]
+fn method_group_schemes_count_as_their_sources_group() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &[
+                "--by",
+                "method-group",
+                "--scheme",
+                "uwchr-2026",
+                "--suppress-below",
+                "0"
+            ]
+        ),
+        "method-group,count\nall other methods,471\ncustodial,780\nnon-custodial,2190\n"
+    );
+    assert_eq!(
+        count_csv(
+            &store,
+            "arrests",
+            &[
+                "--by",
+                "method-group",
+                "--scheme",
+                "mpi-2018",
+                "--suppress-below",
+                "0"
+            ]
+        ),
+        "method-group,count\nat-large,1132\ncriminal justice system,824\nother programs,1485\n"
+    );
+    let side_by_side = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "method-group",
+            "--compare-schemes",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    for line in [
+        "uwchr-2026,non-custodial,2190",
+        "uwchr-2026,custodial,780",
+        "mpi-2018,criminal justice system,824",
+        "mpi-2018,other programs,1485",
+    ] {
+        assert!(side_by_side.contains(line), "{line} in\n{side_by_side}");
+    }
+    // Every scheme's groups add up to the same rows.
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for l in side_by_side.lines().skip(1) {
+        let parts: Vec<&str> = l.split(',').collect();
+        *totals.entry(parts[0].to_string()).or_default() += parts[2].parse::<u64>().unwrap();
+    }
+    assert!(totals.values().all(|n| *n == 3441), "{totals:?}");
+    // A group name of another scheme, or an unknown scheme, is refused.
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "method-group",
+        "--scheme",
+        "uwchr-2026",
+        "--where",
+        "method-group=at-large",
+    ]);
+    assert!(
+        stderr(&out).contains(
+            "expected a group of the uwchr-2026 scheme: custodial, non-custodial, all other methods"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "method-group",
+        "--scheme",
+        "trac",
+    ]);
+    assert!(
+        stderr(&out)
+            .contains("unknown scheme \"trac\"; expected one of default, uwchr-2026, mpi-2018"),
+        "{}",
+        stderr(&out)
+    );
+}

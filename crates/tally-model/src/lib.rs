@@ -29,6 +29,7 @@ pub mod field;
 pub mod fiscal;
 pub mod method_group;
 pub mod missing;
+pub mod scheme;
 pub mod table;
 pub mod text;
 pub mod withheld;
@@ -40,6 +41,7 @@ pub use disclosure::{Disclosure, Figure};
 pub use field::{FieldDef, FieldType};
 pub use method_group::{MethodGroup, MethodGroups};
 pub use missing::MissingValues;
+pub use scheme::{GroupingScheme, default_scheme, scheme, scheme_names, schemes};
 pub use table::{PartDef, TableDef, TableKind};
 
 /// An embedded vocabulary file failed to load (a build-time data defect, reported with

@@ -1,10 +1,9 @@
-//! Apprehension methods → method groups (`data/method_groups.csv`).
+//! Apprehension methods → method groups: the default scheme (`data/schemes/default.csv`,
+//! see [`crate::scheme`]) as the enum that ingest stores and operations use.
 
 use crate::text::lookup_key;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-const METHOD_GROUPS_CSV: &str = include_str!("../data/method_groups.csv");
 
 /// How an arrest came about, grouped for the custodial vs at-large question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,7 +45,7 @@ impl MethodGroup {
 
 /// The method-group scheme: exact method names and name prefixes, each with its source.
 ///
-/// Shipped scheme (`data/method_groups.csv`, issue #2): custodial = CAP Local/State/Federal
+/// Shipped scheme (`data/schemes/default.csv`, issue #2): custodial = CAP Local/State/Federal
 /// Incarceration, Criminal Alien Program, 287(g) Program, Custodial Arrest; at-large =
 /// Located, Non-Custodial Arrest, Probation and Parole, Worksite Enforcement; border =
 /// Patrol Border, Patrol Interior, Inspections, Anti-Smuggling, Boat Patrol, Traffic Check,
@@ -74,33 +73,28 @@ pub struct MethodGroupRule {
 }
 
 impl MethodGroups {
-    /// The scheme shipped with Tally.
+    /// The scheme stored with every release: the `default` scheme of
+    /// [`crate::scheme::schemes`].
     pub fn embedded() -> MethodGroups {
         let mut exact = HashMap::new();
         let mut prefixes = Vec::new();
         let mut rows = Vec::new();
-        let mut reader = csv::Reader::from_reader(METHOD_GROUPS_CSV.as_bytes());
-        for (i, rec) in reader.records().enumerate() {
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => panic!("method_groups.csv line {}: {e}", i + 2),
+        let scheme = crate::scheme::default_scheme();
+        for rule in &scheme.rules {
+            let Some(group) = MethodGroup::parse(&rule.group) else {
+                panic!("schemes/default.csv: unknown group {:?}", rule.group)
             };
-            let (matching, method, group, source) = (&rec[0], &rec[1], &rec[2], &rec[3]);
-            let Some(group) = MethodGroup::parse(group) else {
-                panic!("method_groups.csv line {}: unknown group {group:?}", i + 2)
-            };
-            match matching {
-                "exact" => {
-                    exact.insert(lookup_key(method), group);
+            match rule.matching {
+                crate::scheme::Matching::Exact => {
+                    exact.insert(lookup_key(&rule.value), group);
                 }
-                "prefix" => prefixes.push((lookup_key(method), group)),
-                other => panic!("method_groups.csv line {}: unknown match {other:?}", i + 2),
+                _ => prefixes.push((lookup_key(&rule.value), group)),
             }
             rows.push(MethodGroupRule {
-                matching: matching.into(),
-                method: method.into(),
+                matching: format!("{:?}", rule.matching).to_lowercase(),
+                method: rule.value.clone(),
                 group,
-                source: source.into(),
+                source: rule.source.clone(),
             });
         }
         MethodGroups {

@@ -216,6 +216,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         from: Some(span_first),
         to: Some(span_last),
         releases: None,
+        scheme: None,
     };
     let query_text = format!(
         "tally count {} --by aor,date,method-group --from {span_first} --to {span_last}",
@@ -483,7 +484,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     caveats.push(format!("Releases used: {}.", releases.join("; ")));
     if has_groups {
         caveats.push(
-            "Method groups follow crates/tally-model/data/method_groups.csv: custodial = CAP Local/State/Federal Incarceration, \
+            "Method groups follow crates/tally-model/data/schemes/default.csv: custodial = CAP Local/State/Federal Incarceration, \
              Criminal Alien Program, 287(g) Program, Custodial Arrest; at-large = Located, Non-Custodial Arrest, Probation and \
              Parole, Worksite Enforcement; border = Patrol Border/Interior, Inspections, Anti-Smuggling, Boat Patrol, Traffic \
              Check, Crewman/Stowaway, Transportation Check; other = everything else."

@@ -5,7 +5,9 @@
 
 pub mod compare;
 pub mod count;
+pub mod schemes;
 
 pub use compare::{PublishedComparison, publish_comparison};
 pub use count::{PublishedCount, PublishedGroup, publish_count};
+pub use schemes::{PublishedSchemes, SchemeGroup, publish_schemes};
 pub use tally_model::disclosure::{self, DEFAULT_THRESHOLD, Disclosure, Figure, thousands};

@@ -34,6 +34,10 @@ pub struct CountQuery {
     /// Release selectors (file name, id or SHA-256 prefix); `None` = every release, with
     /// precedence resolving overlaps.
     pub releases: Option<Vec<String>>,
+    /// The method-group scheme of the `method-group` dimension: `None` (or the default
+    /// scheme) reads the stored `method_group` column; another scheme groups its field's
+    /// values as it is read.
+    pub scheme: Option<&'static tally_model::GroupingScheme>,
 }
 
 /// How one release contributed to a count.
@@ -257,9 +261,26 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         at
     });
     let mut seen_records: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // A scheme other than the stored one groups its own field's values as they are read.
+    let scheme = query
+        .scheme
+        .filter(|s| s.name != tally_model::scheme::DEFAULT_SCHEME);
+    let scheme_field = match scheme {
+        Some(s) => Some(s.field_in(query.table).ok_or_else(|| {
+            QueryError::Invalid(format!(
+                "the {} scheme groups {}, which {} has no field for",
+                s.name, s.field, query.table
+            ))
+        })?),
+        None => None,
+    };
+    let column_of = |d: &Dimension| match (d, scheme_field) {
+        (Dimension::MethodGroup, Some(field)) => Some(field),
+        _ => d.column(),
+    };
     let mut dim_column: Vec<Option<usize>> = Vec::new();
     for d in &dims_needed {
-        match d.column() {
+        match column_of(d) {
             None => dim_column.push(None),
             Some(c) => {
                 let at = columns.iter().position(|x| *x == c).unwrap_or_else(|| {
@@ -417,17 +438,32 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                             match memo[key] {
                                 Some(id) => id,
                                 None => {
-                                    let id = interners[k].id(col.key_value(key));
+                                    let value = col.key_value(key);
+                                    let id = match (d, scheme) {
+                                        (Dimension::MethodGroup, Some(s)) => {
+                                            interners[k].id(s.group_of(value))
+                                        }
+                                        _ => interners[k].id(value),
+                                    };
                                     memo[key] = Some(id);
                                     id
                                 }
                             }
                         }
                         Some((col, None)) if col.get(i).is_some() => {
-                            interners[k].id(col.get(i).unwrap_or_default())
+                            let value = col.get(i).unwrap_or_default();
+                            match (d, scheme) {
+                                (Dimension::MethodGroup, Some(s)) => {
+                                    interners[k].id(s.group_of(value))
+                                }
+                                _ => interners[k].id(value),
+                            }
                         }
                         _ => {
-                            let name = d.withheld_field(query.table).unwrap_or("");
+                            let name = match (d, scheme_field) {
+                                (Dimension::MethodGroup, Some(field)) => field,
+                                _ => d.withheld_field(query.table).unwrap_or(""),
+                            };
                             let is_withheld = withheld.get(i).is_some_and(|w| {
                                 w.split('|').any(|w| w.split('=').next() == Some(name))
                             });

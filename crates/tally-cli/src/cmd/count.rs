@@ -50,6 +50,13 @@ pub struct Args {
     /// Cells with a count below this print as "<N" (0 or 1 turns suppression off).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub suppress_below: u64,
+    /// Method-group scheme of the method-group dimension: default, uwchr-2026 (custodial /
+    /// non-custodial / all other methods) or mpi-2018 (by ERO program).
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub scheme: String,
+    /// With --by method-group: the same count under every scheme, side by side.
+    #[arg(long)]
+    pub compare_schemes: bool,
 }
 
 /// The help's lists of tables and dimensions, from the table definitions.
@@ -57,7 +64,8 @@ fn help() -> String {
     let mut text = String::from(
         "Example:\n  tally count arrests --store ./store --by fy,method-group --where aor=CHI,NYC \\\n      --from 2018-10-01 --to 2019-08-31 --format csv\n\n\
          Derived dimensions: fy, month (YYYY-MM), week (its Monday, YYYY-MM-DD), date, hour-of-day \
-         (00-23, where releases give times), aor, method-group (tables with a method), release.\n\
+         (00-23, where releases give times), aor, method-group (tables with a method; --scheme \
+         chooses how methods are grouped, --compare-schemes shows each), release.\n\
          Every text or yes/no field of a table is a dimension too, by its name or an alias \
          (`tally fields TABLE` describes each):\n",
     );
@@ -129,9 +137,26 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         }
     }
     filters.extend(whole);
+    let Some(scheme) = tally_model::scheme(&args.scheme) else {
+        bail!(
+            "unknown scheme {:?}; expected one of {}",
+            args.scheme,
+            tally_model::scheme_names()
+        );
+    };
+    if (scheme.name != tally_model::scheme::DEFAULT_SCHEME || args.compare_schemes)
+        && !by.contains(&Dimension::MethodGroup)
+    {
+        bail!("--scheme and --compare-schemes apply to --by method-group; add it to --by");
+    }
     for (dim, values) in &filters {
+        if args.compare_schemes && *dim == Dimension::MethodGroup {
+            bail!(
+                "--compare-schemes shows every scheme's groups; filter on method-group with one --scheme instead"
+            );
+        }
         for v in values {
-            check_where_value(table, *dim, v)?;
+            check_where_value(table, *dim, v, scheme)?;
         }
     }
     if let (Some(from), Some(to)) = (args.from, args.to)
@@ -146,6 +171,7 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         from: args.from,
         to: args.to,
         releases: (!args.release.is_empty()).then(|| args.release.clone()),
+        scheme: Some(scheme),
     })
 }
 
@@ -171,6 +197,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 }
             }
         }
+    }
+    if args.compare_schemes {
+        return compare_schemes(&args, &query, &store, out);
     }
     let mut result = count(&store, &query)?;
     // A comma split a value that matched nothing: perhaps it was one value with a comma.
@@ -209,6 +238,135 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .map(|b| b.trim().to_ascii_lowercase())
         .collect();
     write_result(out, &args, &query, &result)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--compare-schemes`: counts by the other dimensions and by the field of every scheme,
+/// then groups under each scheme and publishes (see `tally_publish::schemes`).
+fn compare_schemes(
+    args: &Args,
+    query: &CountQuery,
+    store: &Store,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let mut atoms = query.clone();
+    atoms.by.retain(|d| *d != Dimension::MethodGroup);
+    let other: Vec<usize> = (0..atoms.by.len()).collect();
+    let mut schemes = Vec::new();
+    for scheme in tally_model::schemes() {
+        let Some(field) = scheme.field_in(query.table) else {
+            continue;
+        };
+        let dim = Dimension::Field(field);
+        let at = match atoms.by.iter().position(|d| *d == dim) {
+            Some(at) => at,
+            None => {
+                atoms.by.push(dim);
+                atoms.by.len() - 1
+            }
+        };
+        schemes.push((scheme, at));
+    }
+    let result = count(store, &atoms)?;
+    let published = tally_publish::publish_schemes(
+        &result,
+        &other,
+        &schemes,
+        Disclosure::new(args.suppress_below),
+    );
+    let context = publish_count(&result, Disclosure::new(args.suppress_below));
+    let mut dims: Vec<String> = args
+        .by
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| b.trim().to_string())
+        .filter(|b| Dimension::parse(query.table, b).ok() != Some(Dimension::MethodGroup))
+        .collect();
+    dims.extend(["scheme".to_string(), "method-group".to_string()]);
+    let rows: Vec<Vec<String>> = published
+        .groups
+        .iter()
+        .map(|g| {
+            let mut r = g.values.clone();
+            r.extend([g.scheme.clone(), g.group.clone()]);
+            r
+        })
+        .collect();
+    let mut notes: Vec<String> = schemes
+        .iter()
+        .map(|(s, _)| format!("scheme {}: {} (source: {})", s.name, s.title, s.source))
+        .collect();
+    notes.extend(context.notes.iter().cloned());
+    if published.any_suppressed {
+        notes.push(format!(
+            "counts below {t} print as <{t}; as schemes split the same rows differently, a group holding a suppressed count prints rounded (the same whatever it holds), so no difference between schemes reveals it",
+            t = published.suppress_below
+        ));
+    }
+    let query_text = describe(args);
+    match args.format {
+        Format::Csv => {
+            let mut header = dims.clone();
+            header.push("count".into());
+            let mut w = csv_writer(out);
+            w.write_record(&header)?;
+            for (r, g) in rows.iter().zip(&published.groups) {
+                let mut record = r.clone();
+                record.push(g.count.plain());
+                w.write_record(&record)?;
+            }
+            w.flush()?;
+            crate::warn!("# {query_text}");
+            for note in &notes {
+                crate::warn!("# note: {note}");
+            }
+        }
+        Format::Json => {
+            let groups: Vec<serde_json::Value> = rows
+                .iter()
+                .zip(&published.groups)
+                .map(|(r, g)| {
+                    let mut obj = serde_json::Map::new();
+                    for (d, v) in dims.iter().zip(r) {
+                        obj.insert(d.clone(), json!(v));
+                    }
+                    obj.insert("count".into(), g.count.json());
+                    serde_json::Value::Object(obj)
+                })
+                .collect();
+            let doc = json!({
+                "table": query.table.slug(),
+                "query": query_text,
+                "dimensions": dims,
+                "groups": groups,
+                "total": published.total.json(),
+                "suppress_below": published.suppress_below,
+                "schemes": schemes.iter().map(|(s, _)| json!(s)).collect::<Vec<_>>(),
+                "notes": notes,
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            let mut header = dims.clone();
+            header.push("count".into());
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .zip(&published.groups)
+                .map(|(r, g)| {
+                    let mut r = r.clone();
+                    r.push(g.count.text());
+                    r
+                })
+                .collect();
+            write!(out, "{}", table(&header, &body, &[dims.len()]))?;
+            writeln!(out, "total {} (under every scheme)", published.total.text())?;
+            writeln!(out, "\nquery: {query_text}")?;
+            for note in &notes {
+                writeln!(out, "note: {note}")?;
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -286,7 +444,12 @@ fn strict_date(v: &str) -> Option<NaiveDate> {
 
 /// Refuses `--where` values that can never match: unknown AOR codes or method groups,
 /// malformed fiscal years, months and dates.
-fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()> {
+fn check_where_value(
+    table: TableKind,
+    dim: Dimension,
+    value: &str,
+    scheme: &tally_model::GroupingScheme,
+) -> Result<()> {
     let v = value.trim();
     let ok = match dim {
         Dimension::Aor => {
@@ -298,8 +461,10 @@ fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()
                 || d.normalize_value(table, v) == "YES"
                 || d.normalize_value(table, v) == "NO"
         }
-        Dimension::MethodGroup => ["custodial", "at-large", "border", "other", "(blank)"]
-            .contains(&v.to_ascii_lowercase().as_str()),
+        Dimension::MethodGroup => {
+            let v = v.to_ascii_lowercase();
+            scheme.groups.contains(&v) || v == "(blank)" || v == "(withheld)"
+        }
         Dimension::Fy => {
             tally_model::fiscal::parse_fiscal_year_label(v).is_some() || v == "(undated)"
         }
@@ -335,7 +500,11 @@ fn check_where_value(table: TableKind, dim: Dimension, value: &str) -> Result<()
         }
         Dimension::HourOfDay => "an hour 0-23, or (no time)".into(),
         d if d.is_flag(table) => "YES or NO (or Y/N, TRUE/FALSE), or (blank)".into(),
-        Dimension::MethodGroup => "custodial, at-large, border, other or (blank)".into(),
+        Dimension::MethodGroup => format!(
+            "a group of the {} scheme: {}, or (blank) or (withheld)",
+            scheme.name,
+            scheme.groups.join(", ")
+        ),
         Dimension::Fy => "a fiscal year such as 2019 or FY2019".into(),
         Dimension::Month => "a month as YYYY-MM, such as 2019-07".into(),
         _ => "a date as YYYY-MM-DD, such as 2019-07-08 (weeks by their Monday)".into(),
@@ -619,6 +788,12 @@ fn describe(args: &Args) -> String {
     }
     if args.suppress_below != 10 {
         parts.push(format!("--suppress-below {}", args.suppress_below));
+    }
+    if args.scheme != tally_model::scheme::DEFAULT_SCHEME {
+        parts.push(format!("--scheme {}", shell_word(&args.scheme)));
+    }
+    if args.compare_schemes {
+        parts.push("--compare-schemes".into());
     }
     parts.join(" ")
 }

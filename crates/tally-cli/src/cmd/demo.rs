@@ -127,6 +127,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         release: Vec::new(),
         format: Format::Table,
         suppress_below: 10,
+        scheme: "default".into(),
+        compare_schemes: false,
     };
     writeln!(
         out,
@@ -146,6 +148,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         release: Vec::new(),
         format: Format::Table,
         suppress_below: 10,
+        scheme: "default".into(),
+        compare_schemes: false,
     };
     writeln!(
         out,

@@ -242,6 +242,7 @@ fn gather(store: &Store) -> Result<Status> {
                 from: None,
                 to: None,
                 releases: None,
+                scheme: None,
             },
         )?;
         for o in result.overlaps {
