@@ -93,19 +93,19 @@ fn national_fy2019_against_the_seattle_workbook() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "in the overlap: A about 2,000 rows, B about 1,900 rows; 1,930 records in both; <30 only in A; <10 only in B"
+            "in the overlap: A 1,933 to 1,957 rows, B 1,931 to 1,939 rows; 1,930 records in both; 3 to 27 only in A; <10 only in B"
         ),
         "{text}"
     );
-    // December: A has 229 matched rows and a few of its own, B exactly the 229; a rounded A
-    // (about 200, the same for any few) with B - A left blank keeps the few hidden.
+    // December: A has 229 matched rows and a few of its own, B exactly the 229; A as the
+    // range it could take for any few (230 to 238), with B - A left blank, keeps them hidden.
     assert!(
-        text.contains("2018-12  SEA  about 200  229               <10          0"),
+        text.contains("2018-12  SEA  230 to 238       229               <10          0"),
         "{text}"
     );
     assert!(
         text.contains(
-            "only in A: row pointers withheld because some only-in-A counts are below 10"
+            "only in A: row pointers not shown because some only-in-A counts are below 10"
         ),
         "{text}"
     );

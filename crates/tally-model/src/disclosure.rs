@@ -35,15 +35,20 @@ pub enum Figure {
     Below(u64),
     /// Rounded to the nearest `base` because cells it sums are suppressed.
     About { value: u64, base: u64 },
+    /// A sum holding suppressed cells, published as every value it could take whatever
+    /// they hold (`lo` = its exact part plus one per suppressed cell, `hi` = plus the
+    /// threshold less one per cell): it says nothing about them.
+    Between { lo: u64, hi: u64 },
     /// No release covers the days: the count is missing, not zero.
     NotCovered,
-    /// Not published: a sum over cells some of which are suppressed, split in a way that,
+    /// Not shown: a sum over cells some of which are suppressed, split in a way that,
     /// beside the published total, could narrow them down (per-release rows of a count).
-    Withheld,
+    /// ("Not shown" rather than "withheld", which means a FOIA exemption in the releases.)
+    NotShown,
 }
 
 impl Figure {
-    /// As a terminal prints it: `1,234`, `<10`, `about 1,230`, `not covered`.
+    /// As a terminal prints it: `1,234`, `<10`, `about 1,230`, `230 to 238`, `not covered`.
     pub fn text(&self) -> String {
         match self {
             Figure::Exact(n) => thousands(*n),
@@ -51,34 +56,40 @@ impl Figure {
             // Rounded to zero: say the interval, not "about 0".
             Figure::About { value: 0, base } => format!("<{}", thousands(base / 2)),
             Figure::About { value, .. } => format!("about {}", thousands(*value)),
+            Figure::Between { lo, hi } => format!("{} to {}", thousands(*lo), thousands(*hi)),
             Figure::NotCovered => "not covered".into(),
-            Figure::Withheld => "withheld".into(),
+            Figure::NotShown => "not shown".into(),
         }
     }
 
-    /// As CSV prints it: `1234`, `<10`, `~1230`, `not covered`.
+    /// As CSV prints it: `1234`, `<10`, `~1230`, `230-238`, `not covered`.
     pub fn plain(&self) -> String {
         match self {
             Figure::Exact(n) => n.to_string(),
             Figure::Below(t) => format!("<{t}"),
             Figure::About { value: 0, base } => format!("<{}", base / 2),
             Figure::About { value, .. } => format!("~{value}"),
+            Figure::Between { lo, hi } => format!("{lo}-{hi}"),
             Figure::NotCovered => "not covered".into(),
-            Figure::Withheld => "withheld".into(),
+            Figure::NotShown => "not shown".into(),
         }
     }
 
     /// As JSON publishes it: a number when exact, else an object saying what it is
-    /// (`{"below": 10}`, `{"about": 1230, "rounded_to": 10}`, `{"not_covered": true}`).
+    /// (`{"below": 10}`, `{"about": 1230, "rounded_to": 10}`, `{"between": [230, 238]}`,
+    /// `{"not_covered": true}`, `{"not_shown": true}`).
     pub fn json(&self) -> serde_json::Value {
         match self {
             Figure::Exact(n) => serde_json::json!(n),
             Figure::Below(t) => serde_json::json!({ "below": t }),
+            // Rounded to zero: the interval, never a 0 a reader could take for a count.
+            Figure::About { value: 0, base } => serde_json::json!({ "below": base / 2 }),
             Figure::About { value, base } => {
                 serde_json::json!({ "about": value, "rounded_to": base })
             }
+            Figure::Between { lo, hi } => serde_json::json!({ "between": [lo, hi] }),
             Figure::NotCovered => serde_json::json!({ "not_covered": true }),
-            Figure::Withheld => serde_json::json!({ "withheld": true }),
+            Figure::NotShown => serde_json::json!({ "not_shown": true }),
         }
     }
 
@@ -162,11 +173,13 @@ impl Disclosure {
     }
 
     /// A sum over cells of which `hidden` are suppressed, published so that it is the same
-    /// whatever the hidden cells hold (each anywhere from 1 to the threshold less one): it
-    /// tells a reader nothing about them, so several such sums that share cells cannot be
-    /// combined to narrow them down either (which [`Disclosure::sum`], safe for one sum,
-    /// does not promise). The base depends only on the exact part and how many cells are
-    /// hidden. Exact when nothing is hidden.
+    /// whatever the hidden cells hold (each anywhere from 1 to the threshold less one): as
+    /// the range of every value it could take ([`Figure::Between`], from the exact part
+    /// and how many cells are hidden, both of which a reader sees anyway), or as
+    /// suppressed when that whole range is small. It tells a reader nothing about the
+    /// hidden cells, so several such sums that share cells cannot be combined to narrow
+    /// them down either (which [`Disclosure::sum`], safe for one sum, does not promise).
+    /// Exact when nothing is hidden.
     pub fn sum_hiding_parts(&self, total: u64, hidden: &[u64]) -> Figure {
         if hidden.is_empty() || self.threshold <= 1 {
             return self.cell(total);
@@ -174,14 +187,13 @@ impl Disclosure {
         let exact = total.saturating_sub(hidden.iter().sum());
         let k = hidden.len() as u64;
         let (least, most) = (exact + k, exact + k * (self.threshold - 1));
-        if least < self.threshold {
-            return Figure::Below(((most / 10 + 1) * 10).max(self.threshold));
+        if most < self.threshold {
+            return Figure::Below(self.threshold);
         }
-        let mut base = 10u64;
-        while round_to(least, base) != round_to(most, base) && base < u64::MAX / 100 {
-            base *= 10;
+        Figure::Between {
+            lo: least,
+            hi: most,
         }
-        self.sum_at(total, base)
     }
 
     /// The rounding base for sums over `k` suppressed cells beside exact cells summing to

@@ -11,7 +11,7 @@
 //! suppressed; the per-field counts of changed records are cells of their own.
 //!
 //! Pointers to unmatched source rows (sheet and row) would let anyone holding the files
-//! recount a suppressed cell, so a side's pointers are withheld whenever one of its
+//! recount a suppressed cell, so a side's pointers are not shown whenever one of its
 //! only-in counts is suppressed.
 
 use chrono::NaiveDate;
@@ -40,7 +40,7 @@ pub struct PublishedSide {
     pub sha256: String,
     pub rows_in_overlap: Figure,
     pub only_here: Figure,
-    /// `(sheet, row)` pointers to the first unmatched rows, or `None` when withheld.
+    /// `(sheet, row)` pointers to the first unmatched rows, or `None` when not shown.
     pub only_here_rows: Option<Vec<(String, i64)>>,
 }
 
@@ -145,7 +145,7 @@ impl PublishedComparison {
                 "only_here": s.only_here.json(),
                 "only_here_rows": match &s.only_here_rows {
                     Some(rows) => json!(rows),
-                    None => json!({ "withheld": true }),
+                    None => json!({ "not_shown": true }),
                 },
             })
         };

@@ -72,7 +72,7 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
         } else if single_release && n == result.total {
             total
         } else {
-            Figure::Withheld
+            Figure::NotShown
         }
     };
     let groups = result

@@ -21,7 +21,8 @@ releases fill. Where both releases fill an identifier, rows left over that share
 event date and AOR) are one record revised: the fields that changed are counted instead. \
 Unmatched rows are given as counts and as source sheet and row numbers. Rows without an AOR \
 are compared on the days both releases cover. Counts below --suppress-below print as <N, and \
-sums that hold them are rounded so that no combination of printed numbers reveals them."
+a sum that holds them prints as the range of values it could take, so that no combination of \
+printed numbers reveals them."
 )]
 pub struct Args {
     /// Release A (file name, release id or SHA-256 prefix).
@@ -84,10 +85,45 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             w.flush()?;
             crate::warn!("# A: {} (sha256 {})", p.a.file_name, p.a.sha256);
             crate::warn!("# B: {} (sha256 {})", p.b.file_name, p.b.sha256);
+            crate::warn!("# {}", summary(&p));
+            if let Some(changed) = changed_line(&p) {
+                crate::warn!("# {changed}");
+            }
+            for note in &p.notes {
+                crate::warn!("# note: {note}");
+            }
         }
         Format::Table => render_table(&p, out)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The overlap's totals in one line.
+fn summary(p: &PublishedComparison) -> String {
+    format!(
+        "in the overlap: A {} rows, B {} rows; {} records in both; {} only in A; {} only in B",
+        p.a.rows_in_overlap.text(),
+        p.b.rows_in_overlap.text(),
+        p.matched_rows.text(),
+        p.a.only_here.text(),
+        p.b.only_here.text()
+    )
+}
+
+/// The records revised between the releases, when they were paired on an identifier.
+fn changed_line(p: &PublishedComparison) -> Option<String> {
+    p.paired_on.as_ref()?;
+    let changed: Vec<String> = p
+        .changed_fields
+        .iter()
+        .map(|(f, n)| format!("{f} changed on {} records", n.text()))
+        .collect();
+    Some(format!(
+        "of the records in both, {} changed between the releases{}{}",
+        p.changed_records.text(),
+        if changed.is_empty() { "" } else { ": " },
+        changed.join("; ")
+    ))
 }
 
 fn render_table(p: &PublishedComparison, out: &mut dyn Write) -> Result<()> {
@@ -143,33 +179,14 @@ fn render_table(p: &PublishedComparison, out: &mut dyn Write) -> Result<()> {
         })
         .collect();
     write!(out, "{}", table(&header, &rows, &[2, 3, 4, 5, 6]))?;
-    writeln!(
-        out,
-        "\nin the overlap: A {} rows, B {} rows; {} records in both; {} only in A; {} only in B",
-        p.a.rows_in_overlap.text(),
-        p.b.rows_in_overlap.text(),
-        p.matched_rows.text(),
-        p.a.only_here.text(),
-        p.b.only_here.text()
-    )?;
-    if p.paired_on.is_some() {
-        let changed: Vec<String> = p
-            .changed_fields
-            .iter()
-            .map(|(f, n)| format!("{f} changed on {} records", n.text()))
-            .collect();
-        writeln!(
-            out,
-            "of the records in both, {} changed between the releases{}{}",
-            p.changed_records.text(),
-            if changed.is_empty() { "" } else { ": " },
-            changed.join("; ")
-        )?;
+    writeln!(out, "\n{}", summary(p))?;
+    if let Some(changed) = changed_line(p) {
+        writeln!(out, "{changed}")?;
     }
     if p.any_suppressed {
         writeln!(
             out,
-            "(counts below {t} print as <{t}; sums that hold them are rounded so that they cannot reveal them, and B - A is left blank)",
+            "(counts below {t} print as <{t}; a sum that holds them prints as the range of values it could take whatever they hold, so it cannot reveal them, and B - A is left blank)",
             t = p.suppress_below
         )?;
     }
@@ -192,7 +209,7 @@ fn render_table(p: &PublishedComparison, out: &mut dyn Write) -> Result<()> {
             }
             None => writeln!(
                 out,
-                "only in {label}: row pointers withheld because some only-in-{label} counts are below {} (--suppress-below 0 lists them)",
+                "only in {label}: row pointers not shown because some only-in-{label} counts are below {} (--suppress-below 0 lists them)",
                 p.suppress_below
             )?,
         }
