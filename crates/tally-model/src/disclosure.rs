@@ -285,12 +285,13 @@ mod tests {
         }
         assert_eq!(
             d.sum_hiding_parts(402 + 5, &[5]),
-            Figure::About {
-                value: 400,
-                base: 100
-            }
+            Figure::Between { lo: 403, hi: 411 }
         );
-        assert_eq!(d.sum_hiding_parts(3 + 5, &[5]), Figure::Below(20));
+        assert_eq!(
+            d.sum_hiding_parts(3 + 5, &[5]),
+            Figure::Between { lo: 4, hi: 12 }
+        );
+        assert_eq!(d.sum_hiding_parts(5, &[5]), Figure::Below(10));
         assert_eq!(d.sum_hiding_parts(40, &[]), Figure::Exact(40));
     }
 
