@@ -21,8 +21,9 @@ pub const MAX_TAIL_DAYS: u64 = 7;
 pub const LOOKBACK_WEEKS: u64 = 8;
 /// Weeks of reference needed inside the release before a day is judged.
 pub const MIN_REFERENCE_WEEKS: usize = 4;
-/// A day with fewer than this share of its usual rows is partial.
-pub const FAR_FEWER: f64 = 0.25;
+/// A day with fewer than this share of its usual rows is partial. (A holiday at the very
+/// end of a release can trip it too; the flag says "likely", and the rows stay counted.)
+pub const FAR_FEWER: f64 = 0.5;
 /// Usual counts below this are too small to judge a day by.
 pub const MIN_USUAL: u64 = 10;
 

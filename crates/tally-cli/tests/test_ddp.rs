@@ -565,3 +565,39 @@ fn method_group_schemes_count_as_their_sources_group() {
         stderr(&out)
     );
 }
+
+/// A release that gives dates only (the 2019-era national files) has no time of day:
+/// `event_datetime` is null there, never a midnight that DuckDB or pandas could take for
+/// one, while DDP's rows keep theirs (19 of them truly at midnight).
+#[test]
+fn dates_without_a_time_have_no_event_datetime() {
+    let national = national().join("EROArrests_FY2016.pipe.csv.gz");
+    let (_dir, store) = store_with(&[&national, &arrests_csv()]);
+    let rows = read_rows(
+        &store,
+        table("arrests"),
+        &["event_datetime", "release_sha256"],
+        |name| name.starts_with("EROArrests_FY2016"),
+    );
+    assert_eq!(rows.len(), 110_104);
+    assert!(rows.iter().all(|r| r[0] == "NULL"));
+    let ddp = read_rows(&store, table("arrests"), &["event_datetime"], |name| {
+        name.starts_with("arrests_washington")
+    });
+    assert_eq!(ddp.len(), 3441);
+    let midnight = ddp.iter().filter(|r| r[0].ends_with(" 00:00:00")).count();
+    let null = ddp.iter().filter(|r| r[0] == "NULL").count();
+    let source = csv_rows(&arrests_csv());
+    let with_time = source
+        .iter()
+        .filter(|r| !r["apprehension_date_time"].is_empty())
+        .count();
+    assert_eq!(ddp.len() - null, with_time);
+    assert_eq!(
+        midnight,
+        source
+            .iter()
+            .filter(|r| r["apprehension_date_time"].contains(" 00:00:00"))
+            .count()
+    );
+}

@@ -389,8 +389,9 @@ fn a_choice_made_with_prefer_decides_and_is_shown() {
 }
 
 /// The FY2019 removals release stops on a Saturday with 3 removals where the eight
-/// Saturdays before have a median of 267 (pandas on the file): the day is partial, said by
-/// `status`, marked in daily and weekly counts, and left alone in monthly ones.
+/// Saturdays before have a median of 267, after a Friday with 419 where Fridays have 987
+/// (pandas on the file): both days are partial, said by `status`, marked in daily and
+/// weekly counts, and left alone in monthly ones.
 #[test]
 fn a_partial_last_day_is_flagged() {
     let dir = tempfile::tempdir().unwrap();
@@ -399,7 +400,7 @@ fn a_partial_last_day_is_flagged() {
     assert!(ingest(&store, &[&file]).status.success());
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
     assert!(
-        status.contains("ICERemovals_FY2019.pipe.csv.gz: removals 2019-08-31 (Saturday): <10 rows where that weekday usually has 267"),
+        status.contains("ICERemovals_FY2019.pipe.csv.gz: removals 2019-08-30 (Friday): 419 rows where that weekday usually has 987\n  ICERemovals_FY2019.pipe.csv.gz: removals 2019-08-31 (Saturday): <10 rows where that weekday usually has 267"),
         "{status}"
     );
     let json = |by: &str| -> serde_json::Value {
@@ -427,9 +428,9 @@ fn a_partial_last_day_is_flagged() {
         .filter(|g| g["incomplete"] == true)
         .map(|g| g["date"].as_str().unwrap())
         .collect();
-    assert_eq!(flagged, ["2019-08-31"]);
+    assert_eq!(flagged, ["2019-08-30", "2019-08-31"]);
     assert!(
-        daily["notes"].to_string().contains("the last days of ICERemovals_FY2019.pipe.csv.gz look cut short: 2019-08-31 (<10 rows where that weekday usually has 267)"),
+        daily["notes"].to_string().contains("the last days of ICERemovals_FY2019.pipe.csv.gz look cut short: 2019-08-30 (419 rows where that weekday usually has 987), 2019-08-31 (<10 rows where that weekday usually has 267)"),
         "{}",
         daily["notes"]
     );

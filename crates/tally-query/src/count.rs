@@ -480,6 +480,9 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 };
                 key[k] = id;
             }
+            // Every filter is tried, so that each value's "matched no row" note is true of
+            // that value, whatever the other filters do.
+            let mut passes = true;
             for (f, (k, allowed)) in filters.iter().enumerate() {
                 let value = &interners[*k].values[key[*k] as usize];
                 match allowed
@@ -492,8 +495,11 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                             spellings[f][p].push(key[*k]);
                         }
                     }
-                    None => continue 'rows,
+                    None => passes = false,
                 }
+            }
+            if !passes {
+                continue 'rows;
             }
             if let Some((files, sheets, rows)) = &records {
                 // The source record: DDP's pointer into ICE's workbook, else this
@@ -761,8 +767,22 @@ impl Asked {
             None => cover.aors(),
         };
         let (lo, hi) = cover.extent()?;
-        let first = query.from.unwrap_or(lo);
-        let last = query.to.unwrap_or(hi);
+        let mut first = query.from.unwrap_or(lo);
+        let mut last = query.to.unwrap_or(hi);
+        // `--where date=`, `week=`, `month=` or `fy=` asks about those days only.
+        for (d, values) in query.filters.iter().filter(|(d, _)| d.is_date()) {
+            let spans: Vec<(NaiveDate, NaiveDate)> = values
+                .iter()
+                .filter_map(|v| date_bucket(*d, &d.normalize_value(query.table, v)))
+                .collect();
+            if let (Some(f), Some(l)) = (
+                spans.iter().map(|s| s.0).min(),
+                spans.iter().map(|s| s.1).max(),
+            ) {
+                first = first.max(f);
+                last = last.min(l);
+            }
+        }
         (!aors.is_empty() && first <= last).then_some(Asked { aors, first, last })
     }
 

@@ -32,7 +32,8 @@ pub struct Args {
     #[arg(long = "where", value_name = "DIM=V1,V2")]
     pub filters: Vec<String>,
     /// Keep rows whose DIM is VALUE, taken whole, commas and all: citizenship=KOREA, SOUTH.
-    /// Repeated for one DIM, the values are alternatives (as in one --where list).
+    /// Repeated for one DIM, or beside a --where list of the same DIM, the values are
+    /// alternatives (as in one --where list).
     #[arg(long = "where-value", value_name = "DIM=VALUE")]
     pub where_value: Vec<String>,
     /// First event date counted (inclusive), YYYY-MM-DD.
@@ -136,7 +137,13 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
             None => whole.push((dim, vec![value])),
         }
     }
-    filters.extend(whole);
+    // Values given whole join the --where list of the same dimension as alternatives.
+    for (dim, values) in whole {
+        match filters.iter_mut().find(|(d, _)| *d == dim) {
+            Some((_, list)) => list.extend(values),
+            None => filters.push((dim, values)),
+        }
+    }
     let Some(scheme) = tally_model::scheme(&args.scheme) else {
         bail!(
             "unknown scheme {:?}; expected one of {}",
@@ -659,6 +666,12 @@ pub fn write_result(
                     r.push(g.count.text());
                     if partial {
                         let mut text = coverage_text(&g.coverage);
+                        // Rows on days no release claims: stragglers past a stated period.
+                        if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
+                            text =
+                                "not covered: rows dated outside the period their release states"
+                                    .into();
+                        }
                         if g.incomplete {
                             if !text.is_empty() {
                                 text.push_str("; ");

@@ -224,6 +224,15 @@ fn gather(store: &Store) -> Result<Status> {
         });
     }
     for c in coverage.values_mut() {
+        // First and last covered days (ReleaseEntry::coverage, as count and precedence
+        // use): stragglers dated after a stated period are rows, not coverage.
+        if let (Some(f), Some(l)) = (
+            c.spans.iter().map(|s| s.0).min(),
+            c.spans.iter().map(|s| s.1).max(),
+        ) {
+            c.first = Some(f);
+            c.last = Some(l);
+        }
         c.gaps = gaps(&mut c.spans);
     }
     // Each table's overlaps with both sides' rows: a count with no dimensions tallies them.

@@ -808,7 +808,10 @@ impl<'v> SheetNormalizer<'v> {
         b.row.push(row as i64);
         b.event_date.push_option(event_days);
         if let Some(c) = &mut b.event_datetime {
-            c.push(event_seconds.unwrap_or(NULL64));
+            // Only a cell that gave a time of day has one: a date-only cell (a 2019-era
+            // text date, an Excel date without a fraction) is null here, not midnight.
+            let seconds = event_seconds.filter(|_| event_has_time);
+            c.push(seconds.unwrap_or(NULL64));
         }
         b.event_fy.push_option(fy);
         if let Some(c) = &mut b.aor {
