@@ -66,6 +66,23 @@ pub struct ReleaseEntry {
     pub files: Vec<DataFile>,
 }
 
+/// An AOR's rows in a sheet that states no period are incidental when they average fewer
+/// than one a week over their span (4 Chicago rows over a year in a Washington-state
+/// extract), or are fewer than one in a thousand of the sheet's rows (a stray row or two
+/// of another AOR; the smallest real AOR holds about one in a hundred of a national
+/// release): the sheet is not taken to cover that AOR, which would print zeros for its
+/// other days. Their rows still count.
+pub fn is_incidental(span: &crate::AorSpan, sheet_rows: u64) -> bool {
+    let sparse = match (span.first, span.last) {
+        (Some(first), Some(last)) => {
+            let days = (last - first).num_days() + 1;
+            (span.rows as i64) * 7 < days
+        }
+        _ => false,
+    };
+    sparse || span.rows * 1000 < sheet_rows
+}
+
 /// Days a release covers, per (table part, AOR key): see [`ReleaseEntry::coverage`].
 pub type CoverageSpans =
     std::collections::BTreeMap<(Option<String>, String), (chrono::NaiveDate, chrono::NaiveDate)>;
@@ -79,13 +96,18 @@ impl ReleaseEntry {
     /// from that AOR's first to its last event date in the sheet. An AOR with no events on
     /// some day inside that span is covered (it had none), not missing. Rows dated outside
     /// a stated period (a few stragglers after it) are kept and counted but do not extend
-    /// it: the sheet report counts them (`rows_outside_stated`). AOR keys are codes, or
+    /// it: the sheet report counts them (`rows_outside_stated`). Where no period is
+    /// stated, an AOR with few rows ([`is_incidental`]: a state's extract holding a few rows
+    /// of other AORs) is taken to cover nothing; its rows still count. AOR keys are codes, or
     /// `(blank)` / `(unmapped)` for rows without a usable AOR (which belong to the release
     /// as a whole).
     pub fn coverage(&self, table: TableKind) -> CoverageSpans {
         let mut out = CoverageSpans::new();
         for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
             for (aor, span) in &sheet.aors {
+                if sheet.banner.coverage.is_none() && is_incidental(span, sheet.rows_kept) {
+                    continue;
+                }
                 let (first, last) = match sheet.banner.coverage {
                     Some(stated) => (Some(stated.0), Some(stated.1)),
                     None => (span.first, span.last),

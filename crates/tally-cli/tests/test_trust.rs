@@ -452,3 +452,69 @@ fn a_partial_last_day_is_flagged() {
             .all(|g| g.get("incomplete").is_none())
     );
 }
+
+/// The Deportation Data Project's Washington-state arrests hold a few rows of other AORs
+/// (Chicago 4, Washington DC 42, pandas on the file): they are counted, but the extract is
+/// not taken to cover those AORs, so their other months are "not covered", never 0.
+#[test]
+fn a_few_rows_of_an_aor_do_not_make_it_covered() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = shared_data().join("ddp-processed/arrests_washington-state_2023-09_2025-10.csv");
+    assert!(ingest(&store, &[&file]).status.success());
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--where",
+        "aor=CHI,WAS",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        "--by",
+        "aor,month",
+        "--format",
+        "json",
+        "--suppress-below",
+        "0",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 24);
+    // Every month of both is not covered; the three Chicago rows still count where they are.
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["coverage"] == serde_json::json!({"coverage": "not-covered"})),
+        "{groups:?}"
+    );
+    let with_rows: Vec<(&str, &str, u64)> = groups
+        .iter()
+        .filter_map(|g| {
+            Some((
+                g["aor"].as_str()?,
+                g["month"].as_str()?,
+                g["count"].as_u64()?,
+            ))
+        })
+        .collect();
+    assert_eq!(
+        with_rows,
+        [
+            ("CHI", "2024-01", 1),
+            ("CHI", "2024-08", 1),
+            ("CHI", "2024-10", 1)
+        ]
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("CHI: <10 rows over 2024-01-24..2025-02-04 (fewer than one a week, or than one in a thousand of the sheet's): counted, but this release is not taken to cover CHI"),
+        "{status}"
+    );
+    assert!(
+        status.contains("WAS: 42 rows over 2023-11-30..2025-08-26"),
+        "{status}"
+    );
+}

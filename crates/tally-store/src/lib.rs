@@ -25,6 +25,7 @@ pub mod verify;
 pub use commit::{Store, StoreLock};
 pub use read::{SecondsColumn, TableScan, TextColumn};
 pub use staging::Staging;
+pub use tally_catalog::manifest::is_incidental;
 pub use tally_catalog::{CoverageSpans, DataFile, Manifest, Preference, ReleaseEntry, release_id};
 pub use verify::{Problem, VerifyReport, verify_store};
 

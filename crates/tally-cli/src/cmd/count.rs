@@ -669,7 +669,7 @@ pub fn write_result(
                         // Rows on days no release claims: stragglers past a stated period.
                         if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
                             text =
-                                "not covered: rows dated outside the period their release states"
+                                "not covered: rows of a release that does not claim these days (past its stated period, or a few rows of an AOR it does not cover; see tally status)"
                                     .into();
                         }
                         if g.incomplete {
@@ -770,7 +770,7 @@ fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
 
 /// `word` as a POSIX shell reads it back: bare when safe, else single-quoted, so the
 /// printed query can be pasted into a terminal.
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
         word.to_string()

@@ -569,12 +569,39 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                 thousands(sheet.undated_rows)
             )?;
         }
-        let codes: Vec<String> = sheet
+        // Beside the exact rows read, every AOR's count but one small one would give that
+        // one away by subtraction: with a small AOR, the list names AORs only.
+        if sheet
             .aors
-            .iter()
-            .map(|(aor, span)| format!("{aor} {}", published(span.rows)))
-            .collect();
-        writeln!(out, "    AORs: {}", codes.join(", "))?;
+            .values()
+            .any(|span| span.rows > 0 && span.rows < 10)
+        {
+            let codes: Vec<String> = sheet
+                .aors
+                .iter()
+                .map(|(aor, span)| {
+                    if span.rows < 10 {
+                        format!("{aor} (<10)")
+                    } else {
+                        aor.clone()
+                    }
+                })
+                .collect();
+            writeln!(
+                out,
+                "    AORs: {} (rows per AOR: tally count {} --by aor --release {}, which keeps small counts from being worked out)",
+                codes.join(", "),
+                sheet.table,
+                super::count::shell_word(&report.file_name)
+            )?;
+        } else {
+            let codes: Vec<String> = sheet
+                .aors
+                .iter()
+                .map(|(aor, span)| format!("{aor} {}", published(span.rows)))
+                .collect();
+            writeln!(out, "    AORs: {}", codes.join(", "))?;
+        }
         if !sheet.unmapped_aors.is_empty() {
             let list: Vec<String> = sheet
                 .unmapped_aors

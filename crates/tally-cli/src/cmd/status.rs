@@ -1,7 +1,7 @@
 //! `tally status`: what the store holds, where it came from, and where releases overlap.
 
 use super::ReportFormat;
-use crate::render::{clip, published, table, thousands};
+use crate::render::{clip, table, thousands};
 use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -78,8 +78,17 @@ struct Coverage {
     /// Spans inside first..last that no release of the table covers (`(first, last)`).
     gaps: Vec<(NaiveDate, NaiveDate)>,
     /// Rows in all releases together; overlapping releases are counted once each here,
-    /// while `count` applies precedence.
+    /// while `count` applies precedence. Published: a sum holding a release's small count
+    /// prints as the range it could take.
+    #[serde(skip)]
     rows_in_releases: u64,
+    /// The small (suppressed) per-release counts inside `rows_in_releases`.
+    #[serde(skip)]
+    small_parts: Vec<u64>,
+    /// `rows_in_releases` as published.
+    rows: serde_json::Value,
+    #[serde(skip)]
+    rows_text: String,
     releases: Vec<String>,
     #[serde(skip)]
     spans: Vec<(NaiveDate, NaiveDate)>,
@@ -149,10 +158,16 @@ fn gather(store: &Store) -> Result<Status> {
                     last: None,
                     gaps: Vec::new(),
                     rows_in_releases: 0,
+                    small_parts: Vec::new(),
+                    rows: serde_json::Value::Null,
+                    rows_text: String::new(),
                     releases: Vec::new(),
                     spans: Vec::new(),
                 });
                 c.rows_in_releases += span.rows;
+                if Disclosure::default().small(span.rows) {
+                    c.small_parts.push(span.rows);
+                }
                 // One definition of coverage (ReleaseEntry::coverage): an AOR with no
                 // events on some days inside a release's span is not a coverage gap.
                 if let Some(span) = r.coverage(s.table).get(&(s.part.clone(), aor.clone())) {
@@ -176,13 +191,28 @@ fn gather(store: &Store) -> Result<Status> {
             for (a, n) in &s.unmapped_aors {
                 *unmapped_aors.entry(a.clone()).or_default() += n;
             }
-            if !s.warnings.is_empty() || !s.header_notes.is_empty() {
+            let mut warnings = s.warnings.clone();
+            if s.banner.coverage.is_none() {
+                for (aor, span) in s
+                    .aors
+                    .iter()
+                    .filter(|(_, span)| tally_store::is_incidental(span, s.rows_kept))
+                {
+                    warnings.push(format!(
+                        "{aor}: {} rows over {}..{} (fewer than one a week, or than one in a thousand of the sheet's): counted, but this release is not taken to cover {aor}",
+                        Disclosure::default().cell(span.rows).text(),
+                        span.first.map(|d| d.to_string()).unwrap_or_default(),
+                        span.last.map(|d| d.to_string()).unwrap_or_default(),
+                    ));
+                }
+            }
+            if !warnings.is_empty() || !s.header_notes.is_empty() {
                 sheet_notes.push(SheetNotes {
                     release: r.id.clone(),
                     file_name: r.report.file_name.clone(),
                     sheet: s.sheet.clone(),
                     table: s.table,
-                    warnings: s.warnings.clone(),
+                    warnings,
                     header_notes: s.header_notes.clone(),
                 });
             }
@@ -234,6 +264,9 @@ fn gather(store: &Store) -> Result<Status> {
             c.last = Some(l);
         }
         c.gaps = gaps(&mut c.spans);
+        let figure = Disclosure::default().sum_hiding_parts(c.rows_in_releases, &c.small_parts);
+        c.rows = figure.json();
+        c.rows_text = figure.text();
     }
     // Each table's overlaps with both sides' rows: a count with no dimensions tallies them.
     let rule = Disclosure::default();
@@ -397,7 +430,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                     .map(|(f, l)| format!("{f}..{l}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                published(c.rows_in_releases),
+                c.rows_text.clone(),
                 c.releases.len().to_string(),
             ]
         })
