@@ -115,6 +115,16 @@ fn national_fy2019_against_the_seattle_workbook() {
     );
     assert!(!text.contains("34841"), "{text}");
 
+    // Three releases hold Seattle's FY2019 arrests: each overlap shows both sides' rows on
+    // its days, though the national release supersedes both others there.
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    for line in [
+        "arrests SEA 2018-10-01 .. 2019-07-06: EROArrests_FY2019.pipe.csv.gz counts, arrests.pipe.csv.gz does not (the one counted has coverage ending later; 1,934 rows against 1,931)",
+        "arrests SEA 2012-01-01 .. 2019-07-06: UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx counts, arrests.pipe.csv.gz does not (same coverage end; ingested first; 32,549 rows against 32,549)",
+    ] {
+        assert!(status.contains(line), "{line}\n{status}");
+    }
+
     // The workbook and its pipe dump are the same records.
     let c = compare_json(
         &store,

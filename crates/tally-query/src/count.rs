@@ -532,19 +532,19 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 let part = sheet
                     .get(i)
                     .and_then(|name| parts.get(name).copied().flatten());
-                match precedence.decide(&release.id, part, aor_key, day) {
-                    Decision::Shadowed(o) => {
-                        use_entry.rows_shadowed += 1;
+                // Both sides of every overlap the row lies in are tallied, whichever
+                // release counts in the end (a third may supersede both).
+                if let Some(d) = day {
+                    for o in precedence.wins(&release.id, part, aor_key, d) {
+                        overlap_rows[o].0 += 1;
+                    }
+                    for o in precedence.shadowed_in(&release.id, part, aor_key, d) {
                         overlap_rows[o].1 += 1;
-                        continue;
                     }
-                    Decision::Counts => {
-                        if let Some(d) = day {
-                            for o in precedence.wins(&release.id, part, aor_key, d) {
-                                overlap_rows[o].0 += 1;
-                            }
-                        }
-                    }
+                }
+                if let Decision::Shadowed(_) = precedence.decide(&release.id, part, aor_key, day) {
+                    use_entry.rows_shadowed += 1;
+                    continue;
                 }
             }
             use_entry.rows_counted += 1;

@@ -486,6 +486,29 @@ impl Precedence {
             .map(|(_, _, o)| *o)
     }
 
+    /// Every overlap a row of `release_id` lies in on the losing side (for tallying both
+    /// sides of each overlap, whichever release counts in the end).
+    pub fn shadowed_in<'a>(
+        &'a self,
+        release_id: &str,
+        part: Option<&str>,
+        aor_key: &str,
+        day: i32,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
+        let key = (
+            release_id.to_string(),
+            self.effective(release_id, part),
+            aor.to_string(),
+        );
+        self.shadows
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter(move |(f, l, _)| *f <= day && day <= *l)
+            .map(|(_, _, o)| *o)
+    }
+
     /// True when some rows of `release_id` may be set aside or win an overlap (lets the
     /// kernel skip the checks for the others).
     pub fn involves(&self, release_id: &str) -> bool {
