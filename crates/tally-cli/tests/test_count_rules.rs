@@ -323,6 +323,23 @@ fn filters_cannot_lie() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
+    // A range that starts or ends mid-week says which weeks it cuts short.
+    let text = stdout(&run(&[
+        "--by",
+        "week",
+        "--from",
+        "2019-07-10",
+        "--to",
+        "2019-07-24",
+    ]));
+    assert!(
+        text.contains(
+            "note: week 2019-07-08 counts only 2019-07-10..2019-07-14 (--from falls mid-week)"
+        ) && text.contains(
+            "note: week 2019-07-22 counts only 2019-07-22..2019-07-24 (--to falls mid-week)"
+        ),
+        "{text}"
+    );
     assert_eq!(
         total(&["--where", "week=2019-07-08"]),
         total(&["--from", "2019-07-08", "--to", "2019-07-14"])

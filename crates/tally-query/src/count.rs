@@ -630,6 +630,23 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             }
         }
     }
+    // A range that starts or ends mid-week cuts its first or last week short.
+    if query.by.contains(&Dimension::Week) {
+        use chrono::Datelike;
+        if let Some(from) = query.from.filter(|d| d.weekday() != chrono::Weekday::Mon) {
+            let monday = tally_model::date::week_start(from);
+            notes.push(format!(
+                "week {monday} counts only {from}..{} (--from falls mid-week)",
+                monday + chrono::Days::new(6)
+            ));
+        }
+        if let Some(to) = query.to.filter(|d| d.weekday() != chrono::Weekday::Sun) {
+            let monday = tally_model::date::week_start(to);
+            notes.push(format!(
+                "week {monday} counts only {monday}..{to} (--to falls mid-week)"
+            ));
+        }
+    }
     // Partial last days of the releases that counted rows, inside the range.
     let partial_days: Vec<PartialDayUse> = releases
         .iter()
