@@ -7,11 +7,12 @@ pub mod manifest;
 pub mod partial;
 pub mod report;
 pub mod schema;
+pub mod vocabulary;
 
 pub use manifest::{CoverageSpans, DataFile, Manifest, ManifestError, Preference, ReleaseEntry};
 pub use report::{
     AorSpan, Banner, ColumnRole, HeaderNote, RejectedRow, ReleaseReport, SheetReport, SkippedSheet,
-    SummaryBlock, SummaryCheck, UnmatchedSummary,
+    SummaryBlock, SummaryCheck, UnmatchedSummary, ValueSpan,
 };
 
 use arrow_array::RecordBatch;

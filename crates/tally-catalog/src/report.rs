@@ -163,6 +163,10 @@ pub struct SheetReport {
     /// a release are told ([`crate::partial`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rows_by_day: BTreeMap<NaiveDate, u64>,
+    /// Per categorical field (up to 300 distinct values), each value's first and last
+    /// event date and rows, by first date: where one value stops and another starts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub value_spans: BTreeMap<String, Vec<ValueSpan>>,
     /// Kept rows whose event cell gave a time of day (0: the sheet's events carry dates
     /// only, so no hour can be counted).
     #[serde(default)]
@@ -189,6 +193,15 @@ impl SheetReport {
     pub fn balances(&self) -> bool {
         self.rows_read == self.rows_kept + self.rows_rejected
     }
+}
+
+/// When one value of a field is in use in a sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueSpan {
+    pub value: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub rows: u64,
 }
 
 /// A sheet that holds no table (cover sheets, empty sheets) and why it was passed over.

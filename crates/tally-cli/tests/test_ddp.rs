@@ -149,14 +149,18 @@ fn methods_across_the_mid_2025_switch_to_custodial_arrest() {
         *by.entry(vec![day[..7].to_string(), blank(&method)])
             .or_default() += 1;
     }
-    assert_eq!(
-        count_csv(
-            &store,
-            "arrests",
-            &["--by", "month,method", "--suppress-below", "0"]
-        ),
-        expected(by, "month,method")
-    );
+    // Months before a method's first use or after its last are marked, not counted (see
+    // a_change_of_vocabulary_is_said_not_counted_as_zero); the counts are the CSV's.
+    let counted: String = count_csv(
+        &store,
+        "arrests",
+        &["--by", "month,method", "--suppress-below", "0"],
+    )
+    .lines()
+    .filter(|l| !l.ends_with(",discontinued") && !l.ends_with(",not yet in use"))
+    .map(|l| format!("{l}\n"))
+    .collect();
+    assert_eq!(counted, expected(by, "month,method"));
     // The switch as the data show it: the CAP labels end and "Custodial Arrest" begins on
     // the same day, 2025-07-24.
     let (first, last) = (first_custodial.unwrap(), last_cap.unwrap());
@@ -599,5 +603,47 @@ fn dates_without_a_time_have_no_event_datetime() {
             .iter()
             .filter(|r| r["apprehension_date_time"].contains(" 00:00:00"))
             .count()
+    );
+}
+
+/// In mid-2025 ICE replaced the three CAP methods with "Custodial Arrest" (the CSV: last
+/// CAP Local Incarceration 2025-07-16, first Custodial Arrest 2025-07-24): status says
+/// where values stop and start, and a per-method series marks the months around the
+/// switch "discontinued" and "not yet in use" instead of leaving gaps read as zeros
+/// (the monthly counts are pandas' on the CSV).
+#[test]
+fn a_change_of_vocabulary_is_said_not_counted_as_zero() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    for line in [
+        "arrests apprehension_method \"CAP Local Incarceration\" stops: in use 2023-09-05..2025-07-16",
+        "arrests apprehension_method \"Custodial Arrest\" starts: in use 2025-07-24..2025-10-15",
+    ] {
+        assert!(status.contains(line), "{line}\n{status}");
+    }
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "month,method",
+            "--where",
+            "method=Custodial Arrest,CAP Local Incarceration",
+            "--from",
+            "2025-05-01",
+            "--to",
+            "2025-09-30",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "month,method,count\n\
+         2025-05,CAP Local Incarceration,4\n2025-05,Custodial Arrest,not yet in use\n\
+         2025-06,CAP Local Incarceration,7\n2025-06,Custodial Arrest,not yet in use\n\
+         2025-07,CAP Local Incarceration,4\n2025-07,Custodial Arrest,26\n\
+         2025-08,CAP Local Incarceration,discontinued\n2025-08,Custodial Arrest,86\n\
+         2025-09,CAP Local Incarceration,discontinued\n2025-09,Custodial Arrest,79\n"
     );
 }

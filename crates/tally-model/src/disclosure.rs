@@ -41,6 +41,10 @@ pub enum Figure {
     Between { lo: u64, hi: u64 },
     /// No release covers the days: the count is missing, not zero.
     NotCovered,
+    /// In a series of a categorical value: the bucket is after the value's last use.
+    Discontinued,
+    /// In a series of a categorical value: the bucket is before the value's first use.
+    NotYetInUse,
     /// Not shown: a sum over cells some of which are suppressed, split in a way that,
     /// beside the published total, could narrow them down (per-release rows of a count).
     /// ("Not shown" rather than "withheld", which means a FOIA exemption in the releases.)
@@ -58,6 +62,8 @@ impl Figure {
             Figure::About { value, .. } => format!("about {}", thousands(*value)),
             Figure::Between { lo, hi } => format!("{} to {}", thousands(*lo), thousands(*hi)),
             Figure::NotCovered => "not covered".into(),
+            Figure::Discontinued => "discontinued".into(),
+            Figure::NotYetInUse => "not yet in use".into(),
             Figure::NotShown => "not shown".into(),
         }
     }
@@ -71,6 +77,8 @@ impl Figure {
             Figure::About { value, .. } => format!("~{value}"),
             Figure::Between { lo, hi } => format!("{lo}-{hi}"),
             Figure::NotCovered => "not covered".into(),
+            Figure::Discontinued => "discontinued".into(),
+            Figure::NotYetInUse => "not yet in use".into(),
             Figure::NotShown => "not shown".into(),
         }
     }
@@ -89,6 +97,8 @@ impl Figure {
             }
             Figure::Between { lo, hi } => serde_json::json!({ "between": [lo, hi] }),
             Figure::NotCovered => serde_json::json!({ "not_covered": true }),
+            Figure::Discontinued => serde_json::json!({ "discontinued": true }),
+            Figure::NotYetInUse => serde_json::json!({ "not_yet_in_use": true }),
             Figure::NotShown => serde_json::json!({ "not_shown": true }),
         }
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use tally_model::disclosure::{Disclosure, Figure};
 use tally_query::Overlap;
-use tally_query::count::{COUNT_MARK, CellCoverage, CountResult, CoverageGap};
+use tally_query::count::{COUNT_MARK, CellCoverage, CountResult, CoverageGap, VocabularyMark};
 
 /// One group as published.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,8 +80,10 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
         .iter()
         .map(|g| PublishedGroup {
             values: g.values.clone(),
-            count: match g.coverage {
-                CellCoverage::NotCovered if g.count == 0 => Figure::NotCovered,
+            count: match (g.vocabulary, g.coverage) {
+                (Some(VocabularyMark::Discontinued), _) if g.count == 0 => Figure::Discontinued,
+                (Some(VocabularyMark::NotYetInUse), _) if g.count == 0 => Figure::NotYetInUse,
+                (_, CellCoverage::NotCovered) if g.count == 0 => Figure::NotCovered,
                 _ => rule.cell(g.count),
             },
             coverage: g.coverage,

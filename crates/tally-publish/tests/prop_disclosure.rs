@@ -20,6 +20,7 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
             count: *n,
             coverage: CellCoverage::Full,
             incomplete: i == 0,
+            vocabulary: None,
         })
         .collect();
     let in_a: u64 = cells

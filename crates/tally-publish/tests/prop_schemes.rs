@@ -35,6 +35,7 @@ fn atoms(counts: &[u64]) -> CountResult {
             count: *n,
             coverage: CellCoverage::Full,
             incomplete: false,
+            vocabulary: None,
         })
         .collect();
     CountResult {

@@ -83,6 +83,21 @@ pub struct Group {
     /// that counted rows (see [`CountResult::partial_days`]): its count is likely low.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub incomplete: bool,
+    /// In a series of a categorical field by date: the value was not in use in this
+    /// bucket (after its last date or before its first in the releases counted), rather
+    /// than a zero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vocabulary: Option<VocabularyMark>,
+}
+
+/// Why a value of a categorical field has no rows in a date bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VocabularyMark {
+    /// The bucket starts after the value's last date: ICE stopped using it.
+    Discontinued,
+    /// The bucket ends before the value's first date: ICE had not started using it.
+    NotYetInUse,
 }
 
 pub use tally_catalog::partial::PartialDay;
@@ -680,6 +695,101 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .iter()
             .any(|p| p.day.date >= start && p.day.date < start + chrono::Days::new(days))
     };
+    // A series of a categorical field by one date dimension: each value's buckets before
+    // its first date or after its last (in the releases counted) say so instead of
+    // leaving a gap a reader would fill with zeros; covered buckets in between are true
+    // zeros.
+    let mut marks: HashMap<Vec<String>, VocabularyMark> = HashMap::new();
+    if let (Some(asked), [a, b]) = (&asked, query.by.as_slice()) {
+        let (date_at, field_at) = match (a.is_date(), b.is_date()) {
+            (true, false) => (0, 1),
+            (false, true) => (1, 0),
+            _ => (usize::MAX, usize::MAX),
+        };
+        if let (true, Dimension::Field(field)) = (date_at != usize::MAX, query.by[field_at.min(1)])
+        {
+            let date_dim = query.by[date_at];
+            // Each counted release's values that start or stop inside it (one rule:
+            // tally_catalog::vocabulary), their dates widened over the releases.
+            let mut spans: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
+            for r in releases
+                .iter()
+                .filter(|r| uses.get(&r.id).is_some_and(|u| u.rows_counted > 0))
+            {
+                let sheets: Vec<_> = r
+                    .report
+                    .sheets
+                    .iter()
+                    .filter(|s| s.table == query.table)
+                    .collect();
+                let mut values: Vec<tally_catalog::ValueSpan> = Vec::new();
+                for v in sheets
+                    .iter()
+                    .flat_map(|s| s.value_spans.get(field).into_iter().flatten())
+                {
+                    match values.iter_mut().find(|x| x.value == v.value) {
+                        Some(x) => {
+                            x.first = x.first.min(v.first);
+                            x.last = x.last.max(v.last);
+                            x.rows += v.rows;
+                        }
+                        None => values.push(v.clone()),
+                    }
+                }
+                let first = sheets.iter().filter_map(|s| s.first_date).min();
+                let last = sheets.iter().filter_map(|s| s.last_date).max();
+                let (Some(first), Some(last)) = (first, last) else {
+                    continue;
+                };
+                for c in tally_catalog::vocabulary::changes(&values, first, last) {
+                    let e = spans.entry(c.value).or_insert((c.first, c.last));
+                    e.0 = e.0.min(c.first);
+                    e.1 = e.1.max(c.last);
+                }
+            }
+            let seen: Vec<String> = rows.keys().map(|k| k[field_at].clone()).collect();
+            let mut buckets: Vec<String> = Vec::new();
+            let mut day = asked.first;
+            while day <= asked.last && buckets.len() <= MAX_GRID_CELLS {
+                let label = date_dim.render_date(day);
+                if buckets.last() != Some(&label) {
+                    buckets.push(label);
+                }
+                day = match day.succ_opt() {
+                    Some(d) => d,
+                    None => break,
+                };
+            }
+            for (value, (first, last)) in spans.iter().filter(|(v, _)| seen.contains(v)) {
+                for label in &buckets {
+                    let mut key = vec![String::new(), String::new()];
+                    key[date_at] = label.clone();
+                    key[field_at] = value.clone();
+                    if rows.contains_key(&key) {
+                        continue;
+                    }
+                    let Some((bf, bl)) = date_bucket(date_dim, label) else {
+                        continue;
+                    };
+                    let mark = if bf > *last {
+                        VocabularyMark::Discontinued
+                    } else if bl < *first {
+                        VocabularyMark::NotYetInUse
+                    } else {
+                        continue;
+                    };
+                    marks.insert(key.clone(), mark);
+                    rows.insert(key, 0);
+                }
+            }
+        }
+    }
+    if !marks.is_empty() {
+        notes.push(
+            "\"discontinued\" and \"not yet in use\" mark buckets after a value's last date or before its first in the releases counted (ICE's vocabulary changed; tally status lists the changes), where a reader would otherwise see no rows"
+                .to_string(),
+        );
+    }
     let groups: Vec<Group> = rows
         .into_iter()
         .map(|(values, count)| {
@@ -689,6 +799,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             };
             Group {
                 incomplete: holds_partial_day(&values),
+                vocabulary: marks.get(&values).copied(),
                 values,
                 count,
                 coverage,

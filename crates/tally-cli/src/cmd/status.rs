@@ -56,6 +56,35 @@ struct ReleaseStatus {
     notes: Vec<String>,
     /// Days at the end of a table that look cut short (see `tally_catalog::partial`).
     partial_days: Vec<PartialDayStatus>,
+    /// Per table and categorical field, each value's first and last event date.
+    vocabulary: BTreeMap<String, BTreeMap<String, Vec<tally_catalog::ValueSpan>>>,
+    /// Values that start well after the release's first day or stop well before its last.
+    #[serde(skip)]
+    vocabulary_changes: Vec<String>,
+}
+
+/// The values of `spans` (one field of a sheet spanning `first..=last`) that start or stop
+/// inside it, as text (the rule: `tally_catalog::vocabulary`).
+fn changes_in(
+    field: &str,
+    spans: &[tally_catalog::ValueSpan],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Vec<String> {
+    tally_catalog::vocabulary::changes(spans, first, last)
+        .into_iter()
+        .map(|c| {
+            let what = match (c.starts, c.stops) {
+                (true, true) => "starts and stops",
+                (true, false) => "starts",
+                _ => "stops",
+            };
+            format!(
+                "{field} {:?} {what}: in use {}..{}",
+                c.value, c.first, c.last
+            )
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -217,7 +246,47 @@ fn gather(store: &Store) -> Result<Status> {
                 });
             }
         }
+        let mut vocabulary: BTreeMap<String, BTreeMap<String, Vec<tally_catalog::ValueSpan>>> =
+            BTreeMap::new();
+        let mut vocabulary_changes = Vec::new();
+        for s in &r.report.sheets {
+            for (field, spans) in &s.value_spans {
+                let all = vocabulary
+                    .entry(s.table.to_string())
+                    .or_default()
+                    .entry(field.clone())
+                    .or_default();
+                for v in spans {
+                    match all.iter_mut().find(|x| x.value == v.value) {
+                        Some(x) => {
+                            x.first = x.first.min(v.first);
+                            x.last = x.last.max(v.last);
+                            x.rows += v.rows;
+                        }
+                        None => all.push(v.clone()),
+                    }
+                }
+            }
+        }
+        for (table, fields) in &vocabulary {
+            let sheets = r
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table.to_string() == *table);
+            let first = sheets.clone().filter_map(|s| s.first_date).min();
+            let last = sheets.filter_map(|s| s.last_date).max();
+            if let (Some(first), Some(last)) = (first, last) {
+                for (field, spans) in fields {
+                    for change in changes_in(field, spans, first, last) {
+                        vocabulary_changes.push(format!("{table} {change}"));
+                    }
+                }
+            }
+        }
         releases.push(ReleaseStatus {
+            vocabulary,
+            vocabulary_changes,
             id: r.id.clone(),
             sequence: r.sequence,
             file_name: r.report.file_name.clone(),
@@ -392,6 +461,22 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .collect();
     writeln!(out, "Releases (full SHA-256 in --format json)")?;
     write!(out, "{}", table(&header, &rows, &[0]))?;
+    if status
+        .releases
+        .iter()
+        .any(|r| !r.vocabulary_changes.is_empty())
+    {
+        writeln!(
+            out,
+            "\nVocabulary changes (values that start or stop inside a release, {}+ rows; every value's dates in --format json)",
+            tally_catalog::vocabulary::CHANGE_MIN_ROWS
+        )?;
+        for r in &status.releases {
+            for c in &r.vocabulary_changes {
+                writeln!(out, "  {}: {c}", r.file_name)?;
+            }
+        }
+    }
     if status.releases.iter().any(|r| !r.partial_days.is_empty()) {
         writeln!(
             out,

@@ -183,6 +183,9 @@ impl RowValues {
     }
 }
 
+/// Fields with more distinct values than this in a sheet are not reported value by value.
+const MAX_VOCABULARY: usize = 300;
+
 /// Running counts for the sheet report, kept by dictionary key and turned into names
 /// once, in [`SheetNormalizer::finish`].
 #[derive(Default)]
@@ -207,6 +210,9 @@ struct Tally {
     rows_by_fy: Vec<(i32, u64)>,
     /// Kept rows per event date.
     rows_by_day: FxHashMap<NaiveDate, u64>,
+    /// Per text field, per dictionary key: (first event day, last event day, rows), days
+    /// since 1970.
+    value_spans: Vec<Vec<(i32, i32, u64)>>,
 }
 
 fn widen(span: &mut AorSpan, date: Option<NaiveDate>) {
@@ -372,6 +378,7 @@ impl<'v> SheetNormalizer<'v> {
             undated_rows: 0,
             rows_by_fy: BTreeMap::new(),
             rows_by_day: BTreeMap::new(),
+            value_spans: BTreeMap::new(),
             rows_by_recorded_fy: BTreeMap::new(),
             aors: BTreeMap::new(),
             unmapped_aors: BTreeMap::new(),
@@ -753,6 +760,27 @@ impl<'v> SheetNormalizer<'v> {
                 r.first_date = Some(r.first_date.map_or(d, |f| f.min(d)));
                 r.last_date = Some(r.last_date.map_or(d, |l| l.max(d)));
                 *self.tally.rows_by_day.entry(d).or_default() += 1;
+                // When each value of a categorical field is in use (vocabulary changes).
+                if let Some(day) = event_days {
+                    if self.tally.value_spans.len() < def.fields.len() {
+                        self.tally.value_spans.resize(def.fields.len(), Vec::new());
+                    }
+                    for (f, field) in def.fields.iter().enumerate() {
+                        if field.field_type != FieldType::Text {
+                            continue;
+                        }
+                        let Some(k) = values.get(f) else { continue };
+                        let spans = &mut self.tally.value_spans[f];
+                        let k = k as usize;
+                        if spans.len() <= k {
+                            spans.resize(k + 1, (i32::MAX, i32::MIN, 0));
+                        }
+                        let e = &mut spans[k];
+                        e.0 = e.0.min(day);
+                        e.1 = e.1.max(day);
+                        e.2 += 1;
+                    }
+                }
                 if let Some(fy) = fy {
                     match self.tally.rows_by_fy.iter_mut().find(|(f, _)| *f == fy) {
                         Some((_, n)) => *n += 1,
@@ -1015,6 +1043,27 @@ impl<'v> SheetNormalizer<'v> {
         let r = &mut self.report;
         r.rows_by_fy.extend(t.rows_by_fy);
         r.rows_by_day.extend(t.rows_by_day);
+        for (f, spans) in t.value_spans.iter().enumerate() {
+            let in_use: Vec<&(i32, i32, u64)> = spans.iter().filter(|s| s.2 > 0).collect();
+            // Categorical fields only: a field of hundreds of values (landmarks, facilities)
+            // has no vocabulary to speak of.
+            if in_use.is_empty() || in_use.len() > MAX_VOCABULARY {
+                continue;
+            }
+            let mut list: Vec<tally_catalog::ValueSpan> = spans
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.2 > 0)
+                .map(|(k, s)| tally_catalog::ValueSpan {
+                    value: self.dictionaries.fields[f].value(k as u32).to_string(),
+                    first: from_epoch_days(s.0),
+                    last: from_epoch_days(s.1),
+                    rows: s.2,
+                })
+                .collect();
+            list.sort_by(|a, b| a.first.cmp(&b.first).then_with(|| a.value.cmp(&b.value)));
+            r.value_spans.insert(def.fields[f].name.clone(), list);
+        }
         for (code, span) in t.aor_spans.into_iter().enumerate() {
             if span.rows > 0 {
                 let name = self.dictionaries.aor.value(code as u32).to_string();
