@@ -378,3 +378,83 @@ fn columns_that_collide_or_lack_the_event_date_are_said() {
         stderr(&out)
     );
 }
+
+/// More rejected rows than the report lists: it says how many more and where they are;
+/// a --store that is a file, and a --report that is a file, are named as such.
+#[test]
+fn every_reject_is_accounted_for_and_paths_that_are_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("arrests.csv");
+    let mut text = String::from("Area of Responsibility|Apprehension Date|Apprehension Method\n");
+    for day in 1..=20 {
+        text.push_str(&format!(
+            "Chicago Area of Responsibility|10/{day}/2018|Located\n"
+        ));
+    }
+    for _ in 0..8 {
+        text.push_str("Chicago Area of Responsibility|not a date|Located\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&file]);
+    let report = stdout(&out);
+    assert!(
+        report.contains("rows read 28 = kept 20 + rejected 8"),
+        "{report}"
+    );
+    assert!(
+        report.contains("and 3 more rejected rows, each with its row, column and reason in the store's _rejects/release="),
+        "{report}"
+    );
+    let a_file = dir.path().join("not-a-folder");
+    std::fs::write(&a_file, "x").unwrap();
+    for args in [
+        vec!["count", "arrests", "--store", path_str(&a_file)],
+        vec!["ingest", "--store", path_str(&a_file), path_str(&file)],
+    ] {
+        let out = tally(&args);
+        assert!(
+            stderr(&out).contains("it is a file: --store names the folder a store lives in"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// A data file replaced after its commit (another release's file, copied over it) is
+/// refused by `count`, naming it, rather than counted.
+#[test]
+fn count_refuses_a_data_file_changed_after_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2019, m, day).unwrap();
+    let parquet = |store: &Path| -> PathBuf {
+        snapshot(store)
+            .into_iter()
+            .map(|(p, _)| p)
+            .find(|p| {
+                p.extension().is_some_and(|e| e == "parquet")
+                    && p.to_string_lossy().contains("arrests")
+            })
+            .map(|p| store.join(p))
+            .unwrap()
+    };
+    let mut stores = Vec::new();
+    for (i, days) in [(1u32, 10u32), (2, 20)] {
+        let rows = tally_synth::arrests(i as u64, &["Denver"], d(3, 1), d(3, days), 3, None);
+        let file = dir.path().join(format!("a{i}.pipe.csv"));
+        tally_synth::write_national_arrests(&file, "FY2019", &rows).unwrap();
+        let store = dir.path().join(format!("store{i}"));
+        assert!(ingest(&store, &[&file]).status.success());
+        stores.push(store);
+    }
+    let target = parquet(&stores[0]);
+    std::fs::copy(parquet(&stores[1]), &target).unwrap();
+    let out = tally(&["count", "arrests", "--store", path_str(&stores[0])]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("where the manifest records")
+            && stderr(&out).contains("the file changed after it was committed (run `tally verify"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -109,9 +109,19 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
 /// Writes the report folder; returns the files written.
 ///
 /// # Errors
-/// I/O errors creating the folder or writing a file.
+/// I/O errors creating the folder or writing a file, naming the path.
 pub fn write_report(dir: &Path, r: &OperationResult) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    let at = |path: &Path| {
+        let path = path.display().to_string();
+        move |e: std::io::Error| std::io::Error::new(e.kind(), format!("{path}: {e}"))
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(std::io::Error::other(format!(
+            "{}: --report names a file; give a folder to write the report into",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
     let json =
         serde_json::to_string_pretty(&crate::run::published(r)).map_err(std::io::Error::other)?;
     let files = [
@@ -125,7 +135,7 @@ pub fn write_report(dir: &Path, r: &OperationResult) -> std::io::Result<Vec<Path
     let mut written = Vec::new();
     for (name, text) in files {
         let path = dir.join(name);
-        std::fs::write(&path, text)?;
+        std::fs::write(&path, text).map_err(at(&path))?;
         written.push(path);
     }
     Ok(written)

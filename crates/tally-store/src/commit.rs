@@ -71,6 +71,9 @@ impl Store {
     /// [`StoreError::Locked`] when another process holds it; I/O errors (read-only
     /// directory, full disk) naming the path.
     pub fn lock(root: &Path) -> Result<StoreLock, StoreError> {
+        if root.is_file() {
+            return Err(StoreError::NotAStore(root.to_path_buf()));
+        }
         std::fs::create_dir_all(root).map_err(StoreError::io(root))?;
         let path = root.join(LOCK);
         let file = OpenOptions::new()

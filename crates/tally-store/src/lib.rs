@@ -34,7 +34,7 @@ use std::path::PathBuf;
 /// Store failures, each naming the path concerned.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no Tally store at {0} (run `tally ingest --store {0} FILES...` first)")]
+    #[error("no Tally store at {} ({})", .0.display(), if .0.is_file() { "it is a file: --store names the folder a store lives in".to_string() } else { format!("run `tally ingest --store {} FILES...` first", .0.display()) })]
     /// The directory has no manifest.
     NotAStore(PathBuf),
     #[error("{path}: {source}")]

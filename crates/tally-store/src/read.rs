@@ -56,7 +56,21 @@ impl<'s> TableScan<'s> {
                     detail: e.to_string(),
                 };
                 let f = File::open(&path).map_err(StoreError::io(&path))?;
+                // Cheap checks of what `tally verify` checks in full: a file whose size or
+                // row count differs from the manifest was changed after its commit, and
+                // nothing read from it can be trusted.
+                let bytes = f.metadata().map_err(StoreError::io(&path))?.len();
                 let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
+                let rows = builder.metadata().file_metadata().num_rows() as u64;
+                if bytes != file.bytes || rows != file.rows {
+                    return Err(StoreError::Invalid(format!(
+                        "{}: holds {rows} rows in {bytes} bytes where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
+                        path.display(),
+                        file.rows,
+                        file.bytes,
+                        self.store.root().display()
+                    )));
+                }
                 let parquet_schema = builder.parquet_schema();
                 let found: Vec<Option<usize>> = self
                     .columns

@@ -532,6 +532,17 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                 clip(&r.reason)
             )?;
         }
+        let unlisted = sheet
+            .rows_rejected
+            .saturating_sub(sheet.first_rejects.len() as u64);
+        if unlisted > 0 {
+            writeln!(
+                out,
+                "      and {} more rejected rows, each with its row, column and reason in the store's _rejects/release={}/ (Parquet)",
+                thousands(unlisted),
+                &report.sha256[..16.min(report.sha256.len())]
+            )?;
+        }
         for warning in &sheet.warnings {
             // Tally's own text, with the file's names already cut short.
             writeln!(out, "    WARNING: {warning}")?;
