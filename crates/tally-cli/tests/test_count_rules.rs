@@ -51,7 +51,7 @@ fn totals_and_release_counts_cannot_reveal_suppressed_cells() {
     assert!(text.contains("HQ     <10"), "{text}");
     assert!(text.contains("total about 7,770\n"), "{text}");
     assert!(
-        text.contains("note: cells below 10 print as <10; sums over them (the total, each release's rows) print rounded so that no suppressed cell can be worked out"),
+        text.contains("note: cells below 10 print as <10; sums over them print rounded (the total) or not at all (each release's rows, where several releases count) so that no suppressed cell can be worked out"),
         "{text}"
     );
     assert!(text.contains("about 7,770 rows counted"), "{text}");

@@ -539,22 +539,25 @@ pub fn write_result(
             let mut shadowed = match r.rows_shadowed {
                 Figure::Exact(0) => String::new(),
                 f => format!(
-                    ", {} rows on days another release covers (precedence)",
-                    f.text()
+                    ", {}",
+                    rows_phrase(f, "on days another release covers (precedence)")
                 ),
             };
             if r.rows_duplicate != Figure::Exact(0) {
                 shadowed.push_str(&format!(
-                    ", {} rows already counted from another cut of the same ICE workbook (same source row)",
-                    r.rows_duplicate.text()
+                    ", {}",
+                    rows_phrase(
+                        r.rows_duplicate,
+                        "already counted from another cut of the same ICE workbook (same source row)"
+                    )
                 ));
             }
             format!(
-                "{} (sha256 {}, sheets {}): {} rows counted{shadowed}",
+                "{} (sha256 {}, sheets {}): {}{shadowed}",
                 r.file_name,
                 r.sha256,
                 r.sheets.join(", "),
-                r.rows_counted.text()
+                rows_phrase(r.rows_counted, "counted")
             )
         })
         .collect();
@@ -562,7 +565,7 @@ pub fn write_result(
     notes.extend(p.notes.iter().cloned());
     if p.any_suppressed {
         notes.push(format!(
-            "cells below {} print as <{}; sums over them (the total, each release's rows) print rounded so that no suppressed cell can be worked out",
+            "cells below {} print as <{}; sums over them print rounded (the total) or not at all (each release's rows, where several releases count) so that no suppressed cell can be worked out",
             p.suppress_below, p.suppress_below
         ));
     }
@@ -588,24 +591,6 @@ pub fn write_result(
             }
         }
         Format::Json => {
-            let groups: Vec<serde_json::Value> = p
-                .groups
-                .iter()
-                .map(|g| {
-                    let mut obj = serde_json::Map::new();
-                    for (dim, v) in p.dimensions.iter().zip(&g.values) {
-                        obj.insert(dim.clone(), json!(v));
-                    }
-                    obj.insert("count".into(), g.count.json());
-                    if g.coverage != CellCoverage::Full {
-                        obj.insert("coverage".into(), json!(g.coverage));
-                    }
-                    if g.incomplete {
-                        obj.insert("incomplete".into(), json!(true));
-                    }
-                    serde_json::Value::Object(obj)
-                })
-                .collect();
             let releases: Vec<serde_json::Value> = p
                 .releases
                 .iter()
@@ -632,11 +617,33 @@ pub fn write_result(
                     v
                 })
                 .collect();
-            let doc = json!({
+            // Groups are written one by one (a count by date and landmark has hundreds of
+            // thousands): the document is never built whole in memory.
+            let head = json!({
                 "table": query.table.slug(),
                 "query": query_text,
                 "dimensions": p.dimensions,
-                "groups": groups,
+            });
+            let head = serde_json::to_string_pretty(&head)?;
+            let head = head.trim_end().trim_end_matches('}').trim_end();
+            write!(out, "{head},\n  \"groups\": [")?;
+            for (i, g) in p.groups.iter().enumerate() {
+                let mut obj = serde_json::Map::new();
+                for (dim, v) in p.dimensions.iter().zip(&g.values) {
+                    obj.insert(dim.clone(), json!(v));
+                }
+                obj.insert("count".into(), g.count.json());
+                if g.coverage != CellCoverage::Full {
+                    obj.insert("coverage".into(), json!(g.coverage));
+                }
+                if g.incomplete {
+                    obj.insert("incomplete".into(), json!(true));
+                }
+                write!(out, "{}\n    ", if i == 0 { "" } else { "," })?;
+                serde_json::to_writer(&mut *out, &obj)?;
+            }
+            write!(out, "\n  ],\n")?;
+            let doc = json!({
                 "total": p.total.json(),
                 "undated_rows": p.undated_rows.json(),
                 "suppress_below": p.suppress_below,
@@ -645,8 +652,12 @@ pub fn write_result(
                 "coverage_gaps": p.coverage_gaps,
                 "notes": notes,
             });
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)?;
+            let tail = serde_json::to_string_pretty(&doc)?;
+            writeln!(
+                out,
+                "  {}",
+                tail.trim_start().trim_start_matches('{').trim_start()
+            )?;
         }
         Format::Table => {
             let mut header = p.dimensions.clone();
@@ -728,6 +739,15 @@ fn coverage_text(c: &CellCoverage) -> String {
 }
 
 /// A note naming the cells only partly covered (their counts miss the uncovered days).
+/// "N rows WHAT", or "rows WHAT: not shown" where the figure would let a suppressed cell
+/// be worked out.
+fn rows_phrase(figure: Figure, what: &str) -> String {
+    match figure {
+        Figure::NotShown => format!("rows {what}: not shown"),
+        f => format!("{} rows {what}", f.text()),
+    }
+}
+
 fn partial_cell_notes(p: &PublishedCount) -> Vec<String> {
     let partial: Vec<String> = p
         .groups
