@@ -133,7 +133,7 @@ fn table_kind_tally_cannot_tell() {
     .unwrap();
     assert_rejected(
         &path,
-        "row 1: cannot tell which table this is: neither the title \"\", the sheet name \"\", the file name \"extract.csv\"",
+        "row 1: cannot tell which table this is: neither the file name \"extract.csv\" nor the columns name a table",
     );
 }
 
@@ -302,7 +302,7 @@ fn a_users_own_export_is_mapped_by_name_with_notes_and_missing_columns_are_warne
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for line in [
-        "WARNING: no AOR column: every row's aor_name is missing (headers read as aor_name: \"Area of Responsibility\", \"AOR\", \"Apprehension AOR\", \"TOA Current Duty AOR\"; columns Tally does not know: \"AOR Name\")",
+        "WARNING: no AOR column: every row's aor_name is missing (headers read as aor_name: \"Area of Responsibility\", \"AOR\", \"Apprehension AOR\", \"TOA Current Duty AOR\", and 2 more: `tally fields arrests` lists every spelling; columns Tally does not know: \"AOR Name\")",
         "header \"\\u{a0}Apprehension Date\" read as apprehension_date (matches only after normalizing case, spaces or invisible characters; known spelling \"Apprehension Date\")",
         "header \"APPREHENSION METHOD\" read as apprehension_method (matches only after normalizing case, spaces or invisible characters; known spelling \"Apprehension Method\")",
         "header \"Alien File Numbe\" read as alien_file_number (looks cut short; known spelling \"Alien File Number\")",

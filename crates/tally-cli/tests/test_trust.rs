@@ -117,6 +117,25 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
         "{text}"
     );
     assert!(text.contains("ICERemovals_FY2016.pipe.csv.gz (sha256 d608a3e730b2f324a08f7bed52d773fa99574e57e658336c66ea58083351cb72, sheets ICERemovals_FY2016.pipe.csv.gz): 0 rows counted, 113 rows on days another release covers (precedence)"), "{text}");
+    // By release, each row is that release's rows: the days no release covers (FY2012 to
+    // FY2015 outside Seattle) are said once, not printed as "partly" beside every release.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "release",
+    ]));
+    assert!(
+        text.contains("EROArrests_FY2016.pipe.csv.gz                    107,406\n"),
+        "{text}"
+    );
+    assert!(!text.contains("partly"), "{text}");
+    assert!(
+        text.contains("note: no ingested arrests release covers 24 of 25 AORs (all but SEA) on 2012-01-01..2015-09-30 (1369 days): counts there are missing, not zero"),
+        "{text}"
+    );
     // FY2012-FY2015 say they are Seattle only.
     let text = stdout(&tally(&[
         "count",

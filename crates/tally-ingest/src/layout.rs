@@ -364,6 +364,7 @@ pub fn detect_table(
                 })
         })
     };
+    let places = NamingPlaces::new(banner.title.as_deref(), sheet_name, file_name);
     let top: Vec<TableKind> = scored
         .iter()
         .take_while(|(n, _)| Some(*n) == scored.first().map(|s| s.0))
@@ -381,10 +382,8 @@ pub fn detect_table(
                 .map(|&e| def.fields[e].name.as_str())
                 .collect();
             return Err(format!(
-                "the title {:?}, the sheet name {:?} and the file name {:?} name no table; the columns fit {table} best ({} of {} headers known) but its event-date column ({}) is missing",
-                banner.title.as_deref().unwrap_or(""),
-                sheet_name.unwrap_or(""),
-                file_name,
+                "{} no table; the columns fit {table} best ({} of {} headers known) but its event-date column ({}) is missing",
+                places.name_no_table(),
                 scored[0].0,
                 header
                     .iter()
@@ -401,23 +400,51 @@ pub fn detect_table(
         .collect();
     match scored.as_slice() {
         [] => Err(format!(
-            "neither the title {:?}, the sheet name {:?}, the file name {:?} nor the columns name a table ({})",
-            banner.title.as_deref().unwrap_or(""),
-            sheet_name.unwrap_or(""),
-            file_name,
+            "neither {} nor the columns name a table ({})",
+            places.listed(" nor "),
             TableKind::slugs()
         )),
         tied => Err(format!(
-            "the title {:?}, the sheet name {:?} and the file name {:?} name no table, and the columns fit {} equally well; put the table's name in the file name",
-            banner.title.as_deref().unwrap_or(""),
-            sheet_name.unwrap_or(""),
-            file_name,
+            "{} no table, and the columns fit {} equally well; put the table's name in the file name",
+            places.name_no_table(),
             tied.iter()
                 .take_while(|(n, _)| *n == tied[0].0)
                 .map(|(_, t)| t.slug())
                 .collect::<Vec<_>>()
                 .join(" and ")
         )),
+    }
+}
+
+/// Where a table's name was looked for (title, sheet name, file name), as an error says
+/// them: only those the file has (a CSV has neither title nor sheet name).
+struct NamingPlaces(Vec<String>);
+
+impl NamingPlaces {
+    fn new(title: Option<&str>, sheet_name: Option<&str>, file_name: &str) -> NamingPlaces {
+        let mut places = Vec::new();
+        for (what, text) in [("the title", title), ("the sheet name", sheet_name)] {
+            if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+                places.push(format!("{what} {text:?}"));
+            }
+        }
+        places.push(format!("the file name {file_name:?}"));
+        NamingPlaces(places)
+    }
+
+    /// `A, B<last>C`.
+    fn listed(&self, last: &str) -> String {
+        match self.0.split_last() {
+            Some((tail, [])) => tail.clone(),
+            Some((tail, head)) => format!("{}{last}{tail}", head.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// `the file name "x.csv" names` / `the title "T" and the file name "x.csv" name`.
+    fn name_no_table(&self) -> String {
+        let verb = if self.0.len() == 1 { "names" } else { "name" };
+        format!("{} {verb}", self.listed(" and "))
     }
 }
 

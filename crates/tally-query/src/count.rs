@@ -955,6 +955,11 @@ impl Asked {
         let Some((first, last)) = self.cell_days(query, values) else {
             return CellCoverage::Full;
         };
+        // A release's cell holds that release's rows over the whole query: the days no
+        // release covers are the query's, said once in the notes, not repeated per release.
+        if query.by.contains(&Dimension::Release) && !query.by.iter().any(|d| d.is_date()) {
+            return CellCoverage::Full;
+        }
         let aor_at = query.by.iter().position(|d| *d == Dimension::Aor);
         let aors: Vec<&String> = match aor_at {
             Some(i) if crate::coverage::is_no_aor(&values[i]) => return CellCoverage::Full,

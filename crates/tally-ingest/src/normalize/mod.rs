@@ -1134,6 +1134,22 @@ const ORIGINAL_FILE: &str = "original_file";
 /// How the missing event-date column is said.
 const NO_EVENT_DATE: &str = "no event-date column";
 
+/// The first few header spellings of a field, quoted, and how many more the crosswalk
+/// knows (a warning stays readable, and never hides that the list is longer).
+fn spelling_list<'a>(spellings: impl IntoIterator<Item = &'a str>, table: TableKind) -> String {
+    const SHOWN: usize = 4;
+    let all: Vec<&str> = spellings.into_iter().collect();
+    let mut out: Vec<String> = all.iter().take(SHOWN).map(|s| format!("{s:?}")).collect();
+    if all.len() > SHOWN {
+        out.push(format!(
+            "and {} more: `tally fields {}` lists every spelling",
+            all.len() - SHOWN,
+            table.slug()
+        ));
+    }
+    out.join(", ")
+}
+
 /// Warnings for a sheet whose header lacks the table's AOR, event-date or method column:
 /// its rows are kept, but those values are missing, which every count must say.
 fn role_warnings(
@@ -1168,30 +1184,22 @@ fn role_warnings(
     };
     let missing = |what: &str, index: usize| {
         let name = &def.fields[index].name;
-        let spellings: Vec<String> = crosswalk
-            .spellings(spec.table, name)
-            .iter()
-            .take(4)
-            .map(|s| format!("{s:?}"))
-            .collect();
+        let spellings = spelling_list(crosswalk.spellings(spec.table, name), spec.table);
         format!(
-            "no {what} column: every row's {name} is missing (headers read as {name}: {}{unknown})",
-            spellings.join(", ")
+            "no {what} column: every row's {name} is missing (headers read as {name}: {spellings}{unknown})"
         )
     };
     let mut out = Vec::new();
     if !def.event.iter().any(|&e| holds(e)) {
         let names = def.event_names().join(" or ");
-        let spellings: Vec<String> = def
-            .event_names()
-            .iter()
-            .flat_map(|n| crosswalk.spellings(spec.table, n))
-            .take(4)
-            .map(|s| format!("{s:?}"))
-            .collect();
+        let spellings = spelling_list(
+            def.event_names()
+                .iter()
+                .flat_map(|n| crosswalk.spellings(spec.table, n)),
+            spec.table,
+        );
         out.push(format!(
-            "{NO_EVENT_DATE} ({names}; headers read as such: {}{unknown})",
-            spellings.join(", ")
+            "{NO_EVENT_DATE} ({names}; headers read as such: {spellings}{unknown})"
         ));
     }
     if let Some(aor) = def.aor
