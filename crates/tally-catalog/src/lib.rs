@@ -7,6 +7,7 @@ pub mod manifest;
 pub mod partial;
 pub mod report;
 pub mod schema;
+pub mod short;
 pub mod vocabulary;
 
 pub use manifest::{CoverageSpans, DataFile, Manifest, ManifestError, Preference, ReleaseEntry};

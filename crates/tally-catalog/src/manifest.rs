@@ -98,18 +98,27 @@ impl ReleaseEntry {
     /// a stated period (a few stragglers after it) are kept and counted but do not extend
     /// it: the sheet report counts them (`rows_outside_stated`). Where no period is
     /// stated, an AOR with few rows ([`is_incidental`]: a state's extract holding a few rows
-    /// of other AORs) is taken to cover nothing; its rows still count. AOR keys are codes, or
+    /// of other AORs) is taken to cover nothing; its rows still count. Where the rows stop
+    /// far short of the stated period ([`crate::short`]: a file cut short), the period is
+    /// cut to the days the rows reach. AOR keys are codes, or
     /// `(blank)` / `(unmapped)` for rows without a usable AOR (which belong to the release
     /// as a whole).
     pub fn coverage(&self, table: TableKind) -> CoverageSpans {
         let mut out = CoverageSpans::new();
+        let short = crate::short::short_of_stated(&self.report, table);
         for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
             for (aor, span) in &sheet.aors {
                 if sheet.banner.coverage.is_none() && is_incidental(span, sheet.rows_kept) {
                     continue;
                 }
                 let (first, last) = match sheet.banner.coverage {
-                    Some(stated) => (Some(stated.0), Some(stated.1)),
+                    Some(stated) => {
+                        let cut = short.iter().find(|s| s.part == sheet.part);
+                        let (first, last) = cut.map_or(stated, |c| {
+                            (stated.0.max(c.covered.0), stated.1.min(c.covered.1))
+                        });
+                        (Some(first), Some(last))
+                    }
                     None => (span.first, span.last),
                 };
                 let (Some(first), Some(last)) = (first, last) else {

@@ -154,13 +154,14 @@ fn planted_differences_are_found_exactly() {
     revised[6].date = d(5, 1);
     let a = dir.path().join("first.pipe.csv");
     let b = dir.path().join("revised.pipe.csv");
-    tally_synth::write_national_arrests(&a, "FY2019", &rows).unwrap();
-    tally_synth::write_national_arrests(&b, "FY2019", &revised).unwrap();
+    tally_synth::write_national_arrests(&a, "FY2019 (3/1/2019 - 5/1/2019)", &rows).unwrap();
+    tally_synth::write_national_arrests(&b, "FY2019 (3/1/2019 - 5/1/2019)", &revised).unwrap();
     let store = dir.path().join("store");
     assert!(ingest(&store, &[&a, &b]).status.success());
     let c = compare_json(&store, "first.pipe.csv", "revised.pipe.csv");
-    // Removed 3 + changed method 1 + moved date 1; both banners state FY2019, so the moved
-    // row's new date lies inside A's coverage and shows in B too.
+    // Removed 3 + changed method 1 + moved date 1; both banners state a period to 1 May,
+    // so the moved row's new date lies inside A's coverage and shows in B too. (A banner
+    // stating all of FY2019 over two months of rows would be taken as cut short.)
     assert_eq!(c["a"]["only_here"], 5);
     assert_eq!(c["b"]["only_here"], 2);
     assert_eq!(c["matched_rows"].as_u64().unwrap() as usize, rows.len() - 5);

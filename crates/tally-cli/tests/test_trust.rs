@@ -537,3 +537,64 @@ fn a_few_rows_of_an_aor_do_not_make_it_covered() {
         "{status}"
     );
 }
+
+/// A file cut short (a download that stopped) keeps its banner's whole period: the
+/// national FY2019 arrests cut after 200,000 bytes, mid-record and at a line end, hold
+/// three days of October 2018 under a banner stating 2018-10-01 - 2019-08-31. Tally says it
+/// looks cut short, takes it to cover only the days its rows reach, and prints the other
+/// months not covered instead of zeros.
+#[test]
+fn a_file_cut_short_covers_only_the_days_its_rows_reach() {
+    use std::io::Read;
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(national().join("EROArrests_FY2019.pipe.csv.gz")).unwrap(),
+    )
+    .take(200_000)
+    .read_to_end(&mut text)
+    .unwrap();
+    let at_line_end = text.iter().rposition(|b| *b == b'\n').unwrap() + 1;
+    for (name, bytes) in [
+        ("EROArrests_FY2019_mid_record.pipe.csv", &text[..]),
+        ("EROArrests_FY2019_line_end.pipe.csv", &text[..at_line_end]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let store = dir.path().join("store");
+        let out = ingest(&store, &[&path]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let warning = "arrests: the banner states 2018-10-01..2019-08-31 but the rows run 2018-10-01..2018-10-03; at the release's rate about 131,800 more rows would fill the rest, so it looks cut short (truncated, or a part missing): it is taken to cover 2018-10-01..2018-10-03 only, and the other days print not covered";
+        let report = stdout(&out);
+        assert!(
+            report.contains(&format!("  WARNING: {warning}")),
+            "{report}"
+        );
+        // The record the cut went through is rejected with its reason, not lost.
+        assert_eq!(
+            report.contains("rows read 1,192 = kept 1,191 + rejected 1"),
+            name.contains("mid_record"),
+            "{report}"
+        );
+        let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+        assert!(status.contains(&format!("{name}: {warning}")), "{status}");
+        let csv = count_csv(
+            &store,
+            "arrests",
+            &[
+                "--by",
+                "month",
+                "--where",
+                "aor=CHI",
+                "--from",
+                "2018-10-01",
+                "--to",
+                "2018-12-31",
+            ],
+        );
+        assert_eq!(
+            csv,
+            "month,count\n2018-10,63\n2018-11,not covered\n2018-12,not covered\n"
+        );
+    }
+}

@@ -281,6 +281,26 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         )));
     }
     let all_aors: Vec<String> = treated.iter().chain(&comparison).cloned().collect();
+    // Where overlapping releases disagree about an AOR of the design, the figures rest on
+    // the one precedence chose: say so with both sides' rows, as `count` and `status` do.
+    let rule = Disclosure::default();
+    for o in result
+        .overlaps
+        .iter()
+        .filter(|o| o.disagrees() && all_aors.contains(&o.overlap.aor))
+    {
+        caveats.push(format!(
+            "{} and {} disagree on {table} in {} {}..{}: {} rows in the first (counted), {} in the second (set aside: {}), on the days of the series.",
+            o.overlap.winner,
+            o.overlap.shadowed,
+            o.overlap.aor,
+            o.overlap.first,
+            o.overlap.last,
+            rule.cell(o.winner_rows).text(),
+            rule.cell(o.shadowed_rows).text(),
+            o.overlap.reason
+        ));
+    }
     // A release's partial last days (far fewer rows than usual: the extract was cut) would
     // read as a drop: they are left out of every period, for every AOR, and said.
     let partial_days: Vec<NaiveDate> = result.partial_days.iter().map(|p| p.day.date).collect();

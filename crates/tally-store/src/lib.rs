@@ -26,6 +26,7 @@ pub use commit::{Store, StoreLock};
 pub use read::{SecondsColumn, TableScan, TextColumn};
 pub use staging::Staging;
 pub use tally_catalog::manifest::is_incidental;
+pub use tally_catalog::short::{ShortOfStated, short_of_stated};
 pub use tally_catalog::{CoverageSpans, DataFile, Manifest, Preference, ReleaseEntry, release_id};
 pub use verify::{Problem, VerifyReport, verify_store};
 

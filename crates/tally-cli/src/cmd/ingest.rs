@@ -674,6 +674,13 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             )?;
         }
     }
+    let mut tables: Vec<_> = report.sheets.iter().map(|s| s.table).collect();
+    tables.dedup();
+    for table in tables {
+        for short in tally_store::short_of_stated(report, table) {
+            writeln!(out, "  WARNING: {}", short.describe())?;
+        }
+    }
     for skipped in &report.skipped_sheets {
         writeln!(
             out,

@@ -56,6 +56,9 @@ struct ReleaseStatus {
     notes: Vec<String>,
     /// Days at the end of a table that look cut short (see `tally_catalog::partial`).
     partial_days: Vec<PartialDayStatus>,
+    /// Tables whose rows stop far short of the period the banner states (see
+    /// `tally_catalog::short`): taken to cover only the days the rows reach.
+    cut_short: Vec<tally_store::ShortOfStated>,
     /// Per table and categorical field, each value's first and last event date.
     vocabulary: BTreeMap<String, BTreeMap<String, Vec<tally_catalog::ValueSpan>>>,
     /// Values that start well after the release's first day or stop well before its last.
@@ -296,6 +299,11 @@ fn gather(store: &Store) -> Result<Status> {
             ingested_at: r.ingested_at.clone(),
             tables,
             notes: r.report.notes.clone(),
+            cut_short: r
+                .tables()
+                .into_iter()
+                .flat_map(|t| tally_store::short_of_stated(&r.report, t))
+                .collect(),
             partial_days: r
                 .tables()
                 .into_iter()
@@ -474,6 +482,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         for r in &status.releases {
             for c in &r.vocabulary_changes {
                 writeln!(out, "  {}: {c}", r.file_name)?;
+            }
+        }
+    }
+    if status.releases.iter().any(|r| !r.cut_short.is_empty()) {
+        writeln!(
+            out,
+            "\nReleases cut short (rows stop far short of the period their banner states)"
+        )?;
+        for r in &status.releases {
+            for c in &r.cut_short {
+                writeln!(out, "  {}: {}", r.file_name, c.describe())?;
             }
         }
     }
