@@ -5,10 +5,11 @@
 //! short, the release is taken to cover only the days its rows reach, and that is said.
 //!
 //! A small gap is normal (removals are recorded late, so the last days of the UW v. DHS
-//! workbook's removals are a few days short of its stated end): a gap counts as far short
-//! only when it is at least [`SHORT_MIN_DAYS`] long and, at the rate the release's rows
-//! arrive, would have held at least [`SHORT_MIN_EXPECTED_ROWS`] rows. Fewer missing rows
-//! at the very end are what [`crate::partial`] looks for.
+//! workbook's removals are four and five days short of its stated end, where about 30 and
+//! 12 removals would be expected): a gap counts as far short only when it is at least
+//! [`SHORT_MIN_DAYS`] long and, at the rate the release's rows arrive, would have held at
+//! least [`SHORT_MIN_EXPECTED_ROWS`] rows. Fewer missing rows at the very end are what
+//! [`crate::partial`] looks for.
 
 use crate::report::ReleaseReport;
 use chrono::NaiveDate;
@@ -16,8 +17,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tally_model::TableKind;
 
-/// A gap shorter than this many days is never taken for a cut.
-pub const SHORT_MIN_DAYS: i64 = 14;
+/// A gap shorter than this many days is never taken for a cut (a weekend at the end of a
+/// period is not). Shorter cuts show as partial last days ([`crate::partial`]).
+pub const SHORT_MIN_DAYS: i64 = 3;
 
 /// A gap in which the release's own rate of rows would give fewer rows than this is never
 /// taken for a cut (a small AOR's extract can go weeks without a removal).

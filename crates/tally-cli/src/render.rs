@@ -16,11 +16,7 @@ pub fn thousands(n: u64) -> String {
 /// A count for a published line: `<10` when small (1-9), else with thousands separators.
 /// (Accounting lines such as rows read = kept + rejected stay exact.)
 pub fn published(n: u64) -> String {
-    if n > 0 && n < 10 {
-        "<10".into()
-    } else {
-        thousands(n)
-    }
+    tally_publish::Disclosure::default().cell(n).text()
 }
 
 /// Longest text value printed in a report line; longer ones are cut with a note.

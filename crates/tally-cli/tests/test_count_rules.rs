@@ -187,10 +187,41 @@ fn days_no_release_covers_are_said_not_counted_as_zero() {
         "{text}"
     );
     assert!(text.contains("note: no ingested encounters release covers any of the 25 AORs asked about on 2017-10-01..2018-09-30 (365 days): counts there are missing, not zero"), "{text}");
+    // CSV says it in a column too: a spreadsheet shows no stderr.
     let csv = count_csv(&store, "encounters", &["--by", "fy"]);
     assert_eq!(
         csv,
-        "fy,count\nFY2017,439903\nFY2018,not covered\nFY2019,396384\n"
+        "fy,count,coverage\nFY2017,439903,\nFY2018,not covered,not covered\nFY2019,396384,\"partly: 8,375 of 9,125 AOR-days\"\n"
+    );
+    // A date filter past every release asks about those days: not covered, never 0.
+    let text = stdout(&tally(&[
+        "count",
+        "encounters",
+        "--store",
+        path_str(&store),
+        "--where",
+        "fy=2020",
+        "--where",
+        "aor=CHI",
+    ]));
+    assert!(text.contains("total not covered\n"), "{text}");
+    assert!(text.contains("note: no ingested encounters release covers CHI on 2019-10-01..2020-09-30 (366 days): counts there are missing, not zero"), "{text}");
+    assert!(!text.contains("matched no"), "{text}");
+    let csv = count_csv(
+        &store,
+        "encounters",
+        &[
+            "--by",
+            "aor",
+            "--where",
+            "fy=2020",
+            "--where",
+            "aor=CHI,NYC",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "aor,count,coverage\nCHI,not covered,not covered\nNYC,not covered,not covered\n"
     );
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
     let chi = status

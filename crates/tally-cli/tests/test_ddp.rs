@@ -93,14 +93,23 @@ fn washington_arrests_by_month_and_criminality_in_seattle_equal_an_independent_c
             "0",
         ],
     );
-    assert_eq!(got, expected(by, "month,apprehension-criminality"));
+    assert_eq!(
+        counts_only(&got),
+        expected(by, "month,apprehension-criminality")
+    );
     // The README's form, with the alias and published small cells.
     let published = count_csv(
         &store,
         "arrests",
         &["--by", "month,criminality", "--where", "aor=SEA"],
     );
-    assert!(published.starts_with("month,criminality,count\n2023-09,1 Convicted Criminal,27\n2023-09,2 Pending Criminal Charges,<10\n"), "{published}");
+    assert!(published.starts_with("month,criminality,count,coverage\n2023-09,1 Convicted Criminal,27,\n2023-09,2 Pending Criminal Charges,<10,\n"), "{published}");
+    // October 2025 ends with the extract on the 15th: the CSV says so beside the counts.
+    assert!(
+        published.contains("2025-10,3 Other Immigration Violator,")
+            && published.contains(",partly: 15 of 31 AOR-days\n"),
+        "{published}"
+    );
 }
 
 #[test]
@@ -125,7 +134,11 @@ fn washington_is_the_dc_office_and_every_aor_is_counted() {
     }
     assert_eq!(by[&vec!["WAS".to_string()]], 42);
     assert_eq!(
-        count_csv(&store, "arrests", &["--by", "aor", "--suppress-below", "0"]),
+        counts_only(&count_csv(
+            &store,
+            "arrests",
+            &["--by", "aor", "--suppress-below", "0"]
+        )),
         expected(by, "aor")
     );
 }
@@ -151,11 +164,11 @@ fn methods_across_the_mid_2025_switch_to_custodial_arrest() {
     }
     // Months before a method's first use or after its last are marked, not counted (see
     // a_change_of_vocabulary_is_said_not_counted_as_zero); the counts are the CSV's.
-    let counted: String = count_csv(
+    let counted: String = counts_only(&count_csv(
         &store,
         "arrests",
         &["--by", "month,method", "--suppress-below", "0"],
-    )
+    ))
     .lines()
     .filter(|l| !l.ends_with(",discontinued") && !l.ends_with(",not yet in use"))
     .map(|l| format!("{l}\n"))
@@ -645,5 +658,209 @@ fn a_change_of_vocabulary_is_said_not_counted_as_zero() {
          2025-07,CAP Local Incarceration,4\n2025-07,Custodial Arrest,26\n\
          2025-08,CAP Local Incarceration,discontinued\n2025-08,Custodial Arrest,86\n\
          2025-09,CAP Local Incarceration,discontinued\n2025-09,Custodial Arrest,79\n"
+    );
+}
+
+/// The de-duplication rules on the real Washington-state arrests, each checked against an
+/// independent application of the rule here: exact copies (every released field alike,
+/// DDP's row pointer and flag aside), one row per person and day, and 24-hour episodes
+/// keeping the last-processed row (latest time, then latest row). DDP's own
+/// `duplicate_likely` flag marks every row of a multi-row 24-hour episode: all 50 such rows
+/// here are flagged, and the 17 other flagged rows are people with no other arrest in
+/// this extract (their episode's other rows lie outside Washington state).
+#[test]
+fn dedup_rules_merge_what_an_independent_count_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&arrests_csv()]).status.success());
+    let rows = csv_rows(&arrests_csv());
+    let id = |r: &BTreeMap<String, String>| {
+        let v = &r["unique_identifier"];
+        (!v.is_empty() && v != "NA").then(|| v.clone())
+    };
+    // Seconds of the wall-clock time DDP writes as "2023-09-01 07:56:00 UTC".
+    let when = |r: &BTreeMap<String, String>| {
+        chrono::NaiveDateTime::parse_from_str(
+            r["apprehension_date_time"].trim_end_matches(" UTC"),
+            "%Y-%m-%d %H:%M:%S",
+        )
+        .unwrap()
+        .and_utc()
+        .timestamp()
+    };
+    // exact: identical in every column but DDP's row pointer and flag.
+    let mut seen = std::collections::HashSet::new();
+    let mut exact_kept: Vec<usize> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let key: Vec<&String> = r
+            .iter()
+            .filter(|(k, _)| *k != "row_original" && *k != "duplicate_likely")
+            .map(|(_, v)| v)
+            .collect();
+        if seen.insert(key) {
+            exact_kept.push(i);
+        }
+    }
+    // Person rules: sort each person's rows by time, then file order.
+    let mut order: Vec<usize> = (0..rows.len())
+        .filter(|&i| id(&rows[i]).is_some())
+        .collect();
+    order.sort_by_key(|&i| (id(&rows[i]), when(&rows[i]), i));
+    let runs = |same: &dyn Fn(usize, usize) -> bool| -> (Vec<usize>, Vec<Vec<usize>>) {
+        let (mut kept, mut all) = (Vec::new(), Vec::new());
+        let mut start = 0;
+        while start < order.len() {
+            let mut end = start + 1;
+            while end < order.len() && same(order[start], order[end]) {
+                end += 1;
+            }
+            kept.push(order[end - 1]);
+            all.push(order[start..end].to_vec());
+            start = end;
+        }
+        (kept, all)
+    };
+    let (day_kept, _) = runs(&|a, b| {
+        id(&rows[a]) == id(&rows[b]) && rows[a]["apprehension_date"] == rows[b]["apprehension_date"]
+    });
+    let (episode_kept, episodes) =
+        runs(&|a, b| id(&rows[a]) == id(&rows[b]) && when(&rows[b]) - when(&rows[a]) <= 86_400);
+    let no_id: Vec<usize> = (0..rows.len())
+        .filter(|&i| id(&rows[i]).is_none())
+        .collect();
+    assert_eq!((rows.len(), no_id.len()), (3_441, 4));
+    // By method, under each rule.
+    let by_method = |kept: &[usize]| {
+        let mut groups: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        for &i in kept {
+            *groups
+                .entry(vec![blank(&rows[i]["apprehension_method"])])
+                .or_default() += 1;
+        }
+        expected(groups, "method")
+    };
+    for (rule, kept, merged) in [
+        ("exact", exact_kept.clone(), 8),
+        (
+            "same-person-day",
+            [day_kept.clone(), no_id.clone()].concat(),
+            27,
+        ),
+        (
+            "episode-24h",
+            [episode_kept.clone(), no_id.clone()].concat(),
+            27,
+        ),
+    ] {
+        assert_eq!(rows.len() - kept.len(), merged, "{rule}");
+        assert_eq!(
+            count_csv(
+                &store,
+                "arrests",
+                &["--by", "method", "--dedup", rule, "--suppress-below", "0"]
+            ),
+            by_method(&kept),
+            "{rule}"
+        );
+        let text = stdout(&tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--dedup",
+            rule,
+            "--suppress-below",
+            "0",
+        ]));
+        assert!(
+            text.contains(&format!("de-duplicated by the {rule} rule (")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "): {merged} rows merged into another row of their release"
+            )),
+            "{text}"
+        );
+        if rule != "exact" {
+            assert!(
+                text.contains(
+                    "4 rows counted carry no person identifier: a person rule never merges them"
+                ),
+                "{text}"
+            );
+        }
+    }
+    // DDP's flag: every row of a multi-row episode, plus rows whose episode lies outside
+    // the extract (a person with no other row here).
+    let flagged = |i: usize| rows[i]["duplicate_likely"] == "True";
+    let in_multi: Vec<usize> = episodes
+        .iter()
+        .filter(|e| e.len() > 1)
+        .flatten()
+        .copied()
+        .collect();
+    assert_eq!(in_multi.len(), 50);
+    assert!(in_multi.iter().all(|&i| flagged(i)));
+    let alone: Vec<usize> = (0..rows.len())
+        .filter(|&i| flagged(i) && !in_multi.contains(&i))
+        .collect();
+    assert_eq!(alone.len(), 17);
+    for &i in &alone {
+        let others = rows.iter().filter(|r| id(r) == id(&rows[i])).count();
+        assert_eq!(others, 1, "row {i}");
+    }
+    // Tally's episode-24h merges every flagged episode to one row.
+    let episodes_flagged = episodes.iter().filter(|e| e.len() > 1).count();
+    assert_eq!(in_multi.len() - episodes_flagged, 27);
+}
+
+/// `--compare-dedup` prints each group under every rule with the rows it merges, as
+/// ranges wherever a suppressed count is inside, and the same totals as each rule alone.
+#[test]
+fn compare_dedup_shows_every_rule_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&arrests_csv()]).status.success());
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--compare-dedup", "--suppress-below", "0"],
+    );
+    assert_eq!(
+        csv,
+        "dedup,count,merged\nnone,3441,0\nexact,3433,8\nsame-person-day,3414,27\nepisode-24h,3414,27\n"
+    );
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "method-group",
+        "--compare-dedup",
+    ]));
+    assert!(
+        text.contains("other         none                        468         0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("totals: none 3,435 to 3,467 (0 merged)"),
+        "{text}"
+    );
+    // An unknown rule names the rules there are.
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--dedup",
+        "same-day",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unknown de-duplication rule \"same-day\"; expected one of none, exact, same-person-day, episode-24h"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -63,7 +63,7 @@ fn demo_runs_end_to_end_and_is_labelled_synthetic() {
     );
     assert_eq!(
         csv,
-        "method-group,count\nat-large,660\ncustodial,1676\nother,162\n"
+        "method-group,count,coverage\nat-large,660,\"partly: 670 of 1,216 AOR-days\"\ncustodial,1676,\"partly: 670 of 1,216 AOR-days\"\nother,162,\"partly: 670 of 1,216 AOR-days\"\n"
     );
     assert!(text.contains("FY2019  at-large        660"), "{text}");
 }

@@ -598,3 +598,118 @@ fn a_file_cut_short_covers_only_the_days_its_rows_reach() {
         );
     }
 }
+
+/// A re-extraction of Chicago's FY2019 arrests that also carries the national file's rows
+/// without an AOR (2,416) and ends later: it wins Chicago, the national file wins every
+/// other AOR, and the rows without an AOR, which both hold, are counted once (settled
+/// between the two as if they were one more AOR), so FY2019 stays 131,904.
+#[test]
+fn rows_without_an_aor_held_by_two_releases_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = national_fy2019_rows();
+    let chosen: Vec<String> = rows
+        .iter()
+        .filter(|r| r.starts_with("\"Chicago Area") || r.starts_with("\"\"|") || r.starts_with('|'))
+        .cloned()
+        .collect();
+    let blank = chosen
+        .iter()
+        .filter(|r| !r.starts_with("\"Chicago"))
+        .count();
+    assert_eq!(blank, 2_416);
+    let path = dir.path().join("EROArrests_FY2019_CHI_reextract.pipe.csv");
+    national_layout(
+        &path,
+        "ERO Administrative Arrests for FY2019 (10/1/2018 - 9/5/2019)",
+        &chosen,
+    );
+    let store = dir.path().join("store");
+    let national_file = national().join("EROArrests_FY2019.pipe.csv.gz");
+    assert!(ingest(&store, &[&national_file, &path]).status.success());
+    assert_eq!(fy_totals(&store, "arrests")["FY2019"], "131904");
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("arrests (no AOR) 2018-10-01 .. 2019-08-31: EROArrests_FY2019_CHI_reextract.pipe.csv counts, EROArrests_FY2019.pipe.csv.gz does not (the one counted has coverage ending later; 2,416 rows against 2,416)"),
+        "{status}"
+    );
+}
+
+/// Every count of records `status` and `fields` publish goes through the small-cell rule:
+/// on the 22 St. Cloud detainers (DDP) and the national FY2019 arrests, no value's rows,
+/// no field's missing or withheld rows, and no straggler warning is a count from 1 to 9,
+/// and a value held by a few rows gives no dates (one detainer's date is not an aggregate).
+#[test]
+fn status_and_fields_publish_no_small_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let detainers = shared_data().join("ddp-processed/detainers_st-cloud-declined_2026-02.csv");
+    let arrests = national().join("EROArrests_FY2019.pipe.csv.gz");
+    let out = ingest(&store, &[&detainers, &arrests]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let small = |v: &serde_json::Value| v.as_u64().is_some_and(|n| (1..10).contains(&n));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&tally(&[
+        "status",
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let mut suppressed_values = 0;
+    for release in status["releases"].as_array().unwrap() {
+        for fields in release["vocabulary"].as_object().unwrap().values() {
+            for spans in fields.as_object().unwrap().values() {
+                for span in spans.as_array().unwrap() {
+                    assert!(!small(&span["rows"]), "{span}");
+                    if span["rows"].get("below").is_some() {
+                        suppressed_values += 1;
+                        assert!(span["first"].is_null() && span["last"].is_null(), "{span}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(suppressed_values > 100, "{suppressed_values}");
+    let text = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        text.contains(
+            "<10 rows are dated outside the period the banner states (2018-10-01..2019-08-31)"
+        ),
+        "{text}"
+    );
+    for table in ["detainers", "arrests"] {
+        let fields: serde_json::Value = serde_json::from_str(&stdout(&tally(&[
+            "fields",
+            table,
+            "--store",
+            path_str(&store),
+            "--format",
+            "json",
+        ])))
+        .unwrap();
+        for f in fields[0]["fields"].as_array().unwrap() {
+            let p = &f["store"];
+            for key in ["missing", "withheld"] {
+                assert!(!small(&p[key]), "{table} {}: {p}", f["name"]);
+                if p[key].get("below").is_some() {
+                    assert!(p[format!("{key}_percent")].is_null(), "{p}");
+                }
+            }
+        }
+    }
+    // The detainers' final order is blank on 2 of 22 rows: no count, no share.
+    let fields = stdout(&tally(&[
+        "fields",
+        "detainers",
+        "--store",
+        path_str(&store),
+    ]));
+    let line = fields
+        .lines()
+        .find(|l| l.trim_start().starts_with("final_order_yes_no"))
+        .unwrap();
+    assert!(
+        line.contains("<10 rows") && !line.contains("9.1%"),
+        "{line}"
+    );
+}

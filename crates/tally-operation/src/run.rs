@@ -217,6 +217,8 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         to: Some(span_last),
         releases: None,
         scheme: None,
+        dedup: None,
+        dedup_marks: Vec::new(),
     };
     let query_text = format!(
         "tally count {} --by aor,date,method-group --from {span_first} --to {span_last}",

@@ -51,6 +51,21 @@ pub struct PublishedCount {
     pub suppress_below: u64,
     /// True when some cell is suppressed (so sums print rounded).
     pub any_suppressed: bool,
+    /// The de-duplication rule applied and the rows it merged.
+    pub dedup: Option<PublishedDedupUse>,
+    /// Rows counted without a person identifier (given when a person rule applies).
+    pub rows_without_person: Option<Figure>,
+}
+
+/// A de-duplication rule's part in a count, as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedDedupUse {
+    pub rule: String,
+    pub title: String,
+    pub source: String,
+    /// Rows of the count merged into another row of their release (a count of records:
+    /// suppressed when small; it sums no published cell).
+    pub rows_merged: Figure,
 }
 
 /// Applies the rule to a count result.
@@ -141,6 +156,28 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
             days.join(", ")
         ));
     }
+    let dedup = result.dedup.as_ref().map(|d| PublishedDedupUse {
+        rule: d.rule.clone(),
+        title: d.title.clone(),
+        source: d.source.clone(),
+        rows_merged: rule.cell(d.rows_merged),
+    });
+    let rows_without_person = result.rows_without_person.map(|n| rule.cell(n));
+    if let Some(d) = &dedup {
+        notes.push(format!(
+            "de-duplicated by the {} rule ({}; source: {}): {} rows merged into another row of their release",
+            d.rule,
+            d.title,
+            d.source,
+            d.rows_merged.text()
+        ));
+    }
+    if let Some(n) = rows_without_person {
+        notes.push(format!(
+            "{} rows counted carry no person identifier: a person rule never merges them",
+            n.text()
+        ));
+    }
     PublishedCount {
         table: result.table.slug().to_string(),
         dimensions: result.dimensions.clone(),
@@ -168,5 +205,7 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
         notes,
         suppress_below: rule.threshold,
         any_suppressed: !hidden.is_empty(),
+        dedup,
+        rows_without_person,
     }
 }

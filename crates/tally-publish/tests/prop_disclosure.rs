@@ -60,6 +60,8 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
             },
         }],
         notes: Vec::new(),
+        dedup: None,
+        rows_without_person: None,
     }
 }
 

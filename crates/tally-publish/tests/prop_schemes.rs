@@ -50,6 +50,8 @@ fn atoms(counts: &[u64]) -> CountResult {
         coverage_gaps: Vec::new(),
         partial_days: Vec::new(),
         notes: Vec::new(),
+        dedup: None,
+        rows_without_person: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::QueryError;
 use crate::coverage::CoverageMap;
+use crate::dedup::{MergedRows, merged_rows};
 use crate::dimension::Dimension;
 use crate::precedence::{Decision, Overlap, Precedence};
 use arrow_array::cast::AsArray;
@@ -12,8 +13,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tally_catalog::schema;
-use tally_model::TableKind;
 use tally_model::date::{from_epoch_days, to_epoch_days};
+use tally_model::{DedupRule, TableKind};
 use tally_store::{ReleaseEntry, SecondsColumn, Store, StoreError, TableScan, TextColumn};
 
 /// Most dimensions one count can group by.
@@ -38,6 +39,26 @@ pub struct CountQuery {
     /// scheme) reads the stored `method_group` column; another scheme groups its field's
     /// values as it is read.
     pub scheme: Option<&'static tally_model::GroupingScheme>,
+    /// The de-duplication rule (`None` or `none`: rows as released): rows it merges into
+    /// another row of their release are not counted ([`crate::dedup`]).
+    pub dedup: Option<&'static DedupRule>,
+    /// Rules whose merges are marked rather than applied (`count --compare-dedup`): each
+    /// group's values gain a last one, [`MERGED_BY`], naming the rules that merge its
+    /// rows ("" for rows every rule keeps), so that one count serves every rule.
+    pub dedup_marks: Vec<&'static DedupRule>,
+}
+
+/// The name of the dimension [`CountQuery::dedup_marks`] adds.
+pub const MERGED_BY: &str = "merged-by";
+
+/// How a de-duplication rule changed a count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DedupUse {
+    pub rule: String,
+    pub title: String,
+    pub source: String,
+    /// Rows that passed the filters but were merged into another row of their release.
+    pub rows_merged: u64,
 }
 
 /// How one release contributed to a count.
@@ -173,6 +194,11 @@ pub struct CountResult {
     /// Things a reader of the numbers should know: filter values that matched no row,
     /// days no release covers, releases that disagree where they overlap.
     pub notes: Vec<String>,
+    /// The de-duplication rule applied, and what it merged.
+    pub dedup: Option<DedupUse>,
+    /// Rows counted that carry no person identifier (never merged by a person rule):
+    /// given whenever a person rule is applied or marked.
+    pub rows_without_person: Option<u64>,
 }
 
 struct Interner {
@@ -326,7 +352,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let mut interners: Vec<Interner> = dims_needed.iter().map(|_| Interner::new()).collect();
     let mut date_cache: Vec<HashMap<i32, u32>> =
         dims_needed.iter().map(|_| HashMap::new()).collect();
-    let mut groups: HashMap<[u32; MAX_DIMENSIONS], u64> = HashMap::new();
+    let mut groups: HashMap<[u32; MAX_DIMENSIONS + 1], u64> = HashMap::new();
     let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
     let mut undated = 0u64;
     let mut matched: Vec<Vec<bool>> = filters.iter().map(|(_, v)| vec![false; v.len()]).collect();
@@ -337,6 +363,34 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .map(|(_, v)| vec![Vec::new(); v.len()])
         .collect();
     let n_by = query.by.len();
+
+    // De-duplication: the rows each rule merges, found per release before counting.
+    let dedup = query.dedup.filter(|r| !r.is_none());
+    let merged: Option<MergedRows> = match dedup {
+        Some(rule) => Some(merged_rows(store, &releases, query.table, rule)?),
+        None => None,
+    };
+    let marks: Vec<MergedRows> = query
+        .dedup_marks
+        .iter()
+        .map(|rule| merged_rows(store, &releases, query.table, rule))
+        .collect::<Result<_, _>>()?;
+    let person_rule = dedup.is_some_and(|r| r.needs_person())
+        || query.dedup_marks.iter().any(|r| r.needs_person());
+    let person_column = match (person_rule, def.person) {
+        (true, Some(i)) => {
+            let name = def.fields[i].name.as_str();
+            Some(columns.iter().position(|c| *c == name).unwrap_or_else(|| {
+                columns.push(name);
+                columns.len() - 1
+            }))
+        }
+        _ => None,
+    };
+    let mut rows_merged = 0u64;
+    let mut rows_without_person = 0u64;
+    let mut mark_names = Interner::new();
+    let marked = !query.dedup_marks.is_empty();
 
     let scan = TableScan::new(store, query.table, &columns);
     scan.for_each(&releases, |release, batch: &RecordBatch| {
@@ -538,6 +592,21 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     continue;
                 }
             }
+            if let Some(merged) = &merged
+                && let Some(sheet) = sheet.get(i)
+                && merged.is_merged(&release.id, sheet, source_rows.value(i))
+            {
+                rows_merged += 1;
+                continue 'rows;
+            }
+            let mut mask = 0u32;
+            if marked && let Some(sheet) = sheet.get(i) {
+                for (r, m) in marks.iter().enumerate() {
+                    if m.is_merged(&release.id, sheet, source_rows.value(i)) {
+                        mask |= 1 << r;
+                    }
+                }
+            }
             if check_precedence {
                 let aor_key = match aor.get(i) {
                     Some(code) => code,
@@ -566,8 +635,25 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             if day.is_none() {
                 undated += 1;
             }
-            let mut group_key = [u32::MAX; MAX_DIMENSIONS];
+            if let Some(c) = person_column
+                && text_columns[c]
+                    .as_ref()
+                    .is_none_or(|ids| ids.get(i).is_none_or(str::is_empty))
+            {
+                rows_without_person += 1;
+            }
+            let mut group_key = [u32::MAX; MAX_DIMENSIONS + 1];
             group_key[..n_by].copy_from_slice(&key[..n_by]);
+            if marked {
+                let names: Vec<&str> = query
+                    .dedup_marks
+                    .iter()
+                    .enumerate()
+                    .filter(|(r, _)| mask & (1 << r) != 0)
+                    .map(|(_, rule)| rule.name.as_str())
+                    .collect();
+                group_key[n_by] = mark_names.id(&names.join("+"));
+            }
             *groups.entry(group_key).or_default() += 1;
         }
         Ok(())
@@ -576,12 +662,13 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let mut rows: BTreeMap<Vec<String>, u64> = groups
         .into_iter()
         .map(|(key, n)| {
-            (
-                (0..n_by)
-                    .map(|k| interners[k].values[key[k] as usize].clone())
-                    .collect(),
-                n,
-            )
+            let mut values: Vec<String> = (0..n_by)
+                .map(|k| interners[k].values[key[k] as usize].clone())
+                .collect();
+            if marked {
+                values.push(mark_names.values[key[n_by] as usize].clone());
+            }
+            (values, n)
         })
         .collect();
     let total = rows.values().sum();
@@ -611,7 +698,14 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             .iter()
             .zip(seen)
             .filter(|(_, s)| !**s)
-            // An AOR no release covers in the range is said by the coverage notes.
+            // An AOR, or days, no release covers in the range are said by the coverage
+            // notes.
+            .filter(|_| {
+                !dim.is_date()
+                    || asked
+                        .as_ref()
+                        .is_none_or(|a| a.range_coverage(&cover) != CellCoverage::NotCovered)
+            })
             .filter(|(v, _)| {
                 *dim != Dimension::Aor
                     || asked.as_ref().is_none_or(|a| {
@@ -640,7 +734,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         }
         notes.extend(gap_notes(query.table, &coverage_gaps, &asked.aors));
         if let Some(grid) = asked.grid(query, &cover) {
-            for cell in grid {
+            for mut cell in grid {
+                if marked {
+                    cell.push(String::new());
+                }
                 rows.entry(cell).or_insert(0);
             }
         }
@@ -679,21 +776,19 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             query.from.is_none_or(|f| p.day.date >= f) && query.to.is_none_or(|t| p.day.date <= t)
         })
         .collect();
-    let day_dimension = query
-        .by
-        .iter()
-        .position(|d| matches!(d, Dimension::Date | Dimension::Week));
+    // A cell of a date dimension (day, week, month, FY) whose days hold a partial last day
+    // is marked: its count is likely low. Without a date dimension, the note says it.
+    let by_date = query.by.iter().any(|d| d.is_date());
     let holds_partial_day = |values: &[String]| -> bool {
-        let Some(k) = day_dimension else {
+        if !by_date {
+            return false;
+        }
+        let Some((first, last)) = asked.as_ref().and_then(|a| a.cell_days(query, values)) else {
             return false;
         };
-        let Ok(start) = NaiveDate::parse_from_str(&values[k], "%Y-%m-%d") else {
-            return false;
-        };
-        let days = if query.by[k] == Dimension::Week { 7 } else { 1 };
         partial_days
             .iter()
-            .any(|p| p.day.date >= start && p.day.date < start + chrono::Days::new(days))
+            .any(|p| first <= p.day.date && p.day.date <= last)
     };
     // A series of a categorical field by one date dimension: each value's buckets before
     // its first date or after its last (in the releases counted) say so instead of
@@ -839,9 +934,13 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         Some(asked) => asked.range_coverage(&cover),
         None => CellCoverage::Full,
     };
+    let mut dimensions: Vec<String> = query.by.iter().map(|d| d.name()).collect();
+    if marked {
+        dimensions.push(MERGED_BY.to_string());
+    }
     Ok(CountResult {
         table: query.table,
-        dimensions: query.by.iter().map(|d| d.name()).collect(),
+        dimensions,
         groups,
         total,
         total_coverage,
@@ -856,6 +955,13 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         coverage_gaps,
         partial_days,
         notes,
+        dedup: dedup.map(|rule| DedupUse {
+            rule: rule.name.clone(),
+            title: rule.title.clone(),
+            source: rule.source.clone(),
+            rows_merged,
+        }),
+        rows_without_person: person_rule.then_some(rows_without_person),
     })
 }
 
@@ -894,10 +1000,10 @@ impl Asked {
                 .collect(),
             None => cover.aors(),
         };
-        let (lo, hi) = cover.extent()?;
-        let mut first = query.from.unwrap_or(lo);
-        let mut last = query.to.unwrap_or(hi);
-        // `--where date=`, `week=`, `month=` or `fy=` asks about those days only.
+        // `--where date=`, `week=`, `month=` or `fy=` asks about those days only, whether
+        // or not any release reaches them (FY2020 of a store ending in FY2019 is asked
+        // about, and not covered, not zero).
+        let mut asked: (Option<NaiveDate>, Option<NaiveDate>) = (query.from, query.to);
         for (d, values) in query.filters.iter().filter(|(d, _)| d.is_date()) {
             let spans: Vec<(NaiveDate, NaiveDate)> = values
                 .iter()
@@ -907,10 +1013,18 @@ impl Asked {
                 spans.iter().map(|s| s.0).min(),
                 spans.iter().map(|s| s.1).max(),
             ) {
-                first = first.max(f);
-                last = last.min(l);
+                asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
+                asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
             }
         }
+        // Ends nothing asks about are the releases' own.
+        let (first, last) = match (asked, cover.extent()) {
+            ((Some(f), Some(l)), _) => (f, l),
+            ((f, l), Some((lo, hi))) => (f.unwrap_or(lo), l.unwrap_or(hi)),
+            ((Some(f), None), None) => (f, f),
+            ((None, Some(l)), None) => (l, l),
+            ((None, None), None) => return None,
+        };
         (!aors.is_empty() && first <= last).then_some(Asked { aors, first, last })
     }
 

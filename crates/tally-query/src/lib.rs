@@ -7,6 +7,7 @@
 pub mod compare;
 pub mod count;
 pub mod coverage;
+pub mod dedup;
 pub mod dimension;
 pub mod precedence;
 pub mod profile;

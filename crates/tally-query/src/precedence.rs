@@ -21,6 +21,9 @@
 //!
 //! Rows with no usable AOR (blank, withheld, unmapped) belong to their release as a whole:
 //! they are set aside on the days their release is superseded for every AOR it covers.
+//! Where two releases both still count such rows on the same days (a re-extraction of one
+//! AOR that carries the national file's blank rows too), those rows are settled between
+//! the two as if they were one more AOR, `(no AOR)`, by the same rule.
 //!
 //! Cuts of the same records: releases derived from the same raw ICE workbook (the
 //! Deportation Data Project's state extracts point back to it with `file_original` /
@@ -127,6 +130,8 @@ impl Precedence {
         let def = table.def();
         let mut whole = BTreeSet::new();
         let mut held: Vec<(&ReleaseEntry, Holdings)> = Vec::new();
+        // Rows without a usable AOR, per release (index as in `held`).
+        let mut no_aor_held: Vec<Holdings> = Vec::new();
         for r in releases {
             let parts: BTreeSet<Option<&str>> = r
                 .report
@@ -148,10 +153,8 @@ impl Precedence {
             }
             let effective = |part: &Option<String>| if all_parts { None } else { part.clone() };
             let mut spans: Holdings = BTreeMap::new();
+            let mut without_aor: Holdings = BTreeMap::new();
             for ((part, aor), (first, last)) in r.extent(table) {
-                if is_no_aor(&aor) {
-                    continue;
-                }
                 let rows: u64 = r
                     .report
                     .sheets
@@ -159,7 +162,12 @@ impl Precedence {
                     .filter(|s| s.table == table && s.part == part)
                     .filter_map(|s| s.aors.get(&aor).map(|a| a.rows))
                     .sum();
-                let e = spans.entry((effective(&part), aor)).or_insert(Held {
+                let (target, aor) = if is_no_aor(&aor) {
+                    (&mut without_aor, NO_AOR.to_string())
+                } else {
+                    (&mut spans, aor)
+                };
+                let e = target.entry((effective(&part), aor)).or_insert(Held {
                     first,
                     last,
                     rows: 0,
@@ -169,6 +177,7 @@ impl Precedence {
                 e.rows += rows;
             }
             held.push((r, spans));
+            no_aor_held.push(without_aor);
         }
         // Releases sharing a source workbook are counted by record, not by AOR and day.
         let sources: Vec<BTreeSet<String>> = held.iter().map(|(r, _)| sources(r, table)).collect();
@@ -218,7 +227,66 @@ impl Precedence {
             }
         }
         p.settle_rows_without_aor(table, &held);
+        p.settle_between_rows_without_aor(table, preferences, &held, &no_aor_held, &sources);
         p
+    }
+
+    /// Two releases that both hold rows without an AOR on the same days, and both still
+    /// count them there (neither is superseded for every AOR it covers), may hold the
+    /// same records: a re-extraction of one AOR carries the national file's blank rows
+    /// too. Those rows cannot be told apart by AOR, so the two releases' rows without an
+    /// AOR are settled as if they were one more AOR, by the same rule.
+    fn settle_between_rows_without_aor(
+        &mut self,
+        table: TableKind,
+        preferences: &[Preference],
+        held: &[(&ReleaseEntry, Holdings)],
+        no_aor_held: &[Holdings],
+        sources: &[BTreeSet<String>],
+    ) {
+        let shadowed_on = |p: &Precedence, id: &str, part: &Option<String>, day: i32| {
+            p.shadows
+                .get(&(id.to_string(), part.clone(), NO_AOR.to_string()))
+                .is_some_and(|s| s.iter().any(|(f, l, _)| *f <= day && day <= *l))
+        };
+        for i in 0..held.len() {
+            for j in i + 1..held.len() {
+                if !sources[i].is_disjoint(&sources[j]) {
+                    continue;
+                }
+                let (a, b) = (held[i].0, held[j].0);
+                for ((a_part, _), ha) in &no_aor_held[i] {
+                    for ((b_part, _), hb) in &no_aor_held[j] {
+                        let first = to_epoch_days(ha.first.max(hb.first));
+                        let last = to_epoch_days(ha.last.min(hb.last));
+                        // The days neither release's rows without an AOR are set aside.
+                        let mut runs: Vec<(i32, i32)> = Vec::new();
+                        for day in first..=last {
+                            if shadowed_on(self, &a.id, a_part, day)
+                                || shadowed_on(self, &b.id, b_part, day)
+                            {
+                                continue;
+                            }
+                            match runs.last_mut() {
+                                Some(run) if run.1 + 1 == day => run.1 = day,
+                                _ => runs.push((day, day)),
+                            }
+                        }
+                        for (f, l) in runs {
+                            self.settle(
+                                table,
+                                preferences,
+                                (a, a_part, ha),
+                                (b, b_part, hb),
+                                NO_AOR,
+                                from_epoch_days(f),
+                                from_epoch_days(l),
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Decides one overlap of releases `a` and `b` for `aor` on `first..=last`, splitting
@@ -473,10 +541,11 @@ impl Precedence {
         aor_key: &str,
         day: i32,
     ) -> impl Iterator<Item = usize> + 'a {
+        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
         let key = (
             release_id.to_string(),
             self.effective(release_id, part),
-            aor_key.to_string(),
+            aor.to_string(),
         );
         self.wins
             .get(&key)

@@ -58,6 +58,14 @@ pub struct Args {
     /// With --by method-group: the same count under every scheme, side by side.
     #[arg(long)]
     pub compare_schemes: bool,
+    /// De-duplication rule, applied within each release: none (rows as released),
+    /// exact, same-person-day or episode-24h (see README, "Duplicates").
+    #[arg(long, value_name = "RULE", default_value = "none")]
+    pub dedup: String,
+    /// The same count under every de-duplication rule, side by side, with the rows each
+    /// merges.
+    #[arg(long)]
+    pub compare_dedup: bool,
 }
 
 /// The help's lists of tables and dimensions, from the table definitions.
@@ -171,6 +179,30 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
     {
         bail!("--from {from} is after --to {to}");
     }
+    let Some(dedup) = tally_model::dedup_rule(&args.dedup) else {
+        bail!(
+            "unknown de-duplication rule {:?}; expected one of {}",
+            args.dedup,
+            tally_model::dedup_rule_names()
+        );
+    };
+    if args.compare_dedup && !dedup.is_none() {
+        bail!("--compare-dedup shows every rule; leave out --dedup");
+    }
+    if args.compare_dedup && args.compare_schemes {
+        bail!("--compare-dedup and --compare-schemes cannot be combined; compare one at a time");
+    }
+    let person_rules =
+        |r: &&tally_model::DedupRule| !r.needs_person() || table.def().person.is_some();
+    let dedup_marks: Vec<&'static tally_model::DedupRule> = if args.compare_dedup {
+        tally_model::dedup_rules()
+            .iter()
+            .filter(|r| !r.is_none())
+            .filter(person_rules)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CountQuery {
         table,
         by,
@@ -179,6 +211,8 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
         to: args.to,
         releases: (!args.release.is_empty()).then(|| args.release.clone()),
         scheme: Some(scheme),
+        dedup: Some(dedup),
+        dedup_marks,
     })
 }
 
@@ -206,7 +240,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         }
     }
     if args.compare_schemes {
-        return compare_schemes(&args, &query, &store, out);
+        return super::count_compare::compare_schemes(&args, &query, &store, out);
+    }
+    if args.compare_dedup {
+        return super::count_compare::compare_dedup(&args, &query, &store, out);
     }
     let mut result = count(&store, &query)?;
     // A comma split a value that matched nothing: perhaps it was one value with a comma.
@@ -245,135 +282,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .map(|b| b.trim().to_ascii_lowercase())
         .collect();
     write_result(out, &args, &query, &result)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `--compare-schemes`: counts by the other dimensions and by the field of every scheme,
-/// then groups under each scheme and publishes (see `tally_publish::schemes`).
-fn compare_schemes(
-    args: &Args,
-    query: &CountQuery,
-    store: &Store,
-    out: &mut dyn Write,
-) -> Result<ExitCode> {
-    let mut atoms = query.clone();
-    atoms.by.retain(|d| *d != Dimension::MethodGroup);
-    let other: Vec<usize> = (0..atoms.by.len()).collect();
-    let mut schemes = Vec::new();
-    for scheme in tally_model::schemes() {
-        let Some(field) = scheme.field_in(query.table) else {
-            continue;
-        };
-        let dim = Dimension::Field(field);
-        let at = match atoms.by.iter().position(|d| *d == dim) {
-            Some(at) => at,
-            None => {
-                atoms.by.push(dim);
-                atoms.by.len() - 1
-            }
-        };
-        schemes.push((scheme, at));
-    }
-    let result = count(store, &atoms)?;
-    let published = tally_publish::publish_schemes(
-        &result,
-        &other,
-        &schemes,
-        Disclosure::new(args.suppress_below),
-    );
-    let context = publish_count(&result, Disclosure::new(args.suppress_below));
-    let mut dims: Vec<String> = args
-        .by
-        .iter()
-        .filter(|b| !b.trim().is_empty())
-        .map(|b| b.trim().to_string())
-        .filter(|b| Dimension::parse(query.table, b).ok() != Some(Dimension::MethodGroup))
-        .collect();
-    dims.extend(["scheme".to_string(), "method-group".to_string()]);
-    let rows: Vec<Vec<String>> = published
-        .groups
-        .iter()
-        .map(|g| {
-            let mut r = g.values.clone();
-            r.extend([g.scheme.clone(), g.group.clone()]);
-            r
-        })
-        .collect();
-    let mut notes: Vec<String> = schemes
-        .iter()
-        .map(|(s, _)| format!("scheme {}: {} (source: {})", s.name, s.title, s.source))
-        .collect();
-    notes.extend(context.notes.iter().cloned());
-    if published.any_suppressed {
-        notes.push(format!(
-            "counts below {t} print as <{t}; as schemes split the same rows differently, a group holding a suppressed count prints rounded (the same whatever it holds), so no difference between schemes reveals it",
-            t = published.suppress_below
-        ));
-    }
-    let query_text = describe(args);
-    match args.format {
-        Format::Csv => {
-            let mut header = dims.clone();
-            header.push("count".into());
-            let mut w = csv_writer(out);
-            w.write_record(&header)?;
-            for (r, g) in rows.iter().zip(&published.groups) {
-                let mut record = r.clone();
-                record.push(g.count.plain());
-                w.write_record(&record)?;
-            }
-            w.flush()?;
-            crate::warn!("# {query_text}");
-            for note in &notes {
-                crate::warn!("# note: {note}");
-            }
-        }
-        Format::Json => {
-            let groups: Vec<serde_json::Value> = rows
-                .iter()
-                .zip(&published.groups)
-                .map(|(r, g)| {
-                    let mut obj = serde_json::Map::new();
-                    for (d, v) in dims.iter().zip(r) {
-                        obj.insert(d.clone(), json!(v));
-                    }
-                    obj.insert("count".into(), g.count.json());
-                    serde_json::Value::Object(obj)
-                })
-                .collect();
-            let doc = json!({
-                "table": query.table.slug(),
-                "query": query_text,
-                "dimensions": dims,
-                "groups": groups,
-                "total": published.total.json(),
-                "suppress_below": published.suppress_below,
-                "schemes": schemes.iter().map(|(s, _)| json!(s)).collect::<Vec<_>>(),
-                "notes": notes,
-            });
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)?;
-        }
-        Format::Table => {
-            let mut header = dims.clone();
-            header.push("count".into());
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .zip(&published.groups)
-                .map(|(r, g)| {
-                    let mut r = r.clone();
-                    r.push(g.count.text());
-                    r
-                })
-                .collect();
-            write!(out, "{}", table(&header, &body, &[dims.len()]))?;
-            writeln!(out, "total {} (under every scheme)", published.total.text())?;
-            writeln!(out, "\nquery: {query_text}")?;
-            for note in &notes {
-                writeln!(out, "note: {note}")?;
-            }
-        }
-    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -574,11 +482,19 @@ pub fn write_result(
         Format::Csv => {
             let mut header = p.dimensions.clone();
             header.push("count".into());
+            // A spreadsheet shows no stderr: cells that miss days say so in a column.
+            let partial = needs_coverage_column(&p);
+            if partial {
+                header.push("coverage".into());
+            }
             let mut w = csv_writer(out);
             w.write_record(&header)?;
             for g in &p.groups {
                 let mut record = g.values.clone();
                 record.push(g.count.plain());
+                if partial {
+                    record.push(cell_coverage_text(g));
+                }
                 w.write_record(&record)?;
             }
             w.flush()?;
@@ -662,10 +578,7 @@ pub fn write_result(
         Format::Table => {
             let mut header = p.dimensions.clone();
             header.push("count".into());
-            let partial = p
-                .groups
-                .iter()
-                .any(|g| g.coverage != CellCoverage::Full || g.incomplete);
+            let partial = needs_coverage_column(&p);
             if partial {
                 header.push("coverage".into());
             }
@@ -676,20 +589,7 @@ pub fn write_result(
                     let mut r = g.values.clone();
                     r.push(g.count.text());
                     if partial {
-                        let mut text = coverage_text(&g.coverage);
-                        // Rows on days no release claims: stragglers past a stated period.
-                        if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
-                            text =
-                                "not covered: rows of a release that does not claim these days (past its stated period, or a few rows of an AOR it does not cover; see tally status)"
-                                    .into();
-                        }
-                        if g.incomplete {
-                            if !text.is_empty() {
-                                text.push_str("; ");
-                            }
-                            text.push_str("incomplete: a release's partial last day");
-                        }
-                        r.push(text);
+                        r.push(cell_coverage_text(g));
                     }
                     r
                 })
@@ -721,6 +621,30 @@ pub fn write_result(
         }
     }
     Ok(())
+}
+
+/// True when some cell misses days (not or partly covered, or holding a partial last
+/// day): the table and CSV then carry a `coverage` column.
+fn needs_coverage_column(p: &PublishedCount) -> bool {
+    p.groups
+        .iter()
+        .any(|g| g.coverage != CellCoverage::Full || g.incomplete)
+}
+
+/// A cell's `coverage` column: empty when every day is covered.
+fn cell_coverage_text(g: &tally_publish::PublishedGroup) -> String {
+    let mut text = coverage_text(&g.coverage);
+    // Rows on days no release claims: stragglers past a stated period.
+    if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
+        text = "not covered: rows of a release that does not claim these days (past its stated period, or a few rows of an AOR it does not cover; see tally status)".into();
+    }
+    if g.incomplete {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str("incomplete: a release's partial last day");
+    }
+    text
 }
 
 /// How a cell's coverage prints in the table.
@@ -784,7 +708,7 @@ fn partial_cell_notes(p: &PublishedCount) -> Vec<String> {
     notes
 }
 
-fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+pub(super) fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
     csv::Writer::from_writer(out)
 }
 
@@ -799,7 +723,7 @@ pub(crate) fn shell_word(word: &str) -> String {
     }
 }
 
-fn describe(args: &Args) -> String {
+pub(super) fn describe(args: &Args) -> String {
     let mut parts = vec![format!("tally count {}", args.table)];
     if !args.by.is_empty() {
         parts.push(format!("--by {}", shell_word(&args.by.join(","))));
@@ -827,6 +751,12 @@ fn describe(args: &Args) -> String {
     }
     if args.compare_schemes {
         parts.push("--compare-schemes".into());
+    }
+    if args.dedup != tally_model::dedup::NO_DEDUP {
+        parts.push(format!("--dedup {}", shell_word(&args.dedup)));
+    }
+    if args.compare_dedup {
+        parts.push("--compare-dedup".into());
     }
     parts.join(" ")
 }

@@ -129,6 +129,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         suppress_below: 10,
         scheme: "default".into(),
         compare_schemes: false,
+        dedup: tally_model::dedup::NO_DEDUP.into(),
+        compare_dedup: false,
     };
     writeln!(
         out,
@@ -150,6 +152,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         suppress_below: 10,
         scheme: "default".into(),
         compare_schemes: false,
+        dedup: tally_model::dedup::NO_DEDUP.into(),
+        compare_dedup: false,
     };
     writeln!(
         out,

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tally_model::{Catalog, DERIVED_DIMENSIONS, TableKind};
+use tally_publish::{Disclosure, PublishedProfile, publish_profile};
 use tally_query::{FieldProfile, profile_fields};
 use tally_store::Store;
 
@@ -70,6 +71,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             None => None,
         });
     }
+    let rule = Disclosure::default();
     match args.format {
         FieldsFormat::Markdown => markdown(out, &tables)?,
         FieldsFormat::Json => {
@@ -94,7 +96,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                                 "headers": Catalog::embedded().crosswalk().spellings(*t, &f.name),
                             });
                             if let Some(p) = p.as_ref().and_then(|p| p.get(i)) {
-                                v["store"] = json!(p);
+                                let p = publish_profile(p, rule);
+                                v["store"] = json!({
+                                    "field": p.field,
+                                    "rows": p.rows.json(),
+                                    "missing": p.missing.json(),
+                                    "withheld": p.withheld.json(),
+                                    "missing_percent": p.missing_percent,
+                                    "withheld_percent": p.withheld_percent,
+                                    "distinct": p.distinct,
+                                    "releases_with_column": p.releases_with_column,
+                                });
                             }
                             v
                         })
@@ -146,9 +158,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                         f.source.clone(),
                     ];
                     if let Some(p) = p.as_ref().and_then(|p| p.get(i)) {
-                        record.extend(
-                            [p.rows, p.missing, p.withheld, p.distinct].map(|n| n.to_string()),
-                        );
+                        let p = publish_profile(p, rule);
+                        record.extend([
+                            p.rows.plain(),
+                            p.missing.plain(),
+                            p.withheld.plain(),
+                            p.distinct.to_string(),
+                        ]);
                     }
                     w.write_record(&record)?;
                 }
@@ -194,8 +210,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                             role(*t, i).unwrap_or_default().to_string(),
                         ];
                         if let Some(p) = p.as_ref().and_then(|p| p.get(i)) {
-                            r.push(share(p.missing, p.rows));
-                            r.push(share(p.withheld, p.rows));
+                            let p = publish_profile(p, rule);
+                            r.push(PublishedProfile::share_text(p.missing, p.missing_percent));
+                            r.push(PublishedProfile::share_text(p.withheld, p.withheld_percent));
                             r.push(thousands(p.distinct));
                         }
                         r.push(clip_words(&f.description, 70));
@@ -252,18 +269,6 @@ fn derived(table: TableKind) -> Vec<&'static str> {
 }
 
 /// A share as a percentage with one decimal (`0.0%` only when exactly none).
-fn share(n: u64, of: u64) -> String {
-    if of == 0 {
-        return "-".into();
-    }
-    let p = n as f64 * 100.0 / of as f64;
-    if n > 0 && p < 0.1 {
-        "<0.1%".into()
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
 fn clip_words(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();

@@ -617,7 +617,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .unmapped_aors
                 .iter()
-                .map(|(v, n)| format!("{:?} ({})", clip(v), thousands(*n)))
+                .map(|(v, n)| format!("{:?} ({})", clip(v), published(*n)))
                 .collect();
             writeln!(
                 out,
@@ -629,7 +629,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .unknown_methods
                 .iter()
-                .map(|(v, n)| format!("{} ({})", clip(v), thousands(*n)))
+                .map(|(v, n)| format!("{} ({})", clip(v), published(*n)))
                 .collect();
             writeln!(
                 out,
@@ -641,7 +641,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .withheld_cells
                 .iter()
-                .map(|(f, n)| format!("{f} {}", thousands(*n)))
+                .map(|(f, n)| format!("{f} {}", published(*n)))
                 .collect();
             writeln!(
                 out,
@@ -653,7 +653,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .placeholder_cells
                 .iter()
-                .map(|(f, n)| format!("{f} {}", thousands(*n)))
+                .map(|(f, n)| format!("{f} {}", published(*n)))
                 .collect();
             writeln!(
                 out,
@@ -665,7 +665,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             let list: Vec<String> = sheet
                 .unparsed_cells
                 .iter()
-                .map(|(f, n)| format!("{f} {}", thousands(*n)))
+                .map(|(f, n)| format!("{f} {}", published(*n)))
                 .collect();
             writeln!(
                 out,

@@ -3,6 +3,7 @@
 
 pub mod compare_releases;
 pub mod count;
+mod count_compare;
 pub mod demo;
 pub mod fields;
 pub mod ingest;

@@ -43,6 +43,16 @@ struct TableRows {
     rows_rejected: u64,
 }
 
+/// One value of a categorical field in a release, as `status --format json` publishes it.
+#[derive(Serialize)]
+struct PublishedValueSpan {
+    value: String,
+    /// First and last event date; `None` where the value's rows are suppressed.
+    first: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+    rows: serde_json::Value,
+}
+
 #[derive(Serialize)]
 struct ReleaseStatus {
     id: String,
@@ -59,8 +69,10 @@ struct ReleaseStatus {
     /// Tables whose rows stop far short of the period the banner states (see
     /// `tally_catalog::short`): taken to cover only the days the rows reach.
     cut_short: Vec<tally_store::ShortOfStated>,
-    /// Per table and categorical field, each value's first and last event date.
-    vocabulary: BTreeMap<String, BTreeMap<String, Vec<tally_catalog::ValueSpan>>>,
+    /// Per table and categorical field, each value's first and last event date and rows,
+    /// as published: a value held by few rows prints its rows suppressed and no dates
+    /// (one arrest's date is not an aggregate).
+    vocabulary: BTreeMap<String, BTreeMap<String, Vec<PublishedValueSpan>>>,
     /// Values that start well after the release's first day or stop well before its last.
     #[serde(skip)]
     vocabulary_changes: Vec<String>,
@@ -287,6 +299,31 @@ fn gather(store: &Store) -> Result<Status> {
                 }
             }
         }
+        let rule = Disclosure::default();
+        let vocabulary = vocabulary
+            .into_iter()
+            .map(|(table, fields)| {
+                let fields = fields
+                    .into_iter()
+                    .map(|(field, spans)| {
+                        let spans = spans
+                            .iter()
+                            .map(|v| {
+                                let small = rule.small(v.rows);
+                                PublishedValueSpan {
+                                    value: v.value.clone(),
+                                    first: (!small).then_some(v.first),
+                                    last: (!small).then_some(v.last),
+                                    rows: rule.cell(v.rows).json(),
+                                }
+                            })
+                            .collect();
+                        (field, spans)
+                    })
+                    .collect();
+                (table, fields)
+            })
+            .collect();
         releases.push(ReleaseStatus {
             vocabulary,
             vocabulary_changes,
@@ -362,6 +399,8 @@ fn gather(store: &Store) -> Result<Status> {
                 to: None,
                 releases: None,
                 scheme: None,
+                dedup: None,
+                dedup_marks: Vec::new(),
             },
         )?;
         for o in result.overlaps {

@@ -1012,6 +1012,8 @@ impl<'v> SheetNormalizer<'v> {
             r.original_files.sort();
         }
         if let (n @ 1.., Some((first, last))) = (r.rows_outside_stated, r.banner.coverage) {
+            // A count of records like any other: a few stragglers print as suppressed.
+            let n = tally_model::Disclosure::default().cell(n).text();
             r.warnings.push(format!(
                 "{n} rows are dated outside the period the banner states ({first}..{last}): they are counted, but the release does not claim to cover their days"
             ));
