@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use std::collections::BTreeMap;
-use tally_synth::{ModernOptions, modern_tables, write_modern_release};
+use tally_synth::{ModernOptions, PlantedDuplicates, modern_tables, write_modern_release};
 
 fn options(seed: u64) -> ModernOptions {
     let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
@@ -19,6 +19,7 @@ fn options(seed: u64) -> ModernOptions {
         last: d(2025, 2, 28),
         per_day: 3,
         rows_per_sheet: 120,
+        duplicates: PlantedDuplicates::default(),
     }
 }
 
@@ -107,7 +108,11 @@ fn every_table_kind_in_the_2025_layout_ingests_with_exact_counts() {
                 .or_default() += 1;
         }
         assert_eq!(
-            count_csv(&store, slug, &["--by", "aor,date", "--suppress-below", "0"]),
+            counts_only(&count_csv(
+                &store,
+                slug,
+                &["--by", "aor,date", "--suppress-below", "0"]
+            )),
             expected(by_day, "aor,date"),
             "{slug}"
         );
@@ -237,4 +242,159 @@ fn a_detention_text_export_with_book_in_date_and_time_ingests() {
         rows.contains(&vec!["8".to_string(), "2023-10-02 08:15:00".to_string()]),
         "{rows:?}"
     );
+}
+
+/// Planted duplicates in the 2025 arrests layout, each kind on records of its own: 6 exact
+/// copies, 5 second arrests of a person later the same day, 4 second arrests 20 hours later
+/// (the next day, one 24-hour episode), 3 rows without a person identifier. Every rule
+/// merges exactly what it should: exact 6; same-person-day 6 + 5; episode-24h 6 + 5 + 4;
+/// and the 3 rows without an identifier are counted and never merged. An operation and
+/// `--compare-dedup` give the same answers.
+#[test]
+fn planted_duplicates_are_merged_exactly_by_each_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(21);
+    o.duplicates = PlantedDuplicates {
+        exact_copies: 6,
+        same_day: 5,
+        next_day_within_24h: 4,
+        without_person: 3,
+    };
+    let written = write_modern_release(dir.path(), "arrests", &o).unwrap();
+    let n = written.rows.len();
+    // The planted rows are written: 15 more rows than records, 3 blank identifiers.
+    assert_eq!(
+        written.rows.iter().filter(|r| r.person.is_none()).count(),
+        3
+    );
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&written.path]).status.success());
+    let total = |rule: &str| -> u64 {
+        let csv = counts_only(&count_csv(
+            &store,
+            "arrests",
+            &["--dedup", rule, "--suppress-below", "0"],
+        ));
+        csv.lines().nth(1).unwrap().parse().unwrap()
+    };
+    assert_eq!(total("none"), n as u64);
+    assert_eq!(total("exact"), n as u64 - 6);
+    assert_eq!(total("same-person-day"), n as u64 - 11);
+    assert_eq!(total("episode-24h"), n as u64 - 15);
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--dedup",
+        "episode-24h",
+        "--suppress-below",
+        "0",
+    ]));
+    assert!(
+        text.contains("): 15 rows merged into another row of their release"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 rows counted carry no person identifier: a person rule never merges them"),
+        "{text}"
+    );
+    // By AOR: each rule's counts add up to its total, and equal the rows written less the
+    // planted rows the rule merges (the planted rows are the last ones written).
+    let planted = &written.rows[n - 15..];
+    for (rule, merged) in [("exact", 6), ("same-person-day", 11), ("episode-24h", 15)] {
+        let mut expect: BTreeMap<String, u64> = BTreeMap::new();
+        for r in &written.rows[..n - 15] {
+            *expect.entry(code(&r.aor).to_string()).or_default() += 1;
+        }
+        // Rows merged are the earlier ones of each pair where the later is kept (the last
+        // processed stays): a planted second arrest takes its first's place, same AOR.
+        for r in &planted[merged..] {
+            *expect.entry(code(&r.aor).to_string()).or_default() += 1;
+        }
+        let csv = counts_only(&count_csv(
+            &store,
+            "arrests",
+            &["--by", "aor", "--dedup", rule, "--suppress-below", "0"],
+        ));
+        let got: BTreeMap<String, u64> = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (a, c) = l.split_once(',').unwrap();
+                (a.to_string(), c.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(got, expect, "{rule}");
+    }
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--compare-dedup", "--suppress-below", "0"],
+    );
+    assert_eq!(
+        csv,
+        format!(
+            "dedup,count,merged\nnone,{n},0\nexact,{},6\nsame-person-day,{},11\nepisode-24h,{},15\n",
+            n - 6,
+            n - 11,
+            n - 15
+        )
+    );
+    // An operation counts under the rule it is given, and says so.
+    let op = dir.path().join("planted.toml");
+    std::fs::write(
+        &op,
+        "name = \"planted\"\ntitle = \"t\"\ndescription = \"d\"\naors = [\"CHI\"]\nwindow = { first = \"2025-02-15\", last = \"2025-02-28\" }\ndedup = \"episode-24h\"\n[comparison]\nbaselines = [{ first = \"2025-01-15\", last = \"2025-01-28\" }]\ncomparison_aors = [\"SEA\", \"HLG\"]\n",
+    )
+    .unwrap();
+    let out = tally(&[
+        "operation",
+        "run",
+        path_str(&op),
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        r["query"]
+            .as_str()
+            .unwrap()
+            .ends_with("--dedup episode-24h"),
+        "{}",
+        r["query"]
+    );
+    assert!(
+        r["caveats"]
+            .to_string()
+            .contains("Counts are de-duplicated by the episode-24h rule"),
+        "{}",
+        r["caveats"]
+    );
+    let window_total = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "total")
+        .unwrap()["treated"][1]
+        .clone();
+    let csv = counts_only(&count_csv(
+        &store,
+        "arrests",
+        &[
+            "--where",
+            "aor=CHI",
+            "--from",
+            "2025-02-15",
+            "--to",
+            "2025-02-28",
+            "--dedup",
+            "episode-24h",
+        ],
+    ));
+    let counted: u64 = csv.lines().nth(1).unwrap().parse().unwrap();
+    assert_eq!(window_total, counted);
 }

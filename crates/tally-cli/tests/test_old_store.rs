@@ -41,27 +41,31 @@ fn a_format_1_store_verifies_and_counts_as_it_did() {
     // The figures Tally printed for this store at the commit that wrote it; since then,
     // AOR-years no release covers print "not covered" instead of disappearing.
     assert_eq!(
-        count_csv(&store, "arrests", &["--by", "fy,aor"]),
+        counts_only(&count_csv(&store, "arrests", &["--by", "fy,aor"])),
         "fy,aor,count\nFY2018,ATL,not covered\nFY2018,CHI,not covered\nFY2018,HOU,not covered\nFY2018,LOS,not covered\nFY2018,NYC,not covered\nFY2018,SEA,1367\nFY2019,ATL,1256\nFY2019,CHI,1166\nFY2019,HOU,1342\nFY2019,LOS,1358\nFY2019,NYC,1332\nFY2019,SEA,1376\n"
     );
     assert_eq!(
-        count_csv(&store, "book-ins", &["--by", "fy,aor"]),
+        counts_only(&count_csv(&store, "book-ins", &["--by", "fy,aor"])),
         "fy,aor,count\nFY2018,SEA,951\nFY2019,SEA,996\n"
     );
     assert_eq!(
-        count_csv(&store, "arrests", &["--by", "method-group,gender"]),
+        counts_only(&count_csv(
+            &store,
+            "arrests",
+            &["--by", "method-group,gender"]
+        )),
         "method-group,gender,count\nat-large,Female,248\nat-large,Male,2179\ncustodial,Female,587\ncustodial,Male,5662\nother,Female,48\nother,Male,473\n"
     );
     assert_eq!(
-        count_csv(
+        counts_only(&count_csv(
             &store,
             "arrests",
             &["--by", "citizenship", "--where", "aor=SEA"]
-        ),
+        )),
         "citizenship,count\n\"CHINA, PEOPLES REPUBLIC OF\",469\nEL SALVADOR,470\nGUATEMALA,450\nHONDURAS,431\nINDIA,492\nMEXICO,431\n"
     );
     assert_eq!(
-        count_csv(&store, "arrests", &["--by", "release"]),
+        counts_only(&count_csv(&store, "arrests", &["--by", "release"])),
         "release,count\nSYNTHETIC_EROArrests_FY2019.pipe.csv,7830\nSYNTHETIC_LESA-STU_Seattle.xlsx,1367\n"
     );
 }
@@ -71,11 +75,11 @@ fn fields_added_since_read_as_missing_and_new_releases_join_the_old_store() {
     let (dir, store) = copy();
     // A field the old files lack counts as blank, never as an error or a re-ingest.
     assert_eq!(
-        count_csv(
+        counts_only(&count_csv(
             &store,
             "arrests",
             &["--by", "apprehension-criminality", "--where", "aor=CHI"]
-        ),
+        )),
         "apprehension-criminality,count\n(blank),1166\n"
     );
     let fields = stdout(&tally(&["fields", "arrests", "--store", path_str(&store)]));
@@ -96,7 +100,7 @@ fn fields_added_since_read_as_missing_and_new_releases_join_the_old_store() {
             .success()
     );
     assert_eq!(
-        count_csv(
+        counts_only(&count_csv(
             &store,
             "arrests",
             &[
@@ -107,7 +111,7 @@ fn fields_added_since_read_as_missing_and_new_releases_join_the_old_store() {
                 "--suppress-below",
                 "0"
             ]
-        ),
+        )),
         "fy,apprehension-criminality,count\nFY2019,(blank),1166\nFY2020,1 Convicted Criminal,1\n"
     );
     let manifest: serde_json::Value =

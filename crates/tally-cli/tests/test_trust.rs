@@ -15,7 +15,7 @@ fn workbook() -> PathBuf {
 
 /// `count --by fy,aor` of one release alone (no precedence across releases).
 fn by_fy_aor(store: &Path, table: &str, release: &str) -> BTreeMap<(String, String), u64> {
-    let csv = count_csv(
+    let csv = counts_only(&count_csv(
         store,
         table,
         &[
@@ -26,7 +26,7 @@ fn by_fy_aor(store: &Path, table: &str, release: &str) -> BTreeMap<(String, Stri
             "--suppress-below",
             "0",
         ],
-    );
+    ));
     csv.lines()
         .skip(1)
         .filter_map(|l| {
@@ -38,14 +38,18 @@ fn by_fy_aor(store: &Path, table: &str, release: &str) -> BTreeMap<(String, Stri
 }
 
 fn fy_totals(store: &Path, table: &str) -> BTreeMap<String, String> {
-    count_csv(store, table, &["--by", "fy", "--suppress-below", "0"])
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            l.split_once(',')
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-        })
-        .collect()
+    counts_only(&count_csv(
+        store,
+        table,
+        &["--by", "fy", "--suppress-below", "0"],
+    ))
+    .lines()
+    .skip(1)
+    .filter_map(|l| {
+        l.split_once(',')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    })
+    .collect()
 }
 
 #[test]
@@ -228,7 +232,7 @@ fn a_small_extract_with_a_full_banner_cannot_override_the_full_release() {
     assert_eq!(fy_totals(&store, "arrests")["FY2019"], "131904");
     assert_eq!(
         count_csv(&store, "arrests", &["--by", "fy", "--where", "aor=CHI"]),
-        "fy,count\nFY2019,7769\n"
+        "fy,count,coverage\nFY2019,7769,partly: 335 of 365 AOR-days\n"
     );
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
     assert!(status.contains("arrests CHI 2018-10-01 .. 2019-08-31: EROArrests_FY2019.pipe.csv.gz counts, EROArrests_FY2019_extract.pipe.csv does not (EROArrests_FY2019_extract.pipe.csv is far thinner"), "{status}");
@@ -462,14 +466,16 @@ fn a_partial_last_day_is_flagged() {
         .map(|g| g["week"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, ["2019-08-26"]);
+    // A month holding them is marked too: its count is low for the same reason.
     let monthly = json("month");
-    assert!(
-        monthly["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|g| g.get("incomplete").is_none())
-    );
+    let flagged: Vec<&str> = monthly["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["incomplete"] == true)
+        .map(|g| g["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["2019-08"]);
 }
 
 /// The Deportation Data Project's Washington-state arrests hold a few rows of other AORs
@@ -594,7 +600,7 @@ fn a_file_cut_short_covers_only_the_days_its_rows_reach() {
         );
         assert_eq!(
             csv,
-            "month,count\n2018-10,63\n2018-11,not covered\n2018-12,not covered\n"
+            "month,count,coverage\n2018-10,63,partly: 3 of 31 AOR-days\n2018-11,not covered,not covered\n2018-12,not covered,not covered\n"
         );
     }
 }
@@ -620,7 +626,7 @@ fn rows_without_an_aor_held_by_two_releases_count_once() {
     let path = dir.path().join("EROArrests_FY2019_CHI_reextract.pipe.csv");
     national_layout(
         &path,
-        "ERO Administrative Arrests for FY2019 (10/1/2018 - 9/5/2019)",
+        "ERO Administrative Arrests for FY2019 (10/1/2018 - 9/1/2019)",
         &chosen,
     );
     let store = dir.path().join("store");

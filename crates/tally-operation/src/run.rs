@@ -217,12 +217,18 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         to: Some(span_last),
         releases: None,
         scheme: None,
-        dedup: None,
+        dedup: Some(op.dedup_rule()),
         dedup_marks: Vec::new(),
     };
+    let dedup = op.dedup_rule();
     let query_text = format!(
-        "tally count {} --by aor,date,method-group --from {span_first} --to {span_last}",
-        table.slug()
+        "tally count {} --by aor,date,method-group --from {span_first} --to {span_last}{}",
+        table.slug(),
+        if dedup.is_none() {
+            String::new()
+        } else {
+            format!(" --dedup {}", dedup.name)
+        }
     );
     let result = count(store, &query)?;
     let daily = DailyCounts::from_count(&result);
@@ -504,6 +510,20 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         .map(|r| format!("{} (sha256 {})", r.file_name, r.sha256))
         .collect();
     caveats.push(format!("Releases used: {}.", releases.join("; ")));
+    if let Some(d) = &result.dedup {
+        caveats.push(format!(
+            "Counts are de-duplicated by the {} rule ({}; source: {}): {} rows of the series' days were merged into another row of their release.",
+            d.rule,
+            d.title,
+            d.source,
+            Disclosure::default().cell(d.rows_merged).text()
+        ));
+    } else {
+        caveats.push(
+            "Counts are rows as released (no de-duplication; `dedup = \"episode-24h\"` in the operation file or `--dedup` counts one row per 24-hour episode of a person where releases carry person identifiers)."
+                .into(),
+        );
+    }
     if has_groups {
         caveats.push(
             "Method groups follow crates/tally-model/data/schemes/default.csv: custodial = CAP Local/State/Federal Incarceration, \

@@ -83,6 +83,20 @@ pub struct Operation {
     pub comparison: Comparison,
     #[serde(default)]
     pub confounders: Vec<Confounder>,
+    /// De-duplication rule applied to every count (`tally_model::dedup`; default `none`,
+    /// rows as released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup: Option<String>,
+}
+
+impl Operation {
+    /// The de-duplication rule its counts use (`none` when the file names none).
+    pub fn dedup_rule(&self) -> &'static tally_model::DedupRule {
+        self.dedup
+            .as_deref()
+            .and_then(tally_model::dedup_rule)
+            .unwrap_or(&tally_model::dedup_rules()[0])
+    }
 }
 
 fn default_table() -> String {
@@ -127,6 +141,14 @@ impl Operation {
             toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
         if TableKind::from_slug(&op.table).is_none() {
             return Err(invalid(format!("unknown table {:?}", op.table)));
+        }
+        if let Some(name) = &op.dedup
+            && tally_model::dedup_rule(name).is_none()
+        {
+            return Err(invalid(format!(
+                "unknown de-duplication rule {name:?}; expected one of {}",
+                tally_model::dedup_rule_names()
+            )));
         }
         let aors = tally_model::AorCrosswalk::embedded();
         for code in op.aors.iter().chain(&op.comparison.comparison_aors) {

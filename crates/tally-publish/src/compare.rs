@@ -116,7 +116,17 @@ pub fn publish_comparison(c: &Comparison, rule: Disclosure) -> PublishedComparis
         b: side(&c.b, &all_b, &all_only_b),
         overlap: c.overlap.clone(),
         no_aor_overlap: c.no_aor_overlap,
-        notes: c.notes.clone(),
+        notes: {
+            let mut notes = c.notes.clone();
+            if let Some((name, a, b)) = &c.dedup {
+                notes.push(format!(
+                    "each release is de-duplicated by the {name} rule before comparing (within itself only: identifiers do not match across releases): {} rows of A and {} of B merged on the days compared",
+                    rule.cell(*a).text(),
+                    rule.cell(*b).text()
+                ));
+            }
+            notes
+        },
         matched_on: c.matched_on.clone(),
         matched_rows: rule.sum_hiding_parts(c.matched_rows, &all_matched),
         paired_on: c.paired_on.clone(),

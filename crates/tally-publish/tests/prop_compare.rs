@@ -52,6 +52,7 @@ fn comparison(cells: &[(u64, u64, u64)], changed: u64) -> Comparison {
         changed_records: changed,
         changed_fields: vec![("gender".into(), changed)],
         by_month_aor: rows,
+        dedup: None,
     }
 }
 

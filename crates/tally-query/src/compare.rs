@@ -9,6 +9,7 @@
 
 use crate::QueryError;
 use crate::count::select_releases;
+use crate::dedup::{MergedRows, merged_rows};
 use crate::dimension::Dimension;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
@@ -17,8 +18,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tally_catalog::schema;
-use tally_model::TableKind;
 use tally_model::date::{from_epoch_days, to_epoch_days};
+use tally_model::{DedupRule, TableKind};
 use tally_store::{ReleaseEntry, Store, StoreError, TableScan, TextColumn};
 
 /// Pointers to unmatched rows printed per release (the counts cover all of them).
@@ -84,6 +85,9 @@ pub struct Comparison {
     /// first; a record can differ in several).
     pub changed_fields: Vec<(String, u64)>,
     pub by_month_aor: Vec<MonthAor>,
+    /// The de-duplication rule applied within each release before comparing, and the rows
+    /// it merged in A and in B (on the days compared).
+    pub dedup: Option<(String, u64, u64)>,
 }
 
 /// The AOR of rows whose AOR name maps to no code.
@@ -210,13 +214,17 @@ pub(crate) fn value_text(column: &arrow_array::ArrayRef, i: usize) -> Option<Str
     }
 }
 
+/// The rows of `release` on the days compared, with which of its key fields it fills, and
+/// how many rows `merged` (a de-duplication rule's merges) set aside there.
 fn read_rows(
     store: &Store,
     release: &ReleaseEntry,
     table: TableKind,
     overlap: &BTreeMap<String, (i32, i32)>,
     parts: &[Option<String>],
-) -> Result<(Vec<Row>, Vec<bool>), QueryError> {
+    merged: Option<&MergedRows>,
+) -> Result<(Vec<Row>, Vec<bool>, u64), QueryError> {
+    let mut merged_rows = 0u64;
     let key_fields = key_fields(table);
     let def = table.def();
     let aor_field = def
@@ -279,6 +287,16 @@ fn read_rows(
             if day < *first || day > *last {
                 continue;
             }
+            if merged.is_some_and(|m| {
+                m.is_merged(
+                    &release.id,
+                    sheet.get(i).unwrap_or_default(),
+                    source_row.value(i),
+                )
+            }) {
+                merged_rows += 1;
+                continue;
+            }
             let mut key = Vec::with_capacity(key_fields.len() + 2);
             key.push(Some(day.to_string()));
             key.push(Some(aor_key.to_string()));
@@ -297,7 +315,7 @@ fn read_rows(
         }
         Ok(())
     })?;
-    Ok((rows, filled))
+    Ok((rows, filled, merged_rows))
 }
 
 /// Compares releases `a` and `b` (selectors as for `count --release`) on `table`, or on
@@ -311,6 +329,7 @@ pub fn compare_releases(
     a: &str,
     b: &str,
     table: Option<TableKind>,
+    dedup: Option<&DedupRule>,
 ) -> Result<Comparison, QueryError> {
     let pick = |s: &str| -> Result<&ReleaseEntry, QueryError> {
         let found = select_releases(store, Some(&[s.to_string()]))?;
@@ -423,8 +442,14 @@ pub fn compare_releases(
             ra.report.file_name, rb.report.file_name
         )));
     }
-    let (rows_a, filled_a) = read_rows(store, ra, table, &overlap_days, &parts)?;
-    let (rows_b, filled_b) = read_rows(store, rb, table, &overlap_days, &parts)?;
+    let merged = match dedup.filter(|r| !r.is_none()) {
+        Some(rule) => Some(merged_rows(store, &[ra, rb], table, rule)?),
+        None => None,
+    };
+    let (rows_a, filled_a, merged_a) =
+        read_rows(store, ra, table, &overlap_days, &parts, merged.as_ref())?;
+    let (rows_b, filled_b, merged_b) =
+        read_rows(store, rb, table, &overlap_days, &parts, merged.as_ref())?;
     // Compare on event date, AOR and the fields both releases fill.
     let key_fields = key_fields(table);
     let compared: Vec<usize> = (0..key_fields.len())
@@ -567,5 +592,8 @@ pub fn compare_releases(
         changed_records,
         changed_fields,
         by_month_aor,
+        dedup: dedup
+            .filter(|r| !r.is_none())
+            .map(|r| (r.name.clone(), merged_a, merged_b)),
     })
 }

@@ -9,7 +9,9 @@
 
 pub mod modern;
 
-pub use modern::{ModernOptions, ModernRelease, ModernRow, modern_tables, write_modern_release};
+pub use modern::{
+    ModernOptions, ModernRelease, ModernRow, PlantedDuplicates, modern_tables, write_modern_release,
+};
 
 use chrono::{Days, NaiveDate};
 use rust_xlsxwriter::{Format, Workbook};

@@ -327,6 +327,8 @@ pub struct ModernRow {
     pub criminality: Option<&'static str>,
     /// The method, when the layout has one.
     pub method: Option<&'static str>,
+    /// The person identifier, when the layout has one and the row fills it.
+    pub person: Option<String>,
 }
 
 impl ModernRelease {
@@ -354,6 +356,22 @@ pub struct ModernOptions {
     pub per_day: u64,
     /// Data rows per sheet before the table continues on the next sheet.
     pub rows_per_sheet: usize,
+    /// Duplicates to plant (none by default).
+    pub duplicates: PlantedDuplicates,
+}
+
+/// Duplicates planted among a release's records, each kind on records of its own (so the
+/// rules' answers are known exactly): exact copies of a record; a second record of the
+/// same person later the same day; a second record of the same person 20 hours later (the
+/// next day, inside one 24-hour episode); and records whose person identifier is blank.
+/// Planted rows are written after the others, on the last sheet. Used only in tables
+/// whose layout has a person identifier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlantedDuplicates {
+    pub exact_copies: usize,
+    pub same_day: usize,
+    pub next_day_within_24h: usize,
+    pub without_person: usize,
 }
 
 const CRIMINALITY: [&str; 3] = [
@@ -385,21 +403,30 @@ pub fn write_modern_release(
     let path = dir.join(&name);
     let xerr = |e| SynthError::Xlsx(path.clone(), e);
     let mut rng = Rng::new(options.seed);
-    let mut records: Vec<(String, NaiveDateTime)> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
     let mut day = options.first;
     while day <= options.last {
         for aor in &options.aors {
             for _ in 0..rng.below(options.per_day * 2 + 1) {
                 let seconds = 6 * 3600 + rng.below(14 * 3600) as u32;
                 let at = day.and_hms_opt(seconds / 3600, seconds / 60 % 60, seconds % 60);
-                records.push((
-                    format!("{aor} Area of Responsibility"),
-                    at.unwrap_or_default(),
+                let person = Some(format!(
+                    "{:016x}{:016x}{:08x}",
+                    rng.next_u64(),
+                    rng.next_u64(),
+                    rng.below(u32::MAX as u64)
                 ));
+                records.push(Record {
+                    aor: format!("{aor} Area of Responsibility"),
+                    at: at.unwrap_or_default(),
+                    person,
+                    copy_of: None,
+                });
             }
         }
         day = day.succ_opt().unwrap_or(day);
     }
+    plant(&mut records, &options.duplicates);
     let mut book = Workbook::new();
     let datetime = Format::new().set_num_format("m/d/yyyy h:mm:ss");
     let date = Format::new().set_num_format("m/d/yyyy");
@@ -410,11 +437,14 @@ pub fn write_modern_release(
     };
     let rows_per_sheet = options.rows_per_sheet.max(1);
     let mut written = Vec::new();
-    let chunks: Vec<&[(String, NaiveDateTime)]> = if records.is_empty() {
+    let chunks: Vec<&[Record]> = if records.is_empty() {
         vec![&records[..]]
     } else {
         records.chunks(rows_per_sheet).collect()
     };
+    // The cells written for each record, so that an exact copy repeats them.
+    let mut cells_of: Vec<Vec<Cell>> = Vec::with_capacity(records.len());
+    let mut index = 0usize;
     for (s, chunk) in chunks.iter().enumerate() {
         let sheet_name = if s == 0 {
             "Sheet1".to_string()
@@ -426,114 +456,59 @@ pub fn write_modern_release(
         for (c, (header, _)) in layout.columns.iter().enumerate() {
             sheet.write_string(6, c as u16, *header).map_err(xerr)?;
         }
-        for (i, (aor, at)) in chunk.iter().enumerate() {
+        for (i, record) in chunk.iter().enumerate() {
             let r = 7 + i as u32;
+            let cells = match record.copy_of {
+                Some(original) => cells_of[original].clone(),
+                None => record_cells(layout, record, &mut rng),
+            };
             let mut row = ModernRow {
                 sheet: sheet_name.clone(),
                 row: r + 1,
-                aor: aor.clone(),
-                event: *at,
+                aor: record.aor.clone(),
+                event: record.at,
                 criminality: None,
                 method: None,
+                person: None,
             };
-            for (c, (_, kind)) in layout.columns.iter().enumerate() {
+            for (c, ((_, kind), cell)) in layout.columns.iter().zip(&cells).enumerate() {
                 let c = c as u16;
-                match kind {
-                    Event => {
+                match (kind, cell) {
+                    (Method, Cell::Text(m)) => {
+                        row.method = METHODS.iter().copied().find(|x| x == m)
+                    }
+                    (Criminality, Cell::Text(v)) if row.criminality.is_none() => {
+                        row.criminality = CRIMINALITY.iter().copied().find(|x| x == v)
+                    }
+                    (Person, Cell::Text(id)) => row.person = Some(id.clone()),
+                    _ => {}
+                }
+                match cell {
+                    Cell::DateTime(at) => {
                         sheet
                             .write_datetime_with_format(r, c, excel(*at)?, &datetime)
                             .map_err(xerr)?;
                     }
-                    Moment => {
-                        let later = *at + chrono::Duration::hours(rng.below(48) as i64);
+                    Cell::Date(d) => {
                         sheet
-                            .write_datetime_with_format(r, c, excel(later)?, &datetime)
+                            .write_datetime_with_format(r, c, excel((*d).into())?, &date)
                             .map_err(xerr)?;
                     }
-                    Day => {
-                        if rng.below(3) > 0 {
-                            let d = at.date() + chrono::Days::new(rng.below(200));
-                            sheet
-                                .write_datetime_with_format(r, c, excel(d.into())?, &date)
-                                .map_err(xerr)?;
-                        }
+                    Cell::Text(t) => {
+                        sheet.write_string(r, c, t).map_err(xerr)?;
                     }
-                    Aor => {
-                        sheet.write_string(r, c, aor).map_err(xerr)?;
+                    Cell::Number(n) => {
+                        sheet.write_number(r, c, *n).map_err(xerr)?;
                     }
-                    Method => {
-                        let m = *rng.pick(&[
-                            "CAP Local Incarceration",
-                            "Custodial Arrest",
-                            "Located",
-                            "Non-Custodial Arrest",
-                        ]);
-                        row.method = Some(m);
-                        sheet.write_string(r, c, m).map_err(xerr)?;
-                    }
-                    Criminality => {
-                        let v = *rng.pick(&CRIMINALITY);
-                        if row.criminality.is_none() {
-                            row.criminality = Some(v);
-                        }
-                        sheet.write_string(r, c, v).map_err(xerr)?;
-                    }
-                    Country => {
-                        sheet
-                            .write_string(
-                                r,
-                                c,
-                                *rng.pick(&["MEXICO", "GUATEMALA", "HONDURAS", "VENEZUELA"]),
-                            )
-                            .map_err(xerr)?;
-                    }
-                    Gender => {
-                        sheet
-                            .write_string(r, c, *rng.pick(&["Male", "Male", "Female"]))
-                            .map_err(xerr)?;
-                    }
-                    State => {
-                        sheet
-                            .write_string(r, c, *rng.pick(&["ILLINOIS", "WASHINGTON"]))
-                            .map_err(xerr)?;
-                    }
-                    YesNo => {
-                        sheet
-                            .write_string(r, c, *rng.pick(&["YES", "NO"]))
-                            .map_err(xerr)?;
-                    }
-                    Person => {
-                        let id = format!(
-                            "{:016x}{:016x}{:08x}",
-                            rng.next_u64(),
-                            rng.next_u64(),
-                            rng.below(u32::MAX as u64)
-                        );
-                        sheet.write_string(r, c, &id).map_err(xerr)?;
-                    }
-                    Withheld => {
-                        sheet
-                            .write_string(r, c, "(b)(6), (b)(7)(c)")
-                            .map_err(xerr)?;
-                    }
-                    BirthYear => {
-                        sheet
-                            .write_number(r, c, (1950 + rng.below(55)) as f64)
-                            .map_err(xerr)?;
-                    }
-                    Number => {
-                        sheet
-                            .write_number(r, c, rng.below(240) as f64)
-                            .map_err(xerr)?;
-                    }
-                    Category(values) => {
-                        sheet.write_string(r, c, *rng.pick(values)).map_err(xerr)?;
-                    }
+                    Cell::Blank => {}
                 }
             }
+            cells_of.push(cells);
+            index += 1;
             written.push(row);
         }
     }
+    debug_assert_eq!(index, records.len());
     book.save(&path).map_err(xerr)?;
     // Excel's owner file: 162 bytes starting with the user name, not a workbook.
     let lock_file = dir.join(format!("~${name}"));
@@ -570,4 +545,108 @@ fn write_banner(
         sheet.write_string(i as u32, 0, line)?;
     }
     Ok(())
+}
+
+const METHODS: [&str; 4] = [
+    "CAP Local Incarceration",
+    "Custodial Arrest",
+    "Located",
+    "Non-Custodial Arrest",
+];
+
+/// One record before it is written.
+#[derive(Debug, Clone)]
+struct Record {
+    aor: String,
+    at: NaiveDateTime,
+    person: Option<String>,
+    /// For an exact copy: the record (index) whose cells it repeats.
+    copy_of: Option<usize>,
+}
+
+/// A cell to write.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    DateTime(NaiveDateTime),
+    Date(NaiveDate),
+    Text(String),
+    Number(f64),
+    Blank,
+}
+
+/// Plants `planted` among `records`: each kind on records of its own, spread over the
+/// release, the planted rows appended.
+fn plant(records: &mut Vec<Record>, planted: &PlantedDuplicates) {
+    let kinds = planted.exact_copies
+        + planted.same_day
+        + planted.next_day_within_24h
+        + planted.without_person;
+    if kinds == 0 || records.is_empty() {
+        return;
+    }
+    let step = (records.len() / (kinds + 1)).max(1);
+    let mut picks = (1..).map(|k| (k * step).min(records.len() - 1));
+    let mut take = |n: usize| -> Vec<usize> { (&mut picks).take(n).collect() };
+    let (exact, same_day, episode, blank) = (
+        take(planted.exact_copies),
+        take(planted.same_day),
+        take(planted.next_day_within_24h),
+        take(planted.without_person),
+    );
+    for i in blank {
+        records[i].person = None;
+    }
+    for i in exact {
+        let mut copy = records[i].clone();
+        copy.copy_of = Some(i);
+        records.push(copy);
+    }
+    for i in same_day {
+        let mut later = records[i].clone();
+        // Later the same day (events start from 06:00 and end by 20:00).
+        later.at = later.at.date().and_hms_opt(22, 30, 0).unwrap_or(later.at);
+        records.push(later);
+    }
+    for i in episode {
+        let mut next = records[i].clone();
+        next.at += chrono::Duration::hours(20);
+        records.push(next);
+    }
+}
+
+/// The cells of one record in `layout`'s columns.
+fn record_cells(layout: &Layout, record: &Record, rng: &mut Rng) -> Vec<Cell> {
+    layout
+        .columns
+        .iter()
+        .map(|(_, kind)| match kind {
+            Event => Cell::DateTime(record.at),
+            Moment => Cell::DateTime(record.at + chrono::Duration::hours(rng.below(48) as i64)),
+            Day => {
+                if rng.below(3) > 0 {
+                    Cell::Date(record.at.date() + chrono::Days::new(rng.below(200)))
+                } else {
+                    Cell::Blank
+                }
+            }
+            Aor => Cell::Text(record.aor.clone()),
+            Method => Cell::Text(rng.pick(&METHODS).to_string()),
+            Criminality => Cell::Text(rng.pick(&CRIMINALITY).to_string()),
+            Country => Cell::Text(
+                rng.pick(&["MEXICO", "GUATEMALA", "HONDURAS", "VENEZUELA"])
+                    .to_string(),
+            ),
+            Gender => Cell::Text(rng.pick(&["Male", "Male", "Female"]).to_string()),
+            State => Cell::Text(rng.pick(&["ILLINOIS", "WASHINGTON"]).to_string()),
+            YesNo => Cell::Text(rng.pick(&["YES", "NO"]).to_string()),
+            Person => match &record.person {
+                Some(id) => Cell::Text(id.clone()),
+                None => Cell::Blank,
+            },
+            Withheld => Cell::Text("(b)(6), (b)(7)(c)".into()),
+            BirthYear => Cell::Number((1950 + rng.below(55)) as f64),
+            Number => Cell::Number(rng.below(240) as f64),
+            Category(values) => Cell::Text(rng.pick(values).to_string()),
+        })
+        .collect()
 }

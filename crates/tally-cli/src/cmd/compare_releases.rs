@@ -43,6 +43,10 @@ pub struct Args {
     /// Cells with a count below this print as "<N" (0 or 1 turns suppression off).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub suppress_below: u64,
+    /// De-duplication rule applied within each release before comparing: none, exact,
+    /// same-person-day or episode-24h.
+    #[arg(long, value_name = "RULE", default_value = "none")]
+    pub dedup: String,
 }
 
 /// Runs the comparison.
@@ -61,7 +65,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         },
     };
     let store = Store::open(&args.store)?;
-    let c = compare_releases(&store, &args.a, &args.b, table_kind)?;
+    let Some(dedup) = tally_model::dedup_rule(&args.dedup) else {
+        bail!(
+            "unknown de-duplication rule {:?}; expected one of {}",
+            args.dedup,
+            tally_model::dedup_rule_names()
+        );
+    };
+    let c = compare_releases(&store, &args.a, &args.b, table_kind, Some(dedup))?;
     let p = publish_comparison(&c, Disclosure::new(args.suppress_below));
     match args.format {
         Format::Json => {

@@ -250,6 +250,7 @@ fn operation_demo(dir: &std::path::Path, out: &mut dyn Write) -> Result<()> {
             store,
             format: super::ReportFormat::Table,
             report: None,
+            dedup: None,
         },
         out,
     )?;

@@ -43,6 +43,10 @@ pub struct RunArgs {
     /// Also write report.html, report.md, SVG charts and result.json into this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// De-duplication rule for every count (overrides the operation file's `dedup`):
+    /// none, exact, same-person-day or episode-24h.
+    #[arg(long, value_name = "RULE")]
+    pub dedup: Option<String>,
 }
 
 /// Runs the subcommand.
@@ -76,7 +80,16 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
 /// # Errors
 /// As [`run`].
 pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let op = Operation::find(&a.operation)?;
+    let mut op = Operation::find(&a.operation)?;
+    if let Some(rule) = &a.dedup {
+        if tally_model::dedup_rule(rule).is_none() {
+            anyhow::bail!(
+                "unknown de-duplication rule {rule:?}; expected one of {}",
+                tally_model::dedup_rule_names()
+            );
+        }
+        op.dedup = Some(rule.clone());
+    }
     let store = Store::open(&a.store)?;
     let result = match run_operation(&store, &op) {
         Ok(r) => tally_operation::run::for_publication(&r),
