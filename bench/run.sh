@@ -11,3 +11,8 @@ python3 -c "import pandas" 2>/dev/null || python3 -m pip install --quiet pandas
 python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb || true
 python3 bench/ingest_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" \
   --data ../shared/data/ice-lesa/national-2019-ICFO-53623 "$@"
+# De-duplicated counts (issue #10): SYNTHETIC arrests with planted duplicates, Tally's
+# rules beside DuckDB's SQL and pandas' drop_duplicates on Tally's own Parquet.
+python3 -c "import pyarrow" 2>/dev/null || python3 -m pip install --quiet pyarrow
+echo
+python3 bench/dedup_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" --rows "${DEDUP_ROWS:-2000000}"

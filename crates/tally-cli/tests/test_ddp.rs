@@ -909,3 +909,51 @@ fn comparisons_take_a_dedup_rule() {
         c["notes"]
     );
 }
+
+/// Each data file lists the columns it holds no value in (so readers skip decoding them),
+/// and those columns still read as blank: the Washington-state arrests fill no landmark
+/// code or birth date, and DuckDB-style readers see plain nulls there.
+#[test]
+fn columns_null_in_a_whole_file_are_listed_and_read_as_blank() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let manifest = tally_store::Store::open(&store).unwrap().manifest().clone();
+    let file = &manifest.releases[0].files[0];
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(store.join(&file.path)).unwrap(),
+    )
+    .unwrap();
+    use parquet::file::reader::FileReader;
+    let listed: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .filter(|kv| kv.key == "tally.null_columns")
+        .flat_map(|kv| {
+            kv.value
+                .clone()
+                .unwrap_or_default()
+                .split(',')
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(listed.contains(&"birth_date".to_string()), "{listed:?}");
+    assert!(
+        !listed.contains(&"unique_identifier".to_string()),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.contains(&"apprehension_method".to_string()),
+        "{listed:?}"
+    );
+    assert_eq!(
+        counts_only(&count_csv(
+            &store,
+            "arrests",
+            &["--by", "operation", "--suppress-below", "0"]
+        )),
+        "operation,count\n(blank),3441\n"
+    );
+}

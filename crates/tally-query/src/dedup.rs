@@ -15,6 +15,7 @@ use arrow_array::types::{Date32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+
 use tally_catalog::schema;
 use tally_model::{DedupKind, DedupRule, TableKind};
 use tally_store::{ReleaseEntry, SecondsColumn, Store, TableScan, TextColumn};
@@ -118,8 +119,8 @@ pub fn merged_rows(
     Ok(out)
 }
 
-/// A 128-bit hash (two independent 64-bit ones): collisions among tens of millions of
-/// rows are out of reach, so distinct rows are never taken for copies.
+/// A 128-bit hash (two independent 64-bit ones) of a person identifier: collisions among
+/// tens of millions of people are out of reach, so two people are never taken for one.
 struct Hash128(
     std::collections::hash_map::DefaultHasher,
     std::collections::hash_map::DefaultHasher,
@@ -135,50 +136,83 @@ impl Hash128 {
         self.0.write(bytes);
         self.1.write(bytes);
     }
-    fn write_u8(&mut self, b: u8) {
-        self.write(&[b]);
-    }
     fn finish(&self) -> u128 {
         (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
     }
 }
 
-/// Hashes the value at row `i` of `column` (null apart from every value).
-fn hash_cell(column: &ArrayRef, i: usize, h: &mut Hash128) -> Result<(), String> {
-    if column.is_null(i) {
-        h.write_u8(0);
-        return Ok(());
-    }
-    h.write_u8(1);
-    if let Ok(text) = TextColumn::new(column) {
-        let value = text.get(i).unwrap_or_default();
-        h.write(&(value.len() as u64).to_le_bytes());
-        h.write(value.as_bytes());
-        return Ok(());
-    }
-    if let Some(b) = column.as_boolean_opt() {
-        h.write_u8(u8::from(b.value(i)));
-        return Ok(());
-    }
-    match column.data_type().primitive_width() {
-        Some(width) => {
-            let data = column.to_data();
-            let start = (data.offset() + i) * width;
-            let bytes = data
-                .buffers()
-                .first()
-                .and_then(|b| b.as_slice().get(start..start + width))
-                .ok_or("a value outside its buffer")?;
-            h.write(bytes);
-            Ok(())
+/// One column of a batch, read for encoding rows: text (plain or dictionary), booleans,
+/// or fixed-width values (dates, integers, timestamps) as their bytes.
+enum Cells<'a> {
+    Text(TextColumn<'a>),
+    Bool(&'a arrow_array::BooleanArray),
+    Fixed {
+        array: &'a ArrayRef,
+        bytes: &'a [u8],
+        width: usize,
+        offset: usize,
+    },
+}
+
+impl<'a> Cells<'a> {
+    fn of(column: &'a ArrayRef, data: &'a arrow_data::ArrayData) -> Result<Cells<'a>, String> {
+        if let Ok(text) = TextColumn::new(column) {
+            return Ok(Cells::Text(text));
         }
-        None => Err(format!(
-            "cannot compare values of type {}",
-            column.data_type()
-        )),
+        if let Some(b) = column.as_boolean_opt() {
+            return Ok(Cells::Bool(b));
+        }
+        match (column.data_type().primitive_width(), data.buffers().first()) {
+            (Some(width), Some(buffer)) => Ok(Cells::Fixed {
+                array: column,
+                bytes: buffer.as_slice(),
+                width,
+                offset: data.offset(),
+            }),
+            _ => Err(format!(
+                "cannot compare values of type {}",
+                column.data_type()
+            )),
+        }
+    }
+
+    /// Appends row `i`'s value to `out`, self-delimiting (a null apart from every value).
+    fn encode(&self, i: usize, out: &mut Vec<u8>) {
+        match self {
+            Cells::Text(t) => match t.get(i) {
+                None => out.push(0),
+                Some(v) => {
+                    out.push(1);
+                    out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                    out.extend_from_slice(v.as_bytes());
+                }
+            },
+            Cells::Bool(b) => out.push(if b.is_null(i) {
+                0
+            } else {
+                2 + u8::from(b.value(i))
+            }),
+            Cells::Fixed {
+                array,
+                bytes,
+                width,
+                offset,
+            } => {
+                if array.is_null(i) {
+                    out.push(0);
+                } else {
+                    out.push(1);
+                    let start = (offset + i) * width;
+                    out.extend_from_slice(bytes.get(start..start + width).unwrap_or_default());
+                }
+            }
+        }
     }
 }
 
+/// Exact copies: rows alike in every released column. A fast 64-bit hash of each row
+/// finds the candidates (hashes seen more than once); a second pass compares candidates'
+/// full values, so a hash collision never merges two different rows.
 fn exact_copies(
     store: &Store,
     release: &ReleaseEntry,
@@ -194,31 +228,66 @@ fn exact_copies(
             .map(|f| f.name().as_str())
             .filter(|n| !NOT_RELEASED.contains(n)),
     );
-    let mut seen: HashSet<u128> = HashSet::new();
+    let scan = TableScan::new(store, table, &columns);
     let mut failure: Option<String> = None;
-    TableScan::new(store, table, &columns).for_each(&[release], |_, batch: &RecordBatch| {
-        let sheets = TextColumn::new(batch.column(0)).ok();
-        let rows = batch.column(1).as_primitive_opt::<Int64Type>();
-        let (Some(sheets), Some(rows)) = (sheets, rows) else {
-            failure = Some("source_sheet or source_row has an unexpected type".into());
-            return Ok(());
-        };
-        for i in 0..batch.num_rows() {
-            let mut h = Hash128::new();
-            for (name, column) in columns.iter().zip(batch.columns()).skip(2) {
-                if let Err(e) = hash_cell(column, i, &mut h) {
-                    failure = Some(format!("column {name}: {e}"));
-                    return Ok(());
+    // Calls `each(sheet, row, encoded values)` for every row of the release.
+    let mut encoded_rows = |each: &mut dyn FnMut(&str, i64, &[u8])| -> Result<(), QueryError> {
+        scan.for_each(&[release], |_, batch: &RecordBatch| {
+            let sheets = TextColumn::new(batch.column(0)).ok();
+            let rows = batch.column(1).as_primitive_opt::<Int64Type>();
+            let (Some(sheets), Some(rows)) = (sheets, rows) else {
+                failure = Some("source_sheet or source_row has an unexpected type".into());
+                return Ok(());
+            };
+            let data: Vec<arrow_data::ArrayData> =
+                batch.columns()[2..].iter().map(|c| c.to_data()).collect();
+            let mut cells = Vec::with_capacity(data.len());
+            for ((name, column), data) in columns[2..].iter().zip(&batch.columns()[2..]).zip(&data)
+            {
+                match Cells::of(column, data) {
+                    Ok(c) => cells.push(c),
+                    Err(e) => {
+                        failure = Some(format!("column {name}: {e}"));
+                        return Ok(());
+                    }
                 }
             }
-            if !seen.insert(h.finish())
-                && let Some(sheet) = sheets.get(i)
-            {
-                out.insert(&release.id, sheet, rows.value(i));
+            let mut buffer = Vec::with_capacity(256);
+            for i in 0..batch.num_rows() {
+                buffer.clear();
+                for c in &cells {
+                    c.encode(i, &mut buffer);
+                }
+                if let Some(sheet) = sheets.get(i) {
+                    each(sheet, rows.value(i), &buffer);
+                }
             }
-        }
+            Ok(())
+        })?;
         Ok(())
+    };
+    let fast = |bytes: &[u8]| {
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(bytes);
+        h.finish()
+    };
+    let mut seen_once: HashSet<u64> = HashSet::new();
+    let mut candidates: HashSet<u64> = HashSet::new();
+    encoded_rows(&mut |_, _, bytes| {
+        let h = fast(bytes);
+        if !seen_once.insert(h) {
+            candidates.insert(h);
+        }
     })?;
+    drop(seen_once);
+    if !candidates.is_empty() {
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        encoded_rows(&mut |sheet, row, bytes| {
+            if candidates.contains(&fast(bytes)) && !seen.insert(bytes.to_vec()) {
+                out.insert(&release.id, sheet, row);
+            }
+        })?;
+    }
     match failure {
         Some(e) => Err(QueryError::Invalid(format!(
             "release {}: {e}",

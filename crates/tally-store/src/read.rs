@@ -72,12 +72,38 @@ impl<'s> TableScan<'s> {
                     )));
                 }
                 let parquet_schema = builder.parquet_schema();
+                // A column null in every row of the file (by its statistics) is not read:
+                // it reads as nulls, as a column the file lacks does. Sparse tables (a
+                // release filling a few of a table's fields) then cost what they hold.
+                let row_groups = builder.metadata().row_groups();
+                let listed_null: Vec<&str> = builder
+                    .metadata()
+                    .file_metadata()
+                    .key_value_metadata()
+                    .into_iter()
+                    .flatten()
+                    .filter(|kv| kv.key == crate::staging::NULL_COLUMNS_KEY)
+                    .filter_map(|kv| kv.value.as_deref())
+                    .flat_map(|v| v.split(','))
+                    .collect();
+                let all_null = |i: usize| {
+                    listed_null.contains(&parquet_schema.column(i).name())
+                        || (!row_groups.is_empty()
+                            && row_groups.iter().all(|rg| {
+                                let chunk = rg.column(i);
+                                chunk
+                                    .statistics()
+                                    .and_then(|s| s.null_count_opt())
+                                    .is_some_and(|n| n as i64 == rg.num_rows())
+                            }))
+                };
                 let found: Vec<Option<usize>> = self
                     .columns
                     .iter()
                     .map(|name| {
                         (0..parquet_schema.num_columns())
                             .find(|&i| parquet_schema.column(i).name() == name)
+                            .filter(|&i| !all_null(i))
                     })
                     .collect();
                 let mut indices: Vec<usize> = found.iter().flatten().copied().collect();

@@ -23,11 +23,19 @@ pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 
 type WriterKey = (TableKind, usize, Option<i32>);
 
+/// A data file being written: its relative path, writer, rows so far, and which columns
+/// have held a value (the others are listed in the file as null throughout).
+type OpenFile = (String, ArrowWriter<HashingFile>, u64, Vec<bool>);
+
+/// Key of the file metadata entry listing the columns null in every row of the file
+/// (comma-separated): a reader need not decode them (`TableScan`).
+pub const NULL_COLUMNS_KEY: &str = "tally.null_columns";
+
 /// Parquet files being written for one release under `<store>/.staging/<id>-<pid>/`.
 pub struct Staging {
     pub(crate) dir: PathBuf,
     pub(crate) id: String,
-    writers: BTreeMap<WriterKey, (String, ArrowWriter<HashingFile>, u64)>,
+    writers: BTreeMap<WriterKey, OpenFile>,
     pub(crate) files: Vec<DataFile>,
 }
 
@@ -81,10 +89,7 @@ impl Staging {
         }
     }
 
-    fn writer(
-        &mut self,
-        key: WriterKey,
-    ) -> Result<&mut (String, ArrowWriter<HashingFile>, u64), StoreError> {
+    fn writer(&mut self, key: WriterKey) -> Result<&mut OpenFile, StoreError> {
         if !self.writers.contains_key(&key) {
             let rel = data_file_path(key.0, &self.id, key.2, key.1);
             let path = self.dir.join(&rel);
@@ -106,7 +111,9 @@ impl Staging {
                 path: path.clone(),
                 detail: e.to_string(),
             })?;
-            self.writers.insert(key, (rel, writer, 0));
+            let columns = table_schema(key.0).fields().len();
+            self.writers
+                .insert(key, (rel, writer, 0, vec![false; columns]));
         }
         self.writers
             .get_mut(&key)
@@ -119,8 +126,20 @@ impl Staging {
     /// I/O and Parquet errors, naming the file.
     pub fn finish(&mut self, rejects: &[RejectedRow], sha256: &str) -> Result<(), StoreError> {
         let writers = std::mem::take(&mut self.writers);
-        for ((table, _, fy), (rel, writer, rows)) in writers {
+        for ((table, _, fy), (rel, mut writer, rows, filled)) in writers {
             let path = self.dir.join(&rel);
+            let schema = table_schema(table);
+            let empty: Vec<&str> = schema
+                .fields()
+                .iter()
+                .zip(&filled)
+                .filter(|(_, filled)| !**filled)
+                .map(|(f, _)| f.name().as_str())
+                .collect();
+            writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                NULL_COLUMNS_KEY.to_string(),
+                empty.join(","),
+            ));
             let written = writer.into_inner().map_err(|e| StoreError::Parquet {
                 path: path.clone(),
                 detail: e.to_string(),
@@ -271,6 +290,9 @@ impl BatchSink for Staging {
         let entry = self.writer((table, sheet_index, fy))?;
         entry.1.write(&batch)?;
         entry.2 += rows;
+        for (filled, column) in entry.3.iter_mut().zip(batch.columns()) {
+            *filled |= column.null_count() < column.len();
+        }
         Ok(())
     }
 }
