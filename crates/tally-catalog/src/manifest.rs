@@ -155,8 +155,9 @@ impl ReleaseEntry {
 
     /// The partial days at the end of what this release covers of `table`, per part
     /// (`None`: the whole table), told from its rows per day by
-    /// [`crate::partial::partial_tail`]. Empty for releases ingested before rows per day
-    /// were recorded.
+    /// [`crate::partial::partial_tail`], and the day a release cut short was cut on
+    /// ([`crate::partial::cut_day`]). Empty for releases ingested before rows per day were
+    /// recorded.
     pub fn partial_days(
         &self,
         table: TableKind,
@@ -183,10 +184,25 @@ impl ReleaseEntry {
                 span.1 = span.1.max(last);
             }
         }
+        // Parts whose rows stop far short of their stated period: the last day of rows is
+        // the day the cut fell on.
+        let cut: Vec<(Option<String>, chrono::NaiveDate)> =
+            crate::short::short_of_stated(&self.report, table)
+                .into_iter()
+                .filter(|c| c.covered.1 < c.stated.1)
+                .map(|c| (self.effective_part(table, c.part.as_deref()), c.rows_span.1))
+                .collect();
         let mut out = Vec::new();
         for (part, (rows, span)) in by_part {
             if let (false, Some((first, last))) = (rows.is_empty(), span) {
-                for day in crate::partial::partial_tail(&rows, first, last) {
+                let mut days = crate::partial::partial_tail(&rows, first, last);
+                for (_, day) in cut.iter().filter(|(p, _)| *p == part) {
+                    if !days.iter().any(|d| d.date == *day) {
+                        days.push(crate::partial::cut_day(&rows, *day));
+                    }
+                }
+                days.sort_by_key(|d| d.date);
+                for day in days {
                     out.push((part.clone(), day));
                 }
             }

@@ -78,6 +78,32 @@ pub fn partial_tail(
     out
 }
 
+/// The day a release cut short was cut on (its last day of rows, see [`crate::short`]),
+/// as a partial day: the cut fell somewhere inside it, whatever its count looks like.
+/// `usual` is the same weekday's median over the weeks before, or the release's mean
+/// rows per day where it holds fewer weeks than [`MIN_REFERENCE_WEEKS`].
+pub fn cut_day(rows_by_day: &BTreeMap<NaiveDate, u64>, day: NaiveDate) -> PartialDay {
+    let rows = |d: NaiveDate| rows_by_day.get(&d).copied().unwrap_or(0);
+    let first = rows_by_day.keys().next().copied().unwrap_or(day);
+    let mut reference: Vec<u64> = (1..=LOOKBACK_WEEKS)
+        .filter_map(|w| day.checked_sub_days(Days::new(7 * w)))
+        .filter(|d| *d >= first)
+        .map(rows)
+        .collect();
+    let usual = if reference.len() >= MIN_REFERENCE_WEEKS {
+        reference.sort_unstable();
+        reference[reference.len() / 2]
+    } else {
+        let days = ((day - first).num_days() + 1).max(1) as u64;
+        rows_by_day.values().sum::<u64>() / days
+    };
+    PartialDay {
+        date: day,
+        rows: rows(day),
+        usual,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

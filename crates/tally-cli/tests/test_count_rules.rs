@@ -156,7 +156,8 @@ fn impossible_filters_are_refused_and_unmatched_ones_noted() {
         "--format",
         "csv",
     ]);
-    assert_eq!(stdout(&out), "count\n");
+    // A count by nothing is its total: a true zero, the days being covered.
+    assert_eq!(stdout(&out), "count\n0\n");
     assert!(
         stderr(&out).contains("# note: --where citizenship=MEXCO matched no arrests row"),
         "{}",

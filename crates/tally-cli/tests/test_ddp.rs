@@ -957,3 +957,128 @@ fn columns_null_in_a_whole_file_are_listed_and_read_as_blank() {
         "operation,count\n(blank),3441\n"
     );
 }
+
+/// Found by a new user's test: rules act on cuts of one ICE workbook together (the same
+/// identifiers), a date-only row joins an episode only within its day, `exact` is not
+/// applied where rows carry neither identifier nor time, and compare-dedup and a table no
+/// release holds print not covered, never 0.
+#[test]
+fn dedup_edges_cuts_date_only_rows_and_missing_days() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two cuts of the Washington-state arrests, alternating rows: together they hold the
+    // same people, and each rule merges what it merges in the whole file.
+    let text = std::fs::read_to_string(arrests_csv()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut a, mut b) = (vec![header.to_string()], vec![header.to_string()]);
+    for (i, l) in lines.enumerate() {
+        if i % 2 == 0 { &mut a } else { &mut b }.push(l.to_string());
+    }
+    let (pa, pb) = (
+        dir.path().join("arrests_wa_cut_a.csv"),
+        dir.path().join("arrests_wa_cut_b.csv"),
+    );
+    std::fs::write(&pa, a.join("\n") + "\n").unwrap();
+    std::fs::write(&pb, b.join("\n") + "\n").unwrap();
+    let cuts = dir.path().join("cuts");
+    assert!(ingest(&cuts, &[&pa, &pb]).status.success());
+    let total = |store: &std::path::Path, rule: &str| -> String {
+        counts_only(&count_csv(
+            store,
+            "arrests",
+            &["--dedup", rule, "--suppress-below", "0"],
+        ))
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string()
+    };
+    assert_eq!(total(&cuts, "exact"), "3433");
+    assert_eq!(total(&cuts, "same-person-day"), "3414");
+    assert_eq!(total(&cuts, "episode-24h"), "3414");
+
+    // Date-only rows: with a timed row of the next day, never one episode, either way.
+    let edges = dir.path().join("arrests_edges.csv");
+    let id = |c: char| std::iter::repeat_n(c, 40).collect::<String>();
+    let row = |date: &str, time: Option<&str>, person: &str| {
+        format!(
+            "{date},Seattle Area of Responsibility,Located,{person},{}\n",
+            time.map(|t| format!("{date} {t} UTC"))
+                .unwrap_or("NA".into())
+        )
+    };
+    let mut csv = String::from(
+        "apprehension_date,apprehension_aor,apprehension_method,unique_identifier,apprehension_date_time\n",
+    );
+    csv += &row("2024-03-12", Some("01:00:00"), &id('a'));
+    csv += &row("2024-03-13", None, &id('a'));
+    csv += &row("2024-03-12", None, &id('b'));
+    csv += &row("2024-03-13", Some("01:00:00"), &id('b'));
+    csv += &row("2024-03-12", None, &id('c'));
+    csv += &row("2024-03-12", Some("10:00:00"), &id('c'));
+    csv += &row("2024-03-12", Some("23:00:00"), &id('d'));
+    csv += &row("2024-03-13", Some("23:00:00"), &id('d'));
+    std::fs::write(&edges, csv).unwrap();
+    let edge_store = dir.path().join("edges");
+    assert!(ingest(&edge_store, &[&edges]).status.success());
+    // Only c's two rows (one day) and d's (exactly 24 hours apart) are one event each.
+    assert_eq!(total(&edge_store, "episode-24h"), "6");
+    assert_eq!(total(&edge_store, "same-person-day"), "7");
+
+    // The national arrests give neither identifiers nor times: exact copies cannot be told
+    // from different arrests there, so the rule is not applied, and says so.
+    let national_store = dir.path().join("national");
+    assert!(
+        ingest(
+            &national_store,
+            &[&national().join("EROArrests_FY2019.pipe.csv.gz")]
+        )
+        .status
+        .success()
+    );
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&national_store),
+        "--dedup",
+        "exact",
+    ]));
+    assert!(text.contains("total 131,904\n"), "{text}");
+    assert!(text.contains("the exact rule is not applied to EROArrests_FY2019.pipe.csv.gz: it gives neither a person identifier nor a time of day"), "{text}");
+
+    // Missing is not zero under --compare-dedup, nor for a table no release holds.
+    let csv = count_csv(
+        &cuts,
+        "arrests",
+        &[
+            "--compare-dedup",
+            "--by",
+            "month",
+            "--from",
+            "2023-08-01",
+            "--to",
+            "2023-09-30",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert!(
+        csv.starts_with(
+            "month,dedup,count,merged,coverage\n2023-08,none,not covered,not covered,not covered\n"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains("\n2023-09,none,200,0,"), "{csv}");
+    let text = stdout(&tally(&[
+        "count",
+        "detention-stints",
+        "--store",
+        path_str(&cuts),
+    ]));
+    assert!(text.contains("total not covered"), "{text}");
+    assert_eq!(
+        count_csv(&cuts, "arrests", &["--where", "month=2025-11"]),
+        "count\nnot covered\n"
+    );
+}

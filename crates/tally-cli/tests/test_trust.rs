@@ -600,7 +600,13 @@ fn a_file_cut_short_covers_only_the_days_its_rows_reach() {
         );
         assert_eq!(
             csv,
-            "month,count,coverage\n2018-10,63,partly: 3 of 31 AOR-days\n2018-11,not covered,not covered\n2018-12,not covered,not covered\n"
+            "month,count,coverage\n2018-10,63,partly: 3 of 31 AOR-days; incomplete: a release's partial last day\n2018-11,not covered,not covered\n2018-12,not covered,not covered\n"
+        );
+        // The day the cut fell on is partial, whatever its count looks like.
+        let csv = count_csv(&store, "arrests", &["--by", "date"]);
+        assert!(
+            csv.ends_with("2018-10-03,225,incomplete: a release's partial last day\n"),
+            "{csv}"
         );
     }
 }
@@ -676,6 +682,18 @@ fn status_and_fields_publish_no_small_count() {
         }
     }
     assert!(suppressed_values > 100, "{suppressed_values}");
+    // Beside the release's exact rows, a field holding a suppressed value shows no other
+    // value's rows either: no subtraction gives the suppressed one back.
+    for release in status["releases"].as_array().unwrap() {
+        for fields in release["vocabulary"].as_object().unwrap().values() {
+            for spans in fields.as_object().unwrap().values() {
+                let spans = spans.as_array().unwrap();
+                if spans.iter().any(|s| s["rows"].get("below").is_some()) {
+                    assert!(spans.iter().all(|s| !s["rows"].is_number()), "{spans:?}");
+                }
+            }
+        }
+    }
     let text = stdout(&tally(&["status", "--store", path_str(&store)]));
     assert!(
         text.contains(

@@ -511,6 +511,12 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         .collect();
     caveats.push(format!("Releases used: {}.", releases.join("; ")));
     if let Some(d) = &result.dedup {
+        for (file, why) in &d.not_applied {
+            caveats.push(format!(
+                "The {} rule is not applied to {file}: {why}; its rows count as released.",
+                d.rule
+            ));
+        }
         caveats.push(format!(
             "Counts are de-duplicated by the {} rule ({}; source: {}): {} rows of the series' days were merged into another row of their release.",
             d.rule,

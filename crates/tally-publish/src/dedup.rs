@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use tally_model::DedupRule;
 use tally_model::disclosure::{Disclosure, Figure};
-use tally_query::count::CountResult;
+use tally_query::count::{CellCoverage, CountResult};
 
 /// One group under one rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,9 @@ pub struct DedupGroup {
     pub count: Figure,
     /// Rows of the group the rule merges into another row (the difference from `none`).
     pub merged: Figure,
+    /// How much of the group's days releases cover (a group no release covers prints
+    /// not covered under every rule, never 0).
+    pub coverage: CellCoverage,
 }
 
 /// The count under each rule.
@@ -58,8 +61,10 @@ pub fn publish_dedup(
     let mut sums: BTreeMap<(Vec<String>, usize), Sums> = BTreeMap::new();
     let mut totals: Vec<Sums> = vec![Sums::default(); names.len()];
     let mut any_suppressed = false;
+    let mut coverage: BTreeMap<Vec<String>, CellCoverage> = BTreeMap::new();
     for atom in &atoms.groups {
         let values = atom.values[..n.min(atom.values.len())].to_vec();
+        coverage.entry(values.clone()).or_insert(atom.coverage);
         let small = rule.small(atom.count);
         any_suppressed |= small;
         for r in 0..names.len() {
@@ -86,15 +91,21 @@ pub fn publish_dedup(
     let groups = sums
         .iter()
         .map(|((values, r), s)| {
-            let (count, merged) = publish(s);
+            let cover = coverage.get(values).copied().unwrap_or(CellCoverage::Full);
+            let (count, merged) = match (cover, s.0 + s.2) {
+                (CellCoverage::NotCovered, 0) => (Figure::NotCovered, Figure::NotCovered),
+                _ => publish(s),
+            };
             DedupGroup {
                 values: values.clone(),
                 rule: names[*r].clone(),
                 count,
                 merged,
+                coverage: cover,
             }
         })
         .collect();
+    let nothing_covered = atoms.total == 0 && atoms.total_coverage == CellCoverage::NotCovered;
     PublishedDedup {
         dimensions: atoms.dimensions[..n].to_vec(),
         groups,
@@ -102,7 +113,11 @@ pub fn publish_dedup(
             .iter()
             .zip(&totals)
             .map(|(name, s)| {
-                let (count, merged) = publish(s);
+                let (count, merged) = if nothing_covered {
+                    (Figure::NotCovered, Figure::NotCovered)
+                } else {
+                    publish(s)
+                };
                 (name.clone(), count, merged)
             })
             .collect(),

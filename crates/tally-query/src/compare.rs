@@ -9,7 +9,7 @@
 
 use crate::QueryError;
 use crate::count::select_releases;
-use crate::dedup::{MergedRows, merged_rows};
+use crate::dedup::{DedupScope, MergedRows, merged_rows};
 use crate::dimension::Dimension;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
@@ -443,9 +443,23 @@ pub fn compare_releases(
         )));
     }
     let merged = match dedup.filter(|r| !r.is_none()) {
-        Some(rule) => Some(merged_rows(store, &[ra, rb], table, rule)?),
+        Some(rule) => Some(merged_rows(
+            store,
+            &[ra, rb],
+            table,
+            rule,
+            DedupScope::EachRelease,
+        )?),
         None => None,
     };
+    if let Some((rule, m)) = dedup.zip(merged.as_ref()) {
+        for (file, why) in &m.not_applied {
+            notes.push(format!(
+                "the {} rule is not applied to {file}: {why}; its rows are compared as released",
+                rule.name
+            ));
+        }
+    }
     let (rows_a, filled_a, merged_a) =
         read_rows(store, ra, table, &overlap_days, &parts, merged.as_ref())?;
     let (rows_b, filled_b, merged_b) =

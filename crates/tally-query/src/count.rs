@@ -3,7 +3,7 @@
 
 use crate::QueryError;
 use crate::coverage::CoverageMap;
-use crate::dedup::{MergedRows, merged_rows};
+use crate::dedup::{DedupScope, MergedRows, merged_rows};
 use crate::dimension::Dimension;
 use crate::precedence::{Decision, Overlap, Precedence};
 use arrow_array::cast::AsArray;
@@ -59,6 +59,8 @@ pub struct DedupUse {
     pub source: String,
     /// Rows that passed the filters but were merged into another row of their release.
     pub rows_merged: u64,
+    /// Releases the rule does not apply to, and why (file name, reason).
+    pub not_applied: Vec<(String, String)>,
 }
 
 /// How one release contributed to a count.
@@ -367,13 +369,27 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     // De-duplication: the rows each rule merges, found per release before counting.
     let dedup = query.dedup.filter(|r| !r.is_none());
     let merged: Option<MergedRows> = match dedup {
-        Some(rule) => Some(merged_rows(store, &releases, query.table, rule)?),
+        Some(rule) => Some(merged_rows(
+            store,
+            &releases,
+            query.table,
+            rule,
+            DedupScope::CutsTogether,
+        )?),
         None => None,
     };
     let marks: Vec<MergedRows> = query
         .dedup_marks
         .iter()
-        .map(|rule| merged_rows(store, &releases, query.table, rule))
+        .map(|rule| {
+            merged_rows(
+                store,
+                &releases,
+                query.table,
+                rule,
+                DedupScope::CutsTogether,
+            )
+        })
         .collect::<Result<_, _>>()?;
     let person_rule = dedup.is_some_and(|r| r.needs_person())
         || query.dedup_marks.iter().any(|r| r.needs_person());
@@ -462,6 +478,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 rows_duplicate: 0,
             });
         let mut key = [0u32; MAX_DIMENSIONS];
+        let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
+        let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
         'rows: for i in 0..batch.num_rows() {
             let day = dates.is_valid(i).then(|| dates.value(i));
             if from.is_some() || to.is_some() {
@@ -570,6 +588,25 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             if !passes {
                 continue 'rows;
             }
+            // A row a de-duplication rule merges into another is set aside first, so
+            // that it never stands for its source record among cuts of one workbook.
+            if let Some(sheets) = merged_sheets
+                && let Some(name) = sheet.get(i)
+            {
+                // Rows of a batch come from one sheet or a few: look each up once.
+                let set = match merged_sheet {
+                    Some((last, set)) if last == name => set,
+                    _ => {
+                        let set = sheets.get(name);
+                        merged_sheet = Some((name, set));
+                        set
+                    }
+                };
+                if set.is_some_and(|s| s.contains(source_rows.value(i))) {
+                    rows_merged += 1;
+                    continue 'rows;
+                }
+            }
             if let Some((files, sheets, rows)) = &records {
                 // The source record: DDP's pointer into ICE's workbook, else this
                 // release's own file, sheet and row.
@@ -591,13 +628,6 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     use_entry.rows_duplicate += 1;
                     continue;
                 }
-            }
-            if let Some(merged) = &merged
-                && let Some(sheet) = sheet.get(i)
-                && merged.is_merged(&release.id, sheet, source_rows.value(i))
-            {
-                rows_merged += 1;
-                continue 'rows;
             }
             let mut mask = 0u32;
             if marked && let Some(sheet) = sheet.get(i) {
@@ -673,6 +703,25 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .collect();
     let total = rows.values().sum();
     let mut notes = Vec::new();
+    let applied: Vec<(&str, &MergedRows)> = dedup
+        .iter()
+        .map(|r| r.name.as_str())
+        .zip(merged.iter())
+        .chain(
+            query
+                .dedup_marks
+                .iter()
+                .map(|r| r.name.as_str())
+                .zip(marks.iter()),
+        )
+        .collect();
+    for (name, m) in applied {
+        for (file, why) in &m.not_applied {
+            notes.push(format!(
+                "the {name} rule is not applied to {file}: {why}; its rows count as released"
+            ));
+        }
+    }
     let cover = CoverageMap::of(&releases, query.table, &precedence);
     let asked = Asked::of(query, &cover);
     for (f, (dim, values)) in query.filters.iter().enumerate() {
@@ -932,6 +981,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     }
     let total_coverage = match &asked {
         Some(asked) => asked.range_coverage(&cover),
+        // No release holds the table at all: nothing is covered.
+        None if releases.is_empty() => CellCoverage::NotCovered,
         None => CellCoverage::Full,
     };
     let mut dimensions: Vec<String> = query.by.iter().map(|d| d.name()).collect();
@@ -960,6 +1011,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             title: rule.title.clone(),
             source: rule.source.clone(),
             rows_merged,
+            not_applied: merged
+                .as_ref()
+                .map(|m| m.not_applied.clone())
+                .unwrap_or_default(),
         }),
         rows_without_person: person_rule.then_some(rows_without_person),
     })

@@ -1,5 +1,6 @@
 //! Applying a de-duplication rule ([`tally_model::dedup`]) to the rows of a table: which
-//! rows each release's rule merges into another row of the same release.
+//! rows the rule merges into another row of the same release (or of another cut of the
+//! same ICE workbook, whose identifiers are the same).
 //!
 //! The rule is applied to each release whole, before any filter of the query: a filter
 //! then sees one row per merged event, carrying the values of the row that stays, so a
@@ -16,6 +17,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
+use tally_catalog::ColumnRole;
 use tally_catalog::schema;
 use tally_model::{DedupKind, DedupRule, TableKind};
 use tally_store::{ReleaseEntry, SecondsColumn, Store, TableScan, TextColumn};
@@ -36,6 +38,8 @@ const NOT_RELEASED: &[&str] = &[
 #[derive(Debug, Default)]
 pub struct MergedRows {
     sets: HashMap<String, HashMap<String, RowSet>>,
+    /// Releases the rule does not apply to, with the reason (file name, reason).
+    pub not_applied: Vec<(String, String)>,
 }
 
 /// Source rows of one sheet, as a bitset.
@@ -69,6 +73,11 @@ impl MergedRows {
         self.sets.get(release).and_then(|s| s.get(sheet))
     }
 
+    /// The merged rows of one release, by sheet.
+    pub fn release(&self, release: &str) -> Option<&HashMap<String, RowSet>> {
+        self.sets.get(release)
+    }
+
     /// True when the rule merges the row at `sheet`, `row` of `release` into another.
     pub fn is_merged(&self, release: &str, sheet: &str, row: i64) -> bool {
         self.sheet(release, sheet).is_some_and(|s| s.contains(row))
@@ -84,6 +93,15 @@ impl MergedRows {
     }
 }
 
+/// Which releases a rule looks across.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupScope {
+    /// Cuts of one raw ICE workbook together (a count: they are one release's records).
+    CutsTogether,
+    /// Each release alone (a comparison of two releases, even two cuts of one workbook).
+    EachRelease,
+}
+
 /// Finds the rows `rule` merges in each of `releases` (their rows of `table`).
 ///
 /// # Errors
@@ -94,29 +112,100 @@ pub fn merged_rows(
     releases: &[&ReleaseEntry],
     table: TableKind,
     rule: &DedupRule,
+    scope: DedupScope,
 ) -> Result<MergedRows, QueryError> {
     let mut out = MergedRows::default();
-    match rule.kind {
-        DedupKind::None => {}
-        DedupKind::Exact => {
-            for release in releases {
-                exact_copies(store, release, table, &mut out)?;
+    if rule.kind == DedupKind::None {
+        return Ok(out);
+    }
+    let def = table.def();
+    let person = def.person.map(|i| def.fields[i].name.as_str());
+    if rule.needs_person() && person.is_none() {
+        return Err(QueryError::Invalid(format!(
+            "the {} rule matches rows on a person identifier, which {table} has no field for (rules for it: none, exact)",
+            rule.name
+        )));
+    }
+    let groups = match scope {
+        DedupScope::CutsTogether => same_records(releases, table),
+        DedupScope::EachRelease => releases.iter().map(|r| vec![*r]).collect(),
+    };
+    for group in groups {
+        // What the group's sheets give: a person identifier column, times of day.
+        let sheets = || {
+            group
+                .iter()
+                .flat_map(|r| r.report.sheets.iter())
+                .filter(|s| s.table == table)
+        };
+        let has_person = person.is_some_and(|p| {
+            sheets().any(|s| {
+                s.columns
+                    .iter()
+                    .any(|(_, role)| matches!(role, ColumnRole::Field(f) if f == p))
+            })
+        });
+        let timed = sheets().any(|s| s.event_time_rows > 0);
+        let why_not = match rule.kind {
+            DedupKind::Exact if !has_person && !timed => Some(
+                "it gives neither a person identifier nor a time of day, so rows alike in every field may be different people's (the same day, place and nationality)",
+            ),
+            DedupKind::SameDay | DedupKind::Episode if !has_person => {
+                Some("it gives no person identifier")
             }
+            _ => None,
+        };
+        if let Some(why) = why_not {
+            for r in &group {
+                out.not_applied
+                    .push((r.report.file_name.clone(), why.to_string()));
+            }
+            continue;
         }
-        DedupKind::SameDay | DedupKind::Episode => {
-            let def = table.def();
-            let Some(person) = def.person.map(|i| def.fields[i].name.as_str()) else {
-                return Err(QueryError::Invalid(format!(
-                    "the {} rule matches rows on a person identifier, which {table} has no field for (rules for it: none, exact)",
-                    rule.name
-                )));
-            };
-            for release in releases {
-                person_rule(store, release, table, person, rule, &mut out)?;
-            }
+        match (rule.kind, person) {
+            (DedupKind::Exact, _) => exact_copies(store, &group, table, &mut out)?,
+            (_, Some(person)) => person_rule(store, &group, table, person, rule, &mut out)?,
+            _ => {}
         }
     }
     Ok(out)
+}
+
+/// Releases that hold the same records, as groups a rule applies to together: cuts of one
+/// raw ICE workbook (the Deportation Data Project's extracts name it in `file_original`)
+/// share their person identifiers, so a person's rows in two cuts are one person's; any
+/// other release is a group of its own (identifiers do not match across releases).
+fn same_records<'r>(releases: &[&'r ReleaseEntry], table: TableKind) -> Vec<Vec<&'r ReleaseEntry>> {
+    let sources = |r: &ReleaseEntry| -> Vec<String> {
+        let mut s: Vec<String> = r
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == table)
+            .flat_map(|s| s.original_files.iter().cloned())
+            .collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let mut groups: Vec<(Vec<String>, Vec<&'r ReleaseEntry>)> = Vec::new();
+    for r in releases {
+        let mine = sources(r);
+        let joined: Vec<usize> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, _))| mine.iter().any(|m| s.contains(m)))
+            .map(|(i, _)| i)
+            .collect();
+        let mut merged = (mine, vec![*r]);
+        for i in joined.into_iter().rev() {
+            let (s, members) = groups.remove(i);
+            merged.0.extend(s);
+            merged.1.splice(0..0, members);
+        }
+        groups.push(merged);
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
 }
 
 /// A 128-bit hash (two independent 64-bit ones) of a person identifier: collisions among
@@ -139,6 +228,55 @@ impl Hash128 {
     fn finish(&self) -> u128 {
         (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
     }
+}
+
+/// A person identifier as a 128-bit key. ICE's anonymized identifiers are 40 lower-case
+/// hex digits (160 bits of a hash): read as a number and folded to 128 bits, which no two
+/// of them share in practice; any other spelling is hashed to 128 bits.
+fn person_key(id: &str) -> u128 {
+    if let Some(key) = hex_key(id.as_bytes()) {
+        return key;
+    }
+    let mut h = Hash128::new();
+    h.write(id.as_bytes());
+    // Hashed keys are kept apart from folded ones by their top bit.
+    h.finish() | (1 << 127)
+}
+
+/// 40 lower-case hex digits as a 128-bit key (the first 32 digits, the last 8 folded into
+/// the low bits), `None` for anything else.
+fn hex_key(id: &[u8]) -> Option<u128> {
+    // Value of each byte as a lower-case hex digit; 0xff for any other byte.
+    const NIBBLE: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut b = 0;
+        while b < 10 {
+            t[b'0' as usize + b] = b as u8;
+            b += 1;
+        }
+        let mut b = 0;
+        while b < 6 {
+            t[b'a' as usize + b] = 10 + b as u8;
+            b += 1;
+        }
+        t
+    };
+    fn word(digits: &[u8]) -> Option<u64> {
+        let mut w = 0u64;
+        let mut bad = 0u8;
+        for &b in digits {
+            let d = NIBBLE[b as usize];
+            bad |= d;
+            w = (w << 4) | u64::from(d & 0x0f);
+        }
+        // Every valid digit is below 16; an invalid byte sets the top bits.
+        (bad < 16).then_some(w)
+    }
+    if id.len() != 40 {
+        return None;
+    }
+    let (high, low, tail) = (word(&id[..16])?, word(&id[16..32])?, word(&id[32..])?);
+    Some(((u128::from(high) << 64) | u128::from(low)) ^ (u128::from(tail) << 17))
 }
 
 /// One column of a batch, read for encoding rows: text (plain or dictionary), booleans,
@@ -210,12 +348,15 @@ impl<'a> Cells<'a> {
     }
 }
 
+/// Called with (release id, sheet, source row, the row's encoded values).
+type RowVisitor<'v> = dyn FnMut(&str, &str, i64, &[u8]) + 'v;
+
 /// Exact copies: rows alike in every released column. A fast 64-bit hash of each row
 /// finds the candidates (hashes seen more than once); a second pass compares candidates'
 /// full values, so a hash collision never merges two different rows.
 fn exact_copies(
     store: &Store,
-    release: &ReleaseEntry,
+    group: &[&ReleaseEntry],
     table: TableKind,
     out: &mut MergedRows,
 ) -> Result<(), QueryError> {
@@ -230,9 +371,9 @@ fn exact_copies(
     );
     let scan = TableScan::new(store, table, &columns);
     let mut failure: Option<String> = None;
-    // Calls `each(sheet, row, encoded values)` for every row of the release.
-    let mut encoded_rows = |each: &mut dyn FnMut(&str, i64, &[u8])| -> Result<(), QueryError> {
-        scan.for_each(&[release], |_, batch: &RecordBatch| {
+    // Calls `each(release, sheet, row, encoded values)` for every row of the group.
+    let mut encoded_rows = |each: &mut RowVisitor| -> Result<(), QueryError> {
+        scan.for_each(group, |release, batch: &RecordBatch| {
             let sheets = TextColumn::new(batch.column(0)).ok();
             let rows = batch.column(1).as_primitive_opt::<Int64Type>();
             let (Some(sheets), Some(rows)) = (sheets, rows) else {
@@ -259,7 +400,7 @@ fn exact_copies(
                     c.encode(i, &mut buffer);
                 }
                 if let Some(sheet) = sheets.get(i) {
-                    each(sheet, rows.value(i), &buffer);
+                    each(&release.id, sheet, rows.value(i), &buffer);
                 }
             }
             Ok(())
@@ -273,7 +414,7 @@ fn exact_copies(
     };
     let mut seen_once: HashSet<u64> = HashSet::new();
     let mut candidates: HashSet<u64> = HashSet::new();
-    encoded_rows(&mut |_, _, bytes| {
+    encoded_rows(&mut |_, _, _, bytes| {
         let h = fast(bytes);
         if !seen_once.insert(h) {
             candidates.insert(h);
@@ -282,16 +423,20 @@ fn exact_copies(
     drop(seen_once);
     if !candidates.is_empty() {
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        encoded_rows(&mut |sheet, row, bytes| {
+        encoded_rows(&mut |release, sheet, row, bytes| {
             if candidates.contains(&fast(bytes)) && !seen.insert(bytes.to_vec()) {
-                out.insert(&release.id, sheet, row);
+                out.insert(release, sheet, row);
             }
         })?;
     }
     match failure {
         Some(e) => Err(QueryError::Invalid(format!(
-            "release {}: {e}",
-            release.report.file_name
+            "{}: {e}",
+            group
+                .iter()
+                .map(|r| r.report.file_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
         None => Ok(()),
     }
@@ -304,24 +449,23 @@ struct PersonRow {
     /// gives the date only.
     when: i64,
     timed: bool,
-    /// Order within the release: sheet (as the report lists them), then source row.
+    /// Order within the group: release, sheet (as the report lists them), source row.
+    release: u32,
     sheet: u32,
     row: i64,
 }
 
 fn person_rule(
     store: &Store,
-    release: &ReleaseEntry,
+    group: &[&ReleaseEntry],
     table: TableKind,
     person: &str,
     rule: &DedupRule,
     out: &mut MergedRows,
 ) -> Result<(), QueryError> {
-    let sheet_names: Vec<&str> = release
-        .report
-        .sheets
+    let sheet_names: Vec<Vec<&str>> = group
         .iter()
-        .map(|s| s.sheet.as_str())
+        .map(|r| r.report.sheets.iter().map(|s| s.sheet.as_str()).collect())
         .collect();
     let columns = [
         schema::SOURCE_SHEET,
@@ -331,7 +475,8 @@ fn person_rule(
         person,
     ];
     let mut rows: Vec<PersonRow> = Vec::new();
-    TableScan::new(store, table, &columns).for_each(&[release], |_, batch: &RecordBatch| {
+    TableScan::new(store, table, &columns).for_each(group, |release, batch: &RecordBatch| {
+        let at = group.iter().position(|r| r.id == release.id).unwrap_or(0);
         let sheets = TextColumn::new(batch.column(0)).ok();
         let source_rows = batch.column(1).as_primitive_opt::<Int64Type>();
         let dates = batch.column(2).as_primitive_opt::<Date32Type>();
@@ -349,40 +494,45 @@ fn person_rule(
             };
             let time = times.as_ref().and_then(|t| t.get(i));
             let day_start = i64::from(dates.value(i)) * 86_400;
-            let mut h = Hash128::new();
-            h.write(id.as_bytes());
             let sheet = sheets
                 .get(i)
-                .and_then(|s| sheet_names.iter().position(|n| *n == s))
+                .and_then(|s| sheet_names[at].iter().position(|n| *n == s))
                 .unwrap_or(usize::MAX) as u32;
             rows.push(PersonRow {
-                person: h.finish(),
+                person: person_key(id),
                 when: time.unwrap_or(day_start),
                 timed: time.is_some(),
+                release: at as u32,
                 sheet,
                 row: source_rows.value(i),
             });
         }
         Ok(())
     })?;
-    rows.sort_unstable_by_key(|r| (r.person, r.when, r.sheet, r.row));
+    rows.sort_unstable_by_key(|r| (r.person, r.when, r.release, r.sheet, r.row));
     let mut merge = |r: &PersonRow| {
-        if let Some(name) = sheet_names.get(r.sheet as usize) {
-            out.insert(&release.id, name, r.row);
+        let release = r.release as usize;
+        if let Some(name) = sheet_names[release].get(r.sheet as usize) {
+            out.insert(&group[release].id, name, r.row);
         }
     };
     // Each run of rows one rule takes for one event: every row but the last processed
     // (the last in this order) is merged into it.
+    let day = |r: &PersonRow| r.when.div_euclid(86_400);
+    // Whether `r` belongs to the run that `first` starts: the same day (the same-day rule,
+    // or a row that gives its date only, whose time could be any in its day), else
+    // within the episode's length of its first row.
+    let belongs = |first: &PersonRow, r: &PersonRow| match rule.kind {
+        DedupKind::Episode if first.timed && r.timed => {
+            r.when <= first.when + rule.episode_seconds()
+        }
+        _ => day(r) == day(first),
+    };
     let mut start = 0;
     while start < rows.len() {
         let first = &rows[start];
-        let ends = match rule.kind {
-            DedupKind::SameDay => first.when.div_euclid(86_400) * 86_400 + 86_399,
-            _ if first.timed => first.when + rule.episode_seconds(),
-            _ => first.when.div_euclid(86_400) * 86_400 + 86_399,
-        };
         let mut end = start + 1;
-        while end < rows.len() && rows[end].person == first.person && rows[end].when <= ends {
+        while end < rows.len() && rows[end].person == first.person && belongs(first, &rows[end]) {
             end += 1;
         }
         for r in &rows[start..end - 1] {
@@ -391,4 +541,28 @@ fn person_rule(
         start = end;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_identifiers_are_read_as_numbers_and_others_hashed() {
+        let a = "70e222acf368dc9c2da8f3b52b9012db7f4eb232";
+        let b = "70e222acf368dc9c2da8f3b52b9012db7f4eb233";
+        assert_eq!(
+            hex_key(a.as_bytes()),
+            Some((0x70e2_22ac_f368_dc9c_2da8_f3b5_2b90_12db_u128) ^ (0x7f4e_b232_u128 << 17))
+        );
+        assert_ne!(person_key(a), person_key(b));
+        // Upper case, other lengths and other characters are not read as hex.
+        assert_eq!(hex_key(a.to_uppercase().as_bytes()), None);
+        assert_eq!(hex_key(&a.as_bytes()[..39]), None);
+        assert_eq!(hex_key(b"70e222acf368dc9c2da8f3b52b9012db7f4eb23g"), None);
+        let other = person_key("A123456789");
+        assert_eq!(other >> 127, 1);
+        assert_eq!(other, person_key("A123456789"));
+        assert_ne!(other, person_key("A123456780"));
+    }
 }

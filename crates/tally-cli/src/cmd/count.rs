@@ -497,6 +497,10 @@ pub fn write_result(
                 }
                 w.write_record(&record)?;
             }
+            // A count by nothing is its total, even when no row holds it (not covered).
+            if p.dimensions.is_empty() && p.groups.is_empty() {
+                w.write_record([p.total.plain()])?;
+            }
             w.flush()?;
             crate::warn!("# {query_text}");
             for line in &provenance {
@@ -648,7 +652,7 @@ fn cell_coverage_text(g: &tally_publish::PublishedGroup) -> String {
 }
 
 /// How a cell's coverage prints in the table.
-fn coverage_text(c: &CellCoverage) -> String {
+pub(super) fn coverage_text(c: &CellCoverage) -> String {
     match c {
         CellCoverage::Full => String::new(),
         CellCoverage::NotCovered => "not covered".into(),

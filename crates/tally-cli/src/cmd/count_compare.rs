@@ -11,6 +11,7 @@ use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 use tally_publish::{Disclosure, Figure, publish_count};
+use tally_query::count::CellCoverage;
 use tally_query::{CountQuery, Dimension, count};
 use tally_store::Store;
 
@@ -25,6 +26,8 @@ struct SideBySide {
     /// Fields the JSON document adds (its total, the schemes or rules).
     json_fields: serde_json::Map<String, serde_json::Value>,
     notes: Vec<String>,
+    /// A `coverage` column, one text per row, where some row misses days.
+    coverage: Option<Vec<String>>,
 }
 
 fn write_side_by_side(
@@ -36,13 +39,18 @@ fn write_side_by_side(
     let query_text = describe(args);
     let mut header = s.dims.clone();
     header.extend(s.figure_names.iter().map(|n| n.to_string()));
+    if s.coverage.is_some() {
+        header.push("coverage".into());
+    }
+    let coverage_of = |i: usize| s.coverage.as_ref().map(|c| c[i].clone());
     match args.format {
         Format::Csv => {
             let mut w = csv_writer(out);
             w.write_record(&header)?;
-            for (values, figures) in &s.rows {
+            for (i, (values, figures)) in s.rows.iter().enumerate() {
                 let mut record = values.clone();
                 record.extend(figures.iter().map(Figure::plain));
+                record.extend(coverage_of(i));
                 w.write_record(&record)?;
             }
             w.flush()?;
@@ -55,13 +63,17 @@ fn write_side_by_side(
             let groups: Vec<serde_json::Value> = s
                 .rows
                 .iter()
-                .map(|(values, figures)| {
+                .enumerate()
+                .map(|(i, (values, figures))| {
                     let mut obj = serde_json::Map::new();
                     for (d, v) in s.dims.iter().zip(values) {
                         obj.insert(d.clone(), json!(v));
                     }
                     for (name, f) in s.figure_names.iter().zip(figures) {
                         obj.insert(name.to_string(), f.json());
+                    }
+                    if let Some(c) = coverage_of(i).filter(|c| !c.is_empty()) {
+                        obj.insert("coverage".into(), json!(c));
                     }
                     serde_json::Value::Object(obj)
                 })
@@ -80,13 +92,15 @@ fn write_side_by_side(
             let body: Vec<Vec<String>> = s
                 .rows
                 .iter()
-                .map(|(values, figures)| {
+                .enumerate()
+                .map(|(i, (values, figures))| {
                     let mut r = values.clone();
                     r.extend(figures.iter().map(Figure::text));
+                    r.extend(coverage_of(i));
                     r
                 })
                 .collect();
-            let numeric: Vec<usize> = (s.dims.len()..header.len()).collect();
+            let numeric: Vec<usize> = (s.dims.len()..s.dims.len() + s.figure_names.len()).collect();
             write!(out, "{}", table(&header, &body, &numeric))?;
             writeln!(out, "{}", s.total_line)?;
             writeln!(out, "\nquery: {query_text}")?;
@@ -168,6 +182,7 @@ pub(super) fn compare_schemes(
         json!(schemes.iter().map(|(s, _)| json!(s)).collect::<Vec<_>>()),
     );
     let side = SideBySide {
+        coverage: None,
         dims,
         rows,
         figure_names: vec!["count"],
@@ -194,6 +209,11 @@ pub(super) fn compare_dedup(
     let context = publish_count(&result, rule);
     let mut dims = given_dims(args, query, None);
     dims.push("dedup".into());
+    // Cells that miss days say so in a column, as in a plain count.
+    let partial = published
+        .groups
+        .iter()
+        .any(|g| g.coverage != CellCoverage::Full);
     let rows = published
         .groups
         .iter()
@@ -202,6 +222,11 @@ pub(super) fn compare_dedup(
             r.push(g.rule.clone());
             (r, vec![g.count, g.merged])
         })
+        .collect();
+    let coverage: Vec<String> = published
+        .groups
+        .iter()
+        .map(|g| super::count::coverage_text(&g.coverage))
         .collect();
     let mut notes: Vec<String> = tally_model::dedup_rules()
         .iter()
@@ -254,6 +279,7 @@ pub(super) fn compare_dedup(
         total_line: format!("totals: {}", totals.join("; ")),
         json_fields,
         notes,
+        coverage: partial.then_some(coverage),
     };
     write_side_by_side(out, args, query, &side)?;
     Ok(ExitCode::SUCCESS)

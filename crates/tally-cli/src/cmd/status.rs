@@ -306,15 +306,25 @@ fn gather(store: &Store) -> Result<Status> {
                 let fields = fields
                     .into_iter()
                     .map(|(field, spans)| {
+                        // The release's rows are published exactly, and its values add up
+                        // to them (with the blanks): where a value is suppressed, the others'
+                        // rows are not shown either, so no subtraction gives it back
+                        // (`tally count --by FIELD` publishes them with the totals rounded).
+                        let any_hidden = spans.iter().any(|v| rule.small(v.rows));
                         let spans = spans
                             .iter()
                             .map(|v| {
                                 let small = rule.small(v.rows);
+                                let rows = if any_hidden && !small {
+                                    Figure::NotShown
+                                } else {
+                                    rule.cell(v.rows)
+                                };
                                 PublishedValueSpan {
                                     value: v.value.clone(),
                                     first: (!small).then_some(v.first),
                                     last: (!small).then_some(v.last),
-                                    rows: rule.cell(v.rows).json(),
+                                    rows: rows.json(),
                                 }
                             })
                             .collect();
