@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from measure import measured
+
 AORS = ["Chicago", "Seattle", "New York City", "Los Angeles", "Houston", "Atlanta"]
 METHODS = ["CAP Local Incarceration", "Located", "Non-Custodial Arrest", "Custodial Arrest"]
 HEADER = "apprehension_date,apprehension_aor,apprehension_method,citizenship_country,unique_identifier,apprehension_date_time\n"
@@ -98,23 +100,6 @@ else:
     has = df["unique_identifier"].notna()
     print(len(df[has].drop_duplicates()) + int((~has).sum()))
 """
-
-
-def measured(cmd):
-    wrapper = (
-        "import resource, subprocess, sys, time;"
-        "t=time.perf_counter(); p=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-        "e=time.perf_counter()-t;"
-        "sys.stderr.write(p.stderr) if p.returncode else None;"
-        "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024, p.returncode);"
-        "print(p.stdout)"
-    )
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
-    lines = proc.stdout.strip().splitlines()
-    seconds, rss, code = lines[0].split()
-    if code != "0":
-        sys.exit(f"{cmd[0]} failed:\n{proc.stderr}")
-    return float(seconds), float(rss), "\n".join(lines[1:])
 
 
 def tally_total(text):

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+from measure import measured
+
 # pandas read_csv as a user would call it: defaults, only the separator and the banner skip.
 PANDAS = r"""
 import glob, sys, pandas as pd
@@ -39,24 +41,6 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.csv.gz")):
     ).fetchone()[0]
 print(n)
 """
-
-
-def measured(cmd):
-    """Runs cmd inside a fresh python wrapper so its max RSS is isolated."""
-    wrapper = (
-        "import resource, subprocess, sys, time;"
-        "t=time.perf_counter(); p=subprocess.run(sys.argv[1:], capture_output=True, text=True);"
-        "e=time.perf_counter()-t;"
-        "sys.stderr.write(p.stderr) if p.returncode else None;"
-        "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024, p.returncode);"
-        "print(p.stdout.strip().splitlines()[-1] if p.stdout.strip() else '')"
-    )
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
-    lines = proc.stdout.strip().splitlines()
-    seconds, rss, code = lines[0].split()
-    if code != "0":
-        sys.exit(f"{cmd[0]} failed:\n{proc.stderr}")
-    return float(seconds), float(rss), (lines[1] if len(lines) > 1 else "")
 
 
 def main():

@@ -5,9 +5,12 @@
 //! must come out identical.
 
 use proptest::prelude::*;
-use tally_model::{Disclosure, TableKind, dedup_rules};
+use tally_model::{Disclosure, dedup_rules};
 use tally_publish::publish_dedup;
-use tally_query::count::{CellCoverage, CountResult, Group};
+use tally_query::count::CountResult;
+
+mod common;
+use common::arrests_count;
 
 const GROUPS: [&str; 3] = ["at-large", "custodial", "other"];
 /// Which rules merge an atom's rows (the `merged-by` value).
@@ -19,35 +22,22 @@ const MARKS: [&str; 4] = [
 ];
 
 fn atoms(counts: &[u64]) -> CountResult {
-    let groups: Vec<Group> = counts
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Group {
-            values: vec![
-                GROUPS[i / MARKS.len()].to_string(),
-                MARKS[i % MARKS.len()].to_string(),
-            ],
-            count: *n,
-            coverage: CellCoverage::Full,
-            incomplete: false,
-            vocabulary: None,
-        })
-        .collect();
-    CountResult {
-        table: TableKind::from_slug("arrests").expect("table"),
-        dimensions: vec!["method-group".into(), "merged-by".into()],
-        total: counts.iter().sum(),
-        groups,
-        total_coverage: CellCoverage::Full,
-        releases: Vec::new(),
-        overlaps: Vec::new(),
-        undated_rows: 0,
-        coverage_gaps: Vec::new(),
-        partial_days: Vec::new(),
-        notes: Vec::new(),
-        dedup: None,
-        rows_without_person: None,
-    }
+    arrests_count(
+        &["method-group", "merged-by"],
+        counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    vec![
+                        GROUPS[i / MARKS.len()].to_string(),
+                        MARKS[i % MARKS.len()].to_string(),
+                    ],
+                    *n,
+                )
+            })
+            .collect(),
+    )
 }
 
 proptest! {

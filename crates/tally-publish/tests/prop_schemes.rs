@@ -5,9 +5,12 @@
 //! come out identical.
 
 use proptest::prelude::*;
-use tally_model::{Disclosure, TableKind, schemes};
+use tally_model::{Disclosure, schemes};
 use tally_publish::publish_schemes;
-use tally_query::count::{CellCoverage, CountResult, Group};
+use tally_query::count::CountResult;
+
+mod common;
+use common::arrests_count;
 
 const METHODS: [&str; 6] = [
     "Located",
@@ -24,35 +27,22 @@ const PROGRAMS: [&str; 3] = [
 ];
 
 fn atoms(counts: &[u64]) -> CountResult {
-    let groups: Vec<Group> = counts
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Group {
-            values: vec![
-                METHODS[i / PROGRAMS.len()].to_string(),
-                PROGRAMS[i % PROGRAMS.len()].to_string(),
-            ],
-            count: *n,
-            coverage: CellCoverage::Full,
-            incomplete: false,
-            vocabulary: None,
-        })
-        .collect();
-    CountResult {
-        table: TableKind::from_slug("arrests").expect("table"),
-        dimensions: vec!["apprehension_method".into(), "final_program".into()],
-        total: counts.iter().sum(),
-        groups,
-        total_coverage: CellCoverage::Full,
-        releases: Vec::new(),
-        overlaps: Vec::new(),
-        undated_rows: 0,
-        coverage_gaps: Vec::new(),
-        partial_days: Vec::new(),
-        notes: Vec::new(),
-        dedup: None,
-        rows_without_person: None,
-    }
+    arrests_count(
+        &["apprehension_method", "final_program"],
+        counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    vec![
+                        METHODS[i / PROGRAMS.len()].to_string(),
+                        PROGRAMS[i % PROGRAMS.len()].to_string(),
+                    ],
+                    *n,
+                )
+            })
+            .collect(),
+    )
 }
 
 proptest! {
