@@ -176,21 +176,9 @@ pub fn merged_rows(
 /// share their person identifiers, so a person's rows in two cuts are one person's; any
 /// other release is a group of its own (identifiers do not match across releases).
 fn same_records<'r>(releases: &[&'r ReleaseEntry], table: TableKind) -> Vec<Vec<&'r ReleaseEntry>> {
-    let sources = |r: &ReleaseEntry| -> Vec<String> {
-        let mut s: Vec<String> = r
-            .report
-            .sheets
-            .iter()
-            .filter(|s| s.table == table)
-            .flat_map(|s| s.original_files.iter().cloned())
-            .collect();
-        s.sort();
-        s.dedup();
-        s
-    };
     let mut groups: Vec<(Vec<String>, Vec<&'r ReleaseEntry>)> = Vec::new();
     for r in releases {
-        let mine = sources(r);
+        let mine: Vec<String> = crate::precedence::sources(r, table).into_iter().collect();
         let joined: Vec<usize> = groups
             .iter()
             .enumerate()

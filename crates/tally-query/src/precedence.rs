@@ -605,7 +605,10 @@ impl Precedence {
 
 /// The raw workbooks a release's rows of `table` come from: the `original_files` its
 /// sheets report (a processed release), else its own file name (a raw release).
-fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
+/// The raw workbooks a release's rows of `table` come from: the ones its rows point back to
+/// (DDP's `file_original`), else the release itself. Releases sharing one hold the same
+/// records (precedence counts them once by record; de-duplication treats them as one).
+pub(crate) fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
     let pointed: BTreeSet<String> = r
         .report
         .sheets
