@@ -14,7 +14,7 @@ use tally_store::{ReleaseEntry, Staging, Store, StoreLock};
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Example:\n  tally ingest --store ./store ../shared/data/ice-lesa/national-2019-ICFO-53623/ \\\n      \"../shared/data/ice-lesa/seattle-uw-v-dhs/UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx\"\n\n\
-Accepts .xlsx, .xls, .csv, .txt (pipe, comma, tab or semicolon delimited), optionally .gz. \
+Accepts .xlsx, .xls, .csv, .txt (pipe, comma, tab or semicolon delimited), .parquet, optionally .gz. \
 Folders are searched recursively for those extensions. A file already in the store (same SHA-256) \
 is skipped. Each file is read and verified in a staging area; those that succeed are then \
 committed together, atomically: a file that fails is left out, and the exit status is 1."

@@ -17,7 +17,7 @@ pub mod verify;
 pub enum Format {
     /// Aligned text for a terminal.
     Table,
-    /// CSV: a header of the dimension names followed by `count`.
+    /// CSV: a header row, then one row per group (provenance and notes on stderr).
     Csv,
     /// JSON with the numbers and their provenance.
     Json,

@@ -15,7 +15,7 @@ use tally_store::{Preference, Store};
 #[command(
     after_help = "Example:\n  tally prefer \"UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx\" --table arrests --aor SEA \\\n      --from 2018-10-01 --to 2019-07-06 --store ./store\n  tally prefer --clear --table arrests --store ./store\n\n\
 Within the table (and AOR and days, when given), the chosen release counts and the releases it \
-overlaps do not, whatever the default rule says (see README, \"Overlapping releases\"). The \
+overlaps do not, whatever the default rule says (see README, \"Coverage, overlaps and missing days\"). The \
 latest choice wins where choices overlap. `tally status` lists the choices in force; `tally \
 count` names the rule that decided each overlap."
 )]
