@@ -61,7 +61,7 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
     for (table, prefix) in [("arrests", "EROArrests"), ("removals", "ICERemovals")] {
         let got = fy_totals(&store, table);
         let seattle = by_fy_aor(&store, table, uw);
-        // The rule (README, "Overlapping releases"): where both cover Seattle, the release
+        // The rule (README, "Coverage, overlaps and missing days"): where both cover Seattle, the release
         // whose coverage ends later counts: the workbook (to 2019-07-06) over the national
         // FY2016-FY2018 files, the national FY2019 file (to 2019-08-31) over the workbook.
         for fy in 2016..=2019 {
