@@ -241,6 +241,11 @@ pub struct SheetNormalizer<'v> {
     /// Indexes of the fields some column of the sheet holds (or, for the AOR field, the
     /// banner), ascending.
     present: Vec<usize>,
+    /// The text fields among `present`: the ones whose values' spans are tracked.
+    text_present: Vec<usize>,
+    /// The event day rows are being counted for, and how many so far, before they go into
+    /// `Tally::rows_by_day` (rows come mostly in date order: one map update per run).
+    day_run: Option<(NaiveDate, u64)>,
     /// Reasons that reject a row, by [`CellOutcome::Reject`] index.
     reject_reasons: Vec<String>,
     header_first: HeaderFirst,
@@ -392,9 +397,16 @@ impl<'v> SheetNormalizer<'v> {
             header_notes: spec.header_notes.clone(),
             warnings,
         };
+        let text_present: Vec<usize> = present
+            .iter()
+            .copied()
+            .filter(|&f| def.fields[f].field_type == FieldType::Text)
+            .collect();
         Ok(SheetNormalizer {
             vocab,
             def,
+            text_present,
+            day_run: None,
             present,
             reject_reasons: Vec::new(),
             header_first,
@@ -759,16 +771,20 @@ impl<'v> SheetNormalizer<'v> {
                 }
                 r.first_date = Some(r.first_date.map_or(d, |f| f.min(d)));
                 r.last_date = Some(r.last_date.map_or(d, |l| l.max(d)));
-                *self.tally.rows_by_day.entry(d).or_default() += 1;
+                match &mut self.day_run {
+                    Some((day, n)) if *day == d => *n += 1,
+                    run => {
+                        if let Some((day, n)) = run.replace((d, 1)) {
+                            *self.tally.rows_by_day.entry(day).or_default() += n;
+                        }
+                    }
+                }
                 // When each value of a categorical field is in use (vocabulary changes).
                 if let Some(day) = event_days {
                     if self.tally.value_spans.len() < def.fields.len() {
                         self.tally.value_spans.resize(def.fields.len(), Vec::new());
                     }
-                    for (f, field) in def.fields.iter().enumerate() {
-                        if field.field_type != FieldType::Text {
-                            continue;
-                        }
+                    for &f in &self.text_present {
                         let Some(k) = values.get(f) else { continue };
                         let spans = &mut self.tally.value_spans[f];
                         let k = k as usize;
@@ -1044,7 +1060,11 @@ impl<'v> SheetNormalizer<'v> {
         let def = self.def;
         let r = &mut self.report;
         r.rows_by_fy.extend(t.rows_by_fy);
-        r.rows_by_day.extend(t.rows_by_day);
+        let mut rows_by_day = t.rows_by_day;
+        if let Some((day, n)) = self.day_run.take() {
+            *rows_by_day.entry(day).or_default() += n;
+        }
+        r.rows_by_day.extend(rows_by_day);
         for (f, spans) in t.value_spans.iter().enumerate() {
             let in_use: Vec<&(i32, i32, u64)> = spans.iter().filter(|s| s.2 > 0).collect();
             // Categorical fields only: a field of hundreds of values (landmarks, facilities)
