@@ -172,6 +172,18 @@ pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
             d.rows_merged.text()
         ));
     }
+    // DDP's own flag beside the episodes, every difference said (counts of records,
+    // suppressed when small).
+    if let Some(c) = result.dedup.as_ref().and_then(|d| d.flag_check) {
+        notes.push(format!(
+            "DDP's duplicate_likely flags {} rows: {} are in a multi-row 24-hour episode here, {} belong to a person with no other row in the releases counted (their episode's other rows lie outside them), {} to a person whose other rows here are over 24 hours away; {} rows of multi-row episodes here are not flagged",
+            rule.cell(c.flagged).text(),
+            rule.cell(c.flagged_in_episodes).text(),
+            rule.cell(c.flagged_alone).text(),
+            rule.cell(c.flagged_otherwise).text(),
+            rule.cell(c.unflagged_in_episodes).text(),
+        ));
+    }
     if let Some(n) = rows_without_person {
         notes.push(format!(
             "{} rows counted carry no person identifier: a person rule never merges them",

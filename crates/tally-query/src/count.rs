@@ -61,6 +61,8 @@ pub struct DedupUse {
     pub rows_merged: u64,
     /// Releases the rule does not apply to, and why (file name, reason).
     pub not_applied: Vec<(String, String)>,
+    /// DDP's `duplicate_likely` beside the episodes, where the rows carry it.
+    pub flag_check: Option<crate::dedup::FlagCheck>,
 }
 
 /// How one release contributed to a count.
@@ -1015,6 +1017,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 .as_ref()
                 .map(|m| m.not_applied.clone())
                 .unwrap_or_default(),
+            flag_check: merged.as_ref().and_then(|m| m.flag_check),
         }),
         rows_without_person: person_rule.then_some(rows_without_person),
     })

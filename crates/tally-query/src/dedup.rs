@@ -40,6 +40,28 @@ pub struct MergedRows {
     sets: HashMap<String, HashMap<String, RowSet>>,
     /// Releases the rule does not apply to, with the reason (file name, reason).
     pub not_applied: Vec<(String, String)>,
+    /// Where the rows carry DDP's `duplicate_likely` flag, how the episode rule's
+    /// episodes compare with it.
+    pub flag_check: Option<FlagCheck>,
+}
+
+/// DDP's `duplicate_likely` flag beside Tally's 24-hour episodes, over the rows that
+/// carry the flag and a person identifier. DDP flags every row of a multi-row episode;
+/// a flagged row alone here has its episode's other rows outside the release (a state
+/// extract of a national workbook).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FlagCheck {
+    /// Rows DDP flags.
+    pub flagged: u64,
+    /// Flagged rows in a multi-row episode here.
+    pub flagged_in_episodes: u64,
+    /// Flagged rows of a person with no other row here.
+    pub flagged_alone: u64,
+    /// Flagged rows neither in an episode here nor alone (their person has other rows
+    /// here, outside 24 hours).
+    pub flagged_otherwise: u64,
+    /// Rows in a multi-row episode here that DDP does not flag.
+    pub unflagged_in_episodes: u64,
 }
 
 /// Source rows of one sheet, as a bitset.
@@ -437,6 +459,8 @@ struct PersonRow {
     /// gives the date only.
     when: i64,
     timed: bool,
+    /// DDP's `duplicate_likely`, where the row carries it.
+    flagged: Option<bool>,
     /// Order within the group: release, sheet (as the report lists them), source row.
     release: u32,
     sheet: u32,
@@ -461,6 +485,7 @@ fn person_rule(
         schema::EVENT_DATE,
         schema::EVENT_DATETIME,
         person,
+        DDP_FLAG,
     ];
     let mut rows: Vec<PersonRow> = Vec::new();
     TableScan::new(store, table, &columns).for_each(group, |release, batch: &RecordBatch| {
@@ -470,6 +495,7 @@ fn person_rule(
         let dates = batch.column(2).as_primitive_opt::<Date32Type>();
         let times = SecondsColumn::new(batch.column(3));
         let ids = TextColumn::new(batch.column(4)).ok();
+        let flags = TextColumn::new(batch.column(5)).ok();
         let (Some(sheets), Some(source_rows), Some(dates), Some(ids)) =
             (sheets, source_rows, dates, ids)
         else {
@@ -490,6 +516,7 @@ fn person_rule(
                 person: person_key(id),
                 when: time.unwrap_or(day_start),
                 timed: time.is_some(),
+                flagged: flags.as_ref().and_then(|f| f.get(i)).map(|v| v == "YES"),
                 release: at as u32,
                 sheet,
                 row: source_rows.value(i),
@@ -516,6 +543,8 @@ fn person_rule(
         }
         _ => day(r) == day(first),
     };
+    let mut check = FlagCheck::default();
+    let carries_flag = rows.iter().any(|r| r.flagged.is_some());
     let mut start = 0;
     while start < rows.len() {
         let first = &rows[start];
@@ -523,13 +552,41 @@ fn person_rule(
         while end < rows.len() && rows[end].person == first.person && belongs(first, &rows[end]) {
             end += 1;
         }
+        if carries_flag && rule.kind == DedupKind::Episode {
+            let alone = (start == 0 || rows[start - 1].person != first.person)
+                && (end == rows.len() || rows[end].person != first.person)
+                && end - start == 1;
+            for r in &rows[start..end] {
+                match (r.flagged, end - start > 1) {
+                    (Some(true), true) => check.flagged_in_episodes += 1,
+                    (Some(true), false) if alone => check.flagged_alone += 1,
+                    (Some(true), false) => check.flagged_otherwise += 1,
+                    (Some(false), true) => check.unflagged_in_episodes += 1,
+                    _ => {}
+                }
+                if r.flagged == Some(true) {
+                    check.flagged += 1;
+                }
+            }
+        }
         for r in &rows[start..end - 1] {
             merge(r);
         }
         start = end;
     }
+    if carries_flag && rule.kind == DedupKind::Episode {
+        let total = out.flag_check.get_or_insert_with(FlagCheck::default);
+        total.flagged += check.flagged;
+        total.flagged_in_episodes += check.flagged_in_episodes;
+        total.flagged_alone += check.flagged_alone;
+        total.flagged_otherwise += check.flagged_otherwise;
+        total.unflagged_in_episodes += check.unflagged_in_episodes;
+    }
     Ok(())
 }
+
+/// DDP's likely-duplicate flag (a yes/no field of every table).
+const DDP_FLAG: &str = "duplicate_likely";
 
 #[cfg(test)]
 mod tests {
