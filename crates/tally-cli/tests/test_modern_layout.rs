@@ -342,23 +342,12 @@ fn planted_duplicates_are_merged_exactly_by_each_rule() {
         )
     );
     // An operation counts under the rule it is given, and says so.
-    let op = dir.path().join("planted.toml");
-    std::fs::write(
-        &op,
-        "name = \"planted\"\ntitle = \"t\"\ndescription = \"d\"\naors = [\"CHI\"]\nwindow = { first = \"2025-02-15\", last = \"2025-02-28\" }\ndedup = \"episode-24h\"\n[comparison]\nbaselines = [{ first = \"2025-01-15\", last = \"2025-01-28\" }]\ncomparison_aors = [\"SEA\", \"HLG\"]\n",
-    )
-    .unwrap();
-    let out = tally(&[
-        "operation",
-        "run",
-        path_str(&op),
-        "--store",
-        path_str(&store),
-        "--format",
-        "json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let op = write_op(
+        dir.path(),
+        "planted",
+        "aors = [\"CHI\"]\nwindow = { first = \"2025-02-15\", last = \"2025-02-28\" }\ndedup = \"episode-24h\"\n[comparison]\nbaselines = [{ first = \"2025-01-15\", last = \"2025-01-28\" }]\ncomparison_aors = [\"SEA\", \"HLG\"]\n",
+    );
+    let r = operation_json(&op, &store, &[]);
     assert!(
         r["query"]
             .as_str()
@@ -374,13 +363,7 @@ fn planted_duplicates_are_merged_exactly_by_each_rule() {
         "{}",
         r["caveats"]
     );
-    let window_total = r["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "total")
-        .unwrap()["treated"][1]
-        .clone();
+    let window_total = total_group(&r)["treated"][1].clone();
     let csv = counts_only(&count_csv(
         &store,
         "arrests",

@@ -194,16 +194,6 @@ fn operation_list_shows_the_shipped_operations_and_bad_files_are_refused() {
     );
 }
 
-fn write_op(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &path,
-        format!("name = \"{name}\"\ntitle = \"t\"\ndescription = \"d\"\n{body}"),
-    )
-    .unwrap();
-    path
-}
-
 #[test]
 fn days_without_data_are_left_out_never_counted_as_zero() {
     let dir = tempfile::tempdir().unwrap();
@@ -379,17 +369,7 @@ fn partial_last_days_are_left_out_of_operations() {
         "cut",
         "table = \"removals\"\naors = [\"ATL\", \"HOU\"]\nwindow = { first = \"2019-08-18\", last = \"2019-08-31\" }\n[comparison]\nbaselines = [{ first = \"2019-07-21\", last = \"2019-08-03\" }]\n",
     );
-    let out = tally(&[
-        "operation",
-        "run",
-        path_str(&op),
-        "--store",
-        path_str(&store),
-        "--format",
-        "json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let r = operation_json(&op, &store, &[]);
     let window = r["periods"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(window["counted_days"], 12);
     assert_eq!(
@@ -429,23 +409,8 @@ fn an_operation_on_overlapping_releases_counts_each_day_once_and_says_where_they
         "seattle-removals",
         "table = \"removals\"\naors = [\"SEA\"]\nwindow = { first = \"2019-02-01\", last = \"2019-05-31\" }\n[comparison]\nbaselines = [{ first = \"2017-02-01\", last = \"2017-05-31\" }, { first = \"2018-02-01\", last = \"2018-05-31\" }]\n",
     );
-    let out = tally(&[
-        "operation",
-        "run",
-        path_str(&op),
-        "--store",
-        path_str(&store),
-        "--format",
-        "json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let total = r["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "total")
-        .unwrap();
+    let r = operation_json(&op, &store, &[]);
+    let total = total_group(&r);
     for (i, (from, to)) in periods.iter().enumerate() {
         let csv = count_csv(
             &store,

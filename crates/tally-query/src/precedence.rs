@@ -505,6 +505,30 @@ impl Precedence {
         }
     }
 
+    /// The overlaps in `ranges` (shadows or wins) that a row of `release_id`, table part
+    /// `part`, AOR key `aor_key` (rows without a usable AOR share one key) and `day` lies in.
+    fn ranges_at<'a>(
+        &'a self,
+        ranges: &'a Ranges,
+        release_id: &str,
+        part: Option<&str>,
+        aor_key: &str,
+        day: i32,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
+        let key = (
+            release_id.to_string(),
+            self.effective(release_id, part),
+            aor.to_string(),
+        );
+        ranges
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter(move |(f, l, _)| *f <= day && day <= *l)
+            .map(|(_, _, o)| *o)
+    }
+
     /// Whether a row of `release_id` from table part `part`, for `aor_key` (AOR code, or a
     /// key in parentheses for rows without one), dated `day` (days since 1970-01-01)
     /// counts, and if not, which overlap sets it aside.
@@ -518,18 +542,12 @@ impl Precedence {
         let Some(day) = day else {
             return Decision::Counts;
         };
-        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
-        let key = (
-            release_id.to_string(),
-            self.effective(release_id, part),
-            aor.to_string(),
-        );
-        match self.shadows.get(&key) {
+        match self
+            .ranges_at(&self.shadows, release_id, part, aor_key, day)
+            .next()
+        {
+            Some(o) => Decision::Shadowed(o),
             None => Decision::Counts,
-            Some(ranges) => match ranges.iter().find(|(f, l, _)| *f <= day && day <= *l) {
-                Some((_, _, o)) => Decision::Shadowed(*o),
-                None => Decision::Counts,
-            },
         }
     }
 
@@ -541,18 +559,7 @@ impl Precedence {
         aor_key: &str,
         day: i32,
     ) -> impl Iterator<Item = usize> + 'a {
-        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
-        let key = (
-            release_id.to_string(),
-            self.effective(release_id, part),
-            aor.to_string(),
-        );
-        self.wins
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .filter(move |(f, l, _)| *f <= day && day <= *l)
-            .map(|(_, _, o)| *o)
+        self.ranges_at(&self.wins, release_id, part, aor_key, day)
     }
 
     /// Every overlap a row of `release_id` lies in on the losing side (for tallying both
@@ -564,18 +571,7 @@ impl Precedence {
         aor_key: &str,
         day: i32,
     ) -> impl Iterator<Item = usize> + 'a {
-        let aor = if is_no_aor(aor_key) { NO_AOR } else { aor_key };
-        let key = (
-            release_id.to_string(),
-            self.effective(release_id, part),
-            aor.to_string(),
-        );
-        self.shadows
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .filter(move |(f, l, _)| *f <= day && day <= *l)
-            .map(|(_, _, o)| *o)
+        self.ranges_at(&self.shadows, release_id, part, aor_key, day)
     }
 
     /// True when some rows of `release_id` may be set aside or win an overlap (lets the

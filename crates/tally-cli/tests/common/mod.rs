@@ -200,3 +200,42 @@ pub fn counts_only(csv: &str) -> String {
     }
     String::from_utf8(w.into_inner().unwrap()).unwrap()
 }
+
+/// Writes an operation file `NAME.toml` in `dir` with `body` after its name, title and
+/// description.
+pub fn write_op(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!("name = \"{name}\"\ntitle = \"t\"\ndescription = \"d\"\n{body}"),
+    )
+    .unwrap();
+    path
+}
+
+/// `tally operation run OP --store STORE --format json` (and `extra`), which must succeed.
+pub fn operation_json(op: &Path, store: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "operation",
+        "run",
+        path_str(op),
+        "--store",
+        path_str(store),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = tally(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// The `total` group of an operation's JSON result.
+pub fn total_group(result: &serde_json::Value) -> &serde_json::Value {
+    result["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "total")
+        .unwrap()
+}
