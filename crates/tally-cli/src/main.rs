@@ -39,6 +39,7 @@ enum Command {
     Count(cmd::count::Args),
     Fields(cmd::fields::Args),
     Operation(cmd::operation::Args),
+    Population(cmd::population::Args),
     Verify(cmd::verify::Args),
     Prefer(cmd::prefer::Args),
     CompareReleases(cmd::compare_releases::Args),
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
             cmd::compare_releases::run(args, &mut std::io::stdout().lock())
         }
         Command::Operation(args) => cmd::operation::run(args, &mut std::io::stdout().lock()),
+        Command::Population(args) => cmd::population::run(args, &mut std::io::stdout().lock()),
         Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
         Command::Prefer(args) => cmd::prefer::run(args, &mut std::io::stdout().lock()),
         Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),

@@ -65,7 +65,16 @@ pub fn read_layout(
     let header_at = find_header(rows, catalog).ok_or(LayoutError::NoHeader {
         scanned: rows.len(),
     })?;
-    let banner = read_banner(&rows[..header_at], aors);
+    let mut banner = read_banner(&rows[..header_at], aors);
+    // A file with no banner may state its period in its name, as researchers' exports do
+    // (UWCHR's `headcount_fy12-24ytd`): the only statement of it there is.
+    if banner.lines.is_empty() && banner.stated_period.is_none() {
+        banner.stated_period = file_name_period(file_name);
+        banner.coverage = match banner.stated_period {
+            Some((Some(first), Some(last))) => Some((first, last)),
+            _ => None,
+        };
+    }
     let (header_row, header) = rows[header_at].clone();
     let table =
         detect_table(&banner, sheet_name, file_name, &header, catalog).map_err(|detail| {
@@ -286,6 +295,53 @@ pub fn stated_period(title: &str) -> Option<(Option<NaiveDate>, Option<NaiveDate
     Some((Some(first), last))
 }
 
+/// The fiscal years a file name states in a researcher's short form, `fy12-24ytd` or
+/// `FY2016` (two-digit years are 20xx), as [`stated_period`] gives them; `None` when the
+/// name states none. `fy` must start a word of the name (after `_`, `-`, `.`, a space or
+/// the start), so that words merely containing the letters are not read.
+pub fn file_name_period(file_name: &str) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let lower = file_name.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let at = (0..lower.len().saturating_sub(2)).find(|&i| {
+        lower[i..].starts_with("fy")
+            && (i == 0 || matches!(bytes[i - 1], b'_' | b'-' | b'.' | b' '))
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_digit)
+    })?;
+    let rest = &lower[at + 2..];
+    let year = |digits: &str| -> Option<i32> {
+        let n: i32 = digits.parse().ok()?;
+        match digits.len() {
+            2 => Some(2000 + n),
+            4 => Some(n),
+            _ => None,
+        }
+    };
+    let first_digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let first_fy = year(&first_digits)?;
+    let after = &rest[first_digits.len()..];
+    let (last_fy, tail) = match after.strip_prefix('-') {
+        Some(more) => {
+            let digits: String = more
+                .trim_start_matches("fy")
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            match year(&digits) {
+                Some(fy) => (fy, &more[more.find(&digits).unwrap_or(0) + digits.len()..]),
+                None => (first_fy, after),
+            }
+        }
+        None => (first_fy, after),
+    };
+    if last_fy < first_fy {
+        return None;
+    }
+    let ytd = tail.starts_with("ytd") || tail.starts_with("_ytd");
+    let first = tally_model::fiscal::fiscal_year_bounds(first_fy).0;
+    let last = (!ytd).then(|| tally_model::fiscal::fiscal_year_bounds(last_fy).1);
+    Some((Some(first), last))
+}
+
 /// The coverage period in a title: the first parenthesized `date - date` pair.
 pub fn stated_coverage(title: &str) -> Option<(NaiveDate, NaiveDate)> {
     let mut rest = title;
@@ -360,7 +416,8 @@ pub fn detect_table(
             crosswalk
                 .match_header(table, &c.to_text())
                 .is_some_and(|m| {
-                    m.how != HeaderMatch::Truncated && table.def().event.contains(&m.field)
+                    m.how != HeaderMatch::Truncated
+                        && table.def().anchor_fields().contains(&m.field)
                 })
         })
     };
@@ -377,7 +434,7 @@ pub fn detect_table(
             let table = *table;
             let def = table.def();
             let events: Vec<&str> = def
-                .event
+                .anchor_fields()
                 .iter()
                 .map(|&e| def.fields[e].name.as_str())
                 .collect();
@@ -569,6 +626,25 @@ mod tests {
             Some((None, d(2025, 6, 26)))
         );
         assert_eq!(stated_period("ICE Removals"), None);
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert_eq!(
+            file_name_period("uwchr_detain_inc_headcount_fy12-24ytd.csv.gz"),
+            Some((d("2011-10-01"), None))
+        );
+        assert_eq!(
+            file_name_period("arrests_FY2016-FY2017.csv"),
+            Some((d("2015-10-01"), d("2017-09-30")))
+        );
+        assert_eq!(
+            file_name_period("EROArrests_fy19.txt"),
+            Some((d("2018-10-01"), d("2019-09-30")))
+        );
+        assert_eq!(
+            file_name_period("arrests_washington-state_2023-09_2025-10.csv"),
+            None
+        );
+        assert_eq!(file_name_period("shifty12.csv"), None);
+        assert_eq!(file_name_period("fy24-12.csv"), None);
     }
 
     #[test]

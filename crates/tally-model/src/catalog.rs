@@ -57,6 +57,10 @@ struct TableFile {
     method: Option<String>,
     person: Option<String>,
     #[serde(default)]
+    reference: bool,
+    key: Option<String>,
+    population: Option<String>,
+    #[serde(default)]
     recorded_fy_from_sheet_blocks: bool,
     #[serde(default)]
     part: Vec<PartDef>,
@@ -229,9 +233,24 @@ fn table_def(
         .iter()
         .map(|e| find("event", e, &dated))
         .collect::<Result<Vec<_>, _>>()?;
-    if event.is_empty() {
+    // A reference table (a list of facilities, agencies or counties) describes things,
+    // not events: it has a key instead of an event date.
+    if event.is_empty() && !t.reference {
         return Err(missing("event"));
     }
+    let key = t
+        .key
+        .as_deref()
+        .map(|k| find("key", k, &[FieldType::Text]))
+        .transpose()?;
+    if t.reference && key.is_none() {
+        return Err(missing("key"));
+    }
+    let population = t
+        .population
+        .as_deref()
+        .map(|p| find("population", p, &[FieldType::Integer]))
+        .transpose()?;
     let aor = t
         .aor
         .as_deref()
@@ -260,6 +279,9 @@ fn table_def(
         aor,
         method,
         person,
+        reference: t.reference,
+        key,
+        population,
         parts: t.part,
         recorded_fy_from_sheet_blocks: t.recorded_fy_from_sheet_blocks,
     })
@@ -274,7 +296,28 @@ mod tests {
     #[test]
     fn the_embedded_catalog_loads() {
         let c = Catalog::embedded();
-        assert_eq!(c.tables().len(), 6);
+        assert_eq!(c.tables().len(), 8);
+        let facilities = c
+            .tables()
+            .iter()
+            .find(|t| t.slug == "detention-facilities")
+            .expect("facility lists are a table");
+        assert!(facilities.reference && facilities.event.is_empty());
+        assert_eq!(
+            facilities.anchor_fields(),
+            facilities.key.into_iter().collect::<Vec<_>>()
+        );
+        let headcount = c
+            .tables()
+            .iter()
+            .find(|t| t.slug == "detention-headcount")
+            .expect("headcounts are a table");
+        assert_eq!(
+            headcount
+                .population
+                .map(|i| headcount.fields[i].name.as_str()),
+            Some("detained")
+        );
         assert!(c.tables().iter().all(|t| !t.fields.is_empty()));
     }
 
@@ -325,6 +368,45 @@ mod tests {
             err.to_string()
                 .starts_with("vocabulary file w.toml, line 5: unknown field `sorce`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn only_a_reference_table_may_lack_an_event_date_and_it_needs_a_key() {
+        let load = |text: &str| {
+            Catalog::from_sources(
+                &[("w.toml", text), ("common.toml", "")],
+                "table,raw_header,field,claim,source\n",
+                "value,source\n",
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        let no_event = MINIMAL.replace("event = [\"made\"]\n", "");
+        assert_eq!(
+            load(&no_event),
+            Err("vocabulary file w.toml, line 0: missing `event`".into())
+        );
+        let reference =
+            no_event.replace("source = \"s\"\n\n", "source = \"s\"\nreference = true\n\n");
+        assert_eq!(
+            load(&reference),
+            Err("vocabulary file w.toml, line 0: missing `key`".into())
+        );
+        let keyed = MINIMAL
+            .replace("event = [\"made\"]\n", "reference = true\nkey = \"code\"\n")
+            .replace(
+                "name = \"made\"\ntype = \"date\"",
+                "name = \"code\"\ntype = \"text\"",
+            );
+        assert_eq!(load(&keyed), Ok(()));
+        let bad_population = MINIMAL.replace(
+            "event = [\"made\"]\n",
+            "event = [\"made\"]\npopulation = \"made\"\n",
+        );
+        assert_eq!(
+            load(&bad_population),
+            Err("vocabulary file w.toml, line 0: population field \"made\" is date, expected integer".into())
         );
     }
 }

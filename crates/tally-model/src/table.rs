@@ -48,6 +48,14 @@ pub struct TableDef {
     pub method: Option<usize>,
     /// The person identifier, used inside one release only.
     pub person: Option<usize>,
+    /// True for a reference table: a list of things (facilities) keyed by `key`, with no
+    /// event date; its releases are snapshots that cover no days.
+    pub reference: bool,
+    /// The field identifying a row of a reference table (a facility code).
+    pub key: Option<usize>,
+    /// For a table of published stocks (daily headcounts), the integer field giving how
+    /// many people a row stands for; `tally population` sums it, `count` counts rows.
+    pub population: Option<usize>,
     /// Parts a release may hold alone.
     pub parts: Vec<PartDef>,
     /// True when ICE orders a sheet of this table by the fiscal year in which it recorded
@@ -79,6 +87,16 @@ impl TableDef {
         self.event
             .iter()
             .any(|&i| self.fields[i].field_type == FieldType::Datetime)
+    }
+
+    /// The fields a row must fill for the header that holds them to be this table's: the
+    /// event dates, or a reference table's key.
+    pub fn anchor_fields(&self) -> Vec<usize> {
+        if self.reference {
+            self.key.into_iter().collect()
+        } else {
+            self.event.clone()
+        }
     }
 
     /// Names of the event fields, in order of preference.
@@ -273,7 +291,9 @@ mod tests {
                 "removals",
                 "book-ins",
                 "detainers",
-                "detention-stints"
+                "detention-stints",
+                "detention-headcount",
+                "detention-facilities"
             ]
         );
     }

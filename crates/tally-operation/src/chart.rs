@@ -123,7 +123,11 @@ fn legend(s: &mut String, items: &[(&str, String)]) {
 pub fn weekly_series(r: &OperationResult) -> String {
     let table = r.table.slug();
     let mut s = open(
-        &format!("Weekly {table}: treated vs comparison AORs"),
+        &if r.is_population() {
+            "Weekly detained population: treated vs comparison AORs".to_string()
+        } else {
+            format!("Weekly {table}: treated vs comparison AORs")
+        },
         &format!(
             "% of the baseline years' mean for the same week; window {}..{} shaded",
             r.operation.window.first, r.operation.window.last
@@ -226,13 +230,15 @@ pub fn weekly_series(r: &OperationResult) -> String {
 /// Treated AORs' daily rate by method group in each baseline and the window.
 pub fn method_bars(r: &OperationResult) -> String {
     let table = r.table.slug();
-    let mut s = open(
-        &format!(
+    let title = if r.is_population() {
+        "People detained per day (average), treated AORs".to_string()
+    } else {
+        format!(
             "{} per day by arrest method, treated AORs",
             capitalize(table)
-        ),
-        "each baseline window and the operation window",
-    );
+        )
+    };
+    let mut s = open(&title, "each baseline window and the operation window");
     let groups: Vec<&crate::run::GroupCounts> = r
         .groups
         .iter()
@@ -243,8 +249,8 @@ pub fn method_bars(r: &OperationResult) -> String {
         .map(|g| {
             g.treated
                 .iter()
-                .zip(&r.periods)
-                .map(|(n, p)| *n as f64 / p.counted_days.max(1) as f64)
+                .enumerate()
+                .map(|(i, n)| r.daily_rate(*n, i))
                 .collect()
         })
         .collect();
@@ -260,12 +266,7 @@ pub fn method_bars(r: &OperationResult) -> String {
         .into_iter()
         .map(|t| (y(t), format!("{t:.0}")))
         .collect();
-    axes(
-        &mut s,
-        "Method group",
-        &format!("{table} per day"),
-        &y_ticks,
-    );
+    axes(&mut s, "Method group", &r.per_day(), &y_ticks);
     let slot = (W - LEFT - RIGHT) / groups.len().max(1) as f64;
     let n = r.periods.len();
     let bar = (slot * 0.8) / n as f64;

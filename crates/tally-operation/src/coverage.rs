@@ -12,6 +12,9 @@ use tally_store::Store;
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
     map: CoverageMap,
+    /// Days covered for every AOR: releases whose rows carry no AOR of their own (a daily
+    /// headcount per facility, placed in AORs through facility lists) cover all of them.
+    everywhere: Vec<(NaiveDate, NaiveDate)>,
 }
 
 impl Coverage {
@@ -21,12 +24,21 @@ impl Coverage {
         let precedence = Precedence::new(table, &releases, &store.manifest().preferences);
         Coverage {
             map: CoverageMap::of(&releases, table, &precedence),
+            everywhere: Vec::new(),
+        }
+    }
+
+    /// Coverage of every AOR on the days of `spans` (inclusive first and last days).
+    pub fn everywhere(spans: Vec<(NaiveDate, NaiveDate)>) -> Coverage {
+        Coverage {
+            map: CoverageMap::default(),
+            everywhere: spans,
         }
     }
 
     /// True when some release covers `aor` on `day`.
     pub fn covers(&self, aor: &str, day: NaiveDate) -> bool {
-        self.map.covers(aor, day)
+        self.map.covers(aor, day) || self.everywhere.iter().any(|(f, l)| *f <= day && day <= *l)
     }
 
     /// Days of `window` no release covers for `aor`.
@@ -46,6 +58,15 @@ impl Coverage {
 
     /// First and last day any release covers, for messages.
     pub fn span(&self) -> Option<(NaiveDate, NaiveDate)> {
-        self.map.extent()
+        let everywhere = (
+            self.everywhere.iter().map(|s| s.0).min(),
+            self.everywhere.iter().map(|s| s.1).max(),
+        );
+        match (self.map.extent(), everywhere) {
+            (Some((a, b)), (Some(c), Some(d))) => Some((a.min(c), b.max(d))),
+            (Some(x), _) => Some(x),
+            (None, (Some(c), Some(d))) => Some((c, d)),
+            _ => None,
+        }
     }
 }

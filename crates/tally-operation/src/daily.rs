@@ -28,6 +28,23 @@ impl DailyCounts {
         DailyCounts { by_day }
     }
 
+    /// Reads a population grouped by aor and date (in that order): each day's people as
+    /// that day's figure under the group `total` (a population has no method groups).
+    pub fn from_population(result: &tally_query::PopulationResult) -> DailyCounts {
+        let mut by_day = BTreeMap::new();
+        for c in &result.cells {
+            let Ok(day) = c.values[1].parse::<NaiveDate>() else {
+                continue;
+            };
+            if c.days > 0 {
+                *by_day
+                    .entry((c.values[0].clone(), day, crate::run::TOTAL.to_string()))
+                    .or_default() += c.person_days;
+            }
+        }
+        DailyCounts { by_day }
+    }
+
     /// AORs with at least one count in any of `windows`.
     pub fn aors_with_data(&self, windows: &[Window]) -> BTreeSet<String> {
         self.by_day

@@ -242,10 +242,7 @@ pub fn text(r: &OperationResult) -> String {
     );
     let periods: Vec<&str> = r.periods.iter().map(|p| p.label.as_str()).collect();
     let _ = writeln!(s, "periods: {}\n", periods.join("; "));
-    let _ = writeln!(
-        s,
-        "Counts by method group; change = window's daily rate vs the baselines' mean daily rate"
-    );
+    let _ = writeln!(s, "{}", r.figures_heading());
     let (h, rows) = count_rows(r);
     s.push_str(&aligned(&h, &rows));
     let _ = writeln!(s, "{ROUNDING_NOTE}");
@@ -254,8 +251,9 @@ pub fn text(r: &OperationResult) -> String {
     }
     let _ = writeln!(
         s,
-        "\nWeekly series (week k = days 7k..7k+6 from {}), counts and baseline-years mean of the same week",
-        op.window.first
+        "\nWeekly series (week k = days 7k..7k+6 from {}), {} and baseline-years mean of the same week",
+        op.window.first,
+        r.weekly_figures()
     );
     let (h, rows) = week_rows(r);
     s.push_str(&aligned(&h, &rows));
@@ -314,7 +312,7 @@ pub fn markdown(r: &OperationResult) -> String {
         "## Estimate\n\n![Estimated effect](estimate.svg)\n\n{}\n",
         r.method
     );
-    let _ = writeln!(s, "## Counts by method group\n");
+    let _ = writeln!(s, "## {}\n", r.figures_heading());
     let (h, rows) = count_rows(r);
     s.push_str(&md_table(&h, &rows));
     let _ = writeln!(s, "\n{ROUNDING_NOTE}");

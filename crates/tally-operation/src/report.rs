@@ -73,7 +73,7 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
 <h2>Estimate</h2>
 {estimate_svg}
 <p class="note">{method}</p>
-<h2>Counts by method group</h2>
+<h2>{figures_heading}</h2>
 {counts}
 <p class="note">Change compares the window's daily rate with the mean daily rate of the baseline windows. {rounding}</p>
 {method_svg}
@@ -103,6 +103,7 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
         query = escape(&r.query),
         version = env!("CARGO_PKG_VERSION"),
         rounding = escape(render::ROUNDING_NOTE),
+        figures_heading = escape(r.figures_heading()),
     )
 }
 

@@ -4,12 +4,15 @@ use crate::coverage::Coverage;
 use crate::daily::DailyCounts;
 use crate::estimate::{DidEstimate, PanelCell, poisson_did};
 use crate::series::weekly_series;
-use crate::spec::{Operation, Window};
+use crate::spec::{Operation, Outcome, Window};
 use chrono::NaiveDate;
 use serde::Serialize;
 use tally_model::TableKind;
 use tally_model::disclosure::{Disclosure, Figure, round_to};
-use tally_query::{CountQuery, Dimension, ReleaseUse, count};
+use tally_query::{
+    CountQuery, CountResult, Dimension, PopulationDimension, PopulationMeasure, PopulationQuery,
+    PopulationResult, ReleaseUse, count, population,
+};
 use tally_store::Store;
 
 /// Weeks before and after the window shown in the weekly series.
@@ -101,6 +104,9 @@ pub struct CoverageGap {
 #[derive(Debug, Clone, Serialize)]
 pub struct OperationResult {
     pub operation: Operation,
+    /// What was measured; with [`Outcome::AverageDailyPopulation`], every figure of
+    /// `groups` and `weeks` is an average daily population (people), not a count.
+    pub outcome: Outcome,
     pub table: TableKind,
     pub periods: Vec<Period>,
     pub treated_aors: Vec<String>,
@@ -115,6 +121,54 @@ pub struct OperationResult {
     pub query: String,
     pub releases: Vec<ReleaseUse>,
     pub method: String,
+}
+
+impl OperationResult {
+    /// True when the figures are average daily populations, not counts.
+    pub fn is_population(&self) -> bool {
+        self.outcome == Outcome::AverageDailyPopulation
+    }
+
+    /// The heading of the per-period table.
+    pub fn figures_heading(&self) -> &'static str {
+        if self.is_population() {
+            "Average daily detained population (people; detention data, not arrests); change = window vs the baselines' mean"
+        } else {
+            "Counts by method group; change = window's daily rate vs the baselines' mean daily rate"
+        }
+    }
+
+    /// What a daily figure is, for chart axes: `arrests per day`.
+    pub fn per_day(&self) -> String {
+        if self.is_population() {
+            "people detained (average per day)".into()
+        } else {
+            format!("{} per day", self.table.slug())
+        }
+    }
+
+    /// What a weekly figure is.
+    pub fn weekly_figures(&self) -> &'static str {
+        if self.is_population() {
+            "average daily population of the week"
+        } else {
+            "counts"
+        }
+    }
+
+    /// A period's daily rate of a figure of `groups` (counts are divided by the counted
+    /// days; populations already are daily).
+    pub fn daily_rate(&self, figure: u64, period: usize) -> f64 {
+        if self.is_population() {
+            figure as f64
+        } else {
+            figure as f64
+                / self
+                    .periods
+                    .get(period)
+                    .map_or(1, |p| p.counted_days.max(1)) as f64
+        }
+    }
 }
 
 /// The statistical method, as printed with every estimate.
@@ -137,13 +191,79 @@ fn fiscal_span(w: &Window) -> String {
     }
 }
 
-/// Runs `op` against `store`.
+/// The statistical method of a population outcome.
+pub const METHOD_POPULATION: &str = "Difference in differences for a stock: Poisson pseudo-maximum-likelihood (PPML) \
+regression of each AOR's average daily detained population in each period (person-days over the period's counted days) \
+on AOR and period fixed effects plus a treated-in-window indicator; ratio exp(beta) of the treated AORs' population in \
+the window to what their baselines and the comparison AORs' change predict, with a 95% interval from quasi-Poisson \
+(Pearson-dispersion) standard errors. PPML needs only the mean to be right, not counts: Santos Silva and Tenreyro (2006), \
+The Log of Gravity, Review of Economics and Statistics 88(4), 641-658; Wooldridge (2023), The Econometrics Journal \
+26(3), C31-C66. One observation per AOR and period, so day-to-day persistence of a stock does not inflate the sample.";
+
+/// The table a population outcome reads.
+pub const POPULATION_TABLE: &str = "detention-headcount";
+
+/// Runs `op` against `store`: its outcome, or, when the file names a fallback outcome and
+/// no release of its table covers the design, the fallback (said first in the caveats).
 ///
 /// # Errors
 /// [`RunError::NoCoverage`] when no release covers the window (or a baseline) for any
 /// treated AOR; query errors.
 pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, RunError> {
-    let table = op.table_kind();
+    run_operation_as(store, op, op.outcome())
+}
+
+/// Runs `op` measuring `outcome` (and its fallback, as [`run_operation`]).
+///
+/// # Errors
+/// As [`run_operation`].
+pub fn run_operation_as(
+    store: &Store,
+    op: &Operation,
+    outcome: Outcome,
+) -> Result<OperationResult, RunError> {
+    match (run_measuring(store, op, outcome), op.fallback()) {
+        (Err(RunError::NoCoverage(why)), Some(fallback)) if fallback != outcome => {
+            let mut r = match run_measuring(store, op, fallback) {
+                Ok(r) => r,
+                // Neither can run: say why the outcome could not, then why the fallback
+                // could not either.
+                Err(e) => {
+                    return Err(RunError::NoCoverage(format!(
+                        "{why}\nThe fallback outcome, {}, could not run either: {e}",
+                        fallback.name()
+                    )));
+                }
+            };
+            r.caveats.insert(
+                0,
+                format!(
+                    "MEASURED INSTEAD: {} ({}), because {why}",
+                    fallback.name(),
+                    if fallback == Outcome::AverageDailyPopulation {
+                        "detention data, not arrests"
+                    } else {
+                        "counts of records"
+                    }
+                ),
+            );
+            Ok(r)
+        }
+        (r, _) => r,
+    }
+}
+
+fn run_measuring(
+    store: &Store,
+    op: &Operation,
+    outcome: Outcome,
+) -> Result<OperationResult, RunError> {
+    let is_population = outcome == Outcome::AverageDailyPopulation;
+    let table = if is_population {
+        TableKind::from_slug(POPULATION_TABLE).unwrap_or_else(|| op.table_kind())
+    } else {
+        op.table_kind()
+    };
     let mut baselines = op.baselines();
     baselines.sort_by_key(|w| w.first);
     let mut periods: Vec<Period> = baselines
@@ -164,8 +284,42 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         counted_days: 0,
     });
 
-    // Coverage: refuse to print zeros for days no release covers.
-    let cover = Coverage::of(store, table);
+    // One query for every number: counts by AOR, day and method group over the whole span.
+    // The weekly series runs whole weeks from SERIES_WEEKS_AROUND before each period's
+    // first day to as many after the window's last week; the query must cover all of them.
+    let series_days = 7 * ((op.window.days() + 6) / 7 + 2 * SERIES_WEEKS_AROUND);
+    let span_first = periods
+        .iter()
+        .map(|p| p.window.first)
+        .min()
+        .unwrap_or(op.window.first)
+        - chrono::Duration::days(7 * SERIES_WEEKS_AROUND);
+    let span_last = periods
+        .iter()
+        .map(|p| p.window.first)
+        .max()
+        .unwrap_or(op.window.first)
+        + chrono::Duration::days(series_days - 7 * SERIES_WEEKS_AROUND - 1);
+    // Coverage: refuse to print zeros for days no release covers. A headcount carries
+    // no AOR of its own (its facilities are placed in AORs), so its days cover every AOR.
+    let population_result: Option<PopulationResult> = if is_population {
+        Some(population(
+            store,
+            &PopulationQuery {
+                by: vec![PopulationDimension::Aor, PopulationDimension::Date],
+                measure: PopulationMeasure::Midnight,
+                filters: Vec::new(),
+                from: Some(span_first),
+                to: Some(span_last),
+            },
+        )?)
+    } else {
+        None
+    };
+    let cover = match &population_result {
+        Some(p) => Coverage::everywhere(p.releases.iter().map(|r| (r.first, r.last)).collect()),
+        None => Coverage::of(store, table),
+    };
     for period in &periods {
         let missing: Vec<&String> = op
             .aors
@@ -193,22 +347,6 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         }
     }
 
-    // One query for every number: counts by AOR, day and method group over the whole span.
-    // The weekly series runs whole weeks from SERIES_WEEKS_AROUND before each period's
-    // first day to as many after the window's last week; the query must cover all of them.
-    let series_days = 7 * ((op.window.days() + 6) / 7 + 2 * SERIES_WEEKS_AROUND);
-    let span_first = periods
-        .iter()
-        .map(|p| p.window.first)
-        .min()
-        .unwrap_or(op.window.first)
-        - chrono::Duration::days(7 * SERIES_WEEKS_AROUND);
-    let span_last = periods
-        .iter()
-        .map(|p| p.window.first)
-        .max()
-        .unwrap_or(op.window.first)
-        + chrono::Duration::days(series_days - 7 * SERIES_WEEKS_AROUND - 1);
     let query = CountQuery {
         table,
         by: vec![Dimension::Aor, Dimension::Date, Dimension::MethodGroup],
@@ -230,8 +368,18 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             format!(" --dedup {}", dedup.name)
         }
     );
-    let result = count(store, &query)?;
-    let daily = DailyCounts::from_count(&result);
+    let (daily, count_result, query_text): (DailyCounts, Option<CountResult>, String) =
+        match &population_result {
+            Some(p) => (
+                DailyCounts::from_population(p),
+                None,
+                format!("tally population --by aor,date --from {span_first} --to {span_last}"),
+            ),
+            None => {
+                let result = count(store, &query)?;
+                (DailyCounts::from_count(&result), Some(result), query_text)
+            }
+        };
     let windows: Vec<Window> = periods.iter().map(|p| p.window).collect();
     let aors_with_data = daily.aors_with_data(&windows);
     let has_groups = daily.has_method_groups();
@@ -292,9 +440,9 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     // Where overlapping releases disagree about an AOR of the design, the figures rest on
     // the one precedence chose: say so with both sides' rows, as `count` and `status` do.
     let rule = Disclosure::default();
-    for o in result
-        .overlaps
+    for o in count_result
         .iter()
+        .flat_map(|r| &r.overlaps)
         .filter(|o| o.disagrees() && all_aors.contains(&o.overlap.aor))
     {
         caveats.push(format!(
@@ -311,10 +459,14 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     }
     // A release's partial last days (far fewer rows than usual: the extract was cut) would
     // read as a drop: they are left out of every period, for every AOR, and said.
-    let partial_days: Vec<NaiveDate> = result.partial_days.iter().map(|p| p.day.date).collect();
-    let in_periods: Vec<String> = result
-        .partial_days
+    let partial_days: Vec<NaiveDate> = count_result
         .iter()
+        .flat_map(|r| &r.partial_days)
+        .map(|p| p.day.date)
+        .collect();
+    let in_periods: Vec<String> = count_result
+        .iter()
+        .flat_map(|r| &r.partial_days)
         .filter(|p| {
             periods
                 .iter()
@@ -389,19 +541,41 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
                 .map(|p| sum_period(aors, p, group))
                 .collect::<Vec<u64>>()
         };
-        let treated_counts = per(&treated);
-        let comparison_counts = per(&comparison);
-        let days: Vec<i64> = periods.iter().map(|p| p.counted_days).collect();
+        let counted_days: Vec<i64> = periods.iter().map(|p| p.counted_days).collect();
+        // A population's person-days become average daily populations (whole people),
+        // and its change compares those averages directly.
+        let measured = |person_days: Vec<u64>| -> Vec<u64> {
+            if !is_population {
+                return person_days;
+            }
+            person_days
+                .iter()
+                .zip(&counted_days)
+                .map(|(n, d)| average_daily(*n, *d))
+                .collect()
+        };
+        let treated_counts = measured(per(&treated));
+        let comparison_counts = measured(per(&comparison));
+        let days: Vec<i64> = if is_population {
+            vec![1; periods.len()]
+        } else {
+            counted_days.clone()
+        };
         let change = |counts: &[u64]| change_pct(counts, &days);
         let mut panel = Vec::new();
         for (a, aor) in all_aors.iter().enumerate() {
             for (p, period) in periods.iter().enumerate() {
                 let one = std::slice::from_ref(aor);
+                let value = sum_period(one, period, group) as f64;
                 panel.push(PanelCell {
                     aor: a,
                     period: p,
                     treated_in_window: period.is_operation && a < treated.len(),
-                    count: sum_period(one, period, group) as f64,
+                    count: if is_population {
+                        value / period.counted_days.max(1) as f64
+                    } else {
+                        value
+                    },
                 });
             }
         }
@@ -438,7 +612,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         });
     }
 
-    let weeks = weekly_series(
+    let mut weeks = weekly_series(
         &op.window,
         &baselines,
         &daily,
@@ -446,6 +620,15 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         &treated,
         &comparison,
     );
+    if is_population {
+        // A week's person-days over its seven (covered) days: its average daily population.
+        for w in &mut weeks {
+            w.treated = w.treated.map(|n| average_daily(n, 7));
+            w.comparison = w.comparison.map(|n| average_daily(n, 7));
+            w.treated_baseline = w.treated_baseline.map(|m| (m / 7.0).round());
+            w.comparison_baseline = w.comparison_baseline.map(|m| (m / 7.0).round());
+        }
+    }
 
     let at_large_share = periods
         .iter()
@@ -504,13 +687,29 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             edge.join("; ")
         ));
     }
-    let releases: Vec<String> = result
-        .releases
+    let release_uses: Vec<ReleaseUse> = match (&count_result, &population_result) {
+        (Some(r), _) => r.releases.clone(),
+        (None, Some(p)) => p
+            .releases
+            .iter()
+            .map(|r| ReleaseUse {
+                id: r.sha256.chars().take(16).collect(),
+                sha256: r.sha256.clone(),
+                file_name: r.file_name.clone(),
+                sheets: vec![r.file_name.clone()],
+                rows_counted: r.rows,
+                rows_shadowed: 0,
+                rows_duplicate: 0,
+            })
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let releases: Vec<String> = release_uses
         .iter()
         .map(|r| format!("{} (sha256 {})", r.file_name, r.sha256))
         .collect();
     caveats.push(format!("Releases used: {}.", releases.join("; ")));
-    if let Some(d) = &result.dedup {
+    if let Some(d) = count_result.as_ref().and_then(|r| r.dedup.as_ref()) {
         for (file, why) in &d.not_applied {
             caveats.push(format!(
                 "The {} rule is not applied to {file}: {why}; its rows count as released.",
@@ -524,7 +723,7 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             d.source,
             Disclosure::default().cell(d.rows_merged).text()
         ));
-    } else {
+    } else if !is_population {
         caveats.push(
             "Counts are rows as released (no de-duplication; `dedup = \"episode-24h\"` in the operation file or `--dedup` counts one row per 24-hour episode of a person where releases carry person identifiers)."
                 .into(),
@@ -553,8 +752,13 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
             .into(),
     );
 
+    if let Some(p) = &population_result {
+        population_caveats(op, p, &periods, &mut caveats);
+    }
+
     Ok(OperationResult {
         operation: op.clone(),
+        outcome,
         table,
         periods,
         treated_aors: treated,
@@ -565,9 +769,116 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
         coverage_gaps,
         caveats,
         query: query_text,
-        releases: result.releases,
-        method: METHOD.to_string(),
+        releases: release_uses,
+        method: if is_population {
+            METHOD_POPULATION
+        } else {
+            METHOD
+        }
+        .to_string(),
     })
+}
+
+/// Whole people: `person_days` over `days`, rounded half up.
+fn average_daily(person_days: u64, days: i64) -> u64 {
+    let days = days.max(1) as u64;
+    (person_days + days / 2) / days
+}
+
+/// What a population outcome must say before any number: these are detention data, not
+/// arrests; what a stock can and cannot show; confounders inside the window first; the
+/// people whose facility no list places in an AOR.
+fn population_caveats(
+    op: &Operation,
+    p: &PopulationResult,
+    periods: &[Period],
+    caveats: &mut Vec<String>,
+) {
+    let mut first = vec![
+        "DETENTION DATA, NOT ARRESTS: every figure is the average number of people ICE held in detention per day \
+         (a published daily headcount per facility, placed in AORs by the facility lists), not a count of arrests."
+            .to_string(),
+        "What a detained population can show about at-large arrests: little directly. It is a stock: it rises with \
+         arrests that lead to detention (custodial and at-large alike, and border apprehensions held in the interior), \
+         and moves with how long people are held, releases (court-ordered and discretionary releases during COVID-19), \
+         removals, bed capacity and transfers: people are counted in the AOR of the facility holding them, which is often \
+         not the AOR that arrested them. A change here is consistent with a change in arrests but does not measure it."
+            .to_string(),
+    ];
+    let window = op.window;
+    for c in &op.confounders {
+        let inside =
+            c.first.is_none_or(|f| f <= window.last) && c.last.is_none_or(|l| l >= window.first);
+        if inside {
+            first.push(format!(
+                "CONFOUNDER INSIDE THE WINDOW: {}{}. {} The window's figures mix the operation with it; its effect on \
+                 detention (fewer book-ins, releases) differed by AOR, which the comparison AORs cannot fully absorb.",
+                c.name,
+                c.first.map(|f| format!(" from {f}")).unwrap_or_default(),
+                c.note
+            ));
+        }
+    }
+    let counted = |aor: &str| {
+        p.cells
+            .iter()
+            .filter(|c| c.values.first().is_some_and(|a| a == aor))
+            .filter(|c| {
+                c.values
+                    .get(1)
+                    .and_then(|d| d.parse::<NaiveDate>().ok())
+                    .is_some_and(|d| {
+                        periods
+                            .iter()
+                            .any(|w| w.counted.iter().any(|r| r.contains(d)))
+                    })
+            })
+            .map(|c| c.person_days)
+            .sum::<u64>()
+    };
+    let all: u64 = p
+        .cells
+        .iter()
+        .filter(|c| {
+            c.values
+                .get(1)
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+                .is_some_and(|d| {
+                    periods
+                        .iter()
+                        .any(|w| w.counted.iter().any(|r| r.contains(d)))
+                })
+        })
+        .map(|c| c.person_days)
+        .sum();
+    let unplaced = counted(tally_query::facility::UNMATCHED_FACILITY)
+        + counted(tally_query::facility::NO_LISTED_AOR);
+    if all > 0 {
+        first.push(format!(
+            "Facilities no list places in an AOR hold {:.2}% of the person-days of the periods (left out of every AOR; {} codes no list knows: {}).",
+            100.0 * unplaced as f64 / all as f64,
+            p.unmatched.len(),
+            p.unmatched
+                .iter()
+                .take(12)
+                .map(|u| u.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for (code, said) in &p.aor_disagreements {
+        first.push(format!("Facility lists disagree on {code}'s AOR: {said}."));
+    }
+    if !p.facility_lists.is_empty() {
+        first.push(format!(
+            "Facility codes placed in AORs by: {}.",
+            p.facility_lists.join(", ")
+        ));
+    }
+    for note in &p.notes {
+        first.push(note.clone());
+    }
+    caveats.splice(0..0, first);
 }
 
 /// The result as it may be published, through the one small-cell rule

@@ -87,6 +87,49 @@ pub struct Operation {
     /// rows as released).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup: Option<String>,
+    /// What is measured: `count` (rows of `table`, the default) or
+    /// `average-daily-population` (people detained per day, from the store's daily
+    /// headcounts; see [`Outcome`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The outcome measured instead when no release of `table` covers the window or a
+    /// baseline for any treated AOR (for an operation of 2020, whose arrest records could
+    /// not be obtained); the report says so first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_outcome: Option<String>,
+}
+
+/// What an operation measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Rows of the operation's table (arrests), by method group: a flow of events.
+    Count,
+    /// Average daily detained population per AOR and period (person-days over counted
+    /// days), from the `detention-headcount` table: a stock, not events.
+    AverageDailyPopulation,
+}
+
+impl Outcome {
+    /// Parses `count` or `average-daily-population`.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s.trim() {
+            "count" => Some(Outcome::Count),
+            "average-daily-population" => Some(Outcome::AverageDailyPopulation),
+            _ => None,
+        }
+    }
+
+    /// The names [`Outcome::parse`] accepts.
+    pub const NAMES: &'static str = "count, average-daily-population";
+
+    /// Its name in operation files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Count => "count",
+            Outcome::AverageDailyPopulation => "average-daily-population",
+        }
+    }
 }
 
 impl Operation {
@@ -149,6 +192,14 @@ impl Operation {
                 "unknown de-duplication rule {name:?}; expected one of {}",
                 tally_model::dedup_rule_names()
             )));
+        }
+        for name in op.outcome.iter().chain(&op.fallback_outcome) {
+            if Outcome::parse(name).is_none() {
+                return Err(invalid(format!(
+                    "unknown outcome {name:?}; expected one of {}",
+                    Outcome::NAMES
+                )));
+            }
         }
         let aors = tally_model::AorCrosswalk::embedded();
         for code in op.aors.iter().chain(&op.comparison.comparison_aors) {
@@ -269,6 +320,19 @@ impl Operation {
                 names.join(", ")
             ),
         })
+    }
+
+    /// What the operation measures (`count` unless the file says otherwise).
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+            .as_deref()
+            .and_then(Outcome::parse)
+            .unwrap_or(Outcome::Count)
+    }
+
+    /// What is measured when `table` does not cover the design, if the file names one.
+    pub fn fallback(&self) -> Option<Outcome> {
+        self.fallback_outcome.as_deref().and_then(Outcome::parse)
     }
 
     /// The table this operation counts ([`Operation::parse`] refuses unknown tables; an

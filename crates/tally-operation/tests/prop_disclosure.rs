@@ -51,6 +51,7 @@ fn result(counts: &[[[u64; 4]; 2]; 4]) -> OperationResult {
         .collect();
     OperationResult {
         operation: op,
+        outcome: tally_operation::spec::Outcome::Count,
         table: TableKind::from_slug("arrests").unwrap(),
         periods: (0..4)
             .map(|p| Period {

@@ -6,12 +6,14 @@
 pub mod compare;
 pub mod count;
 pub mod dedup;
+pub mod population;
 pub mod profile;
 pub mod schemes;
 
 pub use compare::{PublishedComparison, publish_comparison};
 pub use count::{PublishedCount, PublishedDedupUse, PublishedGroup, publish_count};
 pub use dedup::{DedupGroup, PublishedDedup, publish_dedup};
+pub use population::{PublishedPopulation, PublishedPopulationCell, publish_population};
 pub use profile::{PublishedProfile, publish_profile};
 pub use schemes::{PublishedSchemes, SchemeGroup, publish_schemes};
 pub use tally_model::disclosure::{self, DEFAULT_THRESHOLD, Disclosure, Figure, thousands};

@@ -56,6 +56,10 @@ impl Dimension {
             .map(|(d, _)| *d)
             .filter(|d| match d {
                 Dimension::HourOfDay => def.has_event_time(),
+                // A reference table (a facility list) has no event date to group by.
+                Dimension::Fy | Dimension::Month | Dimension::Week | Dimension::Date => {
+                    !def.event.is_empty()
+                }
                 Dimension::Aor => def.aor.is_some(),
                 Dimension::MethodGroup => def.method.is_some(),
                 _ => true,

@@ -9,6 +9,8 @@ pub mod count;
 pub mod coverage;
 pub mod dedup;
 pub mod dimension;
+pub mod facility;
+pub mod population;
 pub mod precedence;
 pub mod profile;
 
@@ -16,6 +18,10 @@ pub use compare::{Comparison, compare_releases};
 pub use count::{CountQuery, CountResult, ReleaseUse, count};
 pub use coverage::CoverageMap;
 pub use dimension::Dimension;
+pub use facility::{FacilityDirectory, FacilityPlace};
+pub use population::{
+    PopulationDimension, PopulationMeasure, PopulationQuery, PopulationResult, population,
+};
 pub use precedence::{Decision, Overlap, Precedence};
 pub use profile::{FieldProfile, profile_fields};
 

@@ -612,7 +612,17 @@ pub fn write_result(
                     query.table
                 )?;
             }
-            if result.undated_rows > 0 {
+            if query.table.def().reference {
+                if p.releases.len() > 1 {
+                    writeln!(
+                        out,
+                        "note: {} is a reference table: each list's rows are counted, so a facility on {} lists counts {} times; add --by release, or --release one list",
+                        query.table,
+                        p.releases.len(),
+                        p.releases.len()
+                    )?;
+                }
+            } else if result.undated_rows > 0 {
                 writeln!(
                     out,
                     "note: {} counted rows have no event date",

@@ -251,6 +251,7 @@ fn operation_demo(dir: &std::path::Path, out: &mut dyn Write) -> Result<()> {
             format: super::ReportFormat::Table,
             report: None,
             dedup: None,
+            outcome: None,
         },
         out,
     )?;

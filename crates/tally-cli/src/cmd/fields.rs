@@ -8,7 +8,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tally_model::{Catalog, DERIVED_DIMENSIONS, TableKind};
+use tally_model::{Catalog, TableKind};
 use tally_publish::{Disclosure, PublishedProfile, publish_profile};
 use tally_query::{FieldProfile, profile_fields};
 use tally_store::Store;
@@ -175,11 +175,18 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             for (t, p) in tables.iter().zip(&profiles) {
                 let def = t.def();
                 writeln!(out, "{} ({}): {}", t.slug(), def.name, def.description)?;
-                writeln!(
-                    out,
-                    "  event date: {} (first filled)",
-                    def.event_names().join(", then ")
-                )?;
+                match def.key {
+                    Some(key) if def.reference => writeln!(
+                        out,
+                        "  reference table: one row per {} a list names; no event date",
+                        def.fields[key].name
+                    )?,
+                    _ => writeln!(
+                        out,
+                        "  event date: {} (first filled)",
+                        def.event_names().join(", then ")
+                    )?,
+                }
                 writeln!(out, "  derived dimensions: {}", derived(*t).join(", "))?;
                 let mut header: Vec<String> = ["field", "type", "--by / --where", "role"]
                     .map(String::from)
@@ -253,18 +260,12 @@ fn role(table: TableKind, index: usize) -> Option<&'static str> {
     }
 }
 
-/// The derived dimensions a table has.
-fn derived(table: TableKind) -> Vec<&'static str> {
-    let def = table.def();
-    DERIVED_DIMENSIONS
-        .iter()
-        .copied()
-        .filter(|d| match *d {
-            "hour-of-day" => def.has_event_time(),
-            "aor" => def.aor.is_some(),
-            "method-group" => def.method.is_some(),
-            _ => true,
-        })
+/// The derived dimensions a table has (the query layer's one list).
+fn derived(table: TableKind) -> Vec<String> {
+    tally_query::Dimension::all(table)
+        .into_iter()
+        .filter(|d| !matches!(d, tally_query::Dimension::Field(_)))
+        .map(|d| d.name())
         .collect()
 }
 
@@ -290,15 +291,24 @@ fn markdown(out: &mut dyn Write, tables: &[TableKind]) -> std::io::Result<()> {
             def.name,
             def.fields.len()
         )?;
+        let dated = match def.key {
+            Some(key) if def.reference => format!(
+                "A reference table keyed by `{}`, with no event date",
+                def.fields[key].name
+            ),
+            _ => format!(
+                "Event date: {}",
+                def.event_names()
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", then ")
+            ),
+        };
         writeln!(
             out,
-            "{} Event date: {}. Derived dimensions: {}. Source: {}.\n",
+            "{} {dated}. Derived dimensions: {}. Source: {}.\n",
             escape(&def.description),
-            def.event_names()
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", then "),
             derived(*t).join(", "),
             escape(&def.source)
         )?;

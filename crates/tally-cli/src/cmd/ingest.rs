@@ -573,7 +573,7 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                     String::new()
                 }
             )?;
-        } else if sheet.undated_rows > 0 {
+        } else if sheet.undated_rows > 0 && !sheet.table.def().reference {
             writeln!(
                 out,
                 "    every row undated ({})",

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod fields;
 pub mod ingest;
 pub mod operation;
+pub mod population;
 pub mod prefer;
 pub mod status;
 pub mod verify;

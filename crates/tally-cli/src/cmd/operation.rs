@@ -47,6 +47,10 @@ pub struct RunArgs {
     /// none, exact, same-person-day or episode-24h.
     #[arg(long, value_name = "RULE")]
     pub dedup: Option<String>,
+    /// What to measure (overrides the operation file's `outcome`): count, or
+    /// average-daily-population (people detained per day, from daily headcounts).
+    #[arg(long, value_name = "OUTCOME")]
+    pub outcome: Option<String>,
 }
 
 /// Runs the subcommand.
@@ -89,6 +93,15 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
             );
         }
         op.dedup = Some(rule.clone());
+    }
+    if let Some(outcome) = &a.outcome {
+        if tally_operation::spec::Outcome::parse(outcome).is_none() {
+            anyhow::bail!(
+                "unknown outcome {outcome:?}; expected one of {}",
+                tally_operation::spec::Outcome::NAMES
+            );
+        }
+        op.outcome = Some(outcome.clone());
     }
     let store = Store::open(&a.store)?;
     let result = match run_operation(&store, &op) {

@@ -152,6 +152,26 @@ struct Status {
     /// Per release and sheet: warnings of its ingest (a missing AOR, event-date or method
     /// column) and headers mapped only after normalizing.
     sheet_notes: Vec<SheetNotes>,
+    /// Facility codes: the lists that place them, and the codes of headcounts and stints
+    /// no list knows (`None` when the store holds neither lists nor facility codes).
+    facilities: Option<FacilityStatus>,
+}
+
+/// Facility lists and the codes they do not place.
+#[derive(Serialize)]
+struct FacilityStatus {
+    /// File names of the `detention-facilities` releases, in ingest order.
+    lists: Vec<String>,
+    /// Codes the lists know.
+    codes_known: usize,
+    /// Per table, the codes no list knows, with the table's rows holding each (a
+    /// headcount's facility-days, a stint table's stints): counted as
+    /// "(unmatched facility)" by `tally population`, never dropped.
+    unmatched: BTreeMap<String, Vec<(String, serde_json::Value)>>,
+    #[serde(skip)]
+    unmatched_text: BTreeMap<String, Vec<String>>,
+    /// Codes whose lists give different AORs: (code, what each list says).
+    aor_disagreements: Vec<(String, String)>,
 }
 
 /// An overlap with both releases' rows in it (published: small counts suppressed).
@@ -194,7 +214,8 @@ fn gather(store: &Store) -> Result<Status> {
             t.rows_read += s.rows_read;
             t.rows_kept += s.rows_kept;
             t.rows_rejected += s.rows_rejected;
-            for (aor, span) in &s.aors {
+            // A reference table (a facility list) covers no days.
+            for (aor, span) in s.aors.iter().filter(|_| !s.table.def().reference) {
                 let c = coverage.entry((s.table, aor.clone())).or_insert(Coverage {
                     table: s.table,
                     aor: aor.clone(),
@@ -425,6 +446,7 @@ fn gather(store: &Store) -> Result<Status> {
             });
         }
     }
+    let facilities = facility_status(store)?;
     Ok(Status {
         store: store.root().display().to_string(),
         generation: manifest.generation,
@@ -436,7 +458,69 @@ fn gather(store: &Store) -> Result<Status> {
         unknown_methods,
         unmapped_aors,
         sheet_notes,
+        facilities,
     })
+}
+
+fn facility_status(store: &Store) -> Result<Option<FacilityStatus>> {
+    let directory = tally_query::FacilityDirectory::read(store)?;
+    let mut unmatched = BTreeMap::new();
+    let mut unmatched_text = BTreeMap::new();
+    let rule = tally_model::Disclosure::default();
+    let mut any_codes = false;
+    for table in TableKind::all().into_iter().filter(|t| !t.def().reference) {
+        let codes = tally_query::facility::codes_in(store, table)?;
+        any_codes |= !codes.is_empty();
+        let missing: Vec<(String, u64)> = codes
+            .into_iter()
+            .filter(|(c, _)| directory.place(c).is_none())
+            .collect();
+        if !missing.is_empty() {
+            // Rows of a stint table are people's placements: small ones are suppressed.
+            unmatched_text.insert(
+                table.slug().to_string(),
+                missing
+                    .iter()
+                    .map(|(c, n)| format!("{c} ({})", rule.cell(*n).text()))
+                    .collect(),
+            );
+            unmatched.insert(
+                table.slug().to_string(),
+                missing
+                    .into_iter()
+                    .map(|(c, n)| (c, rule.cell(n).json()))
+                    .collect(),
+            );
+        }
+    }
+    if directory.is_empty() && !any_codes {
+        return Ok(None);
+    }
+    let aor_disagreements = directory
+        .disagreements()
+        .map(|(code, p)| {
+            let said: Vec<String> = p
+                .aor_disagreement
+                .iter()
+                .map(|(aor, files)| format!("{aor} in {}", files.join(", ")))
+                .collect();
+            (
+                code.clone(),
+                format!(
+                    "{}; counted in {}",
+                    said.join("; "),
+                    p.aor.as_deref().unwrap_or("")
+                ),
+            )
+        })
+        .collect();
+    Ok(Some(FacilityStatus {
+        lists: directory.lists.clone(),
+        codes_known: directory.len(),
+        unmatched,
+        unmatched_text,
+        aor_disagreements,
+    }))
 }
 
 fn fig(f: &Figure) -> String {
@@ -593,6 +677,38 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         out,
         "(rows in releases adds up overlapping releases; `tally count` counts each day once, by precedence)"
     )?;
+
+    if let Some(f) = &status.facilities {
+        writeln!(
+            out,
+            "\nFacility codes ({} known to {} facility lists: {})",
+            thousands(f.codes_known as u64),
+            f.lists.len(),
+            if f.lists.is_empty() {
+                "none; ingest the lists in ../shared/data/detention".to_string()
+            } else {
+                f.lists.join(", ")
+            }
+        )?;
+        if f.unmatched.is_empty() {
+            writeln!(
+                out,
+                "  every facility code of the store's tables is on some list"
+            )?;
+        }
+        for (table, shown) in &f.unmatched_text {
+            let codes = shown;
+            writeln!(
+                out,
+                "  UNMATCHED FACILITY in {table}: {} codes no list knows, counted as \"(unmatched facility)\" (rows): {}",
+                codes.len(),
+                shown.join(", ")
+            )?;
+        }
+        for (code, said) in &f.aor_disagreements {
+            writeln!(out, "  lists disagree on {code}'s AOR: {said}")?;
+        }
+    }
 
     writeln!(out, "\nOverlaps between releases")?;
     writeln!(out, "  precedence rule: {PRECEDENCE_RULE}")?;

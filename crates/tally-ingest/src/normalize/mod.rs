@@ -336,7 +336,10 @@ impl<'v> SheetNormalizer<'v> {
         present.sort_unstable();
         present.dedup();
         let mut warnings = role_warnings(vocab, &spec, def, &holds, banner_aor.is_some());
-        if let Some(at) = warnings.iter().position(|w| w.starts_with(NO_EVENT_DATE)) {
+        if let Some(at) = warnings
+            .iter()
+            .position(|w| w.starts_with(NO_EVENT_DATE) || w.starts_with(NO_KEY))
+        {
             return Err(IngestError::MissingColumn {
                 at: Location {
                     file: spec.file.to_path_buf(),
@@ -537,7 +540,10 @@ impl<'v> SheetNormalizer<'v> {
     /// line inside the data (a second release pasted below the first, a footnote), which
     /// would otherwise count as an undated record.
     fn is_title_line<R: RowCells + ?Sized>(&self, cells: &R) -> bool {
-        self.def.event.iter().all(|&f| self.row.get(f).is_none())
+        self.def
+            .anchor_fields()
+            .iter()
+            .all(|&f| self.row.get(f).is_none())
             && (0..cells.width()).filter(|&i| !cells.is_blank(i)).count() <= 1
     }
 
@@ -1031,7 +1037,7 @@ impl<'v> SheetNormalizer<'v> {
             // A count of records like any other: a few stragglers print as suppressed.
             let n = tally_model::Disclosure::default().cell(n).text();
             r.warnings.push(format!(
-                "{n} rows are dated outside the period the banner states ({first}..{last}): they are counted, but the release does not claim to cover their days"
+                "{n} rows are dated outside the period the banner (or, with no banner, the file name) states ({first}..{last}): they are counted, but the release does not claim to cover their days"
             ));
         }
         let mut partitions = std::mem::take(&mut self.partitions);
@@ -1156,6 +1162,9 @@ const ORIGINAL_FILE: &str = "original_file";
 /// How the missing event-date column is said.
 const NO_EVENT_DATE: &str = "no event-date column";
 
+/// How a reference table's missing key column is said.
+const NO_KEY: &str = "no key column";
+
 /// The first few header spellings of a field, quoted, and how many more the crosswalk
 /// knows (a warning stays readable, and never hides that the list is longer).
 fn spelling_list<'a>(spellings: impl IntoIterator<Item = &'a str>, table: TableKind) -> String {
@@ -1212,16 +1221,22 @@ fn role_warnings(
         )
     };
     let mut out = Vec::new();
-    if !def.event.iter().any(|&e| holds(e)) {
-        let names = def.event_names().join(" or ");
+    if !def.anchor_fields().iter().any(|&e| holds(e)) {
+        let anchors = def.anchor_fields();
+        let names: Vec<&str> = anchors
+            .iter()
+            .map(|&i| def.fields[i].name.as_str())
+            .collect();
         let spellings = spelling_list(
-            def.event_names()
+            names
                 .iter()
                 .flat_map(|n| crosswalk.spellings(spec.table, n)),
             spec.table,
         );
+        let names = names.join(" or ");
+        let what = if def.reference { NO_KEY } else { NO_EVENT_DATE };
         out.push(format!(
-            "{NO_EVENT_DATE} ({names}; headers read as such: {spellings}{unknown})"
+            "{what} ({names}; headers read as such: {spellings}{unknown})"
         ));
     }
     if let Some(aor) = def.aor

@@ -1,0 +1,339 @@
+//! `tally population`: daily detained population by AOR, facility, state and period.
+
+use super::Format;
+use super::count::split_where_values;
+use crate::render::{table, thousands};
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tally_publish::{Disclosure, PublishedPopulation, publish_population};
+use tally_query::facility::UNMATCHED_FACILITY;
+use tally_query::{PopulationDimension, PopulationMeasure, PopulationQuery, population};
+use tally_store::Store;
+
+/// Daily detained population: people detained per facility and day, summed to AORs.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  tally population --store ./store --by aor,month --where aor=CHI,SEA \\\n      --from 2020-02-01 --to 2020-05-31 --measure average-daily\n\n\
+Dimensions: aor and state (of the facility, from the detention-facilities lists in the store), \
+facility (its code), date, week (its Monday), month (YYYY-MM), fy.\n\
+A day's figure is the people detained in the published daily headcount; a week, month, FY or \
+the whole range gets its average daily population (person-days over covered days). Days no \
+headcount release covers print as not covered, never 0. Facility codes no list knows are \
+counted as (unmatched facility) and listed."
+)]
+pub struct Args {
+    /// Store directory.
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Dimensions to group by: aor, facility, state, date, week, month, fy.
+    #[arg(long, value_delimiter = ',', value_name = "DIM")]
+    pub by: Vec<String>,
+    /// Keep facilities (or days) whose DIM is one of the values: DIM=V1,V2 (repeatable).
+    #[arg(long = "where", value_name = "DIM=V1,V2")]
+    pub filters: Vec<String>,
+    /// First day (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Last day (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    /// midnight (the daily count), 24h (anyone detained during the day; needs stints) or
+    /// average-daily (the daily count averaged over each period).
+    #[arg(long, value_name = "MEASURE", default_value = "midnight")]
+    pub measure: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Figures below this print as "<N" (0 or 1 turns suppression off).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub suppress_below: u64,
+}
+
+fn parse_query(args: &Args) -> Result<PopulationQuery> {
+    let by = args
+        .by
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| PopulationDimension::parse(b).map_err(anyhow::Error::from))
+        .collect::<Result<Vec<_>>>()?;
+    for (i, d) in by.iter().enumerate() {
+        if by[..i].contains(d) {
+            bail!("--by lists {} twice", d.name());
+        }
+    }
+    let mut filters = Vec::new();
+    let aors = tally_model::aor::AorCrosswalk::embedded();
+    for f in &args.filters {
+        let Some((dim, values)) = f.split_once('=') else {
+            bail!("--where {f:?} must look like DIM=V1,V2 (for example aor=CHI,NYC)");
+        };
+        let values =
+            split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?;
+        if values.is_empty() {
+            bail!("--where {f:?} lists no values");
+        }
+        let dim = PopulationDimension::parse(dim)?;
+        let values = match dim {
+            PopulationDimension::Aor => values
+                .iter()
+                .map(|v| aors.code_for(v).map_or_else(|| v.clone(), str::to_string))
+                .collect(),
+            _ => values,
+        };
+        filters.push((dim, values));
+    }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}");
+    }
+    Ok(PopulationQuery {
+        by,
+        measure: PopulationMeasure::parse(&args.measure)?,
+        filters,
+        from: args.from,
+        to: args.to,
+    })
+}
+
+/// Runs the command.
+///
+/// # Errors
+/// A bad query, a store without headcounts, or a failed write.
+pub fn run(args: Args, out: &mut impl Write) -> Result<ExitCode> {
+    let query = parse_query(&args)?;
+    let store = Store::open(&args.store)?;
+    let result = population(&store, &query)?;
+    let published = publish_population(&result, Disclosure::new(args.suppress_below));
+    let command = command_line(&args);
+    match args.format {
+        Format::Table => write_text(&published, &command, out)?,
+        Format::Csv => write_csv(&published, &command, out)?,
+        Format::Json => {
+            let mut value = serde_json::to_value(&published)?;
+            value["command"] = json!(command);
+            value["total"] = published.total.json();
+            if let Some(cells) = value["cells"].as_array_mut() {
+                for (cell, p) in cells.iter_mut().zip(&published.cells) {
+                    cell["people"] = p.people.json();
+                }
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The command line that reproduces the figures.
+fn command_line(args: &Args) -> String {
+    let mut parts = vec![format!("tally population --store {}", args.store.display())];
+    if !args.by.is_empty() {
+        parts.push(format!("--by {}", args.by.join(",")));
+    }
+    for f in &args.filters {
+        parts.push(format!("--where '{f}'"));
+    }
+    if let Some(f) = args.from {
+        parts.push(format!("--from {f}"));
+    }
+    if let Some(t) = args.to {
+        parts.push(format!("--to {t}"));
+    }
+    parts.push(format!("--measure {}", args.measure));
+    if args.suppress_below != 10 {
+        parts.push(format!("--suppress-below {}", args.suppress_below));
+    }
+    parts.join(" ")
+}
+
+fn write_text(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> Result<()> {
+    let by = if p.dimensions.is_empty() {
+        String::new()
+    } else {
+        format!(" by {}", p.dimensions.join(", "))
+    };
+    let averaged = p.dimensions.iter().all(|d| d != "date");
+    let heading = if averaged {
+        "average daily population (person-days / covered days)"
+    } else {
+        "people detained (daily count)"
+    };
+    writeln!(out, "Detained population{by}: {heading}")?;
+    writeln!(
+        out,
+        "From {}: the publisher's daily headcount per facility (detention data: people held, not arrests)",
+        p.table
+    )?;
+    let mut header: Vec<String> = p.dimensions.clone();
+    header.push("people".into());
+    header.push("days".into());
+    let mut rows: Vec<Vec<String>> = p
+        .cells
+        .iter()
+        .map(|c| {
+            let mut r = c.values.clone();
+            r.push(c.people.text());
+            r.push(thousands(c.days));
+            r
+        })
+        .collect();
+    let mut total = vec![String::new(); p.dimensions.len()];
+    if let Some(first) = total.first_mut() {
+        *first = "total".into();
+    }
+    total.push(p.total.text());
+    total.push(thousands(p.total_days));
+    rows.push(total);
+    let n = p.dimensions.len();
+    writeln!(out, "{}", table(&header, &rows, &[n, n + 1]))?;
+    if p.any_suppressed {
+        writeln!(
+            out,
+            "Figures below {} people print as <{}; the total is rounded or not shown so that none can be worked out.",
+            p.suppress_below, p.suppress_below
+        )?;
+    }
+    for gap in &p.not_covered {
+        if gap.covered_days == 0 {
+            writeln!(
+                out,
+                "NOT COVERED: {} ({} days): no headcount release covers these days; nothing is printed as 0",
+                gap.period, gap.days
+            )?;
+        } else {
+            writeln!(
+                out,
+                "PARTLY COVERED: {}: {} of {} days covered; its figure averages the covered days only",
+                gap.period, gap.covered_days, gap.days
+            )?;
+        }
+    }
+    if !p.unmatched_facilities.is_empty() {
+        let shown: Vec<&str> = p
+            .unmatched_facilities
+            .iter()
+            .take(20)
+            .map(String::as_str)
+            .collect();
+        let more = p.unmatched_facilities.len().saturating_sub(shown.len());
+        writeln!(
+            out,
+            "UNMATCHED FACILITIES: {} codes no facility list in the store knows are counted as {UNMATCHED_FACILITY} (not dropped, not guessed): {}{}",
+            p.unmatched_facilities.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more (tally status lists them all)")
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    for (code, said) in p.aor_disagreements.iter().take(10) {
+        writeln!(
+            out,
+            "FACILITY LISTS DISAGREE on {code}'s AOR: {said} (the AOR most lists give)"
+        )?;
+    }
+    if p.aor_disagreements.len() > 10 {
+        writeln!(
+            out,
+            "  and {} more facility codes whose lists disagree (tally status lists them)",
+            p.aor_disagreements.len() - 10
+        )?;
+    }
+    for note in &p.notes {
+        writeln!(out, "NOTE: {note}")?;
+    }
+    writeln!(out, "Releases:")?;
+    for r in &p.releases {
+        writeln!(
+            out,
+            "  {} (sha256 {}): {} facility-days read, {}..{}",
+            r.file_name,
+            &r.sha256[..16.min(r.sha256.len())],
+            thousands(r.rows),
+            r.first,
+            r.last
+        )?;
+    }
+    if !p.facility_lists.is_empty() {
+        writeln!(out, "Facility lists: {}", p.facility_lists.join(", "))?;
+    }
+    writeln!(out, "Reproduce: {command}")?;
+    Ok(())
+}
+
+fn write_csv(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = p.dimensions.clone();
+    header.push("people".into());
+    header.push("days".into());
+    w.write_record(&header)?;
+    for c in &p.cells {
+        let mut r = c.values.clone();
+        r.push(c.people.plain());
+        r.push(c.days.to_string());
+        w.write_record(&r)?;
+    }
+    out.write_all(&w.into_inner()?)?;
+    for gap in &p.not_covered {
+        crate::warn!(
+            "not covered: {} ({} of {} days covered)",
+            gap.period,
+            gap.covered_days,
+            gap.days
+        );
+    }
+    if !p.unmatched_facilities.is_empty() {
+        crate::warn!(
+            "{} unmatched facility codes counted as {UNMATCHED_FACILITY}",
+            p.unmatched_facilities.len()
+        );
+    }
+    crate::warn!("total: {}; reproduce: {command}", p.total.plain());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_measure_and_dimension_are_named() {
+        let args = Args {
+            store: PathBuf::from("/nonexistent"),
+            by: vec!["shoe-size".into()],
+            filters: vec![],
+            from: None,
+            to: None,
+            measure: "midnight".into(),
+            format: Format::Table,
+            suppress_below: 10,
+        };
+        let e = parse_query(&args)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            e,
+            "unknown population dimension \"shoe-size\"; expected one of aor, facility, state, date, week, month, fy"
+        );
+        let args = Args {
+            by: vec![],
+            measure: "hourly".into(),
+            ..args
+        };
+        let e = parse_query(&args)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            e,
+            "unknown population measure \"hourly\"; expected midnight, 24h or average-daily"
+        );
+    }
+}
