@@ -44,6 +44,7 @@ enum Command {
     Prefer(cmd::prefer::Args),
     CompareReleases(cmd::compare_releases::Args),
     Demo(cmd::demo::Args),
+    Synth(cmd::synth::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
         Command::Population(args) => cmd::population::run(args, &mut std::io::stdout().lock()),
         Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
         Command::Prefer(args) => cmd::prefer::run(args, &mut std::io::stdout().lock()),
+        Command::Synth(args) => cmd::synth::run(args, &mut std::io::stdout().lock()),
         Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
     };
     match result {

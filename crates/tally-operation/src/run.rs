@@ -311,11 +311,18 @@ fn run_measuring(
                 filters: Vec::new(),
                 from: Some(span_first),
                 to: Some(span_last),
+                source: None,
             },
         )?)
     } else {
         None
     };
+    // A population is read from a headcount, or from stints where the store has no
+    // headcount: the table named is the one read.
+    let table = population_result
+        .as_ref()
+        .and_then(|p| TableKind::from_slug(&p.table))
+        .unwrap_or(table);
     let cover = match &population_result {
         Some(p) => Coverage::everywhere(p.releases.iter().map(|r| (r.first, r.last)).collect()),
         None => Coverage::of(store, table),

@@ -9,6 +9,7 @@ pub mod dedup;
 pub mod population;
 pub mod profile;
 pub mod schemes;
+pub mod stays;
 
 pub use compare::{PublishedComparison, publish_comparison};
 pub use count::{PublishedCount, PublishedDedupUse, PublishedGroup, publish_count};
@@ -16,4 +17,5 @@ pub use dedup::{DedupGroup, PublishedDedup, publish_dedup};
 pub use population::{PublishedPopulation, PublishedPopulationCell, publish_population};
 pub use profile::{PublishedProfile, publish_profile};
 pub use schemes::{PublishedSchemes, SchemeGroup, publish_schemes};
+pub use stays::{PublishedStayCell, PublishedStays, publish_stays};
 pub use tally_model::disclosure::{self, DEFAULT_THRESHOLD, Disclosure, Figure, thousands};

@@ -115,6 +115,11 @@ impl CoverageMap {
         out
     }
 
+    /// Days some release covers for some AOR, merged and sorted.
+    pub fn ranges(&self) -> Vec<(NaiveDate, NaiveDate)> {
+        merge(self.spans.values().flatten().copied().collect())
+    }
+
     /// The first and last covered day of any AOR.
     pub fn extent(&self) -> Option<(NaiveDate, NaiveDate)> {
         let all = self.spans.values().flatten();

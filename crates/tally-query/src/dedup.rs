@@ -197,7 +197,10 @@ pub fn merged_rows(
 /// raw ICE workbook (the Deportation Data Project's extracts name it in `file_original`)
 /// share their person identifiers, so a person's rows in two cuts are one person's; any
 /// other release is a group of its own (identifiers do not match across releases).
-fn same_records<'r>(releases: &[&'r ReleaseEntry], table: TableKind) -> Vec<Vec<&'r ReleaseEntry>> {
+pub(crate) fn same_records<'r>(
+    releases: &[&'r ReleaseEntry],
+    table: TableKind,
+) -> Vec<Vec<&'r ReleaseEntry>> {
     let mut groups: Vec<(Vec<String>, Vec<&'r ReleaseEntry>)> = Vec::new();
     for r in releases {
         let mine: Vec<String> = crate::precedence::sources(r, table).into_iter().collect();
@@ -243,7 +246,7 @@ impl Hash128 {
 /// A person identifier as a 128-bit key. ICE's anonymized identifiers are 40 lower-case
 /// hex digits (160 bits of a hash): read as a number and folded to 128 bits, which no two
 /// of them share in practice; any other spelling is hashed to 128 bits.
-fn person_key(id: &str) -> u128 {
+pub(crate) fn person_key(id: &str) -> u128 {
     if let Some(key) = hex_key(id.as_bytes()) {
         return key;
     }
@@ -324,6 +327,99 @@ impl<'a> Cells<'a> {
         }
     }
 
+    /// Per-key hashes of a dictionary column's values (once per batch), so that hashing
+    /// a row reads a key, not its text; empty for other columns.
+    fn key_hashes(&self) -> Vec<u64> {
+        match self {
+            Cells::Text(TextColumn::Dict(_, values)) => (0..values.len())
+                .map(|k| {
+                    let mut h = rustc_hash::FxHasher::default();
+                    h.write(values.value(k).as_bytes());
+                    h.finish()
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Mixes every row's value into `hashes` (one per row of the batch), a column at a
+    /// time: equal values mix in equally, whatever batch or dictionary they come from (a
+    /// dictionary value by its text's hash). Hashes only pick candidates; candidates'
+    /// values are compared in full.
+    fn hash_column(&self, key_hashes: &[u64], hashes: &mut [u64]) {
+        #[inline]
+        fn mix(h: u64, v: u64) -> u64 {
+            (h.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95)
+        }
+        match self {
+            Cells::Text(TextColumn::Dict(d, _)) => {
+                let keys = d.keys().values();
+                let nulls = d.nulls();
+                for (i, h) in hashes.iter_mut().enumerate() {
+                    let v = if nulls.is_some_and(|n| n.is_null(i)) {
+                        0
+                    } else {
+                        key_hashes
+                            .get(keys[i] as usize)
+                            .copied()
+                            .unwrap_or_default()
+                            | 1
+                    };
+                    *h = mix(*h, v);
+                }
+            }
+            Cells::Text(t) => {
+                for (i, h) in hashes.iter_mut().enumerate() {
+                    let v = match t.get(i) {
+                        None => 0,
+                        Some(text) => {
+                            let mut inner = rustc_hash::FxHasher::default();
+                            inner.write(text.as_bytes());
+                            inner.finish() | 1
+                        }
+                    };
+                    *h = mix(*h, v);
+                }
+            }
+            Cells::Bool(b) => {
+                for (i, h) in hashes.iter_mut().enumerate() {
+                    let v = if b.is_null(i) {
+                        0
+                    } else {
+                        2 + u64::from(b.value(i))
+                    };
+                    *h = mix(*h, v);
+                }
+            }
+            Cells::Fixed {
+                array,
+                bytes,
+                width,
+                offset,
+            } => {
+                let nulls = array.logical_nulls();
+                for (i, h) in hashes.iter_mut().enumerate() {
+                    let v = if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                        0
+                    } else {
+                        let start = (offset + i) * width;
+                        let cell = bytes.get(start..start + width).unwrap_or_default();
+                        match <[u8; 8]>::try_from(cell) {
+                            // Dates and integers (4 bytes), times and counts (8 bytes).
+                            Ok(word) => mix(1, u64::from_le_bytes(word)),
+                            Err(_) => cell.chunks(8).fold(1u64, |v, chunk| {
+                                let mut word = [0u8; 8];
+                                word[..chunk.len()].copy_from_slice(chunk);
+                                mix(v, u64::from_le_bytes(word))
+                            }),
+                        }
+                    };
+                    *h = mix(*h, v);
+                }
+            }
+        }
+    }
+
     /// Appends row `i`'s value to `out`, self-delimiting (a null apart from every value).
     fn encode(&self, i: usize, out: &mut Vec<u8>) {
         match self {
@@ -358,8 +454,8 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// Called with (release id, sheet, source row, the row's encoded values).
-type RowVisitor<'v> = dyn FnMut(&str, &str, i64, &[u8]) + 'v;
+/// Called with (release id, sheet, source row, the row's hash, its encoded values).
+type RowVisitor<'v> = dyn FnMut(&str, &str, i64, u64, &[u8]) + 'v;
 
 /// Exact copies: rows alike in every released column. A fast 64-bit hash of each row
 /// finds the candidates (hashes seen more than once); a second pass compares candidates'
@@ -381,8 +477,12 @@ fn exact_copies(
     );
     let scan = TableScan::new(store, table, &columns);
     let mut failure: Option<String> = None;
-    // Calls `each(release, sheet, row, encoded values)` for every row of the group.
-    let mut encoded_rows = |each: &mut RowVisitor| -> Result<(), QueryError> {
+    // Calls `each(release, sheet, row, hash, encoded values)` for every row of the group;
+    // with `encode` given, only for rows whose hash it holds, with their values encoded
+    // (the first pass needs hashes only).
+    let mut rows_of = |encode: Option<&HashSet<u64>>,
+                       each: &mut RowVisitor|
+     -> Result<(), QueryError> {
         scan.for_each(group, |release, batch: &RecordBatch| {
             let sheets = TextColumn::new(batch.column(0)).ok();
             let rows = batch.column(1).as_primitive_opt::<Int64Type>();
@@ -403,38 +503,42 @@ fn exact_copies(
                     }
                 }
             }
+            let mut hashes = vec![0u64; batch.num_rows()];
+            for c in &cells {
+                c.hash_column(&c.key_hashes(), &mut hashes);
+            }
             let mut buffer = Vec::with_capacity(256);
-            for i in 0..batch.num_rows() {
+            for (i, hash) in hashes.iter().enumerate() {
                 buffer.clear();
-                for c in &cells {
-                    c.encode(i, &mut buffer);
+                if let Some(wanted) = encode {
+                    if !wanted.contains(hash) {
+                        continue;
+                    }
+                    for c in &cells {
+                        c.encode(i, &mut buffer);
+                    }
                 }
                 if let Some(sheet) = sheets.get(i) {
-                    each(&release.id, sheet, rows.value(i), &buffer);
+                    each(&release.id, sheet, rows.value(i), *hash, &buffer);
                 }
             }
             Ok(())
         })?;
         Ok(())
     };
-    let fast = |bytes: &[u8]| {
-        let mut h = rustc_hash::FxHasher::default();
-        h.write(bytes);
-        h.finish()
-    };
     let mut seen_once: HashSet<u64> = HashSet::new();
     let mut candidates: HashSet<u64> = HashSet::new();
-    encoded_rows(&mut |_, _, _, bytes| {
-        let h = fast(bytes);
-        if !seen_once.insert(h) {
-            candidates.insert(h);
+    rows_of(None, &mut |_, _, _, hash, _| {
+        if !seen_once.insert(hash) {
+            candidates.insert(hash);
         }
     })?;
     drop(seen_once);
     if !candidates.is_empty() {
+        // Candidates' full values compared, so a hash collision never merges two rows.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        encoded_rows(&mut |release, sheet, row, bytes| {
-            if candidates.contains(&fast(bytes)) && !seen.insert(bytes.to_vec()) {
+        rows_of(Some(&candidates), &mut |release, sheet, row, _, bytes| {
+            if !seen.insert(bytes.to_vec()) {
                 out.insert(release, sheet, row);
             }
         })?;

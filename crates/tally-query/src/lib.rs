@@ -13,6 +13,7 @@ pub mod facility;
 pub mod population;
 pub mod precedence;
 pub mod profile;
+pub mod stays;
 
 pub use compare::{Comparison, compare_releases};
 pub use count::{CountQuery, CountResult, ReleaseUse, count};

@@ -168,6 +168,43 @@ pub struct PopulationQuery {
     /// First and last day, inclusive.
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Where the daily figures come from; `None`: a headcount when the store has one,
+    /// else stints.
+    pub source: Option<PopulationSource>,
+}
+
+/// Where daily figures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PopulationSource {
+    /// A published daily headcount per facility (`detention-headcount`).
+    Headcount,
+    /// Detention stints (`detention-stints`): each person counted once per group and day,
+    /// from their book-in and book-out times.
+    Stints,
+}
+
+impl PopulationSource {
+    /// Parses `headcount` or `stints`.
+    ///
+    /// # Errors
+    /// Any other word.
+    pub fn parse(s: &str) -> Result<PopulationSource, QueryError> {
+        match s.trim() {
+            "headcount" | "detention-headcount" => Ok(PopulationSource::Headcount),
+            "stints" | "detention-stints" => Ok(PopulationSource::Stints),
+            other => Err(QueryError::Invalid(format!(
+                "unknown population source {other:?}; expected headcount or stints"
+            ))),
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            PopulationSource::Headcount => "detention-headcount",
+            PopulationSource::Stints => "detention-stints",
+        }
+    }
 }
 
 /// One group of the result.
@@ -237,17 +274,40 @@ pub struct PopulationResult {
     pub notes: Vec<String>,
 }
 
-/// Computes a population from the store's headcount releases.
+/// Computes a population from the store's headcount releases, or from its stints.
+///
+/// From stints, a person is counted on day D in a group when one of their stints in the
+/// group's facilities is open at 00:00 of D (`midnight`: book-in at or before, book-out
+/// after) or at any moment of D (`24h`); a person's stints in one group are merged first,
+/// so a transfer within the group, or two overlapping stints, count the person once. An
+/// open stint (no book-out) runs to the end of its release's last covered day; a stint
+/// without a person identifier is a person of its own; exact copies are merged.
 ///
 /// # Errors
-/// No headcount release in the store, `24h` asked of a headcount, or unreadable files.
+/// No release of the source in the store, `24h` asked of a headcount, or unreadable files.
 pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult, QueryError> {
-    let table = TableKind::from_slug("detention-headcount").ok_or_else(|| {
-        QueryError::Invalid("the catalog has no detention-headcount table".into())
+    let holds = |slug: &str| {
+        TableKind::from_slug(slug).is_some_and(|t| {
+            store
+                .manifest()
+                .releases
+                .iter()
+                .any(|r| r.files.iter().any(|f| f.table == Some(t)))
+        })
+    };
+    let source = q.source.unwrap_or(
+        if !holds("detention-headcount") && holds("detention-stints") {
+            PopulationSource::Stints
+        } else {
+            PopulationSource::Headcount
+        },
+    );
+    let table = TableKind::from_slug(source.table()).ok_or_else(|| {
+        QueryError::Invalid(format!("the catalog has no {} table", source.table()))
     })?;
-    if q.measure == PopulationMeasure::TwentyFourHour {
+    if q.measure == PopulationMeasure::TwentyFourHour && source == PopulationSource::Headcount {
         return Err(QueryError::Invalid(
-            "--measure 24h needs each stay's book-in and book-out times; a headcount table gives one count per facility and day (use midnight or average-daily)".into(),
+            "--measure 24h needs each stay's book-in and book-out times; a headcount table gives one count per facility and day (use midnight or average-daily, or --source stints)".into(),
         ));
     }
     let releases: Vec<_> = store
@@ -257,10 +317,16 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
         .collect();
     if releases.is_empty() {
-        return Err(QueryError::Invalid(format!(
-            "the store at {} holds no detention-headcount release; ingest a daily headcount file (for example ../shared/data/detention/uwchr_detain_inc_headcount_fy12-24ytd.csv.gz) and the facility lists that place its codes in AORs",
-            store.root().display()
-        )));
+        return Err(QueryError::Invalid(match source {
+            PopulationSource::Headcount => format!(
+                "the store at {} holds no detention-headcount or detention-stints release; ingest a daily headcount file (for example ../shared/data/detention/uwchr_detain_inc_headcount_fy12-24ytd.csv.gz) and the facility lists that place its codes in AORs",
+                store.root().display()
+            ),
+            PopulationSource::Stints => format!(
+                "the store at {} holds no detention-stints release",
+                store.root().display()
+            ),
+        }));
     }
     // Each day is read from one release: the latest ingested that covers it.
     let mut day_release: BTreeMap<i32, usize> = BTreeMap::new();
@@ -303,43 +369,9 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
     let facilities = FacilityDirectory::read(store)?;
     let place_filters: Vec<&(PopulationDimension, Vec<String>)> =
         q.filters.iter().filter(|(d, _)| !d.is_time()).collect();
-    let columns = ["detention_facility_code", schema::EVENT_DATE, "detained"];
-    let mut by_code_day: HashMap<(String, i32), u64> = HashMap::new();
     let mut rows_read = vec![0u64; releases.len()];
     let mut bad_rows = 0u64;
     let (lo, hi) = (to_epoch_days(asked_first), to_epoch_days(asked_last));
-    TableScan::new(store, table, &columns).for_each(&releases, |release, batch| {
-        let at = releases
-            .iter()
-            .position(|r| r.id == release.id)
-            .unwrap_or(0);
-        let (Ok(codes), Some(days), Some(people)) = (
-            TextColumn::new(batch.column(0)),
-            batch.column(1).as_primitive_opt::<Date32Type>(),
-            batch.column(2).as_primitive_opt::<Int64Type>(),
-        ) else {
-            return Ok(());
-        };
-        for i in 0..batch.num_rows() {
-            if !days.is_valid(i) {
-                bad_rows += 1;
-                continue;
-            }
-            let d = days.value(i);
-            if d < lo || d > hi || day_release.get(&d) != Some(&at) {
-                continue;
-            }
-            let (Some(code), true) = (codes.get(i), people.is_valid(i)) else {
-                bad_rows += 1;
-                continue;
-            };
-            let n = people.value(i).max(0) as u64;
-            rows_read[at] += 1;
-            *by_code_day.entry((facility_key(code), d)).or_default() += n;
-        }
-        Ok(())
-    })?;
-
     let place_value = |dim: PopulationDimension, code: &str| -> String {
         match dim {
             PopulationDimension::Aor => facilities.aor_of(code).to_string(),
@@ -393,29 +425,146 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         }
     }
 
-    let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
-    let mut unmatched: BTreeMap<String, u64> = BTreeMap::new();
-    let mut total_person_days = 0u64;
+    // Daily figures per (places, day): the non-time dimensions' values of a facility code.
     let mut place_cache: HashMap<String, Option<Vec<String>>> = HashMap::new();
-    for ((code, d), n) in &by_code_day {
-        let day = from_epoch_days(*d);
-        if !day_kept(day) {
-            continue;
-        }
-        let places = place_cache.entry(code.clone()).or_insert_with(|| {
-            keep(code).then(|| {
-                q.by.iter()
-                    .filter(|d| !d.is_time())
-                    .map(|d| place_value(*d, code))
-                    .collect()
+    let mut places_of = |code: &str| -> Option<Vec<String>> {
+        place_cache
+            .entry(code.to_string())
+            .or_insert_with(|| {
+                keep(code).then(|| {
+                    q.by.iter()
+                        .filter(|d| !d.is_time())
+                        .map(|d| place_value(*d, code))
+                        .collect()
+                })
             })
-        });
-        let Some(places) = places else {
-            continue;
-        };
-        if facilities.place(code).is_none() {
-            *unmatched.entry(code.clone()).or_default() += n;
+            .clone()
+    };
+    let mut by_place_day: HashMap<(Vec<String>, i32), u64> = HashMap::new();
+    // Person-days (stint-days from stints) of the kept facility codes, to list unmatched
+    // codes and disagreements.
+    let mut code_days: BTreeMap<String, u64> = BTreeMap::new();
+    match source {
+        PopulationSource::Headcount => {
+            let columns = ["detention_facility_code", schema::EVENT_DATE, "detained"];
+            let mut by_code_day: HashMap<(String, i32), u64> = HashMap::new();
+            TableScan::new(store, table, &columns).for_each(&releases, |release, batch| {
+                let at = releases
+                    .iter()
+                    .position(|r| r.id == release.id)
+                    .unwrap_or(0);
+                let (Ok(codes), Some(days), Some(people)) = (
+                    TextColumn::new(batch.column(0)),
+                    batch.column(1).as_primitive_opt::<Date32Type>(),
+                    batch.column(2).as_primitive_opt::<Int64Type>(),
+                ) else {
+                    return Ok(());
+                };
+                for i in 0..batch.num_rows() {
+                    if !days.is_valid(i) {
+                        bad_rows += 1;
+                        continue;
+                    }
+                    let d = days.value(i);
+                    if d < lo || d > hi || day_release.get(&d) != Some(&at) {
+                        continue;
+                    }
+                    let (Some(code), true) = (codes.get(i), people.is_valid(i)) else {
+                        bad_rows += 1;
+                        continue;
+                    };
+                    let n = people.value(i).max(0) as u64;
+                    rows_read[at] += 1;
+                    *by_code_day.entry((facility_key(code), d)).or_default() += n;
+                }
+                Ok(())
+            })?;
+            for ((code, d), n) in by_code_day {
+                if !day_kept(from_epoch_days(d)) {
+                    continue;
+                }
+                let Some(places) = places_of(&code) else {
+                    continue;
+                };
+                *code_days.entry(code).or_default() += n;
+                *by_place_day.entry((places, d)).or_default() += n;
+            }
         }
+        PopulationSource::Stints => {
+            let open_until: Vec<i64> = last_days(&releases, table)
+                .iter()
+                .map(|last| (i64::from(to_epoch_days(*last)) + 1) * 86_400)
+                .collect();
+            let stints = read_stints(
+                store,
+                table,
+                &releases,
+                &open_until,
+                &mut rows_read,
+                &mut bad_rows,
+            )?;
+            let mut groups: Vec<(u128, u32, i64, i64)> = Vec::with_capacity(stints.len());
+            let mut place_index: HashMap<Vec<String>, u32> = HashMap::new();
+            let mut place_list: Vec<Vec<String>> = Vec::new();
+            for s in &stints {
+                let Some(places) = places_of(&s.facility) else {
+                    continue;
+                };
+                let at = *place_index.entry(places.clone()).or_insert_with(|| {
+                    place_list.push(places);
+                    (place_list.len() - 1) as u32
+                });
+                let days = ((s.book_out - s.book_in).max(0) / 86_400 + 1) as u64;
+                *code_days.entry(s.facility.clone()).or_default() += days;
+                groups.push((s.person, at, s.book_in, s.book_out));
+            }
+            groups.sort_unstable();
+            let measure = q.measure;
+            let mut add = |place: u32, from: i64, to: i64| {
+                // Days counted: midnight = 00:00 of D inside [from, to); 24h = D meets it.
+                let (first, last) = match measure {
+                    PopulationMeasure::TwentyFourHour => (
+                        from.div_euclid(86_400),
+                        (to.max(from + 1) - 1).div_euclid(86_400),
+                    ),
+                    _ => (
+                        (from + 86_399).div_euclid(86_400),
+                        (to - 1).div_euclid(86_400),
+                    ),
+                };
+                for d in first.max(i64::from(lo))..=last.min(i64::from(hi)) {
+                    let d = d as i32;
+                    if day_release.contains_key(&d) && day_kept(from_epoch_days(d)) {
+                        *by_place_day
+                            .entry((place_list[place as usize].clone(), d))
+                            .or_default() += 1;
+                    }
+                }
+            };
+            // Each person's intervals in one group, merged, count once per day.
+            let mut i = 0;
+            while i < groups.len() {
+                let (person, place, mut from, mut to) = groups[i];
+                let mut j = i + 1;
+                while j < groups.len() && groups[j].0 == person && groups[j].1 == place {
+                    if groups[j].2 <= to {
+                        to = to.max(groups[j].3);
+                    } else {
+                        add(place, from, to);
+                        (from, to) = (groups[j].2, groups[j].3);
+                    }
+                    j += 1;
+                }
+                add(place, from, to);
+                i = j;
+            }
+        }
+    }
+
+    let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    let mut total_person_days = 0u64;
+    for ((places, d), n) in &by_place_day {
+        let day = from_epoch_days(*d);
         total_person_days += n;
         let mut key = Vec::with_capacity(q.by.len());
         let mut place_at = places.iter();
@@ -428,6 +577,11 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         }
         *cells.entry(key).or_default() += n;
     }
+    let unmatched: BTreeMap<String, u64> = code_days
+        .iter()
+        .filter(|(c, _)| facilities.place(c).is_none())
+        .map(|(c, n)| (c.clone(), *n))
+        .collect();
     let time_key = |values: &[String]| -> Vec<String> {
         time_dims.iter().map(|(i, _)| values[*i].clone()).collect()
     };
@@ -474,13 +628,7 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         .map(|(code, person_days)| UnmatchedFacility { code, person_days })
         .collect();
     unmatched.sort_by(|a, b| b.person_days.cmp(&a.person_days).then(a.code.cmp(&b.code)));
-    let mut seen_codes: Vec<&String> = by_code_day
-        .keys()
-        .map(|(c, _)| c)
-        .filter(|c| place_cache.get(*c).is_some_and(Option::is_some))
-        .collect();
-    seen_codes.sort();
-    seen_codes.dedup();
+    let seen_codes: Vec<&String> = code_days.keys().collect();
     let aor_disagreements = seen_codes
         .iter()
         .filter_map(|c| facilities.place(c).map(|p| (c, p)))
@@ -526,6 +674,9 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
             rows: rows_read[at],
         })
         .collect();
+    if source == PopulationSource::Stints {
+        notes.push("from stints: days near a release's first day miss people booked in before it (the release holds only their later stints, if any); an open stint counts to the end of its release's last covered day".into());
+    }
     Ok(PopulationResult {
         table: table.slug().to_string(),
         dimensions: q.by.iter().map(|d| d.name().to_string()).collect(),
@@ -543,4 +694,117 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         aor_disagreements,
         notes,
     })
+}
+
+/// The last covered day of each release of `table` (its extraction), in order.
+fn last_days(releases: &[&tally_store::ReleaseEntry], table: TableKind) -> Vec<NaiveDate> {
+    releases
+        .iter()
+        .map(|r| {
+            r.coverage(table)
+                .values()
+                .map(|s| s.1)
+                .max()
+                .unwrap_or(NaiveDate::MIN)
+        })
+        .collect()
+}
+
+/// One stint as a population needs it.
+struct StintSpan {
+    /// Person key; a stint without identifier gets a key of its own.
+    person: u128,
+    facility: String,
+    book_in: i64,
+    /// Book-out, or the end of its release's coverage when open.
+    book_out: i64,
+}
+
+/// Reads the stints of `releases`, exact copies merged.
+fn read_stints(
+    store: &Store,
+    table: TableKind,
+    releases: &[&tally_store::ReleaseEntry],
+    open_until: &[i64],
+    rows_read: &mut [u64],
+    bad_rows: &mut u64,
+) -> Result<Vec<StintSpan>, QueryError> {
+    let exact = tally_model::dedup_rule("exact")
+        .ok_or_else(|| QueryError::Invalid("no exact rule".into()))?;
+    let merged = crate::dedup::merged_rows(
+        store,
+        releases,
+        table,
+        exact,
+        crate::dedup::DedupScope::CutsTogether,
+    )?;
+    let columns = [
+        schema::SOURCE_SHEET,
+        schema::SOURCE_ROW,
+        "unique_identifier",
+        "book_in_date_time",
+        "book_out_date_time",
+        "detention_facility_code",
+    ];
+    let mut out = Vec::new();
+    let mut anonymous: u128 = 0;
+    TableScan::new(store, table, &columns).for_each(releases, |release, batch| {
+        let at = releases
+            .iter()
+            .position(|r| r.id == release.id)
+            .unwrap_or(0);
+        let (Ok(sheets), Some(source_rows), Ok(ids)) = (
+            TextColumn::new(batch.column(0)),
+            batch.column(1).as_primitive_opt::<Int64Type>(),
+            TextColumn::new(batch.column(2)),
+        ) else {
+            return Ok(());
+        };
+        let codes = TextColumn::new(batch.column(5)).ok();
+        let Some(book_in) = tally_store::SecondsColumn::new(batch.column(3)) else {
+            *bad_rows += batch.num_rows() as u64;
+            return Ok(());
+        };
+        let book_out = tally_store::SecondsColumn::new(batch.column(4));
+        let any_merged = merged.release(&release.id).is_some();
+        for i in 0..batch.num_rows() {
+            if any_merged
+                && merged.is_merged(
+                    &release.id,
+                    sheets.get(i).unwrap_or(""),
+                    source_rows.value(i),
+                )
+            {
+                continue;
+            }
+            let Some(start) = book_in.get(i) else {
+                *bad_rows += 1;
+                continue;
+            };
+            rows_read[at] += 1;
+            let person = match ids.get(i).filter(|s| !s.trim().is_empty()) {
+                Some(id) => crate::dedup::person_key(id) & !(1u128 << 126),
+                None => {
+                    // Keys with bit 126 set are never a real person's.
+                    anonymous += 1;
+                    anonymous | (1u128 << 126)
+                }
+            };
+            out.push(StintSpan {
+                person,
+                facility: codes
+                    .as_ref()
+                    .and_then(|c| c.get(i))
+                    .map(facility_key)
+                    .unwrap_or_else(|| "(blank)".into()),
+                book_in: start,
+                book_out: book_out
+                    .as_ref()
+                    .and_then(|c| c.get(i))
+                    .unwrap_or(open_until[at]),
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }

@@ -8,9 +8,14 @@
 //! Every banner says SYNTHETIC.
 
 pub mod modern;
+pub mod stints;
 
 pub use modern::{
     ModernOptions, ModernRelease, ModernRow, PlantedDuplicates, modern_tables, write_modern_release,
+};
+pub use stints::{
+    PlantedStints, StintFormat, StintOptions, StintRelease, SynthStay, SynthStint, generate_stints,
+    synthetic_facilities, write_stint_release,
 };
 
 use chrono::{Days, NaiveDate};

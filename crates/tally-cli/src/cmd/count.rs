@@ -221,6 +221,9 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
 /// # Errors
 /// Bad arguments, a missing store, unknown releases.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    if args.table.trim().eq_ignore_ascii_case(super::stays::STAYS) {
+        return super::stays::run(&args, out);
+    }
     let mut query = parse_query(&args)?;
     let store = Store::open(&args.store)?;
     // `--where release=` accepts what `--release` accepts: file name, id or SHA-256 prefix.

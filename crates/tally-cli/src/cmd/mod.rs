@@ -11,6 +11,8 @@ pub mod operation;
 pub mod population;
 pub mod prefer;
 pub mod status;
+pub mod stays;
+pub mod synth;
 pub mod verify;
 
 /// Output formats shared by the reporting commands.

@@ -45,6 +45,11 @@ pub struct Args {
     /// average-daily (the daily count averaged over each period).
     #[arg(long, value_name = "MEASURE", default_value = "midnight")]
     pub measure: String,
+    /// Where daily figures come from: headcount (a published daily headcount per
+    /// facility) or stints (book-in and book-out times); default: headcount when the store
+    /// has one, else stints.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -97,6 +102,11 @@ fn parse_query(args: &Args) -> Result<PopulationQuery> {
         filters,
         from: args.from,
         to: args.to,
+        source: args
+            .source
+            .as_deref()
+            .map(tally_query::population::PopulationSource::parse)
+            .transpose()?,
     })
 }
 
@@ -144,6 +154,9 @@ fn command_line(args: &Args) -> String {
         parts.push(format!("--to {t}"));
     }
     parts.push(format!("--measure {}", args.measure));
+    if let Some(source) = &args.source {
+        parts.push(format!("--source {source}"));
+    }
     if args.suppress_below != 10 {
         parts.push(format!("--suppress-below {}", args.suppress_below));
     }
@@ -157,15 +170,24 @@ fn write_text(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> R
         format!(" by {}", p.dimensions.join(", "))
     };
     let averaged = p.dimensions.iter().all(|d| d != "date");
-    let heading = if averaged {
-        "average daily population (person-days / covered days)"
-    } else {
-        "people detained (daily count)"
+    let whole_day = p.measure.contains("any time");
+    let heading = match (averaged, whole_day) {
+        (true, false) => "average daily population (person-days / covered days)",
+        (true, true) => {
+            "average daily 24-hour population (people held at any time of a day, averaged over covered days)"
+        }
+        (false, false) => "people detained (daily count)",
+        (false, true) => "people detained at any time of the day",
     };
     writeln!(out, "Detained population{by}: {heading}")?;
+    let from = if p.table == "detention-stints" {
+        "each person counted once per group and day from their stints' book-in and book-out times"
+    } else {
+        "the publisher's daily headcount per facility"
+    };
     writeln!(
         out,
-        "From {}: the publisher's daily headcount per facility (detention data: people held, not arrests)",
+        "From {}: {from} (detention data: people held, not arrests)",
         p.table
     )?;
     let mut header: Vec<String> = p.dimensions.clone();
@@ -311,6 +333,7 @@ mod tests {
             from: None,
             to: None,
             measure: "midnight".into(),
+            source: None,
             format: Format::Table,
             suppress_below: 10,
         };

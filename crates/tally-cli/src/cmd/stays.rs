@@ -1,0 +1,233 @@
+//! `tally count detention-stays`: stays built from detention stints, counted.
+
+use super::Format;
+use super::count::{Args, split_where_values};
+use crate::render::table;
+use anyhow::{Result, bail};
+use serde_json::json;
+use std::io::Write;
+use std::process::ExitCode;
+use tally_publish::{Disclosure, PublishedStays, publish_stays};
+use tally_query::stays::{StayDimension, StayQuery, count_stays};
+use tally_store::Store;
+
+/// The table name `count` answers with stays.
+pub const STAYS: &str = "detention-stays";
+
+fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
+    if args.compare_schemes || args.compare_dedup || args.scheme != "default" {
+        bail!("detention-stays has no method groups or de-duplication choices to compare");
+    }
+    if !matches!(args.dedup.as_str(), "none" | "exact") {
+        bail!(
+            "detention-stays always merges exact copies of a stint (the exact rule) before building stays; --dedup {} does not apply",
+            args.dedup
+        );
+    }
+    let by = args
+        .by
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| StayDimension::parse(b).map_err(anyhow::Error::from))
+        .collect::<Result<Vec<_>>>()?;
+    for (i, d) in by.iter().enumerate() {
+        if by[..i].contains(d) {
+            bail!("--by lists {} twice", d.name());
+        }
+    }
+    let aors = tally_model::aor::AorCrosswalk::embedded();
+    let mut filters = Vec::new();
+    let wheres = args.filters.iter().map(|f| (f, false));
+    let wholes = args.where_value.iter().map(|f| (f, true));
+    for (f, whole) in wheres.chain(wholes) {
+        let Some((dim, values)) = f.split_once('=') else {
+            bail!("--where {f:?} must look like DIM=V1,V2 (for example aor=CHI,NYC)");
+        };
+        let values = if whole {
+            vec![values.trim().to_string()]
+        } else {
+            split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?
+        };
+        let dim = StayDimension::parse(dim)?;
+        let values: Vec<String> = match dim {
+            StayDimension::Aor => values
+                .iter()
+                .map(|v| aors.code_for(v).map_or_else(|| v.clone(), str::to_string))
+                .collect(),
+            _ => values,
+        };
+        filters.push((dim, values));
+    }
+    let releases = if args.release.is_empty() {
+        None
+    } else {
+        let mut ids = Vec::new();
+        for r in &args.release {
+            let found = store.manifest().select(r);
+            if found.is_empty() {
+                bail!(
+                    "--release {r:?} names no release in {} (`tally status` lists them)",
+                    args.store.display()
+                );
+            }
+            ids.extend(found.iter().map(|e| e.id.clone()));
+        }
+        Some(ids)
+    };
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        bail!("--from {from} is after --to {to}");
+    }
+    Ok(StayQuery {
+        by,
+        filters,
+        from: args.from,
+        to: args.to,
+        releases,
+    })
+}
+
+/// Runs `tally count detention-stays`.
+///
+/// # Errors
+/// A bad query, an unreadable store, a failed write.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
+    let store = Store::open(&args.store)?;
+    let query = parse_query(args, &store)?;
+    let result = count_stays(&store, &query)?;
+    if result.releases.is_empty() {
+        bail!(
+            "the store at {} holds no detention-stints release to build stays from",
+            args.store.display()
+        );
+    }
+    let p = publish_stays(&result, Disclosure::new(args.suppress_below));
+    match args.format {
+        Format::Table => text(&p, out)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut header = p.dimensions.clone();
+            header.push("stays".into());
+            w.write_record(&header)?;
+            for c in &p.cells {
+                let mut row = c.values.clone();
+                row.push(c.stays.plain());
+                w.write_record(&row)?;
+            }
+            out.write_all(&w.into_inner()?)?;
+            for period in &p.not_covered {
+                crate::warn!("not covered: {period}");
+            }
+            crate::warn!("total: {}", p.total.plain());
+        }
+        Format::Json => {
+            let mut v = serde_json::to_value(&p)?;
+            for (key, f) in [
+                ("total", &p.total),
+                ("ongoing", &p.ongoing),
+                ("overlapping", &p.overlapping),
+                ("start_disagrees", &p.start_disagrees),
+                ("without_person", &p.without_person),
+                ("stints_read", &p.stints_read),
+                ("exact_copies_merged", &p.exact_copies_merged),
+                ("stints_without_book_in", &p.stints_without_book_in),
+                ("stints_without_person", &p.stints_without_person),
+                ("stays_shadowed", &p.stays_shadowed),
+            ] {
+                v[key] = f.json();
+            }
+            v["cells"] = json!(
+                p.cells
+                    .iter()
+                    .map(|c| json!({"values": c.values, "stays": c.stays.json()}))
+                    .collect::<Vec<_>>()
+            );
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text(p: &PublishedStays, out: &mut dyn Write) -> Result<()> {
+    let by = if p.dimensions.is_empty() {
+        String::new()
+    } else {
+        format!(" by {}", p.dimensions.join(", "))
+    };
+    writeln!(
+        out,
+        "Detention stays{by}: one person's consecutive stints, first book-in to last book-out"
+    )?;
+    let mut header = p.dimensions.clone();
+    header.push("stays".into());
+    let mut rows: Vec<Vec<String>> = p
+        .cells
+        .iter()
+        .map(|c| {
+            let mut r = c.values.clone();
+            r.push(c.stays.text());
+            r
+        })
+        .collect();
+    for period in &p.not_covered {
+        let mut r = vec![period.clone()];
+        r.resize(p.dimensions.len(), String::new());
+        r.push("not covered".into());
+        rows.push(r);
+    }
+    let mut total = vec![String::new(); p.dimensions.len()];
+    if let Some(first) = total.first_mut() {
+        *first = "total".into();
+    }
+    total.push(p.total.text());
+    rows.push(total);
+    writeln!(out, "{}", table(&header, &rows, &[p.dimensions.len()]))?;
+    if p.any_suppressed {
+        writeln!(
+            out,
+            "Counts below {} print as <{}; the total is rounded so that none can be worked out.",
+            p.suppress_below, p.suppress_below
+        )?;
+    }
+    for period in &p.not_covered {
+        writeln!(
+            out,
+            "NOT COVERED: {period}: no stint release covers these days; nothing is printed as 0"
+        )?;
+    }
+    writeln!(
+        out,
+        "Of these stays: {} ongoing (no book-out at extraction); {} with overlapping stints of one person (booked in before an earlier stint's book-out: counted once, not split); {} whose released Stay Book In differs from their first stint's book-in (the released start is used); {} of one stint without a person identifier (never merged).",
+        p.ongoing.text(),
+        p.overlapping.text(),
+        p.start_disagrees.text(),
+        p.without_person.text()
+    )?;
+    match p.median_length_days {
+        Some(d) => writeln!(out, "Median length of the ended stays: {d:.1} days.")?,
+        None => writeln!(
+            out,
+            "Median length: not published (fewer than {} ended stays).",
+            p.suppress_below
+        )?,
+    }
+    writeln!(
+        out,
+        "Stints: {} read; {} exact copies merged first; {} without a book-in (in no stay); {} without a person identifier. Stays set aside because an overlapping release counts their AOR and day: {}.",
+        p.stints_read.text(),
+        p.exact_copies_merged.text(),
+        p.stints_without_book_in.text(),
+        p.stints_without_person.text(),
+        p.stays_shadowed.text()
+    )?;
+    writeln!(
+        out,
+        "Rule: stints of one person form a stay when the release's Stay Book In is the same, or, without it, when the next book-in comes within {} hours of the last book-out; within one release (see README, \"Stays\").",
+        tally_query::stays::TRANSFER_GAP_HOURS
+    )?;
+    for r in &p.releases {
+        writeln!(out, "source: {} (sha256 {})", r.file_name, r.sha256)?;
+    }
+    Ok(())
+}

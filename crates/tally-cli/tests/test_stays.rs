@@ -1,0 +1,309 @@
+//! Stays from synthetic stints in the 2025 raw layout with planted cases, and populations
+//! from stints, each checked against what the generator planted or a brute-force count.
+
+mod common;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tally_synth::{PlantedStints, StintFormat, StintOptions, StintRelease, write_stint_release};
+
+const AORS: [(&str, &str); 3] = [
+    ("Chicago", "CHI"),
+    ("Seattle", "SEA"),
+    ("New Orleans", "NOL"),
+];
+
+fn options() -> StintOptions {
+    StintOptions {
+        seed: 11,
+        aors: AORS.iter().map(|(n, _)| n.to_string()).collect(),
+        first: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        last: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+        stays_per_day: 2,
+        planted: PlantedStints {
+            ongoing: 6,
+            overlapping: 5,
+            without_person: 4,
+            unknown_facility: 3,
+            stay_start_disagrees: 7,
+            detained_again: 5,
+            exact_copies: 8,
+        },
+    }
+}
+
+fn code_of(long: &str) -> &'static str {
+    AORS.iter()
+        .find(|(n, _)| long.starts_with(n))
+        .map(|(_, c)| *c)
+        .unwrap()
+}
+
+/// A facility list for the synthetic facilities, in UWCHR's 2025 hand-coded layout.
+fn facility_list(dir: &Path) -> PathBuf {
+    let path = dir.join("synthetic_coded_facilities.csv");
+    let mut text = String::from(
+        "detention_facility_code,detention_facility,address,state,aor,type,operator,note\n",
+    );
+    for (name, code) in AORS {
+        for (fc, fname) in tally_synth::synthetic_facilities(name) {
+            text.push_str(&format!("{fc},{fname},SYNTHETIC,XX,{code},IGSA,,\n"));
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stints_store(dir: &Path, format: StintFormat) -> (PathBuf, StintRelease) {
+    let release = write_stint_release(dir, &options(), format).unwrap();
+    let store = dir.join("store");
+    let list = facility_list(dir);
+    let out = ingest(&store, &[&list, &release.path]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (store, release)
+}
+
+fn length_of(start: NaiveDateTime, end: Option<NaiveDateTime>) -> &'static str {
+    let Some(end) = end else { return "ongoing" };
+    let days = (end - start).num_seconds() as f64 / 86_400.0;
+    [
+        ("under 1 day", 1.0),
+        ("1-3 days", 4.0),
+        ("4-7 days", 8.0),
+        ("8-30 days", 31.0),
+        ("31-90 days", 91.0),
+        ("91-180 days", 181.0),
+        ("181-365 days", 366.0),
+    ]
+    .iter()
+    .find(|(_, below)| days < *below)
+    .map_or("over 365 days", |(l, _)| l)
+}
+
+fn csv_counts(text: &str) -> BTreeMap<String, u64> {
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let (k, v) = l.rsplit_once(',').unwrap();
+            (k.to_string(), v.parse::<u64>().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn stays_from_planted_stints_are_exactly_the_planted_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, release) = stints_store(
+        dir.path(),
+        StintFormat::Workbook {
+            rows_per_sheet: 300,
+        },
+    );
+    assert!(
+        release.stints.len() > 600,
+        "several sheets: {}",
+        release.stints.len()
+    );
+    let count = |args: &[&str]| {
+        let mut all = vec![
+            "count",
+            "detention-stays",
+            "--store",
+            path_str(&store),
+            "--suppress-below",
+            "0",
+        ];
+        all.extend_from_slice(args);
+        let out = tally(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    // By AOR.
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for s in &release.stays {
+        *want.entry(code_of(&s.aor).to_string()).or_default() += 1;
+    }
+    assert_eq!(
+        csv_counts(&count(&["--by", "aor", "--format", "csv"])),
+        want
+    );
+    // By length group and by month of the start.
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for s in &release.stays {
+        *want
+            .entry(length_of(s.start, s.end).to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        csv_counts(&count(&["--by", "length", "--format", "csv"])),
+        want
+    );
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for s in &release.stays {
+        *want.entry(s.start.format("%Y-%m").to_string()).or_default() += 1;
+    }
+    let got = csv_counts(&count(&["--by", "month", "--format", "csv"]));
+    // A stay whose released start is 3 days before the data begins starts in December.
+    assert_eq!(got, want);
+
+    let json: serde_json::Value = serde_json::from_str(&count(&["--format", "json"])).unwrap();
+    let n = |pred: &dyn Fn(&tally_synth::SynthStay) -> bool| {
+        release.stays.iter().filter(|s| pred(s)).count() as u64
+    };
+    assert_eq!(json["total"], release.stays.len() as u64);
+    assert_eq!(json["ongoing"], n(&|s| s.end.is_none()));
+    assert_eq!(json["overlapping"], 5);
+    assert_eq!(n(&|s| s.overlapping), 5);
+    // The 7 planted, and the later stints of stays without identifiers: each is a stay of
+    // its own whose released Stay Book In is its first stint's.
+    assert_eq!(json["start_disagrees"], n(&|s| s.start_disagrees));
+    assert!(n(&|s| s.start_disagrees) > 7);
+    assert_eq!(n(&|s| s.start_disagrees && s.person.is_some()), 7);
+    assert_eq!(json["without_person"], n(&|s| s.person.is_none()));
+    assert!(json["without_person"].as_u64().unwrap() >= 4);
+    assert_eq!(json["exact_copies_merged"], 8);
+    assert_eq!(json["stints_read"], release.stints.len() as u64);
+    // Every stint is accounted for: merged copies, or in exactly one stay.
+    let in_stays: u64 = release.stays.iter().map(|s| s.stints as u64).sum();
+    assert_eq!(in_stays + 8, release.stints.len() as u64);
+    // People detained again are two stays each, not one.
+    let mut per_person: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in release.stays.iter().filter_map(|s| s.person.as_deref()) {
+        *per_person.entry(s).or_default() += 1;
+    }
+    assert_eq!(per_person.values().filter(|n| **n == 2).count(), 5);
+
+    let text = count(&["--by", "status"]);
+    assert!(text.contains("exact copies merged first"), "{text}");
+    assert!(text.contains("Median length of the ended stays"), "{text}");
+    // A filter on the first facility's AOR and a date range.
+    let want = release
+        .stays
+        .iter()
+        .filter(|s| {
+            code_of(&s.aor) == "SEA"
+                && s.start.date() >= NaiveDate::from_ymd_opt(2025, 2, 1).unwrap()
+        })
+        .count();
+    let out = count(&[
+        "--where",
+        "aor=Seattle",
+        "--from",
+        "2025-02-01",
+        "--format",
+        "csv",
+        "--by",
+        "aor",
+    ]);
+    assert_eq!(out, format!("aor,stays\nSEA,{want}\n"));
+}
+
+#[test]
+fn a_processed_csv_gives_the_same_stays_and_populations_equal_a_brute_force_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, release) = stints_store(dir.path(), StintFormat::ProcessedCsv);
+    let out = tally(&[
+        "count",
+        "detention-stays",
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+        "--suppress-below",
+        "0",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["total"], release.stays.len() as u64);
+
+    // Brute force: people (each stint without identifier a person) per AOR of the
+    // facility, on some days, at 00:00 and at any time of the day.
+    let mut unique: Vec<&tally_synth::SynthStint> = Vec::new();
+    for s in &release.stints {
+        if !unique.contains(&s) {
+            unique.push(s);
+        }
+    }
+    let aor_of_facility = |code: &str| -> String {
+        for (name, aor) in AORS {
+            if tally_synth::synthetic_facilities(name)
+                .iter()
+                .any(|(c, _)| c == code)
+            {
+                return aor.to_string();
+            }
+        }
+        "(unmatched facility)".to_string()
+    };
+    let open_end = release
+        .extracted
+        .date()
+        .succ_opt()
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    for day in ["2025-01-20", "2025-02-14", "2025-03-31"] {
+        let d = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let (midnight, next) = (
+            d.and_hms_opt(0, 0, 0).unwrap(),
+            d.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap(),
+        );
+        for (measure, present) in [
+            (
+                "midnight",
+                Box::new(|i: NaiveDateTime, o: NaiveDateTime| i <= midnight && midnight < o)
+                    as Box<dyn Fn(NaiveDateTime, NaiveDateTime) -> bool>,
+            ),
+            (
+                "24h",
+                Box::new(|i: NaiveDateTime, o: NaiveDateTime| {
+                    i < next && o.max(i + chrono::Duration::seconds(1)) > midnight
+                }),
+            ),
+        ] {
+            let mut people: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+            for (k, s) in unique.iter().enumerate() {
+                if present(s.book_in, s.book_out.unwrap_or(open_end)) {
+                    let who = s.person.clone().unwrap_or_else(|| format!("anonymous {k}"));
+                    people
+                        .entry(aor_of_facility(&s.facility_code))
+                        .or_default()
+                        .insert(who);
+                }
+            }
+            let want: BTreeMap<String, u64> = people
+                .into_iter()
+                .map(|(a, p)| (a, p.len() as u64))
+                .collect();
+            let out = tally(&[
+                "population",
+                "--store",
+                path_str(&store),
+                "--by",
+                "aor",
+                "--from",
+                day,
+                "--to",
+                day,
+                "--measure",
+                measure,
+                "--format",
+                "csv",
+                "--suppress-below",
+                "0",
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            let got: BTreeMap<String, u64> = stdout(&out)
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let c: Vec<&str> = l.split(',').collect();
+                    (c[0].to_string(), c[1].parse().unwrap())
+                })
+                .collect();
+            assert_eq!(got, want, "{measure} on {day}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Detention stays as they may be published: every count through the small-cell rule, the
+//! total rounded where a cell is suppressed ([`Disclosure::sum`]), the median length only
+//! over enough stays.
+
+use serde::Serialize;
+use tally_model::disclosure::{Disclosure, Figure};
+use tally_query::stays::{StayAccounting, StayRelease, StayResult};
+
+/// One group, as published.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedStayCell {
+    pub values: Vec<String>,
+    pub stays: Figure,
+}
+
+/// Stays ready to render.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedStays {
+    pub dimensions: Vec<String>,
+    pub cells: Vec<PublishedStayCell>,
+    pub total: Figure,
+    pub ongoing: Figure,
+    pub overlapping: Figure,
+    pub start_disagrees: Figure,
+    pub without_person: Figure,
+    /// Median length of the selection's ended stays, in days to one decimal; `None` when
+    /// fewer stays than the threshold ended.
+    pub median_length_days: Option<f64>,
+    /// Stint accounting: read = merged copies + without book-in + in stays.
+    pub stints_read: Figure,
+    pub exact_copies_merged: Figure,
+    pub stints_without_book_in: Figure,
+    pub stints_without_person: Figure,
+    pub stays_shadowed: Figure,
+    pub releases: Vec<StayRelease>,
+    pub not_covered: Vec<String>,
+    pub suppress_below: u64,
+    pub any_suppressed: bool,
+}
+
+/// Applies `rule` to `r`.
+pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
+    let hidden: Vec<u64> = r
+        .cells
+        .iter()
+        .map(|c| c.stays)
+        .filter(|n| rule.small(*n))
+        .collect();
+    let StayAccounting {
+        stints_read,
+        exact_copies_merged,
+        stints_without_book_in,
+        stints_without_person,
+        stays_shadowed,
+        ..
+    } = r.accounting;
+    let enough = r.ended_lengths_days.len() as u64 >= rule.threshold.max(1);
+    PublishedStays {
+        dimensions: r.dimensions.clone(),
+        cells: r
+            .cells
+            .iter()
+            .map(|c| PublishedStayCell {
+                values: c.values.clone(),
+                stays: rule.cell(c.stays),
+            })
+            .collect(),
+        total: rule.sum(r.total, &hidden),
+        ongoing: rule.cell(r.ongoing),
+        overlapping: rule.cell(r.overlapping),
+        start_disagrees: rule.cell(r.start_disagrees),
+        without_person: rule.cell(r.without_person),
+        median_length_days: r
+            .median_length_days()
+            .filter(|_| enough)
+            .map(|d| (d * 10.0).round() / 10.0),
+        stints_read: rule.cell(stints_read),
+        exact_copies_merged: rule.cell(exact_copies_merged),
+        stints_without_book_in: rule.cell(stints_without_book_in),
+        stints_without_person: rule.cell(stints_without_person),
+        stays_shadowed: rule.cell(stays_shadowed),
+        releases: r.releases.clone(),
+        not_covered: r.not_covered.clone(),
+        suppress_below: rule.threshold,
+        any_suppressed: !hidden.is_empty(),
+    }
+}

@@ -1,0 +1,598 @@
+//! Detention stays from stints: one person's consecutive facility placements, from the
+//! first book-in to the last book-out.
+//!
+//! The rule (DOMAIN.md 2.3; DDP and UWCHR describe a stay the same way; Vera's
+//! ice-detention-trends links transfers the same way where no stay field exists):
+//! - within one release (cuts of one ICE workbook together), since identifiers do not
+//!   match across releases; exact copies of a stint are merged first (the `exact` rule);
+//! - a person's stints, in order of book-in, belong to one stay when the release's own
+//!   `Stay Book In Date Time` is the same on both; where either lacks it, when the next
+//!   book-in comes no later than [`TRANSFER_GAP_HOURS`] after the latest book-out so far
+//!   (a transfer), or while an earlier stint is still open;
+//! - the stay starts at the released Stay Book In where present (else the first book-in),
+//!   and a start that differs from the first stint's book-in is counted as a disagreement;
+//!   it ends at the last book-out, or is ongoing when a stint has none;
+//! - a stint booked in before an earlier stint of the stay was booked out (a person in two
+//!   places at once) is an overlap: the stay is counted once and flagged, never split;
+//! - a stint without a person identifier is a stay of its own (never merged), counted;
+//! - a stint without a book-in date is in no stay, counted.
+//!
+//! Each stay is dated by its start and placed in its first stint's AOR, and where releases
+//! overlap, precedence decides by that AOR and day as for any row.
+
+use crate::QueryError;
+use crate::dedup::{DedupScope, merged_rows, person_key, same_records};
+use crate::precedence::{Decision, Precedence};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use tally_catalog::schema;
+use tally_model::TableKind;
+use tally_model::date::{from_epoch_days, week_start};
+use tally_model::fiscal::fiscal_year;
+use tally_store::{SecondsColumn, Store, TableScan, TextColumn};
+
+/// The longest gap between a book-out and the next book-in of one stay where the release
+/// gives no Stay Book In to tell (hours). Transfers in the releases book out and in within
+/// minutes; a day allows for a late entry without joining separate detentions.
+pub const TRANSFER_GAP_HOURS: i64 = 24;
+
+/// Stay length groups, in order: (label, upper bound in days, exclusive).
+pub const LENGTHS: [(&str, f64); 8] = [
+    ("under 1 day", 1.0),
+    ("1-3 days", 4.0),
+    ("4-7 days", 8.0),
+    ("8-30 days", 31.0),
+    ("31-90 days", 91.0),
+    ("91-180 days", 181.0),
+    ("181-365 days", 366.0),
+    ("over 365 days", f64::INFINITY),
+];
+
+/// The length label of an ongoing stay.
+pub const ONGOING: &str = "ongoing";
+
+/// What stays can be grouped and filtered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StayDimension {
+    /// AOR of the first stint (its book-in AOR code).
+    Aor,
+    /// Facility code of the first stint.
+    Facility,
+    /// Length group ([`LENGTHS`], or `ongoing`).
+    Length,
+    /// `ended` or `ongoing`.
+    Status,
+    /// Of the stay's start.
+    Fy,
+    Month,
+    Week,
+    Date,
+    /// The release the stay was built from.
+    Release,
+}
+
+impl StayDimension {
+    /// Every dimension with its name.
+    pub const ALL: [(StayDimension, &'static str); 9] = [
+        (StayDimension::Fy, "fy"),
+        (StayDimension::Month, "month"),
+        (StayDimension::Week, "week"),
+        (StayDimension::Date, "date"),
+        (StayDimension::Aor, "aor"),
+        (StayDimension::Facility, "facility"),
+        (StayDimension::Length, "length"),
+        (StayDimension::Status, "status"),
+        (StayDimension::Release, "release"),
+    ];
+
+    /// Parses a name (`facility-code` is `facility`).
+    ///
+    /// # Errors
+    /// An unknown name, listing the known ones.
+    pub fn parse(s: &str) -> Result<StayDimension, QueryError> {
+        let key = s.trim().to_ascii_lowercase();
+        let key = match key.as_str() {
+            "facility-code" => "facility",
+            "stay-length" => "length",
+            k => k,
+        };
+        Self::ALL
+            .iter()
+            .find(|(_, n)| *n == key)
+            .map(|(d, _)| *d)
+            .ok_or_else(|| {
+                QueryError::Invalid(format!(
+                    "unknown dimension {s:?} for detention-stays; expected one of {}",
+                    Self::ALL
+                        .iter()
+                        .map(|(_, n)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+    }
+
+    /// The name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(d, _)| *d == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    /// True for a dimension of the stay's start date.
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            StayDimension::Fy | StayDimension::Month | StayDimension::Week | StayDimension::Date
+        )
+    }
+}
+
+/// A stays query.
+#[derive(Debug, Clone, Default)]
+pub struct StayQuery {
+    pub by: Vec<StayDimension>,
+    /// (dimension, accepted values); AOR values are codes.
+    pub filters: Vec<(StayDimension, Vec<String>)>,
+    /// First and last start day, inclusive.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Releases to read (ids); `None` for all.
+    pub releases: Option<Vec<String>>,
+}
+
+/// One stay, as built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stay {
+    /// Seconds since 1970 (wall clock) of its start.
+    pub start: i64,
+    /// Of its end; `None` while ongoing.
+    pub end: Option<i64>,
+    pub stints: u32,
+    pub overlapping: bool,
+    pub start_disagrees: bool,
+    pub has_person: bool,
+    /// Index into [`StayResult::releases`].
+    pub release: usize,
+    pub aor: String,
+    pub facility: String,
+}
+
+impl Stay {
+    /// Its length group.
+    pub fn length(&self) -> &'static str {
+        match self.end {
+            None => ONGOING,
+            Some(end) => {
+                let days = (end - self.start) as f64 / 86_400.0;
+                LENGTHS
+                    .iter()
+                    .find(|(_, below)| days < *below)
+                    .map_or("over 365 days", |(l, _)| l)
+            }
+        }
+    }
+}
+
+/// The figures beside the stays: what the rule did with the stints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StayAccounting {
+    /// Stints read from the releases (before anything).
+    pub stints_read: u64,
+    /// Exact copies merged before building stays.
+    pub exact_copies_merged: u64,
+    /// Stints without a book-in (in no stay).
+    pub stints_without_book_in: u64,
+    /// Stints without a person identifier (each a stay of its own).
+    pub stints_without_person: u64,
+    /// Stays built (all releases, before precedence and filters).
+    pub stays_built: u64,
+    /// Stays set aside because an overlapping release counts their AOR and day.
+    pub stays_shadowed: u64,
+}
+
+/// One group of the result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StayCell {
+    pub values: Vec<String>,
+    pub stays: u64,
+}
+
+/// Release a stay result read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StayRelease {
+    pub id: String,
+    pub sha256: String,
+    pub file_name: String,
+}
+
+/// Stays grouped, with what the rule did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StayResult {
+    pub dimensions: Vec<String>,
+    pub cells: Vec<StayCell>,
+    /// Stays of the selection (after filters).
+    pub total: u64,
+    /// Of the selection: ongoing stays, stays with overlapping stints, stays whose released
+    /// start disagrees with their first stint, stays of one stint without identifier.
+    pub ongoing: u64,
+    pub overlapping: u64,
+    pub start_disagrees: u64,
+    pub without_person: u64,
+    /// Lengths of the selection's ended stays, in days, sorted (for medians).
+    #[serde(skip)]
+    pub ended_lengths_days: Vec<f64>,
+    pub accounting: StayAccounting,
+    pub releases: Vec<StayRelease>,
+    /// Start days any stint release covers, as inclusive ranges (all AORs together).
+    pub covered: Vec<(NaiveDate, NaiveDate)>,
+    /// With only time dimensions: periods of the asked range no release covers on any
+    /// day (their stays are missing, not zero).
+    pub not_covered: Vec<String>,
+}
+
+impl StayResult {
+    /// Median length in days of the selection's ended stays.
+    pub fn median_length_days(&self) -> Option<f64> {
+        let n = self.ended_lengths_days.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(self.ended_lengths_days[n / 2]),
+            _ => Some((self.ended_lengths_days[n / 2 - 1] + self.ended_lengths_days[n / 2]) / 2.0),
+        }
+    }
+}
+
+/// One stint as read.
+struct StintRow {
+    person: Option<u128>,
+    book_in: i64,
+    book_out: Option<i64>,
+    stay_book_in: Option<i64>,
+    release: usize,
+    aor: u32,
+    facility: u32,
+}
+
+/// Interned strings.
+#[derive(Default)]
+struct Names {
+    index: rustc_hash::FxHashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
+/// Every stay of a store, with how the stints were accounted for, the releases read and
+/// the start days they cover.
+#[derive(Debug, Clone)]
+pub struct BuiltStays {
+    pub stays: Vec<Stay>,
+    pub accounting: StayAccounting,
+    pub releases: Vec<StayRelease>,
+    pub covered: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// Builds every stay of the store's `detention-stints` releases (all, or those of
+/// `release_ids`).
+///
+/// # Errors
+/// Unreadable store files.
+pub fn build_stays(
+    store: &Store,
+    release_ids: Option<&[String]>,
+) -> Result<BuiltStays, QueryError> {
+    let table = TableKind::from_slug("detention-stints")
+        .ok_or_else(|| QueryError::Invalid("the catalog has no detention-stints table".into()))?;
+    let all: Vec<_> = store
+        .manifest()
+        .releases
+        .iter()
+        .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
+        .filter(|r| release_ids.is_none_or(|ids| ids.contains(&r.id)))
+        .collect();
+    let precedence = Precedence::new(table, &all, &store.manifest().preferences);
+    let coverage = crate::CoverageMap::of(&all, table, &precedence);
+    let exact = tally_model::dedup_rule("exact")
+        .ok_or_else(|| QueryError::Invalid("no exact rule".into()))?;
+    let merged = merged_rows(store, &all, table, exact, DedupScope::CutsTogether)?;
+    let releases: Vec<StayRelease> = all
+        .iter()
+        .map(|r| StayRelease {
+            id: r.id.clone(),
+            sha256: r.report.sha256.clone(),
+            file_name: r.report.file_name.clone(),
+        })
+        .collect();
+    let mut acc = StayAccounting::default();
+    let mut aors = Names::default();
+    let mut facilities = Names::default();
+    let mut stays = Vec::new();
+    let columns = [
+        schema::SOURCE_SHEET,
+        schema::SOURCE_ROW,
+        "unique_identifier",
+        "book_in_date_time",
+        "book_out_date_time",
+        "stay_book_in_date_time",
+        "detention_facility_code",
+        schema::AOR,
+        "aor_name",
+    ];
+    for group in same_records(&all, table) {
+        let mut rows: Vec<StintRow> = Vec::new();
+        let mut failure = None;
+        TableScan::new(store, table, &columns).for_each(&group, |release, batch| {
+            let at = all.iter().position(|r| r.id == release.id).unwrap_or(0);
+            let sheets = TextColumn::new(batch.column(0)).ok();
+            let source_rows = batch.column(1).as_primitive_opt::<Int64Type>();
+            let ids = TextColumn::new(batch.column(2)).ok();
+            let (Some(sheets), Some(source_rows), Some(ids)) = (sheets, source_rows, ids) else {
+                failure = Some("stint columns have unexpected types".to_string());
+                return Ok(());
+            };
+            let book_in = SecondsColumn::new(batch.column(3));
+            let book_out = SecondsColumn::new(batch.column(4));
+            let stay_in = SecondsColumn::new(batch.column(5));
+            let codes = TextColumn::new(batch.column(6)).ok();
+            let aor = TextColumn::new(batch.column(7)).ok();
+            let aor_name = TextColumn::new(batch.column(8)).ok();
+            let merged_here = sheets
+                .get(0)
+                .and_then(|s| merged.sheet(&release.id, s))
+                .is_some();
+            for i in 0..batch.num_rows() {
+                acc.stints_read += 1;
+                if merged_here || merged.release(&release.id).is_some() {
+                    let sheet = sheets.get(i).unwrap_or("");
+                    if merged.is_merged(&release.id, sheet, source_rows.value(i)) {
+                        acc.exact_copies_merged += 1;
+                        continue;
+                    }
+                }
+                let Some(start) = book_in.as_ref().and_then(|c| c.get(i)) else {
+                    acc.stints_without_book_in += 1;
+                    continue;
+                };
+                let person = ids.get(i).filter(|s| !s.trim().is_empty()).map(person_key);
+                if person.is_none() {
+                    acc.stints_without_person += 1;
+                }
+                let aor_key = match aor.as_ref().and_then(|c| c.get(i)) {
+                    Some(code) => code,
+                    None if aor_name.as_ref().and_then(|c| c.get(i)).is_some() => "(unmapped)",
+                    None => "(blank)",
+                };
+                let code = codes
+                    .as_ref()
+                    .and_then(|c| c.get(i))
+                    .map(|c| c.trim().to_ascii_uppercase())
+                    .unwrap_or_else(|| "(blank)".into());
+                rows.push(StintRow {
+                    person,
+                    book_in: start,
+                    book_out: book_out.as_ref().and_then(|c| c.get(i)),
+                    stay_book_in: stay_in.as_ref().and_then(|c| c.get(i)),
+                    release: at,
+                    aor: aors.id(aor_key),
+                    facility: facilities.id(&code),
+                });
+            }
+            Ok(())
+        })?;
+        if let Some(f) = failure {
+            return Err(QueryError::Invalid(f));
+        }
+        // By person, then by the stay the release names, then by book-in.
+        rows.sort_unstable_by_key(|r| (r.person, r.stay_book_in.unwrap_or(r.book_in), r.book_in));
+        let mut i = 0;
+        while i < rows.len() {
+            let first = &rows[i];
+            let mut stay = Stay {
+                start: first.stay_book_in.unwrap_or(first.book_in),
+                end: first.book_out,
+                stints: 1,
+                overlapping: false,
+                start_disagrees: first.stay_book_in.is_some_and(|s| s != first.book_in),
+                has_person: first.person.is_some(),
+                release: first.release,
+                aor: aors.names[first.aor as usize].clone(),
+                facility: facilities.names[first.facility as usize].clone(),
+            };
+            let mut open = first.book_out.is_none();
+            let mut latest_out = first.book_out.unwrap_or(i64::MIN);
+            let mut j = i + 1;
+            while j < rows.len() && first.person.is_some() && rows[j].person == first.person {
+                let (prev, next) = (&rows[j - 1], &rows[j]);
+                let same = match (prev.stay_book_in, next.stay_book_in) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => open || next.book_in <= latest_out + TRANSFER_GAP_HOURS * 3_600,
+                };
+                if !same {
+                    break;
+                }
+                if open || next.book_in < latest_out {
+                    stay.overlapping = true;
+                }
+                stay.stints += 1;
+                match next.book_out {
+                    Some(out) => latest_out = latest_out.max(out),
+                    None => open = true,
+                }
+                j += 1;
+            }
+            stay.end = (!open).then_some(latest_out);
+            // Precedence by the stay's first AOR and start day, as for a row.
+            let day = stay.start.div_euclid(86_400) as i32;
+            let id = &all[stay.release].id;
+            if let Decision::Shadowed(_) = precedence.decide(id, None, &stay.aor, Some(day)) {
+                acc.stays_shadowed += 1;
+            } else {
+                stays.push(stay);
+            }
+            acc.stays_built += 1;
+            i = j;
+        }
+    }
+    Ok(BuiltStays {
+        stays,
+        accounting: acc,
+        releases,
+        covered: coverage.ranges(),
+    })
+}
+
+fn time_value(d: StayDimension, day: NaiveDate) -> String {
+    match d {
+        StayDimension::Fy => format!("FY{}", fiscal_year(day)),
+        StayDimension::Month => day.format("%Y-%m").to_string(),
+        StayDimension::Week => week_start(day).to_string(),
+        _ => day.to_string(),
+    }
+}
+
+/// Counts stays.
+///
+/// # Errors
+/// Unreadable store files.
+pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryError> {
+    let BuiltStays {
+        stays,
+        accounting,
+        releases,
+        covered,
+    } = build_stays(store, q.releases.as_deref())?;
+    let value = |d: StayDimension, s: &Stay| -> String {
+        let day = from_epoch_days(s.start.div_euclid(86_400) as i32);
+        match d {
+            StayDimension::Aor => s.aor.clone(),
+            StayDimension::Facility => s.facility.clone(),
+            StayDimension::Length => s.length().to_string(),
+            StayDimension::Status => if s.end.is_some() { "ended" } else { ONGOING }.to_string(),
+            StayDimension::Fy
+            | StayDimension::Month
+            | StayDimension::Week
+            | StayDimension::Date => time_value(d, day),
+            StayDimension::Release => releases[s.release].file_name.clone(),
+        }
+    };
+    let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    let mut out = StayResult {
+        dimensions: q.by.iter().map(|d| d.name().to_string()).collect(),
+        cells: Vec::new(),
+        total: 0,
+        ongoing: 0,
+        overlapping: 0,
+        start_disagrees: 0,
+        without_person: 0,
+        ended_lengths_days: Vec::new(),
+        accounting,
+        releases: releases.clone(),
+        covered: covered.clone(),
+        not_covered: Vec::new(),
+    };
+    for s in &stays {
+        let day = from_epoch_days(s.start.div_euclid(86_400) as i32);
+        if q.from.is_some_and(|f| day < f) || q.to.is_some_and(|t| day > t) {
+            continue;
+        }
+        let kept = q.filters.iter().all(|(d, wanted)| {
+            let v = value(*d, s);
+            wanted.iter().any(|w| w.eq_ignore_ascii_case(&v))
+        });
+        if !kept {
+            continue;
+        }
+        out.total += 1;
+        out.ongoing += u64::from(s.end.is_none());
+        out.overlapping += u64::from(s.overlapping);
+        out.start_disagrees += u64::from(s.start_disagrees);
+        out.without_person += u64::from(!s.has_person);
+        if let Some(end) = s.end {
+            out.ended_lengths_days
+                .push((end - s.start) as f64 / 86_400.0);
+        }
+        let key: Vec<String> = q.by.iter().map(|d| value(*d, s)).collect();
+        *cells.entry(key).or_default() += 1;
+    }
+    out.ended_lengths_days.sort_by(f64::total_cmp);
+    // Length groups in their order, not alphabetically.
+    let order = |v: &str| {
+        LENGTHS
+            .iter()
+            .position(|(l, _)| *l == v)
+            .unwrap_or(if v == ONGOING {
+                LENGTHS.len()
+            } else {
+                usize::MAX
+            })
+    };
+    let length_at = q.by.iter().position(|d| *d == StayDimension::Length);
+    let mut cells: Vec<StayCell> = cells
+        .into_iter()
+        .map(|(values, stays)| StayCell { values, stays })
+        .collect();
+    if let Some(at) = length_at {
+        cells.sort_by(|a, b| {
+            let key = |c: &StayCell| {
+                c.values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        if i == at {
+                            format!("{:04}", order(v))
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            };
+            key(a).cmp(&key(b))
+        });
+    }
+    // With only time dimensions, every period of the asked range is a row: a covered one
+    // without stays is a true zero, one no release covers on any day is not covered.
+    if !q.by.is_empty() && q.by.iter().all(|d| d.is_time()) {
+        let extent = (covered.first().map(|c| c.0), covered.last().map(|c| c.1));
+        if let (Some(first), Some(last)) = (q.from.or(extent.0), q.to.or(extent.1)) {
+            let mut periods: BTreeMap<Vec<String>, bool> = BTreeMap::new();
+            let mut day = first;
+            while day <= last {
+                let key: Vec<String> = q.by.iter().map(|d| time_value(*d, day)).collect();
+                let covers = covered.iter().any(|(f, l)| *f <= day && day <= *l);
+                *periods.entry(key).or_default() |= covers;
+                match day.succ_opt() {
+                    Some(next) => day = next,
+                    None => break,
+                }
+            }
+            for (key, covers) in periods {
+                if !covers {
+                    out.not_covered.push(key.join(" "));
+                } else if !cells.iter().any(|c| c.values == key) {
+                    cells.push(StayCell {
+                        values: key,
+                        stays: 0,
+                    });
+                }
+            }
+            cells.sort_by(|a, b| a.values.cmp(&b.values));
+        }
+    }
+    out.cells = cells;
+    Ok(out)
+}
