@@ -15,4 +15,8 @@ python3 bench/ingest_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" \
 # rules beside DuckDB's SQL and pandas' drop_duplicates on Tally's own Parquet.
 python3 -c "import pyarrow" 2>/dev/null || python3 -m pip install --quiet pyarrow
 echo
-python3 bench/dedup_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" --rows "${DEDUP_ROWS:-2000000}"
+python3 bench/dedup_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" --rows "${DEDUP_ROWS:-10000000}"
+# Detention stays from stints (issue #10): SYNTHETIC stints from `tally synth`, Tally beside
+# the same rule in DuckDB SQL and pandas on Tally's own Parquet.
+echo
+python3 bench/stays_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" --rows "${STAYS_ROWS:-10000000}"

@@ -175,6 +175,51 @@ fn stays_from_planted_stints_are_exactly_the_planted_stays() {
     }
     assert_eq!(per_person.values().filter(|n| **n == 2).count(), 5);
 
+    // The planted unknown facility codes are unmatched, listed by status, not dropped.
+    let out = tally(&["status", "--store", path_str(&store)]);
+    let status = stdout(&out);
+    let line = status
+        .lines()
+        .find(|l| l.contains("UNMATCHED FACILITY in detention-stints"))
+        .unwrap_or_default();
+    assert!(
+        line.contains(": 3 codes no list knows")
+            && line.contains("SYNUNK01 (<10)")
+            && line.contains("SYNUNK03 (<10)"),
+        "{status}"
+    );
+    let day = release
+        .stints
+        .iter()
+        .find(|s| s.facility_code == "SYNUNK01")
+        .map(|s| s.book_in.date().succ_opt().unwrap().to_string())
+        .unwrap();
+    let out = tally(&[
+        "population",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--from",
+        &day,
+        "--to",
+        &day,
+        "--suppress-below",
+        "0",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stdout(&out).contains("(unmatched facility),"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("unmatched facility codes counted as (unmatched facility)"),
+        "{}",
+        stderr(&out)
+    );
+
     let text = count(&["--by", "status"]);
     assert!(text.contains("exact copies merged first"), "{text}");
     assert!(text.contains("Median length of the ended stays"), "{text}");

@@ -454,7 +454,8 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// Called with (release id, sheet, source row, the row's hash, its encoded values).
+/// Called with (release id, sheet, source row or place in the scan, the row's hash or
+/// place in the scan, its encoded values).
 type RowVisitor<'v> = dyn FnMut(&str, &str, i64, u64, &[u8]) + 'v;
 
 /// Exact copies: rows alike in every released column. A fast 64-bit hash of each row
@@ -477,13 +478,20 @@ fn exact_copies(
     );
     let scan = TableScan::new(store, table, &columns);
     let mut failure: Option<String> = None;
-    // Calls `each(release, sheet, row, hash, encoded values)` for every row of the group;
-    // with `encode` given, only for rows whose hash it holds, with their values encoded
-    // (the first pass needs hashes only).
-    let mut rows_of = |encode: Option<&HashSet<u64>>,
-                       each: &mut RowVisitor|
-     -> Result<(), QueryError> {
+    // Pass 1: every row's hash, in scan order. Pass 2: the values of the rows whose hash
+    // is shared (few), compared in full. Rows are named by their place in the scan order,
+    // which is the same in both passes.
+    let mut rows_of = |wanted: Option<&[u64]>, each: &mut RowVisitor| -> Result<(), QueryError> {
+        let mut seen_rows = 0u64;
+        let mut next_wanted = 0usize;
         scan.for_each(group, |release, batch: &RecordBatch| {
+            let first = seen_rows;
+            seen_rows += batch.num_rows() as u64;
+            if let Some(w) = wanted
+                && w.get(next_wanted).is_none_or(|&at| at >= seen_rows)
+            {
+                return Ok(());
+            }
             let sheets = TextColumn::new(batch.column(0)).ok();
             let rows = batch.column(1).as_primitive_opt::<Int64Type>();
             let (Some(sheets), Some(rows)) = (sheets, rows) else {
@@ -503,41 +511,53 @@ fn exact_copies(
                     }
                 }
             }
-            let mut hashes = vec![0u64; batch.num_rows()];
-            for c in &cells {
-                c.hash_column(&c.key_hashes(), &mut hashes);
-            }
-            let mut buffer = Vec::with_capacity(256);
-            for (i, hash) in hashes.iter().enumerate() {
-                buffer.clear();
-                if let Some(wanted) = encode {
-                    if !wanted.contains(hash) {
-                        continue;
-                    }
+            match wanted {
+                None => {
+                    let mut hashes = vec![0u64; batch.num_rows()];
                     for c in &cells {
-                        c.encode(i, &mut buffer);
+                        c.hash_column(&c.key_hashes(), &mut hashes);
+                    }
+                    for (i, hash) in hashes.iter().enumerate() {
+                        each(&release.id, "", (first + i as u64) as i64, *hash, &[]);
                     }
                 }
-                if let Some(sheet) = sheets.get(i) {
-                    each(&release.id, sheet, rows.value(i), *hash, &buffer);
+                Some(w) => {
+                    let mut buffer = Vec::with_capacity(256);
+                    while let Some(&at) = w.get(next_wanted).filter(|&&at| at < seen_rows) {
+                        next_wanted += 1;
+                        let i = (at - first) as usize;
+                        buffer.clear();
+                        for c in &cells {
+                            c.encode(i, &mut buffer);
+                        }
+                        if let Some(sheet) = sheets.get(i) {
+                            each(&release.id, sheet, rows.value(i), at, &buffer);
+                        }
+                    }
                 }
             }
             Ok(())
         })?;
         Ok(())
     };
-    let mut seen_once: HashSet<u64> = HashSet::new();
-    let mut candidates: HashSet<u64> = HashSet::new();
-    rows_of(None, &mut |_, _, _, hash, _| {
-        if !seen_once.insert(hash) {
-            candidates.insert(hash);
-        }
+    // (hash, row in scan order), sorted: equal hashes side by side. A sort of 16-byte
+    // entries beats a hash set of millions of rows (no cache miss per row).
+    let mut hashed: Vec<(u64, u64)> = Vec::new();
+    rows_of(None, &mut |_, _, at, hash, _| {
+        hashed.push((hash, at as u64))
     })?;
-    drop(seen_once);
-    if !candidates.is_empty() {
-        // Candidates' full values compared, so a hash collision never merges two rows.
+    hashed.sort_unstable();
+    let mut wanted: Vec<u64> = Vec::new();
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        wanted.extend(run.iter().map(|(_, at)| *at));
+    }
+    drop(hashed);
+    wanted.sort_unstable();
+    if !wanted.is_empty() {
+        // Candidates' full values compared, so a hash collision never merges two rows;
+        // the first in scan order stays.
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        rows_of(Some(&candidates), &mut |release, sheet, row, _, bytes| {
+        rows_of(Some(&wanted), &mut |release, sheet, row, _, bytes| {
             if !seen.insert(bytes.to_vec()) {
                 out.insert(release, sheet, row);
             }
