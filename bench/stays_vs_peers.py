@@ -75,7 +75,7 @@ def main():
     work = tempfile.mkdtemp(prefix="tally-stays-bench-")
     try:
         made = subprocess.run([args.tally, "synth", "--table", "detention-stints", "--rows", str(args.rows), "--out", work],
-                              check=True, capture_output=True, text=True).stdout.strip()
+                              check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
         src = made.split(":")[0]
         store = os.path.join(work, "store")
         subprocess.run([args.tally, "ingest", "--store", store, src], check=True, capture_output=True)

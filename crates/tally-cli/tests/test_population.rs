@@ -381,3 +381,158 @@ fn the_2020_operation_runs_on_the_detained_population_and_says_so_first() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_cut_copy_of_the_headcount_never_overrides_the_whole_file_and_filters_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = headcount_store(dir.path(), &[uwchr_facilities_file()]);
+    // The first 300,000 rows under the same kind of name: its last day is partial.
+    let text = gunzip(&headcount_file());
+    let cut: String = text
+        .lines()
+        .take(300_001)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let last_day = cut
+        .lines()
+        .last()
+        .unwrap()
+        .split('|')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let cut_path = dir.path().join("cut_fy12-24ytd.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, cut.as_bytes()).unwrap();
+    std::fs::write(&cut_path, gz.finish().unwrap()).unwrap();
+    assert!(ingest(&store, &[&cut_path]).status.success());
+    let out = population(
+        &store,
+        &[
+            "--by",
+            "date",
+            "--from",
+            &last_day,
+            "--to",
+            &last_day,
+            "--format",
+            "csv",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    let direct: u64 = direct_sums(&[&last_day]).values().sum();
+    assert_eq!(
+        stdout(&out),
+        format!("date,people,days\n{last_day},{direct},1\n")
+    );
+    assert!(
+        stderr(&out).contains(&format!("cut_fy12-24ytd.csv.gz both cover {last_day}..{last_day}: each day is read from uwchr_detain_inc_headcount_fy12-24ytd.csv.gz")),
+        "{}",
+        stderr(&out)
+    );
+
+    // fy=2020 and fy=FY2020 are the same filter; a value that can never match is an error.
+    let one = |w: &str| {
+        let out = population(&store, &["--by", "aor", "--where", w, "--format", "csv"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(one("fy=2020"), one("fy=FY2020"));
+    assert!(one("fy=2020").contains("CHI,"));
+    for (bad, says) in [
+        (
+            "week=2020-03-03",
+            "is a Tuesday: weeks are named by their Monday, so this week is 2020-03-02",
+        ),
+        ("aor=XYZ", "--where aor=\"XYZ\" can never match"),
+        ("month=2020-3", "expected a month as YYYY-MM"),
+    ] {
+        let out = population(&store, &["--where", bad]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(says), "{bad}: {}", stderr(&out));
+    }
+    let out = population(
+        &store,
+        &[
+            "--by",
+            "facility",
+            "--where",
+            "facility=CSCNWWA,NOSUCHX",
+            "--from",
+            "2020-03-16",
+            "--to",
+            "2020-03-16",
+        ],
+    );
+    assert!(
+        stdout(&out).contains(
+            "NOTE: --where facility=NOSUCHX: no facility of the detention-headcount is in it"
+        ),
+        "{}",
+        stdout(&out)
+    );
+
+    // A file whose rows all precede the period its name states covers what its rows give.
+    let tiny: String = text.lines().take(1_001).map(|l| format!("{l}\n")).collect();
+    let tiny_path = dir.path().join("tiny_fy12-24ytd.csv");
+    std::fs::write(&tiny_path, tiny).unwrap();
+    let other = dir.path().join("store-tiny");
+    let out = ingest(&other, &[&tiny_path]);
+    assert!(
+        stdout(&out).contains("the stated period starts 2011-10-01, after the last row's date"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(population(&other, &["--by", "fy"]).status.success());
+    // Facility lists are not partitioned by a fiscal year they do not have.
+    let manifest = std::fs::read_to_string(store.join("manifest.json")).unwrap();
+    assert!(manifest.contains("detention-facilities/release="));
+    assert!(!manifest.contains("detention-facilities/release=a7c8c9ed00af90e6/fy="));
+}
+
+#[test]
+fn asked_for_arrests_by_name_the_operation_refuses_rather_than_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = headcount_store(dir.path(), &[uwchr_facilities_file()]);
+    let out = tally(&[
+        "operation",
+        "run",
+        "bortac-2020",
+        "--store",
+        path_str(&store),
+        "--outcome",
+        "count",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("no arrests records for CHI"),
+        "{}",
+        stderr(&out)
+    );
+    // The report's first words after the title are the detention warning.
+    let report = dir.path().join("report");
+    let out = tally(&[
+        "operation",
+        "run",
+        "bortac-2020",
+        "--store",
+        path_str(&store),
+        "--report",
+        path_str(&report),
+    ]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let first = text.find("READ FIRST: MEASURED INSTEAD").unwrap();
+    assert!(first < text.find("Average daily detained population").unwrap());
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    let read_first = html
+        .find("<strong>Read first.</strong> DETENTION DATA, NOT ARRESTS")
+        .unwrap();
+    assert!(read_first < html.find("<h2>Estimate</h2>").unwrap());
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(
+        md.find("> **Read first.** MEASURED INSTEAD").unwrap() < md.find("## Estimate").unwrap()
+    );
+}

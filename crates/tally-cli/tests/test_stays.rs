@@ -289,6 +289,27 @@ fn a_processed_csv_gives_the_same_stays_and_populations_equal_a_brute_force_coun
         .unwrap()
         .and_hms_opt(0, 0, 0)
         .unwrap();
+    // A covered day with nobody held at its first midnight is a row of 0, not a gap.
+    let out = tally(&[
+        "population",
+        "--store",
+        path_str(&store),
+        "--by",
+        "date",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-02",
+        "--format",
+        "csv",
+        "--suppress-below",
+        "0",
+    ]);
+    let csv = stdout(&out);
+    assert!(
+        csv.starts_with("date,people,days\n2025-01-01,0,1\n2025-01-02,"),
+        "{csv}"
+    );
     for day in ["2025-01-20", "2025-02-14", "2025-03-31"] {
         let d = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
         let (midnight, next) = (

@@ -266,7 +266,12 @@ pub fn method_bars(r: &OperationResult) -> String {
         .into_iter()
         .map(|t| (y(t), format!("{t:.0}")))
         .collect();
-    axes(&mut s, "Method group", &r.per_day(), &y_ticks);
+    let x_label = if r.is_population() {
+        "Measure"
+    } else {
+        "Method group"
+    };
+    axes(&mut s, x_label, &r.per_day(), &y_ticks);
     let slot = (W - LEFT - RIGHT) / groups.len().max(1) as f64;
     let n = r.periods.len();
     let bar = (slot * 0.8) / n as f64;

@@ -66,7 +66,7 @@ pub fn period_label(r: &OperationResult, p: &crate::run::Period) -> String {
 /// Rows of the counts table: group, treated per period, change, comparison per period,
 /// change, rate ratio with interval.
 pub fn count_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut header = vec!["method group".to_string()];
+    let mut header = vec![r.row_label().to_string()];
     let label = |p: &crate::run::Period| period_label(r, p);
     header.extend(r.periods.iter().map(|p| format!("treated {}", label(p))));
     header.push("treated change".into());
@@ -242,6 +242,9 @@ pub fn text(r: &OperationResult) -> String {
     );
     let periods: Vec<&str> = r.periods.iter().map(|p| p.label.as_str()).collect();
     let _ = writeln!(s, "periods: {}\n", periods.join("; "));
+    for c in r.read_first() {
+        let _ = writeln!(s, "READ FIRST: {c}\n");
+    }
     let _ = writeln!(s, "{}", r.figures_heading());
     let (h, rows) = count_rows(r);
     s.push_str(&aligned(&h, &rows));
@@ -298,7 +301,11 @@ fn md_table(header: &[String], rows: &[Vec<String>]) -> String {
 /// The Markdown report; charts are referenced as SVG files written beside it.
 pub fn markdown(r: &OperationResult) -> String {
     let op = &r.operation;
-    let mut s = format!("# {}\n\n{}\n\n", op.title, op.description.trim());
+    let mut s = format!("# {}\n\n", op.title);
+    for c in r.read_first() {
+        let _ = writeln!(s, "> **Read first.** {c}\n");
+    }
+    let _ = writeln!(s, "{}\n", op.description.trim());
     let _ = writeln!(
         s,
         "Operation file `{}`; table `{}`; treated AORs: {}; comparison AORs: {}.\n",

@@ -66,8 +66,10 @@ h1{{font-size:1.5em}} h2{{font-size:1.2em;margin-top:1.6em}}
 .scroll{{overflow-x:auto}} table{{border-collapse:collapse;font-family:Helvetica,Arial,sans-serif;font-size:13px}}
 th,td{{border-bottom:1px solid #ddd;padding:4px 6px;text-align:right;white-space:nowrap}} th:first-child,td:first-child{{text-align:left}}
 code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
+.first{{border-left:4px solid #b00;padding:4px 10px;background:#fdf3f3}}
 </style></head><body>
 <h1>{title}</h1>
+{read_first}
 <p>{description}</p>
 <p class="note">Operation <code>{name}</code>; table {table}; treated AORs: {treated}; comparison AORs ({n_comp}): {comparison}.</p>
 <h2>Estimate</h2>
@@ -88,6 +90,14 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
 </body></html>
 "#,
         title = escape(&op.title),
+        read_first = r
+            .read_first()
+            .iter()
+            .map(|c| format!(
+                "<p class=\"first\"><strong>Read first.</strong> {}</p>",
+                escape(c)
+            ))
+            .collect::<String>(),
         description = escape(op.description.trim()),
         name = escape(&op.name),
         table = r.table,

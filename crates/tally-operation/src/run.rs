@@ -138,6 +138,31 @@ impl OperationResult {
         }
     }
 
+    /// The caveats a reader must see before any number (with a population outcome: what
+    /// was measured instead, that these are detention data, confounders inside the
+    /// window); they also stay in `caveats`.
+    pub fn read_first(&self) -> Vec<&str> {
+        const FIRST: [&str; 3] = [
+            "MEASURED INSTEAD",
+            "DETENTION DATA, NOT ARRESTS",
+            "CONFOUNDER INSIDE THE WINDOW",
+        ];
+        self.caveats
+            .iter()
+            .filter(|c| FIRST.iter().any(|f| c.starts_with(f)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The label of the rows of the per-period table.
+    pub fn row_label(&self) -> &'static str {
+        if self.is_population() {
+            "measure"
+        } else {
+            "method group"
+        }
+    }
+
     /// What a daily figure is, for chart axes: `arrests per day`.
     pub fn per_day(&self) -> String {
         if self.is_population() {
@@ -861,8 +886,9 @@ fn population_caveats(
     let unplaced = counted(tally_query::facility::UNMATCHED_FACILITY)
         + counted(tally_query::facility::NO_LISTED_AOR);
     if all > 0 {
+        let more = p.unmatched.len().saturating_sub(12);
         first.push(format!(
-            "Facilities no list places in an AOR hold {:.2}% of the person-days of the periods (left out of every AOR; {} codes no list knows: {}).",
+            "Facilities no list places in an AOR hold {:.2}% of the person-days of the periods (left out of every AOR; {} codes no list knows: {}{}; `tally status` lists them all).",
             100.0 * unplaced as f64 / all as f64,
             p.unmatched.len(),
             p.unmatched
@@ -870,7 +896,8 @@ fn population_caveats(
                 .take(12)
                 .map(|u| u.code.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
         ));
     }
     for (code, said) in &p.aor_disagreements {

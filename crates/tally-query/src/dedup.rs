@@ -454,9 +454,21 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// Called with (release id, sheet, source row or place in the scan, the row's hash or
-/// place in the scan, its encoded values).
-type RowVisitor<'v> = dyn FnMut(&str, &str, i64, u64, &[u8]) + 'v;
+/// The cells of a batch's released columns, for hashing and encoding.
+fn cells_of<'a>(
+    names: &[&str],
+    columns: &'a [ArrayRef],
+    data: &'a [arrow_data::ArrayData],
+) -> Result<Vec<Cells<'a>>, String> {
+    names
+        .iter()
+        .zip(columns)
+        .zip(data)
+        .map(|((name, column), data)| {
+            Cells::of(column, data).map_err(|e| format!("column {name}: {e}"))
+        })
+        .collect()
+}
 
 /// Exact copies: rows alike in every released column. A fast 64-bit hash of each row
 /// finds the candidates (hashes seen more than once); a second pass compares candidates'
@@ -477,76 +489,58 @@ fn exact_copies(
             .filter(|n| !NOT_RELEASED.contains(n)),
     );
     let scan = TableScan::new(store, table, &columns);
-    let mut failure: Option<String> = None;
-    // Pass 1: every row's hash, in scan order. Pass 2: the values of the rows whose hash
-    // is shared (few), compared in full. Rows are named by their place in the scan order,
-    // which is the same in both passes.
-    let mut rows_of = |wanted: Option<&[u64]>, each: &mut RowVisitor| -> Result<(), QueryError> {
-        let mut seen_rows = 0u64;
-        let mut next_wanted = 0usize;
-        scan.for_each(group, |release, batch: &RecordBatch| {
-            let first = seen_rows;
-            seen_rows += batch.num_rows() as u64;
-            if let Some(w) = wanted
-                && w.get(next_wanted).is_none_or(|&at| at >= seen_rows)
-            {
-                return Ok(());
-            }
-            let sheets = TextColumn::new(batch.column(0)).ok();
-            let rows = batch.column(1).as_primitive_opt::<Int64Type>();
-            let (Some(sheets), Some(rows)) = (sheets, rows) else {
-                failure = Some("source_sheet or source_row has an unexpected type".into());
-                return Ok(());
-            };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A row's place: its file's place in the scan order, then its row in the file.
+    const FILE_SHIFT: u32 = 40;
+    // Pass 1, a file per thread: every row's hash and place.
+    struct Hashed {
+        file: u64,
+        rows: u64,
+        hashes: Vec<(u64, u64)>,
+        failure: Option<String>,
+    }
+    let states = scan.par_for_each(
+        group,
+        threads,
+        |at| {
+            Some(Hashed {
+                file: at as u64,
+                rows: 0,
+                hashes: Vec::new(),
+                failure: None,
+            })
+        },
+        |st, _, batch| {
             let data: Vec<arrow_data::ArrayData> =
                 batch.columns()[2..].iter().map(|c| c.to_data()).collect();
-            let mut cells = Vec::with_capacity(data.len());
-            for ((name, column), data) in columns[2..].iter().zip(&batch.columns()[2..]).zip(&data)
-            {
-                match Cells::of(column, data) {
-                    Ok(c) => cells.push(c),
-                    Err(e) => {
-                        failure = Some(format!("column {name}: {e}"));
-                        return Ok(());
-                    }
+            let cells = match cells_of(&columns[2..], &batch.columns()[2..], &data) {
+                Ok(c) => c,
+                Err(e) => {
+                    st.failure = Some(e);
+                    return Ok(());
                 }
+            };
+            let mut hashes = vec![0u64; batch.num_rows()];
+            for c in &cells {
+                c.hash_column(&c.key_hashes(), &mut hashes);
             }
-            match wanted {
-                None => {
-                    let mut hashes = vec![0u64; batch.num_rows()];
-                    for c in &cells {
-                        c.hash_column(&c.key_hashes(), &mut hashes);
-                    }
-                    for (i, hash) in hashes.iter().enumerate() {
-                        each(&release.id, "", (first + i as u64) as i64, *hash, &[]);
-                    }
-                }
-                Some(w) => {
-                    let mut buffer = Vec::with_capacity(256);
-                    while let Some(&at) = w.get(next_wanted).filter(|&&at| at < seen_rows) {
-                        next_wanted += 1;
-                        let i = (at - first) as usize;
-                        buffer.clear();
-                        for c in &cells {
-                            c.encode(i, &mut buffer);
-                        }
-                        if let Some(sheet) = sheets.get(i) {
-                            each(&release.id, sheet, rows.value(i), at, &buffer);
-                        }
-                    }
-                }
+            for (i, h) in hashes.into_iter().enumerate() {
+                st.hashes
+                    .push((h, (st.file << FILE_SHIFT) | (st.rows + i as u64)));
             }
+            st.rows += batch.num_rows() as u64;
             Ok(())
-        })?;
-        Ok(())
-    };
-    // (hash, row in scan order), sorted: equal hashes side by side. A sort of 16-byte
-    // entries beats a hash set of millions of rows (no cache miss per row).
+        },
+    )?;
+    let mut failure: Option<String> = None;
     let mut hashed: Vec<(u64, u64)> = Vec::new();
-    rows_of(None, &mut |_, _, at, hash, _| {
-        hashed.push((hash, at as u64))
-    })?;
-    hashed.sort_unstable();
+    for st in states.into_iter().flatten() {
+        failure = failure.or(st.failure);
+        hashed.extend(st.hashes);
+    }
+    // Equal hashes side by side: a sort of 16-byte entries beats a hash set of millions
+    // of rows (no cache miss per row).
+    crate::par::sort_by_key(&mut hashed, |e| e.0);
     let mut wanted: Vec<u64> = Vec::new();
     for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         wanted.extend(run.iter().map(|(_, at)| *at));
@@ -554,14 +548,81 @@ fn exact_copies(
     drop(hashed);
     wanted.sort_unstable();
     if !wanted.is_empty() {
-        // Candidates' full values compared, so a hash collision never merges two rows;
-        // the first in scan order stays.
+        // Pass 2, only the files holding candidates: their values, compared in full in
+        // scan order, so a hash collision never merges two rows and the first row stays.
+        struct Encoded {
+            rows: u64,
+            wanted: Vec<u64>,
+            next: usize,
+            found: Vec<(String, String, i64, Vec<u8>)>,
+            failure: Option<String>,
+        }
+        let states = scan.par_for_each(
+            group,
+            threads,
+            |at| {
+                let lo = (at as u64) << FILE_SHIFT;
+                let hi = (at as u64 + 1) << FILE_SHIFT;
+                let from = wanted.partition_point(|w| *w < lo);
+                let to = wanted.partition_point(|w| *w < hi);
+                (from < to).then(|| Encoded {
+                    rows: 0,
+                    wanted: wanted[from..to].iter().map(|w| w - lo).collect(),
+                    next: 0,
+                    found: Vec::new(),
+                    failure: None,
+                })
+            },
+            |st, release, batch| {
+                let first = st.rows;
+                st.rows += batch.num_rows() as u64;
+                if st.wanted.get(st.next).is_none_or(|&w| w >= st.rows) {
+                    return Ok(());
+                }
+                let (Ok(sheets), Some(rows)) = (
+                    TextColumn::new(batch.column(0)),
+                    batch.column(1).as_primitive_opt::<Int64Type>(),
+                ) else {
+                    st.failure = Some("source_sheet or source_row has an unexpected type".into());
+                    return Ok(());
+                };
+                let data: Vec<arrow_data::ArrayData> =
+                    batch.columns()[2..].iter().map(|c| c.to_data()).collect();
+                let cells = match cells_of(&columns[2..], &batch.columns()[2..], &data) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        st.failure = Some(e);
+                        return Ok(());
+                    }
+                };
+                while let Some(&w) = st.wanted.get(st.next).filter(|&&w| w < st.rows) {
+                    st.next += 1;
+                    let i = (w - first) as usize;
+                    let mut bytes = Vec::with_capacity(256);
+                    for c in &cells {
+                        c.encode(i, &mut bytes);
+                    }
+                    if let Some(sheet) = sheets.get(i) {
+                        st.found.push((
+                            release.id.clone(),
+                            sheet.to_string(),
+                            rows.value(i),
+                            bytes,
+                        ));
+                    }
+                }
+                Ok(())
+            },
+        )?;
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        rows_of(Some(&wanted), &mut |release, sheet, row, _, bytes| {
-            if !seen.insert(bytes.to_vec()) {
-                out.insert(release, sheet, row);
+        for st in states.into_iter().flatten() {
+            failure = failure.or(st.failure);
+            for (release, sheet, row, bytes) in st.found {
+                if !seen.insert(bytes) {
+                    out.insert(&release, &sheet, row);
+                }
             }
-        })?;
+        }
     }
     match failure {
         Some(e) => Err(QueryError::Invalid(format!(

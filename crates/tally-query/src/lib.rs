@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod dedup;
 pub mod dimension;
 pub mod facility;
+pub mod par;
 pub mod population;
 pub mod precedence;
 pub mod profile;

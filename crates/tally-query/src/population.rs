@@ -349,23 +349,41 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         ));
     };
     if asked_first > asked_last {
-        return Err(QueryError::Invalid(format!(
-            "--from {asked_first} is after --to {asked_last}"
-        )));
+        return Err(QueryError::Invalid(match (q.from, q.to) {
+            (Some(_), Some(_)) => format!("--from {asked_first} is after --to {asked_last}"),
+            _ => format!(
+                "no day to show: the days asked run from {asked_first} to {asked_last} (where --from or --to is not given, the releases' coverage fills it in)"
+            ),
+        }));
     }
-    let mut overlapped = 0u64;
+    // Where releases overlap, each day is read from one: the one whose coverage ends
+    // later, and on equal ends the one ingested first (the precedence rule of `status`).
+    let mut overlaps: BTreeMap<(usize, usize), (i32, i32)> = BTreeMap::new();
     for &(at, first, last) in &spans {
         let (a, b) = (first.max(asked_first), last.min(asked_last));
         if a > b {
             continue;
         }
         for d in to_epoch_days(a)..=to_epoch_days(b) {
-            if day_release.insert(d, at).is_some() {
-                overlapped += 1;
+            match day_release.get(&d).copied() {
+                None => {
+                    day_release.insert(d, at);
+                }
+                Some(held) => {
+                    let ends = |i: usize| spans.iter().find(|s| s.0 == i).map(|s| s.2);
+                    let (winner, loser) = if ends(at) > ends(held) {
+                        (at, held)
+                    } else {
+                        (held, at)
+                    };
+                    day_release.insert(d, winner);
+                    let e = overlaps.entry((winner, loser)).or_insert((d, d));
+                    e.0 = e.0.min(d);
+                    e.1 = e.1.max(d);
+                }
             }
         }
     }
-
     let facilities = FacilityDirectory::read(store)?;
     let place_filters: Vec<&(PopulationDimension, Vec<String>)> =
         q.filters.iter().filter(|(d, _)| !d.is_time()).collect();
@@ -444,6 +462,7 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
     // Person-days (stint-days from stints) of the kept facility codes, to list unmatched
     // codes and disagreements.
     let mut code_days: BTreeMap<String, u64> = BTreeMap::new();
+    let mut all_codes: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     match source {
         PopulationSource::Headcount => {
             let columns = ["detention_facility_code", schema::EVENT_DATE, "detained"];
@@ -479,6 +498,7 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
                 }
                 Ok(())
             })?;
+            all_codes.extend(by_code_day.keys().map(|(c, _)| c.clone()));
             for ((code, d), n) in by_code_day {
                 if !day_kept(from_epoch_days(d)) {
                     continue;
@@ -503,6 +523,7 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
                 &mut rows_read,
                 &mut bad_rows,
             )?;
+            all_codes.extend(stints.iter().map(|s| s.facility.clone()));
             let mut groups: Vec<(u128, u32, i64, i64)> = Vec::with_capacity(stints.len());
             let mut place_index: HashMap<Vec<String>, u32> = HashMap::new();
             let mut place_list: Vec<Vec<String>> = Vec::new();
@@ -600,12 +621,16 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
     // as not covered (never 0).
     let mut cells = cells;
     if !time_dims.is_empty() && time_dims.len() == q.by.len() {
-        for (period, _) in period_days.iter().filter(|(_, (covered, _))| *covered == 0) {
-            cells.push(PopulationCell {
-                values: period.clone(),
-                person_days: 0,
-                days: 0,
-            });
+        // Every period of the asked range is a row: not covered, or covered with nobody
+        // (a true 0).
+        for (period, (covered, _)) in &period_days {
+            if *covered == 0 || !cells.iter().any(|c| &c.values == period) {
+                cells.push(PopulationCell {
+                    values: period.clone(),
+                    person_days: 0,
+                    days: *covered,
+                });
+            }
         }
         cells.sort_by(|a, b| a.values.cmp(&b.values));
     }
@@ -650,12 +675,32 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
         })
         .collect();
     let mut notes = Vec::new();
+    // A place a filter names that no facility of the data is in: said, never a silent 0.
+    for (dim, wanted) in &place_filters {
+        for w in wanted {
+            let found = all_codes
+                .iter()
+                .any(|c| place_value(*dim, c).eq_ignore_ascii_case(w));
+            if !found {
+                notes.push(format!(
+                    "--where {}={w}: no facility of the {} is in it, so it adds nothing (check the spelling; `tally status` lists facility codes)",
+                    dim.name(),
+                    table.slug()
+                ));
+            }
+        }
+    }
     if facilities.is_empty() {
         notes.push("the store holds no detention-facilities list, so every facility is unmatched: ingest the facility lists (../shared/data/detention) to place codes in AORs".into());
     }
-    if overlapped > 0 {
+    for ((winner, loser), (first, last)) in &overlaps {
         notes.push(format!(
-            "{overlapped} days are covered by more than one headcount release; each day is read from the latest ingested"
+            "{} and {} both cover {}..{}: each day is read from {} (its coverage ends later, or on equal ends it was ingested first); `tally count --release` reads one explicitly",
+            releases[*winner].report.file_name,
+            releases[*loser].report.file_name,
+            from_epoch_days(*first),
+            from_epoch_days(*last),
+            releases[*winner].report.file_name,
         ));
     }
     if bad_rows > 0 {

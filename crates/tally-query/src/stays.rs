@@ -248,6 +248,7 @@ impl StayResult {
 }
 
 /// One stint as read.
+#[derive(Clone, Copy)]
 struct StintRow {
     person: Option<u128>,
     book_in: i64,
@@ -334,71 +335,134 @@ pub fn build_stays(
         "aor_name",
     ];
     for group in same_records(&all, table) {
-        let mut rows: Vec<StintRow> = Vec::new();
-        let mut failure = None;
-        TableScan::new(store, table, &columns).for_each(&group, |release, batch| {
-            let at = all.iter().position(|r| r.id == release.id).unwrap_or(0);
-            let sheets = TextColumn::new(batch.column(0)).ok();
-            let source_rows = batch.column(1).as_primitive_opt::<Int64Type>();
-            let ids = TextColumn::new(batch.column(2)).ok();
-            let (Some(sheets), Some(source_rows), Some(ids)) = (sheets, source_rows, ids) else {
-                failure = Some("stint columns have unexpected types".to_string());
-                return Ok(());
-            };
-            let book_in = SecondsColumn::new(batch.column(3));
-            let book_out = SecondsColumn::new(batch.column(4));
-            let stay_in = SecondsColumn::new(batch.column(5));
-            let codes = TextColumn::new(batch.column(6)).ok();
-            let aor = TextColumn::new(batch.column(7)).ok();
-            let aor_name = TextColumn::new(batch.column(8)).ok();
-            let merged_here = sheets
-                .get(0)
-                .and_then(|s| merged.sheet(&release.id, s))
-                .is_some();
-            for i in 0..batch.num_rows() {
-                acc.stints_read += 1;
-                if merged_here || merged.release(&release.id).is_some() {
-                    let sheet = sheets.get(i).unwrap_or("");
-                    if merged.is_merged(&release.id, sheet, source_rows.value(i)) {
-                        acc.exact_copies_merged += 1;
+        // A file per thread, each with its own names; merged in scan order.
+        struct Read {
+            rows: Vec<StintRow>,
+            aors: Names,
+            facilities: Names,
+            acc: StayAccounting,
+            failure: Option<String>,
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let states = TableScan::new(store, table, &columns).par_for_each(
+            &group,
+            threads,
+            |_| {
+                Some(Read {
+                    rows: Vec::new(),
+                    aors: Names::default(),
+                    facilities: Names::default(),
+                    acc: StayAccounting::default(),
+                    failure: None,
+                })
+            },
+            |st, release, batch| {
+                let at = all.iter().position(|r| r.id == release.id).unwrap_or(0);
+                let (Ok(sheets), Some(source_rows), Ok(ids)) = (
+                    TextColumn::new(batch.column(0)),
+                    batch.column(1).as_primitive_opt::<Int64Type>(),
+                    TextColumn::new(batch.column(2)),
+                ) else {
+                    st.failure = Some("stint columns have unexpected types".to_string());
+                    return Ok(());
+                };
+                let book_in = SecondsColumn::new(batch.column(3));
+                let book_out = SecondsColumn::new(batch.column(4));
+                let stay_in = SecondsColumn::new(batch.column(5));
+                let codes = TextColumn::new(batch.column(6)).ok();
+                let aor = TextColumn::new(batch.column(7)).ok();
+                let aor_name = TextColumn::new(batch.column(8)).ok();
+                let any_merged = merged.release(&release.id).is_some();
+                // Names by dictionary key, looked up once per batch rather than per row.
+                let mut code_ids: rustc_hash::FxHashMap<usize, u32> = Default::default();
+                let mut aor_ids: rustc_hash::FxHashMap<usize, u32> = Default::default();
+                // Merged rows of each sheet, looked up once per sheet rather than per row.
+                let mut sheet_rows: rustc_hash::FxHashMap<usize, Option<&crate::dedup::RowSet>> =
+                    Default::default();
+                for i in 0..batch.num_rows() {
+                    st.acc.stints_read += 1;
+                    let merged_rows = match sheets.key(i) {
+                        Some(k) if any_merged => *sheet_rows.entry(k).or_insert_with(|| {
+                            merged.sheet(&release.id, sheets.get(i).unwrap_or(""))
+                        }),
+                        _ if any_merged => merged.sheet(&release.id, sheets.get(i).unwrap_or("")),
+                        _ => None,
+                    };
+                    if merged_rows.is_some_and(|set| set.contains(source_rows.value(i))) {
+                        st.acc.exact_copies_merged += 1;
                         continue;
                     }
+                    let Some(start) = book_in.as_ref().and_then(|c| c.get(i)) else {
+                        st.acc.stints_without_book_in += 1;
+                        continue;
+                    };
+                    let person = ids.get(i).filter(|s| !s.trim().is_empty()).map(person_key);
+                    if person.is_none() {
+                        st.acc.stints_without_person += 1;
+                    }
+                    let aor_key = |i: usize| match aor.as_ref().and_then(|c| c.get(i)) {
+                        Some(code) => code.to_string(),
+                        None if aor_name.as_ref().and_then(|c| c.get(i)).is_some() => {
+                            "(unmapped)".to_string()
+                        }
+                        None => "(blank)".to_string(),
+                    };
+                    let aor_id = match aor.as_ref().and_then(|c| c.key(i)) {
+                        Some(k) => *aor_ids.entry(k).or_insert_with(|| st.aors.id(&aor_key(i))),
+                        None => st.aors.id(&aor_key(i)),
+                    };
+                    let code_text = |i: usize| {
+                        codes
+                            .as_ref()
+                            .and_then(|c| c.get(i))
+                            .map(|c| c.trim().to_ascii_uppercase())
+                            .unwrap_or_else(|| "(blank)".into())
+                    };
+                    let facility = match codes.as_ref().and_then(|c| c.key(i)) {
+                        Some(k) => *code_ids
+                            .entry(k)
+                            .or_insert_with(|| st.facilities.id(&code_text(i))),
+                        None => st.facilities.id(&code_text(i)),
+                    };
+                    st.rows.push(StintRow {
+                        person,
+                        book_in: start,
+                        book_out: book_out.as_ref().and_then(|c| c.get(i)),
+                        stay_book_in: stay_in.as_ref().and_then(|c| c.get(i)),
+                        release: at,
+                        aor: aor_id,
+                        facility,
+                    });
                 }
-                let Some(start) = book_in.as_ref().and_then(|c| c.get(i)) else {
-                    acc.stints_without_book_in += 1;
-                    continue;
-                };
-                let person = ids.get(i).filter(|s| !s.trim().is_empty()).map(person_key);
-                if person.is_none() {
-                    acc.stints_without_person += 1;
-                }
-                let aor_key = match aor.as_ref().and_then(|c| c.get(i)) {
-                    Some(code) => code,
-                    None if aor_name.as_ref().and_then(|c| c.get(i)).is_some() => "(unmapped)",
-                    None => "(blank)",
-                };
-                let code = codes
-                    .as_ref()
-                    .and_then(|c| c.get(i))
-                    .map(|c| c.trim().to_ascii_uppercase())
-                    .unwrap_or_else(|| "(blank)".into());
-                rows.push(StintRow {
-                    person,
-                    book_in: start,
-                    book_out: book_out.as_ref().and_then(|c| c.get(i)),
-                    stay_book_in: stay_in.as_ref().and_then(|c| c.get(i)),
-                    release: at,
-                    aor: aors.id(aor_key),
-                    facility: facilities.id(&code),
-                });
+                Ok(())
+            },
+        )?;
+        let mut rows: Vec<StintRow> = Vec::new();
+        for st in states.into_iter().flatten() {
+            if let Some(f) = st.failure {
+                return Err(QueryError::Invalid(f));
             }
-            Ok(())
-        })?;
-        if let Some(f) = failure {
-            return Err(QueryError::Invalid(f));
+            let aor_map: Vec<u32> = st.aors.names.iter().map(|n| aors.id(n)).collect();
+            let facility_map: Vec<u32> = st
+                .facilities
+                .names
+                .iter()
+                .map(|n| facilities.id(n))
+                .collect();
+            rows.extend(st.rows.into_iter().map(|mut r| {
+                r.aor = aor_map[r.aor as usize];
+                r.facility = facility_map[r.facility as usize];
+                r
+            }));
+            acc.stints_read += st.acc.stints_read;
+            acc.exact_copies_merged += st.acc.exact_copies_merged;
+            acc.stints_without_book_in += st.acc.stints_without_book_in;
+            acc.stints_without_person += st.acc.stints_without_person;
         }
         // By person, then by the stay the release names, then by book-in.
-        rows.sort_unstable_by_key(|r| (r.person, r.stay_book_in.unwrap_or(r.book_in), r.book_in));
+        crate::par::sort_by_key(&mut rows, |r| {
+            (r.person, r.stay_book_in.unwrap_or(r.book_in), r.book_in)
+        });
         let mut i = 0;
         while i < rows.len() {
             let first = &rows[i];

@@ -6,7 +6,7 @@ use arrow_schema::{DataType, Field as ArrowField};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
-use tally_catalog::ReleaseEntry;
+use tally_catalog::{DataFile, ReleaseEntry};
 use tally_model::TableKind;
 
 /// The files of one table across chosen releases, read batch by batch.
@@ -39,6 +39,85 @@ impl<'s> TableScan<'s> {
         releases: &[&ReleaseEntry],
         mut visit: impl FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        for (release, file) in self.files(releases) {
+            self.for_each_in(release, file, &mut visit)?;
+        }
+        Ok(())
+    }
+
+    /// The files of `releases` holding this table, in scan order.
+    pub fn files<'r>(
+        &self,
+        releases: &[&'r ReleaseEntry],
+    ) -> Vec<(&'r ReleaseEntry, &'r DataFile)> {
+        releases
+            .iter()
+            .flat_map(|r| {
+                r.files
+                    .iter()
+                    .filter(|f| f.table == Some(self.table))
+                    .map(move |f| (*r, f))
+            })
+            .collect()
+    }
+
+    /// [`TableScan::for_each`] with the files shared among `threads` threads: `visit`
+    /// gets a state of its own for each file, made by `init(file's place in scan order)`
+    /// (`None` skips the file unread), and the states come back in scan order, one per
+    /// file, so a result merged from them in order is the same whatever thread read what.
+    ///
+    /// # Errors
+    /// As [`TableScan::for_each`]; the first failure in scan order.
+    pub fn par_for_each<S: Send>(
+        &self,
+        releases: &[&ReleaseEntry],
+        threads: usize,
+        init: impl Fn(usize) -> Option<S> + Sync,
+        visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch) -> Result<(), StoreError> + Sync,
+    ) -> Result<Vec<Option<S>>, StoreError> {
+        let files = self.files(releases);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        type Slot<S> = std::sync::Mutex<Option<Result<Option<S>, StoreError>>>;
+        let slots: Vec<Slot<S>> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, files.len().max(1)) {
+                scope.spawn(|| {
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((release, file)) = files.get(at) else {
+                            break;
+                        };
+                        let done = match init(at) {
+                            None => Ok(None),
+                            Some(mut state) => self
+                                .for_each_in(release, file, &mut |r, b| visit(&mut state, r, b))
+                                .map(|()| Some(state)),
+                        };
+                        if let Ok(mut slot) = slots[at].lock() {
+                            *slot = Some(done);
+                        }
+                    }
+                });
+            }
+        });
+        let mut out = Vec::with_capacity(files.len());
+        for slot in slots {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(state)) => out.push(state),
+                Some(Err(e)) => return Err(e),
+                None => return Err(StoreError::Invalid("a scan thread stopped".into())),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls `visit` for every batch of one file of the table.
+    fn for_each_in(
+        &self,
+        release: &ReleaseEntry,
+        file: &DataFile,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let schema = tally_catalog::schema::table_schema(self.table);
         let wanted: Vec<ArrowField> = self
             .columns
@@ -48,114 +127,109 @@ impl<'s> TableScan<'s> {
                 Err(_) => ArrowField::new(name, DataType::Utf8, true),
             })
             .collect();
-        for release in releases {
-            for file in release.files.iter().filter(|f| f.table == Some(self.table)) {
-                let path = self.store.root().join(&file.path);
-                let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
-                    path: path.clone(),
-                    detail: e.to_string(),
-                };
-                let f = File::open(&path).map_err(StoreError::io(&path))?;
-                // Cheap checks of what `tally verify` checks in full: a file whose size or
-                // row count differs from the manifest was changed after its commit, and
-                // nothing read from it can be trusted.
-                let bytes = f.metadata().map_err(StoreError::io(&path))?.len();
-                let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
-                let rows = builder.metadata().file_metadata().num_rows() as u64;
-                if bytes != file.bytes || rows != file.rows {
-                    return Err(StoreError::Invalid(format!(
-                        "{}: holds {rows} rows in {bytes} bytes where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
-                        path.display(),
-                        file.rows,
-                        file.bytes,
-                        self.store.root().display()
-                    )));
-                }
-                let parquet_schema = builder.parquet_schema();
-                // A column null in every row of the file (by its statistics) is not read:
-                // it reads as nulls, as a column the file lacks does. Sparse tables (a
-                // release filling a few of a table's fields) then cost what they hold.
-                let row_groups = builder.metadata().row_groups();
-                let listed_null: Vec<&str> = builder
-                    .metadata()
-                    .file_metadata()
-                    .key_value_metadata()
-                    .into_iter()
-                    .flatten()
-                    .filter(|kv| kv.key == crate::staging::NULL_COLUMNS_KEY)
-                    .filter_map(|kv| kv.value.as_deref())
-                    .flat_map(|v| v.split(','))
-                    .collect();
-                let all_null = |i: usize| {
-                    listed_null.contains(&parquet_schema.column(i).name())
-                        || (!row_groups.is_empty()
-                            && row_groups.iter().all(|rg| {
-                                let chunk = rg.column(i);
-                                chunk
-                                    .statistics()
-                                    .and_then(|s| s.null_count_opt())
-                                    .is_some_and(|n| n as i64 == rg.num_rows())
-                            }))
-                };
-                let found: Vec<Option<usize>> = self
-                    .columns
-                    .iter()
-                    .map(|name| {
-                        (0..parquet_schema.num_columns())
-                            .find(|&i| parquet_schema.column(i).name() == name)
-                            .filter(|&i| !all_null(i))
-                    })
-                    .collect();
-                let mut indices: Vec<usize> = found.iter().flatten().copied().collect();
-                indices.sort_unstable();
-                indices.dedup();
-                // With no column asked for present, read one anyway for the row counts.
-                let placeholder = indices.is_empty() && parquet_schema.num_columns() > 0;
-                if placeholder {
-                    indices.push(0);
-                }
-                let mask = ProjectionMask::leaves(parquet_schema, indices.clone());
-                let reader = builder
-                    .with_projection(mask)
-                    .with_batch_size(65_536)
-                    .build()
-                    .map_err(perr)?;
-                for batch in reader {
-                    let batch = batch.map_err(|e| StoreError::Parquet {
-                        path: path.clone(),
-                        detail: e.to_string(),
-                    })?;
-                    // The projection returns columns in file order; put them in the order
-                    // asked, with nulls for the ones the file lacks.
-                    let columns: Vec<ArrayRef> = found
-                        .iter()
-                        .zip(&wanted)
-                        .map(|(at, field)| match at {
-                            Some(i) if !placeholder => {
-                                let k = indices.iter().position(|x| x == i).unwrap_or(0);
-                                batch.column(k).clone()
-                            }
-                            _ => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
-                        })
-                        .collect();
-                    let fields: Vec<ArrowField> = wanted
-                        .iter()
-                        .zip(&columns)
-                        .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
-                        .collect();
-                    let batch = RecordBatch::try_new_with_options(
-                        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
-                        columns,
-                        &arrow_array::RecordBatchOptions::new()
-                            .with_row_count(Some(batch.num_rows())),
-                    )
-                    .map_err(|e| StoreError::Parquet {
-                        path: path.clone(),
-                        detail: e.to_string(),
-                    })?;
-                    visit(release, &batch)?;
-                }
-            }
+        let path = self.store.root().join(&file.path);
+        let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
+            path: path.clone(),
+            detail: e.to_string(),
+        };
+        let f = File::open(&path).map_err(StoreError::io(&path))?;
+        // Cheap checks of what `tally verify` checks in full: a file whose size or
+        // row count differs from the manifest was changed after its commit, and
+        // nothing read from it can be trusted.
+        let bytes = f.metadata().map_err(StoreError::io(&path))?.len();
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
+        let rows = builder.metadata().file_metadata().num_rows() as u64;
+        if bytes != file.bytes || rows != file.rows {
+            return Err(StoreError::Invalid(format!(
+                "{}: holds {rows} rows in {bytes} bytes where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
+                path.display(),
+                file.rows,
+                file.bytes,
+                self.store.root().display()
+            )));
+        }
+        let parquet_schema = builder.parquet_schema();
+        // A column null in every row of the file (by its statistics) is not read:
+        // it reads as nulls, as a column the file lacks does. Sparse tables (a
+        // release filling a few of a table's fields) then cost what they hold.
+        let row_groups = builder.metadata().row_groups();
+        let listed_null: Vec<&str> = builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .into_iter()
+            .flatten()
+            .filter(|kv| kv.key == crate::staging::NULL_COLUMNS_KEY)
+            .filter_map(|kv| kv.value.as_deref())
+            .flat_map(|v| v.split(','))
+            .collect();
+        let all_null = |i: usize| {
+            listed_null.contains(&parquet_schema.column(i).name())
+                || (!row_groups.is_empty()
+                    && row_groups.iter().all(|rg| {
+                        let chunk = rg.column(i);
+                        chunk
+                            .statistics()
+                            .and_then(|s| s.null_count_opt())
+                            .is_some_and(|n| n as i64 == rg.num_rows())
+                    }))
+        };
+        let found: Vec<Option<usize>> = self
+            .columns
+            .iter()
+            .map(|name| {
+                (0..parquet_schema.num_columns())
+                    .find(|&i| parquet_schema.column(i).name() == name)
+                    .filter(|&i| !all_null(i))
+            })
+            .collect();
+        let mut indices: Vec<usize> = found.iter().flatten().copied().collect();
+        indices.sort_unstable();
+        indices.dedup();
+        // With no column asked for present, read one anyway for the row counts.
+        let placeholder = indices.is_empty() && parquet_schema.num_columns() > 0;
+        if placeholder {
+            indices.push(0);
+        }
+        let mask = ProjectionMask::leaves(parquet_schema, indices.clone());
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(65_536)
+            .build()
+            .map_err(perr)?;
+        for batch in reader {
+            let batch = batch.map_err(|e| StoreError::Parquet {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+            // The projection returns columns in file order; put them in the order
+            // asked, with nulls for the ones the file lacks.
+            let columns: Vec<ArrayRef> = found
+                .iter()
+                .zip(&wanted)
+                .map(|(at, field)| match at {
+                    Some(i) if !placeholder => {
+                        let k = indices.iter().position(|x| x == i).unwrap_or(0);
+                        batch.column(k).clone()
+                    }
+                    _ => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
+                })
+                .collect();
+            let fields: Vec<ArrowField> = wanted
+                .iter()
+                .zip(&columns)
+                .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
+                .collect();
+            let batch = RecordBatch::try_new_with_options(
+                std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+                columns,
+                &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+            )
+            .map_err(|e| StoreError::Parquet {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+            visit(release, &batch)?;
         }
         Ok(())
     }

@@ -70,6 +70,11 @@ fn properties(schema: &arrow_schema::Schema) -> WriterProperties {
 
 /// Relative path of a data file inside the store (and inside the staging directory).
 pub fn data_file_path(table: TableKind, id: &str, fy: Option<i32>, sheet_index: usize) -> String {
+    // A reference table (a facility list) has no dates: no FY partition, which readers
+    // would take for a column of nothing but nulls.
+    if table.def().reference {
+        return format!("{}/release={id}/part-{sheet_index}.parquet", table.slug());
+    }
     let fy = fy
         .map(|f| f.to_string())
         .unwrap_or_else(|| NULL_PARTITION.to_string());

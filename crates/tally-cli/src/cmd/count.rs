@@ -179,6 +179,11 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
     {
         bail!("--from {from} is after --to {to}");
     }
+    if table.def().reference && (args.from.is_some() || args.to.is_some()) {
+        bail!(
+            "{table} is a reference table (a list, not events): it has no dates for --from/--to to select; use --release to choose a list"
+        );
+    }
     let Some(dedup) = tally_model::dedup_rule(&args.dedup) else {
         bail!(
             "unknown de-duplication rule {:?}; expected one of {}",
@@ -336,7 +341,7 @@ pub fn split_where_values(text: &str) -> std::result::Result<Vec<String>, String
 }
 
 /// `YYYY-MM` exactly (two-digit month): the form `--by month` prints.
-fn strict_month(v: &str) -> Option<NaiveDate> {
+pub(crate) fn strict_month(v: &str) -> Option<NaiveDate> {
     let b = v.as_bytes();
     (b.len() == 7
         && b[4] == b'-'
@@ -348,7 +353,7 @@ fn strict_month(v: &str) -> Option<NaiveDate> {
 }
 
 /// `YYYY-MM-DD` exactly: the form `--by date` and `--by week` print.
-fn strict_date(v: &str) -> Option<NaiveDate> {
+pub(crate) fn strict_date(v: &str) -> Option<NaiveDate> {
     let b = v.as_bytes();
     (b.len() == 10
         && b[4] == b'-'

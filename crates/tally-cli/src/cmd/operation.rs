@@ -102,6 +102,8 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
             );
         }
         op.outcome = Some(outcome.clone());
+        // Asked for by name: measured, or refused, never swapped for another.
+        op.fallback_outcome = None;
     }
     let store = Store::open(&a.store)?;
     let result = match run_operation(&store, &op) {

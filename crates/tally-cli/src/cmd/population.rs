@@ -82,13 +82,10 @@ fn parse_query(args: &Args) -> Result<PopulationQuery> {
             bail!("--where {f:?} lists no values");
         }
         let dim = PopulationDimension::parse(dim)?;
-        let values = match dim {
-            PopulationDimension::Aor => values
-                .iter()
-                .map(|v| aors.code_for(v).map_or_else(|| v.clone(), str::to_string))
-                .collect(),
-            _ => values,
-        };
+        let values = values
+            .iter()
+            .map(|v| canonical_value(dim, v.trim(), &aors))
+            .collect::<Result<Vec<_>>>()?;
         filters.push((dim, values));
     }
     if let (Some(from), Some(to)) = (args.from, args.to)
@@ -107,6 +104,51 @@ fn parse_query(args: &Args) -> Result<PopulationQuery> {
             .as_deref()
             .map(tally_query::population::PopulationSource::parse)
             .transpose()?,
+    })
+}
+
+/// A `--where` value as the population names it (`fy=2020` is `FY2020`, `aor=Chicago`
+/// is `CHI`); a value that can never match is an error, as in `count`.
+fn canonical_value(
+    dim: PopulationDimension,
+    v: &str,
+    aors: &tally_model::aor::AorCrosswalk,
+) -> Result<String> {
+    use super::count::{strict_date, strict_month};
+    let bad = |expected: &str| {
+        anyhow::anyhow!(
+            "--where {}={v:?} can never match: expected {expected}",
+            dim.name()
+        )
+    };
+    Ok(match dim {
+        PopulationDimension::Aor if v.starts_with('(') => v.to_string(),
+        PopulationDimension::Aor => aors
+            .code_for(v)
+            .map(str::to_string)
+            .ok_or_else(|| bad("an AOR code or name (CHI, Chicago, ...), or (unmatched facility) or (facility AOR not listed)"))?,
+        PopulationDimension::Fy => tally_model::fiscal::parse_fiscal_year_label(v)
+            .map(|fy| format!("FY{fy}"))
+            .ok_or_else(|| bad("a fiscal year such as 2020 or FY2020"))?,
+        PopulationDimension::Month => strict_month(v)
+            .map(|_| v.to_string())
+            .ok_or_else(|| bad("a month as YYYY-MM, such as 2020-03"))?,
+        PopulationDimension::Date => strict_date(v)
+            .map(|d| d.to_string())
+            .ok_or_else(|| bad("a date as YYYY-MM-DD"))?,
+        PopulationDimension::Week => {
+            let day = strict_date(v).ok_or_else(|| bad("a Monday as YYYY-MM-DD"))?;
+            let monday = tally_model::date::week_start(day);
+            if monday != day {
+                bail!(
+                    "--where week={v:?} is a {}: weeks are named by their Monday, so this week is {monday}",
+                    day.format("%A")
+                );
+            }
+            day.to_string()
+        }
+        PopulationDimension::Facility => v.to_ascii_uppercase(),
+        PopulationDimension::State => v.to_string(),
     })
 }
 
@@ -271,10 +313,15 @@ fn write_text(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> R
         writeln!(out, "NOTE: {note}")?;
     }
     writeln!(out, "Releases:")?;
+    let unit = if p.table == "detention-stints" {
+        "stints read (exact copies merged)"
+    } else {
+        "facility-days read"
+    };
     for r in &p.releases {
         writeln!(
             out,
-            "  {} (sha256 {}): {} facility-days read, {}..{}",
+            "  {} (sha256 {}): {} {unit} over the days --from/--to ask, covering {}..{}",
             r.file_name,
             &r.sha256[..16.min(r.sha256.len())],
             thousands(r.rows),
@@ -315,6 +362,24 @@ fn write_csv(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> Re
             "{} unmatched facility codes counted as {UNMATCHED_FACILITY}",
             p.unmatched_facilities.len()
         );
+    }
+    for (code, said) in &p.aor_disagreements {
+        crate::warn!("facility lists disagree on {code}'s AOR: {said}");
+    }
+    for note in &p.notes {
+        crate::warn!("note: {note}");
+    }
+    for r in &p.releases {
+        crate::warn!(
+            "source: {} (sha256 {}), covering {}..{}",
+            r.file_name,
+            r.sha256,
+            r.first,
+            r.last
+        );
+    }
+    if !p.facility_lists.is_empty() {
+        crate::warn!("facility lists: {}", p.facility_lists.join(", "));
     }
     crate::warn!("total: {}; reproduce: {command}", p.total.plain());
     Ok(())

@@ -172,6 +172,9 @@ struct FacilityStatus {
     unmatched_text: BTreeMap<String, Vec<String>>,
     /// Codes whose lists give different AORs: (code, what each list says).
     aor_disagreements: Vec<(String, String)>,
+    /// Codes of the store's tables that lists know but give no AOR for: counted as
+    /// "(facility AOR not listed)".
+    without_aor: Vec<String>,
 }
 
 /// An overlap with both releases' rows in it (published: small counts suppressed).
@@ -468,9 +471,16 @@ fn facility_status(store: &Store) -> Result<Option<FacilityStatus>> {
     let mut unmatched_text = BTreeMap::new();
     let rule = tally_model::Disclosure::default();
     let mut any_codes = false;
+    let mut without_aor = std::collections::BTreeSet::new();
     for table in TableKind::all().into_iter().filter(|t| !t.def().reference) {
         let codes = tally_query::facility::codes_in(store, table)?;
         any_codes |= !codes.is_empty();
+        without_aor.extend(
+            codes
+                .keys()
+                .filter(|c| directory.place(c).is_some_and(|p| p.aor.is_none()))
+                .cloned(),
+        );
         let missing: Vec<(String, u64)> = codes
             .into_iter()
             .filter(|(c, _)| directory.place(c).is_none())
@@ -520,6 +530,7 @@ fn facility_status(store: &Store) -> Result<Option<FacilityStatus>> {
         unmatched,
         unmatched_text,
         aor_disagreements,
+        without_aor: without_aor.into_iter().collect(),
     }))
 }
 
@@ -707,6 +718,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         }
         for (code, said) in &f.aor_disagreements {
             writeln!(out, "  lists disagree on {code}'s AOR: {said}")?;
+        }
+        if !f.without_aor.is_empty() {
+            writeln!(
+                out,
+                "  {} codes are on lists that give no AOR for them, counted as \"(facility AOR not listed)\": {}",
+                f.without_aor.len(),
+                f.without_aor.join(", ")
+            )?;
         }
     }
 

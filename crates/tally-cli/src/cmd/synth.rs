@@ -19,7 +19,8 @@ pub struct Args {
     /// Table to write.
     #[arg(long, value_name = "TABLE")]
     pub table: String,
-    /// About how many rows.
+    /// About how many rows (fewer for a span of days shorter than the stays: stints that
+    /// would start after the extraction are not written).
     #[arg(long, value_name = "N")]
     pub rows: u64,
     /// Folder to write into (created).
@@ -92,6 +93,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         },
     };
     let release = write_stint_release(&args.out, &options, StintFormat::ProcessedCsv)?;
+    // The facilities the stints name, in UWCHR's hand-coded list layout, so that
+    // `population` can place them in AORs (the planted unknown codes stay unknown).
+    let list = args.out.join("SYNTHETIC_coded_facilities.csv");
+    let aors = tally_model::aor::AorCrosswalk::embedded();
+    let mut text = String::from(
+        "detention_facility_code,detention_facility,address,state,aor,type,operator,note\n",
+    );
+    for aor in AORS {
+        let code = aors.code_for(aor).unwrap_or_default();
+        for (fc, name) in tally_synth::synthetic_facilities(aor) {
+            text.push_str(&format!("{fc},{name},SYNTHETIC,XX,{code},SYNTHETIC,,\n"));
+        }
+    }
+    std::fs::write(&list, text)?;
+    writeln!(out, "{}: its facility list", list.display())?;
     writeln!(
         out,
         "{}: {} SYNTHETIC stints, {} stays, {}..{}",

@@ -1023,6 +1023,24 @@ impl<'v> SheetNormalizer<'v> {
         let r = &mut self.report;
         if let Some((first, last)) = r.banner.stated_period {
             r.banner.coverage = first.or(r.first_date).zip(last.or(r.last_date));
+            // An open end filled from the rows can fall before the stated start (rows all
+            // dated before the period the name states): no period is stated after all.
+            if let Some((a, b)) = r.banner.coverage
+                && a > b
+            {
+                r.warnings.push(format!(
+                    "the stated period starts {a}, after the last row's date {b}: the rows cover none of it, so the release is taken to cover the days its rows give"
+                ));
+                r.banner.stated_period = None;
+                r.banner.coverage = None;
+            }
+        }
+        // A published stock states its period nowhere else: without it, its first days
+        // may be people still held from before its records began, not a population.
+        if self.def.population.is_some() && r.banner.stated_period.is_none() {
+            r.warnings.push(
+                "no period is stated (no banner, and the file name states no fiscal years such as fy12-24ytd): its coverage is taken from its rows' dates. A headcount computed from detention records holds, before those records begin, only people still detained when they do: check `tally population --by fy` for early years far below the rest".into(),
+            );
         }
         if let Some(f) = self.def.field_index(ORIGINAL_FILE)
             && self.present.contains(&f)
