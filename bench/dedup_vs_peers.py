@@ -78,6 +78,7 @@ DUCKDB = r"""
 import sys, duckdb
 con = duckdb.connect()
 con.execute("SET threads TO 2")
+con.execute("SET enable_progress_bar = false")
 rule, store = sys.argv[1], sys.argv[2]
 src = f"read_parquet('{store}/arrests/**/*.parquet', hive_partitioning=true, union_by_name=true)"
 if rule == "exact":

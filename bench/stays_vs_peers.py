@@ -30,6 +30,7 @@ DUCKDB = r"""
 import sys, duckdb
 con = duckdb.connect()
 con.execute("SET threads TO 2")
+con.execute("SET enable_progress_bar = false")
 store = sys.argv[1]
 src = f"read_parquet('{store}/detention-stints/**/*.parquet', hive_partitioning=true, union_by_name=true)"
 q = f'''

@@ -536,3 +536,45 @@ fn asked_for_arrests_by_name_the_operation_refuses_rather_than_fall_back() {
         md.find("> **Read first.** MEASURED INSTEAD").unwrap() < md.find("## Estimate").unwrap()
     );
 }
+
+#[test]
+fn the_november_2017_workbook_is_read_sheet_by_sheet_and_redacted_codes_place_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let list = detention().join("ice_Facility_List_11-06-2017-web_raw.xlsx");
+    let out = ingest(&store, &[&list]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "sheet \"Facility List - Main\": detention-facilities table, header on row 9"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("rows read 1,685 = kept 1,685 + rejected 0"),
+        "{text}"
+    );
+    // The legend sheet names no code: kept as notes, not an error.
+    assert!(
+        !text.contains("sheet \"Facility Type\": detention-facilities"),
+        "{text}"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains(
+            "414 list rows give their code as REDACTED (withheld): they place no facility"
+        ),
+        "{status}"
+    );
+    let out = tally(&[
+        "count",
+        "detention-facilities",
+        "--store",
+        path_str(&store),
+        "--from",
+        "2020-01-01",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is a reference table (a list, not events): it has no dates"));
+}

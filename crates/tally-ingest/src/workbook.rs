@@ -227,7 +227,30 @@ impl<'v> SheetProcessor<'v> {
             banner: layout.banner,
             batch_rows: self.options.batch_rows,
         };
-        let mut normalizer = SheetNormalizer::new(self.vocab, spec)?;
+        let reference = layout.table.def().reference;
+        let mut normalizer = match SheetNormalizer::new(self.vocab, spec) {
+            Ok(n) => n,
+            // A sheet of a list workbook that names the list but has no key column (a
+            // legend of facility types beside the lists) holds no rows of it: its text is
+            // kept as notes, as a Footnotes sheet's is. A table of events missing its
+            // date column stays an error.
+            Err(IngestError::MissingColumn { .. }) if reference => {
+                let lines = rows
+                    .iter()
+                    .map(|(_, cells)| {
+                        cells
+                            .iter()
+                            .map(|c| c.to_text().trim().to_string())
+                            .filter(|t| !t.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                self.phase = Phase::Notes(lines);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         for (row, cells) in &rows[header_at + 1..] {
             normalizer.push_row(*row, cells.as_slice(), sink)?;
         }

@@ -851,10 +851,11 @@ fn population_caveats(
             ));
         }
     }
-    let counted = |aor: &str| {
+    // Person-days of the counted days of the periods, of one AOR or of all.
+    let counted = |aor: Option<&str>| {
         p.cells
             .iter()
-            .filter(|c| c.values.first().is_some_and(|a| a == aor))
+            .filter(|c| aor.is_none_or(|a| c.values.first().is_some_and(|v| v == a)))
             .filter(|c| {
                 c.values
                     .get(1)
@@ -868,23 +869,9 @@ fn population_caveats(
             .map(|c| c.person_days)
             .sum::<u64>()
     };
-    let all: u64 = p
-        .cells
-        .iter()
-        .filter(|c| {
-            c.values
-                .get(1)
-                .and_then(|d| d.parse::<NaiveDate>().ok())
-                .is_some_and(|d| {
-                    periods
-                        .iter()
-                        .any(|w| w.counted.iter().any(|r| r.contains(d)))
-                })
-        })
-        .map(|c| c.person_days)
-        .sum();
-    let unplaced = counted(tally_query::facility::UNMATCHED_FACILITY)
-        + counted(tally_query::facility::NO_LISTED_AOR);
+    let all = counted(None);
+    let unplaced = counted(Some(tally_query::facility::UNMATCHED_FACILITY))
+        + counted(Some(tally_query::facility::NO_LISTED_AOR));
     if all > 0 {
         let more = p.unmatched.len().saturating_sub(12);
         first.push(format!(

@@ -638,6 +638,7 @@ fn exact_copies(
 }
 
 /// One row with a person identifier, as the person rules sort it.
+#[derive(Clone, Copy)]
 struct PersonRow {
     person: u128,
     /// Seconds since 1970: the event's time, or the start of its day when the release

@@ -14,6 +14,9 @@ use tally_catalog::schema;
 use tally_model::TableKind;
 use tally_store::{Store, TableScan, TextColumn};
 
+/// Codes that say a list withheld the facility's code, not a code.
+pub const REDACTED_CODES: &[&str] = &["REDACTED"];
+
 /// The AOR label of a facility code no facility list knows.
 pub const UNMATCHED_FACILITY: &str = "(unmatched facility)";
 /// The AOR label of a facility code that lists know, none with an AOR.
@@ -43,6 +46,8 @@ pub struct FacilityDirectory {
     places: BTreeMap<String, FacilityPlace>,
     /// File names of the lists read, in ingest order.
     pub lists: Vec<String>,
+    /// List rows whose code is withheld (`REDACTED`): they place no facility.
+    pub redacted_rows: u64,
 }
 
 impl FacilityDirectory {
@@ -57,12 +62,7 @@ impl FacilityDirectory {
                 "the catalog has no detention-facilities table".into(),
             ));
         };
-        let releases: Vec<_> = store
-            .manifest()
-            .releases
-            .iter()
-            .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
-            .collect();
+        let releases = crate::releases_holding(store, table);
         let columns = [
             "detention_facility_code",
             schema::AOR,
@@ -71,6 +71,7 @@ impl FacilityDirectory {
         ];
         let mut given: BTreeMap<String, Vec<ListedRow>> = BTreeMap::new();
         let mut lists = Vec::new();
+        let mut redacted = 0u64;
         TableScan::new(store, table, &columns).for_each(&releases, |release, batch| {
             let file = release.report.file_name.clone();
             if lists.last() != Some(&file) {
@@ -94,6 +95,12 @@ impl FacilityDirectory {
                 let Some(code) = codes.get(i).map(facility_key).filter(|c| !c.is_empty()) else {
                     continue;
                 };
+                // A code the list withholds ("REDACTED" in ICE's November 2017 list) names
+                // no facility: its row places nothing.
+                if REDACTED_CODES.contains(&code.as_str()) {
+                    redacted += 1;
+                    continue;
+                }
                 given
                     .entry(code)
                     .or_default()
@@ -133,7 +140,11 @@ impl FacilityDirectory {
             }
             places.insert(code, place);
         }
-        Ok(FacilityDirectory { places, lists })
+        Ok(FacilityDirectory {
+            places,
+            lists,
+            redacted_rows: redacted,
+        })
     }
 
     /// What the lists say about `code`, if any knows it.
@@ -193,12 +204,7 @@ pub fn codes_in(store: &Store, table: TableKind) -> Result<BTreeMap<String, u64>
     if table.def().field("detention_facility_code").is_none() {
         return Ok(codes);
     }
-    let releases: Vec<_> = store
-        .manifest()
-        .releases
-        .iter()
-        .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
-        .collect();
+    let releases = crate::releases_holding(store, table);
     // Counted per dictionary key first: a headcount repeats each code thousands of times.
     TableScan::new(store, table, &["detention_facility_code"]).for_each(
         &releases,

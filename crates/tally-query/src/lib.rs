@@ -35,3 +35,34 @@ pub enum QueryError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// The releases of `store` holding rows of `table`, in ingest order.
+pub fn releases_holding(
+    store: &tally_store::Store,
+    table: tally_model::TableKind,
+) -> Vec<&tally_store::ReleaseEntry> {
+    store
+        .manifest()
+        .releases
+        .iter()
+        .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
+        .collect()
+}
+
+/// The value named `key` among `all` (value, name) pairs, or an error listing the names
+/// (`what` says what was looked for: "population dimension").
+pub(crate) fn named<D: Copy>(
+    all: &[(D, &'static str)],
+    key: &str,
+    what: &str,
+) -> Result<D, QueryError> {
+    all.iter()
+        .find(|(_, n)| *n == key)
+        .map(|(d, _)| *d)
+        .ok_or_else(|| {
+            QueryError::Invalid(format!(
+                "unknown {what} {key:?}; expected one of {}",
+                all.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+            ))
+        })
+}

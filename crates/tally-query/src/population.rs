@@ -107,16 +107,7 @@ impl PopulationDimension {
         } else {
             key
         };
-        Self::ALL
-            .iter()
-            .find(|(_, n)| *n == key)
-            .map(|(d, _)| *d)
-            .ok_or_else(|| {
-                QueryError::Invalid(format!(
-                    "unknown population dimension {s:?}; expected one of {}",
-                    Self::names()
-                ))
-            })
+        crate::named(&Self::ALL, &key, "population dimension")
     }
 
     /// The dimension's name.
@@ -287,13 +278,7 @@ pub struct PopulationResult {
 /// No release of the source in the store, `24h` asked of a headcount, or unreadable files.
 pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult, QueryError> {
     let holds = |slug: &str| {
-        TableKind::from_slug(slug).is_some_and(|t| {
-            store
-                .manifest()
-                .releases
-                .iter()
-                .any(|r| r.files.iter().any(|f| f.table == Some(t)))
-        })
+        TableKind::from_slug(slug).is_some_and(|t| !crate::releases_holding(store, t).is_empty())
     };
     let source = q.source.unwrap_or(
         if !holds("detention-headcount") && holds("detention-stints") {
@@ -310,12 +295,7 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
             "--measure 24h needs each stay's book-in and book-out times; a headcount table gives one count per facility and day (use midnight or average-daily, or --source stints)".into(),
         ));
     }
-    let releases: Vec<_> = store
-        .manifest()
-        .releases
-        .iter()
-        .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
-        .collect();
+    let releases = crate::releases_holding(store, table);
     if releases.is_empty() {
         return Err(QueryError::Invalid(match source {
             PopulationSource::Headcount => format!(

@@ -99,20 +99,7 @@ impl StayDimension {
             "stay-length" => "length",
             k => k,
         };
-        Self::ALL
-            .iter()
-            .find(|(_, n)| *n == key)
-            .map(|(d, _)| *d)
-            .ok_or_else(|| {
-                QueryError::Invalid(format!(
-                    "unknown dimension {s:?} for detention-stays; expected one of {}",
-                    Self::ALL
-                        .iter()
-                        .map(|(_, n)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })
+        crate::named(&Self::ALL, key, "dimension for detention-stays")
     }
 
     /// The name.
@@ -299,11 +286,8 @@ pub fn build_stays(
 ) -> Result<BuiltStays, QueryError> {
     let table = TableKind::from_slug("detention-stints")
         .ok_or_else(|| QueryError::Invalid("the catalog has no detention-stints table".into()))?;
-    let all: Vec<_> = store
-        .manifest()
-        .releases
-        .iter()
-        .filter(|r| r.files.iter().any(|f| f.table == Some(table)))
+    let all: Vec<_> = crate::releases_holding(store, table)
+        .into_iter()
         .filter(|r| release_ids.is_none_or(|ids| ids.contains(&r.id)))
         .collect();
     let precedence = Precedence::new(table, &all, &store.manifest().preferences);

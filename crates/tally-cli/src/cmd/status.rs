@@ -175,6 +175,8 @@ struct FacilityStatus {
     /// Codes of the store's tables that lists know but give no AOR for: counted as
     /// "(facility AOR not listed)".
     without_aor: Vec<String>,
+    /// List rows whose code is withheld (`REDACTED`).
+    redacted_rows: u64,
 }
 
 /// An overlap with both releases' rows in it (published: small counts suppressed).
@@ -531,6 +533,7 @@ fn facility_status(store: &Store) -> Result<Option<FacilityStatus>> {
         unmatched_text,
         aor_disagreements,
         without_aor: without_aor.into_iter().collect(),
+        redacted_rows: directory.redacted_rows,
     }))
 }
 
@@ -718,6 +721,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         }
         for (code, said) in &f.aor_disagreements {
             writeln!(out, "  lists disagree on {code}'s AOR: {said}")?;
+        }
+        if f.redacted_rows > 0 {
+            writeln!(
+                out,
+                "  {} list rows give their code as REDACTED (withheld): they place no facility",
+                thousands(f.redacted_rows)
+            )?;
         }
         if !f.without_aor.is_empty() {
             writeln!(
