@@ -432,6 +432,43 @@ fn a_cut_copy_of_the_headcount_never_overrides_the_whole_file_and_filters_are_ch
         stderr(&out)
     );
 
+    // --release reads one release: the cut copy alone gives its own (partial) last day.
+    let out = population(
+        &store,
+        &[
+            "--by",
+            "date",
+            "--from",
+            &last_day,
+            "--to",
+            &last_day,
+            "--format",
+            "csv",
+            "--suppress-below",
+            "0",
+            "--release",
+            "cut_fy12-24ytd.csv.gz",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cut_sum: u64 = cut
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(&format!("|{last_day}")))
+        .map(|l| l.split('|').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert!(cut_sum < direct);
+    assert_eq!(
+        stdout(&out),
+        format!("date,people,days\n{last_day},{cut_sum},1\n")
+    );
+    let out = population(&store, &["--release", "nosuch.csv"]);
+    assert!(
+        stderr(&out).contains("--release \"nosuch.csv\" names no release"),
+        "{}",
+        stderr(&out)
+    );
+
     // fy=2020 and fy=FY2020 are the same filter; a value that can never match is an error.
     let one = |w: &str| {
         let out = population(&store, &["--by", "aor", "--where", w, "--format", "csv"]);

@@ -337,6 +337,7 @@ fn run_measuring(
                 from: Some(span_first),
                 to: Some(span_last),
                 source: None,
+                releases: None,
             },
         )?)
     } else {

@@ -162,6 +162,8 @@ pub struct PopulationQuery {
     /// Where the daily figures come from; `None`: a headcount when the store has one,
     /// else stints.
     pub source: Option<PopulationSource>,
+    /// Read only these releases (ids); `None` for all.
+    pub releases: Option<Vec<String>>,
 }
 
 /// Where daily figures come from.
@@ -295,7 +297,10 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
             "--measure 24h needs each stay's book-in and book-out times; a headcount table gives one count per facility and day (use midnight or average-daily, or --source stints)".into(),
         ));
     }
-    let releases = crate::releases_holding(store, table);
+    let releases: Vec<_> = crate::releases_holding(store, table)
+        .into_iter()
+        .filter(|r| q.releases.as_ref().is_none_or(|ids| ids.contains(&r.id)))
+        .collect();
     if releases.is_empty() {
         return Err(QueryError::Invalid(match source {
             PopulationSource::Headcount => format!(

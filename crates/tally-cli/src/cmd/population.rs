@@ -50,6 +50,9 @@ pub struct Args {
     /// has one, else stints.
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,
+    /// Read only these releases (file name, release id or SHA-256 prefix); repeatable.
+    #[arg(long, value_name = "RELEASE")]
+    pub release: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -58,7 +61,7 @@ pub struct Args {
     pub suppress_below: u64,
 }
 
-fn parse_query(args: &Args) -> Result<PopulationQuery> {
+fn parse_query(args: &Args, store: Option<&Store>) -> Result<PopulationQuery> {
     let by = args
         .by
         .iter()
@@ -104,6 +107,23 @@ fn parse_query(args: &Args) -> Result<PopulationQuery> {
             .as_deref()
             .map(tally_query::population::PopulationSource::parse)
             .transpose()?,
+        releases: match store {
+            Some(store) if !args.release.is_empty() => {
+                let mut ids = Vec::new();
+                for r in &args.release {
+                    let found = store.manifest().select(r);
+                    if found.is_empty() {
+                        bail!(
+                            "--release {r:?} names no release in {} (`tally status` lists them)",
+                            args.store.display()
+                        );
+                    }
+                    ids.extend(found.iter().map(|e| e.id.clone()));
+                }
+                Some(ids)
+            }
+            _ => None,
+        },
     })
 }
 
@@ -157,8 +177,9 @@ fn canonical_value(
 /// # Errors
 /// A bad query, a store without headcounts, or a failed write.
 pub fn run(args: Args, out: &mut impl Write) -> Result<ExitCode> {
-    let query = parse_query(&args)?;
+    parse_query(&args, None)?;
     let store = Store::open(&args.store)?;
+    let query = parse_query(&args, Some(&store))?;
     let result = population(&store, &query)?;
     let published = publish_population(&result, Disclosure::new(args.suppress_below));
     let command = command_line(&args);
@@ -198,6 +219,9 @@ fn command_line(args: &Args) -> String {
     parts.push(format!("--measure {}", args.measure));
     if let Some(source) = &args.source {
         parts.push(format!("--source {source}"));
+    }
+    for r in &args.release {
+        parts.push(format!("--release '{r}'"));
     }
     if args.suppress_below != 10 {
         parts.push(format!("--suppress-below {}", args.suppress_below));
@@ -399,6 +423,7 @@ mod tests {
             to: None,
             measure: "midnight".into(),
             source: None,
+            release: vec![],
             format: Format::Table,
             suppress_below: 10,
         };
