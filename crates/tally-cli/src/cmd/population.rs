@@ -427,7 +427,7 @@ mod tests {
             format: Format::Table,
             suppress_below: 10,
         };
-        let e = parse_query(&args)
+        let e = parse_query(&args, None)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -440,7 +440,7 @@ mod tests {
             measure: "hourly".into(),
             ..args
         };
-        let e = parse_query(&args)
+        let e = parse_query(&args, None)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
