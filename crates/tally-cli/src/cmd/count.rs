@@ -86,6 +86,15 @@ fn help() -> String {
             .collect();
         text.push_str(&format!("  {}: {}\n", t.slug(), names.join(", ")));
     }
+    text.push_str(&format!(
+        "  {} (stays built from detention-stints; see README, \"Detention\"): {}\n",
+        super::stays::STAYS,
+        tally_query::stays::StayDimension::ALL
+            .iter()
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     text.push_str(
         "Empty values print as (blank), withheld ones as (withheld), rows with no event date as \
          (undated).\nCounts below --suppress-below (default 10) print as <10 so small cells are \
