@@ -34,3 +34,30 @@ pub enum ReportFormat {
     /// JSON with the numbers and their provenance.
     Json,
 }
+
+/// The release ids that `--release` values name (file name, release id or SHA-256
+/// prefix); `None` when none is given (every release).
+///
+/// # Errors
+/// A value that names no release of the store.
+pub fn release_ids(
+    store: &tally_store::Store,
+    store_path: &std::path::Path,
+    selectors: &[String],
+) -> anyhow::Result<Option<Vec<String>>> {
+    if selectors.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::new();
+    for r in selectors {
+        let found = store.manifest().select(r);
+        if found.is_empty() {
+            anyhow::bail!(
+                "--release {r:?} names no release in {} (`tally status` lists them)",
+                store_path.display()
+            );
+        }
+        ids.extend(found.iter().map(|e| e.id.clone()));
+    }
+    Ok(Some(ids))
+}

@@ -108,21 +108,8 @@ fn parse_query(args: &Args, store: Option<&Store>) -> Result<PopulationQuery> {
             .map(tally_query::population::PopulationSource::parse)
             .transpose()?,
         releases: match store {
-            Some(store) if !args.release.is_empty() => {
-                let mut ids = Vec::new();
-                for r in &args.release {
-                    let found = store.manifest().select(r);
-                    if found.is_empty() {
-                        bail!(
-                            "--release {r:?} names no release in {} (`tally status` lists them)",
-                            args.store.display()
-                        );
-                    }
-                    ids.extend(found.iter().map(|e| e.id.clone()));
-                }
-                Some(ids)
-            }
-            _ => None,
+            Some(store) => super::release_ids(store, &args.store, &args.release)?,
+            None => None,
         },
     })
 }

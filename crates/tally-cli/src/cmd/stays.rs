@@ -58,22 +58,7 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
         };
         filters.push((dim, values));
     }
-    let releases = if args.release.is_empty() {
-        None
-    } else {
-        let mut ids = Vec::new();
-        for r in &args.release {
-            let found = store.manifest().select(r);
-            if found.is_empty() {
-                bail!(
-                    "--release {r:?} names no release in {} (`tally status` lists them)",
-                    args.store.display()
-                );
-            }
-            ids.extend(found.iter().map(|e| e.id.clone()));
-        }
-        Some(ids)
-    };
+    let releases = super::release_ids(store, &args.store, &args.release)?;
     if let (Some(from), Some(to)) = (args.from, args.to)
         && from > to
     {
