@@ -354,6 +354,9 @@ fn the_2020_operation_runs_on_the_detained_population_and_says_so_first() {
     assert!(html.contains("DETENTION DATA, NOT ARRESTS"));
     assert!(html.contains("Average daily detained population"));
     assert!(html.contains("Santos Silva and Tenreyro (2006)"));
+    let chart = std::fs::read_to_string(report.join("estimate.svg")).unwrap();
+    assert!(chart.contains("Estimated change in detained population (ratio)"));
+    assert!(chart.contains("detention data, not arrests"));
 
     // Asked for arrests explicitly, with no fallback, the run refuses rather than print zeros.
     let op = dir.path().join("arrests-only.toml");

@@ -332,10 +332,20 @@ pub fn method_bars(r: &OperationResult) -> String {
 
 /// The rate ratio and its 95% interval per method group, on a log scale.
 pub fn estimates(r: &OperationResult) -> String {
-    let mut s = open(
-        "Estimated effect of the operation (rate ratio)",
-        "difference in differences, Poisson model; bars are 95% intervals; 1 = no change",
-    );
+    let (title, sub, axis) = if r.is_population() {
+        (
+            "Estimated change in detained population (ratio)",
+            "detention data, not arrests; difference in differences, PPML; bars are 95% intervals; 1 = no change",
+            "Population ratio (log scale): window vs baselines, treated vs comparison",
+        )
+    } else {
+        (
+            "Estimated effect of the operation (rate ratio)",
+            "difference in differences, Poisson model; bars are 95% intervals; 1 = no change",
+            "Rate ratio (log scale): window vs baselines, treated vs comparison AORs",
+        )
+    };
+    let mut s = open(title, sub);
     let rows: Vec<(&str, f64, f64, f64)> = r
         .groups
         .iter()
@@ -376,7 +386,7 @@ pub fn estimates(r: &OperationResult) -> String {
     );
     let _ = write!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="13" text-anchor="middle" fill="#222">Rate ratio (log scale): window vs baselines, treated vs comparison AORs</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" font-size="13" text-anchor="middle" fill="#222">{axis}</text>"##,
         (left + W - RIGHT) / 2.0,
         H - 14.0
     );
