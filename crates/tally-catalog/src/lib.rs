@@ -12,8 +12,8 @@ pub mod vocabulary;
 
 pub use manifest::{CoverageSpans, DataFile, Manifest, ManifestError, Preference, ReleaseEntry};
 pub use report::{
-    AorSpan, Banner, ColumnRole, HeaderNote, RejectedRow, ReleaseReport, SheetReport, SkippedSheet,
-    SummaryBlock, SummaryCheck, UnmatchedSummary, ValueSpan,
+    AorSpan, Banner, ColumnRole, HeaderNote, RejectedRow, ReleaseReport, Respelling, SheetReport,
+    SkippedSheet, SummaryBlock, SummaryCheck, UnmatchedSummary, ValueSpan,
 };
 
 use arrow_array::RecordBatch;

@@ -150,6 +150,10 @@ pub struct SheetReport {
     /// stored as null and counted as `(blank)`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub placeholder_cells: BTreeMap<String, u64>,
+    /// Cells released in a spelling the table definition lists for another value
+    /// (`Warrant Service Office`), stored as that value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub respelled_cells: Vec<Respelling>,
     /// The raw ICE workbooks a processed release's rows point back to (DDP's
     /// `file_original`), distinct, when the sheet has that column: releases that share one
     /// are cuts of the same records, counted once by record (see the precedence rules).
@@ -302,4 +306,18 @@ impl ReleaseReport {
     pub fn rows_rejected(&self) -> u64 {
         self.sheets.iter().map(|s| s.rows_rejected).sum()
     }
+}
+
+/// Cells of one field released in one listed spelling and stored as the value it stands
+/// for (the table definition's `[[field.spelling]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Respelling {
+    /// Field name.
+    pub field: String,
+    /// The text as released.
+    pub raw: String,
+    /// The value stored.
+    pub value: String,
+    /// Kept cells so spelled.
+    pub cells: u64,
 }

@@ -22,6 +22,7 @@ pub mod layout;
 pub mod normalize;
 pub mod parquet_source;
 pub mod reconcile;
+pub mod records;
 pub mod source;
 pub mod summary;
 pub mod tokenize;

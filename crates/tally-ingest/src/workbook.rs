@@ -89,7 +89,7 @@ enum Phase<'v> {
 }
 
 /// Turns one sheet's rows into a normalized table, Summary blocks or release notes.
-struct SheetProcessor<'v> {
+pub(crate) struct SheetProcessor<'v> {
     vocab: &'v Vocabulary,
     file: &'v ReleaseFile,
     options: &'v IngestOptions,
@@ -100,7 +100,7 @@ struct SheetProcessor<'v> {
 }
 
 /// What a finished sheet produced.
-enum SheetResult {
+pub(crate) enum SheetResult {
     Data(
         Box<tally_catalog::SheetReport>,
         Vec<tally_catalog::RejectedRow>,
@@ -111,7 +111,7 @@ enum SheetResult {
 }
 
 impl<'v> SheetProcessor<'v> {
-    fn new(
+    pub(crate) fn new(
         vocab: &'v Vocabulary,
         file: &'v ReleaseFile,
         options: &'v IngestOptions,
@@ -143,7 +143,7 @@ impl<'v> SheetProcessor<'v> {
         }
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         row: u64,
         cells: &[CellValue<'_>],
@@ -258,7 +258,7 @@ impl<'v> SheetProcessor<'v> {
         Ok(())
     }
 
-    fn finish(mut self, sink: &mut dyn BatchSink) -> Result<SheetResult, IngestError> {
+    pub(crate) fn finish(mut self, sink: &mut dyn BatchSink) -> Result<SheetResult, IngestError> {
         if !self.any_cell {
             return Ok(SheetResult::Empty);
         }
@@ -392,6 +392,20 @@ pub fn ingest_workbook(
             results.push((name, processor.finish(sink)?));
         }
     }
+    assemble_report(file, &mut report, results)?;
+    Ok(report)
+}
+
+/// Folds finished sheets into the release report: data sheets and their rejects,
+/// Summary blocks, notes, and empty sheets listed as skipped.
+///
+/// # Errors
+/// [`IngestError::NoData`] when no sheet holds data.
+pub(crate) fn assemble_report(
+    file: &ReleaseFile,
+    report: &mut ReleaseReport,
+    results: Vec<(String, SheetResult)>,
+) -> Result<(), IngestError> {
     for (name, result) in results {
         match result {
             SheetResult::Data(sheet, rejects) => {
@@ -422,5 +436,5 @@ pub fn ingest_workbook(
             detail,
         });
     }
-    Ok(report)
+    Ok(())
 }

@@ -60,6 +60,33 @@ pub struct FieldDef {
     pub description: String,
     /// Where the definition comes from (codebook, release, DOMAIN.md section).
     pub source: String,
+    /// Released spellings of a value that mean another value of this field
+    /// (`Warrant Service Office` for `Warrant Service Officer`), applied at ingest and
+    /// counted in the sheet report, so counts group one value under one name.
+    #[serde(default)]
+    pub spelling: Vec<Spelling>,
+}
+
+/// One released spelling of a text value and the value it stands for, with the release
+/// it was seen in. Matched ignoring case, surrounding space and runs of inner space.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spelling {
+    /// The text as released.
+    pub raw: String,
+    /// The value it is stored as.
+    pub value: String,
+    /// Where the spelling was seen.
+    pub source: String,
+}
+
+/// The key spellings are matched on: lower case, inner whitespace runs as one space,
+/// trimmed.
+pub fn spelling_key(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 impl FieldDef {
@@ -67,6 +94,18 @@ impl FieldDef {
     /// (`apprehension-criminality`).
     pub fn cli_name(&self) -> String {
         self.name.replace('_', "-")
+    }
+
+    /// The value a released text stands for when the definition lists it as a spelling.
+    pub fn respelled(&self, text: &str) -> Option<&str> {
+        if self.spelling.is_empty() {
+            return None;
+        }
+        let key = spelling_key(text);
+        self.spelling
+            .iter()
+            .find(|s| spelling_key(&s.raw) == key)
+            .map(|s| s.value.as_str())
     }
 
     /// True when `name` (any case, `-` or `_`) is this field's name or one of its aliases.

@@ -18,6 +18,9 @@ pub(crate) enum CellOutcome {
     Withheld(u32),
     /// Text: its key in the field's value dictionary.
     Text(u32),
+    /// Text released in a spelling the field's definition lists: the key of the value it
+    /// stands for, and the index of the spelling in the field's definition.
+    Respelled(u32, u32),
     /// A plausible date, as days since 1970-01-01.
     Date(i32),
     /// A plausible date and time, as seconds since 1970-01-01 00:00, and whether the cell

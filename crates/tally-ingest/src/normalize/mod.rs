@@ -160,6 +160,8 @@ struct RowValues {
     unparsed: Vec<(usize, String)>,
     /// Fields whose cell held a missing-value placeholder.
     placeholders: Vec<usize>,
+    /// (field index, spelling index) of cells released in a listed spelling.
+    respelled: Vec<(usize, u32)>,
     extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -171,6 +173,7 @@ impl RowValues {
         self.withheld.clear();
         self.unparsed.clear();
         self.placeholders.clear();
+        self.respelled.clear();
         if !self.extra.is_empty() {
             self.extra.clear();
         }
@@ -204,6 +207,8 @@ struct Tally {
     unparsed_cells: Vec<u64>,
     /// Per field index.
     placeholder_cells: Vec<u64>,
+    /// Per (field index, spelling index): cells stored under the value a spelling stands for.
+    respelled_cells: BTreeMap<(usize, u32), u64>,
     /// Per field index: date parts that disagree with their full column.
     date_part_mismatches: Vec<u64>,
     /// Kept rows per fiscal year of the event date.
@@ -394,6 +399,7 @@ impl<'v> SheetNormalizer<'v> {
             withheld_cells: BTreeMap::new(),
             unparsed_cells: BTreeMap::new(),
             placeholder_cells: BTreeMap::new(),
+            respelled_cells: Vec::new(),
             event_time_rows: 0,
             rows_outside_stated: 0,
             original_files: Vec::new(),
@@ -591,6 +597,7 @@ impl<'v> SheetNormalizer<'v> {
                 codes: &mut self.dictionaries.codes,
                 reasons: &mut self.reject_reasons,
                 missing: self.vocab.catalog.missing(),
+                spellings: &self.def.fields[index].spelling,
             };
             let outcome = match cells.raw_text(i) {
                 Some([]) => continue,
@@ -623,6 +630,10 @@ impl<'v> SheetNormalizer<'v> {
                     return Err((i, self.reject_reasons[reason as usize].clone()));
                 }
                 CellOutcome::Text(key) => key as i64,
+                CellOutcome::Respelled(key, spelling) => {
+                    self.row.respelled.push((index, spelling));
+                    key as i64
+                }
                 CellOutcome::Date(days) => days as i64,
                 CellOutcome::Integer(n) => n,
                 CellOutcome::DateTime(seconds, has_time) => {
@@ -843,6 +854,9 @@ impl<'v> SheetNormalizer<'v> {
         }
         for field in &values.placeholders {
             t.placeholder_cells[*field] += 1;
+        }
+        for at in &values.respelled {
+            *t.respelled_cells.entry(*at).or_default() += 1;
         }
 
         let batch_rows = self.spec.batch_rows;
@@ -1147,6 +1161,16 @@ impl<'v> SheetNormalizer<'v> {
                 r.placeholder_cells
                     .insert(def.fields[field].name.clone(), n);
             }
+        }
+        for ((field, spelling), n) in t.respelled_cells {
+            let f = &def.fields[field];
+            let s = &f.spelling[spelling as usize];
+            r.respelled_cells.push(tally_catalog::Respelling {
+                field: f.name.clone(),
+                raw: s.raw.clone(),
+                value: s.value.clone(),
+                cells: n,
+            });
         }
         for (field, n) in t.date_part_mismatches.into_iter().enumerate() {
             if n > 0 {

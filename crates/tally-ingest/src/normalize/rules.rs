@@ -10,6 +10,7 @@ use tally_model::date::{
     DateError, ParsedDateTime, check_plausible, excel_serial_to_datetime, parse_text_datetime,
     to_epoch_days, to_epoch_seconds,
 };
+use tally_model::field::{Spelling, spelling_key};
 use tally_model::withheld::exemption_codes;
 use tally_model::{FieldType, MissingValues};
 
@@ -23,6 +24,8 @@ pub(super) struct CellRules<'a> {
     pub(super) codes: &'a mut ValueDictionary,
     pub(super) reasons: &'a mut Vec<String>,
     pub(super) missing: &'a MissingValues,
+    /// Released spellings of the field's values ([`tally_model::field::Spelling`]).
+    pub(super) spellings: &'a [Spelling],
 }
 
 impl CellRules<'_> {
@@ -39,6 +42,20 @@ impl CellRules<'_> {
             return CellOutcome::Withheld(self.codes.key(&c));
         }
         match self.field_type {
+            FieldType::Text if !self.spellings.is_empty() => {
+                let key = spelling_key(trimmed);
+                match self
+                    .spellings
+                    .iter()
+                    .position(|s| spelling_key(&s.raw) == key)
+                {
+                    Some(at) => CellOutcome::Respelled(
+                        self.values.key(&self.spellings[at].value),
+                        at as u32,
+                    ),
+                    None => CellOutcome::Text(self.values.key(trimmed)),
+                }
+            }
             FieldType::Text | FieldType::Identifier => CellOutcome::Text(self.values.key(trimmed)),
             FieldType::Flag => match flag(trimmed) {
                 Some(yes) => CellOutcome::Text(self.values.key(yes)),
