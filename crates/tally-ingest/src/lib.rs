@@ -1,9 +1,11 @@
 //! Reads ICE enforcement releases exactly as published and normalizes them.
 //!
 //! One direction of flow: [`source`] reads a file (xlsx, xls, delimited text, Parquet,
-//! optionally gzip) and fingerprints it; [`workbook`], [`delimited`] and [`parquet_source`]
-//! turn sheets into rows of cells ([`cell::RowCells`]; delimited text is streamed in
-//! chunks and split in place by [`tokenize`]); [`layout`] finds the header by its known
+//! PDF, Stata, a TOML policy list; optionally gzip) and fingerprints it; [`workbook`],
+//! [`delimited`] and [`parquet_source`] turn sheets into rows of cells ([`cell::RowCells`];
+//! delimited text is streamed in chunks and split in place by [`tokenize`]), and
+//! [`pdf_list`], [`stata`] and [`policy_toml`] turn the other sources into
+//! [`records::RecordSheet`]s of such rows; [`layout`] finds the header by its known
 //! column names, the banner metadata (title, FOIA number, coverage period, AOR), the table
 //! kind and each column's field from the table definitions; [`normalize`] turns each row
 //! into the table's Arrow columns (`tally_catalog::schema`) with provenance, rejecting what
@@ -21,11 +23,15 @@ pub mod error;
 pub mod layout;
 pub mod normalize;
 pub mod parquet_source;
+pub mod pdf_list;
+pub mod policy_toml;
 pub mod reconcile;
 pub mod records;
 pub mod source;
+pub mod stata;
 pub mod summary;
 pub mod tokenize;
+pub mod us_states;
 pub mod workbook;
 
 pub use error::{IngestError, Location};
@@ -85,6 +91,15 @@ pub fn ingest_release(
             delimited::ingest_delimited(file, delimiter, options, sink)?
         }
         SourceFormat::Parquet => parquet_source::ingest_parquet(file, options, sink)?,
+        SourceFormat::Pdf => {
+            records::ingest_records(file, pdf_list::read_pdf_list(file)?, options, sink)?
+        }
+        SourceFormat::Stata => {
+            records::ingest_records(file, stata::read_stata(file)?, options, sink)?
+        }
+        SourceFormat::Toml => {
+            records::ingest_records(file, policy_toml::read_policy_list(file)?, options, sink)?
+        }
     };
     reconcile::reconcile_summary(&mut report);
     Ok(report)

@@ -25,6 +25,22 @@ pub struct RecordSheet {
     pub rows: Vec<(u64, Vec<CellValue<'static>>)>,
     /// Notes about the source kept with the release (what the reader saw and decided).
     pub notes: Vec<String>,
+    /// Records the reader itself refused (a malformed entry of a user-written list), each
+    /// counted as read and rejected with its reason, like a row the normalizer rejects.
+    pub rejects: Vec<RecordReject>,
+}
+
+/// A record refused by its reader, with the reason a reject record keeps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordReject {
+    /// 1-based source position (the line of a TOML entry).
+    pub at: u64,
+    /// The record's values as far as they could be read, in header order.
+    pub cells: Vec<String>,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// Why the record is refused, naming it.
+    pub reason: String,
 }
 
 impl RecordSheet {
@@ -40,7 +56,19 @@ impl RecordSheet {
                     .collect(),
             )],
             notes: Vec::new(),
+            rejects: Vec::new(),
         }
+    }
+
+    /// Refuses the record read at source position `at`, with its cells, the column at
+    /// fault and the reason.
+    pub fn reject(&mut self, at: u64, cells: Vec<String>, column: Option<String>, reason: String) {
+        self.rejects.push(RecordReject {
+            at,
+            cells,
+            column,
+            reason,
+        });
     }
 
     /// Appends a data row of text cells read at source position `at` (empty text is a
@@ -83,6 +111,14 @@ pub fn ingest_records(
             SheetProcessor::new(&vocab, file, options, sheet.name.clone(), data_sheets);
         for (at, cells) in &sheet.rows {
             processor.push(*at, cells, sink)?;
+        }
+        for r in &sheet.rejects {
+            let cells: Vec<CellValue<'_>> = r
+                .cells
+                .iter()
+                .map(|c| CellValue::Text(c.as_str().into()))
+                .collect();
+            processor.reject(r.at, &cells, r.column.clone(), r.reason.clone(), sink)?;
         }
         let result = processor.finish(sink)?;
         if matches!(result, crate::workbook::SheetResult::Data(..)) {

@@ -17,6 +17,14 @@ pub enum SourceFormat {
     Delimited(u8),
     /// An Apache Parquet file (the Deportation Data Project's processed releases).
     Parquet,
+    /// A PDF (`%PDF` at the start): a printed list of jurisdictions ([`crate::pdf_list`]).
+    Pdf,
+    /// A Stata dataset: `<stata_dta>` at the start (releases 117-119), or the binary
+    /// header of releases 102-115 ([`crate::stata`]).
+    Stata,
+    /// A user-written policy list: text in a file whose name ends in `.toml`
+    /// ([`crate::policy_toml`]).
+    Toml,
 }
 
 impl SourceFormat {
@@ -30,6 +38,9 @@ impl SourceFormat {
             SourceFormat::Delimited(b'\t') => "tab-delimited text".into(),
             SourceFormat::Delimited(d) => format!("{:?}-delimited text", d as char),
             SourceFormat::Parquet => "parquet".into(),
+            SourceFormat::Pdf => "PDF".into(),
+            SourceFormat::Stata => "Stata dataset".into(),
+            SourceFormat::Toml => "TOML policy list".into(),
         }
     }
 }
@@ -64,6 +75,22 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const GZIP_MAGIC: &[u8] = &[0x1F, 0x8B];
 const PARQUET_MAGIC: &[u8] = b"PAR1";
+const PDF_MAGIC: &[u8] = b"%PDF";
+const STATA_XML_MAGIC: &[u8] = b"<stata_dta>";
+
+/// True for the start of a Stata dataset: the XML-like header of releases 117-119, or the
+/// four-byte binary header of releases 102-115 (release byte, byte order 1 = big-endian
+/// or 2 = little-endian, file type 1, a zero byte; Stata's `dta` file-format manual,
+/// "Versions 102-115").
+fn is_stata(content: &[u8]) -> bool {
+    if content.starts_with(STATA_XML_MAGIC) {
+        return true;
+    }
+    const BINARY_RELEASES: &[u8] = &[
+        102, 103, 104, 105, 106, 107, 108, 110, 111, 112, 113, 114, 115,
+    ];
+    matches!(content, [release, 1 | 2, 1, 0, ..] if BINARY_RELEASES.contains(release))
+}
 
 impl ReleaseFile {
     /// Reads and fingerprints `path`, decompressing gzip.
@@ -288,6 +315,33 @@ fn detect_format(
     if content.starts_with(PARQUET_MAGIC) {
         return Ok(SourceFormat::Parquet);
     }
+    if content.starts_with(PDF_MAGIC) {
+        return Ok(SourceFormat::Pdf);
+    }
+    if is_stata(content) {
+        return Ok(SourceFormat::Stata);
+    }
+    let head = || String::from_utf8_lossy(&content[..content.len().min(16)]).into_owned();
+    if lower.ends_with(".pdf") {
+        return Err(IngestError::Corrupt {
+            at: at.clone(),
+            format: "PDF",
+            detail: format!(
+                "the name ends in .pdf but the content starts with {:?}, not a PDF's %PDF",
+                head()
+            ),
+        });
+    }
+    if lower.ends_with(".dta") {
+        return Err(IngestError::Corrupt {
+            at: at.clone(),
+            format: "Stata dataset",
+            detail: format!(
+                "the name ends in .dta but the content starts with {:?}, not a Stata dataset's header",
+                head()
+            ),
+        });
+    }
     if content.starts_with(OLE_MAGIC) {
         if contains_utf16(content, "EncryptedPackage") {
             return Err(IngestError::Encrypted { at: at.clone() });
@@ -318,6 +372,9 @@ fn detect_format(
             at: at.clone(),
             detail: "binary content that is neither a workbook nor delimited text".into(),
         });
+    }
+    if lower.ends_with(".toml") {
+        return Ok(SourceFormat::Toml);
     }
     Ok(SourceFormat::Delimited(crate::delimited::sniff_delimiter(
         content,

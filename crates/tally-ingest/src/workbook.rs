@@ -181,6 +181,36 @@ impl<'v> SheetProcessor<'v> {
         }
     }
 
+    /// Counts a record its reader refused (see [`crate::records::RecordReject`]) as read
+    /// and rejected, once the sheet's table is known.
+    ///
+    /// # Errors
+    /// As [`SheetProcessor::push`]; a refused record of a sheet that holds no table is
+    /// [`IngestError::NoData`].
+    pub(crate) fn reject(
+        &mut self,
+        row: u64,
+        cells: &[CellValue<'_>],
+        column: Option<String>,
+        reason: String,
+        sink: &mut dyn BatchSink,
+    ) -> Result<(), IngestError> {
+        self.any_cell = true;
+        if matches!(self.phase, Phase::Preview(_)) {
+            self.decide(sink)?;
+        }
+        match &mut self.phase {
+            Phase::Data(n) => {
+                n.reject(row, cells, column, reason);
+                Ok(())
+            }
+            _ => Err(IngestError::NoData {
+                at: self.at(Some(row)),
+                detail: format!("a refused record ({reason}) in a sheet that holds no table"),
+            }),
+        }
+    }
+
     /// Decides what the sheet is from the preview rows, then replays them.
     fn decide(&mut self, sink: &mut dyn BatchSink) -> Result<(), IngestError> {
         let Phase::Preview(rows) = std::mem::replace(&mut self.phase, Phase::Notes(Vec::new()))

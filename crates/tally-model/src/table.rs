@@ -56,6 +56,11 @@ pub struct TableDef {
     /// For a table of published stocks (daily headcounts), the integer field giving how
     /// many people a row stands for; `tally population` sums it, `count` counts rows.
     pub population: Option<usize>,
+    /// For a reference table whose key may read `Place, State` (CIS's sanctuary map:
+    /// "Suffolk County, New York"), the text field that takes the state's postal code when
+    /// the text after the key's last comma is a U.S. state's name and the row leaves this
+    /// field blank; the key then keeps the place alone.
+    pub place_state: Option<usize>,
     /// Parts a release may hold alone.
     pub parts: Vec<PartDef>,
     /// True when ICE orders a sheet of this table by the fiscal year in which it recorded
@@ -251,6 +256,18 @@ mod tests {
                 Some("detention-stints"),
             ),
             ("detainers_st-cloud-declined_2026-02.csv", Some("detainers")),
+            (
+                "dhs_sanctuary_jurisdictions_list_2025-05.pdf",
+                Some("sanctuary-policies"),
+            ),
+            (
+                "cis_sanctuary_map_cities_counties_states_2017_austinbrian.csv",
+                Some("sanctuary-policies"),
+            ),
+            (
+                "secure_communities_activation_dates_hhadah.dta",
+                Some("secure-communities"),
+            ),
             ("Summary", None),
         ];
         for (title, want) in cases {
@@ -282,7 +299,26 @@ mod tests {
         }
         assert_eq!(TableKind::from_slug("bookins"), Some(table("book-ins")));
         assert_eq!(TableKind::from_slug("people"), None);
-        let slugs: Vec<&str> = TableKind::all().iter().map(|t| t.slug()).collect();
+        // In display order; tables others add as files may sit between them.
+        let slugs: Vec<&str> = TableKind::all()
+            .iter()
+            .map(|t| t.slug())
+            .filter(|s| {
+                [
+                    "arrests",
+                    "encounters",
+                    "removals",
+                    "book-ins",
+                    "detainers",
+                    "detention-stints",
+                    "detention-headcount",
+                    "detention-facilities",
+                    "sanctuary-policies",
+                    "secure-communities",
+                ]
+                .contains(s)
+            })
+            .collect();
         assert_eq!(
             slugs,
             [
@@ -293,7 +329,9 @@ mod tests {
                 "detainers",
                 "detention-stints",
                 "detention-headcount",
-                "detention-facilities"
+                "detention-facilities",
+                "sanctuary-policies",
+                "secure-communities"
             ]
         );
     }

@@ -21,6 +21,7 @@ mod batch;
 mod column;
 mod dictionary;
 mod memo;
+mod place;
 mod recorded_fy;
 mod rules;
 
@@ -337,6 +338,8 @@ impl<'v> SheetNormalizer<'v> {
                 ColumnPlan::Extra(_) => None,
             })
             .chain(banner_aor.and(def.aor))
+            // A `Place, State` key fills the state field of rows that leave it blank.
+            .chain(def.place_state.filter(|_| def.key.is_some_and(holds)))
             .collect();
         present.sort_unstable();
         present.dedup();
@@ -523,7 +526,11 @@ impl<'v> SheetNormalizer<'v> {
             return Ok(());
         }
         self.row.clear();
-        match self.read_cells(cells) {
+        let read = self.read_cells(cells);
+        if read.is_ok() {
+            self.split_place_state();
+        }
+        match read {
             Err((column, reason)) => {
                 let name = self.header_name(column);
                 self.reject(row, &cells.to_cells(), Some(name), reason);
