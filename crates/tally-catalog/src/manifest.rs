@@ -331,15 +331,38 @@ impl Manifest {
     }
 
     /// Releases matching a selector: a release id or SHA-256 prefix (at least 6 hex
-    /// digits), or a file name.
+    /// digits), a file name, or the end of exactly one file name after a separator
+    /// (`participatingAgencies-20251231.xlsx` selects
+    /// `ice_287g_participatingAgencies-20251231.xlsx`).
     pub fn select(&self, selector: &str) -> Vec<&ReleaseEntry> {
         let s = selector.trim();
-        self.releases
+        let exact: Vec<&ReleaseEntry> = self
+            .releases
             .iter()
             .filter(|r| {
                 r.report.file_name == s
                     || (s.len() >= 6 && r.report.sha256.starts_with(&s.to_ascii_lowercase()))
             })
-            .collect()
+            .collect();
+        if !exact.is_empty() || s.len() < 6 {
+            return exact;
+        }
+        // Files are often kept under a prefix of the keeper's own
+        // (`ice_287g_participatingAgencies-20251231.xlsx` for ICE's
+        // `participatingAgencies-20251231.xlsx`): the name as published selects the file
+        // when exactly one stored name ends with it after a separator.
+        let tail: Vec<&ReleaseEntry> = self
+            .releases
+            .iter()
+            .filter(|r| {
+                r.report
+                    .file_name
+                    .strip_suffix(s)
+                    .is_some_and(|head| head.ends_with(['_', '-', ' ', '.']))
+            })
+            .collect();
+        let mut names: Vec<&str> = tail.iter().map(|r| r.report.file_name.as_str()).collect();
+        names.dedup();
+        if names.len() == 1 { tail } else { Vec::new() }
     }
 }

@@ -48,6 +48,7 @@ pub fn arrow_type(field_type: FieldType) -> DataType {
         FieldType::Date => DataType::Date32,
         FieldType::Datetime => timestamp_type(),
         FieldType::Integer => DataType::Int64,
+        FieldType::Number => DataType::Float64,
         FieldType::Identifier => DataType::Utf8,
     }
 }

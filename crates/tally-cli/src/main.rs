@@ -40,6 +40,7 @@ enum Command {
     Fields(cmd::fields::Args),
     Operation(cmd::operation::Args),
     Population(cmd::population::Args),
+    Jurisdictions(cmd::jurisdictions::Args),
     Verify(cmd::verify::Args),
     Prefer(cmd::prefer::Args),
     CompareReleases(cmd::compare_releases::Args),
@@ -59,6 +60,9 @@ fn main() -> ExitCode {
         }
         Command::Operation(args) => cmd::operation::run(args, &mut std::io::stdout().lock()),
         Command::Population(args) => cmd::population::run(args, &mut std::io::stdout().lock()),
+        Command::Jurisdictions(args) => {
+            cmd::jurisdictions::run(args, &mut std::io::stdout().lock())
+        }
         Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
         Command::Prefer(args) => cmd::prefer::run(args, &mut std::io::stdout().lock()),
         Command::Synth(args) => cmd::synth::run(args, &mut std::io::stdout().lock()),

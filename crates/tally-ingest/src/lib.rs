@@ -31,7 +31,6 @@ pub mod source;
 pub mod stata;
 pub mod summary;
 pub mod tokenize;
-pub mod us_states;
 pub mod workbook;
 
 pub use error::{IngestError, Location};

@@ -47,9 +47,9 @@
 use crate::error::IngestError;
 use crate::records::RecordSheet;
 use crate::source::ReleaseFile;
-use crate::us_states;
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 use std::path::{Path, PathBuf};
+use tally_model::states as us_states;
 
 /// Section headings of the list, as the May 2025 list writes them.
 const SECTION_WORDS: &[&str] = &["Cities", "City", "Counties", "County", "State", "States"];

@@ -31,8 +31,8 @@
 use crate::error::IngestError;
 use crate::records::RecordSheet;
 use crate::source::ReleaseFile;
-use crate::us_states;
 use chrono::NaiveDate;
+use tally_model::states as us_states;
 
 /// The columns of the record sheet a list becomes.
 const HEADER: &[&str] = &[

@@ -18,6 +18,9 @@ pub enum FieldType {
     Datetime,
     /// A whole number (`1994`, `1994.0`); Arrow Int64.
     Integer,
+    /// A number with a fraction (population estimates' standard errors, `4154.19`);
+    /// Arrow Float64. Thousands separators are read; not-a-number and infinities are not.
+    Number,
     /// An identifier of a person, case or record; plain UTF-8. Never a dimension or a
     /// filter: Tally uses identifiers inside a release only (de-duplication, linkage).
     Identifier,
@@ -34,6 +37,7 @@ impl FieldType {
             FieldType::Date => "date",
             FieldType::Datetime => "datetime",
             FieldType::Integer => "integer",
+            FieldType::Number => "number",
             FieldType::Identifier => "identifier",
             FieldType::Flag => "flag",
         }

@@ -31,6 +31,7 @@ pub mod fiscal;
 pub mod method_group;
 pub mod missing;
 pub mod scheme;
+pub mod states;
 pub mod table;
 pub mod text;
 pub mod withheld;

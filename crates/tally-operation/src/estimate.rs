@@ -29,6 +29,10 @@ pub struct PanelCell {
     /// Treated AOR in the operation window.
     pub treated_in_window: bool,
     pub count: f64,
+    /// What the count is out of (all arrests of the AOR and period, for an at-large
+    /// share): its log is the model's offset, so the effect is a ratio of shares. 1 for
+    /// plain counts; cells with 0 are left out (no share).
+    pub exposure: f64,
 }
 
 /// The fitted effect.
@@ -79,7 +83,10 @@ pub fn poisson_did(cells: &[PanelCell]) -> Result<DidEstimate, EstimateError> {
         total[c.aor] += c.count;
         treated[c.aor] |= c.treated_in_window;
     }
-    let keep: Vec<&PanelCell> = cells.iter().filter(|c| total[c.aor] > 0.0).collect();
+    let keep: Vec<&PanelCell> = cells
+        .iter()
+        .filter(|c| total[c.aor] > 0.0 && c.exposure > 0.0)
+        .collect();
     if !(0..n_aor).any(|a| treated[a] && total[a] > 0.0) {
         return Err(EstimateError::NoTreated);
     }
@@ -99,6 +106,7 @@ pub fn poisson_did(cells: &[PanelCell]) -> Result<DidEstimate, EstimateError> {
     let n = keep.len();
     let mut x = DMatrix::<f64>::zeros(n, p);
     let y = DVector::from_iterator(n, keep.iter().map(|c| c.count));
+    let offset = DVector::from_iterator(n, keep.iter().map(|c| c.exposure.ln()));
     for (i, c) in keep.iter().enumerate() {
         let a = aor_ids.iter().position(|&id| id == c.aor).unwrap_or(0);
         x[(i, a)] = 1.0;
@@ -118,7 +126,10 @@ pub fn poisson_did(cells: &[PanelCell]) -> Result<DidEstimate, EstimateError> {
     let mut converged = false;
     while iterations < 100 {
         iterations += 1;
-        let z = DVector::from_iterator(n, (0..n).map(|i| eta[i] + (y[i] - mu[i]) / mu[i]));
+        let z = DVector::from_iterator(
+            n,
+            (0..n).map(|i| eta[i] - offset[i] + (y[i] - mu[i]) / mu[i]),
+        );
         let mut xtw = x.transpose();
         for i in 0..n {
             let w = mu[i];
@@ -130,7 +141,7 @@ pub fn poisson_did(cells: &[PanelCell]) -> Result<DidEstimate, EstimateError> {
             return Err(EstimateError::NoConvergence);
         };
         beta = chol.solve(&rhs);
-        eta = &x * &beta;
+        eta = &x * &beta + &offset;
         mu = eta.map(f64::exp);
         let new_deviance: f64 = (0..n)
             .map(|i| {
@@ -195,6 +206,7 @@ mod tests {
                     period: p,
                     treated_in_window,
                     count: level * pl * effect,
+                    exposure: 1.0,
                 });
             }
         }
@@ -213,12 +225,14 @@ mod tests {
                 period: 0,
                 treated_in_window: false,
                 count: 5.0,
+                exposure: 1.0,
             },
             PanelCell {
                 aor: 0,
                 period: 1,
                 treated_in_window: true,
                 count: 7.0,
+                exposure: 1.0,
             },
         ];
         assert_eq!(poisson_did(&cells), Err(EstimateError::NoComparison));
@@ -228,24 +242,28 @@ mod tests {
                 period: 0,
                 treated_in_window: false,
                 count: 5.0,
+                exposure: 1.0,
             },
             PanelCell {
                 aor: 0,
                 period: 1,
                 treated_in_window: true,
                 count: 0.0,
+                exposure: 1.0,
             },
             PanelCell {
                 aor: 1,
                 period: 0,
                 treated_in_window: false,
                 count: 5.0,
+                exposure: 1.0,
             },
             PanelCell {
                 aor: 1,
                 period: 1,
                 treated_in_window: false,
                 count: 6.0,
+                exposure: 1.0,
             },
         ];
         assert_eq!(poisson_did(&cells), Err(EstimateError::EmptyWindow));

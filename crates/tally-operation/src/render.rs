@@ -2,6 +2,7 @@
 //! [`SUPPRESS_BELOW`] print as `<10`.
 
 use crate::run::{OperationResult, TOTAL};
+use crate::spec::Outcome;
 use std::fmt::Write;
 
 /// Published counts below this print as `<10` (Tally's small-cell rule,
@@ -72,7 +73,11 @@ pub fn count_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
     header.push("treated change".into());
     header.extend(r.periods.iter().map(|p| format!("comparison {}", label(p))));
     header.push("comparison change".into());
-    header.push("rate ratio [95% CI]".into());
+    header.push(if r.outcome == Outcome::AtLargeShare {
+        "share ratio [95% CI]".into()
+    } else {
+        "rate ratio [95% CI]".into()
+    });
     let figures_t = crate::run::side_figures(r, crate::run::treated);
     let figures_c = crate::run::side_figures(r, crate::run::comparison);
     let shown = |f: &tally_model::Figure| match f {
@@ -165,24 +170,34 @@ fn share_line(r: &OperationResult) -> Option<String> {
     if r.at_large_share.iter().all(Option::is_none) {
         return None;
     }
-    let parts: Vec<String> = r
-        .periods
-        .iter()
-        .zip(&r.at_large_share)
-        .map(|(p, s)| {
-            format!(
-                "{} {}",
-                period_label(r, p),
-                s.map(|s| format!("{:.1}%", 100.0 * s))
-                    .unwrap_or_else(|| "suppressed or n/a".into())
-            )
-        })
-        .collect();
-    Some(format!(
+    let side = |shares: &[Option<f64>]| -> String {
+        r.periods
+            .iter()
+            .zip(shares)
+            .map(|(p, s)| {
+                format!(
+                    "{} {}",
+                    period_label(r, p),
+                    s.map(|s| format!("{:.1}%", 100.0 * s))
+                        .unwrap_or_else(|| "suppressed or n/a".into())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut line = format!(
         "At-large share of treated AORs' {}: {}",
         r.table.slug(),
-        parts.join(", ")
-    ))
+        side(&r.at_large_share)
+    );
+    if r.comparison_at_large_share.iter().any(Option::is_some) {
+        line.push_str(&format!(
+            "\nAt-large share of comparison AORs' {}: {}",
+            r.table.slug(),
+            side(&r.comparison_at_large_share)
+        ));
+    }
+    Some(line)
 }
 
 fn aligned(header: &[String], rows: &[Vec<String>]) -> String {

@@ -115,6 +115,10 @@ pub struct OperationResult {
     pub weeks: Vec<Week>,
     /// At-large share of treated AORs' counts per period (tables with method groups).
     pub at_large_share: Vec<Option<f64>>,
+    /// The same for the comparison AORs.
+    pub comparison_at_large_share: Vec<Option<f64>>,
+    /// For treated AORs chosen by a policy: each AOR's share of counties under it.
+    pub policy_exposure: Vec<tally_query::jurisdiction::AorExposure>,
     pub coverage_gaps: Vec<CoverageGap>,
     pub caveats: Vec<String>,
     /// The exact query every number was computed from.
@@ -142,10 +146,15 @@ impl OperationResult {
     /// was measured instead, that these are detention data, confounders inside the
     /// window); they also stay in `caveats`.
     pub fn read_first(&self) -> Vec<&str> {
-        const FIRST: [&str; 3] = [
+        const FIRST: [&str; 8] = [
             "MEASURED INSTEAD",
             "DETENTION DATA, NOT ARRESTS",
             "CONFOUNDER INSIDE THE WINDOW",
+            "TREATED BY POLICY",
+            "ECOLOGICAL COMPARISON",
+            "AOR-LEVEL GEOGRAPHY",
+            "POLICIES CHANGE OVER TIME",
+            "CAP ARRESTS HAPPEN IN JAILS",
         ];
         self.caveats
             .iter()
@@ -238,11 +247,112 @@ pub fn run_operation(store: &Store, op: &Operation) -> Result<OperationResult, R
     run_operation_as(store, op, op.outcome())
 }
 
+/// The treated AORs a `[treated_policy]` chooses, each AOR's exposure, and the caveats
+/// that say how they were chosen.
+///
+/// # Errors
+/// No county crosswalk or no list of the policy in the store.
+fn resolve_policy(
+    store: &Store,
+    op: &Operation,
+) -> Result<
+    (
+        Operation,
+        Vec<tally_query::jurisdiction::AorExposure>,
+        Vec<String>,
+    ),
+    RunError,
+> {
+    use tally_query::jurisdiction::{CountyDirectory, PolicyFamily, aor_exposure, policies_on};
+    let Some(t) = &op.treated_policy else {
+        return Ok((op.clone(), Vec::new(), Vec::new()));
+    };
+    let Some(counties) = CountyDirectory::read(store, t.crosswalk.as_deref())? else {
+        return Err(RunError::NoCoverage(
+            "treated_policy needs a county-aor crosswalk in the store (tally ingest ../shared/data/reference/uwchr_county_aor_hand.csv)".into(),
+        ));
+    };
+    let family = match t.policy.as_str() {
+        "287g" => PolicyFamily::Agreement287g,
+        "secure-communities" => PolicyFamily::SecureCommunities,
+        _ => PolicyFamily::Sanctuary,
+    };
+    let on = policies_on(store, t.on, Some(&counties))?;
+    let lists: Vec<&str> = on
+        .lists
+        .iter()
+        .filter(|(f, _)| *f == family)
+        .map(|(_, l)| l.as_str())
+        .collect();
+    if lists.is_empty() {
+        return Err(RunError::NoCoverage(format!(
+            "treated_policy: the store has no {} list (ingest ../shared/data/policy)",
+            family.name()
+        )));
+    }
+    let mut exposure = aor_exposure(&on, &counties, family);
+    exposure.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.aor.cmp(&b.aor)));
+    let mut resolved = op.clone();
+    resolved.aors = exposure
+        .iter()
+        .filter(|e| e.share >= t.min_county_share && e.counties_under > 0)
+        .map(|e| e.aor.clone())
+        .collect();
+    resolved.aors.sort();
+    let mut caveats = vec![format!(
+        "TREATED BY POLICY: the AORs where at least {:.0}% of counties were under a {} policy on {} ({}), by the county crosswalk {}: {}. The share is of counties, not people (the store has no county populations); city policies place no county.",
+        100.0 * t.min_county_share,
+        family.name(),
+        t.on,
+        lists.join(", "),
+        counties.crosswalk,
+        exposure
+            .iter()
+            .filter(|e| resolved.aors.contains(&e.aor))
+            .map(|e| format!("{} {}/{}", e.aor, e.counties_under, e.counties))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    caveats.extend(
+        on.caveats
+            .iter()
+            .filter(|c| c.starts_with(family.name()))
+            .cloned(),
+    );
+    if resolved.aors.is_empty() {
+        return Err(RunError::NoCoverage(format!(
+            "treated_policy: no AOR has {:.0}% of its counties under a {} policy on {}",
+            100.0 * t.min_county_share,
+            family.name(),
+            t.on
+        )));
+    }
+    Ok((resolved, exposure, caveats))
+}
+
 /// Runs `op` measuring `outcome` (and its fallback, as [`run_operation`]).
 ///
 /// # Errors
 /// As [`run_operation`].
 pub fn run_operation_as(
+    store: &Store,
+    op: &Operation,
+    outcome: Outcome,
+) -> Result<OperationResult, RunError> {
+    let (resolved, exposure, policy_caveats) = resolve_policy(store, op)?;
+    let op = &resolved;
+    let attach = |mut r: OperationResult| {
+        r.policy_exposure = exposure.clone();
+        for (i, c) in policy_caveats.iter().enumerate() {
+            r.caveats.insert(i, c.clone());
+        }
+        r
+    };
+    let result = run_measuring_policy(store, op, outcome);
+    result.map(attach)
+}
+
+fn run_measuring_policy(
     store: &Store,
     op: &Operation,
     outcome: Outcome,
@@ -284,6 +394,7 @@ fn run_measuring(
     outcome: Outcome,
 ) -> Result<OperationResult, RunError> {
     let is_population = outcome == Outcome::AverageDailyPopulation;
+    let is_share = outcome == Outcome::AtLargeShare;
     let table = if is_population {
         TableKind::from_slug(POPULATION_TABLE).unwrap_or_else(|| op.table_kind())
     } else {
@@ -609,6 +720,11 @@ fn run_measuring(
                     } else {
                         value
                     },
+                    exposure: if is_share {
+                        sum_period(one, period, None) as f64
+                    } else {
+                        1.0
+                    },
                 });
             }
         }
@@ -617,7 +733,12 @@ fn run_measuring(
             || treated_counts[..n - 1].iter().sum::<u64>() < MIN_CELL
             || comparison_counts[n - 1] < MIN_CELL
             || comparison_counts[..n - 1].iter().sum::<u64>() < MIN_CELL;
-        let (estimate, no_estimate) = if too_few {
+        let (estimate, no_estimate) = if is_share && group.is_none() {
+            (
+                None,
+                Some("every period's share of all arrests is 100%".into()),
+            )
+        } else if too_few {
             (
                 None,
                 Some(format!("too few (<{MIN_CELL} in a corner of the design)")),
@@ -663,16 +784,36 @@ fn run_measuring(
         }
     }
 
-    let at_large_share = periods
-        .iter()
-        .map(|p| {
-            if !has_groups {
-                return None;
-            }
-            let all = sum_period(&treated, p, None);
-            (all > 0).then(|| sum_period(&treated, p, Some("at-large")) as f64 / all as f64)
-        })
-        .collect();
+    let share_of = |aors: &[String]| -> Vec<Option<f64>> {
+        periods
+            .iter()
+            .map(|p| {
+                if !has_groups {
+                    return None;
+                }
+                let all = sum_period(aors, p, None);
+                (all > 0).then(|| sum_period(aors, p, Some("at-large")) as f64 / all as f64)
+            })
+            .collect()
+    };
+    let at_large_share = share_of(&treated);
+    let comparison_at_large_share = share_of(&comparison);
+    if is_share && !has_groups {
+        return Err(RunError::NoCoverage(format!(
+            "{table} has no method groups, so it has no at-large share"
+        )));
+    }
+    if is_share {
+        caveats.extend(
+            [
+                "ECOLOGICAL COMPARISON: AORs are compared, not places or people; a difference between AORs says nothing about any one county's or city's policy.",
+                "AOR-LEVEL GEOGRAPHY: an AOR spans several states and many counties with different policies; the older releases give no arrest county.",
+                "POLICIES CHANGE OVER TIME: lists date from when they were compiled; a county listed in one year may have changed its policy before or after.",
+                "CAP ARRESTS HAPPEN IN JAILS WHATEVER THE CITY'S POLICY: a state prison or a county jail outside the city can hand people over where the city would not, so custodial arrests continue in sanctuary AORs.",
+            ]
+            .map(String::from),
+        );
+    }
 
     let mut coverage_gaps = Vec::new();
     for aor in &all_aors {
@@ -799,6 +940,8 @@ fn run_measuring(
         groups,
         weeks,
         at_large_share,
+        comparison_at_large_share,
+        policy_exposure: Vec::new(),
         coverage_gaps,
         caveats,
         query: query_text,
@@ -954,6 +1097,14 @@ pub fn for_publication(r: &OperationResult) -> OperationResult {
             .groups
             .iter()
             .filter_map(|g| g.treated.get(i).copied())
+            .collect();
+        *share = rule.share(*share, &from);
+    }
+    for (i, share) in p.comparison_at_large_share.iter_mut().enumerate() {
+        let from: Vec<u64> = r
+            .groups
+            .iter()
+            .filter_map(|g| g.comparison.get(i).copied())
             .collect();
         *share = rule.share(*share, &from);
     }

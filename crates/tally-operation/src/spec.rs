@@ -76,8 +76,13 @@ pub struct Operation {
     /// Table slug (default `arrests`).
     #[serde(default = "default_table")]
     pub table: String,
-    /// Treated AOR codes.
+    /// Treated AOR codes (or `treated_policy`, which chooses them from the store's
+    /// policy lists).
+    #[serde(default)]
     pub aors: Vec<String>,
+    /// Treated AORs chosen by a policy in force on a date, instead of `aors`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treated_policy: Option<TreatedPolicy>,
     pub window: Window,
     #[serde(default)]
     pub comparison: Comparison,
@@ -99,6 +104,23 @@ pub struct Operation {
     pub fallback_outcome: Option<String>,
 }
 
+/// Treated AORs defined by a policy: those where at least `min_county_share` of the
+/// counties (the county-AOR crosswalk) were under `policy` on `on`, by the store's policy
+/// lists ([`tally_query::jurisdiction::aor_exposure`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreatedPolicy {
+    /// `sanctuary`, `287g` or `secure-communities`.
+    pub policy: String,
+    /// The day the policy must be in force.
+    pub on: NaiveDate,
+    /// Least share of an AOR's counties under the policy (0..1).
+    pub min_county_share: f64,
+    /// The county-aor crosswalk release (default: the latest ingested).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crosswalk: Option<String>,
+}
+
 /// What an operation measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -108,6 +130,9 @@ pub enum Outcome {
     /// Average daily detained population per AOR and period (person-days over counted
     /// days), from the `detention-headcount` table: a stock, not events.
     AverageDailyPopulation,
+    /// Each method group's share of all arrests (the at-large share above all): the
+    /// estimate is a ratio of shares (PPML with the AOR-period's arrests as exposure).
+    AtLargeShare,
 }
 
 impl Outcome {
@@ -116,18 +141,20 @@ impl Outcome {
         match s.trim() {
             "count" => Some(Outcome::Count),
             "average-daily-population" => Some(Outcome::AverageDailyPopulation),
+            "at-large-share" => Some(Outcome::AtLargeShare),
             _ => None,
         }
     }
 
     /// The names [`Outcome::parse`] accepts.
-    pub const NAMES: &'static str = "count, average-daily-population";
+    pub const NAMES: &'static str = "count, average-daily-population, at-large-share";
 
     /// Its name in operation files.
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Count => "count",
             Outcome::AverageDailyPopulation => "average-daily-population",
+            Outcome::AtLargeShare => "at-large-share",
         }
     }
 }
@@ -159,7 +186,7 @@ pub enum SpecError {
 }
 
 /// Operations shipped with Tally (`operations/*.toml` in the repository).
-pub const SHIPPED: [(&str, &str); 2] = [
+pub const SHIPPED: [(&str, &str); 3] = [
     (
         "operations/bortac-2020.toml",
         include_str!("../../../operations/bortac-2020.toml"),
@@ -167,6 +194,10 @@ pub const SHIPPED: [(&str, &str); 2] = [
     (
         "operations/family-op-2019.toml",
         include_str!("../../../operations/family-op-2019.toml"),
+    ),
+    (
+        "operations/sanctuary-at-large-2016-2019.toml",
+        include_str!("../../../operations/sanctuary-at-large-2016-2019.toml"),
     ),
 ];
 
@@ -209,8 +240,33 @@ impl Operation {
                 )));
             }
         }
-        if op.aors.is_empty() {
-            return Err(invalid("aors lists no treated AOR".into()));
+        match (&op.treated_policy, op.aors.is_empty()) {
+            (None, true) => {
+                return Err(invalid(
+                    "aors lists no treated AOR (list them, or choose them by a [treated_policy])"
+                        .into(),
+                ));
+            }
+            (Some(_), false) => {
+                return Err(invalid(
+                    "give treated AORs either as aors or as [treated_policy], not both".into(),
+                ));
+            }
+            (Some(t), true) => {
+                if !["sanctuary", "287g", "secure-communities"].contains(&t.policy.as_str()) {
+                    return Err(invalid(format!(
+                        "treated_policy.policy {:?}: expected sanctuary, 287g or secure-communities",
+                        t.policy
+                    )));
+                }
+                if !(0.0..=1.0).contains(&t.min_county_share) {
+                    return Err(invalid(format!(
+                        "treated_policy.min_county_share {} is not a share between 0 and 1",
+                        t.min_county_share
+                    )));
+                }
+            }
+            (None, false) => {}
         }
         for w in std::iter::once(&op.window).chain(&op.comparison.baselines) {
             if w.first > w.last {

@@ -57,6 +57,7 @@ fn at_large_panel(seed: u64, effect: f64) -> Vec<PanelCell> {
                 period,
                 treated_in_window: *year == 2020 && a < TREATED,
                 count: count as f64,
+                exposure: 1.0,
             });
         }
     }

@@ -46,8 +46,14 @@ fn result(counts: &[[[u64; 4]; 2]; 4]) -> OperationResult {
     };
     groups.push(group(TOTAL, total(0), total(1)));
     let treated_total = total(0);
+    let comparison_total = total(1);
     let at_large_share = (0..4)
         .map(|p| (treated_total[p] > 0).then(|| counts[1][0][p] as f64 / treated_total[p] as f64))
+        .collect();
+    let comparison_at_large_share = (0..4)
+        .map(|p| {
+            (comparison_total[p] > 0).then(|| counts[1][1][p] as f64 / comparison_total[p] as f64)
+        })
         .collect();
     OperationResult {
         operation: op,
@@ -67,6 +73,8 @@ fn result(counts: &[[[u64; 4]; 2]; 4]) -> OperationResult {
         groups,
         weeks: Vec::new(),
         at_large_share,
+        comparison_at_large_share,
+        policy_exposure: Vec::new(),
         coverage_gaps: Vec::new(),
         caveats: Vec::new(),
         query: "q".into(),

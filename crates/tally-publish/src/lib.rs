@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod count;
 pub mod dedup;
+pub mod per_capita;
 pub mod population;
 pub mod profile;
 pub mod schemes;
@@ -14,6 +15,7 @@ pub mod stays;
 pub use compare::{PublishedComparison, publish_comparison};
 pub use count::{PublishedCount, PublishedDedupUse, PublishedGroup, publish_count};
 pub use dedup::{DedupGroup, PublishedDedup, publish_dedup};
+pub use per_capita::{PublishedRate, publish_rates};
 pub use population::{PublishedPopulation, PublishedPopulationCell, publish_population};
 pub use profile::{PublishedProfile, publish_profile};
 pub use schemes::{PublishedSchemes, SchemeGroup, publish_schemes};

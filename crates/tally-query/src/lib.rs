@@ -10,10 +10,12 @@ pub mod coverage;
 pub mod dedup;
 pub mod dimension;
 pub mod facility;
+pub mod jurisdiction;
 pub mod par;
 pub mod population;
 pub mod precedence;
 pub mod profile;
+pub mod reference;
 pub mod stays;
 
 pub use compare::{Comparison, compare_releases};

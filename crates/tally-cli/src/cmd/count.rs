@@ -48,6 +48,11 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Add each cell's rate per 100,000 residents of its AOR in its fiscal year, with the
+    /// interval the population estimate's standard error gives: total, foreign-born,
+    /// noncitizen or undocumented (needs --by aor,fy and the aor-population table).
+    #[arg(long, value_name = "POPULATION")]
+    pub per_capita: Option<String>,
     /// Cells with a count below this print as "<N" (0 or 1 turns suppression off).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub suppress_below: u64,
@@ -457,6 +462,16 @@ pub fn write_result(
     result: &CountResult,
 ) -> Result<()> {
     let p = publish_count(result, Disclosure::new(args.suppress_below));
+    let (rates, rate_notes) = match &args.per_capita {
+        Some(measure) => per_capita_rates(args, query, &p, measure)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    const RATE_COLUMNS: [&str; 4] = [
+        "per_100k",
+        "per_100k_low",
+        "per_100k_high",
+        "population_year",
+    ];
     let provenance: Vec<String> = p
         .releases
         .iter()
@@ -488,6 +503,7 @@ pub fn write_result(
         .collect();
     let mut notes: Vec<String> = partial_cell_notes(&p);
     notes.extend(p.notes.iter().cloned());
+    notes.extend(rate_notes);
     if p.any_suppressed {
         notes.push(format!(
             "cells below {} print as <{}; sums over them print rounded (the total) or not at all (each release's rows, where several releases count) so that no suppressed cell can be worked out",
@@ -504,13 +520,19 @@ pub fn write_result(
             if partial {
                 header.push("coverage".into());
             }
+            if !rates.is_empty() {
+                header.extend(RATE_COLUMNS.map(String::from));
+            }
             let mut w = csv_writer(out);
             w.write_record(&header)?;
-            for g in &p.groups {
+            for (i, g) in p.groups.iter().enumerate() {
                 let mut record = g.values.clone();
                 record.push(g.count.plain());
                 if partial {
                     record.push(cell_coverage_text(g));
+                }
+                if let Some(r) = rates.get(i) {
+                    record.extend(r.columns());
                 }
                 w.write_record(&record)?;
             }
@@ -576,6 +598,18 @@ pub fn write_result(
                 if g.incomplete {
                     obj.insert("incomplete".into(), json!(true));
                 }
+                match rates.get(i) {
+                    Some(tally_publish::PublishedRate::Rate(r)) => {
+                        obj.insert(
+                            "per_100k".into(),
+                            json!({"rate": r.per_100k, "low": r.low, "high": if r.high.is_finite() { json!(r.high) } else { json!(null) }, "population_year": r.year}),
+                        );
+                    }
+                    Some(tally_publish::PublishedRate::None(why)) => {
+                        obj.insert("per_100k".into(), json!({"rate": null, "why": why}));
+                    }
+                    None => {}
+                }
                 write!(out, "{}\n    ", if i == 0 { "" } else { "," })?;
                 serde_json::to_writer(&mut *out, &obj)?;
             }
@@ -603,20 +637,32 @@ pub fn write_result(
             if partial {
                 header.push("coverage".into());
             }
+            if !rates.is_empty() {
+                header.extend(["per 100k", "low", "high", "pop. year"].map(String::from));
+            }
             let rows: Vec<Vec<String>> = p
                 .groups
                 .iter()
-                .map(|g| {
+                .enumerate()
+                .map(|(i, g)| {
                     let mut r = g.values.clone();
                     r.push(g.count.text());
                     if partial {
                         r.push(cell_coverage_text(g));
                     }
+                    if let Some(rate) = rates.get(i) {
+                        r.extend(rate.columns());
+                    }
                     r
                 })
                 .collect();
             let count_column = p.dimensions.len();
-            write!(out, "{}", table(&header, &rows, &[count_column]))?;
+            let mut right = vec![count_column];
+            if !rates.is_empty() {
+                let first = header.len() - 4;
+                right.extend(first..header.len());
+            }
+            write!(out, "{}", table(&header, &rows, &right))?;
             writeln!(out, "total {}", p.total.text())?;
             writeln!(out, "\nquery: {query_text}")?;
             for line in &provenance {
@@ -633,8 +679,13 @@ pub fn write_result(
                 if p.releases.len() > 1 {
                     writeln!(
                         out,
-                        "note: {} is a reference table: each list's rows are counted, so a facility on {} lists counts {} times; add --by release, or --release one list",
+                        "note: {} is a reference table: each list's rows are counted, so a {} on {} lists counts {} times; add --by release, or --release one list",
                         query.table,
+                        query
+                            .table
+                            .def()
+                            .key
+                            .map_or("row", |k| query.table.def().fields[k].name.as_str()),
                         p.releases.len(),
                         p.releases.len()
                     )?;
@@ -777,6 +828,9 @@ pub(super) fn describe(args: &Args) -> String {
     if args.suppress_below != 10 {
         parts.push(format!("--suppress-below {}", args.suppress_below));
     }
+    if let Some(p) = &args.per_capita {
+        parts.push(format!("--per-capita {}", shell_word(p)));
+    }
     if args.scheme != tally_model::scheme::DEFAULT_SCHEME {
         parts.push(format!("--scheme {}", shell_word(&args.scheme)));
     }
@@ -790,4 +844,38 @@ pub(super) fn describe(args: &Args) -> String {
         parts.push("--compare-dedup".into());
     }
     parts.join(" ")
+}
+
+/// Rates per 100,000 of each group of `p` (`--per-capita`), and the notes that say how.
+///
+/// # Errors
+/// No `aor` and `fy` among `--by`, an unknown population, or no `aor-population` table
+/// in the store.
+fn per_capita_rates(
+    args: &Args,
+    query: &CountQuery,
+    p: &PublishedCount,
+    measure: &str,
+) -> Result<(Vec<tally_publish::PublishedRate>, Vec<String>)> {
+    let measure = tally_query::jurisdiction::PerCapita::parse(measure)?;
+    let at = |d: Dimension| query.by.iter().position(|b| *b == d);
+    let (Some(aor_at), Some(fy_at)) = (at(Dimension::Aor), at(Dimension::Fy)) else {
+        bail!(
+            "--per-capita divides each cell by its AOR's population in its fiscal year: add aor and fy to --by (for example --by aor,fy)"
+        );
+    };
+    let store = Store::open(&args.store)?;
+    let Some(population) = tally_query::jurisdiction::AorPopulation::read(&store, measure)? else {
+        bail!(
+            "--per-capita needs the AOR population table: tally ingest --store {} ../shared/data/reference/uwchr_aor_demog_indicators.csv",
+            args.store.display()
+        );
+    };
+    Ok(tally_publish::publish_rates(
+        p,
+        aor_at,
+        fy_at,
+        &population,
+        measure,
+    ))
 }

@@ -582,7 +582,11 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
         }
         // Beside the exact rows read, every AOR's count but one small one would give that
         // one away by subtraction: with a small AOR, the list names AORs only.
-        if sheet
+        // A table with no AOR field (a list of agencies, a policy list) has no AORs to list.
+        let has_aor = sheet.table.def().aor.is_some();
+        if !has_aor {
+            // nothing to list
+        } else if sheet
             .aors
             .values()
             .any(|span| span.rows > 0 && span.rows < 10)
@@ -659,6 +663,16 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                 out,
                 "    missing-value placeholders (NA, N/A, NULL, --; stored as missing): {}",
                 list.join(", ")
+            )?;
+        }
+        for r in &sheet.respelled_cells {
+            writeln!(
+                out,
+                "    released spelling merged (table definition): {} {:?} stored as {:?} ({} cells)",
+                r.field,
+                r.raw,
+                r.value,
+                published(r.cells)
             )?;
         }
         if !sheet.unparsed_cells.is_empty() {

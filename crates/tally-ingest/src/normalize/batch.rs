@@ -21,6 +21,8 @@ pub(super) enum FieldColumn {
     Seconds(I64NullableColumn),
     /// Whole numbers.
     Integers(I64NullableColumn),
+    /// Numbers, as the bits of their f64 ([`f64::to_bits`]).
+    Numbers(I64NullableColumn),
     /// Identifiers, as plain text.
     Plain(PlainTextColumn),
 }
@@ -32,6 +34,7 @@ impl FieldColumn {
             FieldType::Date => FieldColumn::Days(I32Column::with_capacity(rows)),
             FieldType::Datetime => FieldColumn::Seconds(I64NullableColumn::with_capacity(rows)),
             FieldType::Integer => FieldColumn::Integers(I64NullableColumn::with_capacity(rows)),
+            FieldType::Number => FieldColumn::Numbers(I64NullableColumn::with_capacity(rows)),
             FieldType::Identifier => FieldColumn::Plain(PlainTextColumn::default()),
         }
     }
@@ -44,7 +47,9 @@ impl FieldColumn {
             FieldColumn::Keys(c) | FieldColumn::Days(c) => {
                 c.push(if value == NULL64 { NULL } else { value as i32 })
             }
-            FieldColumn::Seconds(c) | FieldColumn::Integers(c) => c.push(value),
+            FieldColumn::Seconds(c) | FieldColumn::Integers(c) | FieldColumn::Numbers(c) => {
+                c.push(value)
+            }
             FieldColumn::Plain(c) => c.push(if value == NULL64 { None } else { text }),
         }
     }
@@ -150,6 +155,7 @@ impl Dictionaries {
                 Some((_, FieldColumn::Days(days))) => Arc::new(days.finish_date32()),
                 Some((_, FieldColumn::Seconds(s))) => Arc::new(s.finish_timestamp()),
                 Some((_, FieldColumn::Integers(n))) => Arc::new(n.finish_int64()),
+                Some((_, FieldColumn::Numbers(n))) => Arc::new(n.finish_float64()),
                 Some((_, FieldColumn::Plain(p))) => p.finish_utf8(),
                 None => arrow_array::new_null_array(&arrow_type(field.field_type), b.len),
             };

@@ -5,7 +5,7 @@
 //! built, so the per-row work is a push, and the values move into the Arrow array without
 //! a copy.
 
-use arrow_array::{Date32Array, Int32Array, Int64Array, TimestampMillisecondArray};
+use arrow_array::{Date32Array, Float64Array, Int32Array, Int64Array, TimestampMillisecondArray};
 use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 
 /// The value that stands for null: no dictionary key, day number (1900..=2099) or fiscal
@@ -65,6 +65,13 @@ impl I32Column {
 /// The value that stands for null in 64-bit columns.
 pub(crate) const NULL64: i64 = i64::MIN;
 
+/// A finite number as the i64 a row holds: the bits of its f64. Negative zero (whose bits
+/// are [`NULL64`]) is stored as zero.
+pub(crate) fn number_bits(n: f64) -> i64 {
+    let n = if n == 0.0 { 0.0 } else { n };
+    n.to_bits() as i64
+}
+
 /// A nullable Int64 or Timestamp(Second) column.
 #[derive(Default)]
 pub(crate) struct I64NullableColumn(Vec<i64>);
@@ -99,6 +106,14 @@ impl I64NullableColumn {
     pub(crate) fn finish_int64(&mut self) -> Int64Array {
         let (values, nulls) = self.take();
         Int64Array::new(values, nulls)
+    }
+
+    /// The values so far, f64 bits ([`number_bits`]), as a Float64 array; the column starts
+    /// over empty.
+    pub(crate) fn finish_float64(&mut self) -> Float64Array {
+        let (values, nulls) = self.take();
+        let numbers: ScalarBuffer<f64> = values.iter().map(|b| f64::from_bits(*b as u64)).collect();
+        Float64Array::new(numbers, nulls)
     }
 
     /// The values so far, seconds since 1970, as the stored timestamp type (milliseconds,

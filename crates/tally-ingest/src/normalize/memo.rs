@@ -28,6 +28,8 @@ pub(crate) enum CellOutcome {
     DateTime(i64, bool),
     /// A whole number.
     Integer(i64),
+    /// A finite number, as its [`super::column::number_bits`].
+    Number(i64),
     /// A missing-value placeholder (`NA`, `N/A`, ...): null, counted apart.
     Missing,
     /// Unreadable as the field's type: kept as raw text in `unparsed_values`.

@@ -642,7 +642,7 @@ impl<'v> SheetNormalizer<'v> {
                     key as i64
                 }
                 CellOutcome::Date(days) => days as i64,
-                CellOutcome::Integer(n) => n,
+                CellOutcome::Integer(n) | CellOutcome::Number(n) => n,
                 CellOutcome::DateTime(seconds, has_time) => {
                     if let Some(slot) = event {
                         self.row.event_has_time[slot] = has_time;

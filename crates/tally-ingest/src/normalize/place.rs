@@ -1,11 +1,11 @@
 //! A key written `Place, State` (CIS's sanctuary map: "Suffolk County, New York"), for a
 //! table whose definition names a `place_state` field: the place stays in the key, the
 //! state's postal code goes to that field. Only a full state name after the last comma
-//! is read (`us_states::split_place_state`); anything else is kept whole and the sheet
+//! is read (`tally_model::states::split_place_state`); anything else is kept whole and the sheet
 //! report says so, so a misspelt state ("Cass County, lowa") is never guessed.
 
 use super::SheetNormalizer;
-use crate::us_states;
+use tally_model::states as us_states;
 
 impl SheetNormalizer<'_> {
     /// Applies the table's `place_state` rule to the row just read.

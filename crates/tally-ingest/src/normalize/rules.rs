@@ -1,6 +1,7 @@
 //! What one source cell of a canonical field becomes: the normalization rules of the
 //! module documentation (see [`super`]), applied once per distinct text by the memo.
 
+use super::column::number_bits;
 use super::dictionary::ValueDictionary;
 use super::memo::CellOutcome;
 use super::{EVENT_DATE_RANGE, OTHER_DATE_RANGE};
@@ -64,6 +65,9 @@ impl CellRules<'_> {
             FieldType::Integer => {
                 integer(trimmed).map_or(CellOutcome::Unparsed, CellOutcome::Integer)
             }
+            FieldType::Number => number(trimmed).map_or(CellOutcome::Unparsed, |n| {
+                CellOutcome::Number(number_bits(n))
+            }),
             FieldType::Date | FieldType::Datetime => self.dated(parse_text_datetime(text)),
         }
     }
@@ -91,6 +95,10 @@ impl CellRules<'_> {
                 CellValue::Number(n) => {
                     whole(*n).map_or(CellOutcome::Unparsed, CellOutcome::Integer)
                 }
+                _ => CellOutcome::Unparsed,
+            },
+            FieldType::Number => match cell {
+                CellValue::Number(n) if n.is_finite() => CellOutcome::Number(number_bits(*n)),
                 _ => CellOutcome::Unparsed,
             },
             FieldType::Date | FieldType::Datetime => match cell {
@@ -165,6 +173,13 @@ pub(super) fn integer(text: &str) -> Option<i64> {
         return None;
     }
     digits.parse::<f64>().ok().and_then(whole)
+}
+
+/// A finite number written plainly or with thousands separators (`4154.19`, `18,542,235`,
+/// `1e3`).
+pub(super) fn number(text: &str) -> Option<f64> {
+    let plain: String = text.chars().filter(|c| *c != ',').collect();
+    plain.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 fn whole(n: f64) -> Option<i64> {

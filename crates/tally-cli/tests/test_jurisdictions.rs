@@ -1,0 +1,671 @@
+//! The policy layer on the real files: ICE's 287(g) snapshots (counts per snapshot and
+//! support model, county placement rates, snapshot differences), the county-AOR
+//! crosswalk, the ACS populations per AOR (per-capita rates against a computation made
+//! here from the file), and arrest landmarks placed in counties against a hand-checked
+//! sample. Expected values were read from the files independently (pandas) and by hand.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn policy(name: &str) -> PathBuf {
+    shared_data().join("policy").join(name)
+}
+
+fn reference(name: &str) -> PathBuf {
+    shared_data().join("reference").join(name)
+}
+
+const SNAPSHOTS: [&str; 6] = [
+    "ice_287g_ParticipatingEntities-20210113.xlsx",
+    "ice_287g_ParticipatingEntities-20250219.xlsx",
+    "ice_287g_participatingAgencies-20250408.xlsx",
+    "ice_287g_participatingAgencies-20251231.xlsx",
+    "ice_287g_pendingAgencies-20250406.xlsx",
+    "ice_287g_pendingAgencies-20251121.xlsx",
+];
+
+/// One store for the whole file: the national arrests FY2016-FY2019, every 287(g)
+/// snapshot, the county crosswalk without Harlingen and the ACS populations.
+fn store() -> &'static Path {
+    static STORE: OnceLock<PathBuf> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("jurisdictions-store");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut paths: Vec<PathBuf> = (2016..=2019)
+            .map(|fy| national().join(format!("EROArrests_FY{fy}.pipe.csv.gz")))
+            .collect();
+        paths.extend(SNAPSHOTS.iter().map(|s| policy(s)));
+        paths.push(reference("uwchr_county_aor_hand.csv"));
+        paths.push(reference("uwchr_aor_demog_indicators.csv"));
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let out = ingest(&dir, &refs);
+        assert!(out.status.success(), "{}", stderr(&out));
+        dir
+    })
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = tally(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_issue_command_gives_the_three_support_models_of_december_2025() {
+    let s = store();
+    let out = run_ok(&[
+        "count",
+        "287g-agreements",
+        "--store",
+        path_str(s),
+        "--by",
+        "support-model",
+        "--release",
+        "participatingAgencies-20251231.xlsx",
+    ]);
+    for line in [
+        "Jail Enforcement Model     145",
+        "Task Force Model           684",
+        "Warrant Service Officer    445",
+        "total 1,274",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from\n{out}");
+    }
+    // One row spells it "Warrant Service Office": merged by the table definition, and
+    // the ingest report says so.
+    assert!(!out.contains("Warrant Service Office "), "{out}");
+    let manifest = std::fs::read_to_string(s.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"raw\":\"Warrant Service Office\"")
+            || manifest.contains("\"raw\": \"Warrant Service Office\""),
+        "the respelling is not in the store's report"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(dir.path(), &[&policy(SNAPSHOTS[3])]);
+    assert!(
+        stdout(&out).contains("released spelling merged (table definition): support_model \"Warrant Service Office\" stored as \"Warrant Service Officer\" (<10 cells)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn agreements_per_snapshot_and_support_model_are_exact() {
+    let s = store();
+    let csv = count_csv(
+        s,
+        "287g-agreements",
+        &["--by", "release,support-model", "--suppress-below", "1"],
+    );
+    let expected = [
+        ("20210113", "Jail Enforcement Model", "74"),
+        ("20210113", "Warrant Service Officer", "76"),
+        ("20250219", "Jail Enforcement Model", "60"),
+        ("20250219", "Task Force Model", "8"),
+        ("20250219", "Warrant Service Officer", "77"),
+        ("20250408", "Jail Enforcement Model", "86"),
+        ("20250408", "Task Force Model", "178"),
+        ("20250408", "Warrant Service Officer", "180"),
+        ("20251231", "Jail Enforcement Model", "145"),
+        ("20251231", "Task Force Model", "684"),
+        ("20251231", "Warrant Service Officer", "445"),
+    ];
+    let rows = csv_rows(&csv);
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .filter(|r| r["count"] != "0")
+        .map(|r| {
+            let date = r["release"]
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .trim_end_matches(".xlsx")
+                .to_string();
+            (date, r["support-model"].clone(), r["count"].clone())
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let pending = count_csv(
+        s,
+        "287g-pending",
+        &[
+            "--by",
+            "support-model",
+            "--release",
+            "pendingAgencies-20250406.xlsx",
+            "--suppress-below",
+            "1",
+        ],
+    );
+    assert_eq!(
+        pending.trim(),
+        "support-model,count\nJail Enforcement Model,6\nTask Force Model,55\nWarrant Service Officer,5"
+    );
+}
+
+#[test]
+fn county_placement_rates_per_snapshot() {
+    let s = store();
+    let out = run_ok(&[
+        "jurisdictions",
+        "agencies",
+        "--store",
+        path_str(s),
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let got: Vec<(String, u64, u64)> = v["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["file_name"].as_str().unwrap().to_string(),
+                s["rows"].as_u64().unwrap(),
+                s["placed_in_county"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        (SNAPSHOTS[0], 150, 140),
+        (SNAPSHOTS[1], 145, 129),
+        (SNAPSHOTS[2], 444, 348),
+        (SNAPSHOTS[3], 1274, 1018),
+        (SNAPSHOTS[4], 66, 16),
+    ];
+    let want: Vec<(String, u64, u64)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), *b, *c))
+        .collect();
+    assert_eq!(got, want);
+    let table = run_ok(&[
+        "jurisdictions",
+        "agencies",
+        "--store",
+        path_str(s),
+        "--summary",
+    ]);
+    let line = table.lines().find(|l| l.starts_with(SNAPSHOTS[3])).unwrap();
+    assert_eq!(
+        line.split_whitespace().collect::<Vec<_>>(),
+        [SNAPSHOTS[3], "1,274", "1,018", "79.9%"]
+    );
+    // Named cases: a county from the COUNTY cell, one from the agency's name when the
+    // cell is misspelt, and ICE's own errors left unmatched rather than guessed.
+    let csv = run_ok(&[
+        "jurisdictions",
+        "agencies",
+        "--store",
+        path_str(s),
+        "--format",
+        "csv",
+        "--release",
+        "participatingAgencies-20251231.xlsx",
+    ]);
+    let rows = csv_rows(&csv);
+    let find = |agency: &str| {
+        rows.iter()
+            .find(|r| r["agency"].trim() == agency)
+            .unwrap_or_else(|| panic!("{agency} not listed"))
+    };
+    assert_eq!(
+        find("Autauga County Sheriff's Office")["county_fips"],
+        "01001"
+    );
+    assert_eq!(find("Autauga County Sheriff's Office")["aor"], "NOL");
+    let franklin = rows
+        .iter()
+        .find(|r| r["county_listed"] == "Frankin County")
+        .unwrap();
+    assert_eq!(franklin["agency"], "Franklin County Sheriff's Office");
+    assert_eq!(franklin["county_fips"], "01059");
+    assert!(
+        franklin["placement"].contains("COUNTY cell unmatched"),
+        "{franklin:?}"
+    );
+    // April 2025 put Crow Wing County (Minnesota) in Massachusetts; December fixed it.
+    assert_eq!(
+        find("Crow Wing County Sheriff's Office")["county_fips"],
+        "27035"
+    );
+    let april = csv_rows(&run_ok(&[
+        "jurisdictions",
+        "agencies",
+        "--store",
+        path_str(s),
+        "--format",
+        "csv",
+        "--release",
+        "participatingAgencies-20250408.xlsx",
+    ]));
+    let crow_wing = april
+        .iter()
+        .find(|r| r["agency"] == "Crow Wing County Sheriff's Office")
+        .unwrap();
+    assert_eq!(crow_wing["county_fips"], "");
+    assert!(
+        crow_wing["placement"].contains("no county \"Crow Wing County\" in MA"),
+        "{crow_wing:?}"
+    );
+}
+
+#[test]
+fn snapshot_differences_match_respelled_agencies() {
+    let s = store();
+    let out = run_ok(&[
+        "jurisdictions",
+        "diff",
+        "--store",
+        path_str(s),
+        "ParticipatingEntities-20210113.xlsx",
+        "ParticipatingEntities-20250219.xlsx",
+    ]);
+    assert!(
+        out.contains(
+            "added 10, removed 15, changed 4 (1 matched across a respelling), unchanged 131"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("fuzzy 0.935  agency \"Mantiowoc County Sheriff's Office\" -> \"Manitowoc County Sheriff's Office\""), "{out}");
+    assert!(out.contains("Etowah County Sheriff's Office      AL     Jail Enforcement Model   exact        signed 2016-06-08 -> 2020-06-09"), "{out}");
+    let json = run_ok(&[
+        "jurisdictions",
+        "diff",
+        "--store",
+        path_str(s),
+        "participatingAgencies-20250408.xlsx",
+        "participatingAgencies-20251231.xlsx",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["added"].as_array().unwrap().len(), 851);
+    assert_eq!(v["removed"].as_array().unwrap().len(), 21);
+    assert_eq!(v["changed"].as_array().unwrap().len(), 17);
+    assert_eq!(v["unchanged"], 406);
+    // Waupaca and Waukesha are alike names of different counties: never matched.
+    assert!(
+        !json.contains("\"fuzzy_score\": 0.867"),
+        "Waupaca matched to Waukesha"
+    );
+    // Snapshots of different lists are not compared.
+    let out = tally(&[
+        "jurisdictions",
+        "diff",
+        "--store",
+        path_str(s),
+        "participatingAgencies-20250408.xlsx",
+        "pendingAgencies-20250406.xlsx",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("compare lists of one kind"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Landmarks of the national arrests and the county each names, checked by hand: the
+/// county is the one named, in the state the landmark or its AOR gives; `None` where the
+/// landmark is not a place, names no county, or names one ambiguously or wrongly.
+const HAND_CHECKED: [(&str, &str, Option<&str>); 36] = [
+    (
+        "HOU",
+        "TEXAS DEPT OF CRIMINAL JUSTICE, WALKER CO",
+        Some("48471"),
+    ),
+    ("HOU", "HARRIS COUNTY JAIL, HOUSTON, TX", Some("48201")),
+    (
+        "PHO",
+        "CAP - MARICOPA COUNTY SHERIFFS OFFICE JAIL",
+        Some("04013"),
+    ),
+    ("ATL", "GWINNETT COUNTY JAIL - 287(G)", Some("13135")),
+    (
+        "SNA",
+        "HIDALGO COUNTY JAIL, EDINBURG, TXN - TX1080000",
+        Some("48215"),
+    ),
+    ("ATL", "COBB COUNTY JAIL - 287(G)", Some("13067")),
+    ("ATL", "MECKLENBURG COUNTY, NC", Some("37119")),
+    (
+        "SNA",
+        "TRAVIS COUNTY JAIL, AUSTIN, TEXAS - TX2270000",
+        Some("48453"),
+    ),
+    ("SNA", "CAMERON COUNTY JAIL- OLMITO, TX", Some("48061")),
+    ("DEN", "DENVER COUNTY", Some("08031")),
+    ("ATL", "WAKE COUNTY JAIL", Some("37183")),
+    ("DAL", "TARRANT COUNTY JAIL", Some("48439")),
+    (
+        "DAL",
+        "TULSA COUNTY JAIL-DAVID L. MOSS CRIMINAL JUSTICE CENTER",
+        Some("40143"),
+    ),
+    ("NOL", "Adams County Correctional Center", Some("28001")),
+    ("LOS", "VENTURA COUNTY JAIL, VENTURA CA", Some("06111")),
+    (
+        "SLC",
+        "SALT LAKE COUNTY ADULT DETENTION CENTER - UT",
+        Some("49035"),
+    ),
+    ("MIA", "TAM-HILLSBOROUGH COUNTY JAIL", Some("12057")),
+    ("CHI", "FAYETTE COUNTY CORRECTIONS, KY", Some("21067")),
+    ("WAS", "FAIRFAX COUNTY JAIL - VA", Some("51059")),
+    (
+        "SPM",
+        "HENNEPIN COUNTY ADULT DETENTION CENTER, MN",
+        Some("27053"),
+    ),
+    ("NYC", "CAP - SUFFOLK COUNTY JAIL NY STATE", Some("36103")),
+    ("NEW", "HUDSON COUNTY JAIL", Some("34017")),
+    ("NOL", "JEFFERSON PARISH, LA", Some("22051")),
+    ("SFR", "ALAMEDA COUNTY JAIL - SANTA RITA", Some("06001")),
+    ("NOL", "DAVIDSON COUNTY JAIL, TN", Some("47037")),
+    ("SPM", "MARSHALL CO JAIL, BRITTON, SD", Some("46091")),
+    ("HOU", "FT BEND CO JAIL, RICHMOND, TX", Some("48157")),
+    // Office codes, ambiguous and wrong names, regional jails, offices and programs.
+    ("DAL", "DAL COUNTY JAIL", None),
+    ("SLC", "CLARK COUNTY DETENTION CENTER", None),
+    ("WAS", "PRINCE WILLIAM/MANASSAS REGIONAL JAIL - VA", None),
+    ("ATL", "ATLANTA, GA", None),
+    ("NOL", "ST. BERNARD PARISH, MS", None),
+    ("NOL", "TERRABONE PARISH, LA", None),
+    ("LOS", "LOS ANGELES COUNTY GENERAL AREA, NON-SPECIFIC", None),
+    ("CHI", "CHI GENERAL AREA, NON-SPECIFIC", None),
+    ("LOS", "SC INTEROPERABILITY LAFO", None),
+];
+
+#[test]
+fn landmarks_match_a_hand_checked_sample_and_none_is_wrong() {
+    let s = store();
+    let csv = run_ok(&[
+        "jurisdictions",
+        "landmarks",
+        "--store",
+        path_str(s),
+        "--list",
+        "--format",
+        "csv",
+    ]);
+    let rows = csv_rows(&csv);
+    let mut checked = 0;
+    for (aor, landmark, fips) in HAND_CHECKED {
+        let row = rows
+            .iter()
+            .find(|r| r["aor"] == aor && r["landmark"] == landmark)
+            .unwrap_or_else(|| {
+                panic!("{aor} {landmark:?} is not a landmark of the national arrests")
+            });
+        let got = (!row["county_fips"].is_empty()).then(|| row["county_fips"].as_str());
+        assert_eq!(got, fips, "{aor} {landmark:?}: {row:?}");
+        checked += 1;
+    }
+    assert_eq!(checked, 36);
+    let kind = |aor: &str, landmark: &str| {
+        rows.iter()
+            .find(|r| r["aor"] == aor && r["landmark"] == landmark)
+            .map(|r| r["place"].clone())
+            .unwrap()
+    };
+    assert_eq!(kind("LOS", "SC INTEROPERABILITY LAFO"), "not a place");
+    assert_eq!(kind("SLC", "CLARK COUNTY DETENTION CENTER"), "unmatched");
+    assert_eq!(
+        kind("HOU", "HARRIS COUNTY JAIL, HOUSTON, TX"),
+        "jail or prison"
+    );
+    // Shares per AOR and year: the table's rows add up to Tally's count by AOR and FY.
+    let shares = csv_rows(&run_ok(&[
+        "jurisdictions",
+        "landmarks",
+        "--store",
+        path_str(s),
+        "--format",
+        "csv",
+    ]));
+    let counts = csv_rows(&count_csv(s, "arrests", &["--by", "aor,fy"]));
+    let chi19 = shares
+        .iter()
+        .find(|r| r["aor"] == "CHI" && r["fy"] == "FY2019")
+        .unwrap();
+    let chi19_count = counts
+        .iter()
+        .find(|r| r["aor"] == "CHI" && r["fy"] == "FY2019")
+        .unwrap();
+    assert_eq!(chi19["rows"].replace(',', ""), chi19_count["count"]);
+    assert_eq!(chi19["placed_in_county"], "1827");
+    assert_eq!(chi19["share_placed"], "24%");
+}
+
+/// ACS estimates read here from the file: (AOR, year) -> (population, standard error).
+fn acs(column: &str) -> BTreeMap<(String, i32), (f64, f64)> {
+    let mut text = String::new();
+    std::fs::File::open(reference("uwchr_aor_demog_indicators.csv"))
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b'|')
+        .from_reader(text.as_bytes());
+    let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let at = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (aor, year, pop, se) = (
+        at("aor"),
+        at("year"),
+        at(column),
+        at(&format!("{column}_se")),
+    );
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (
+                (rec[aor].to_string(), rec[year].parse().unwrap()),
+                (rec[pop].parse().unwrap(), rec[se].parse().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn per_capita_rates_equal_a_computation_from_the_files() {
+    let s = store();
+    for (measure, column) in [
+        ("total", "total_pop"),
+        ("noncitizen", "noncitizen_pop"),
+        ("undocumented", "undocu_pop"),
+    ] {
+        let pops = acs(column);
+        let csv = count_csv(s, "arrests", &["--by", "aor,fy", "--per-capita", measure]);
+        let rows = csv_rows(&csv);
+        let mut checked = 0;
+        for r in &rows {
+            let Ok(count) = r["count"].parse::<f64>() else {
+                continue;
+            };
+            let fy: i32 = r["fy"].trim_start_matches("FY").parse().unwrap();
+            let Some((pop, se)) = pops.get(&(r["aor"].clone(), fy)) else {
+                assert!(r["per_100k"].starts_with('('), "{r:?}");
+                continue;
+            };
+            let rate = count / pop * 1e5;
+            let low = count / (pop + 1.96 * se) * 1e5;
+            let high = count / (pop - 1.96 * se) * 1e5;
+            assert_eq!(r["per_100k"], format!("{rate:.1}"), "{measure} {r:?}");
+            assert_eq!(r["per_100k_low"], format!("{low:.1}"), "{measure} {r:?}");
+            assert_eq!(r["per_100k_high"], format!("{high:.1}"), "{measure} {r:?}");
+            assert_eq!(r["population_year"], fy.to_string());
+            checked += 1;
+        }
+        // 24 AORs x 4 fiscal years.
+        assert_eq!(checked, 96, "{measure}");
+    }
+    // Chicago FY2019 by hand: 7,769 arrests, 13,098,004... per the file's 2019 row.
+    let (pop, _) = acs("total_pop")[&("CHI".to_string(), 2019)];
+    let chi = csv_rows(&count_csv(
+        s,
+        "arrests",
+        &[
+            "--by",
+            "aor,fy",
+            "--where",
+            "aor=CHI",
+            "--per-capita",
+            "total",
+        ],
+    ));
+    assert_eq!(chi[3]["count"], "7769");
+    assert_eq!(chi[3]["per_100k"], format!("{:.1}", 7769.0 / pop * 1e5));
+}
+
+#[test]
+fn per_capita_needs_aor_and_fy_and_gives_suppressed_cells_no_rate() {
+    let s = store();
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(s),
+        "--by",
+        "aor",
+        "--per-capita",
+        "total",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("add aor and fy to --by"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(s),
+        "--by",
+        "aor,fy",
+        "--per-capita",
+        "everyone",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("expected one of total, foreign-born, noncitizen, undocumented"),
+        "{}",
+        stderr(&out)
+    );
+    // Cells below 10 (a rare citizenship in one AOR) have no rate, which would give the
+    // count back.
+    let csv = count_csv(
+        s,
+        "arrests",
+        &[
+            "--by",
+            "aor,fy",
+            "--where",
+            "citizenship=ICELAND",
+            "--per-capita",
+            "total",
+        ],
+    );
+    for r in csv_rows(&csv) {
+        if r["count"].starts_with('<') {
+            assert_eq!(r["per_100k"], "(count suppressed)", "{r:?}");
+            assert_eq!(r["per_100k_low"], "");
+        }
+    }
+}
+
+#[test]
+fn agreements_in_force_on_a_date_come_from_the_snapshot_of_that_date() {
+    let s = store();
+    let json = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2025-12-31",
+        "--policy",
+        "287g",
+        "--state",
+        "TX",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let places = v["places"].as_array().unwrap();
+    assert!(
+        places
+            .iter()
+            .all(|p| p["source_file"] == SNAPSHOTS[3] && p["state"] == "TX")
+    );
+    // Texas rows of the 2025-12-31 list, all signed by then (pandas: STATE == "TEXAS").
+    assert_eq!(places.len(), 259);
+    // Before the 2025 lists, the January 2021 snapshot answers, with agreements signed by
+    // the date only.
+    let json = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2021-06-01",
+        "--policy",
+        "287g",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let places = v["places"].as_array().unwrap();
+    assert_eq!(places.len(), 150);
+    assert!(places.iter().all(|p| p["source_file"] == SNAPSHOTS[0]));
+    // Asked about a day before any snapshot: the earliest, said so.
+    let out = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2019-01-01",
+        "--policy",
+        "287g",
+    ]);
+    assert!(
+        out.contains("caveat: 287(g): the earliest snapshot (2021-01-13) is after 2019-01-01"),
+        "{out}"
+    );
+    let bad = tally(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2019-13-01",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("--on \"2019-13-01\" is not a date"),
+        "{}",
+        stderr(&bad)
+    );
+}
