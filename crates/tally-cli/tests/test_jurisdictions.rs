@@ -30,7 +30,8 @@ const SNAPSHOTS: [&str; 6] = [
 ];
 
 /// One store for the whole file: the national arrests FY2016-FY2019, every 287(g)
-/// snapshot, the county crosswalk without Harlingen and the ACS populations.
+/// snapshot, the 2017 and DHS 2025 sanctuary lists, Secure Communities, the county
+/// crosswalk without Harlingen and the ACS populations.
 fn store() -> &'static Path {
     static STORE: OnceLock<PathBuf> = OnceLock::new();
     STORE.get_or_init(|| {
@@ -40,6 +41,11 @@ fn store() -> &'static Path {
             .map(|fy| national().join(format!("EROArrests_FY{fy}.pipe.csv.gz")))
             .collect();
         paths.extend(SNAPSHOTS.iter().map(|s| policy(s)));
+        paths.push(policy(
+            "cis_sanctuary_map_cities_counties_states_2017_austinbrian.csv",
+        ));
+        paths.push(policy("dhs_sanctuary_jurisdictions_list_2025-05.pdf"));
+        paths.push(policy("secure_communities_activation_dates_hhadah.dta"));
         paths.push(reference("uwchr_county_aor_hand.csv"));
         paths.push(reference("uwchr_aor_demog_indicators.csv"));
         let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
@@ -668,4 +674,336 @@ fn agreements_in_force_on_a_date_come_from_the_snapshot_of_that_date() {
         "{}",
         stderr(&bad)
     );
+}
+
+#[test]
+fn sanctuary_lists_in_force_on_a_date_with_their_sources() {
+    let s = store();
+    let json = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2025-06-01",
+        "--policy",
+        "sanctuary",
+        "--state",
+        "IL",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let places = v["places"].as_array().unwrap();
+    let count = |file: &str, kind: &str| {
+        places
+            .iter()
+            .filter(|p| {
+                p["source_file"].as_str().unwrap().starts_with(file) && p["place_kind"] == kind
+            })
+            .count()
+    };
+    // DHS, May 2025: Illinois as a state, 96 counties and 7 cities; the 2017 list: Cook
+    // and one other county, and one city.
+    assert_eq!(
+        (
+            count("dhs_", "state"),
+            count("dhs_", "county"),
+            count("dhs_", "city")
+        ),
+        (1, 96, 7)
+    );
+    assert_eq!((count("cis_", "county"), count("cis_", "city")), (2, 1));
+    let cook: Vec<&serde_json::Value> = places
+        .iter()
+        .filter(|p| p["place"] == "Cook County")
+        .collect();
+    assert_eq!(cook.len(), 2);
+    assert!(
+        cook.iter()
+            .all(|p| p["county_fips"] == "17031" && p["aor"] == "CHI")
+    );
+    assert!(
+        cook.iter().any(|p| p["since"] == "2025-05-01"),
+        "the DHS list's rows start on its date"
+    );
+    // Before the DHS list, only the 2017 list answers.
+    let json = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2018-06-01",
+        "--policy",
+        "sanctuary",
+        "--state",
+        "IL",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["places"].as_array().unwrap().len(), 3);
+    // Secure Communities: Cook County activated in January 2013 (the month's first day).
+    let json = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2013-06-01",
+        "--policy",
+        "secure-communities",
+        "--state",
+        "IL",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cook = v["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["county_fips"] == "17031")
+        .unwrap();
+    assert_eq!(cook["since"], "2013-01-01");
+    let out = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(s),
+        "--on",
+        "2016-01-01",
+        "--policy",
+        "secure-communities",
+    ]);
+    assert!(
+        out.contains("caveat: Secure Communities was ended on 2014-11-20"),
+        "{out}"
+    );
+}
+
+#[test]
+fn counts_by_the_policy_of_the_arrest_county_on_the_arrest_day() {
+    let s = store();
+    let csv = count_csv(
+        s,
+        "arrests",
+        &["--by", "policy,fy", "--suppress-below", "1"],
+    );
+    let rows = csv_rows(&csv);
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["count"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 544_059, "every arrest is counted once");
+    // Rows placed in a county are those `jurisdictions landmarks` places.
+    let shares = csv_rows(&run_ok(&[
+        "jurisdictions",
+        "landmarks",
+        "--store",
+        path_str(s),
+        "--format",
+        "csv",
+        "--suppress-below",
+        "1",
+    ]));
+    for fy in ["FY2016", "FY2017", "FY2018", "FY2019"] {
+        let placed: u64 = shares
+            .iter()
+            .filter(|r| r["fy"] == fy)
+            .map(|r| r["placed_in_county"].parse::<u64>().unwrap())
+            .sum();
+        let by_policy: u64 = rows
+            .iter()
+            .filter(|r| r["fy"] == fy && !r["policy"].starts_with('('))
+            .map(|r| r["count"].parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(placed, by_policy, "{fy}");
+    }
+    // Known landmarks: Multnomah and King county jails are on the 2017 list, Harris is not.
+    for (landmark, policy, n) in [
+        (
+            "MULTNOMAH COUNTY JAILS (INVERNESS & MCDC)",
+            "county under a sanctuary policy",
+            "32",
+        ),
+        ("KING COUNTY JAIL", "county under a sanctuary policy", "15"),
+    ] {
+        let csv = count_csv(
+            s,
+            "arrests",
+            &[
+                "--by",
+                "policy",
+                "--where-value",
+                &format!("landmark={landmark}"),
+                "--suppress-below",
+                "1",
+            ],
+        );
+        let rows = csv_rows(&csv);
+        assert_eq!(rows.len(), 1, "{landmark}: {csv}");
+        assert_eq!(rows[0]["policy"], policy, "{landmark}");
+        assert_eq!(rows[0]["count"], n, "{landmark}");
+    }
+    let harris = csv_rows(&count_csv(
+        s,
+        "arrests",
+        &[
+            "--by",
+            "policy,aor",
+            "--where-value",
+            "landmark=HARRIS COUNTY JAIL, HOUSTON, TX",
+            "--where",
+            "aor=HOU",
+        ],
+    ));
+    assert_eq!(harris[0]["policy"], "county not on a sanctuary list");
+    assert_eq!(harris[0]["count"], "8691");
+    // 287(g) before the first snapshot (2021): agreements in it signed by the day count;
+    // any other county is not known, never "no agreement".
+    let g = csv_rows(&count_csv(
+        s,
+        "arrests",
+        &[
+            "--by",
+            "policy",
+            "--policy",
+            "287g",
+            "--from",
+            "2016-01-01",
+            "--to",
+            "2016-12-31",
+        ],
+    ));
+    let values: Vec<&str> = g.iter().map(|r| r["policy"].as_str()).collect();
+    assert!(
+        !values.contains(&"no 287(g) agreement in the county"),
+        "{values:?}"
+    );
+    assert!(
+        values.contains(&"(not known: before the earliest list)"),
+        "{values:?}"
+    );
+    let bad = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(s),
+        "--by",
+        "policy,citizenship",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("--by policy combines with aor, fy, month, method-group"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn the_shipped_sanctuary_analysis_compares_at_large_shares() {
+    let s = store();
+    let json = run_ok(&[
+        "operation",
+        "run",
+        "sanctuary-at-large-2016-2019",
+        "--store",
+        path_str(s),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let treated: Vec<&str> = v["treated_aors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(treated, ["DEN", "LOS", "SEA", "SND"]);
+    // Denver: the 2017 list's "Colorado County Jails" puts all 64 Colorado counties under
+    // the policy, of the AOR's 87 (Colorado and Wyoming).
+    let den = v["policy_exposure"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["aor"] == "DEN")
+        .unwrap();
+    assert_eq!(
+        (den["counties_under"].as_u64(), den["counties"].as_u64()),
+        (Some(64), Some(87))
+    );
+    // The at-large shares per period equal counts made here with `count`.
+    let windows = [
+        ("2015-10-01", "2016-08-31"),
+        ("2016-10-01", "2017-08-31"),
+        ("2017-10-01", "2018-08-31"),
+        ("2018-10-01", "2019-08-31"),
+    ];
+    let comparison: Vec<String> = v["comparison_aors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    for (side, aors, key) in [
+        ("treated", treated.join(","), "at_large_share"),
+        (
+            "comparison",
+            comparison.join(","),
+            "comparison_at_large_share",
+        ),
+    ] {
+        for (i, (from, to)) in windows.iter().enumerate() {
+            let rows = csv_rows(&count_csv(
+                s,
+                "arrests",
+                &[
+                    "--by",
+                    "method-group",
+                    "--where",
+                    &format!("aor={aors}"),
+                    "--from",
+                    from,
+                    "--to",
+                    to,
+                    "--suppress-below",
+                    "1",
+                ],
+            ));
+            let at_large: f64 = rows
+                .iter()
+                .filter(|r| r["method-group"] == "at-large")
+                .map(|r| r["count"].parse::<f64>().unwrap())
+                .sum();
+            let all: f64 = rows
+                .iter()
+                .map(|r| r["count"].parse::<f64>().unwrap())
+                .sum();
+            let share = (at_large / all * 100.0).round() / 100.0;
+            assert_eq!(v[key][i].as_f64(), Some(share), "{side} period {i}");
+        }
+    }
+    let text = run_ok(&[
+        "operation",
+        "run",
+        "sanctuary-at-large-2016-2019",
+        "--store",
+        path_str(s),
+    ]);
+    let read_first = text
+        .find("READ FIRST")
+        .expect("the report opens with what to read first");
+    let counts = text.find("Counts by method group").unwrap();
+    for caveat in [
+        "TREATED BY POLICY",
+        "ECOLOGICAL COMPARISON",
+        "AOR-LEVEL GEOGRAPHY",
+        "POLICIES CHANGE OVER TIME",
+        "CAP ARRESTS HAPPEN IN JAILS",
+    ] {
+        let at = text
+            .find(caveat)
+            .unwrap_or_else(|| panic!("{caveat} missing"));
+        assert!(at > read_first && at < counts, "{caveat} is not read first");
+    }
+    assert!(text.contains("share ratio [95% CI]"), "{text}");
+    assert!(text.contains("none: every period's share of all arrests is 100%"));
 }

@@ -15,7 +15,7 @@ use tally_query::{CountQuery, CountResult, Dimension, count};
 use tally_store::Store;
 
 /// Count rows of a table, grouped by dimensions.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 #[command(after_help = help())]
 pub struct Args {
     /// Table to count.
@@ -48,6 +48,14 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// With --by policy: the policy whose presence in the row's county on the row's day
+    /// is counted: sanctuary (default), 287g or secure-communities.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+    /// The county-aor crosswalk that places rows in counties for --by policy (default:
+    /// the latest ingested).
+    #[arg(long, value_name = "RELEASE")]
+    pub crosswalk: Option<String>,
     /// Add each cell's rate per 100,000 residents of its AOR in its fiscal year, with the
     /// interval the population estimate's standard error gives: total, foreign-born,
     /// noncitizen or undocumented (needs --by aor,fy and the aor-population table).
@@ -108,7 +116,7 @@ fn help() -> String {
     text
 }
 
-fn parse_query(args: &Args) -> Result<CountQuery> {
+pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
     let Some(table) = TableKind::from_slug(&args.table) else {
         bail!(
             "unknown table {:?}; expected one of {}",
@@ -242,6 +250,16 @@ fn parse_query(args: &Args) -> Result<CountQuery> {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     if args.table.trim().eq_ignore_ascii_case(super::stays::STAYS) {
         return super::stays::run(&args, out);
+    }
+    if args
+        .by
+        .iter()
+        .any(|b| b.trim().eq_ignore_ascii_case("policy"))
+    {
+        return super::policy_count::run(&args, out);
+    }
+    if args.policy.is_some() {
+        bail!("--policy chooses the policy of --by policy; add policy to --by");
     }
     let mut query = parse_query(&args)?;
     let store = Store::open(&args.store)?;
@@ -827,6 +845,12 @@ pub(super) fn describe(args: &Args) -> String {
     }
     if args.suppress_below != 10 {
         parts.push(format!("--suppress-below {}", args.suppress_below));
+    }
+    if let Some(p) = &args.policy {
+        parts.push(format!("--policy {}", shell_word(p)));
+    }
+    if let Some(c) = &args.crosswalk {
+        parts.push(format!("--crosswalk {}", shell_word(c)));
     }
     if let Some(p) = &args.per_capita {
         parts.push(format!("--per-capita {}", shell_word(p)));

@@ -11,6 +11,7 @@ pub mod jurisdictions;
 pub mod jurisdictions_on;
 pub mod jurisdictions_places;
 pub mod operation;
+pub mod policy_count;
 pub mod population;
 pub mod prefer;
 pub mod status;

@@ -12,7 +12,9 @@ pub mod exposure;
 pub mod landmark;
 pub mod landmark_report;
 pub mod policies;
+pub mod policy_count;
 pub mod population;
+pub mod timeline;
 
 pub use agreements::{Agreement, Snapshot, read_snapshot, snapshot_date};
 pub use counties::{County, CountyDirectory, county_key};
@@ -22,3 +24,4 @@ pub use landmark::{LandmarkPlace, place_landmark};
 pub use landmark_report::{PlaceReport, PlaceShare, place_report};
 pub use policies::{PoliciesOn, PolicyFamily, PolicyPlace, policies_on};
 pub use population::{AorPopulation, PerCapita, Rate};
+pub use timeline::PolicyTimeline;

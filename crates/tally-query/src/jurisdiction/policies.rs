@@ -232,7 +232,7 @@ fn sanctuary_on(
                 continue;
             }
             on.places
-                .push(sanctuary_place(row, release, from, to, counties));
+                .push(sanctuary_place(row, release, start, to, counties));
         }
         if undated > 0 {
             on.caveats.push(format!(
