@@ -414,9 +414,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn treated_aors_come_from_a_list_or_a_policy_never_both() {
+        let head = "name = \"x\"\ntitle = \"x\"\ndescription = \"x\"\nwindow = { first = \"2019-01-01\", last = \"2019-01-31\" }\n";
+        let err = |text: &str| Operation::parse("op.toml", text).unwrap_err().to_string();
+        assert!(err(head).contains("aors lists no treated AOR"));
+        let policy =
+            "[treated_policy]\npolicy = \"sanctuary\"\non = \"2017-01-01\"\nmin_county_share = 0.5\n";
+        assert!(
+            err(&format!("aors = [\"CHI\"]\n{head}{policy}"))
+                .contains("either as aors or as [treated_policy]")
+        );
+        assert!(
+            err(&format!("{head}{}", policy.replace("0.5", "1.5")))
+                .contains("not a share between 0 and 1")
+        );
+        assert!(
+            err(&format!(
+                "{head}{}",
+                policy.replace("\"sanctuary\"", "\"sanctuaries\"")
+            ))
+            .contains("expected sanctuary, 287g or secure-communities")
+        );
+        assert!(
+            Operation::parse(
+                "op.toml",
+                &format!("{head}outcome = \"at-large-share\"\n{policy}")
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn shipped_operations_parse_and_default_to_three_prior_years() {
         let shipped = Operation::shipped();
-        assert_eq!(shipped.len(), 2);
+        assert_eq!(shipped.len(), 3);
+        let sanctuary = Operation::find("sanctuary-at-large-2016-2019").unwrap();
+        assert_eq!(sanctuary.outcome(), Outcome::AtLargeShare);
+        assert!(sanctuary.aors.is_empty());
+        let policy = sanctuary.treated_policy.clone().unwrap();
+        assert_eq!(
+            (policy.policy.as_str(), policy.min_county_share),
+            ("sanctuary", 0.33)
+        );
         let op = Operation::find("bortac-2020").unwrap();
         assert_eq!(op.aors.len(), 10);
         assert_eq!(op.table_kind().slug(), "arrests");

@@ -14,7 +14,8 @@ use tally_store::{ReleaseEntry, Staging, Store, StoreLock};
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Example:\n  tally ingest --store ./store ../shared/data/ice-lesa/national-2019-ICFO-53623/ \\\n      \"../shared/data/ice-lesa/seattle-uw-v-dhs/UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx\"\n\n\
-Accepts .xlsx, .xls, .csv, .txt (pipe, comma, tab or semicolon delimited), .parquet, optionally .gz. \
+Accepts .xlsx, .xls, .csv, .txt (pipe, comma, tab or semicolon delimited), .parquet, optionally .gz; \
+and policy lists as .pdf (DHS sanctuary list), .dta (Stata) and .toml (your own lists). \
 Folders are searched recursively for those extensions. A file already in the store (same SHA-256) \
 is skipped. Each file is read and verified in a staging area; those that succeed are then \
 committed together, atomically: a file that fails is left out, and the exit status is 1."
@@ -35,8 +36,8 @@ pub struct Args {
     pub jobs: Option<usize>,
 }
 
-const EXTENSIONS: [&str; 10] = [
-    "xlsx", "xlsm", "xls", "csv", "txt", "tsv", "psv", "dat", "gz", "parquet",
+const EXTENSIONS: [&str; 13] = [
+    "xlsx", "xlsm", "xls", "csv", "txt", "tsv", "psv", "dat", "gz", "parquet", "pdf", "dta", "toml",
 ];
 
 /// The inputs of one ingest: release files (or why a named path cannot be read), and the
@@ -143,6 +144,16 @@ impl Walker<'_> {
                 if !path.is_dir() {
                     self.skipped.push((path, "a hidden file".into()));
                 }
+                continue;
+            }
+            // A PDF list's text extraction is read with the PDF, as its cross-check.
+            if let Some(stem) = name.strip_suffix("_pypdf_extracted.txt")
+                && dir.join(format!("{stem}.pdf")).exists()
+            {
+                self.skipped.push((
+                    path,
+                    format!("the text extraction of {stem}.pdf, read with it as its cross-check"),
+                ));
                 continue;
             }
             if path.is_dir() {
