@@ -346,6 +346,9 @@ fn cis_2017_map_csv_splits_place_and_state() {
         find("Boston").map(|r| r[2].clone()),
         Some("2015-08-14".into())
     );
+    // A state listed alone is its own state.
+    assert_eq!(find("Rhode Island").map(|r| r[1].clone()), Some("RI".into()));
+    assert_eq!(find("North Dakota").map(|r| r[1].clone()), Some("ND".into()));
     // A misspelt state is kept whole, never guessed.
     assert_eq!(
         find("Cass County, lowa").map(|r| r[1].clone()),

@@ -34,9 +34,19 @@ impl SheetNormalizer<'_> {
                     "{key_name} written \"Place, State\" (\"Suffolk County, New York\"): the place is kept in {key_name}, the state's postal code in {state_name}"
                 )
             }
-            None => format!(
-                "{key_name} {text:?} has no U.S. state's name after a last comma: kept whole, {state_name} left blank"
-            ),
+            // A state listed as a whole ("Rhode Island") is its own state.
+            None => match us_states::postal_code(&text) {
+                Some(code) => {
+                    let state_key = self.dictionaries.fields[state_field].key(code);
+                    self.row.fields[state_field] = i64::from(state_key);
+                    format!(
+                        "{key_name} naming a state alone (\"Rhode Island\"): the state's postal code also goes to {state_name}"
+                    )
+                }
+                None => format!(
+                    "{key_name} {text:?} has no U.S. state's name after a last comma: kept whole, {state_name} left blank"
+                ),
+            },
         };
         if !self.report.warnings.contains(&warning) {
             self.report.warnings.push(warning);
