@@ -329,15 +329,9 @@ fn cis_2017_map_csv_splits_place_and_state() {
     assert_eq!(
         find("Suffolk County"),
         Some(
-            [
-                "Suffolk County",
-                "NY",
-                "NULL",
-                "2",
-                r#"{"effective_from":"Sep-14"}"#
-            ]
-            .map(String::from)
-            .to_vec()
+            ["Suffolk County", "NY", "2014-09-01", "2", "NULL"]
+                .map(String::from)
+                .to_vec()
         )
     );
     assert_eq!(find("Washington").map(|r| r[1].clone()), Some("DC".into()));
@@ -347,20 +341,28 @@ fn cis_2017_map_csv_splits_place_and_state() {
         Some("2015-08-14".into())
     );
     // A state listed alone is its own state.
-    assert_eq!(find("Rhode Island").map(|r| r[1].clone()), Some("RI".into()));
-    assert_eq!(find("North Dakota").map(|r| r[1].clone()), Some("ND".into()));
+    assert_eq!(
+        find("Rhode Island").map(|r| r[1].clone()),
+        Some("RI".into())
+    );
+    assert_eq!(
+        find("North Dakota").map(|r| r[1].clone()),
+        Some("ND".into())
+    );
     // A misspelt state is kept whole, never guessed.
     assert_eq!(
         find("Cass County, lowa").map(|r| r[1].clone()),
         Some("NULL".into())
     );
-    // "Mon-YY" is no day: kept as written, never read as a day of some year.
-    assert_eq!(rows.iter().filter(|r| r[2] == "NULL").count(), 164);
+    // "Mon-YY" is the month's first day (the table definition's month_year_text), never a
+    // day of some year: every date reads.
+    assert_eq!(rows.iter().filter(|r| r[2] == "NULL").count(), 0);
+    assert_eq!(rows.iter().filter(|r| r[2].ends_with("-01")).count(), 164);
     assert_eq!(
         rows.iter()
             .filter(|r| r[4].contains("\"effective_from\""))
             .count(),
-        164
+        0
     );
 }
 

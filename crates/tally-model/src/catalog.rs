@@ -58,6 +58,8 @@ struct TableFile {
     person: Option<String>,
     #[serde(default)]
     reference: bool,
+    #[serde(default = "yes")]
+    counts_people: bool,
     key: Option<String>,
     population: Option<String>,
     place_state: Option<String>,
@@ -292,12 +294,18 @@ fn table_def(
         method,
         person,
         reference: t.reference,
+        counts_people: t.counts_people,
         key,
         population,
         place_state,
         parts: t.part,
         recorded_fy_from_sheet_blocks: t.recorded_fy_from_sheet_blocks,
     })
+}
+
+/// Serde default of flags that are on unless a definition turns them off.
+fn yes() -> bool {
+    true
 }
 
 #[cfg(test)]

@@ -146,6 +146,17 @@ impl Disclosure {
         Disclosure { threshold }
     }
 
+    /// The rule for counts of `table`: `threshold` for tables of people and events about
+    /// them; none for tables of agencies, counties, facilities or policies
+    /// ([`crate::TableDef::counts_people`]), whose counts identify no one.
+    pub fn for_table(threshold: u64, table: crate::TableKind) -> Disclosure {
+        if table.def().counts_people {
+            Disclosure::new(threshold)
+        } else {
+            Disclosure::new(0)
+        }
+    }
+
     /// True for a count that is suppressed (a true zero never is).
     pub fn small(&self, n: u64) -> bool {
         self.threshold > 1 && n > 0 && n < self.threshold

@@ -69,6 +69,12 @@ pub struct FieldDef {
     /// counted in the sheet report, so counts group one value under one name.
     #[serde(default)]
     pub spelling: Vec<Spelling>,
+    /// For a date field: text written `Mon-YY` (`Sep-14`, a spreadsheet's month format)
+    /// reads as the first day of that month (years 00-69 as 20xx, 70-99 as 19xx), where a
+    /// release is known to write months so; elsewhere such text is no day and stays
+    /// unreadable.
+    #[serde(default)]
+    pub month_year_text: bool,
 }
 
 /// One released spelling of a text value and the value it stands for, with the release

@@ -51,6 +51,10 @@ pub struct TableDef {
     /// True for a reference table: a list of things (facilities) keyed by `key`, with no
     /// event date; its releases are snapshots that cover no days.
     pub reference: bool,
+    /// False for a table whose rows are not people or events about people (agencies,
+    /// counties, facilities, policies): its counts are published exactly, since the
+    /// small-cell rule protects people (`tally_model::disclosure`). True by default.
+    pub counts_people: bool,
     /// The field identifying a row of a reference table (a facility code).
     pub key: Option<usize>,
     /// For a table of published stocks (daily headcounts), the integer field giving how

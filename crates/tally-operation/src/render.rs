@@ -178,7 +178,8 @@ fn share_line(r: &OperationResult) -> Option<String> {
                 format!(
                     "{} {}",
                     period_label(r, p),
-                    s.map(|s| format!("{:.1}%", 100.0 * s))
+                    // Published shares are whole percents (the disclosure rule rounds them).
+                    s.map(|s| format!("{:.0}%", 100.0 * s))
                         .unwrap_or_else(|| "suppressed or n/a".into())
                 )
             })

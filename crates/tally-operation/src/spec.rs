@@ -418,8 +418,7 @@ mod tests {
         let head = "name = \"x\"\ntitle = \"x\"\ndescription = \"x\"\nwindow = { first = \"2019-01-01\", last = \"2019-01-31\" }\n";
         let err = |text: &str| Operation::parse("op.toml", text).unwrap_err().to_string();
         assert!(err(head).contains("aors lists no treated AOR"));
-        let policy =
-            "[treated_policy]\npolicy = \"sanctuary\"\non = \"2017-01-01\"\nmin_county_share = 0.5\n";
+        let policy = "[treated_policy]\npolicy = \"sanctuary\"\non = \"2017-01-01\"\nmin_county_share = 0.5\n";
         assert!(
             err(&format!("aors = [\"CHI\"]\n{head}{policy}"))
                 .contains("either as aors or as [treated_policy]")

@@ -53,7 +53,7 @@ pub fn publish_rates(
     measure: PerCapita,
 ) -> (Vec<PublishedRate>, Vec<String>) {
     let mut substituted: std::collections::BTreeSet<(i32, i32)> = Default::default();
-    let rates = p
+    let rates: Vec<PublishedRate> = p
         .groups
         .iter()
         .map(|g| {
@@ -95,6 +95,22 @@ pub fn publish_rates(
         notes.push(format!(
             "per capita: FY{fy} has no population estimate in {}; its rates use {year}'s",
             population.file_name
+        ));
+    }
+    let partial: Vec<String> = p
+        .groups
+        .iter()
+        .zip(&rates)
+        .filter(|(g, r)| {
+            matches!(r, PublishedRate::Rate(_))
+                && matches!(g.coverage, tally_query::count::CellCoverage::Partial { .. })
+        })
+        .map(|(g, _)| g.values.join(" "))
+        .collect();
+    if !partial.is_empty() {
+        notes.push(format!(
+            "per capita: these cells are only partly covered, and their rates count the covered days only (not annualized; not comparable with full years): {}",
+            partial.join(", ")
         ));
     }
     if p.groups

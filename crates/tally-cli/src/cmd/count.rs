@@ -261,6 +261,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     if args.policy.is_some() {
         bail!("--policy chooses the policy of --by policy; add policy to --by");
     }
+    if args.filters.iter().chain(&args.where_value).any(|f| {
+        f.split('=')
+            .next()
+            .is_some_and(|d| d.trim().eq_ignore_ascii_case("policy"))
+    }) {
+        bail!(
+            "policy is a dimension of --by only (the policy of the row's county on the row's day, looked up as rows are counted): count --by policy and keep the rows you want"
+        );
+    }
     let mut query = parse_query(&args)?;
     let store = Store::open(&args.store)?;
     // `--where release=` accepts what `--release` accepts: file name, id or SHA-256 prefix.
@@ -479,7 +488,10 @@ pub fn write_result(
     query: &CountQuery,
     result: &CountResult,
 ) -> Result<()> {
-    let p = publish_count(result, Disclosure::new(args.suppress_below));
+    let p = publish_count(
+        result,
+        Disclosure::for_table(args.suppress_below, query.table),
+    );
     let (rates, rate_notes) = match &args.per_capita {
         Some(measure) => per_capita_rates(args, query, &p, measure)?,
         None => (Vec::new(), Vec::new()),

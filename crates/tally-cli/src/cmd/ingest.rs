@@ -597,10 +597,11 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
         let has_aor = sheet.table.def().aor.is_some();
         if !has_aor {
             // nothing to list
-        } else if sheet
-            .aors
-            .values()
-            .any(|span| span.rows > 0 && span.rows < 10)
+        } else if sheet.table.def().counts_people
+            && sheet
+                .aors
+                .values()
+                .any(|span| span.rows > 0 && span.rows < 10)
         {
             let codes: Vec<String> = sheet
                 .aors

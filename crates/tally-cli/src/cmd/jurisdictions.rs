@@ -3,7 +3,7 @@
 
 use super::Format;
 use crate::render::{table, thousands};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -138,9 +138,10 @@ fn agreement_tables() -> Vec<TableKind> {
 fn snapshot_release<'s>(store: &'s Store, selector: &str) -> Result<(TableKind, &'s ReleaseEntry)> {
     let picked = store.manifest().select(selector);
     for table in agreement_tables() {
-        if let Some(r) = tally_query::releases_holding(store, table)
-            .into_iter()
-            .find(|r| picked.iter().any(|p| p.id == r.id))
+        // A list with no rows (ICE's pending list of 2025-11-21) holds the table too.
+        if let Some(r) = picked
+            .iter()
+            .find(|r| r.report.sheets.iter().any(|s| s.table == table))
         {
             return Ok((table, r));
         }
@@ -161,7 +162,7 @@ fn snapshot_release<'s>(store: &'s Store, selector: &str) -> Result<(TableKind, 
 }
 
 fn open(store: &std::path::Path) -> Result<Store> {
-    Store::open(store).with_context(|| format!("opening store {}", store.display()))
+    Ok(Store::open(store)?)
 }
 
 fn agencies(args: AgenciesArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -361,7 +362,7 @@ fn run_diff(args: DiffArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let a = read_snapshot(&store, ta, ra, counties.as_ref())?;
     let b = read_snapshot(&store, tb, rb, counties.as_ref())?;
     let d = diff(&a, &b);
-    let fuzzy = d.matched.iter().filter(|m| m.fuzzy_score.is_some()).count();
+    let fuzzy = d.matched.iter().filter(|m| m.how != "exact").count();
     let changed = d.changed().count();
     match args.format {
         Format::Json => {
@@ -385,7 +386,7 @@ fn run_diff(args: DiffArgs, out: &mut dyn Write) -> Result<ExitCode> {
                 "state",
                 "support_model",
                 "detail",
-                "fuzzy_score",
+                "match",
                 "row_before",
                 "row_after",
             ])?;
@@ -423,7 +424,10 @@ fn run_diff(args: DiffArgs, out: &mut dyn Write) -> Result<ExitCode> {
                     &m.after.state,
                     m.after.support_model.as_deref().unwrap_or(""),
                     &m.changes.join("; "),
-                    &m.fuzzy_score.map(|s| s.to_string()).unwrap_or_default(),
+                    &match m.fuzzy_score {
+                        Some(s) => format!("{} {s}", m.how),
+                        None => m.how.clone(),
+                    },
                     &m.before.source_row.to_string(),
                     &m.after.source_row.to_string(),
                 ])?;
@@ -441,7 +445,7 @@ fn run_diff(args: DiffArgs, out: &mut dyn Write) -> Result<ExitCode> {
             )?;
             writeln!(
                 out,
-                "added {}, removed {}, changed {} ({} matched across a respelling), unchanged {}",
+                "added {}, removed {}, changed {} ({} matched across a respelling, a rename or a move), unchanged {}",
                 thousands(d.added.len() as u64),
                 thousands(d.removed.len() as u64),
                 thousands(changed as u64),
@@ -487,8 +491,10 @@ fn run_diff(args: DiffArgs, out: &mut dyn Write) -> Result<ExitCode> {
                                 .clone()
                                 .unwrap_or_else(|| m.after.state.clone()),
                             m.after.support_model.clone().unwrap_or_default(),
-                            m.fuzzy_score
-                                .map_or("exact".into(), |s| format!("fuzzy {s:.3}")),
+                            match m.fuzzy_score {
+                                Some(s) => format!("{} {s:.3}", m.how),
+                                None => m.how.clone(),
+                            },
                             m.changes.join("; "),
                         ]
                     })
@@ -505,7 +511,7 @@ fn run_diff(args: DiffArgs, out: &mut dyn Write) -> Result<ExitCode> {
             }
             writeln!(
                 out,
-                "\nmatching: same state and support model, and the agency name after ignoring case, punctuation and common abbreviations; else a fuzzy match (name similarity >= {}), marked with its score",
+                "\nmatching: same state and support model, and the agency name after ignoring case, punctuation and common abbreviations; else a fuzzy name (similarity >= {}, never across two counties), marked with its score; else the same county and signing date (a renamed agency); else the same name under another state",
                 tally_query::jurisdiction::diff::FUZZY_THRESHOLD
             )?;
             writeln!(

@@ -9,7 +9,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tally_query::jurisdiction::{CountyDirectory, PolicyPlace, policies_on};
+use tally_query::jurisdiction::{CountyDirectory, PolicyFamily, PolicyPlace, policies_on};
 use tally_store::Store;
 
 /// Arguments of the listing (no subcommand).
@@ -46,8 +46,7 @@ pub fn run(args: OnArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let Some(store_path) = &args.store else {
         bail!("--store DIR is required (or a subcommand: agencies, diff)");
     };
-    let store = Store::open(store_path)
-        .with_context(|| format!("opening store {}", store_path.display()))?;
+    let store = Store::open(store_path)?;
     let date = match &args.on {
         Some(d) => NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
             .with_context(|| format!("--on {d:?} is not a date like 2019-06-30"))?,
@@ -89,6 +88,12 @@ pub fn run(args: OnArgs, out: &mut dyn Write) -> Result<ExitCode> {
         ),
     };
     let counties = CountyDirectory::read(&store, args.crosswalk.as_deref())?;
+    if aor.is_some() && counties.is_none() {
+        bail!(
+            "--aor places counties in AORs through a county-aor crosswalk, and the store has none: tally ingest --store {} ../shared/data/reference/uwchr_county_aor_hand.csv",
+            store_path.display()
+        );
+    }
     let mut on = policies_on(&store, date, counties.as_ref())?;
     if on.lists.is_empty() {
         bail!(
@@ -100,6 +105,20 @@ pub fn run(args: OnArgs, out: &mut dyn Write) -> Result<ExitCode> {
             && aor.as_ref().is_none_or(|a| p.aor.as_ref() == Some(a))
             && family.is_none_or(|f| p.family == f)
     });
+    // With one family asked for, only its lists and caveats.
+    if let Some(f) = family {
+        on.lists.retain(|(g, _)| *g == f);
+        on.caveats.retain(|c| {
+            !(c.starts_with("287(g)")
+                || c.starts_with("sanctuary")
+                || c.starts_with("Secure Communities"))
+                || c.starts_with(match f {
+                    PolicyFamily::Agreement287g => "287(g)",
+                    PolicyFamily::Sanctuary => "sanctuary",
+                    PolicyFamily::SecureCommunities => "Secure Communities",
+                })
+        });
+    }
     match args.format {
         Format::Json => {
             let body = json!({
@@ -132,6 +151,13 @@ pub fn run(args: OnArgs, out: &mut dyn Write) -> Result<ExitCode> {
                 w.write_record(record(p))?;
             }
             w.flush()?;
+            // A spreadsheet shows no stderr, but a script's log does: the lists and caveats.
+            for (f, l) in &on.lists {
+                crate::warn!("# list ({}): {l}", f.name());
+            }
+            for c in &on.caveats {
+                crate::warn!("# caveat: {c}");
+            }
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = on

@@ -29,8 +29,7 @@ pub struct PlaceArgs {
 /// # Errors
 /// No crosswalk in the store, an unknown table, store errors.
 pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let store = Store::open(&args.store)
-        .with_context(|| format!("opening store {}", args.store.display()))?;
+    let store = Store::open(&args.store)?;
     let kind = TableKind::from_slug(&args.table).with_context(|| {
         format!(
             "unknown table {:?}; tables: {}",
@@ -54,6 +53,10 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .map(|r| format!("{} (sha256 {})", r.file_name, r.sha256))
         .collect();
     if args.list {
+        writeln!(
+            std::io::stderr(),
+            "# rows per landmark are shown in bands (10-99, 100-999, ...): exact counts beside the exact totals of `tally jurisdictions landmarks` would give small cells back"
+        )?;
         let place_text = |p: &LandmarkPlace| -> (String, String, String) {
             match p {
                 LandmarkPlace::Blank => ("blank".into(), String::new(), String::new()),
@@ -81,7 +84,7 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
             Format::Json => {
                 let rows: Vec<_> = report.landmarks.iter().map(|l| {
                     let (kind, fips, detail) = place_text(&l.place);
-                    json!({"aor": l.aor, "landmark": l.landmark, "place": kind, "county_fips": fips, "detail": detail, "rows": rule.cell(l.rows).json()})
+                    json!({"aor": l.aor, "landmark": l.landmark, "place": kind, "county_fips": fips, "detail": detail, "rows": band(l.rows, &rule)})
                 }).collect();
                 writeln!(
                     out,
@@ -102,7 +105,7 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
                         kind,
                         fips,
                         detail,
-                        rule.cell(l.rows).plain(),
+                        band(l.rows, &rule),
                     ])?;
                 }
                 w.flush()?;
@@ -119,7 +122,7 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
                             kind,
                             fips,
                             detail,
-                            rule.cell(l.rows).text(),
+                            band(l.rows, &rule),
                         ]
                     })
                     .collect();
@@ -247,4 +250,25 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A landmark's rows as a band (`<10`, `10-99`, `100-999`, ...): exact rows per landmark
+/// beside the exact placed totals per AOR and year would give a suppressed landmark's
+/// count back by subtraction.
+fn band(rows: u64, rule: &Disclosure) -> String {
+    if rule.small(rows) {
+        return Figure::Below(rule.threshold).text();
+    }
+    let mut low = 10u64.max(rule.threshold);
+    if rows < low {
+        return rows.to_string();
+    }
+    while rows >= low * 10 {
+        low *= 10;
+    }
+    format!(
+        "{}-{}",
+        crate::render::thousands(low),
+        crate::render::thousands(low * 10 - 1)
+    )
 }

@@ -9,6 +9,8 @@ use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 use tally_publish::{Disclosure, Figure};
+use tally_query::count::CellCoverage;
+use tally_query::dimension::Dimension;
 use tally_query::jurisdiction::policy_count::{COUNTY_UNKNOWN, count_by_policy};
 use tally_query::jurisdiction::{CountyDirectory, PolicyFamily};
 use tally_store::Store;
@@ -45,7 +47,60 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
             args.store.display()
         );
     };
+    let coverage_query = query.clone();
     let result = count_by_policy(&store, query, &by, family, &counties)?;
+    // Cells the policy count leaves out because no release covers them, and those only
+    // partly covered: counted by the same dimensions without the policy.
+    let coverage_note = {
+        let mut q = coverage_query;
+        q.by = by
+            .iter()
+            .filter_map(|b| match b.as_str() {
+                "aor" => Some(Dimension::Aor),
+                "fy" => Some(Dimension::Fy),
+                "month" => Some(Dimension::Month),
+                _ => None,
+            })
+            .collect();
+        let c = tally_query::count::count(&store, &q)?;
+        let name = |g: &tally_query::count::Group| {
+            if g.values.is_empty() {
+                "the query".to_string()
+            } else {
+                g.values.join(" ")
+            }
+        };
+        let missing: Vec<String> = c
+            .groups
+            .iter()
+            .filter(|g| g.coverage == CellCoverage::NotCovered)
+            .map(name)
+            .collect();
+        let partial: Vec<String> = c
+            .groups
+            .iter()
+            .filter_map(|g| match g.coverage {
+                CellCoverage::Partial { covered, of } => {
+                    Some(format!("{} ({covered} of {of} AOR-days)", name(g)))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!(
+                "not covered by any release, so not counted (missing, not zero): {}",
+                missing.join(", ")
+            ));
+        }
+        if !partial.is_empty() {
+            parts.push(format!(
+                "only partly covered, counting the covered days: {}",
+                partial.join(", ")
+            ));
+        }
+        parts.join("; ")
+    };
     let rule = Disclosure::new(args.suppress_below);
     let cells: Vec<Figure> = result.groups.iter().map(|(_, n)| rule.cell(*n)).collect();
     let total: u64 = result.groups.iter().map(|(_, n)| n).sum();
@@ -93,6 +148,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
             }
         })
         .collect();
+    if !coverage_note.is_empty() {
+        notes.insert(0, coverage_note);
+    }
+    if family == PolicyFamily::SecureCommunities {
+        notes.push("Secure Communities was ended on 2014-11-20 (replaced by the Priority Enforcement Program) and restored on 2017-01-25: between those days a county's activation says its jails' fingerprints reached ICE, not that the program ran".into());
+    }
     if family == PolicyFamily::Agreement287g {
         notes.push("287(g): a day uses the latest snapshot on or before it, else the earliest snapshot; agreements that ended before the earliest snapshot are not known".into());
     }

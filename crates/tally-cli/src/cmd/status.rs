@@ -262,7 +262,8 @@ fn gather(store: &Store) -> Result<Status> {
                 *unmapped_aors.entry(a.clone()).or_default() += n;
             }
             let mut warnings = s.warnings.clone();
-            if s.banner.coverage.is_none() {
+            // A reference list covers no days: its few rows of an AOR are no thin coverage.
+            if s.banner.coverage.is_none() && !s.table.def().reference {
                 for (aor, span) in s
                     .aors
                     .iter()
@@ -686,11 +687,18 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             ]
         })
         .collect();
-    write!(out, "{}", table(&header, &rows, &[5, 6]))?;
-    writeln!(
-        out,
-        "(rows in releases adds up overlapping releases; `tally count` counts each day once, by precedence)"
-    )?;
+    if rows.is_empty() {
+        writeln!(
+            out,
+            "  no table of events: the store's releases are lists (reference tables), which cover no days"
+        )?;
+    } else {
+        write!(out, "{}", table(&header, &rows, &[5, 6]))?;
+        writeln!(
+            out,
+            "(rows in releases adds up overlapping releases; `tally count` counts each day once, by precedence)"
+        )?;
+    }
 
     if let Some(f) = &status.facilities {
         writeln!(

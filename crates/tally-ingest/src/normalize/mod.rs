@@ -605,6 +605,7 @@ impl<'v> SheetNormalizer<'v> {
                 reasons: &mut self.reject_reasons,
                 missing: self.vocab.catalog.missing(),
                 spellings: &self.def.fields[index].spelling,
+                month_year: self.def.fields[index].month_year_text,
             };
             let outcome = match cells.raw_text(i) {
                 Some([]) => continue,

@@ -27,6 +27,8 @@ pub(super) struct CellRules<'a> {
     pub(super) missing: &'a MissingValues,
     /// Released spellings of the field's values ([`tally_model::field::Spelling`]).
     pub(super) spellings: &'a [Spelling],
+    /// `Mon-YY` text reads as the month's first day ([`tally_model::FieldDef::month_year_text`]).
+    pub(super) month_year: bool,
 }
 
 impl CellRules<'_> {
@@ -68,6 +70,13 @@ impl CellRules<'_> {
             FieldType::Number => number(trimmed).map_or(CellOutcome::Unparsed, |n| {
                 CellOutcome::Number(number_bits(n))
             }),
+            FieldType::Date if self.month_year && month_year(trimmed).is_some() => {
+                let at = month_year(trimmed).map(|d| d.and_time(chrono::NaiveTime::MIN));
+                self.dated(Ok(at.map(|at| ParsedDateTime {
+                    at,
+                    has_time: false,
+                })))
+            }
             FieldType::Date | FieldType::Datetime => self.dated(parse_text_datetime(text)),
         }
     }
@@ -175,6 +184,21 @@ pub(super) fn integer(text: &str) -> Option<i64> {
     digits.parse::<f64>().ok().and_then(whole)
 }
 
+/// The first day of a month written `Mon-YY` (`Sep-14` -> 2014-09-01; years 00-69 are
+/// 20xx, 70-99 19xx).
+pub(super) fn month_year(text: &str) -> Option<chrono::NaiveDate> {
+    let (month, year) = text.split_once('-')?;
+    if month.len() != 3 || year.len() != 2 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let months = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let m = months.iter().position(|x| x.eq_ignore_ascii_case(month))? as u32 + 1;
+    let yy: i32 = year.parse().ok()?;
+    chrono::NaiveDate::from_ymd_opt(if yy < 70 { 2000 + yy } else { 1900 + yy }, m, 1)
+}
+
 /// A finite number written plainly or with thousands separators (`4154.19`, `18,542,235`,
 /// `1e3`).
 pub(super) fn number(text: &str) -> Option<f64> {
@@ -189,6 +213,17 @@ fn whole(n: f64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_written_mon_yy() {
+        let d = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 1);
+        assert_eq!(month_year("Sep-14"), d(2014, 9));
+        assert_eq!(month_year("dec-13"), d(2013, 12));
+        assert_eq!(month_year("Jul-98"), d(1998, 7));
+        assert_eq!(month_year("Sept-14"), None);
+        assert_eq!(month_year("14-Sep"), None);
+        assert_eq!(month_year("Sep-2014"), None);
+    }
 
     #[test]
     fn flags_and_integers_in_released_spellings() {

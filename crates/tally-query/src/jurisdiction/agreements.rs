@@ -153,6 +153,18 @@ fn place(row: &RefRow, counties: Option<&CountyDirectory>) -> Agreement {
         a.placement = "no county-aor crosswalk in the store".into();
         return a;
     };
+    // A state agency works statewide: a county in its row (the April 2025 list gives
+    // Idaho State Police one) does not make it a county's agreement.
+    if agency_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("state agency"))
+    {
+        a.placement = match &county_listed {
+            Some(c) => format!("state agency (statewide, no county): COUNTY cell {c:?} not used"),
+            None => "state agency (statewide, no county)".into(),
+        };
+        return a;
+    }
     let from_name = county_in_name(&agency);
     // The COUNTY cell first; when it names no county of the state (ICE's typos: "Frankin
     // County", "Pulaksi County"), the county the agency's name states, said so.
@@ -184,6 +196,9 @@ fn place(row: &RefRow, counties: Option<&CountyDirectory>) -> Agreement {
                 Some("state agency") => "state agency (statewide, no county)".into(),
                 Some("municipality") => "municipality, no county given".into(),
                 _ if is_state_agency(&agency) => "state agency (statewide, no county)".into(),
+                _ if agency.to_ascii_lowercase().contains("police") => {
+                    "municipality, no county given".into()
+                }
                 _ => "no county given or named".into(),
             };
         }

@@ -46,12 +46,17 @@ pub struct CountyDirectory {
 }
 
 /// The key county names are matched on: lower case, `&` as `and`, apostrophes dropped,
-/// other punctuation as space, `ft` as `fort`,
+/// other punctuation as space, accents folded, `ft` as `fort`, spaces dropped at the end,
 /// `saint` as `st`, without a trailing type word (`county`, `parish`, `borough`,
 /// `census area`, `city and borough`, `municipality`), single spaces. `Baltimore city`
 /// keeps its `city`, so it stays apart from Baltimore County.
 pub fn county_key(name: &str) -> String {
-    let lower = name.to_lowercase().replace('&', " and ");
+    let lower: String = name
+        .to_lowercase()
+        .replace('&', " and ")
+        .chars()
+        .map(fold_accent)
+        .collect();
     // Apostrophes join ("St. Mary's" and "ST MARYS" meet); other punctuation separates.
     let cleaned: String = lower
         .chars()
@@ -88,7 +93,24 @@ pub fn county_key(name: &str) -> String {
             break;
         }
     }
+    // "DeBaca" and "De Baca", "DeWitt" and "De Witt": spaces do not tell counties apart.
+    key.retain(|c| c != ' ');
     key
+}
+
+/// A Latin letter without its accent (`ñ` -> `n`, `é` -> `e`): the crosswalk writes
+/// "doña ana", the releases "DONA ANA".
+fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ñ' => 'n',
+        'ç' => 'c',
+        other => other,
+    }
 }
 
 impl CountyDirectory {
@@ -247,14 +269,16 @@ mod tests {
     fn county_names_meet_across_spellings() {
         assert_eq!(county_key("Autauga County"), "autauga");
         assert_eq!(county_key("autauga county"), "autauga");
-        assert_eq!(county_key("St. Louis County"), "st louis");
-        assert_eq!(county_key("Saint Louis"), "st louis");
-        assert_eq!(county_key("Baltimore city"), "baltimore city");
-        assert_eq!(county_key("Prince George's County"), "prince georges");
+        assert_eq!(county_key("St. Louis County"), "stlouis");
+        assert_eq!(county_key("Saint Louis"), "stlouis");
+        assert_eq!(county_key("Baltimore city"), "baltimorecity");
+        assert_eq!(county_key("Prince George's County"), "princegeorges");
+        assert_eq!(county_key("DONA ANA COUNTY"), county_key("doña ana county"));
+        assert_eq!(county_key("DeBaca County"), county_key("de baca county"));
         assert_eq!(county_key("ST MARYS"), county_key("st. mary's county"));
         assert_eq!(county_key("Orleans Parish"), "orleans");
         assert_eq!(county_key("Juneau City and Borough"), "juneau");
-        assert_eq!(county_key("De Witt County"), "de witt");
+        assert_eq!(county_key("De Witt County"), "dewitt");
         assert_eq!(county_key("FT BEND"), county_key("fort bend county"));
     }
 }

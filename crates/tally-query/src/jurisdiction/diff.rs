@@ -8,7 +8,13 @@
 //! 2. fuzzy: among what is left, same state and support model and names whose keys are
 //!    at least [`FUZZY_THRESHOLD`] alike (normalized Levenshtein similarity, the `strsim`
 //!    crate), best pairs first, one to one, never between agencies placed in different
-//!    counties. Every fuzzy match is printed with its score so a reader can overrule it.
+//!    counties. Every fuzzy match is printed with its score so a reader can overrule it;
+//! 3. renamed: among what is left, same state, support model, county (both placed) and
+//!    signing date ("Flathead County Sheriff's Department" -> "... Office");
+//! 4. moved: the same agency name and support model under another state (ICE filed Crow
+//!    Wing County, Minnesota, under Massachusetts in April 2025).
+//!
+//! Each match says how it was made.
 
 use super::agreements::{Agreement, Snapshot};
 use serde::Serialize;
@@ -27,6 +33,9 @@ pub struct Matched {
     pub changes: Vec<String>,
     /// Similarity of the agency keys when matched fuzzily; `None` for exact matches.
     pub fuzzy_score: Option<f64>,
+    /// How the two rows were matched: `exact`, `fuzzy name`, `same county and signing
+    /// date`, `same name, another state`.
+    pub how: String,
 }
 
 /// The difference between two snapshots.
@@ -51,7 +60,7 @@ impl SnapshotDiff {
     pub fn changed(&self) -> impl Iterator<Item = &Matched> {
         self.matched
             .iter()
-            .filter(|m| !m.changes.is_empty() || m.fuzzy_score.is_some())
+            .filter(|m| !m.changes.is_empty() || m.how != "exact")
     }
 }
 
@@ -107,7 +116,7 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> SnapshotDiff {
             .position(|y| y.is_some_and(|y| exact_key(y) == key))
             && let Some(y) = right[j].take()
         {
-            matched.push(pair(x, y, None));
+            matched.push(pair(x, y, None, "exact"));
             *slot = None;
         }
     }
@@ -138,9 +147,59 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> SnapshotDiff {
     candidates.sort_by(|p, q| q.0.total_cmp(&p.0).then(p.1.cmp(&q.1)).then(p.2.cmp(&q.2)));
     for (score, i, j) in candidates {
         if let (Some(x), Some(y)) = (left[i], right[j]) {
-            matched.push(pair(x, y, Some((score * 1000.0).round() / 1000.0)));
+            matched.push(pair(
+                x,
+                y,
+                Some((score * 1000.0).round() / 1000.0),
+                "fuzzy name",
+            ));
             left[i] = None;
             right[j] = None;
+        }
+    }
+    // Renamed: same state, model, county and signing date.
+    for slot in &mut left {
+        let Some(x) = *slot else { continue };
+        let (kx, Some(cx), Some(sx)) = (exact_key(x), &x.county_fips, x.signed) else {
+            continue;
+        };
+        let found = right.iter().position(|y| {
+            y.is_some_and(|y| {
+                let ky = exact_key(y);
+                ky.0 == kx.0
+                    && ky.1 == kx.1
+                    && y.county_fips.as_ref() == Some(cx)
+                    && y.signed == Some(sx)
+            })
+        });
+        if let Some(j) = found
+            && let Some(y) = right[j].take()
+        {
+            let score = strsim::normalized_levenshtein(&kx.2, &exact_key(y).2);
+            matched.push(pair(
+                x,
+                y,
+                Some((score * 1000.0).round() / 1000.0),
+                "same county and signing date",
+            ));
+            *slot = None;
+        }
+    }
+    // Moved: the same name and model under another state.
+    for slot in &mut left {
+        let Some(x) = *slot else { continue };
+        let kx = exact_key(x);
+        let found = right.iter().position(|y| {
+            y.is_some_and(|y| {
+                let ky = exact_key(y);
+                ky.1 == kx.1 && ky.2 == kx.2 && ky.0 != kx.0
+            })
+        });
+        if let Some(j) = found
+            && let Some(y) = right[j].take()
+        {
+            matched.push(pair(x, y, None, "same name, another state"));
+            *slot = None;
         }
     }
     matched.sort_by_key(|m| m.after.source_row);
@@ -154,8 +213,11 @@ pub fn diff(a: &Snapshot, b: &Snapshot) -> SnapshotDiff {
     }
 }
 
-fn pair(x: &Agreement, y: &Agreement, fuzzy: Option<f64>) -> Matched {
+fn pair(x: &Agreement, y: &Agreement, fuzzy: Option<f64>, how: &str) -> Matched {
     let mut changes = Vec::new();
+    if x.state.trim() != y.state.trim() {
+        changes.push(format!("state {} -> {}", x.state.trim(), y.state.trim()));
+    }
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(blank)".into());
     if x.agency.trim() != y.agency.trim() {
         changes.push(format!(
@@ -188,6 +250,7 @@ fn pair(x: &Agreement, y: &Agreement, fuzzy: Option<f64>) -> Matched {
         after: y.clone(),
         changes,
         fuzzy_score: fuzzy,
+        how: how.to_string(),
     }
 }
 

@@ -39,6 +39,67 @@ pub const OFFICE_WORDS: &[&str] = &[
     "ERO ",
     " ERO",
     "TASK FORCE",
+    "ALTERNATIVES TO DETENTION",
+];
+
+/// Words that may stand right before a county's name in a landmark (the name of an
+/// office or program, not of another place).
+const NAME_OPENERS: &[&str] = &[
+    "DIST",
+    "DISTRICT",
+    "DIVISION",
+    "OFFICE",
+    "PROBATION",
+    "PAROLE",
+    "DEPARTMENT",
+    "DEPT",
+    "SERVICE",
+    "SERVICES",
+    "JAIL",
+    "SHERIFF",
+    "SHERIFFS",
+    "POLICE",
+    "COURT",
+    "STATE",
+    "FEDERAL",
+    "CORRECTIONS",
+    "CORRECTIONAL",
+    "CENTER",
+    "FACILITY",
+    "UNIT",
+    "PROGRAM",
+    "INSIDE",
+    "REFERRAL",
+];
+
+/// True when `word`, standing right before a county's name in `landmark` (upper case),
+/// ends a phrase rather than being part of another place's name: a code ("CAP", "TAM",
+/// "VCAS", "JCART": five letters or fewer with at most two vowels), a word of offices
+/// ("PROBATION OFFICE", "SHERMAN DIV"), or a word set off by a dash or slash ("LEAR -
+/// APACHE", "STUART-MARTIN") that is no compass point ("NORTH-HAMPTON" is not Hampton
+/// County). So "BONNERS FERRY CO. JAIL" (a city in Idaho) is not Ferry County.
+fn opens_name(word: &str, landmark: &str) -> bool {
+    let vowels = word.chars().filter(|c| "AEIOU".contains(*c)).count();
+    if word.len() <= 3 || (word.len() <= 5 && vowels <= 2) || NAME_OPENERS.contains(&word) {
+        return true;
+    }
+    let compass = matches!(word, "NORTH" | "SOUTH" | "EAST" | "WEST");
+    let set_off = [format!("{word}-"), format!("{word} -"), format!("{word}/")]
+        .iter()
+        .any(|p| landmark.contains(p.as_str()));
+    set_off && !compass
+}
+
+/// Words that, after a state's name opening a landmark, make it that state's agency.
+const STATE_AGENCY_WORDS: &[&str] = &[
+    "DEPT",
+    "DEPARTMENT",
+    "DIVISION",
+    "BUREAU",
+    "STATE",
+    "HIGHWAY",
+    "CORRECTIONAL",
+    "PRISON",
 ];
 
 /// Words that make a landmark a jail or prison (for the share reported, not the match).
@@ -58,6 +119,10 @@ pub const CUSTODY_WORDS: &[&str] = &[
     "BOP",
     "INSTITUTION",
     "DEPT OF CRIMINAL JUSTICE",
+    "TDCJ",
+    "FCI ",
+    "USP ",
+    "FDC ",
 ];
 
 /// What a landmark says about place.
@@ -85,10 +150,13 @@ pub fn is_custody(landmark: &str) -> bool {
     CUSTODY_WORDS.iter().any(|w| upper.contains(w))
 }
 
-/// Places one landmark of an arrest in `aor` (its AOR code, when the row has one).
+/// Places one landmark of an arrest in `aor` (its AOR code, when the row has one), or a
+/// detainer's facility name with the facility's state (`state`: a name or postal code
+/// the release gives beside it, which narrows the search as a state the text names).
 pub fn place_landmark(
     landmark: &str,
     aor: Option<&str>,
+    state: Option<&str>,
     counties: &CountyDirectory,
 ) -> LandmarkPlace {
     if landmark.trim().is_empty() {
@@ -98,8 +166,14 @@ pub fn place_landmark(
         return LandmarkPlace::NotAPlace;
     }
     let custody = is_custody(landmark);
+    let upper = landmark.to_uppercase();
     let segments = segments(landmark);
-    let hinted = state_hints(&segments);
+    let mut hinted = state_hints(&segments);
+    if let Some(s) = state.and_then(tally_model::states::state)
+        && !hinted.contains(&s)
+    {
+        hinted.push(s);
+    }
     let mut named_any = false;
     for seg in &segments {
         for (m, word) in seg.iter().enumerate() {
@@ -113,8 +187,12 @@ pub fn place_landmark(
                 continue;
             }
             named_any = true;
-            // Longest name first: "CAP LOS ANGELES", "LOS ANGELES", "ANGELES".
+            // Longest name first: "CAP LOS ANGELES", "LOS ANGELES", "ANGELES"; the word
+            // right before the name must end a phrase ([`opens_name`]).
             for start in m.saturating_sub(4)..m {
+                if start > 0 && !opens_name(&seg[start - 1], &upper) {
+                    continue;
+                }
                 let name = seg[start..m].join(" ");
                 let key = county_key(&name);
                 let mut found: Vec<&super::counties::County> = match aor {
@@ -205,8 +283,13 @@ fn state_hints(segments: &[Vec<String>]) -> Vec<&'static State> {
         for (j, w) in seg.iter().enumerate() {
             let last_of_segment = j + 1 == seg.len();
             let before_state = seg.get(j + 1).is_some_and(|n| n == "STATE");
+            // ", GA (CHEROKEE COUNTY)": a code opening a segment after a comma.
+            let opens_later_segment = i > 0 && j == 0;
             // A lone CO after a comma is Colorado; inside a phrase it is "county".
-            if (last_of_segment && (j == 0 || i > 0 || w != "CO")) || before_state {
+            if (last_of_segment && (j == 0 || i > 0 || w != "CO"))
+                || before_state
+                || opens_later_segment
+            {
                 if w == "CO" && j > 0 {
                     continue;
                 }
@@ -223,17 +306,34 @@ fn state_hints(segments: &[Vec<String>]) -> Vec<&'static State> {
             }
         }
     }
-    if let Some(last) = segments.last() {
-        for s in states() {
-            let name: Vec<String> = s
-                .name
-                .to_uppercase()
-                .split_whitespace()
-                .map(str::to_string)
-                .collect();
-            if last.len() > name.len() && last.ends_with(&name) {
-                push(s);
-            }
+    // A state's name ending the text ("..., INDIANA", "NIOBRARA COUNTY WYOMING"), or
+    // opening it before a word of state agencies ("TEXAS DEPT OF CRIMINAL JUSTICE"; not
+    // "WASHINGTON COUNTY JAIL" or "WASHINGTON TOWNSHIP POLICE").
+    let county_word = |w: Option<&String>| {
+        w.is_some_and(|w| matches!(w.as_str(), "COUNTY" | "CO" | "CNTY" | "PARISH"))
+    };
+    for s in states() {
+        let name: Vec<String> = s
+            .name
+            .to_uppercase()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if let Some(last) = segments.last()
+            && last.ends_with(&name)
+            && (last.len() > name.len() || segments.len() > 1)
+        {
+            push(s);
+        }
+        if let Some(first) = segments.first()
+            && first.starts_with(&name)
+            && first.len() > name.len()
+            && !county_word(first.get(name.len()))
+            && first
+                .get(name.len())
+                .is_some_and(|w| STATE_AGENCY_WORDS.contains(&w.as_str()))
+        {
+            push(s);
         }
     }
     found
@@ -281,10 +381,9 @@ mod tests {
         assert_eq!(hints("CAP - SUFFOLK COUNTY POLICE NY STATE"), ["NY"]);
         assert_eq!(hints("NEMAHA COUNTY SHERIFFS OFFICE KANSAS"), ["KS"]);
         assert_eq!(hints("ARAPAHOE COUNTY JAIL, CENTENNIAL, CO"), ["CO"]);
-        assert_eq!(
-            hints("TEXAS DEPT OF CRIMINAL JUSTICE, WALKER CO"),
-            Vec::<String>::new()
-        );
         assert_eq!(hints("WASHINGTON COUNTY JAIL"), Vec::<String>::new());
+        assert_eq!(hints("BOONE COUNTY SHERIFF'S OFFICE, INDIANA"), ["IN"]);
+        assert_eq!(hints("HOLLY SPRINGS, GA (CHEROKEE COUNTY)"), ["GA"]);
+        assert_eq!(hints("TEXAS DEPT OF CRIMINAL JUSTICE, WALKER CO"), ["TX"]);
     }
 }

@@ -74,7 +74,13 @@ pub fn place_report(
 ) -> Result<PlaceReport, QueryError> {
     let def = table.def();
     let field = |name: &'static str| def.field(name).map(|_| Dimension::Field(name));
-    let landmark = field("landmark");
+    // Arrests name a landmark; detainers a facility, with its state beside it.
+    let landmark = field("landmark").or_else(|| field("detention_facility"));
+    let hint = if def.field("landmark").is_none() {
+        field("facility_state")
+    } else {
+        None
+    };
     let own = match (field("apprehension_state"), field("apprehension_county")) {
         (Some(s), Some(c)) => Some((s, c)),
         _ => None,
@@ -86,6 +92,7 @@ pub fn place_report(
     }
     let mut by = vec![Dimension::Aor, Dimension::Fy];
     by.extend(landmark);
+    by.extend(hint);
     if let Some((s, c)) = own {
         by.push(s);
         by.push(c);
@@ -103,7 +110,7 @@ pub fn place_report(
     };
     let result = count(store, &query)?;
     let blank = |v: &str| v.is_empty() || v.starts_with('(');
-    let mut memo: BTreeMap<(String, String), LandmarkPlace> = BTreeMap::new();
+    let mut memo: BTreeMap<(String, String, Option<String>), LandmarkPlace> = BTreeMap::new();
     let mut shares: BTreeMap<(String, String), PlaceShare> = BTreeMap::new();
     let mut uses: BTreeMap<(String, String), (LandmarkPlace, u64)> = BTreeMap::new();
     for g in result.groups.iter().filter(|g| g.count > 0) {
@@ -112,7 +119,11 @@ pub fn place_report(
         let mut at = 2;
         let landmark_text = landmark.map(|_| {
             at += 1;
-            g.values[2].clone()
+            g.values[at - 1].clone()
+        });
+        let hint_text = hint.map(|_| {
+            at += 1;
+            g.values[at - 1].clone()
         });
         let own_place = own.and_then(|_| {
             let (st, county) = (&g.values[at], &g.values[at + 1]);
@@ -137,8 +148,11 @@ pub fn place_report(
         let text = landmark_text.filter(|t| !blank(t)).unwrap_or_default();
         let aor_code = (!blank(&aor)).then_some(aor.as_str());
         let place = memo
-            .entry((aor.clone(), text.clone()))
-            .or_insert_with(|| place_landmark(&text, aor_code, counties))
+            .entry((aor.clone(), text.clone(), hint_text.clone()))
+            .or_insert_with(|| {
+                let st = hint_text.as_deref().filter(|s| !blank(s));
+                place_landmark(&text, aor_code, st, counties)
+            })
             .clone();
         match &place {
             LandmarkPlace::Blank => share.blank += g.count,

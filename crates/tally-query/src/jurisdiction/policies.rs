@@ -135,7 +135,17 @@ fn agreements_on(
     let Some(table) = TableKind::from_slug("287g-agreements") else {
         return Ok(());
     };
-    let mut dated: Vec<(NaiveDate, &ReleaseEntry)> = crate::releases_holding(store, table)
+    let all = crate::releases_holding(store, table);
+    for r in all
+        .iter()
+        .filter(|r| snapshot_date(&r.report.file_name).is_none())
+    {
+        on.caveats.push(format!(
+            "287(g): {} is not used: its file name gives no date (YYYYMMDD), so the day it lists cannot be told",
+            r.report.file_name
+        ));
+    }
+    let mut dated: Vec<(NaiveDate, &ReleaseEntry)> = all
         .into_iter()
         .filter_map(|r| snapshot_date(&r.report.file_name).map(|d| (d, r)))
         .collect();

@@ -21,8 +21,9 @@ use std::collections::BTreeMap;
 pub const COUNTY_UNKNOWN: &str = "(county unknown)";
 
 /// The policy value of rows whose county's status the lists cannot tell (a 287(g) day
-/// before the earliest snapshot, for a county without an agreement in it).
-pub const STATUS_UNKNOWN: &str = "(not known: before the earliest list)";
+/// before the earliest snapshot, for a county without an agreement in it; a county listed
+/// only by a list that gives no date).
+pub const STATUS_UNKNOWN: &str = "(not known on the day)";
 
 /// Dimensions `count --by policy` can add beside the policy.
 pub const POLICY_COUNT_DIMENSIONS: [&str; 5] = ["policy", "aor", "fy", "month", "method-group"];
@@ -90,7 +91,12 @@ pub fn count_by_policy(
     }
     let def = query.table.def();
     let field = |name: &'static str| def.field(name).map(|_| Dimension::Field(name));
-    let landmark = field("landmark");
+    let landmark = field("landmark").or_else(|| field("detention_facility"));
+    let hint = if def.field("landmark").is_none() {
+        field("facility_state")
+    } else {
+        None
+    };
     let own = field("apprehension_state").zip(field("apprehension_county"));
     if landmark.is_none() && own.is_none() {
         return Err(QueryError::Invalid(format!(
@@ -104,6 +110,7 @@ pub fn count_by_policy(
         kernel_by.push(Dimension::MethodGroup);
     }
     kernel_by.extend(landmark);
+    kernel_by.extend(hint);
     if let Some((s, c)) = own {
         kernel_by.push(s);
         kernel_by.push(c);
@@ -112,7 +119,7 @@ pub fn count_by_policy(
     let result = count(store, &query)?;
     let labels = policy_labels(family);
     let blank = |v: &str| v.is_empty() || v.starts_with('(');
-    let mut memo: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
+    let mut memo: BTreeMap<(String, String, Option<String>), Option<String>> = BTreeMap::new();
     let mut groups: BTreeMap<Vec<String>, u64> = BTreeMap::new();
     let mut undated = 0;
     for g in result.groups.iter().filter(|g| g.count > 0) {
@@ -127,6 +134,14 @@ pub fn count_by_policy(
             at += 1;
             g.values[at - 1].clone()
         });
+        let hint_text = hint.map(|_| {
+            at += 1;
+            g.values[at - 1].clone()
+        });
+        let own_state = own
+            .map(|_| g.values[at].clone())
+            .filter(|s| !blank(s))
+            .and_then(|s| tally_model::states::state(&s).map(|s| s.postal.clone()));
         let own_fips = own.and_then(|_| {
             let (st, county) = (&g.values[at], &g.values[at + 1]);
             (!blank(st) && !blank(county))
@@ -135,9 +150,11 @@ pub fn count_by_policy(
         });
         let fips = own_fips.or_else(|| {
             let text = landmark_text.clone().filter(|t| !blank(t))?;
-            memo.entry((aor.clone(), text.clone()))
+            memo.entry((aor.clone(), text.clone(), hint_text.clone()))
                 .or_insert_with(|| {
-                    match place_landmark(&text, (!blank(aor)).then_some(aor.as_str()), counties) {
+                    let st = hint_text.as_deref().filter(|s| !blank(s));
+                    match place_landmark(&text, (!blank(aor)).then_some(aor.as_str()), st, counties)
+                    {
                         LandmarkPlace::County { fips, .. } => Some(fips),
                         _ => None,
                     }
@@ -160,7 +177,15 @@ pub fn count_by_policy(
                 undated += g.count;
                 "(no event date)"
             }
-            (None, _) => COUNTY_UNKNOWN,
+            // A row whose release gives its state but no county is under a policy of
+            // the whole state (DHS lists states), else its county is unknown.
+            (None, Some(d)) => match own_state
+                .as_deref()
+                .and_then(|p| timeline.state_in_force(p, d))
+            {
+                Some(true) => labels[0],
+                _ => COUNTY_UNKNOWN,
+            },
         };
         let values: Vec<String> = by
             .iter()

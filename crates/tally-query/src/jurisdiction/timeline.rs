@@ -35,6 +35,7 @@ pub struct PolicyTimeline {
     pub unplaced: BTreeMap<String, usize>,
 }
 
+/// True when the interval holds the day (an open end holds every day on its side).
 fn covers(i: &Interval, day: NaiveDate) -> bool {
     i.0.is_none_or(|s| s <= day) && i.1.is_none_or(|u| day <= u)
 }
@@ -117,7 +118,7 @@ impl PolicyTimeline {
                 let name = row.values[0].text().unwrap_or_default().to_string();
                 let st = row.values[2]
                     .text()
-                    .and_then(|s| state(s))
+                    .and_then(state)
                     .map(|s| s.postal.clone());
                 let kind = row.values[1]
                     .text()
@@ -178,7 +179,8 @@ impl PolicyTimeline {
     /// Whether the county (FIPS, in state `postal`) was under the policy on `day`;
     /// `None` when the lists cannot say: a 287(g) day before the earliest snapshot, for a
     /// county with no agreement in that snapshot signed by the day (an agreement that
-    /// ended before the snapshot would not be in it).
+    /// ended before the snapshot would not be in it), or a county listed only by a list
+    /// that gives no date (in force at some time, not known on the day).
     pub fn in_force(&self, fips: &str, postal: &str, day: NaiveDate) -> Option<bool> {
         if let Some((earliest, _)) = self.snapshots.first() {
             return match self.snapshots.iter().rev().find(|(d, _)| *d <= day) {
@@ -189,15 +191,41 @@ impl PolicyTimeline {
                 }
             };
         }
-        Some(
-            self.by_county
-                .get(fips)
-                .is_some_and(|v| v.iter().any(|i| covers(i, day)))
-                || self
-                    .by_state
-                    .get(postal)
-                    .is_some_and(|v| v.iter().any(|i| covers(i, day))),
-        )
+        let intervals = self
+            .by_county
+            .get(fips)
+            .into_iter()
+            .chain(self.by_state.get(postal))
+            .flatten();
+        let mut undated = false;
+        for i in intervals {
+            match i.0 {
+                Some(_) if covers(i, day) => return Some(true),
+                // A listed place whose list gives no date: in force at some time, not
+                // known on this day.
+                None if i.1.is_none_or(|u| day <= u) => undated = true,
+                _ => {}
+            }
+        }
+        (!undated).then_some(false)
+    }
+
+    /// Whether a state as a whole was under the policy on `day` (a statewide listing),
+    /// for rows whose state is known but not their county; `None` when the lists cannot
+    /// say.
+    pub fn state_in_force(&self, postal: &str, day: NaiveDate) -> Option<bool> {
+        if !self.snapshots.is_empty() {
+            return None;
+        }
+        let mut undated = false;
+        for i in self.by_state.get(postal).into_iter().flatten() {
+            match i.0 {
+                Some(_) if covers(i, day) => return Some(true),
+                None if i.1.is_none_or(|u| day <= u) => undated = true,
+                _ => {}
+            }
+        }
+        if undated { None } else { Some(false) }
     }
 
     /// True when no list of the family is in the store.
