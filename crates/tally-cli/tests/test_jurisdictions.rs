@@ -1174,3 +1174,73 @@ fn what_a_new_user_found_stays_fixed() {
     );
     assert!(out.contains("BOS FY2019"), "{out}");
 }
+
+#[test]
+fn modern_releases_place_rows_by_their_state_and_detainers_by_their_facility() {
+    let dir = tempfile::tempdir().unwrap();
+    let ddp = shared_data().join("ddp-processed");
+    let out = ingest(
+        dir.path(),
+        &[
+            &ddp,
+            &policy("dhs_sanctuary_jurisdictions_list_2025-05.pdf"),
+            &reference("uwchr_county_aor_with_HAR.csv"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The Washington arrests give a state but no county: every arrest from 1 May 2025, when
+    // DHS listed Washington as a state, counts under its policy (pandas: 1,383 in FY2025
+    // and 212 in FY2026, all with apprehension state WASHINGTON).
+    let rows = csv_rows(&count_csv(
+        dir.path(),
+        "arrests",
+        &["--by", "policy,fy", "--suppress-below", "1"],
+    ));
+    let under = |fy: &str| {
+        rows.iter()
+            .find(|r| r["fy"] == fy && r["policy"] == "county under a sanctuary policy")
+            .map(|r| r["count"].clone())
+    };
+    assert_eq!(under("FY2025").as_deref(), Some("1383"));
+    assert_eq!(under("FY2026").as_deref(), Some("212"));
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["count"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 3441);
+    // Detainers are placed by their facility's name and state: the St. Cloud prison
+    // ("MINN.C.F.,ST.CLOUD") names no county, so none of the 22 is placed.
+    let shares = csv_rows(&run_ok(&[
+        "jurisdictions",
+        "landmarks",
+        "--store",
+        path_str(dir.path()),
+        "--table",
+        "detainers",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(shares.len(), 1);
+    assert_eq!(
+        (
+            shares[0]["aor"].as_str(),
+            shares[0]["rows"].as_str(),
+            shares[0]["placed_in_county"].as_str()
+        ),
+        ("SPM", "22", "0")
+    );
+    let list = csv_rows(&run_ok(&[
+        "jurisdictions",
+        "landmarks",
+        "--store",
+        path_str(dir.path()),
+        "--table",
+        "detainers",
+        "--list",
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(list[0]["landmark"], "MINN.C.F.,ST.CLOUD");
+    assert_eq!(list[0]["place"], "unmatched");
+    assert_eq!(list[0]["detail"], "names no county");
+}
