@@ -41,6 +41,7 @@ enum Command {
     Operation(cmd::operation::Args),
     Population(cmd::population::Args),
     Jurisdictions(cmd::jurisdictions::Args),
+    Serve(cmd::serve::Args),
     Verify(cmd::verify::Args),
     Prefer(cmd::prefer::Args),
     CompareReleases(cmd::compare_releases::Args),
@@ -48,26 +49,50 @@ enum Command {
     Synth(cmd::synth::Args),
 }
 
+/// Runs one parsed command, writing its output to `out`.
+fn dispatch(command: Command, out: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Ingest(args) => cmd::ingest::run(args, out),
+        Command::Status(args) => cmd::status::run(args, out),
+        Command::Count(args) => cmd::count::run(args, out),
+        Command::Fields(args) => cmd::fields::run(args, out),
+        Command::CompareReleases(args) => cmd::compare_releases::run(args, out),
+        Command::Operation(args) => cmd::operation::run(args, out),
+        Command::Population(args) => cmd::population::run(args, out),
+        Command::Jurisdictions(args) => cmd::jurisdictions::run(args, out),
+        Command::Verify(args) => cmd::verify::run(args, out),
+        Command::Prefer(args) => cmd::prefer::run(args, out),
+        Command::Synth(args) => cmd::synth::run(args, out),
+        Command::Demo(args) => cmd::demo::run(args, out),
+        Command::Serve(args) => cmd::serve::run(args, out),
+    }
+}
+
+/// Runs a command line (without the program name) as `tally` would, writing its output
+/// to `out`: the server answers every view so, which keeps its numbers the CLI's.
+///
+/// # Errors
+/// The command line's parse error (as clap words it, naming the argument), or the
+/// command's own error.
+pub(crate) fn run_argv(argv: &[String], out: &mut dyn std::io::Write) -> Result<ExitCode, String> {
+    let cli = Cli::try_parse_from(std::iter::once("tally".to_string()).chain(argv.iter().cloned()))
+        .map_err(|e| e.render().to_string())?;
+    if matches!(
+        cli.command,
+        Command::Serve(_)
+            | Command::Ingest(_)
+            | Command::Prefer(_)
+            | Command::Synth(_)
+            | Command::Demo(_)
+    ) {
+        return Err("not a read-only view".into());
+    }
+    dispatch(cli.command, out).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Ingest(args) => cmd::ingest::run(args, &mut std::io::stdout().lock()),
-        Command::Status(args) => cmd::status::run(args, &mut std::io::stdout().lock()),
-        Command::Count(args) => cmd::count::run(args, &mut std::io::stdout().lock()),
-        Command::Fields(args) => cmd::fields::run(args, &mut std::io::stdout().lock()),
-        Command::CompareReleases(args) => {
-            cmd::compare_releases::run(args, &mut std::io::stdout().lock())
-        }
-        Command::Operation(args) => cmd::operation::run(args, &mut std::io::stdout().lock()),
-        Command::Population(args) => cmd::population::run(args, &mut std::io::stdout().lock()),
-        Command::Jurisdictions(args) => {
-            cmd::jurisdictions::run(args, &mut std::io::stdout().lock())
-        }
-        Command::Verify(args) => cmd::verify::run(args, &mut std::io::stdout().lock()),
-        Command::Prefer(args) => cmd::prefer::run(args, &mut std::io::stdout().lock()),
-        Command::Synth(args) => cmd::synth::run(args, &mut std::io::stdout().lock()),
-        Command::Demo(args) => cmd::demo::run(args, &mut std::io::stdout().lock()),
-    };
+    let result = dispatch(cli.command, &mut std::io::stdout().lock());
     match result {
         Ok(code) => code,
         // A reader that closed the pipe (`tally status | head`) is not an error.

@@ -14,6 +14,8 @@ pub mod operation;
 pub mod policy_count;
 pub mod population;
 pub mod prefer;
+pub mod serve;
+pub mod serve_page;
 pub mod status;
 pub mod stays;
 pub mod synth;

@@ -163,7 +163,7 @@ fn canonical_value(
 ///
 /// # Errors
 /// A bad query, a store without headcounts, or a failed write.
-pub fn run(args: Args, out: &mut impl Write) -> Result<ExitCode> {
+pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     parse_query(&args, None)?;
     let store = Store::open(&args.store)?;
     let query = parse_query(&args, Some(&store))?;
@@ -216,7 +216,11 @@ fn command_line(args: &Args) -> String {
     parts.join(" ")
 }
 
-fn write_text(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> Result<()> {
+fn write_text(
+    p: &PublishedPopulation,
+    command: &str,
+    out: &mut (impl Write + ?Sized),
+) -> Result<()> {
     let by = if p.dimensions.is_empty() {
         String::new()
     } else {
@@ -347,7 +351,11 @@ fn write_text(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> R
     Ok(())
 }
 
-fn write_csv(p: &PublishedPopulation, command: &str, out: &mut impl Write) -> Result<()> {
+fn write_csv(
+    p: &PublishedPopulation,
+    command: &str,
+    out: &mut (impl Write + ?Sized),
+) -> Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = p.dimensions.clone();
     header.push("people".into());

@@ -1,0 +1,187 @@
+//! The server's HTML: server-rendered pages with SVG charts and no script, readable at
+//! phone width and by keyboard. A count page is drawn from the count's JSON (the
+//! publication layer's output): suppressed cells show as `<10` and are not drawn.
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Text escaped for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A whole page around `body`.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t} · Tally</title><style>
+body{{font-family:system-ui,sans-serif;margin:1rem auto;max-width:64rem;padding:0 1rem;color:#111}}
+table{{border-collapse:collapse;margin:1rem 0}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}
+td.n{{text-align:right;font-variant-numeric:tabular-nums}}pre{{white-space:pre-wrap;font-size:.85rem}}
+nav a{{margin-right:1rem}}label{{display:inline-block;margin:.3rem 1rem .3rem 0}}input,select,button{{font:inherit}}
+.note{{color:#444;font-size:.9rem}}svg{{max-width:100%;height:auto}}
+</style></head><body><nav><a href="/">Dashboard</a><a href="/status">Status</a><a href="/operations">Operations</a><a href="/openapi.json">API</a></nav><h1>{t}</h1>{body}</body></html>"#,
+        t = escape(title),
+    )
+}
+
+/// A command's text output as a page.
+pub fn text_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
+    let text = String::from_utf8_lossy(body);
+    let title = argv.first().cloned().unwrap_or_default();
+    Ok(page(&title, &format!("<pre>{}</pre>", escape(&text))).into_bytes())
+}
+
+/// The dashboard: a GET form over `/count/{table}`; its result's URL is the permalink.
+pub fn dashboard(store: &std::path::Path) -> String {
+    let tables: String = tally_model::TableKind::all()
+        .iter()
+        .map(|t| format!("<option>{}</option>", escape(t.slug())))
+        .collect();
+    let body = format!(
+        r#"<p class="note">Store {store}. Every view is a URL; add <code>.json</code> or <code>.csv</code> to a count's table for its data.</p>
+<form method="get" onsubmit="this.action='/count/'+this.table.value;this.table.disabled=true">
+<label>Table <select name="table">{tables}</select></label>
+<label>Break down by <input name="by" value="fy,method-group" size="24"></label>
+<label>AORs <input name="aor" placeholder="all, or CHI,NYC" size="12"></label>
+<label>From <input name="from" type="date"></label>
+<label>To <input name="to" type="date"></label>
+<button type="submit">Count</button></form>
+<p class="note">Without script, <a href="/count/arrests?by=fy,method-group">/count/arrests?by=fy,method-group</a> is the same view.</p>"#,
+        store = escape(&store.display().to_string()),
+    );
+    page("Tally", &body)
+}
+
+/// A count's page: its table, a chart of the series (by week, month, date or fy) or of
+/// the categories, its sources and notes.
+pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("reading the count: {e}"))?;
+    let dims: Vec<String> = v["dimensions"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let groups = v["groups"].as_array().cloned().unwrap_or_default();
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<p><code>{}</code></p>",
+        escape(&super::serve::command_line_for(argv))
+    );
+    html.push_str(&chart(&dims, &groups));
+    html.push_str("<table><thead><tr>");
+    for d in &dims {
+        let _ = write!(html, "<th scope=\"col\">{}</th>", escape(d));
+    }
+    html.push_str("<th scope=\"col\">count</th></tr></thead><tbody>");
+    for g in &groups {
+        html.push_str("<tr>");
+        for d in &dims {
+            let _ = write!(html, "<td>{}</td>", escape(g[d].as_str().unwrap_or("")));
+        }
+        let _ = write!(
+            html,
+            "<td class=\"n\">{}</td></tr>",
+            escape(&figure(&g["count"]))
+        );
+    }
+    let _ = write!(
+        html,
+        "</tbody></table><p>total {}</p>",
+        escape(&figure(&v["total"]))
+    );
+    for r in v["releases"].as_array().into_iter().flatten() {
+        let _ = write!(
+            html,
+            "<p class=\"note\">source: {} (sha256 {})</p>",
+            escape(r["file_name"].as_str().unwrap_or("")),
+            escape(r["sha256"].as_str().unwrap_or(""))
+        );
+    }
+    for n in v["notes"].as_array().into_iter().flatten() {
+        let _ = write!(
+            html,
+            "<p class=\"note\">note: {}</p>",
+            escape(n.as_str().unwrap_or(""))
+        );
+    }
+    let table = argv.get(1).cloned().unwrap_or_default();
+    Ok(page(&format!("Count of {table}"), &html).into_bytes())
+}
+
+/// A published figure as the table prints it: `1,234`, `<10`, `about 1,230`.
+fn figure(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n
+            .as_u64()
+            .map_or_else(|| n.to_string(), crate::render::thousands),
+        Value::Object(o) => o
+            .get("text")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| v.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// Bars of the exact counts of the first dimension (suppressed and missing cells are not
+/// drawn), with units and the dimension named.
+fn chart(dims: &[String], groups: &[Value]) -> String {
+    let Some(first) = dims.first() else {
+        return String::new();
+    };
+    // One bar per value of the first dimension, summing only exact cells.
+    let mut bars: Vec<(String, u64, bool)> = Vec::new();
+    for g in groups {
+        let key = g[first].as_str().unwrap_or("").to_string();
+        let exact = g["count"].as_u64();
+        match bars.iter_mut().find(|b| b.0 == key) {
+            Some(b) => {
+                b.1 += exact.unwrap_or(0);
+                b.2 |= exact.is_none();
+            }
+            None => bars.push((key, exact.unwrap_or(0), exact.is_none())),
+        }
+    }
+    if bars.is_empty() || bars.len() > 400 {
+        return String::new();
+    }
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let width = 760.0;
+    let bar_w = (width - 60.0) / bars.len() as f64;
+    let mut svg = format!(
+        r#"<svg viewBox="0 0 {width} 260" role="img" aria-label="rows by {d}"><title>Rows by {d} (count of records; cells with a suppressed or missing count are not drawn)</title>"#,
+        d = escape(first)
+    );
+    for (i, (label, n, partial)) in bars.iter().enumerate() {
+        let h = 200.0 * *n as f64 / max as f64;
+        let x = 50.0 + i as f64 * bar_w;
+        let _ = write!(
+            svg,
+            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{}: {}{}</title></rect>"##,
+            220.0 - h,
+            (bar_w * 0.8).max(1.0),
+            if *partial { "#9ab" } else { "#357" },
+            escape(label),
+            crate::render::thousands(*n),
+            if *partial {
+                " (some cells suppressed or missing, not drawn)"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="50" y="240" font-size="12">{} → (count of records, max {})</text></svg>"#,
+        escape(first),
+        crate::render::thousands(max)
+    );
+    svg
+}

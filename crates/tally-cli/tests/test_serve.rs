@@ -1,0 +1,329 @@
+//! `tally serve` on the real national arrests: every view equals the CLI's output for the
+//! same command line, bad requests get their documented 4xx naming the parameter, the
+//! ETag follows the store's generation, and every route of /openapi.json answers.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+/// A running server, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(store: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["serve", "--store", path_str(store), "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on http://")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Server { child, addr }
+}
+
+/// One GET over HTTP/1.1: (status, headers lower-cased, body).
+fn get(addr: &str, path: &str, extra: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in extra {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut body = raw[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v == "chunked")
+    {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..end]).unwrap().trim(), 16)
+                .unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[end + 2..end + 2 + size]);
+            rest = &rest[end + 2 + size + 2..];
+        }
+        body = out;
+    }
+    (status, headers, body)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The national arrests FY2016-FY2019 in one store for the file.
+fn store() -> &'static Path {
+    static STORE: OnceLock<PathBuf> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-store");
+        let _ = std::fs::remove_dir_all(&dir);
+        let files: Vec<PathBuf> = (2016..=2019)
+            .map(|fy| national().join(format!("EROArrests_FY{fy}.pipe.csv.gz")))
+            .collect();
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let out = ingest(&dir, &refs);
+        assert!(out.status.success(), "{}", stderr(&out));
+        dir
+    })
+}
+
+#[test]
+fn counts_equal_the_cli_for_the_same_query() {
+    let s = store();
+    let server = serve(s);
+    for (url, cli) in [
+        (
+            "/count/arrests.json?by=fy,method-group&aor=CHI",
+            vec![
+                "count",
+                "arrests",
+                "--by",
+                "fy,method-group",
+                "--where",
+                "aor=CHI",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "/count/arrests.json?by=week,method-group&aor=CHI&from=2019-01-01&to=2019-08-31",
+            vec![
+                "count",
+                "arrests",
+                "--by",
+                "week,method-group",
+                "--where",
+                "aor=CHI",
+                "--from",
+                "2019-01-01",
+                "--to",
+                "2019-08-31",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "/count/arrests.json?by=aor,citizenship&citizenship=ICELAND,NORWAY",
+            vec![
+                "count",
+                "arrests",
+                "--by",
+                "aor,citizenship",
+                "--where",
+                "citizenship=ICELAND,NORWAY",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "/count/arrests.csv?by=aor,fy",
+            vec!["count", "arrests", "--by", "aor,fy", "--format", "csv"],
+        ),
+    ] {
+        let (status, headers, body) = get(&server.addr, url, &[]);
+        assert_eq!(status, 200, "{url}: {}", String::from_utf8_lossy(&body));
+        let mut args = cli.clone();
+        args.extend(["--store", path_str(s)]);
+        let out = tally(&args);
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&body), stdout(&out), "{url}");
+        // The equivalent command line travels with the answer.
+        let command = header(&headers, "x-tally-command").unwrap();
+        assert!(command.starts_with("tally count arrests"), "{command}");
+    }
+    // Suppression at the threshold: the same small cells as the CLI, published as such.
+    let (_, _, body) = get(
+        &server.addr,
+        "/count/arrests.json?by=aor,citizenship&citizenship=ICELAND,NORWAY",
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["count"].is_object()),
+        "{v}"
+    );
+    // The HTML page shows the same cells, suppressed ones as <10, and names the command.
+    let (status, headers, body) = get(&server.addr, "/count/arrests?by=fy&aor=CHI", &[]);
+    assert_eq!(status, 200);
+    assert!(
+        header(&headers, "content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = String::from_utf8_lossy(&body);
+    for text in [
+        "7,055",
+        "8,604",
+        "9,241",
+        "7,769",
+        "<svg",
+        "tally count arrests --by fy --where aor=CHI",
+    ] {
+        assert!(html.contains(text), "{text} missing");
+    }
+}
+
+#[test]
+fn bad_requests_get_their_4xx_naming_the_parameter() {
+    let s = store();
+    let server = serve(s);
+    for (url, status, parameter) in [
+        ("/count/arrests.json?by=nope", 400, "by"),
+        ("/count/arrests.json?by=fy&from=2019-13-01", 400, "from"),
+        ("/count/nowhere.json?by=fy", 400, "table"),
+        ("/count/arrests.json?by=fy&aor=ZZZ", 400, "where"),
+        ("/operations/nope.json", 404, "name"),
+        ("/no/such/view", 404, "path"),
+    ] {
+        let (got, headers, body) = get(&server.addr, url, &[]);
+        assert_eq!(got, status, "{url}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(
+            header(&headers, "content-type"),
+            Some("application/json"),
+            "{url}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["parameter"], parameter, "{url}: {v}");
+        assert!(!v["error"].as_str().unwrap().is_empty());
+    }
+    // A count too large for a JSON view is refused with what to do; its CSV twin answers.
+    let (status, _, body) = get(&server.addr, "/count/arrests.json?by=date,landmark", &[]);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("use the .csv twin"));
+}
+
+#[test]
+fn the_etag_follows_the_store_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let fy16 = national().join("EROArrests_FY2016.pipe.csv.gz");
+    assert!(ingest(dir.path(), &[&fy16]).status.success());
+    let server = serve(dir.path());
+    let (status, headers, _) = get(&server.addr, "/count/arrests.json?by=fy", &[]);
+    assert_eq!(status, 200);
+    let tag = header(&headers, "etag").unwrap().to_string();
+    let (status, _, body) = get(
+        &server.addr,
+        "/count/arrests.json?by=fy",
+        &[("If-None-Match", &tag)],
+    );
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    // A new generation: a new tag, and the new release counted.
+    let fy17 = national().join("EROArrests_FY2017.pipe.csv.gz");
+    assert!(ingest(dir.path(), &[&fy17]).status.success());
+    let (status, headers, body) = get(
+        &server.addr,
+        "/count/arrests.json?by=fy",
+        &[("If-None-Match", &tag)],
+    );
+    assert_eq!(status, 200);
+    assert_ne!(header(&headers, "etag").unwrap(), tag);
+    assert!(String::from_utf8_lossy(&body).contains("\"fy\":\"FY2017\""));
+}
+
+#[test]
+fn every_documented_route_answers_and_undocumented_ones_do_not() {
+    let s = store();
+    let server = serve(s);
+    let (status, _, body) = get(&server.addr, "/openapi.json", &[]);
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(paths.len(), 10);
+    for template in &paths {
+        let url = template
+            .replace("{table}", "arrests")
+            .replace("{name}", "family-op-2019")
+            .replace("{a}", "EROArrests_FY2018.pipe.csv.gz")
+            .replace("{b}", "EROArrests_FY2019.pipe.csv.gz");
+        let url = if url.starts_with("/count/") {
+            format!("{url}?by=fy")
+        } else {
+            url
+        };
+        let (status, _, body) = get(&server.addr, &url, &[]);
+        if template == "/compare/{a}/{b}" {
+            // The national files cover different years: the documented 400 says so.
+            assert_eq!(status, 400, "{url}");
+            assert!(String::from_utf8_lossy(&body).contains("do not overlap"));
+            continue;
+        }
+        assert_eq!(
+            status,
+            200,
+            "{template} ({url}): {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    // The .json twin of an operation page is the CLI's JSON.
+    let (_, _, body) = get(&server.addr, "/operations/family-op-2019.json", &[]);
+    let out = tally(&[
+        "operation",
+        "run",
+        "family-op-2019",
+        "--store",
+        path_str(s),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&body), stdout(&out));
+    for url in ["/counts/arrests", "/status.xml", "/openapi.yaml"] {
+        assert_eq!(get(&server.addr, url, &[]).0, 404, "{url}");
+    }
+    // The dashboard's form submits to the count view.
+    let (_, _, body) = get(&server.addr, "/", &[]);
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("<form method=\"get\""), "{html}");
+    assert!(html.contains("/count/arrests?by=fy,method-group"));
+}
