@@ -1032,6 +1032,10 @@ fn the_shipped_sanctuary_analysis_compares_at_large_shares() {
         assert!(at > read_first && at < counts, "{caveat} is not read first");
     }
     assert!(text.contains("share ratio [95% CI]"), "{text}");
+    assert!(
+        text.contains("HEADLINE: In the 4 treated AORs, the at-large share of arrests in the window was 58% higher than the comparison AORs predict; 95% interval +19% to +108%; the interval excludes no change."),
+        "{text}"
+    );
     assert!(text.contains("none: every period's share of all arrests is 100%"));
 }
 

@@ -318,6 +318,13 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
         "json",
     ]);
     assert_eq!(String::from_utf8_lossy(&body), stdout(&out));
+    // The operation page opens with the headline a reporter can quote (issue #12's own
+    // example, from these records).
+    let headline = "In the 10 treated AORs, at-large arrests in the window were 28% lower than the comparison AORs predict; 95% interval -50% to +3%; the interval includes no change.";
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["headline"], headline);
+    let (_, _, page) = get(&server.addr, "/operations/family-op-2019", &[]);
+    assert!(String::from_utf8_lossy(&page).contains(&format!("HEADLINE: {headline}")));
     for url in ["/counts/arrests", "/status.xml", "/openapi.yaml"] {
         assert_eq!(get(&server.addr, url, &[]).0, 404, "{url}");
     }

@@ -238,6 +238,61 @@ fn aligned(header: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A sentence a reporter can quote, from the estimate of the figure the operation is
+/// about (at-large arrests, the at-large share, or the average daily population), with
+/// its rate ratio said in words: "In the 10 treated AORs, at-large arrests in the window
+/// were 28% lower than the comparison AORs predict; 95% interval -50% to +3%; the
+/// interval includes no change." `None` without an estimate.
+pub fn headline(r: &OperationResult) -> Option<String> {
+    let (group, what) = match r.outcome {
+        Outcome::AverageDailyPopulation => {
+            (TOTAL, "the average daily detained population".to_string())
+        }
+        Outcome::AtLargeShare => (
+            "at-large",
+            format!("the at-large share of {}", r.table.slug()),
+        ),
+        Outcome::Count => {
+            if r.groups.iter().any(|g| g.group == "at-large") {
+                ("at-large", format!("at-large {}", r.table.slug()))
+            } else {
+                (TOTAL, r.table.slug().to_string())
+            }
+        }
+    };
+    let g = r.groups.iter().find(|g| g.group == group)?;
+    let e = g.estimate.as_ref()?;
+    let pct = |ratio: f64| ((ratio - 1.0) * 100.0).round();
+    let change = pct(e.rate_ratio);
+    let verb = if what.starts_with("the ") {
+        "was"
+    } else {
+        "were"
+    };
+    let direction = if change < 0.0 {
+        format!("{}% lower than", -change)
+    } else if change > 0.0 {
+        format!("{change}% higher than")
+    } else {
+        "the same as".to_string()
+    };
+    let signed = |v: f64| {
+        if v > 0.0 {
+            format!("+{v}%")
+        } else {
+            format!("{v}%")
+        }
+    };
+    let includes = e.ci_low <= 1.0 && 1.0 <= e.ci_high;
+    Some(format!(
+        "In the {} treated AORs, {what} in the window {verb} {direction} the comparison AORs predict; 95% interval {} to {}; the interval {} no change.",
+        r.treated_aors.len(),
+        signed(pct(e.ci_low)),
+        signed(pct(e.ci_high)),
+        if includes { "includes" } else { "excludes" }
+    ))
+}
+
 /// The terminal rendering.
 pub fn text(r: &OperationResult) -> String {
     let mut s = String::new();
@@ -260,6 +315,9 @@ pub fn text(r: &OperationResult) -> String {
     let _ = writeln!(s, "periods: {}\n", periods.join("; "));
     for c in r.read_first() {
         let _ = writeln!(s, "READ FIRST: {c}\n");
+    }
+    if let Some(h) = headline(r) {
+        let _ = writeln!(s, "HEADLINE: {h}\n");
     }
     let _ = writeln!(s, "{}", r.figures_heading());
     let (h, rows) = count_rows(r);
@@ -320,6 +378,9 @@ pub fn markdown(r: &OperationResult) -> String {
     let mut s = format!("# {}\n\n", op.title);
     for c in r.read_first() {
         let _ = writeln!(s, "> **Read first.** {c}\n");
+    }
+    if let Some(h) = headline(r) {
+        let _ = writeln!(s, "**{h}**\n");
     }
     let _ = writeln!(s, "{}\n", op.description.trim());
     let _ = writeln!(

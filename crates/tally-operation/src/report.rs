@@ -70,6 +70,7 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
 </style></head><body>
 <h1>{title}</h1>
 {read_first}
+{headline}
 <p>{description}</p>
 <p class="note">Operation <code>{name}</code>; table {table}; treated AORs: {treated}; comparison AORs ({n_comp}): {comparison}.</p>
 <h2>Estimate</h2>
@@ -90,6 +91,9 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
 </body></html>
 "#,
         title = escape(&op.title),
+        headline = render::headline(r)
+            .map(|h| format!("<p><strong>{}</strong></p>", escape(&h)))
+            .unwrap_or_default(),
         read_first = r
             .read_first()
             .iter()

@@ -1173,6 +1173,7 @@ pub fn published(r: &OperationResult) -> serde_json::Value {
     let rule = Disclosure::default();
     let p = for_publication(r);
     let mut v = serde_json::to_value(&p).unwrap_or(serde_json::Value::Null);
+    v["headline"] = serde_json::json!(crate::render::headline(&p));
     let sides: [(&str, Vec<Vec<Figure>>); 2] = [
         ("treated", side_figures(r, treated)),
         ("comparison", side_figures(r, comparison)),
