@@ -209,6 +209,8 @@ fn counts_equal_the_cli_for_the_same_query() {
         "7,769",
         "<svg",
         "tally count arrests --by fy --where aor=CHI",
+        "href=\"/count/arrests.csv?by=fy&amp;aor=CHI\" download",
+        "permalink: <a href=\"/count/arrests?by=fy&amp;aor=CHI\">",
     ] {
         assert!(html.contains(text), "{text} missing");
     }

@@ -69,10 +69,13 @@ pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
         .unwrap_or_default();
     let groups = v["groups"].as_array().cloned().unwrap_or_default();
     let mut html = String::new();
+    let (path, query) = view_url(argv);
     let _ = write!(
         html,
-        "<p><code>{}</code></p>",
-        escape(&super::serve::command_line_for(argv))
+        "<p><code>{}</code></p><p><a href=\"{p}.csv{q}\" download>Download CSV</a> · <a href=\"{p}.json{q}\">JSON</a> · permalink: <a href=\"{p}{q}\">{p}{q}</a></p>",
+        escape(&super::serve::command_line_for(argv)),
+        p = escape(&path),
+        q = escape(&query),
     );
     html.push_str(&chart(&dims, &groups));
     html.push_str("<table><thead><tr>");
@@ -184,4 +187,52 @@ fn chart(dims: &[String], groups: &[Value]) -> String {
         crate::render::thousands(max)
     );
     svg
+}
+
+/// The count view's path and query string, rebuilt from its command line (the inverse
+/// of the server's mapping): `count arrests --by fy --where aor=CHI` is
+/// `/count/arrests` and `?by=fy&aor=CHI`.
+fn view_url(argv: &[String]) -> (String, String) {
+    let table = argv.get(1).cloned().unwrap_or_default();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut i = 2;
+    while i + 1 < argv.len() {
+        let (flag, value) = (&argv[i], &argv[i + 1]);
+        match flag.as_str() {
+            "--store" | "--format" | "--suppress-below" => {}
+            "--where" => {
+                if let Some((k, v)) = value.split_once('=') {
+                    pairs.push((k.to_string(), v.to_string()));
+                }
+            }
+            f => pairs.push((f.trim_start_matches("--").to_string(), value.clone())),
+        }
+        i += 2;
+    }
+    let query = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    (
+        format!("/count/{}", encode(&table)),
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        },
+    )
+}
+
+/// Percent-encoding for a URL component (letters, digits, `-_.~,` kept).
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~,".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
