@@ -336,3 +336,84 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
     assert!(html.contains("<form method=\"get\""), "{html}");
     assert!(html.contains("/count/arrests?by=fy,method-group"));
 }
+
+#[test]
+fn what_a_new_user_found_in_the_server_stays_fixed() {
+    let s = store();
+    let server = serve(s);
+    // A path or value is never read as an option.
+    for (url, status) in [
+        ("/fields/--store=%2Ftmp.json", 404),
+        ("/count/-h", 400),
+        ("/count/--help.json", 400),
+        ("/count/arrests.json?by=fy&from=--help", 400),
+        ("/compare/--store=x/y.json", 400),
+    ] {
+        let (got, headers, body) = get(&server.addr, url, &[]);
+        assert_eq!(got, status, "{url}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(
+            header(&headers, "content-type"),
+            Some("application/json"),
+            "{url}"
+        );
+        assert!(!String::from_utf8_lossy(&body).contains("Usage:"), "{url}");
+    }
+    // An operation the store cannot answer is a 4xx with the reason, not an empty 200.
+    let (status, _, body) = get(&server.addr, "/operations/bortac-2020.json", &[]);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        String::from_utf8_lossy(&body).contains("no arrests records"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // The dashboard's empty fields are no filters.
+    let (status, _, body) = get(
+        &server.addr,
+        "/count/arrests.json?by=fy&aor=&from=&to=",
+        &[],
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    // Pages print published figures as the CLI does, never their JSON.
+    let (_, _, body) = get(
+        &server.addr,
+        "/count/arrests?by=aor,citizenship&citizenship=ICELAND,NORWAY",
+        &[],
+    );
+    let html = String::from_utf8_lossy(&body);
+    assert!(
+        html.contains("&lt;10") && html.contains("total about "),
+        "{html}"
+    );
+    assert!(!html.contains("{\"below\""), "{html}");
+    // One tag per view; weak tags and lists are understood; a 304 carries the tag.
+    let (_, h1, _) = get(&server.addr, "/count/arrests.json?by=fy", &[]);
+    let (_, h2, _) = get(&server.addr, "/count/arrests.json?by=aor", &[]);
+    let tag = header(&h1, "etag").unwrap().to_string();
+    assert_ne!(Some(tag.as_str()), header(&h2, "etag"));
+    let list = format!("\"nope\", W/{tag}");
+    let (status, headers, _) = get(
+        &server.addr,
+        "/count/arrests.json?by=fy",
+        &[("If-None-Match", &list)],
+    );
+    assert_eq!(status, 304);
+    assert_eq!(header(&headers, "etag"), Some(tag.as_str()));
+    let (status, _, _) = get(
+        &server.addr,
+        "/count/arrests.json?by=aor",
+        &[("If-None-Match", &tag)],
+    );
+    assert_eq!(status, 200);
+    // Writes are refused in JSON; twins that do not exist are 404.
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .write_all(b"POST /count/arrests.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
+    assert!(raw.contains("read-only"), "{raw}");
+    for url in ["/fields/arrests.csv", "/operations/family-op-2019.csv"] {
+        assert_eq!(get(&server.addr, url, &[]).0, 404, "{url}");
+    }
+}

@@ -103,6 +103,41 @@ impl Figure {
         }
     }
 
+    /// The figure a [`Figure::json`] value stands for (for pages drawn from published
+    /// JSON); `None` for anything else.
+    pub fn from_json(v: &serde_json::Value) -> Option<Figure> {
+        if let Some(n) = v.as_u64() {
+            return Some(Figure::Exact(n));
+        }
+        let o = v.as_object()?;
+        let num = |k: &str| o.get(k).and_then(serde_json::Value::as_u64);
+        if let Some(t) = num("below") {
+            return Some(Figure::Below(t));
+        }
+        if let (Some(value), Some(base)) = (num("about"), num("rounded_to")) {
+            return Some(Figure::About { value, base });
+        }
+        if let Some([lo, hi]) = o
+            .get("between")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|a| <&[serde_json::Value; 2]>::try_from(a.as_slice()).ok())
+        {
+            return Some(Figure::Between {
+                lo: lo.as_u64()?,
+                hi: hi.as_u64()?,
+            });
+        }
+        [
+            ("not_covered", Figure::NotCovered),
+            ("discontinued", Figure::Discontinued),
+            ("not_yet_in_use", Figure::NotYetInUse),
+            ("not_shown", Figure::NotShown),
+        ]
+        .into_iter()
+        .find(|(k, _)| o.contains_key(*k))
+        .map(|(_, f)| f)
+    }
+
     /// The exact value, when published exactly.
     pub fn exact(&self) -> Option<u64> {
         match self {

@@ -108,10 +108,9 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let store = Store::open(&a.store)?;
     let result = match run_operation(&store, &op) {
         Ok(r) => tally_operation::run::for_publication(&r),
-        Err(RunError::NoCoverage(message)) => {
-            crate::warn!("tally: error: {message}");
-            return Ok(ExitCode::FAILURE);
-        }
+        // The store cannot answer: an error like any other (exit 1, the message on
+        // stderr; the server answers it as a 4xx).
+        Err(RunError::NoCoverage(message)) => anyhow::bail!("{message}"),
         Err(e) => return Err(e.into()),
     };
     match a.format {

@@ -109,6 +109,7 @@ fn router(served: Arc<Served>) -> Router {
         .route("/count/{table}", get(count))
         .route("/compare/{a}/{b}", get(compare))
         .fallback(not_found)
+        .method_not_allowed_fallback(not_allowed)
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(served)
 }
@@ -143,6 +144,14 @@ fn error(status: StatusCode, parameter: &str, message: &str) -> Response {
         .into_response()
 }
 
+async fn not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method",
+        "read-only: only GET and HEAD",
+    )
+}
+
 async fn not_found() -> Response {
     error(
         StatusCode::NOT_FOUND,
@@ -153,10 +162,23 @@ async fn not_found() -> Response {
 
 /// The store's generation tag: the SHA-256 of its manifest (a new generation is a new
 /// manifest, written atomically).
-fn etag(served: &Served) -> Option<String> {
+fn etag(served: &Served, argv: &[String]) -> Option<String> {
     let bytes = std::fs::read(served.store.join("manifest.json")).ok()?;
-    let digest = Sha256::digest(&bytes);
-    Some(format!("\"{}\"", hex(&digest[..12])))
+    let mut h = Sha256::new();
+    h.update(&bytes);
+    // The view and the server's threshold are part of what the tag names.
+    h.update(argv.join("\u{1}").as_bytes());
+    h.update(served.suppress_below.to_le_bytes());
+    Some(format!("\"{}\"", hex(&h.finalize()[..12])))
+}
+
+/// True when an If-None-Match header names `tag` (a list, weak tags and `*` included).
+fn matches_tag(header: &HeaderValue, tag: &str) -> bool {
+    header.to_str().is_ok_and(|v| {
+        v.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -176,11 +198,15 @@ async fn view(
     render: Render,
 ) -> Response {
     let started = Instant::now();
-    let tag = etag(&served);
+    let tag = etag(&served, &argv);
     if let (Some(tag), Some(seen)) = (&tag, headers.get(header::IF_NONE_MATCH))
-        && seen.as_bytes() == tag.as_bytes()
+        && matches_tag(seen, tag)
     {
-        return StatusCode::NOT_MODIFIED.into_response();
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(v) = HeaderValue::from_str(tag) {
+            r.headers_mut().insert(header::ETAG, v);
+        }
+        return r;
     }
     let command = argv.clone();
     let work = tokio::task::spawn_blocking(move || {
@@ -275,11 +301,15 @@ fn command_line(argv: &[String]) -> String {
             skip = true;
             continue;
         }
-        words.push(if a.contains([' ', ',', '"', '\'']) {
-            format!("'{}'", a.replace('\'', "'\\''"))
-        } else {
-            a.clone()
-        });
+        // `--by=fy` as typed: `--by fy`.
+        let (flag, value) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (Some(f), v),
+            _ => (None, a.as_str()),
+        };
+        if let Some(f) = flag {
+            words.push(f.to_string());
+        }
+        words.push(super::count::shell_word(value));
     }
     words.join(" ")
 }
@@ -345,17 +375,17 @@ fn count_argv(
         "--suppress-below".to_string(),
         served.suppress_below.to_string(),
     ];
-    for (k, v) in query {
+    // `--flag=value`, so that a value is never read as an option ("from=-0001-01-01").
+    // An empty field of the dashboard's form is no filter.
+    for (k, v) in query
+        .iter()
+        .filter(|(k, v)| !k.is_empty() && !v.trim().is_empty())
+    {
         match k.as_str() {
             "by" | "from" | "to" | "release" | "scheme" | "dedup" | "per-capita" | "policy" => {
-                argv.push(format!("--{k}"));
-                argv.push(v.clone());
+                argv.push(format!("--{k}={v}"));
             }
-            "" => {}
-            dim => {
-                argv.push("--where".to_string());
-                argv.push(format!("{dim}={v}"));
-            }
+            dim => argv.push(format!("--where={dim}={v}")),
         }
     }
     argv
@@ -368,6 +398,16 @@ async fn count(
     headers: HeaderMap,
 ) -> Response {
     let (table, twin) = twin(&table);
+    if !known_table(&table) && table != "detention-stays" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "table",
+            &format!(
+                "unknown table {table:?}; expected one of {}, detention-stays",
+                tally_model::TableKind::slugs()
+            ),
+        );
+    }
     let query = params(raw);
     match twin {
         Twin::Csv => {
@@ -385,7 +425,7 @@ async fn count(
                 &headers,
                 argv,
                 "text/html; charset=utf-8",
-                super::serve_page::count_page,
+                bounded_page,
             )
             .await
         }
@@ -405,6 +445,18 @@ fn bounded(body: &[u8], _: &[String]) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(body.to_vec())
+}
+
+/// A count's page, refused over the same group limit as its JSON.
+fn bounded_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
+    bounded(body, argv)?;
+    super::serve_page::count_page(body, argv)
+}
+
+/// True for a table of the catalog (a path segment is never passed on otherwise: one
+/// starting with `-` would be read as an option).
+fn known_table(name: &str) -> bool {
+    tally_model::TableKind::from_slug(name).is_some_and(|t| t.slug() == name)
 }
 
 /// Most groups a `.json` count view returns.
@@ -443,6 +495,19 @@ async fn fields(
     headers: HeaderMap,
 ) -> Response {
     let (table, twin) = twin(&table);
+    if twin == Twin::Csv {
+        return not_found().await;
+    }
+    if !known_table(&table) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "table",
+            &format!(
+                "no table {table:?}; tables: {}",
+                tally_model::TableKind::slugs()
+            ),
+        );
+    }
     let json = twin == Twin::Json;
     let argv = vec![
         "fields".into(),
@@ -501,6 +566,9 @@ async fn operation(
     headers: HeaderMap,
 ) -> Response {
     let (name, twin) = twin(&name);
+    if twin == Twin::Csv {
+        return not_found().await;
+    }
     // Only shipped operations: a path on the server's disk is not the client's to name.
     if tally_operation::Operation::find(&name).is_err() {
         return error(
@@ -539,6 +607,13 @@ async fn compare(
     headers: HeaderMap,
 ) -> Response {
     let (b, twin) = twin(&b);
+    if a.starts_with('-') || b.starts_with('-') {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "release",
+            "a release is named by its file name, id or SHA-256 prefix",
+        );
+    }
     let format = match twin {
         Twin::Json => "json",
         Twin::Csv => "csv",

@@ -118,19 +118,10 @@ pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
     Ok(page(&format!("Count of {table}"), &html).into_bytes())
 }
 
-/// A published figure as the table prints it: `1,234`, `<10`, `about 1,230`.
+/// A published figure as the table prints it: `1,234`, `<10`, `about 1,230`, `not
+/// covered` (the publication layer's own wording).
 fn figure(v: &Value) -> String {
-    match v {
-        Value::Number(n) => n
-            .as_u64()
-            .map_or_else(|| n.to_string(), crate::render::thousands),
-        Value::Object(o) => o
-            .get("text")
-            .and_then(Value::as_str)
-            .map(String::from)
-            .unwrap_or_else(|| v.to_string()),
-        other => other.to_string(),
-    }
+    tally_model::Figure::from_json(v).map_or_else(|| v.to_string(), |f| f.text())
 }
 
 /// Bars of the exact counts of the first dimension (suppressed and missing cells are not
@@ -167,17 +158,19 @@ fn chart(dims: &[String], groups: &[Value]) -> String {
         let x = 50.0 + i as f64 * bar_w;
         let _ = write!(
             svg,
-            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{}: {}{}</title></rect>"##,
+            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{}: {}</title></rect>"##,
             220.0 - h,
             (bar_w * 0.8).max(1.0),
             if *partial { "#9ab" } else { "#357" },
             escape(label),
-            crate::render::thousands(*n),
-            if *partial {
-                " (some cells suppressed or missing, not drawn)"
-            } else {
-                ""
-            }
+            match (*n, *partial) {
+                (0, true) => "suppressed or missing, not drawn".to_string(),
+                (n, true) => format!(
+                    "{} drawn, plus cells suppressed or missing",
+                    crate::render::thousands(n)
+                ),
+                (n, false) => crate::render::thousands(n),
+            },
         );
     }
     let _ = write!(
@@ -194,10 +187,26 @@ fn chart(dims: &[String], groups: &[Value]) -> String {
 /// `/count/arrests` and `?by=fy&aor=CHI`.
 fn view_url(argv: &[String]) -> (String, String) {
     let table = argv.get(1).cloned().unwrap_or_default();
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    // The server writes options as `--flag=value`; a command typed by hand as two words.
+    let mut words: Vec<(String, String)> = Vec::new();
     let mut i = 2;
-    while i + 1 < argv.len() {
-        let (flag, value) = (&argv[i], &argv[i + 1]);
+    while i < argv.len() {
+        match argv[i].split_once('=') {
+            Some((f, v)) if argv[i].starts_with("--") => {
+                words.push((f.to_string(), v.to_string()));
+                i += 1;
+            }
+            _ => {
+                words.push((
+                    argv[i].clone(),
+                    argv.get(i + 1).cloned().unwrap_or_default(),
+                ));
+                i += 2;
+            }
+        }
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (flag, value) in words {
         match flag.as_str() {
             "--store" | "--format" | "--suppress-below" => {}
             "--where" => {
@@ -205,9 +214,8 @@ fn view_url(argv: &[String]) -> (String, String) {
                     pairs.push((k.to_string(), v.to_string()));
                 }
             }
-            f => pairs.push((f.trim_start_matches("--").to_string(), value.clone())),
+            f => pairs.push((f.trim_start_matches("--").to_string(), value)),
         }
-        i += 2;
     }
     let query = pairs
         .iter()

@@ -419,6 +419,44 @@ fn gather(store: &Store) -> Result<Status> {
         c.rows = figure.json();
         c.rows_text = figure.text();
     }
+    // Where one AOR's rows of a table are not published exactly, the exact rows of its
+    // other AORs, subtracted from a release's exact row count, would give them back: every
+    // exact figure of that table is then rounded too, at a base chosen from what a reader
+    // knows anyway (the sum of the exact figures and how many are hidden).
+    for table in TableKind::all() {
+        let cells: Vec<&Coverage> = coverage
+            .iter()
+            .filter(|((t, _), _)| *t == table)
+            .map(|(_, c)| c)
+            .collect();
+        let hidden = cells
+            .iter()
+            .filter(|c| {
+                !c.small_parts.is_empty() || Disclosure::default().small(c.rows_in_releases)
+            })
+            .count() as u64;
+        if hidden == 0 {
+            continue;
+        }
+        let exact: u64 = cells
+            .iter()
+            .filter(|c| {
+                c.small_parts.is_empty() && !Disclosure::default().small(c.rows_in_releases)
+            })
+            .map(|c| c.rows_in_releases)
+            .sum();
+        let base = Disclosure::default().base_for(exact, hidden).max(100);
+        for ((t, _), c) in coverage.iter_mut() {
+            if *t == table
+                && c.small_parts.is_empty()
+                && !Disclosure::default().small(c.rows_in_releases)
+            {
+                let figure = Disclosure::default().sum_at(c.rows_in_releases, base);
+                c.rows = figure.json();
+                c.rows_text = figure.text();
+            }
+        }
+    }
     // Each table's overlaps with both sides' rows: a count with no dimensions tallies them.
     let rule = Disclosure::default();
     let mut overlaps = Vec::new();
