@@ -282,7 +282,7 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
     assert_eq!(status, 200);
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(paths.len(), 10);
+    assert_eq!(paths.len(), 11);
     for template in &paths {
         let url = template
             .replace("{table}", "arrests")
@@ -416,4 +416,38 @@ fn what_a_new_user_found_in_the_server_stays_fixed() {
     for url in ["/fields/arrests.csv", "/operations/family-op-2019.csv"] {
         assert_eq!(get(&server.addr, url, &[]).0, 404, "{url}");
     }
+}
+
+#[test]
+fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
+    let s = store();
+    let server = serve(s);
+    let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2019", &[]);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let html = String::from_utf8_lossy(&body);
+    // Every AOR of the committed geometry is drawn, with its count as the CLI gives it.
+    assert_eq!(html.matches("data-aor=").count(), 24);
+    assert!(
+        html.contains("data-aor=\"CHI\"><title>CHI: 7,769</title>"),
+        "Chicago FY2019"
+    );
+    assert!(
+        html.contains("us-atlas 3.0.1"),
+        "the geometry names its source"
+    );
+    // Per capita needs the population table (not in this store) and one fiscal year.
+    let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2019&per-capita=total", &[]);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("uwchr_aor_demog_indicators.csv"));
+    let (status, _, body) = get(&server.addr, "/map/arrests?per-capita=total", &[]);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("\"parameter\":\"fy\""));
+    // A suppressed AOR is hatched, not shaded: Iceland's citizens by AOR are all small.
+    let (_, _, body) = get(&server.addr, "/map/arrests?citizenship=ICELAND", &[]);
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("(not shaded)"), "{html}");
+    assert!(
+        !html.contains("fill=\"#08519c\" stroke=\"#333\" stroke-width=\"0.6\" data-aor"),
+        "a hidden count was shaded"
+    );
 }

@@ -107,6 +107,7 @@ fn router(served: Arc<Served>) -> Router {
         .route("/operations.json", get(operations))
         .route("/operations/{name}", get(operation))
         .route("/count/{table}", get(count))
+        .route("/map/{table}", get(map))
         .route("/compare/{a}/{b}", get(compare))
         .fallback(not_found)
         .method_not_allowed_fallback(not_allowed)
@@ -462,6 +463,51 @@ fn known_table(name: &str) -> bool {
 /// Most groups a `.json` count view returns.
 const MAX_JSON_GROUPS: usize = 20_000;
 
+/// `/map/{table}`: the count by AOR (`--by aor`, or `aor,fy` with `per-capita`, which
+/// needs one `fy`) drawn on the AOR map.
+async fn map(
+    State(served): State<Arc<Served>>,
+    Path(table): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if !known_table(&table) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "table",
+            &format!("no table {table:?}"),
+        );
+    }
+    let mut query: Vec<(String, String)> =
+        params(raw).into_iter().filter(|(k, _)| k != "by").collect();
+    let per_capita = query
+        .iter()
+        .any(|(k, v)| k == "per-capita" && !v.is_empty());
+    if per_capita {
+        let one_fy = query.iter().filter(|(k, _)| k == "fy").count() == 1
+            && query.iter().any(|(k, v)| k == "fy" && !v.contains(','));
+        if !one_fy {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "fy",
+                "a per-capita map is of one fiscal year: add fy=FY2019 (for example)",
+            );
+        }
+        query.push(("by".into(), "aor,fy".into()));
+    } else {
+        query.push(("by".into(), "aor".into()));
+    }
+    let argv = count_argv(&served, &table, &query, "json");
+    view(
+        served,
+        &headers,
+        argv,
+        "text/html; charset=utf-8",
+        super::serve_page::map_page,
+    )
+    .await
+}
+
 async fn status(
     State(served): State<Arc<Served>>,
     headers: HeaderMap,
@@ -713,6 +759,7 @@ pub fn openapi() -> serde_json::Value {
             "/operations.json": {"get": {"summary": "shipped operations", "responses": {"200": {"description": "JSON"}}}},
             "/operations/{name}": {"get": {"summary": "tally operation run NAME (HTML, or .json)", "parameters": [param("name", "path", "a shipped operation, .json for JSON")], "responses": twin_ok("HTML or JSON")}},
             "/count/{table}": {"get": {"summary": "tally count TABLE (HTML page; .json and .csv twins)", "parameters": count_params, "responses": twin_ok("HTML, JSON or CSV")}},
+            "/map/{table}": {"get": {"summary": "the count by AOR on a map (HTML): the count's filters, and per-capita with one fy", "parameters": [param("table", "path", "table slug"), param("per-capita", "query", "total, foreign-born, noncitizen or undocumented (with one fy)"), param("{dimension}", "query", "filters, as for /count")], "responses": twin_ok("HTML")}},
             "/compare/{a}/{b}": {"get": {"summary": "tally compare-releases A B (HTML; .json and .csv twins on b)", "parameters": [param("a", "path", "a release"), param("b", "path", "a release, with .json or .csv")], "responses": twin_ok("HTML, JSON or CSV")}},
         }
     })

@@ -173,9 +173,20 @@ fn chart(dims: &[String], groups: &[Value]) -> String {
             },
         );
     }
+    // Category labels under the bars, where they fit.
+    if bars.len() <= 30 {
+        for (i, (label, _, _)) in bars.iter().enumerate() {
+            let _ = write!(
+                svg,
+                r#"<text x="{:.1}" y="234" font-size="11" text-anchor="middle">{}</text>"#,
+                50.0 + (i as f64 + 0.4) * bar_w,
+                escape(label)
+            );
+        }
+    }
     let _ = write!(
         svg,
-        r#"<text x="50" y="240" font-size="12">{} → (count of records, max {})</text></svg>"#,
+        r#"<text x="50" y="254" font-size="12">{} → (count of records, max {})</text></svg>"#,
         escape(first),
         crate::render::thousands(max)
     );
@@ -243,4 +254,118 @@ fn encode(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// AOR outlines: us-atlas counties (Census, Albers USA) merged through the county-AOR
+/// crosswalk by `scripts/aor-shapes/make.mjs`, generated once and committed; the server
+/// fetches nothing.
+const AOR_SHAPES: &str = include_str!("../../assets/aor-shapes.json");
+
+/// The map page of a count by AOR (`/map/{table}`): each AOR shaded by its exact count
+/// (or rate per 100,000, with `per-capita`) in five bins; suppressed, missing and
+/// not-covered AORs are grey and hatched, never shaded as a number.
+pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("reading the count: {e}"))?;
+    let shapes: Value =
+        serde_json::from_str(AOR_SHAPES).map_err(|e| format!("reading the AOR shapes: {e}"))?;
+    let rate = argv.iter().any(|a| a.starts_with("--per-capita"));
+    let mut values: Vec<(String, Option<f64>, String)> = Vec::new();
+    for g in v["groups"].as_array().into_iter().flatten() {
+        let aor = g["aor"].as_str().unwrap_or("").to_string();
+        let count = tally_model::Figure::from_json(&g["count"]);
+        let value = if rate {
+            g["per_100k"]["rate"].as_f64()
+        } else {
+            count.and_then(|f| f.exact()).map(|n| n as f64)
+        };
+        let label = match (value, rate) {
+            (Some(x), true) => format!(
+                "{x:.1} per 100,000 ({})",
+                count.map(|f| f.text()).unwrap_or_default()
+            ),
+            (Some(x), false) => crate::render::thousands(x as u64),
+            (None, _) => count.map(|f| f.text()).unwrap_or_else(|| "no data".into()),
+        };
+        values.push((aor, value, label));
+    }
+    let mut shaded: Vec<f64> = values.iter().filter_map(|v| v.1).collect();
+    shaded.sort_by(f64::total_cmp);
+    let bins: Vec<f64> = (1..5)
+        .map(|k| shaded.get(shaded.len() * k / 5).copied().unwrap_or(0.0))
+        .collect();
+    let colours = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
+    // Strictly above a bin's lower bound: ties (a map of zeros) stay in the lightest bin.
+    let bin_of = |x: f64| bins.iter().filter(|b| x > **b).count().min(4);
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 975 610" role="img" aria-label="map of AORs"><title>{} by AOR</title><defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#aaa" stroke-width="2"/></pattern></defs>"##,
+        if rate {
+            "Rate per 100,000 residents"
+        } else {
+            "Count of records"
+        }
+    );
+    for (aor, d) in shapes["aors"].as_object().into_iter().flatten() {
+        let found = values.iter().find(|v| &v.0 == aor);
+        let (fill, label) = match found {
+            Some((_, Some(x), label)) => (colours[bin_of(*x)].to_string(), label.clone()),
+            Some((_, None, label)) => ("url(#hatch)".to_string(), format!("{label} (not shaded)")),
+            None => (
+                "url(#hatch)".to_string(),
+                "no rows (not shaded)".to_string(),
+            ),
+        };
+        let _ = write!(
+            svg,
+            r##"<path d="{}" fill="{fill}" stroke="#333" stroke-width="0.6" data-aor="{a}"><title>{a}: {l}</title></path>"##,
+            d.as_str().unwrap_or(""),
+            a = escape(aor),
+            l = escape(&label)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<path d="{}" fill="none" stroke="#fff" stroke-width="0.5" stroke-dasharray="2,2"/></svg>"##,
+        shapes["states"].as_str().unwrap_or("")
+    );
+    let mut legend = String::from("<p class=\"note\">");
+    let mut lo = shaded.first().copied().unwrap_or(0.0);
+    for (k, c) in colours.iter().enumerate() {
+        let hi = bins.get(k).copied();
+        let _ = write!(
+            legend,
+            "<span style=\"display:inline-block;width:1em;height:1em;background:{c};border:1px solid #333\"></span> {}{} ",
+            crate::render::thousands(lo as u64),
+            hi.map(|h| format!("-{}", crate::render::thousands(h as u64)))
+                .unwrap_or_else(|| "+".into())
+        );
+        lo = hi.unwrap_or(lo);
+    }
+    legend.push_str("<span style=\"display:inline-block;width:1em;height:1em;background:#ddd;border:1px solid #333\"></span> suppressed, not covered or no rows (not shaded)</p>");
+    let mut html = format!(
+        "<p><code>{}</code></p>{svg}{legend}",
+        escape(&super::serve::command_line_for(argv))
+    );
+    let _ = write!(
+        html,
+        "<p class=\"note\">{} {}</p>",
+        escape(shapes["source"].as_str().unwrap_or("")),
+        escape(shapes["licence"].as_str().unwrap_or(""))
+    );
+    for r in v["releases"].as_array().into_iter().flatten() {
+        let _ = write!(
+            html,
+            "<p class=\"note\">source: {} (sha256 {})</p>",
+            escape(r["file_name"].as_str().unwrap_or("")),
+            escape(r["sha256"].as_str().unwrap_or(""))
+        );
+    }
+    for n in v["notes"].as_array().into_iter().flatten() {
+        let _ = write!(
+            html,
+            "<p class=\"note\">note: {}</p>",
+            escape(n.as_str().unwrap_or(""))
+        );
+    }
+    let table = argv.get(1).cloned().unwrap_or_default();
+    Ok(page(&format!("Map of {table} by AOR"), &html).into_bytes())
 }
