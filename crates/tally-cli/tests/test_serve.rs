@@ -334,6 +334,17 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
     let (_, _, body) = get(&server.addr, "/", &[]);
     let html = String::from_utf8_lossy(&body);
     assert!(html.contains("<form method=\"get\""), "{html}");
+    // Submitted (no script needed), the form leads to the count's own URL.
+    let (status, headers, _) = get(
+        &server.addr,
+        "/?table=arrests&by=fy%2Cmethod-group&aor=CHI&from=&to=",
+        &[],
+    );
+    assert_eq!(status, 303);
+    assert_eq!(
+        header(&headers, "location"),
+        Some("/count/arrests?by=fy,method-group&aor=CHI")
+    );
     assert!(html.contains("/count/arrests?by=fy,method-group"));
 }
 

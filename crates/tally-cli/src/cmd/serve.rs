@@ -692,7 +692,36 @@ async fn compare(
     }
 }
 
-async fn dashboard(State(served): State<Arc<Served>>) -> Response {
+async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -> Response {
+    // The form submitted without script arrives here with its table: send it on to the
+    // count it asks for.
+    let query = params(raw);
+    if let Some((_, table)) = query.iter().find(|(k, _)| k == "table") {
+        if !known_table(table) && table != "detention-stays" {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "table",
+                &format!("unknown table {table:?}"),
+            );
+        }
+        let rest: Vec<String> = query
+            .iter()
+            .filter(|(k, v)| k != "table" && !v.trim().is_empty())
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    super::serve_page::encode(k),
+                    super::serve_page::encode(v)
+                )
+            })
+            .collect();
+        let location = if rest.is_empty() {
+            format!("/count/{table}")
+        } else {
+            format!("/count/{table}?{}", rest.join("&"))
+        };
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         super::serve_page::dashboard(&served.store),

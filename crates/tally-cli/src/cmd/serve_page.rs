@@ -42,14 +42,14 @@ pub fn dashboard(store: &std::path::Path) -> String {
         .collect();
     let body = format!(
         r#"<p class="note">Store {store}. Every view is a URL; add <code>.json</code> or <code>.csv</code> to a count's table for its data.</p>
-<form method="get" onsubmit="this.action='/count/'+this.table.value;this.table.disabled=true">
+<form method="get" action="/">
 <label>Table <select name="table">{tables}</select></label>
 <label>Break down by <input name="by" value="fy,method-group" size="24"></label>
 <label>AORs <input name="aor" placeholder="all, or CHI,NYC" size="12"></label>
 <label>From <input name="from" type="date"></label>
 <label>To <input name="to" type="date"></label>
 <button type="submit">Count</button></form>
-<p class="note">Without script, <a href="/count/arrests?by=fy,method-group">/count/arrests?by=fy,method-group</a> is the same view.</p>"#,
+<p class="note">The form leads to a count's own URL, such as <a href="/count/arrests?by=fy,method-group">/count/arrests?by=fy,method-group</a>: that URL is the permalink.</p>"#,
         store = escape(&store.display().to_string()),
     );
     page("Tally", &body)
@@ -244,7 +244,7 @@ fn view_url(argv: &[String]) -> (String, String) {
 }
 
 /// Percent-encoding for a URL component (letters, digits, `-_.~,` kept).
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~,".contains(&b) {
