@@ -508,6 +508,30 @@ async fn map(
     .await
 }
 
+/// A command with a terminal report: its `--format json` for a `.json` URL, else its
+/// text in a page.
+async fn report_view(
+    served: Arc<Served>,
+    headers: &HeaderMap,
+    mut argv: Vec<String>,
+    json: bool,
+) -> Response {
+    argv.push("--format".into());
+    argv.push(if json { "json" } else { "table" }.into());
+    if json {
+        view(served, headers, argv, "application/json", as_is).await
+    } else {
+        view(
+            served,
+            headers,
+            argv,
+            "text/html; charset=utf-8",
+            super::serve_page::text_page,
+        )
+        .await
+    }
+}
+
 async fn status(
     State(served): State<Arc<Served>>,
     headers: HeaderMap,
@@ -518,21 +542,8 @@ async fn status(
         "status".into(),
         "--store".into(),
         served.store.display().to_string(),
-        "--format".into(),
-        if json { "json".into() } else { "table".into() },
     ];
-    if json {
-        view(served, &headers, argv, "application/json", as_is).await
-    } else {
-        view(
-            served,
-            &headers,
-            argv,
-            "text/html; charset=utf-8",
-            super::serve_page::text_page,
-        )
-        .await
-    }
+    report_view(served, &headers, argv, json).await
 }
 
 async fn fields(
@@ -555,24 +566,8 @@ async fn fields(
         );
     }
     let json = twin == Twin::Json;
-    let argv = vec![
-        "fields".into(),
-        table,
-        "--format".into(),
-        if json { "json".into() } else { "table".into() },
-    ];
-    if json {
-        view(served, &headers, argv, "application/json", as_is).await
-    } else {
-        view(
-            served,
-            &headers,
-            argv,
-            "text/html; charset=utf-8",
-            super::serve_page::text_page,
-        )
-        .await
-    }
+    let argv = vec!["fields".into(), table];
+    report_view(served, &headers, argv, json).await
 }
 
 async fn operations(uri: axum::http::Uri) -> Response {
@@ -630,21 +625,8 @@ async fn operation(
         name,
         "--store".into(),
         served.store.display().to_string(),
-        "--format".into(),
-        if json { "json".into() } else { "table".into() },
     ];
-    if json {
-        view(served, &headers, argv, "application/json", as_is).await
-    } else {
-        view(
-            served,
-            &headers,
-            argv,
-            "text/html; charset=utf-8",
-            super::serve_page::text_page,
-        )
-        .await
-    }
+    report_view(served, &headers, argv, json).await
 }
 
 async fn compare(

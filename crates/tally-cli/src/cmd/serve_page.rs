@@ -99,21 +99,7 @@ pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
         "</tbody></table><p>total {}</p>",
         escape(&figure(&v["total"]))
     );
-    for r in v["releases"].as_array().into_iter().flatten() {
-        let _ = write!(
-            html,
-            "<p class=\"note\">source: {} (sha256 {})</p>",
-            escape(r["file_name"].as_str().unwrap_or("")),
-            escape(r["sha256"].as_str().unwrap_or(""))
-        );
-    }
-    for n in v["notes"].as_array().into_iter().flatten() {
-        let _ = write!(
-            html,
-            "<p class=\"note\">note: {}</p>",
-            escape(n.as_str().unwrap_or(""))
-        );
-    }
+    html.push_str(&provenance(&v));
     let table = argv.get(1).cloned().unwrap_or_default();
     Ok(page(&format!("Count of {table}"), &html).into_bytes())
 }
@@ -351,6 +337,14 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
         escape(shapes["source"].as_str().unwrap_or("")),
         escape(shapes["licence"].as_str().unwrap_or(""))
     );
+    html.push_str(&provenance(&v));
+    let table = argv.get(1).cloned().unwrap_or_default();
+    Ok(page(&format!("Map of {table} by AOR"), &html).into_bytes())
+}
+
+/// A count's sources (file and SHA-256) and notes, as the page's closing paragraphs.
+fn provenance(v: &Value) -> String {
+    let mut html = String::new();
     for r in v["releases"].as_array().into_iter().flatten() {
         let _ = write!(
             html,
@@ -366,6 +360,5 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
             escape(n.as_str().unwrap_or(""))
         );
     }
-    let table = argv.get(1).cloned().unwrap_or_default();
-    Ok(page(&format!("Map of {table} by AOR"), &html).into_bytes())
+    html
 }
