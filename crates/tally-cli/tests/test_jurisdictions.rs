@@ -1248,3 +1248,39 @@ fn modern_releases_place_rows_by_their_state_and_detainers_by_their_facility() {
     assert_eq!(list[0]["place"], "unmatched");
     assert_eq!(list[0]["detail"], "names no county");
 }
+
+#[test]
+fn a_small_extract_never_stands_in_for_the_full_287g_list_of_its_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let extract = dir
+        .path()
+        .join("participatingAgencies-20251231-extract.csv");
+    std::fs::write(
+        &extract,
+        "STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA\n\
+         ALABAMA,Autauga County Sheriff's Office,County,Autauga County,Task Force Model,2025-09-22,link\n\
+         TEXAS,Harris County Sheriff's Office,County,Harris County,Jail Enforcement Model,2025-02-20,link\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    // The full list first, then the extract: ingest order must not decide.
+    for paths in [vec![policy(SNAPSHOTS[3])], vec![extract.clone()]] {
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        assert!(ingest(&store, &refs).status.success());
+    }
+    let json = run_ok(&[
+        "jurisdictions",
+        "--store",
+        path_str(&store),
+        "--on",
+        "2025-12-31",
+        "--policy",
+        "287g",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["places"].as_array().unwrap().len(), 1274);
+    let caveats = v["caveats"].to_string();
+    assert!(caveats.contains("are both lists of 2025-12-31; the larger, ice_287g_participatingAgencies-20251231.xlsx (1274 rows), is used"), "{caveats}");
+}

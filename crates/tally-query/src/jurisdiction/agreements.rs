@@ -107,6 +107,55 @@ pub fn snapshot_date(file_name: &str) -> Option<NaiveDate> {
     None
 }
 
+/// The snapshots of `table` by the date in their file names, one per date: where
+/// several share a date (a cut of a list beside the whole), the one with the most rows,
+/// so a small extract never stands in for the full list. Sorted by date, with caveats
+/// naming the snapshots set aside (undated ones, and those of a date another outnumbers).
+pub fn dated_snapshots(
+    store: &Store,
+    table: TableKind,
+) -> (Vec<(NaiveDate, &ReleaseEntry)>, Vec<String>) {
+    let rows = |r: &ReleaseEntry| -> u64 {
+        r.report
+            .sheets
+            .iter()
+            .filter(|s| s.table == table)
+            .map(|s| s.rows_kept)
+            .sum()
+    };
+    let mut caveats = Vec::new();
+    let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<&ReleaseEntry>> =
+        std::collections::BTreeMap::new();
+    for r in crate::releases_holding(store, table) {
+        match snapshot_date(&r.report.file_name) {
+            Some(d) => by_date.entry(d).or_default().push(r),
+            None => caveats.push(format!(
+                "287(g): {} is not used: its file name gives no date (YYYYMMDD), so the day it lists cannot be told",
+                r.report.file_name
+            )),
+        }
+    }
+    let mut dated = Vec::new();
+    for (d, mut list) in by_date {
+        // Most rows first; among equals, the first ingested.
+        list.sort_by_key(|r| std::cmp::Reverse(rows(r)));
+        let chosen = list[0];
+        for other in &list[1..] {
+            caveats.push(format!(
+                "287(g): {} and {} are both lists of {d}; the larger, {} ({} rows), is used, not {} ({} rows)",
+                chosen.report.file_name,
+                other.report.file_name,
+                chosen.report.file_name,
+                rows(chosen),
+                other.report.file_name,
+                rows(other)
+            ));
+        }
+        dated.push((d, chosen));
+    }
+    (dated, caveats)
+}
+
 /// Reads and places the snapshot held by `release` (a release of `table`).
 ///
 /// # Errors

@@ -16,7 +16,7 @@
 //!   2017-02-20); activation dates say when a county's jail fingerprints started to be
 //!   shared, not whether the program ran on the date: stated as a caveat.
 
-use super::agreements::{read_snapshot, snapshot_date};
+use super::agreements::{dated_snapshots, read_snapshot, snapshot_date};
 use super::counties::CountyDirectory;
 use crate::QueryError;
 use crate::reference::{RefRow, read_reference};
@@ -135,21 +135,8 @@ fn agreements_on(
     let Some(table) = TableKind::from_slug("287g-agreements") else {
         return Ok(());
     };
-    let all = crate::releases_holding(store, table);
-    for r in all
-        .iter()
-        .filter(|r| snapshot_date(&r.report.file_name).is_none())
-    {
-        on.caveats.push(format!(
-            "287(g): {} is not used: its file name gives no date (YYYYMMDD), so the day it lists cannot be told",
-            r.report.file_name
-        ));
-    }
-    let mut dated: Vec<(NaiveDate, &ReleaseEntry)> = all
-        .into_iter()
-        .filter_map(|r| snapshot_date(&r.report.file_name).map(|d| (d, r)))
-        .collect();
-    dated.sort_by_key(|(d, _)| *d);
+    let (dated, set_aside) = dated_snapshots(store, table);
+    on.caveats.extend(set_aside);
     let Some((first, _)) = dated.first().copied() else {
         return Ok(());
     };

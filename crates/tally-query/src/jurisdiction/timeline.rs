@@ -3,7 +3,7 @@
 //! state), under the rules of [`super::policies`], so that `count --by policy` can place
 //! each arrest's county and day without reading the lists again.
 
-use super::agreements::{read_snapshot, snapshot_date};
+use super::agreements::{dated_snapshots, read_snapshot};
 use super::counties::CountyDirectory;
 use super::policies::{PolicyFamily, list_date, place_kind};
 use crate::QueryError;
@@ -66,10 +66,7 @@ impl PolicyTimeline {
         let Some(table) = TableKind::from_slug("287g-agreements") else {
             return Ok(());
         };
-        for release in crate::releases_holding(store, table) {
-            let Some(date) = snapshot_date(&release.report.file_name) else {
-                continue;
-            };
+        for (date, release) in dated_snapshots(store, table).0 {
             let snapshot = read_snapshot(store, table, release, Some(counties))?;
             let mut first: BTreeMap<String, NaiveDate> = BTreeMap::new();
             let mut unplaced = 0;
