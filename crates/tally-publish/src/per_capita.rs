@@ -80,17 +80,16 @@ pub fn publish_rates(
         })
         .collect();
     let mut notes = vec![format!(
-        "per capita: count per 100,000 {} residents of the AOR's counties (ACS estimates from {}, sha256 {}); interval: the population estimate ± 1.96 standard errors (the counts are complete, not samples); FY N uses population year N",
+        "per capita: count per 100,000 {}residents of the AOR's counties (ACS estimates from {}, sha256 {}); interval: the population estimate ± 1.96 standard errors (the counts are complete, not samples); FY N uses population year N",
         match measure {
             PerCapita::Total => "",
-            PerCapita::ForeignBorn => "foreign-born",
-            PerCapita::Noncitizen => "non-citizen",
-            PerCapita::Undocumented => "estimated undocumented",
+            PerCapita::ForeignBorn => "foreign-born ",
+            PerCapita::Noncitizen => "non-citizen ",
+            PerCapita::Undocumented => "estimated undocumented ",
         },
         population.file_name,
         population.sha256
-    )
-    .replace("100,000  residents", "100,000 residents")];
+    )];
     for (fy, year) in substituted {
         notes.push(format!(
             "per capita: FY{fy} has no population estimate in {}; its rates use {year}'s",
