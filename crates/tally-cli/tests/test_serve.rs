@@ -25,8 +25,13 @@ impl Drop for Server {
 }
 
 fn serve(store: &Path) -> Server {
+    serve_with(store, &[])
+}
+
+fn serve_with(store: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
         .args(["serve", "--store", path_str(store), "--bind", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -210,7 +215,7 @@ fn counts_equal_the_cli_for_the_same_query() {
         "<svg",
         "tally count arrests --by fy --where aor=CHI",
         "href=\"/count/arrests.csv?by=fy&amp;aor=CHI\" download",
-        "permalink: <a href=\"/count/arrests?by=fy&amp;aor=CHI\">",
+        "permalink: <a href=\"/count/arrests?by=fy&amp;aor=CHI\" data-permalink>",
     ] {
         assert!(html.contains(text), "{text} missing");
     }
@@ -325,8 +330,37 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
     let headline = "In the 10 treated AORs, at-large arrests in the window were 28% lower than the comparison AORs predict; 95% interval -50% to +3%; the interval includes no change.";
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["headline"], headline);
-    let (_, _, page) = get(&server.addr, "/operations/family-op-2019", &[]);
-    assert!(String::from_utf8_lossy(&page).contains(&format!("HEADLINE: {headline}")));
+    // The page is the report `--report` writes (`--format html`), charts inline, with the
+    // headline first and the rate ratio said in words.
+    let (_, headers, page) = get(&server.addr, "/operations/family-op-2019", &[]);
+    let page = String::from_utf8_lossy(&page);
+    assert_eq!(
+        header(&headers, "x-tally-command"),
+        Some("tally operation run family-op-2019")
+    );
+    assert!(
+        page.contains(&format!("<strong>{headline}</strong>")),
+        "{page}"
+    );
+    assert!(
+        page.contains("This one is 0.72: where the comparison AORs' change predicts 100, the treated AORs had 72."),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("<svg").count(),
+        3,
+        "the report's three charts inline"
+    );
+    let out = tally(&[
+        "operation",
+        "run",
+        "family-op-2019",
+        "--store",
+        path_str(s),
+        "--format",
+        "html",
+    ]);
+    assert!(page.ends_with(&stdout(&out)[stdout(&out).find("<h1>").unwrap()..]));
     for url in ["/counts/arrests", "/status.xml", "/openapi.yaml"] {
         assert_eq!(get(&server.addr, url, &[]).0, 404, "{url}");
     }
@@ -392,7 +426,7 @@ fn what_a_new_user_found_in_the_server_stays_fixed() {
     );
     let html = String::from_utf8_lossy(&body);
     assert!(
-        html.contains("&lt;10") && html.contains("total about "),
+        html.contains("&lt;10") && html.contains("data-total>about "),
         "{html}"
     );
     assert!(!html.contains("{\"below\""), "{html}");
@@ -460,5 +494,134 @@ fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
     assert!(
         !html.contains("fill=\"#08519c\" stroke=\"#333\" stroke-width=\"0.6\" data-aor"),
         "a hidden count was shaded"
+    );
+}
+
+#[test]
+fn the_dashboard_form_leads_to_a_drawn_view_with_its_uncovered_days() {
+    let server = serve(store());
+    // The form as a browser submits it: AORs chosen one by one, a period and a split.
+    let (status, headers, _) = get(
+        &server.addr,
+        "/?table=arrests&aor=CHI&aor=NYC&fy=FY2019&from=&to=&series=month&split=method-group&method-group=at-large",
+        &[],
+    );
+    assert_eq!(status, 303);
+    let location = header(&headers, "location").unwrap().to_string();
+    assert_eq!(
+        location,
+        "/count/arrests?by=month,method-group&aor=CHI,NYC&fy=FY2019&method-group=at-large"
+    );
+    let (status, _, body) = get(&server.addr, &location, &[]);
+    assert_eq!(status, 200);
+    let html = String::from_utf8_lossy(&body);
+    // The controls come back filled in, so the view can be changed from where it is.
+    for selected in [
+        "<option value=\"CHI\" selected>",
+        "<option value=\"NYC\" selected>",
+        "<option value=\"FY2019\" selected>",
+        "<option value=\"month\" selected>",
+        "<option value=\"at-large\" selected>",
+    ] {
+        assert!(html.contains(selected), "{selected}");
+    }
+    // The same total as the CLI, in the page's headline figure.
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(store()),
+        "--where",
+        "aor=CHI,NYC",
+        "--where",
+        "fy=FY2019",
+        "--where",
+        "method-group=at-large",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["total"], 3874);
+    assert!(html.contains("data-total>3,874<"), "{html}");
+    // September 2019 is in no release: drawn as a grey band (from the count by month
+    // alone, since a count by month and method group leaves the month out), listed under
+    // the days no release covers, never drawn as zero.
+    assert_eq!(html.matches("data-not-covered").count(), 1, "{html}");
+    assert!(html.contains("2019-09: not covered by any release"));
+    assert!(
+        html.contains(
+            "<li>2019-09-01 to 2019-09-30: CHI, NYC (counts there are missing, not zero)</li>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("data-series=\"at-large\""));
+    // The chart names its units, period and source.
+    assert!(html.contains("arrests per month"));
+    assert!(html.contains("Period: FY2019. Source: ICE releases EROArrests_FY2019.pipe.csv.gz"));
+    // The picker of operations leads to the page of the one picked.
+    let (status, headers, _) = get(&server.addr, "/operations?name=family-op-2019", &[]);
+    assert_eq!(status, 303);
+    assert_eq!(
+        header(&headers, "location"),
+        Some("/operations/family-op-2019")
+    );
+    assert_eq!(get(&server.addr, "/operations?name=nope", &[]).0, 404);
+}
+
+#[test]
+fn operation_files_given_to_the_server_are_offered_and_no_other_path_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../operations/family-op-2019.toml"),
+    )
+    .unwrap();
+    let mine = dir.path().join("mine.toml");
+    std::fs::write(
+        &mine,
+        shipped.replacen("name = \"family-op-2019\"", "name = \"my-family-op\"", 1),
+    )
+    .unwrap();
+    let server = serve_with(store(), &["--operation", path_str(&mine)]);
+    let (_, _, body) = get(&server.addr, "/operations.json", &[]);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let mine_listed = v["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "my-family-op")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(mine_listed["shipped"], false);
+    // Its page runs the file, and says the same as the shipped one it copies.
+    let (status, headers, page) = get(&server.addr, "/operations/my-family-op.json", &[]);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&page));
+    let command = header(&headers, "x-tally-command").unwrap();
+    assert!(command.ends_with("mine.toml"), "{command}");
+    let (_, _, theirs) = get(&server.addr, "/operations/family-op-2019.json", &[]);
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&page).unwrap(),
+        serde_json::from_slice(&theirs).unwrap(),
+    );
+    assert_eq!(a["headline"], b["headline"]);
+    // A client never names a path.
+    let escaped = format!("/operations/{}", path_str(&mine).replace('/', "%2F"));
+    assert_eq!(get(&server.addr, &escaped, &[]).0, 404);
+    drop(server);
+    // A file whose name clashes with a shipped operation is refused at start.
+    let clash = dir.path().join("clash.toml");
+    std::fs::write(&clash, &shipped).unwrap();
+    let out = tally(&[
+        "serve",
+        "--store",
+        path_str(store()),
+        "--bind",
+        "127.0.0.1:0",
+        "--operation",
+        path_str(&clash),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("an operation named \"family-op-2019\" is already offered"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -1,6 +1,7 @@
 //! Text renderings of an operation result: the terminal table and Markdown. Counts below
 //! [`SUPPRESS_BELOW`] print as `<10`.
 
+use crate::estimate::DidEstimate;
 use crate::run::{OperationResult, TOTAL};
 use crate::spec::Outcome;
 use std::fmt::Write;
@@ -244,24 +245,7 @@ fn aligned(header: &[String], rows: &[Vec<String>]) -> String {
 /// were 28% lower than the comparison AORs predict; 95% interval -50% to +3%; the
 /// interval includes no change." `None` without an estimate.
 pub fn headline(r: &OperationResult) -> Option<String> {
-    let (group, what) = match r.outcome {
-        Outcome::AverageDailyPopulation => {
-            (TOTAL, "the average daily detained population".to_string())
-        }
-        Outcome::AtLargeShare => (
-            "at-large",
-            format!("the at-large share of {}", r.table.slug()),
-        ),
-        Outcome::Count => {
-            if r.groups.iter().any(|g| g.group == "at-large") {
-                ("at-large", format!("at-large {}", r.table.slug()))
-            } else {
-                (TOTAL, r.table.slug().to_string())
-            }
-        }
-    };
-    let g = r.groups.iter().find(|g| g.group == group)?;
-    let e = g.estimate.as_ref()?;
+    let (what, e) = headline_estimate(r)?;
     let pct = |ratio: f64| ((ratio - 1.0) * 100.0).round();
     let change = pct(e.rate_ratio);
     let verb = if what.starts_with("the ") {
@@ -293,6 +277,42 @@ pub fn headline(r: &OperationResult) -> Option<String> {
     ))
 }
 
+/// The headline's rate ratio said in words for a reader who has never met one: what it
+/// divides by what, and what its value means as "where the comparison predicts 100".
+/// `None` without an estimate.
+pub fn rate_ratio_in_words(r: &OperationResult) -> Option<String> {
+    let (what, e) = headline_estimate(r)?;
+    let per_100 = (e.rate_ratio * 100.0).round();
+    Some(format!(
+        "How to read the rate ratio: it divides the change in {what} in the treated AORs, from the baseline windows to the window, by the change over the same time in the comparison AORs. A ratio of 1 means the treated AORs changed exactly as the comparison AORs did. This one is {ratio:.2}: where the comparison AORs' change predicts 100, the treated AORs had {per_100}. The 95% interval, {lo:.2} to {hi:.2}, is the range of ratios the data are consistent with; when it contains 1, the data cannot tell the change from no change.",
+        ratio = e.rate_ratio,
+        lo = e.ci_low,
+        hi = e.ci_high,
+    ))
+}
+
+/// The figure a headline is about (its words, and its estimate).
+fn headline_estimate(r: &OperationResult) -> Option<(String, &DidEstimate)> {
+    let (group, what) = match r.outcome {
+        Outcome::AverageDailyPopulation => {
+            (TOTAL, "the average daily detained population".to_string())
+        }
+        Outcome::AtLargeShare => (
+            "at-large",
+            format!("the at-large share of {}", r.table.slug()),
+        ),
+        Outcome::Count => {
+            if r.groups.iter().any(|g| g.group == "at-large") {
+                ("at-large", format!("at-large {}", r.table.slug()))
+            } else {
+                (TOTAL, r.table.slug().to_string())
+            }
+        }
+    };
+    let g = r.groups.iter().find(|g| g.group == group)?;
+    Some((what, g.estimate.as_ref()?))
+}
+
 /// The terminal rendering.
 pub fn text(r: &OperationResult) -> String {
     let mut s = String::new();
@@ -318,6 +338,9 @@ pub fn text(r: &OperationResult) -> String {
     }
     if let Some(h) = headline(r) {
         let _ = writeln!(s, "HEADLINE: {h}\n");
+    }
+    if let Some(words) = rate_ratio_in_words(r) {
+        let _ = writeln!(s, "{words}\n");
     }
     let _ = writeln!(s, "{}", r.figures_heading());
     let (h, rows) = count_rows(r);
@@ -381,6 +404,9 @@ pub fn markdown(r: &OperationResult) -> String {
     }
     if let Some(h) = headline(r) {
         let _ = writeln!(s, "**{h}**\n");
+    }
+    if let Some(words) = rate_ratio_in_words(r) {
+        let _ = writeln!(s, "{words}\n");
     }
     let _ = writeln!(s, "{}\n", op.description.trim());
     let _ = writeln!(

@@ -93,7 +93,10 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
         title = escape(&op.title),
         headline = render::headline(r)
             .map(|h| format!("<p><strong>{}</strong></p>", escape(&h)))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            + &render::rate_ratio_in_words(r)
+                .map(|w| format!("<p class=\"note\">{}</p>", escape(&w)))
+                .unwrap_or_default(),
         read_first = r
             .read_first()
             .iter()

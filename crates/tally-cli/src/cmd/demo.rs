@@ -254,7 +254,7 @@ fn operation_demo(dir: &std::path::Path, out: &mut dyn Write) -> Result<()> {
         super::operation::RunArgs {
             operation: "bortac-2020".into(),
             store,
-            format: super::ReportFormat::Table,
+            format: super::operation::OperationFormat::Table,
             report: None,
             dedup: None,
             outcome: None,

@@ -15,6 +15,8 @@ pub mod policy_count;
 pub mod population;
 pub mod prefer;
 pub mod serve;
+pub mod serve_chart;
+pub mod serve_form;
 pub mod serve_page;
 pub mod status;
 pub mod stays;

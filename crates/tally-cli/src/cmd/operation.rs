@@ -1,6 +1,5 @@
 //! `tally operation`: measure an enforcement operation against a baseline.
 
-use super::ReportFormat;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,9 +36,9 @@ pub struct RunArgs {
     /// Store directory.
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Output format for the terminal.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    /// Output format: aligned text, JSON, or the report's HTML page (charts inline).
+    #[arg(long, value_enum, default_value_t = OperationFormat::Table)]
+    pub format: OperationFormat,
     /// Also write report.html, report.md, SVG charts and result.json into this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
@@ -51,6 +50,17 @@ pub struct RunArgs {
     /// average-daily-population (people detained per day, from daily headcounts).
     #[arg(long, value_name = "OUTCOME")]
     pub outcome: Option<String>,
+}
+
+/// What `operation run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OperationFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// JSON with the numbers and their provenance.
+    Json,
+    /// The report's self-contained HTML page (the `report.html` of `--report`).
+    Html,
 }
 
 /// Runs the subcommand.
@@ -114,11 +124,12 @@ pub fn run_one(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     match a.format {
-        ReportFormat::Json => {
+        OperationFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &tally_operation::run::published(&result))?;
             writeln!(out)?;
         }
-        _ => write!(out, "{}", tally_operation::render::text(&result))?,
+        OperationFormat::Html => write!(out, "{}", tally_operation::report::html(&result))?,
+        OperationFormat::Table => write!(out, "{}", tally_operation::render::text(&result))?,
     }
     if let Some(dir) = &a.report {
         let files = tally_operation::report::write_report(dir, &result)?;

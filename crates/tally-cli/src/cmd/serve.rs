@@ -17,7 +17,7 @@
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -49,6 +49,18 @@ pub struct Args {
     /// Seconds a request may run before it is answered 503.
     #[arg(long, value_name = "S", default_value_t = 30)]
     pub timeout: u64,
+    /// An operation file (TOML) to offer beside the shipped ones, by its `name`
+    /// (repeatable). Only files named here are run: a client never names a path.
+    #[arg(long = "operation", value_name = "FILE")]
+    pub operations: Vec<PathBuf>,
+}
+
+/// An operation the server offers: its name, title, and the file it was read from when
+/// it is not shipped.
+struct Offered {
+    name: String,
+    title: String,
+    file: Option<PathBuf>,
 }
 
 /// What every request needs.
@@ -56,6 +68,38 @@ struct Served {
     store: PathBuf,
     suppress_below: u64,
     timeout: Duration,
+    operations: Vec<Offered>,
+    cache: std::sync::Mutex<ResponseCache>,
+}
+
+/// The shipped operations and those given with `--operation`, checked now so that a bad
+/// file is refused at start, not on a request.
+fn offered_operations(files: &[PathBuf]) -> Result<Vec<Offered>> {
+    let mut offered: Vec<Offered> = tally_operation::Operation::shipped()
+        .into_iter()
+        .map(|(_, op)| Offered {
+            name: op.name,
+            title: op.title,
+            file: None,
+        })
+        .collect();
+    for file in files {
+        let op = tally_operation::Operation::read(file)
+            .with_context(|| format!("--operation {}", file.display()))?;
+        if offered.iter().any(|o| o.name == op.name) {
+            anyhow::bail!(
+                "--operation {}: an operation named {:?} is already offered; give the file another `name`",
+                file.display(),
+                op.name
+            );
+        }
+        offered.push(Offered {
+            name: op.name,
+            title: op.title,
+            file: Some(file.clone()),
+        });
+    }
+    Ok(offered)
 }
 
 /// Runs the server until interrupted (Ctrl-C), printing `listening on http://ADDR` first.
@@ -69,6 +113,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         store: args.store.clone(),
         suppress_below: args.suppress_below,
         timeout: Duration::from_secs(args.timeout.max(1)),
+        operations: offered_operations(&args.operations)?,
+        cache: std::sync::Mutex::new(ResponseCache::default()),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -161,15 +207,16 @@ async fn not_found() -> Response {
     )
 }
 
-/// The store's generation tag: the SHA-256 of its manifest (a new generation is a new
-/// manifest, written atomically).
-fn etag(served: &Served, argv: &[String]) -> Option<String> {
+/// The store's generation tag for one view: the SHA-256 of the manifest (a new
+/// generation is a new manifest, written atomically), the view's command line, the
+/// server's threshold and the representation (a page and its JSON twin run one command).
+fn etag(served: &Served, argv: &[String], representation: &str) -> Option<String> {
     let bytes = std::fs::read(served.store.join("manifest.json")).ok()?;
     let mut h = Sha256::new();
     h.update(&bytes);
-    // The view and the server's threshold are part of what the tag names.
     h.update(argv.join("\u{1}").as_bytes());
     h.update(served.suppress_below.to_le_bytes());
+    h.update(representation.as_bytes());
     Some(format!("\"{}\"", hex(&h.finalize()[..12])))
 }
 
@@ -186,20 +233,108 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Turns a command's output (and its command line) into a response body, or refuses it.
-type Render = fn(&[u8], &[String]) -> Result<Vec<u8>, String>;
+/// Bodies already answered, by ETag: a tag names one store generation, command line,
+/// threshold and representation, so a hit is the same bytes the command would print
+/// again. Bounded in bytes; the oldest entry goes first.
+#[derive(Default)]
+struct ResponseCache {
+    bodies: std::collections::HashMap<String, Bytes>,
+    order: std::collections::VecDeque<String>,
+    bytes: usize,
+}
+
+/// Bytes of response bodies the server keeps (a body over a sixteenth of it is not kept).
+const CACHE_BYTES: usize = 64 << 20;
+
+impl ResponseCache {
+    fn get(&self, tag: &str) -> Option<Bytes> {
+        self.bodies.get(tag).cloned()
+    }
+
+    fn put(&mut self, tag: String, body: Bytes) {
+        if body.len() > CACHE_BYTES / 16 || self.bodies.contains_key(&tag) {
+            return;
+        }
+        while self.bytes + body.len() > CACHE_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(b) = self.bodies.remove(&old) {
+                self.bytes -= b.len();
+            }
+        }
+        self.bytes += body.len();
+        self.order.push_back(tag.clone());
+        self.bodies.insert(tag, body);
+    }
+}
+
+/// Runs a command line in-process (off the async threads, bounded by the server's time
+/// limit) and renders its output, or answers from the cache when the same tag was
+/// answered before. `Err` is the response to send instead.
+async fn run_rendered<R>(
+    served: &Arc<Served>,
+    argv: &[String],
+    tag: Option<&str>,
+    render: R,
+) -> Result<Bytes, Response>
+where
+    R: FnOnce(&[u8], &[String]) -> Result<Vec<u8>, String> + Send + 'static,
+{
+    if let Some(hit) = tag.and_then(|t| served.cache.lock().ok()?.get(t)) {
+        return Ok(hit);
+    }
+    let command = argv.to_vec();
+    let work = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        match crate::run_argv(&command, &mut out) {
+            Ok(_) => render(&out, &command).map_err(|m| ("by", m)),
+            Err(message) => Err((parameter_named(&message), message)),
+        }
+    });
+    let body = match tokio::time::timeout(served.timeout, work).await {
+        Err(_) => {
+            return Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "query",
+                &format!(
+                    "the request took longer than {} s; narrow it (fewer groups, a shorter date range)",
+                    served.timeout.as_secs()
+                ),
+            ));
+        }
+        Ok(Err(_)) => {
+            return Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "query",
+                "the request failed",
+            ));
+        }
+        Ok(Ok(Err((parameter, message)))) => {
+            return Err(error(StatusCode::BAD_REQUEST, parameter, &message));
+        }
+        Ok(Ok(Ok(body))) => Bytes::from(body),
+    };
+    if let (Some(tag), Ok(mut cache)) = (tag, served.cache.lock()) {
+        cache.put(tag.to_string(), body.clone());
+    }
+    Ok(body)
+}
 
 /// Runs a command line for a view, bounded in time, and answers it with the ETag of the
 /// store's generation (304 when the client already has it).
-async fn view(
+async fn view<R>(
     served: Arc<Served>,
     headers: &HeaderMap,
     argv: Vec<String>,
     content_type: &'static str,
-    render: Render,
-) -> Response {
+    render: R,
+) -> Response
+where
+    R: FnOnce(&[u8], &[String]) -> Result<Vec<u8>, String> + Send + 'static,
+{
     let started = Instant::now();
-    let tag = etag(&served, &argv);
+    let tag = etag(&served, &argv, content_type);
     if let (Some(tag), Some(seen)) = (&tag, headers.get(header::IF_NONE_MATCH))
         && matches_tag(seen, tag)
     {
@@ -209,38 +344,9 @@ async fn view(
         }
         return r;
     }
-    let command = argv.clone();
-    let work = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        crate::run_argv(&command, &mut out).map(|_| out)
-    });
-    let result = match tokio::time::timeout(served.timeout, work).await {
-        Err(_) => {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "query",
-                &format!(
-                    "the request took longer than {} s; narrow it (fewer groups, a shorter date range)",
-                    served.timeout.as_secs()
-                ),
-            );
-        }
-        Ok(Err(_)) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "query",
-                "the request failed",
-            );
-        }
-        Ok(Ok(r)) => r,
-    };
-    let body = match result {
-        Ok(out) => out,
-        Err(message) => return error(StatusCode::BAD_REQUEST, parameter_named(&message), &message),
-    };
-    let body = match render(&body, &argv) {
-        Ok(b) => b,
-        Err(message) => return error(StatusCode::BAD_REQUEST, "by", &message),
+    let body = match run_rendered(&served, &argv, tag.as_deref(), render).await {
+        Ok(body) => body,
+        Err(response) => return response,
     };
     crate::warn!(
         "serve: {} -> 200 in {} ms",
@@ -409,7 +515,7 @@ async fn count(
             ),
         );
     }
-    let query = params(raw);
+    let query = super::serve_form::count_query(&params(raw));
     match twin {
         Twin::Csv => {
             let argv = count_argv(&served, &table, &query, "csv");
@@ -421,12 +527,17 @@ async fn count(
         }
         Twin::Html => {
             let argv = count_argv(&served, &table, &query, "json");
+            let choices = choices(&served, &table).await;
             view(
                 served,
                 &headers,
                 argv,
                 "text/html; charset=utf-8",
-                bounded_page,
+                move |body: &[u8], argv: &[String]| {
+                    bounded(body, argv)?;
+                    let axis = period_axis(argv);
+                    super::serve_page::count_page(body, argv, &choices, &query, axis.as_deref())
+                },
             )
             .await
         }
@@ -448,10 +559,95 @@ fn bounded(body: &[u8], _: &[String]) -> Result<Vec<u8>, String> {
     Ok(body.to_vec())
 }
 
-/// A count's page, refused over the same group limit as its JSON.
-fn bounded_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
-    bounded(body, argv)?;
-    super::serve_page::count_page(body, argv)
+/// The count by a view's period alone (its first dimension, when that is a period and a
+/// second follows), for the chart's axis; `None` otherwise or when it fails.
+fn period_axis(argv: &[String]) -> Option<Vec<u8>> {
+    let at = argv.iter().position(|a| a.starts_with("--by="))?;
+    let dims: Vec<&str> = argv[at]["--by=".len()..].split(',').collect();
+    if dims.len() < 2 || !super::serve_chart::SERIES.contains(&dims[0]) {
+        return None;
+    }
+    let mut axis = argv.to_vec();
+    axis[at] = format!("--by={}", dims[0]);
+    let mut out = Vec::new();
+    crate::run_argv(&axis, &mut out).ok()?;
+    Some(out)
+}
+
+/// What the dashboard's form offers for a table: its periods and dimensions, the fiscal
+/// years the store holds, and filters (method group, criminality, state) with the values
+/// whose counts the store publishes.
+async fn choices(served: &Arc<Served>, table: &str) -> super::serve_form::Choices {
+    let dims: Vec<String> = tally_model::TableKind::from_slug(table)
+        .map(|t| {
+            tally_query::Dimension::all(t)
+                .into_iter()
+                .map(|d| d.name())
+                .collect()
+        })
+        .unwrap_or_default();
+    let has = |d: &str| dims.iter().any(|x| x == d);
+    let series: Vec<String> = ["month", "week", "fy", "date"]
+        .into_iter()
+        .filter(|d| has(d))
+        .map(String::from)
+        .collect();
+    let splits: Vec<String> = dims
+        .iter()
+        .filter(|d| !series.contains(d))
+        .cloned()
+        .collect();
+    let fys = if has("fy") {
+        published_values(served, table, "fy").await
+    } else {
+        Vec::new()
+    };
+    let mut filters = Vec::new();
+    if has("method-group") {
+        let groups = ["custodial", "at-large", "border", "other"];
+        filters.push((
+            "method-group".to_string(),
+            "Method group".to_string(),
+            groups.iter().map(|g| g.to_string()).collect(),
+        ));
+    }
+    for (suffix, label) in [("criminality", "Criminality"), ("state", "State")] {
+        if let Some(dim) = dims.iter().find(|d| d.ends_with(suffix)) {
+            let values = published_values(served, table, dim).await;
+            if !values.is_empty() {
+                filters.push((dim.clone(), label.to_string(), values));
+            }
+        }
+    }
+    super::serve_form::Choices {
+        table: table.to_string(),
+        series,
+        splits,
+        fys,
+        filters,
+    }
+}
+
+/// The values of a dimension whose counts the store publishes (at or above the server's
+/// threshold; blank and withheld left out), at most 200, from `tally count --by DIM`.
+async fn published_values(served: &Arc<Served>, table: &str, dim: &str) -> Vec<String> {
+    let argv = count_argv(served, table, &[("by".into(), dim.into())], "json");
+    let tag = etag(served, &argv, "values");
+    let Ok(body) = run_rendered(served, &argv, tag.as_deref(), as_is).await else {
+        return Vec::new();
+    };
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let mut values: Vec<String> = v["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|g| g["count"].as_u64().is_some_and(|n| n > 0))
+        .filter_map(|g| g[dim].as_str())
+        .filter(|value| !value.starts_with('('))
+        .map(String::from)
+        .collect();
+    values.truncate(200);
+    values
 }
 
 /// True for a table of the catalog (a path segment is never passed on otherwise: one
@@ -570,10 +766,34 @@ async fn fields(
     report_view(served, &headers, argv, json).await
 }
 
-async fn operations(uri: axum::http::Uri) -> Response {
-    let list: Vec<serde_json::Value> = tally_operation::Operation::shipped()
+async fn operations(
+    State(served): State<Arc<Served>>,
+    uri: axum::http::Uri,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    // The picker's form: GET /operations?name=X goes to the operation's page.
+    if let Some((_, name)) = params(raw).into_iter().find(|(k, _)| k == "name") {
+        if !served.operations.iter().any(|o| o.name == name) {
+            return error(
+                StatusCode::NOT_FOUND,
+                "name",
+                &format!("no operation {name:?}; see /operations"),
+            );
+        }
+        let location = format!("/operations/{}", super::serve_page::encode(&name));
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    }
+    let list: Vec<serde_json::Value> = served
+        .operations
         .iter()
-        .map(|(_, op)| json!({"name": op.name, "title": op.title, "url": format!("/operations/{}", op.name)}))
+        .map(|o| {
+            json!({
+                "name": o.name,
+                "title": o.title,
+                "url": format!("/operations/{}", super::serve_page::encode(&o.name)),
+                "shipped": o.file.is_none(),
+            })
+        })
         .collect();
     if uri.path().ends_with(".json") {
         (
@@ -582,20 +802,9 @@ async fn operations(uri: axum::http::Uri) -> Response {
         )
             .into_response()
     } else {
-        let items: String = list
-            .iter()
-            .map(|o| {
-                format!(
-                    "<li><a href=\"{}\">{}</a>: {}</li>",
-                    super::serve_page::escape(o["url"].as_str().unwrap_or("")),
-                    super::serve_page::escape(o["name"].as_str().unwrap_or("")),
-                    super::serve_page::escape(o["title"].as_str().unwrap_or(""))
-                )
-            })
-            .collect();
         (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            super::serve_page::page("Operations", &format!("<ul>{items}</ul>")),
+            super::serve_page::operations_page(&list),
         )
             .into_response()
     }
@@ -610,23 +819,39 @@ async fn operation(
     if twin == Twin::Csv {
         return not_found().await;
     }
-    // Only shipped operations: a path on the server's disk is not the client's to name.
-    if tally_operation::Operation::find(&name).is_err() {
+    // Only offered operations: a path on the server's disk is not the client's to name.
+    let Some(offered) = served.operations.iter().find(|o| o.name == name) else {
         return error(
             StatusCode::NOT_FOUND,
             "name",
-            &format!("no shipped operation {name:?}; see /operations"),
+            &format!("no operation {name:?}; see /operations"),
         );
-    }
-    let json = twin == Twin::Json;
+    };
+    let target = offered
+        .file
+        .as_ref()
+        .map_or_else(|| name.clone(), |f| f.display().to_string());
     let argv = vec![
         "operation".into(),
         "run".into(),
-        name,
+        target,
         "--store".into(),
         served.store.display().to_string(),
+        "--format".into(),
+        if twin == Twin::Json { "json" } else { "html" }.into(),
     ];
-    report_view(served, &headers, argv, json).await
+    if twin == Twin::Json {
+        view(served, &headers, argv, "application/json", as_is).await
+    } else {
+        view(
+            served,
+            &headers,
+            argv,
+            "text/html; charset=utf-8",
+            super::serve_page::report_page,
+        )
+        .await
+    }
 }
 
 async fn compare(
@@ -675,10 +900,10 @@ async fn compare(
 }
 
 async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -> Response {
-    // The form submitted without script arrives here with its table: send it on to the
-    // count it asks for.
-    let query = params(raw);
-    if let Some((_, table)) = query.iter().find(|(k, _)| k == "table") {
+    // The form, submitted, arrives here with its table: send it on to the count it asks
+    // for, whose URL is the permalink.
+    let form = params(raw);
+    if let Some((_, table)) = form.iter().find(|(k, _)| k == "table") {
         if !known_table(table) && table != "detention-stays" {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -686,9 +911,8 @@ async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -
                 &format!("unknown table {table:?}"),
             );
         }
-        let rest: Vec<String> = query
+        let rest: Vec<String> = super::serve_form::count_query(&form)
             .iter()
-            .filter(|(k, v)| k != "table" && !v.trim().is_empty())
             .map(|(k, v)| {
                 format!(
                     "{}={}",
@@ -704,9 +928,10 @@ async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -
         };
         return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     }
+    let choices = choices(&served, "arrests").await;
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        super::serve_page::dashboard(&served.store),
+        super::serve_page::dashboard(&served.store, &choices),
     )
         .into_response()
 }

@@ -2,6 +2,8 @@
 //! phone width and by keyboard. A count page is drawn from the count's JSON (the
 //! publication layer's output): suppressed cells show as `<10` and are not drawn.
 
+use super::serve_chart::ChartMeta;
+use super::serve_form::Choices;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -21,7 +23,9 @@ body{{font-family:system-ui,sans-serif;margin:1rem auto;max-width:64rem;padding:
 table{{border-collapse:collapse;margin:1rem 0}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}}
 td.n{{text-align:right;font-variant-numeric:tabular-nums}}pre{{white-space:pre-wrap;font-size:.85rem}}
 nav a{{margin-right:1rem}}label{{display:inline-block;margin:.3rem 1rem .3rem 0}}input,select,button{{font:inherit}}
-.note{{color:#444;font-size:.9rem}}svg{{max-width:100%;height:auto}}
+.note{{color:#444;font-size:.9rem}}svg{{max-width:100%;height:auto}}.scroll{{overflow-x:auto}}
+form.controls{{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.2rem 1rem;padding:.5rem;background:#f4f6f8;border-radius:4px}}
+:focus-visible{{outline:3px solid #0072B2;outline-offset:2px}}.total{{font-size:1.2rem}}
 </style></head><body><nav><a href="/">Dashboard</a><a href="/status">Status</a><a href="/operations">Operations</a><a href="/openapi.json">API</a></nav><h1>{t}</h1>{body}</body></html>"#,
         t = escape(title),
     )
@@ -34,30 +38,73 @@ pub fn text_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
     Ok(page(&title, &format!("<pre>{}</pre>", escape(&text))).into_bytes())
 }
 
-/// The dashboard: a GET form over `/count/{table}`; its result's URL is the permalink.
-pub fn dashboard(store: &std::path::Path) -> String {
-    let tables: String = tally_model::TableKind::all()
-        .iter()
-        .map(|t| format!("<option>{}</option>", escape(t.slug())))
-        .collect();
+/// The operations offered, as links and a picker (a GET form to `/operations?name=`).
+pub fn operations_page(list: &[Value]) -> String {
+    let mut items = String::new();
+    let mut options = String::new();
+    for o in list {
+        let name = escape(o["name"].as_str().unwrap_or(""));
+        let _ = write!(
+            items,
+            "<li><a href=\"{}\">{name}</a>: {}{}</li>",
+            escape(o["url"].as_str().unwrap_or("")),
+            escape(o["title"].as_str().unwrap_or("")),
+            if o["shipped"] == Value::Bool(true) {
+                ""
+            } else {
+                " (file given to the server)"
+            }
+        );
+        let _ = write!(options, "<option>{name}</option>");
+    }
+    page(
+        "Operations",
+        &format!(
+            r#"<form method="get" action="/operations"><label>Operation <select name="name">{options}</select></label> <button type="submit">Run</button></form><ul>{items}</ul><p class="note">Each page is <code>tally operation run NAME --format html</code>: the same report, charts and numbers as <code>--report</code>.</p>"#
+        ),
+    )
+}
+
+/// An operation's report page (`operation run --format html`, self-contained) with the
+/// server's navigation and the command line added at the top of its body.
+pub fn report_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
+    let html = String::from_utf8_lossy(body);
+    let nav = format!(
+        r#"<nav style="font-family:system-ui,sans-serif"><a href="/">Dashboard</a> · <a href="/operations">Operations</a> · <a href="/status">Status</a></nav><p class="note"><code>{}</code></p>"#,
+        escape(&super::serve::command_line_for(argv))
+    );
+    Ok(html
+        .replacen("<body>", &format!("<body>{nav}"), 1)
+        .into_bytes())
+}
+
+/// The dashboard: the controls for one table (the form's GET goes to `/`, which sends
+/// it on to the count's own URL: the permalink).
+pub fn dashboard(store: &std::path::Path, choices: &Choices) -> String {
     let body = format!(
-        r#"<p class="note">Store {store}. Every view is a URL; add <code>.json</code> or <code>.csv</code> to a count's table for its data.</p>
-<form method="get" action="/">
-<label>Table <select name="table">{tables}</select></label>
-<label>Break down by <input name="by" value="fy,method-group" size="24"></label>
-<label>AORs <input name="aor" placeholder="all, or CHI,NYC" size="12"></label>
-<label>From <input name="from" type="date"></label>
-<label>To <input name="to" type="date"></label>
-<button type="submit">Count</button></form>
-<p class="note">The form leads to a count's own URL, such as <a href="/count/arrests?by=fy,method-group">/count/arrests?by=fy,method-group</a>: that URL is the permalink.</p>"#,
+        r#"<p class="note">Store {store}. Choose a table, AORs, dates and a breakdown; the view's URL is its permalink, and <code>.json</code> or <code>.csv</code> after the table's name gives its data.</p>{controls}
+<p class="note">For example <a href="/count/arrests?by=fy,method-group">/count/arrests?by=fy,method-group</a>, or <a href="/map/arrests">a map of arrests by AOR</a>.</p>{script}"#,
         store = escape(&store.display().to_string()),
+        controls = super::serve_form::controls(choices, &[]),
+        script = super::serve_form::SCRIPT,
     );
     page("Tally", &body)
 }
 
-/// A count's page: its table, a chart of the series (by week, month, date or fy) or of
-/// the categories, its sources and notes.
-pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
+/// A count's page: the controls filled from its URL, its total, links (CSV, JSON, map,
+/// permalink), a chart of the series (by week, month, date or fy) or of the categories,
+/// the days no release covers, the caveats, the table and its sources. `axis` is the
+/// count by the view's period alone (see [`super::serve_chart::chart`]).
+///
+/// # Errors
+/// The count's JSON cannot be read.
+pub fn count_page(
+    body: &[u8],
+    argv: &[String],
+    choices: &Choices,
+    query: &[(String, String)],
+    axis: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("reading the count: {e}"))?;
     let dims: Vec<String> = v["dimensions"]
         .as_array()
@@ -68,17 +115,47 @@ pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
         })
         .unwrap_or_default();
     let groups = v["groups"].as_array().cloned().unwrap_or_default();
-    let mut html = String::new();
-    let (path, query) = view_url(argv);
+    let table = argv.get(1).cloned().unwrap_or_default();
+    let mut html = super::serve_form::controls(choices, query);
+    let (path, q) = view_url(argv);
+    // The map takes the view's filters, not its breakdown.
+    let filters: Vec<&str> = q
+        .strip_prefix('?')
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("by="))
+        .collect();
+    let map_query = if filters.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", filters.join("&"))
+    };
     let _ = write!(
         html,
-        "<p><code>{}</code></p><p><a href=\"{p}.csv{q}\" download>Download CSV</a> · <a href=\"{p}.json{q}\">JSON</a> · permalink: <a href=\"{p}{q}\">{p}{q}</a></p>",
-        escape(&super::serve::command_line_for(argv)),
+        r#"<p class="total">Total: <strong data-total>{total}</strong> records of {t}</p><p><code>{cmd}</code></p><p><a href="{p}.csv{q}" download>Download CSV</a> · <a href="{p}.json{q}">JSON</a> · <a href="/map/{t}{mq}">Map by AOR</a> · permalink: <a href="{p}{q}" data-permalink>{p}{q}</a> <button type="button" data-copy="{p}{q}" hidden>Copy permalink</button></p>"#,
+        total = escape(&figure(&v["total"])),
+        t = escape(&table),
+        cmd = escape(&super::serve::command_line_for(argv)),
         p = escape(&path),
-        q = escape(&query),
+        q = escape(&q),
+        mq = escape(&map_query),
     );
-    html.push_str(&chart(&dims, &groups));
-    html.push_str("<table><thead><tr>");
+    let meta = ChartMeta {
+        table: table.clone(),
+        period: period_of(query),
+        source: sources_line(&v),
+    };
+    let axis: Option<Vec<Value>> = axis
+        .and_then(|a| serde_json::from_slice::<Value>(a).ok())
+        .and_then(|a| a["groups"].as_array().cloned());
+    html.push_str(&super::serve_chart::chart(
+        &dims,
+        &groups,
+        axis.as_deref(),
+        &meta,
+    ));
+    html.push_str(&coverage(&v));
+    html.push_str("<div class=\"scroll\"><table><thead><tr>");
     for d in &dims {
         let _ = write!(html, "<th scope=\"col\">{}</th>", escape(d));
     }
@@ -96,11 +173,12 @@ pub fn count_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
     }
     let _ = write!(
         html,
-        "</tbody></table><p>total {}</p>",
+        "</tbody><tfoot><tr><th scope=\"row\" colspan=\"{}\">total</th><td class=\"n\">{}</td></tr></tfoot></table></div>",
+        dims.len().max(1),
         escape(&figure(&v["total"]))
     );
     html.push_str(&provenance(&v));
-    let table = argv.get(1).cloned().unwrap_or_default();
+    html.push_str(super::serve_form::SCRIPT);
     Ok(page(&format!("Count of {table}"), &html).into_bytes())
 }
 
@@ -110,73 +188,72 @@ fn figure(v: &Value) -> String {
     tally_model::Figure::from_json(v).map_or_else(|| v.to_string(), |f| f.text())
 }
 
-/// Bars of the exact counts of the first dimension (suppressed and missing cells are not
-/// drawn), with units and the dimension named.
-fn chart(dims: &[String], groups: &[Value]) -> String {
-    let Some(first) = dims.first() else {
-        return String::new();
+/// The view's period in words, from its `from`, `to` and `fy` parameters.
+fn period_of(query: &[(String, String)]) -> String {
+    let value = |key: &str| {
+        query
+            .iter()
+            .find(|(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v.clone())
     };
-    // One bar per value of the first dimension, summing only exact cells.
-    let mut bars: Vec<(String, u64, bool)> = Vec::new();
-    for g in groups {
-        let key = g[first].as_str().unwrap_or("").to_string();
-        let exact = g["count"].as_u64();
-        match bars.iter_mut().find(|b| b.0 == key) {
-            Some(b) => {
-                b.1 += exact.unwrap_or(0);
-                b.2 |= exact.is_none();
-            }
-            None => bars.push((key, exact.unwrap_or(0), exact.is_none())),
-        }
+    let dates = match (value("from"), value("to")) {
+        (Some(f), Some(t)) => Some(format!("{f} to {t}")),
+        (Some(f), None) => Some(format!("from {f}")),
+        (None, Some(t)) => Some(format!("to {t}")),
+        (None, None) => None,
+    };
+    match (value("fy"), dates) {
+        (Some(fy), Some(d)) => format!("{fy}, {d}"),
+        (Some(fy), None) => fy,
+        (None, Some(d)) => d,
+        (None, None) => "every date the ingested releases cover".into(),
     }
-    if bars.is_empty() || bars.len() > 400 {
-        return String::new();
+}
+
+/// The releases behind a count as one line (`a.csv, b.csv and 2 more`).
+fn sources_line(v: &Value) -> String {
+    let names: Vec<&str> = v["releases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["file_name"].as_str())
+        .collect();
+    match names.len() {
+        0 => "no release".into(),
+        1..=3 => format!("ICE releases {}", names.join(", ")),
+        n => format!("ICE releases {} and {} more", names[..2].join(", "), n - 2),
     }
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let width = 760.0;
-    let bar_w = (width - 60.0) / bars.len() as f64;
-    let mut svg = format!(
-        r#"<svg viewBox="0 0 {width} 260" role="img" aria-label="rows by {d}"><title>Rows by {d} (count of records; cells with a suppressed or missing count are not drawn)</title>"#,
-        d = escape(first)
-    );
-    for (i, (label, n, partial)) in bars.iter().enumerate() {
-        let h = 200.0 * *n as f64 / max as f64;
-        let x = 50.0 + i as f64 * bar_w;
+}
+
+/// The covered and not-covered days of a view: each gap (AORs and days no release
+/// covers, missing rather than zero), or that none was found.
+fn coverage(v: &Value) -> String {
+    let gaps = v["coverage_gaps"].as_array().cloned().unwrap_or_default();
+    if gaps.is_empty() {
+        return "<p class=\"note\" data-coverage>Coverage: no day of this view lacks an ingested release.</p>".into();
+    }
+    let mut html = String::from("<h2>Days no release covers</h2><ul data-coverage>");
+    for g in &gaps {
+        let aors: Vec<&str> = g["aors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str())
+            .collect();
         let _ = write!(
-            svg,
-            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{h:.1}" fill="{}"><title>{}: {}</title></rect>"##,
-            220.0 - h,
-            (bar_w * 0.8).max(1.0),
-            if *partial { "#9ab" } else { "#357" },
-            escape(label),
-            match (*n, *partial) {
-                (0, true) => "suppressed or missing, not drawn".to_string(),
-                (n, true) => format!(
-                    "{} drawn, plus cells suppressed or missing",
-                    crate::render::thousands(n)
-                ),
-                (n, false) => crate::render::thousands(n),
-            },
+            html,
+            "<li>{} to {}: {} (counts there are missing, not zero)</li>",
+            escape(g["first"].as_str().unwrap_or("")),
+            escape(g["last"].as_str().unwrap_or("")),
+            escape(&if aors.is_empty() {
+                "every AOR".to_string()
+            } else {
+                aors.join(", ")
+            })
         );
     }
-    // Category labels under the bars, where they fit.
-    if bars.len() <= 30 {
-        for (i, (label, _, _)) in bars.iter().enumerate() {
-            let _ = write!(
-                svg,
-                r#"<text x="{:.1}" y="234" font-size="11" text-anchor="middle">{}</text>"#,
-                50.0 + (i as f64 + 0.4) * bar_w,
-                escape(label)
-            );
-        }
-    }
-    let _ = write!(
-        svg,
-        r#"<text x="50" y="254" font-size="12">{} → (count of records, max {})</text></svg>"#,
-        escape(first),
-        crate::render::thousands(max)
-    );
-    svg
+    html.push_str("</ul>");
+    html
 }
 
 /// The count view's path and query string, rebuilt from its command line (the inverse
@@ -353,12 +430,18 @@ fn provenance(v: &Value) -> String {
             escape(r["sha256"].as_str().unwrap_or(""))
         );
     }
-    for n in v["notes"].as_array().into_iter().flatten() {
-        let _ = write!(
-            html,
-            "<p class=\"note\">note: {}</p>",
-            escape(n.as_str().unwrap_or(""))
-        );
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .collect();
+    if !notes.is_empty() {
+        html.push_str("<h2>Caveats</h2><ul data-caveats>");
+        for n in notes {
+            let _ = write!(html, "<li>{}</li>", escape(n));
+        }
+        html.push_str("</ul>");
     }
     html
 }
