@@ -20,3 +20,10 @@ python3 bench/dedup_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" --rows
 # the same rule in DuckDB SQL and pandas on Tally's own Parquet.
 echo
 python3 bench/stays_vs_peers.py --tally "$CARGO_TARGET_DIR/release/tally" --rows "${STAYS_ROWS:-10000000}"
+# Load test of `tally serve` (issue #12): p50/p99 latency and the server's peak memory at 1,
+# 10 and 50 connections on loopback, count and series requests on the national store, with
+# Debian's wrk (a separate process); any error fails the script.
+command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+echo
+python3 bench/serve_load.py --tally "$CARGO_TARGET_DIR/release/tally" \
+  --data ../shared/data/ice-lesa/national-2019-ICFO-53623

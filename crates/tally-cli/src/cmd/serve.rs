@@ -70,6 +70,37 @@ struct Served {
     timeout: Duration,
     operations: Vec<Offered>,
     cache: std::sync::Mutex<ResponseCache>,
+    manifest: std::sync::Mutex<Option<SeenManifest>>,
+    /// Queries run at once: one per core, so memory stays flat however many clients
+    /// wait (a waiting request counts against its time limit).
+    running: Arc<tokio::sync::Semaphore>,
+}
+
+/// A manifest file as last seen: its inode, length and modification time, and the
+/// SHA-256 of its bytes.
+type SeenManifest = ((u64, u64, std::time::SystemTime), [u8; 32]);
+
+impl Served {
+    /// The SHA-256 of the store's manifest, hashed again only when the file changed (a
+    /// new generation is written to a new file and renamed over the old: a new inode).
+    fn generation(&self) -> Option<[u8; 32]> {
+        use std::os::unix::fs::MetadataExt;
+        let path = self.store.join("manifest.json");
+        let meta = std::fs::metadata(&path).ok()?;
+        let key = (meta.ino(), meta.len(), meta.modified().ok()?);
+        if let Ok(seen) = self.manifest.lock()
+            && let Some((k, hash)) = *seen
+            && k == key
+        {
+            return Some(hash);
+        }
+        let bytes = std::fs::read(&path).ok()?;
+        let hash: [u8; 32] = Sha256::digest(&bytes).into();
+        if let Ok(mut seen) = self.manifest.lock() {
+            *seen = Some((key, hash));
+        }
+        Some(hash)
+    }
 }
 
 /// The shipped operations and those given with `--operation`, checked now so that a bad
@@ -115,6 +146,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         operations: offered_operations(&args.operations)?,
         cache: std::sync::Mutex::new(ResponseCache::default()),
+        manifest: std::sync::Mutex::new(None),
+        running: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -211,9 +246,9 @@ async fn not_found() -> Response {
 /// generation is a new manifest, written atomically), the view's command line, the
 /// server's threshold and the representation (a page and its JSON twin run one command).
 fn etag(served: &Served, argv: &[String], representation: &str) -> Option<String> {
-    let bytes = std::fs::read(served.store.join("manifest.json")).ok()?;
+    let generation = served.generation()?;
     let mut h = Sha256::new();
-    h.update(&bytes);
+    h.update(generation);
     h.update(argv.join("\u{1}").as_bytes());
     h.update(served.suppress_below.to_le_bytes());
     h.update(representation.as_bytes());
@@ -285,13 +320,19 @@ where
         return Ok(hit);
     }
     let command = argv.to_vec();
-    let work = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        match crate::run_argv(&command, &mut out) {
-            Ok(_) => render(&out, &command).map_err(|m| ("by", m)),
-            Err(message) => Err((parameter_named(&message), message)),
-        }
-    });
+    let work = async {
+        // Held until the command ends, even when the client's time runs out first.
+        let permit = Arc::clone(&served.running).acquire_owned().await;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut out = Vec::new();
+            match crate::run_argv(&command, &mut out) {
+                Ok(_) => render(&out, &command).map_err(|m| ("by", m)),
+                Err(message) => Err((parameter_named(&message), message)),
+            }
+        })
+        .await
+    };
     let body = match tokio::time::timeout(served.timeout, work).await {
         Err(_) => {
             return Err(error(

@@ -26,6 +26,7 @@ nav a{{margin-right:1rem}}label{{display:inline-block;margin:.3rem 1rem .3rem 0}
 .note{{color:#444;font-size:.9rem}}svg{{max-width:100%;height:auto}}.scroll{{overflow-x:auto}}
 form.controls{{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.2rem 1rem;padding:.5rem;background:#f4f6f8;border-radius:4px}}
 :focus-visible{{outline:3px solid #0072B2;outline-offset:2px}}.total{{font-size:1.2rem}}
+code,a,p,li{{overflow-wrap:anywhere}}select{{max-width:100%}}.chart svg{{min-width:560px}}
 </style></head><body><nav><a href="/">Dashboard</a><a href="/status">Status</a><a href="/operations">Operations</a><a href="/openapi.json">API</a></nav><h1>{t}</h1>{body}</body></html>"#,
         t = escape(title),
     )
@@ -118,12 +119,12 @@ pub fn count_page(
     let table = argv.get(1).cloned().unwrap_or_default();
     let mut html = super::serve_form::controls(choices, query);
     let (path, q) = view_url(argv);
-    // The map takes the view's filters, not its breakdown.
+    // The map takes the view's filters but its AORs and breakdown: it shows every AOR.
     let filters: Vec<&str> = q
         .strip_prefix('?')
         .unwrap_or("")
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("by="))
+        .filter(|p| !p.is_empty() && !p.starts_with("by=") && !p.starts_with("aor="))
         .collect();
     let map_query = if filters.is_empty() {
         String::new()
@@ -148,12 +149,11 @@ pub fn count_page(
     let axis: Option<Vec<Value>> = axis
         .and_then(|a| serde_json::from_slice::<Value>(a).ok())
         .and_then(|a| a["groups"].as_array().cloned());
-    html.push_str(&super::serve_chart::chart(
-        &dims,
-        &groups,
-        axis.as_deref(),
-        &meta,
-    ));
+    let _ = write!(
+        html,
+        "<div class=\"scroll chart\">{}</div>",
+        super::serve_chart::chart(&dims, &groups, axis.as_deref(), &meta)
+    );
     html.push_str(&coverage(&v));
     html.push_str("<div class=\"scroll\"><table><thead><tr>");
     for d in &dims {
@@ -390,23 +390,50 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
         r##"<path d="{}" fill="none" stroke="#fff" stroke-width="0.5" stroke-dasharray="2,2"/></svg>"##,
         shapes["states"].as_str().unwrap_or("")
     );
+    // One key per shade in use, with the lowest and highest value it stands for.
     let mut legend = String::from("<p class=\"note\">");
-    let mut lo = shaded.first().copied().unwrap_or(0.0);
+    let shown = |x: f64| {
+        if rate {
+            format!("{x:.1}")
+        } else {
+            crate::render::thousands(x as u64)
+        }
+    };
     for (k, c) in colours.iter().enumerate() {
-        let hi = bins.get(k).copied();
+        let in_bin: Vec<f64> = shaded.iter().copied().filter(|x| bin_of(*x) == k).collect();
+        let (Some(lo), Some(hi)) = (in_bin.first(), in_bin.last()) else {
+            continue;
+        };
         let _ = write!(
             legend,
-            "<span style=\"display:inline-block;width:1em;height:1em;background:{c};border:1px solid #333\"></span> {}{} ",
-            crate::render::thousands(lo as u64),
-            hi.map(|h| format!("-{}", crate::render::thousands(h as u64)))
-                .unwrap_or_else(|| "+".into())
+            "<span style=\"display:inline-block;width:1em;height:1em;background:{c};border:1px solid #333\"></span> {} ",
+            if lo == hi {
+                shown(*lo)
+            } else {
+                format!("{} to {}", shown(*lo), shown(*hi))
+            }
         );
-        lo = hi.unwrap_or(lo);
     }
     legend.push_str("<span style=\"display:inline-block;width:1em;height:1em;background:#ddd;border:1px solid #333\"></span> suppressed, not covered or no rows (not shaded)</p>");
+    // The period and source, said above the map as under a chart.
+    let (_, q) = view_url(argv);
+    let query: Vec<(String, String)> = q
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let mut html = format!(
-        "<p><code>{}</code></p>{svg}{legend}",
-        escape(&super::serve::command_line_for(argv))
+        "<p><code>{}</code></p><p class=\"note\" data-caption>{} of {} by AOR. Period: {}. Source: {}.</p><div class=\"scroll chart\">{svg}</div>{legend}",
+        escape(&super::serve::command_line_for(argv)),
+        if rate {
+            "Rate per 100,000 residents"
+        } else {
+            "Count of records"
+        },
+        escape(argv.get(1).map_or("", String::as_str)),
+        escape(&period_of(&query)),
+        escape(&sources_line(&v)),
     );
     let _ = write!(
         html,
