@@ -205,6 +205,112 @@ pub struct CountResult {
     pub rows_without_person: Option<u64>,
 }
 
+/// Placeholders for columns a count does not read (no file has them: they read as nulls).
+const UNREAD_DATETIME: &str = "(event_datetime not read)";
+const UNREAD_SOURCE_ROW: &str = "(source_row not read)";
+
+/// What the scan of one file gathers, merged with the others' in scan order: ids are
+/// the file's own interners' (see [`count`]).
+struct FileTally {
+    interners: Vec<Interner>,
+    date_cache: Vec<DayMemo>,
+    /// Per filter, per interned id: the filter value it matches, once known.
+    filter_memo: Vec<Vec<Option<Option<usize>>>>,
+    groups: GroupCounts,
+    use_entry: Option<ReleaseUse>,
+    undated: u64,
+    matched: Vec<Vec<bool>>,
+    spellings: Vec<Vec<Vec<u32>>>,
+    rows_merged: u64,
+    rows_without_person: u64,
+    mark_names: Interner,
+    overlap_rows: Vec<(u64, u64)>,
+}
+
+/// Rows per group key. While every id of a key fits in 16 bits and the key has at most
+/// four, the key is packed into a `u64` (hashing 8 bytes, not 36, was most of the
+/// kernel's time); other keys are kept whole. A key always goes the same way, so the two
+/// maps never share one.
+#[derive(Default)]
+struct GroupCounts {
+    packed: rustc_hash::FxHashMap<u64, u64>,
+    wide: rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64>,
+}
+
+impl GroupCounts {
+    /// Counts one row of `key`, whose first `width` ids are its own (the rest are
+    /// `u32::MAX`).
+    #[inline]
+    fn add(&mut self, key: &[u32; MAX_DIMENSIONS + 1], width: usize) {
+        if width <= 4 && key[..width].iter().all(|id| *id < 0xFFFF) {
+            let packed = key[..width]
+                .iter()
+                .fold(0u64, |p, id| (p << 16) | u64::from(*id));
+            *self.packed.entry(packed).or_default() += 1;
+        } else {
+            *self.wide.entry(*key).or_default() += 1;
+        }
+    }
+
+    /// Every group with its whole key.
+    fn into_groups(self, width: usize) -> Vec<([u32; MAX_DIMENSIONS + 1], u64)> {
+        let mut out: Vec<([u32; MAX_DIMENSIONS + 1], u64)> = self.wide.into_iter().collect();
+        for (mut packed, n) in self.packed {
+            let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
+            for slot in key[..width].iter_mut().rev() {
+                *slot = (packed & 0xFFFF) as u32;
+                packed >>= 16;
+            }
+            out.push((key, n));
+        }
+        out
+    }
+}
+
+/// Interned ids of event days, in a vector from the earliest day seen (a hash lookup per
+/// row and date dimension was a tenth of the kernel's time).
+#[derive(Default)]
+struct DayMemo {
+    first: i32,
+    ids: Vec<u32>,
+}
+
+impl DayMemo {
+    /// Slack added on either side when the vector grows, in days.
+    const SLACK: i32 = 366;
+    /// Most days the vector spans (about 1,400 years).
+    const SPAN: i32 = 1 << 19;
+
+    #[inline]
+    fn get(&self, day: i32) -> Option<u32> {
+        let at = usize::try_from(day.checked_sub(self.first)?).ok()?;
+        self.ids.get(at).copied().filter(|id| *id != u32::MAX)
+    }
+
+    /// Remembers `id` for `day`; a day more than [`Self::SPAN`] days from those already
+    /// held is not remembered (an absurd date never allocates gigabytes).
+    fn set(&mut self, day: i32, id: u32) {
+        if !self.ids.is_empty()
+            && (i64::from(day) - i64::from(self.first)).abs() > i64::from(Self::SPAN)
+        {
+            return;
+        }
+        if self.ids.is_empty() {
+            self.first = day.saturating_sub(Self::SLACK);
+        } else if day < self.first {
+            let first = day.saturating_sub(Self::SLACK);
+            let grow = (self.first - first) as usize;
+            self.ids.splice(0..0, std::iter::repeat_n(u32::MAX, grow));
+            self.first = first;
+        }
+        let at = (day - self.first) as usize;
+        if self.ids.len() <= at {
+            self.ids.resize(at + Self::SLACK as usize, u32::MAX);
+        }
+        self.ids[at] = id;
+    }
+}
+
 struct Interner {
     ids: HashMap<String, u32>,
     values: Vec<String>,
@@ -280,7 +386,6 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         .filter(|r| r.tables().contains(&query.table))
         .collect();
     let precedence = Precedence::new(query.table, &releases, &store.manifest().preferences);
-    let mut overlap_rows: Vec<(u64, u64)> = vec![(0, 0); precedence.overlaps().len()];
 
     // Columns: event_date, aor, the AOR field, withheld, source_sheet, event_datetime,
     // then one per text dimension.
@@ -305,7 +410,22 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         columns.extend(["original_file", "original_sheet", "original_row"]);
         at
     });
-    let mut seen_records: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let seen_records: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // The time of day and the source row are read only when a count needs them (a column
+    // the files lack reads as nulls, unread): together they were a fifth of a scan.
+    let needs_source_row =
+        by_record || query.dedup.is_some_and(|r| !r.is_none()) || !query.dedup_marks.is_empty();
+    if !query.by.contains(&Dimension::HourOfDay)
+        && !query
+            .filters
+            .iter()
+            .any(|(d, _)| *d == Dimension::HourOfDay)
+    {
+        columns[5] = UNREAD_DATETIME;
+    }
+    if !needs_source_row {
+        columns[6] = UNREAD_SOURCE_ROW;
+    }
     // A scheme other than the stored one groups its own field's values as they are read.
     let scheme = query
         .scheme
@@ -353,19 +473,6 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let from = query.from.map(to_epoch_days);
     let to = query.to.map(to_epoch_days);
 
-    let mut interners: Vec<Interner> = dims_needed.iter().map(|_| Interner::new()).collect();
-    let mut date_cache: Vec<HashMap<i32, u32>> =
-        dims_needed.iter().map(|_| HashMap::new()).collect();
-    let mut groups: HashMap<[u32; MAX_DIMENSIONS + 1], u64> = HashMap::new();
-    let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
-    let mut undated = 0u64;
-    let mut matched: Vec<Vec<bool>> = filters.iter().map(|(_, v)| vec![false; v.len()]).collect();
-    // The spellings (interned values) each filter value matched: `mexico` may match both
-    // `MEXICO` and `Mexico`, which a reader should hear about.
-    let mut spellings: Vec<Vec<Vec<u32>>> = filters
-        .iter()
-        .map(|(_, v)| vec![Vec::new(); v.len()])
-        .collect();
     let n_by = query.by.len();
 
     // De-duplication: the rows each rule merges, found per release before counting.
@@ -405,66 +512,98 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         }
         _ => None,
     };
-    let mut rows_merged = 0u64;
-    let mut rows_without_person = 0u64;
-    let mut mark_names = Interner::new();
     let marked = !query.dedup_marks.is_empty();
+    let seen_records = std::sync::Mutex::new(seen_records);
 
+    // Files are read in parallel, each into a tally of its own, merged in scan order. Cuts
+    // of one workbook are the exception: which release counts a record depends on the
+    // order releases are read in, so they are read one at a time, in order.
+    let threads = if by_record {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let new_tally = |_: usize| {
+        Some(FileTally {
+            interners: dims_needed.iter().map(|_| Interner::new()).collect(),
+            date_cache: dims_needed.iter().map(|_| DayMemo::default()).collect(),
+            filter_memo: filters.iter().map(|_| Vec::new()).collect(),
+            groups: GroupCounts::default(),
+            use_entry: None,
+            undated: 0,
+            matched: filters.iter().map(|(_, v)| vec![false; v.len()]).collect(),
+            spellings: filters
+                .iter()
+                .map(|(_, v)| vec![Vec::new(); v.len()])
+                .collect(),
+            rows_merged: 0,
+            rows_without_person: 0,
+            mark_names: Interner::new(),
+            overlap_rows: vec![(0, 0); precedence.overlaps().len()],
+        })
+    };
     let scan = TableScan::new(store, query.table, &columns);
-    scan.for_each(&releases, |release, batch: &RecordBatch| {
-        let bad = |what: &str| {
-            StoreError::Invalid(format!(
-                "release {}: column {what} has an unexpected type",
-                release.id
-            ))
-        };
-        let dates = batch
-            .column(0)
-            .as_primitive_opt::<Date32Type>()
-            .ok_or_else(|| bad("event_date"))?;
-        let text = |i: usize, name: &str| TextColumn::new(batch.column(i)).map_err(|_| bad(name));
-        let aor = text(1, "aor")?;
-        let aor_name = text(2, aor_field)?;
-        let withheld = text(3, "withheld")?;
-        let datetimes = SecondsColumn::new(batch.column(5));
-        let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
-            .map(|i| TextColumn::new(batch.column(i)).ok())
-            .collect();
-        // Per dimension: interner id of each dictionary key of this batch's column.
-        let mut key_ids: Vec<Vec<Option<u32>>> = dims_needed.iter().map(|_| Vec::new()).collect();
-        let check_precedence = precedence.involves(&release.id);
-        let sheet = text(4, "source_sheet")?;
-        let source_rows = batch
-            .column(6)
-            .as_primitive_opt::<arrow_array::types::Int64Type>()
-            .ok_or_else(|| bad("source_row"))?;
-        let records = match record_columns {
-            Some(at) if precedence.by_record(&release.id) => Some((
-                TextColumn::new(batch.column(at)).ok(),
-                TextColumn::new(batch.column(at + 1)).ok(),
-                batch
-                    .column(at + 2)
-                    .as_primitive_opt::<arrow_array::types::Int64Type>(),
-            )),
-            _ => None,
-        };
-        let parts: std::collections::HashMap<&str, Option<&str>> = release
-            .report
-            .sheets
-            .iter()
-            .map(|s| (s.sheet.as_str(), s.part.as_deref()))
-            .collect();
-        // Sheets whose events carry a time of day (the others count as "(no time)").
-        let timed: Vec<&str> = release
-            .report
-            .sheets
-            .iter()
-            .filter(|s| s.table == query.table && s.event_time_rows > 0)
-            .map(|s| s.sheet.as_str())
-            .collect();
-        let use_entry = uses
-            .entry(release.id.clone())
-            .or_insert_with(|| ReleaseUse {
+    let tallies = scan.par_for_each(
+        &releases,
+        threads,
+        new_tally,
+        |st: &mut FileTally, release, batch: &RecordBatch| {
+            let bad = |what: &str| {
+                StoreError::Invalid(format!(
+                    "release {}: column {what} has an unexpected type",
+                    release.id
+                ))
+            };
+            let dates = batch
+                .column(0)
+                .as_primitive_opt::<Date32Type>()
+                .ok_or_else(|| bad("event_date"))?;
+            let text =
+                |i: usize, name: &str| TextColumn::new(batch.column(i)).map_err(|_| bad(name));
+            let aor = text(1, "aor")?;
+            let aor_name = text(2, aor_field)?;
+            let withheld = text(3, "withheld")?;
+            let datetimes = SecondsColumn::new(batch.column(5));
+            let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
+                .map(|i| TextColumn::new(batch.column(i)).ok())
+                .collect();
+            // Per dimension: interner id of each dictionary key of this batch's column.
+            let mut key_ids: Vec<Vec<Option<u32>>> =
+                dims_needed.iter().map(|_| Vec::new()).collect();
+            let check_precedence = precedence.involves(&release.id);
+            let sheet = text(4, "source_sheet")?;
+            let source_rows = batch
+                .column(6)
+                .as_primitive_opt::<arrow_array::types::Int64Type>();
+            if needs_source_row && source_rows.is_none() {
+                return Err(bad("source_row"));
+            }
+            let source_row = |i: usize| source_rows.map_or(0, |r| r.value(i));
+            let records = match record_columns {
+                Some(at) if precedence.by_record(&release.id) => Some((
+                    TextColumn::new(batch.column(at)).ok(),
+                    TextColumn::new(batch.column(at + 1)).ok(),
+                    batch
+                        .column(at + 2)
+                        .as_primitive_opt::<arrow_array::types::Int64Type>(),
+                )),
+                _ => None,
+            };
+            let parts: std::collections::HashMap<&str, Option<&str>> = release
+                .report
+                .sheets
+                .iter()
+                .map(|s| (s.sheet.as_str(), s.part.as_deref()))
+                .collect();
+            // Sheets whose events carry a time of day (the others count as "(no time)").
+            let timed: Vec<&str> = release
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table == query.table && s.event_time_rows > 0)
+                .map(|s| s.sheet.as_str())
+                .collect();
+            let use_entry = st.use_entry.get_or_insert_with(|| ReleaseUse {
                 id: release.id.clone(),
                 sha256: release.report.sha256.clone(),
                 file_name: release.report.file_name.clone(),
@@ -479,217 +618,306 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 rows_shadowed: 0,
                 rows_duplicate: 0,
             });
-        let mut key = [0u32; MAX_DIMENSIONS];
-        let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
-        let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
-        'rows: for i in 0..batch.num_rows() {
-            let day = dates.is_valid(i).then(|| dates.value(i));
-            if from.is_some() || to.is_some() {
-                match day {
-                    None => continue,
-                    Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => continue,
-                    _ => {}
-                }
-            }
-            for (k, d) in dims_needed.iter().enumerate() {
-                let id = if d.is_date() {
+            let mut key = [0u32; MAX_DIMENSIONS];
+            let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
+            let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
+            'rows: for i in 0..batch.num_rows() {
+                let day = dates.is_valid(i).then(|| dates.value(i));
+                if from.is_some() || to.is_some() {
                     match day {
-                        None => interners[k].id("(undated)"),
-                        Some(day) => match date_cache[k].get(&day) {
-                            Some(id) => *id,
-                            None => {
-                                let id = interners[k].id(&d.render_date(from_epoch_days(day)));
-                                date_cache[k].insert(day, id);
-                                id
-                            }
-                        },
+                        None => continue,
+                        Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => {
+                            continue;
+                        }
+                        _ => {}
                     }
-                } else if *d == Dimension::Release {
-                    interners[k].id(&release.report.file_name)
-                } else if *d == Dimension::HourOfDay {
-                    let hour = datetimes
-                        .as_ref()
-                        .and_then(|t| t.get(i))
-                        .filter(|_| sheet.get(i).is_some_and(|s| timed.contains(&s)))
-                        .map(|seconds| seconds.rem_euclid(86_400) / 3_600);
-                    match hour {
-                        Some(h) => interners[k].id(&format!("{h:02}")),
-                        None => interners[k].id("(no time)"),
-                    }
-                } else {
-                    let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
-                    match col.map(|c| (c, c.key(i))) {
-                        Some((col, Some(key))) => {
-                            let memo = &mut key_ids[k];
-                            if memo.len() <= key {
-                                memo.resize(key + 1, None);
-                            }
-                            match memo[key] {
+                }
+                for (k, d) in dims_needed.iter().enumerate() {
+                    let id = if d.is_date() {
+                        match day {
+                            None => st.interners[k].id("(st.undated)"),
+                            Some(day) => match st.date_cache[k].get(day) {
                                 Some(id) => id,
                                 None => {
-                                    let value = col.key_value(key);
-                                    let id = match (d, scheme) {
-                                        (Dimension::MethodGroup, Some(s)) => {
-                                            interners[k].id(s.group_of(value))
-                                        }
-                                        _ => interners[k].id(value),
-                                    };
-                                    memo[key] = Some(id);
+                                    let id =
+                                        st.interners[k].id(&d.render_date(from_epoch_days(day)));
+                                    st.date_cache[k].set(day, id);
                                     id
                                 }
-                            }
+                            },
                         }
-                        Some((col, None)) if col.get(i).is_some() => {
-                            let value = col.get(i).unwrap_or_default();
-                            match (d, scheme) {
-                                (Dimension::MethodGroup, Some(s)) => {
-                                    interners[k].id(s.group_of(value))
+                    } else if *d == Dimension::Release {
+                        st.interners[k].id(&release.report.file_name)
+                    } else if *d == Dimension::HourOfDay {
+                        let hour = datetimes
+                            .as_ref()
+                            .and_then(|t| t.get(i))
+                            .filter(|_| sheet.get(i).is_some_and(|s| timed.contains(&s)))
+                            .map(|seconds| seconds.rem_euclid(86_400) / 3_600);
+                        match hour {
+                            Some(h) => st.interners[k].id(&format!("{h:02}")),
+                            None => st.interners[k].id("(no time)"),
+                        }
+                    } else {
+                        let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
+                        match col.map(|c| (c, c.key(i))) {
+                            Some((col, Some(key))) => {
+                                let memo = &mut key_ids[k];
+                                if memo.len() <= key {
+                                    memo.resize(key + 1, None);
                                 }
-                                _ => interners[k].id(value),
+                                match memo[key] {
+                                    Some(id) => id,
+                                    None => {
+                                        let value = col.key_value(key);
+                                        let id = match (d, scheme) {
+                                            (Dimension::MethodGroup, Some(s)) => {
+                                                st.interners[k].id(s.group_of(value))
+                                            }
+                                            _ => st.interners[k].id(value),
+                                        };
+                                        memo[key] = Some(id);
+                                        id
+                                    }
+                                }
+                            }
+                            Some((col, None)) if col.get(i).is_some() => {
+                                let value = col.get(i).unwrap_or_default();
+                                match (d, scheme) {
+                                    (Dimension::MethodGroup, Some(s)) => {
+                                        st.interners[k].id(s.group_of(value))
+                                    }
+                                    _ => st.interners[k].id(value),
+                                }
+                            }
+                            _ => {
+                                let name = match (d, scheme_field) {
+                                    (Dimension::MethodGroup, Some(field)) => field,
+                                    _ => d.withheld_field(query.table).unwrap_or(""),
+                                };
+                                let is_withheld = withheld.get(i).is_some_and(|w| {
+                                    w.split('|').any(|w| w.split('=').next() == Some(name))
+                                });
+                                let value = if is_withheld {
+                                    "(withheld)"
+                                } else if *d == Dimension::Aor && aor_name.get(i).is_some() {
+                                    "(unmapped)"
+                                } else {
+                                    "(blank)"
+                                };
+                                st.interners[k].id(value)
                             }
                         }
-                        _ => {
-                            let name = match (d, scheme_field) {
-                                (Dimension::MethodGroup, Some(field)) => field,
-                                _ => d.withheld_field(query.table).unwrap_or(""),
-                            };
-                            let is_withheld = withheld.get(i).is_some_and(|w| {
-                                w.split('|').any(|w| w.split('=').next() == Some(name))
-                            });
-                            let value = if is_withheld {
-                                "(withheld)"
-                            } else if *d == Dimension::Aor && aor_name.get(i).is_some() {
-                                "(unmapped)"
-                            } else {
-                                "(blank)"
-                            };
-                            interners[k].id(value)
-                        }
-                    }
-                };
-                key[k] = id;
-            }
-            // Every filter is tried, so that each value's "matched no row" note is true of
-            // that value, whatever the other filters do.
-            let mut passes = true;
-            for (f, (k, allowed)) in filters.iter().enumerate() {
-                let value = &interners[*k].values[key[*k] as usize];
-                match allowed
-                    .iter()
-                    .position(|a| a == value || a.eq_ignore_ascii_case(value))
-                {
-                    Some(p) => {
-                        matched[f][p] = true;
-                        if !spellings[f][p].contains(&key[*k]) {
-                            spellings[f][p].push(key[*k]);
-                        }
-                    }
-                    None => passes = false,
+                    };
+                    key[k] = id;
                 }
-            }
-            if !passes {
-                continue 'rows;
-            }
-            // A row a de-duplication rule merges into another is set aside first, so
-            // that it never stands for its source record among cuts of one workbook.
-            if let Some(sheets) = merged_sheets
-                && let Some(name) = sheet.get(i)
-            {
-                // Rows of a batch come from one sheet or a few: look each up once.
-                let set = match merged_sheet {
-                    Some((last, set)) if last == name => set,
-                    _ => {
-                        let set = sheets.get(name);
-                        merged_sheet = Some((name, set));
-                        set
+                // Every filter is tried, so that each value's "st.matched no row" note is true of
+                // that value, whatever the other filters do.
+                // Each value is st.matched against a filter once, then looked up by its id.
+                let mut passes = true;
+                for (f, (k, allowed)) in filters.iter().enumerate() {
+                    let id = key[*k];
+                    let memo = &mut st.filter_memo[f];
+                    if memo.len() <= id as usize {
+                        memo.resize(id as usize + 1, None);
                     }
-                };
-                if set.is_some_and(|s| s.contains(source_rows.value(i))) {
-                    rows_merged += 1;
+                    let hit = match memo[id as usize] {
+                        Some(hit) => hit,
+                        None => {
+                            let value = &st.interners[*k].values[id as usize];
+                            let hit = allowed
+                                .iter()
+                                .position(|a| a == value || a.eq_ignore_ascii_case(value));
+                            if let Some(p) = hit {
+                                st.matched[f][p] = true;
+                                st.spellings[f][p].push(id);
+                            }
+                            memo[id as usize] = Some(hit);
+                            hit
+                        }
+                    };
+                    passes &= hit.is_some();
+                }
+                if !passes {
                     continue 'rows;
                 }
-            }
-            if let Some((files, sheets, rows)) = &records {
-                // The source record: DDP's pointer into ICE's workbook, else this
-                // release's own file, sheet and row.
-                let pointer = (
-                    files.as_ref().and_then(|f| f.get(i)),
-                    sheets.as_ref().and_then(|s| s.get(i)),
-                    rows.filter(|r| r.is_valid(i)).map(|r| r.value(i)),
-                );
-                let key = match pointer {
-                    (Some(f), Some(s), Some(r)) => Some(record_key(f, s, r)),
-                    _ if files.as_ref().is_some_and(|f| f.get(i).is_some()) => None,
-                    _ => sheet
-                        .get(i)
-                        .map(|s| record_key(&release.report.file_name, s, source_rows.value(i))),
-                };
-                if let Some(key) = key
-                    && !seen_records.insert(key)
+                // A row a de-duplication rule merges into another is set aside first, so
+                // that it never stands for its source record among cuts of one workbook.
+                if let Some(sheets) = merged_sheets
+                    && let Some(name) = sheet.get(i)
                 {
-                    use_entry.rows_duplicate += 1;
-                    continue;
-                }
-            }
-            let mut mask = 0u32;
-            if marked && let Some(sheet) = sheet.get(i) {
-                for (r, m) in marks.iter().enumerate() {
-                    if m.is_merged(&release.id, sheet, source_rows.value(i)) {
-                        mask |= 1 << r;
+                    // Rows of a batch come from one sheet or a few: look each up once.
+                    let set = match merged_sheet {
+                        Some((last, set)) if last == name => set,
+                        _ => {
+                            let set = sheets.get(name);
+                            merged_sheet = Some((name, set));
+                            set
+                        }
+                    };
+                    if set.is_some_and(|s| s.contains(source_row(i))) {
+                        st.rows_merged += 1;
+                        continue 'rows;
                     }
                 }
-            }
-            if check_precedence {
-                let aor_key = match aor.get(i) {
-                    Some(code) => code,
-                    None if aor_name.get(i).is_some() => "(unmapped)",
-                    None => "(blank)",
-                };
-                let part = sheet
-                    .get(i)
-                    .and_then(|name| parts.get(name).copied().flatten());
-                // Both sides of every overlap the row lies in are tallied, whichever
-                // release counts in the end (a third may supersede both).
-                if let Some(d) = day {
-                    for o in precedence.wins(&release.id, part, aor_key, d) {
-                        overlap_rows[o].0 += 1;
-                    }
-                    for o in precedence.shadowed_in(&release.id, part, aor_key, d) {
-                        overlap_rows[o].1 += 1;
+                if let Some((files, sheets, rows)) = &records {
+                    // The source record: DDP's pointer into ICE's workbook, else this
+                    // release's own file, sheet and row.
+                    let pointer = (
+                        files.as_ref().and_then(|f| f.get(i)),
+                        sheets.as_ref().and_then(|s| s.get(i)),
+                        rows.filter(|r| r.is_valid(i)).map(|r| r.value(i)),
+                    );
+                    let key = match pointer {
+                        (Some(f), Some(s), Some(r)) => Some(record_key(f, s, r)),
+                        _ if files.as_ref().is_some_and(|f| f.get(i).is_some()) => None,
+                        _ => sheet
+                            .get(i)
+                            .map(|s| record_key(&release.report.file_name, s, source_row(i))),
+                    };
+                    if let Some(key) = key
+                        && !seen_records
+                            .lock()
+                            .map_or(true, |mut seen| seen.insert(key))
+                    {
+                        use_entry.rows_duplicate += 1;
+                        continue;
                     }
                 }
-                if let Decision::Shadowed(_) = precedence.decide(&release.id, part, aor_key, day) {
-                    use_entry.rows_shadowed += 1;
-                    continue;
+                let mut mask = 0u32;
+                if marked && let Some(sheet) = sheet.get(i) {
+                    for (r, m) in marks.iter().enumerate() {
+                        if m.is_merged(&release.id, sheet, source_row(i)) {
+                            mask |= 1 << r;
+                        }
+                    }
                 }
+                if check_precedence {
+                    let aor_key = match aor.get(i) {
+                        Some(code) => code,
+                        None if aor_name.get(i).is_some() => "(unmapped)",
+                        None => "(blank)",
+                    };
+                    let part = sheet
+                        .get(i)
+                        .and_then(|name| parts.get(name).copied().flatten());
+                    // Both sides of every overlap the row lies in are tallied, whichever
+                    // release counts in the end (a third may supersede both).
+                    if let Some(d) = day {
+                        for o in precedence.wins(&release.id, part, aor_key, d) {
+                            st.overlap_rows[o].0 += 1;
+                        }
+                        for o in precedence.shadowed_in(&release.id, part, aor_key, d) {
+                            st.overlap_rows[o].1 += 1;
+                        }
+                    }
+                    if let Decision::Shadowed(_) =
+                        precedence.decide(&release.id, part, aor_key, day)
+                    {
+                        use_entry.rows_shadowed += 1;
+                        continue;
+                    }
+                }
+                use_entry.rows_counted += 1;
+                if day.is_none() {
+                    st.undated += 1;
+                }
+                if let Some(c) = person_column
+                    && text_columns[c]
+                        .as_ref()
+                        .is_none_or(|ids| ids.get(i).is_none_or(str::is_empty))
+                {
+                    st.rows_without_person += 1;
+                }
+                let mut group_key = [u32::MAX; MAX_DIMENSIONS + 1];
+                group_key[..n_by].copy_from_slice(&key[..n_by]);
+                if marked {
+                    let names: Vec<&str> = query
+                        .dedup_marks
+                        .iter()
+                        .enumerate()
+                        .filter(|(r, _)| mask & (1 << r) != 0)
+                        .map(|(_, rule)| rule.name.as_str())
+                        .collect();
+                    group_key[n_by] = st.mark_names.id(&names.join("+"));
+                }
+                st.groups.add(&group_key, n_by + usize::from(marked));
             }
-            use_entry.rows_counted += 1;
-            if day.is_none() {
-                undated += 1;
+            Ok(())
+        },
+    )?;
+
+    // The files' tallies, merged in scan order: values are interned again in the order
+    // the files were read, so the result is the same however the files were shared out.
+    let mut interners: Vec<Interner> = dims_needed.iter().map(|_| Interner::new()).collect();
+    let mut mark_names = Interner::new();
+    let mut groups: rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64> =
+        rustc_hash::FxHashMap::default();
+    let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
+    let mut undated = 0u64;
+    let mut matched: Vec<Vec<bool>> = filters.iter().map(|(_, v)| vec![false; v.len()]).collect();
+    // The spellings (interned values) each filter value matched: `mexico` may match both
+    // `MEXICO` and `Mexico`, which a reader should hear about.
+    let mut spellings: Vec<Vec<Vec<u32>>> = filters
+        .iter()
+        .map(|(_, v)| vec![Vec::new(); v.len()])
+        .collect();
+    let mut rows_merged = 0u64;
+    let mut rows_without_person = 0u64;
+    let mut overlap_rows: Vec<(u64, u64)> = vec![(0, 0); precedence.overlaps().len()];
+    for st in tallies.into_iter().flatten() {
+        let ids: Vec<Vec<u32>> = st
+            .interners
+            .iter()
+            .zip(interners.iter_mut())
+            .map(|(theirs, ours)| theirs.values.iter().map(|v| ours.id(v)).collect())
+            .collect();
+        let mark_ids: Vec<u32> = st
+            .mark_names
+            .values
+            .iter()
+            .map(|v| mark_names.id(v))
+            .collect();
+        for (mut key, n) in st.groups.into_groups(n_by + usize::from(marked)) {
+            for (k, id) in key[..n_by].iter_mut().enumerate() {
+                *id = ids[k][*id as usize];
             }
-            if let Some(c) = person_column
-                && text_columns[c]
-                    .as_ref()
-                    .is_none_or(|ids| ids.get(i).is_none_or(str::is_empty))
-            {
-                rows_without_person += 1;
-            }
-            let mut group_key = [u32::MAX; MAX_DIMENSIONS + 1];
-            group_key[..n_by].copy_from_slice(&key[..n_by]);
             if marked {
-                let names: Vec<&str> = query
-                    .dedup_marks
-                    .iter()
-                    .enumerate()
-                    .filter(|(r, _)| mask & (1 << r) != 0)
-                    .map(|(_, rule)| rule.name.as_str())
-                    .collect();
-                group_key[n_by] = mark_names.id(&names.join("+"));
+                key[n_by] = mark_ids[key[n_by] as usize];
             }
-            *groups.entry(group_key).or_default() += 1;
+            *groups.entry(key).or_default() += n;
         }
-        Ok(())
-    })?;
+        if let Some(u) = st.use_entry {
+            match uses.get_mut(&u.id) {
+                Some(ours) => {
+                    ours.rows_counted += u.rows_counted;
+                    ours.rows_shadowed += u.rows_shadowed;
+                    ours.rows_duplicate += u.rows_duplicate;
+                }
+                None => {
+                    uses.insert(u.id.clone(), u);
+                }
+            }
+        }
+        undated += st.undated;
+        rows_merged += st.rows_merged;
+        rows_without_person += st.rows_without_person;
+        for (f, (k, _)) in filters.iter().enumerate() {
+            for (p, seen) in st.matched[f].iter().enumerate() {
+                matched[f][p] |= *seen;
+                for id in &st.spellings[f][p] {
+                    let ours = ids[*k][*id as usize];
+                    if !spellings[f][p].contains(&ours) {
+                        spellings[f][p].push(ours);
+                    }
+                }
+            }
+        }
+        for (ours, theirs) in overlap_rows.iter_mut().zip(&st.overlap_rows) {
+            ours.0 += theirs.0;
+            ours.1 += theirs.1;
+        }
+    }
 
     let mut rows: BTreeMap<Vec<String>, u64> = groups
         .into_iter()
@@ -1279,4 +1507,54 @@ fn gap_notes(table: TableKind, gaps: &[CoverageGap], asked: &[String]) -> Vec<St
         ));
     }
     notes
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+
+    fn key(ids: &[u32]) -> [u32; MAX_DIMENSIONS + 1] {
+        let mut k = [u32::MAX; MAX_DIMENSIONS + 1];
+        k[..ids.len()].copy_from_slice(ids);
+        k
+    }
+
+    #[test]
+    fn group_keys_come_back_whole_whether_packed_or_not() {
+        let mut g = GroupCounts::default();
+        for ids in [[1, 2], [1, 2], [0xFFFF, 3], [0, 0]] {
+            g.add(&key(&ids), 2);
+        }
+        let mut out = g.into_groups(2);
+        out.sort();
+        assert_eq!(
+            out,
+            vec![(key(&[0, 0]), 1), (key(&[1, 2]), 2), (key(&[0xFFFF, 3]), 1)]
+        );
+        // Five dimensions never pack; none at all is one group.
+        let mut g = GroupCounts::default();
+        g.add(&key(&[1, 2, 3, 4, 5]), 5);
+        g.add(&key(&[1, 2, 3, 4, 5]), 5);
+        assert_eq!(g.into_groups(5), vec![(key(&[1, 2, 3, 4, 5]), 2)]);
+        let mut g = GroupCounts::default();
+        g.add(&key(&[]), 0);
+        g.add(&key(&[]), 0);
+        assert_eq!(g.into_groups(0), vec![(key(&[]), 2)]);
+    }
+
+    #[test]
+    fn a_day_memo_grows_both_ways_and_ignores_absurd_days() {
+        let mut m = DayMemo::default();
+        m.set(18_000, 7);
+        m.set(10_000, 8);
+        m.set(20_000, 9);
+        assert_eq!(
+            (m.get(18_000), m.get(10_000), m.get(20_000), m.get(15_000)),
+            (Some(7), Some(8), Some(9), None)
+        );
+        m.set(i32::MAX, 1);
+        m.set(i32::MIN, 1);
+        assert_eq!((m.get(i32::MAX), m.get(i32::MIN)), (None, None));
+        assert!(m.ids.len() < 20_000);
+    }
 }
