@@ -760,6 +760,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         continue 'rows;
                     }
                 }
+                // A record already counted from another cut is a duplicate; one not yet
+                // counted is claimed only once precedence lets this row count (a copy a
+                // third release shadows must not keep the other cut's copy out).
+                let mut record = None;
                 if let Some((files, sheets, rows)) = &records {
                     // The source record: DDP's pointer into ICE's workbook, else this
                     // release's own file, sheet and row.
@@ -776,13 +780,12 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                             .map(|s| record_key(&release.report.file_name, s, source_row(i))),
                     };
                     if let Some(key) = key
-                        && !seen_records
-                            .lock()
-                            .map_or(true, |mut seen| seen.insert(key))
+                        && seen_records.lock().is_ok_and(|seen| seen.contains(&key))
                     {
                         use_entry.rows_duplicate += 1;
                         continue;
                     }
+                    record = key;
                 }
                 let mut mask = 0u32;
                 if marked && let Some(sheet) = sheet.get(i) {
@@ -817,6 +820,9 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         use_entry.rows_shadowed += 1;
                         continue;
                     }
+                }
+                if let (Some(key), Ok(mut seen)) = (record, seen_records.lock()) {
+                    seen.insert(key);
                 }
                 use_entry.rows_counted += 1;
                 if day.is_none() {

@@ -2,7 +2,8 @@
 //!
 //! [`dimension`] names what a count can be grouped and filtered by; [`precedence`] decides
 //! which release counts for each (table, AOR, day) when releases overlap; [`count`] is the
-//! group-by kernel over Arrow columns.
+//! group-by kernel over Arrow columns; [`sql`] writes the same count as one SQL query for
+//! DuckDB or Spark over the store's Parquet files.
 
 pub mod compare;
 pub mod count;
@@ -16,6 +17,7 @@ pub mod population;
 pub mod precedence;
 pub mod profile;
 pub mod reference;
+pub mod sql;
 pub mod stays;
 
 pub use compare::{Comparison, compare_releases};

@@ -496,8 +496,8 @@ impl Precedence {
     }
 
     /// The part a sheet's rows count as: `None` for every sheet of a release holding all
-    /// parts of the table.
-    fn effective(&self, release_id: &str, part: Option<&str>) -> Option<String> {
+    /// parts of the table (the part [`SetAside::part`] names).
+    pub fn effective(&self, release_id: &str, part: Option<&str>) -> Option<String> {
         if self.whole.contains(release_id) {
             None
         } else {
@@ -597,6 +597,56 @@ impl Precedence {
     pub fn overlaps(&self) -> &[Overlap] {
         &self.overlaps
     }
+
+    /// Every day range on which a release's rows are set aside, as what
+    /// [`Precedence::decide`] reads: a dated row of release `release_id`, effective part
+    /// `part` ([`Precedence::effective`]) and AOR key `aor` (its AOR code, or [`NO_AOR`]
+    /// for a row without a usable AOR) on a day in `first..=last` is [`Decision::Shadowed`];
+    /// every other row counts (undated rows always). Ranges of one (release, part, AOR) are
+    /// merged where they touch, so they never overlap; sorted, so that the order never
+    /// depends on hashing. Exported for `tally count --sql` ([`crate::sql`]).
+    pub fn set_aside(&self) -> Vec<SetAside> {
+        let mut out = Vec::new();
+        let mut keys: Vec<&(String, Option<String>, String)> = self.shadows.keys().collect();
+        keys.sort();
+        for key in keys {
+            let mut ranges: Vec<(i32, i32)> =
+                self.shadows[key].iter().map(|(f, l, _)| (*f, *l)).collect();
+            ranges.sort_unstable();
+            let mut merged: Vec<(i32, i32)> = Vec::new();
+            for (f, l) in ranges {
+                match merged.last_mut() {
+                    Some(last) if f <= last.1.saturating_add(1) => last.1 = last.1.max(l),
+                    _ => merged.push((f, l)),
+                }
+            }
+            let (release_id, part, aor) = key;
+            out.extend(merged.into_iter().map(|(f, l)| SetAside {
+                release_id: release_id.clone(),
+                part: part.clone(),
+                aor: aor.clone(),
+                first: from_epoch_days(f),
+                last: from_epoch_days(l),
+            }));
+        }
+        out
+    }
+}
+
+/// Days on which one release's rows of one part and AOR key are set aside by precedence
+/// (see [`Precedence::set_aside`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SetAside {
+    /// Release id (first 16 hex digits of its SHA-256).
+    pub release_id: String,
+    /// Effective part of the table (`None`: the whole table, or a release holding every
+    /// part).
+    pub part: Option<String>,
+    /// AOR code, or [`NO_AOR`] for rows whose AOR is blank, withheld or unmapped.
+    pub aor: String,
+    /// First and last day set aside (inclusive).
+    pub first: NaiveDate,
+    pub last: NaiveDate,
 }
 
 /// The raw workbooks a release's rows of `table` come from: the `original_files` its

@@ -23,7 +23,7 @@ pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
-pub use read::{SecondsColumn, TableScan, TextColumn};
+pub use read::{SecondsColumn, StoredColumn, TableScan, TextColumn, stored_columns};
 pub use staging::Staging;
 pub use tally_catalog::manifest::is_incidental;
 pub use tally_catalog::short::{ShortOfStated, short_of_stated};

@@ -235,6 +235,47 @@ impl<'s> TableScan<'s> {
     }
 }
 
+/// A column of one stored Parquet file as any engine reading the file sees it (from the
+/// Parquet schema, not the Arrow schema Tally embeds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredColumn {
+    /// Column name.
+    pub name: String,
+    /// True for a Parquet timestamp (milliseconds since format 2); false for every other
+    /// type, such as the bare int64 seconds an older store may hold.
+    pub timestamp: bool,
+}
+
+/// The top-level columns of `file` (a file of `store`'s manifest), read from its footer
+/// only; for `tally count --sql`, which must name only columns a file has.
+///
+/// # Errors
+/// A missing or unreadable file, naming it.
+pub fn stored_columns(store: &Store, file: &DataFile) -> Result<Vec<StoredColumn>, StoreError> {
+    use parquet::basic::{ConvertedType, LogicalType};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let path = store.root().join(&file.path);
+    let f = File::open(&path).map_err(StoreError::io(&path))?;
+    let reader = SerializedFileReader::new(f).map_err(|e| StoreError::Parquet {
+        path: path.clone(),
+        detail: e.to_string(),
+    })?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    Ok(schema
+        .columns()
+        .iter()
+        .filter(|c| c.path().parts().len() == 1)
+        .map(|c| StoredColumn {
+            name: c.name().to_string(),
+            timestamp: matches!(c.logical_type_ref(), Some(LogicalType::Timestamp { .. }))
+                || matches!(
+                    c.converted_type(),
+                    ConvertedType::TIMESTAMP_MILLIS | ConvertedType::TIMESTAMP_MICROS
+                ),
+        })
+        .collect())
+}
+
 /// A Utf8 or dictionary-of-Utf8 column read as text by row. Stores written by this
 /// version hold dictionaries (see `tally_catalog::schema::text_type`); older stores held
 /// plain Utf8 canonical fields, still read.

@@ -79,6 +79,16 @@ pub struct Args {
     /// merges.
     #[arg(long)]
     pub compare_dedup: bool,
+    /// Print, instead of the count, one self-contained SQL query for DuckDB or Spark SQL
+    /// over the store's Parquet files that returns this count's groups and counts: release
+    /// precedence (resolved by Tally and inlined), cuts of one workbook counted once,
+    /// --where, --from/--to, --release, the labels --by prints and --suppress-below (a
+    /// `count` column, NULL when suppressed, and `published`). Not included: the total,
+    /// cells printed as 0 or "not covered", and coverage notes. Not yet writable: --dedup
+    /// other than none, --compare-dedup, --scheme other than default, --compare-schemes,
+    /// --per-capita, --by policy and detention-stays.
+    #[arg(long, value_name = "DIALECT", value_parser = ["duckdb", "spark"])]
+    pub sql: Option<String>,
 }
 
 /// The help's lists of tables and dimensions, from the table definitions.
@@ -248,6 +258,13 @@ pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
 /// # Errors
 /// Bad arguments, a missing store, unknown releases.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    let sql = match &args.sql {
+        Some(name) => {
+            super::count_sql::refuse(&args)?;
+            Some(super::count_sql::dialect(name)?)
+        }
+        None => None,
+    };
     if args.table.trim().eq_ignore_ascii_case(super::stays::STAYS) {
         return super::stays::run(&args, out);
     }
@@ -287,6 +304,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 }
             }
         }
+    }
+    if let Some(dialect) = sql {
+        return super::count_sql::run(&args, &query, &store, dialect, out);
     }
     if args.compare_schemes {
         return super::count_compare::compare_schemes(&args, &query, &store, out);

@@ -134,6 +134,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         compare_schemes: false,
         dedup: tally_model::dedup::NO_DEDUP.into(),
         compare_dedup: false,
+        sql: None,
     };
     writeln!(
         out,
@@ -160,6 +161,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         compare_schemes: false,
         dedup: tally_model::dedup::NO_DEDUP.into(),
         compare_dedup: false,
+        sql: None,
     };
     writeln!(
         out,

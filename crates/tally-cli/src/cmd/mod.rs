@@ -4,6 +4,7 @@
 pub mod compare_releases;
 pub mod count;
 mod count_compare;
+mod count_sql;
 pub mod demo;
 pub mod fields;
 pub mod ingest;
