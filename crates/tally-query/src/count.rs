@@ -821,7 +821,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         continue;
                     }
                 }
-                if let (Some(key), Ok(mut seen)) = (record, seen_records.lock()) {
+                // Locked only for a record (a lock per row was a quarter of a scan).
+                if let Some(key) = record
+                    && let Ok(mut seen) = seen_records.lock()
+                {
                     seen.insert(key);
                 }
                 use_entry.rows_counted += 1;
