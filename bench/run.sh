@@ -27,3 +27,8 @@ command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-g
 echo
 python3 bench/serve_load.py --tally "$CARGO_TARGET_DIR/release/tally" \
   --data ../shared/data/ice-lesa/national-2019-ICFO-53623
+# Scale (issue #13): SYNTHETIC national arrests from `tally synth` at 1M and 10M rows
+# (SCALE_SIZES=1M,10M,50M for the largest), Tally's ingest and queries beside DuckDB and
+# pandas, growth and the issue's goals.
+echo
+bash bench/scale.sh --sizes "${SCALE_SIZES:-1M,10M}"

@@ -7,11 +7,16 @@
 //! header on line 6, M/D/YYYY text dates, `(B)(6);(B)(7)(C) ` markers with a trailing space).
 //! Every banner says SYNTHETIC.
 
+pub mod marginals;
 pub mod modern;
+pub mod national;
 pub mod stints;
 
 pub use modern::{
     ModernOptions, ModernRelease, ModernRow, PlantedDuplicates, modern_tables, write_modern_release,
+};
+pub use national::{
+    ArrestFile, ArrestFileKind, NationalOptions, NationalSet, Overlap, write_national_arrests_set,
 };
 pub use stints::{
     PlantedStints, StintFormat, StintOptions, StintRelease, SynthStay, SynthStint, generate_stints,

@@ -1,26 +1,44 @@
 //! `tally synth`: SYNTHETIC releases at scale, for benchmarks.
 
+use crate::render::thousands;
 use anyhow::{Result, bail};
 use chrono::{Duration, NaiveDate};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tally_synth::{PlantedStints, StintFormat, StintOptions, write_stint_release};
+use tally_synth::{
+    ArrestFileKind, NationalOptions, PlantedStints, StintFormat, StintOptions,
+    write_national_arrests_set, write_stint_release,
+};
 
 /// Write a SYNTHETIC release of about N rows (not real data), for benchmarks.
 #[derive(clap::Args, Debug)]
-#[command(
-    after_help = "Example:\n  tally synth --table detention-stints --rows 10000000 --out ./synthetic\n\n\
-Writes DDP's processed CSV layout, with about one in a thousand stays planted as ongoing, \
-overlapping, without identifier, detained again or with a disagreeing Stay Book In, and exact \
-copies. Only detention-stints so far (issue #13 adds the other tables and fitted marginals)."
-)]
+#[command(after_help = "Examples:\n  \
+tally synth --table arrests --rows 10000000 --out ./synthetic --overlap\n  \
+tally synth --table detention-stints --rows 10000000 --out ./synthetic\n\n\
+arrests: the national release's raw layout (FOIA 2019-ICFO-53623): one gzip'd pipe-delimited \
+file per fiscal year back from FY2019 (whose banner states 10/1/2018 - 8/31/2019, as the real \
+one does), with the five banner lines, withheld birth dates and operations. Exactly N rows, \
+spread over the days by the weekday and month pattern fitted from the real files; one year per \
+140,000 rows up to 8 years (FY2012-FY2019), then a higher daily volume (--releases sets the \
+years). AOR, method per AOR, citizenship, gender, processing disposition and operation are drawn \
+from marginals fitted from the national files (crates/tally-synth/data/arrests_marginals.csv); \
+landmarks are invented per AOR. --overlap adds a re-extraction of FY2019 stating the whole year \
+(the same records, 1% with a revised disposition, 0.5% more, and September) and a thin extract \
+(one row in five of Chicago, Seattle and Boston, 4/1/2018 - 10/31/2018): precedence must set \
+aside the first FY2019 extraction and the thin extract, and the report says how many rows that \
+is.\n\n\
+detention-stints: DDP's processed CSV layout, with about one in a thousand stays planted as \
+ongoing, overlapping, without identifier, detained again or with a disagreeing Stay Book In, \
+and exact copies.\n\n\
+Every file says SYNTHETIC in its banner or name: the records describe no one.")]
 pub struct Args {
-    /// Table to write.
+    /// Table to write: arrests or detention-stints.
     #[arg(long, value_name = "TABLE")]
     pub table: String,
-    /// About how many rows (fewer for a span of days shorter than the stays: stints that
-    /// would start after the extraction are not written).
+    /// Rows: exactly, for arrests (the fiscal-year files together); about, for
+    /// detention-stints (fewer for a span of days shorter than the stays).
     #[arg(long, value_name = "N")]
     pub rows: u64,
     /// Folder to write into (created).
@@ -29,6 +47,28 @@ pub struct Args {
     /// Generator seed.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
+    /// arrests: fiscal-year releases to write, back from FY2019, 1 to 49 (default: one per
+    /// 140,000 rows, at most 8).
+    #[arg(long, value_name = "K")]
+    pub releases: Option<u32>,
+    /// arrests: also write overlapping releases (a re-extraction of FY2019 and a thin
+    /// extract of three AORs) whose rows precedence must set aside.
+    #[arg(long)]
+    pub overlap: bool,
+    /// arrests: files written at once (default: the machine's cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Report format (arrests; detention-stints print text).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Lines for a person.
+    Text,
+    /// One JSON object: every file with its rows per FY and AOR, and the planted overlap.
+    Json,
 }
 
 /// AORs the synthetic stints use.
@@ -62,13 +102,17 @@ const AORS: [&str; 24] = [
 /// Runs the command.
 ///
 /// # Errors
-/// Another table than detention-stints, or a failed write.
+/// A table synth does not write, an option of another table, or a failed write.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
-    if args.table != "detention-stints" {
-        bail!(
-            "tally synth writes detention-stints only so far; {} is not yet generated",
-            args.table
-        );
+    match args.table.as_str() {
+        "arrests" => return arrests(&args, out),
+        "detention-stints" => {}
+        other => {
+            bail!("tally synth writes arrests and detention-stints; {other} is not generated yet")
+        }
+    }
+    if args.releases.is_some() || args.overlap {
+        bail!("--releases and --overlap apply to --table arrests");
     }
     std::fs::create_dir_all(&args.out)?;
     // 24 AORs x 40 stays a day x 2 stints a stay on average: 1,920 stints a day.
@@ -118,4 +162,115 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         options.last
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--table arrests`: the national layout, one file per fiscal year (and the overlap).
+fn arrests(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
+    if args.rows == 0 {
+        bail!("--rows must be at least 1");
+    }
+    let most = tally_synth::national::MAX_YEARS;
+    if args.releases.is_some_and(|k| !(1..=most).contains(&k)) {
+        bail!(
+            "--releases takes 1 to {most} fiscal years (FY{}-FY2019: Tally rejects event dates before 1970)",
+            tally_synth::national::LAST_FY + 1 - most as i32
+        );
+    }
+    let options = NationalOptions {
+        seed: args.seed,
+        rows: args.rows,
+        years: args.releases,
+        overlap: args.overlap,
+        jobs: args.jobs,
+    };
+    let started = std::time::Instant::now();
+    let set = write_national_arrests_set(&args.out, &options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let counted = set.counted_by_fy();
+    if args.format == Format::Json {
+        let files: Vec<serde_json::Value> = set
+            .files
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "path": f.path.display().to_string(),
+                    "kind": kind_name(f.kind),
+                    "title": f.title,
+                    "period": [f.period.0.to_string(), f.period.1.to_string()],
+                    "rows": f.rows,
+                    "bytes": f.bytes,
+                    "rows_by_fy": f.rows_by_fy.iter().map(|(fy, n)| (format!("FY{fy}"), *n)).collect::<BTreeMap<_, _>>(),
+                    "rows_by_aor": f.rows_by_aor,
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "synthetic": true,
+            "table": "arrests",
+            "seed": args.seed,
+            "rows": set.rows,
+            "rows_written": set.rows_written(),
+            "files": files,
+            "counted_by_fy": counted.iter().map(|(fy, n)| (format!("FY{fy}"), *n)).collect::<BTreeMap<_, _>>(),
+            "counted": counted.values().sum::<u64>(),
+            "overlap": set.overlap.as_ref().map(|o| serde_json::json!({
+                "first_extraction_rows": o.first_extraction_rows,
+                "thin_rows": o.thin_rows,
+                "shadowed": o.shadowed(),
+            })),
+        });
+        writeln!(out, "{json}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &set.files {
+        writeln!(
+            out,
+            "{}: {} SYNTHETIC arrests, {} ({}..{}), {:.1} MB",
+            f.path.display(),
+            thousands(f.rows),
+            kind_name(f.kind),
+            f.period.0,
+            f.period.1,
+            f.bytes as f64 / 1e6
+        )?;
+    }
+    writeln!(
+        out,
+        "{} rows in {} files, seed {}, in {seconds:.2} s ({:.2} M rows/s)",
+        thousands(set.rows_written()),
+        set.files.len(),
+        args.seed,
+        set.rows_written() as f64 / seconds.max(1e-9) / 1e6
+    )?;
+    if let Some(o) = &set.overlap {
+        writeln!(
+            out,
+            "planted overlap: precedence sets aside {} rows: the first FY{} extraction ({}, \
+             superseded by the re-extraction, whose period ends later) and the thin extract \
+             ({}, under half the rows per day of the full files for its AORs)",
+            thousands(o.shadowed()),
+            tally_synth::national::LAST_FY,
+            thousands(o.first_extraction_rows),
+            thousands(o.thin_rows)
+        )?;
+    }
+    let by_fy: Vec<String> = counted
+        .iter()
+        .map(|(fy, n)| format!("FY{fy} {}", thousands(*n)))
+        .collect();
+    writeln!(
+        out,
+        "`tally count arrests --by fy` counts {} rows: {}",
+        thousands(counted.values().sum()),
+        by_fy.join(", ")
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind_name(kind: ArrestFileKind) -> String {
+    match kind {
+        ArrestFileKind::FiscalYear(fy) => format!("FY{fy}"),
+        ArrestFileKind::Reextraction => "re-extraction".into(),
+        ArrestFileKind::ThinExtract => "thin extract".into(),
+    }
 }
