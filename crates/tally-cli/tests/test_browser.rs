@@ -12,9 +12,8 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The repository's browser-test folder.
 fn browser_dir() -> PathBuf {
@@ -58,12 +57,7 @@ fn the_dashboard_works_in_a_real_browser() {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let store = tmp.join("browser-store");
     let _ = std::fs::remove_dir_all(&store);
-    let files: Vec<PathBuf> = (2016..=2019)
-        .map(|fy| national().join(format!("EROArrests_FY{fy}.pipe.csv.gz")))
-        .collect();
-    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let out = ingest(&store, &refs);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ingest_national_arrests(&store);
 
     // What the CLI says for the view the browser will choose.
     let view = [
@@ -109,27 +103,8 @@ fn the_dashboard_works_in_a_real_browser() {
     let expected_path = tmp.join("browser-expected.json");
     std::fs::write(&expected_path, expected.to_string()).unwrap();
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args([
-            "serve",
-            "--store",
-            path_str(&store),
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on ")
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let server = serve(&store, &[]);
+    let addr = format!("http://{}", server.addr);
     let artifacts = std::env::var("TALLY_BROWSER_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| tmp.join("browser-artifacts"));
@@ -140,8 +115,7 @@ fn the_dashboard_works_in_a_real_browser() {
         .arg(&artifacts)
         .output()
         .unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     eprintln!(
         "{}{}\nscreenshots: {}",
         stdout(&run),

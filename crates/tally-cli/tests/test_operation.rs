@@ -7,11 +7,7 @@ use std::path::PathBuf;
 
 fn national_arrests_store(dir: &std::path::Path) -> PathBuf {
     let store = dir.join("store");
-    let files: Vec<PathBuf> = (2016..=2019)
-        .map(|y| national().join(format!("EROArrests_FY{y}.pipe.csv.gz")))
-        .collect();
-    let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
-    assert!(ingest(&store, &paths).status.success());
+    ingest_national_arrests(&store);
     store
 }
 

@@ -5,48 +5,10 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-
-/// A running server, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(store: &Path) -> Server {
-    serve_with(store, &[])
-}
-
-fn serve_with(store: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(["serve", "--store", path_str(store), "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .strip_prefix("listening on http://")
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Server { child, addr }
-}
 
 /// One GET over HTTP/1.1: (status, headers lower-cased, body).
 fn get(addr: &str, path: &str, extra: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
@@ -109,12 +71,7 @@ fn store() -> &'static Path {
     STORE.get_or_init(|| {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-store");
         let _ = std::fs::remove_dir_all(&dir);
-        let files: Vec<PathBuf> = (2016..=2019)
-            .map(|fy| national().join(format!("EROArrests_FY{fy}.pipe.csv.gz")))
-            .collect();
-        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-        let out = ingest(&dir, &refs);
-        assert!(out.status.success(), "{}", stderr(&out));
+        ingest_national_arrests(&dir);
         dir
     })
 }
@@ -122,7 +79,7 @@ fn store() -> &'static Path {
 #[test]
 fn counts_equal_the_cli_for_the_same_query() {
     let s = store();
-    let server = serve(s);
+    let server = serve(s, &[]);
     for (url, cli) in [
         (
             "/count/arrests.json?by=fy,method-group&aor=CHI",
@@ -224,7 +181,7 @@ fn counts_equal_the_cli_for_the_same_query() {
 #[test]
 fn bad_requests_get_their_4xx_naming_the_parameter() {
     let s = store();
-    let server = serve(s);
+    let server = serve(s, &[]);
     for (url, status, parameter) in [
         ("/count/arrests.json?by=nope", 400, "by"),
         ("/count/arrests.json?by=fy&from=2019-13-01", 400, "from"),
@@ -255,7 +212,7 @@ fn the_etag_follows_the_store_generation() {
     let dir = tempfile::tempdir().unwrap();
     let fy16 = national().join("EROArrests_FY2016.pipe.csv.gz");
     assert!(ingest(dir.path(), &[&fy16]).status.success());
-    let server = serve(dir.path());
+    let server = serve(dir.path(), &[]);
     let (status, headers, _) = get(&server.addr, "/count/arrests.json?by=fy", &[]);
     assert_eq!(status, 200);
     let tag = header(&headers, "etag").unwrap().to_string();
@@ -282,7 +239,7 @@ fn the_etag_follows_the_store_generation() {
 #[test]
 fn every_documented_route_answers_and_undocumented_ones_do_not() {
     let s = store();
-    let server = serve(s);
+    let server = serve(s, &[]);
     let (status, _, body) = get(&server.addr, "/openapi.json", &[]);
     assert_eq!(status, 200);
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -385,7 +342,7 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
 #[test]
 fn what_a_new_user_found_in_the_server_stays_fixed() {
     let s = store();
-    let server = serve(s);
+    let server = serve(s, &[]);
     // A path or value is never read as an option.
     for (url, status) in [
         ("/fields/--store=%2Ftmp.json", 404),
@@ -466,7 +423,7 @@ fn what_a_new_user_found_in_the_server_stays_fixed() {
 #[test]
 fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
     let s = store();
-    let server = serve(s);
+    let server = serve(s, &[]);
     let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2019", &[]);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let html = String::from_utf8_lossy(&body);
@@ -499,7 +456,7 @@ fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
 
 #[test]
 fn the_dashboard_form_leads_to_a_drawn_view_with_its_uncovered_days() {
-    let server = serve(store());
+    let server = serve(store(), &[]);
     // The form as a browser submits it: AORs chosen one by one, a period and a split.
     let (status, headers, _) = get(
         &server.addr,
@@ -581,7 +538,7 @@ fn operation_files_given_to_the_server_are_offered_and_no_other_path_is() {
         shipped.replacen("name = \"family-op-2019\"", "name = \"my-family-op\"", 1),
     )
     .unwrap();
-    let server = serve_with(store(), &["--operation", path_str(&mine)]);
+    let server = serve(store(), &["--operation", path_str(&mine)]);
     let (_, _, body) = get(&server.addr, "/operations.json", &[]);
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let mine_listed = v["operations"]

@@ -239,3 +239,50 @@ pub fn total_group(result: &serde_json::Value) -> &serde_json::Value {
         .find(|g| g["group"] == "total")
         .unwrap()
 }
+
+/// Ingests the national arrests FY2016-FY2019 (544,059 rows) into `store`.
+pub fn ingest_national_arrests(store: &Path) {
+    let files: Vec<PathBuf> = (2016..=2019)
+        .map(|fy| national().join(format!("EROArrests_FY{fy}.pipe.csv.gz")))
+        .collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let out = ingest(store, &refs);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A running `tally serve`, stopped when dropped; `addr` is `127.0.0.1:PORT`.
+pub struct Server {
+    child: std::process::Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tally serve --store STORE --bind 127.0.0.1:0 EXTRA...` and waits for the
+/// address it prints.
+pub fn serve(store: &Path, extra: &[&str]) -> Server {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["serve", "--store", path_str(store), "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let stdout = child.stdout.take().unwrap();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("listening on http://")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Server { child, addr }
+}
