@@ -4,6 +4,8 @@
 //! notes, warnings or event times) and 2 (one schema per table, from the table
 //! definitions). A version-1 manifest reads as version 2 with those report fields empty;
 //! its Parquet files are read by column name, a column a file lacks reading as null.
+//! Version 3 adds each table file's daily rollup (`_rollup/`, [`DataFile::rollup_of`]);
+//! releases committed before it have none, and their rows are counted one by one.
 
 use crate::report::ReleaseReport;
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 use tally_model::TableKind;
 
 /// Manifest format written by this version.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A manifest that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,17 @@ pub struct DataFile {
     pub bytes: u64,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
+    /// For a daily rollup (`_rollup/...`, [`crate::schema::rollup_schema`]): the path of
+    /// the table file whose rows it sums. `None` for table files and rejects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup_of: Option<String>,
+}
+
+impl DataFile {
+    /// True when the file holds `table`'s rows one by one (not its rollup).
+    pub fn holds_rows_of(&self, table: TableKind) -> bool {
+        self.table == Some(table) && self.rollup_of.is_none()
+    }
 }
 
 /// A release in the store.
@@ -234,6 +247,13 @@ impl ReleaseEntry {
     }
 
     /// Tables this release holds.
+    /// The daily rollup of `file` (one of this release's table files), if it has one.
+    pub fn rollup_of(&self, file: &DataFile) -> Option<&DataFile> {
+        self.files
+            .iter()
+            .find(|f| f.rollup_of.as_deref() == Some(file.path.as_str()))
+    }
+
     pub fn tables(&self) -> Vec<TableKind> {
         let mut t: Vec<TableKind> = self.report.sheets.iter().map(|s| s.table).collect();
         t.sort();

@@ -118,6 +118,88 @@ pub fn text_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
+/// Rows of the table file a rollup row stands for (Int64, at least 1).
+pub const ROLLUP_ROWS: &str = "rollup_rows";
+
+/// The store path of the daily rollup of the table file at `data_path`
+/// (`<table>/release=<id>/<rest>`): `_rollup/release=<id>/<table>/<rest>`. Outside the
+/// table's own directory, so an engine reading `<table>/**/*.parquet` never counts a
+/// rollup row as a row; under a `release=` directory of its own, so a commit moves it and
+/// a crashed ingest's copy is cleaned up like any release directory.
+pub fn rollup_path(data_path: &str) -> String {
+    let mut parts = data_path.splitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(table), Some(release), Some(rest)) => {
+            format!("_rollup/{release}/{table}/{rest}")
+        }
+        _ => format!("_rollup/{data_path}"),
+    }
+}
+
+/// The dimensions a table's daily rollup keeps besides the event date, and so the ones a
+/// count can group or filter by from rollups alone: the AOR code, the method group, and
+/// the field answering to `criminality` (the questions of "where, by which method, for
+/// whom"), those the table has.
+pub fn rollup_dimensions(table: TableKind) -> Vec<&'static str> {
+    let def = table.def();
+    let mut out = Vec::new();
+    if def.aor.is_some() {
+        out.push(AOR);
+    }
+    if def.method.is_some() {
+        out.push(METHOD_GROUP);
+    }
+    if let Some(i) = def.dimension_field("criminality") {
+        out.push(def.fields[i].name.as_str());
+    }
+    out
+}
+
+/// The fields whose withheld markers a rollup keeps in its `withheld` column: those a
+/// null value of a rollup dimension is explained by (the AOR field for `aor`, the method
+/// field for `method_group`, the criminality field itself). Markers of other fields are
+/// dropped, so rows differing only in them fall into one rollup row.
+pub fn rollup_withheld_fields(table: TableKind) -> Vec<&'static str> {
+    let def = table.def();
+    let mut out: Vec<&'static str> = [def.aor, def.method]
+        .into_iter()
+        .flatten()
+        .map(|i| def.fields[i].name.as_str())
+        .collect();
+    if let Some(i) = def.dimension_field("criminality") {
+        out.push(def.fields[i].name.as_str());
+    }
+    out
+}
+
+/// The text columns of a table's daily rollup, in order: `source_sheet`, the rollup
+/// dimensions ([`rollup_dimensions`]), the AOR field (kept only where `aor` is null, to
+/// tell an unmapped AOR from a blank one) and `withheld` (reduced to
+/// [`rollup_withheld_fields`]).
+pub fn rollup_text_columns(table: TableKind) -> Vec<&'static str> {
+    let def = table.def();
+    let mut out = vec![SOURCE_SHEET];
+    out.extend(rollup_dimensions(table));
+    if let Some(i) = def.aor {
+        out.push(def.fields[i].name.as_str());
+    }
+    out.push(WITHHELD);
+    out
+}
+
+/// The schema of a table file's daily rollup: `event_date`, the
+/// [`rollup_text_columns`] (dictionary text, as in the table), and [`ROLLUP_ROWS`]. One
+/// row per distinct combination of those values in the file, with the number of rows
+/// holding it; written at ingest beside each table file of an event table.
+pub fn rollup_schema(table: TableKind) -> SchemaRef {
+    let mut fields = vec![ArrowField::new(EVENT_DATE, DataType::Date32, true)];
+    for name in rollup_text_columns(table) {
+        fields.push(ArrowField::new(name, text_type(), true));
+    }
+    fields.push(ArrowField::new(ROLLUP_ROWS, DataType::Int64, false));
+    Arc::new(Schema::new(fields))
+}
+
 /// The schema of the `_rejects` dataset: one row per rejected source row.
 pub fn rejects_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -133,6 +215,26 @@ pub fn rejects_schema() -> SchemaRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rollup_lives_under_its_release_outside_the_table() {
+        assert_eq!(
+            rollup_path("arrests/release=0123456789abcdef/fy=2019/part-0.parquet"),
+            "_rollup/release=0123456789abcdef/arrests/fy=2019/part-0.parquet"
+        );
+        let arrests = TableKind::from_slug("arrests").expect("table");
+        assert_eq!(
+            rollup_text_columns(arrests),
+            [
+                SOURCE_SHEET,
+                AOR,
+                METHOD_GROUP,
+                "apprehension_criminality",
+                "aor_name",
+                WITHHELD
+            ]
+        );
+    }
 
     #[test]
     fn each_table_holds_its_own_fields() {

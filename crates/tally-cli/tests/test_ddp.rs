@@ -263,7 +263,10 @@ fn times_of_day_provenance_and_duplicate_flags_are_kept() {
     // them as a bare int64.
     let file = walk_files(&store)
         .into_iter()
-        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "parquet")
+                && !p.to_string_lossy().contains("_rollup")
+        })
         .expect("a Parquet file");
     let reader =
         parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap())

@@ -253,6 +253,16 @@ fn duckdb_gives_tallys_counts_on_the_national_store() {
                 ],
             ),
             ("removals", vec!["--by", "month,aor"]),
+            (
+                "arrests",
+                vec![
+                    "--by",
+                    "week,method-group",
+                    "--where",
+                    "aor=CHI",
+                    "--no-rollups",
+                ],
+            ),
         ],
     );
     // Real numbers: the national arrests per fiscal year, and the FY2019 removals.
@@ -276,15 +286,33 @@ fn duckdb_gives_tallys_counts_on_the_national_store() {
             .values()
             .any(|(n, p)| n.is_none() && p == "<10")
     );
-    // The SQL names the exact files of the manifest, by absolute path, and no glob.
+    // The SQL names the exact files of the manifest, by absolute path, and no glob: the
+    // daily rollup where the count would read it, summing its rows...
     let sql = &results[3].0;
     let root = std::fs::canonicalize(&store).unwrap();
     assert!(
         sql.contains(&format!(
-            "read_parquet('{}/arrests/release=94bd7703fec8b39a/",
+            "read_parquet('{}/_rollup/release=94bd7703fec8b39a/arrests/fy=2019/part-0.parquet'",
             root.display()
         )),
         "{sql}"
+    );
+    assert!(sql.contains("SUM(tally_weight)"), "{sql}");
+    // ...and the table's files, counting rows, with --no-rollups.
+    let rows_sql = &results.last().unwrap().0;
+    assert_eq!(
+        rows_sql
+            .matches(&format!(
+                "read_parquet('{}/arrests/release=",
+                root.display()
+            ))
+            .count(),
+        4,
+        "{rows_sql}"
+    );
+    assert!(
+        !rows_sql.contains("_rollup") && rows_sql.contains("COUNT(*)"),
+        "{rows_sql}"
     );
     assert_eq!(sql.matches("read_parquet(").count(), 1, "{sql}");
     assert!(!sql.contains("*.parquet") && !sql.contains("/*/"), "{sql}");
@@ -295,7 +323,7 @@ fn duckdb_gives_tallys_counts_on_the_national_store() {
     let spark = sql_of(&store, "arrests", &["--by", "week,aor"], "spark");
     assert!(
         spark.contains(&format!(
-            "FROM parquet.`{}/arrests/release=",
+            "FROM parquet.`{}/_rollup/release=",
             root.display()
         )),
         "{spark}"

@@ -501,6 +501,7 @@ fn run_measuring(
         scheme: None,
         dedup: Some(op.dedup_rule()),
         dedup_marks: Vec::new(),
+        rows_only: false,
     };
     let dedup = op.dedup_rule();
     let query_text = format!(

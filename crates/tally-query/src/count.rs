@@ -46,6 +46,12 @@ pub struct CountQuery {
     /// group's values gain a last one, [`MERGED_BY`], naming the rules that merge its
     /// rows ("" for rows every rule keeps), so that one count serves every rule.
     pub dedup_marks: Vec<&'static DedupRule>,
+    /// Count every table file row by row, never from its daily rollup (`count
+    /// --no-rollups`): the same answer, slower; for checking the rollups. Otherwise a count
+    /// whose dimensions and filters a rollup keeps (dates, release, AOR, method group,
+    /// criminality; no de-duplication, time of day or cuts of one workbook) reads the
+    /// rollups ([`tally_catalog::schema::rollup_schema`]).
+    pub rows_only: bool,
 }
 
 /// The name of the dimension [`CountQuery::dedup_marks`] adds.
@@ -238,17 +244,17 @@ struct GroupCounts {
 }
 
 impl GroupCounts {
-    /// Counts one row of `key`, whose first `width` ids are its own (the rest are
+    /// Counts `rows` rows of `key`, whose first `width` ids are its own (the rest are
     /// `u32::MAX`).
     #[inline]
-    fn add(&mut self, key: &[u32; MAX_DIMENSIONS + 1], width: usize) {
+    fn add(&mut self, key: &[u32; MAX_DIMENSIONS + 1], width: usize, rows: u64) {
         if width <= 4 && key[..width].iter().all(|id| *id < 0xFFFF) {
             let packed = key[..width]
                 .iter()
                 .fold(0u64, |p, id| (p << 16) | u64::from(*id));
-            *self.packed.entry(packed).or_default() += 1;
+            *self.packed.entry(packed).or_default() += rows;
         } else {
-            *self.wide.entry(*key).or_default() += 1;
+            *self.wide.entry(*key).or_default() += rows;
         }
     }
 
@@ -332,6 +338,34 @@ impl Interner {
         self.ids.insert(value.to_string(), id);
         id
     }
+}
+
+/// True when the table files' daily rollups (`tally_catalog::schema::rollup_schema`) can
+/// stand in for their rows in `query`: it reads nothing a rollup does not keep (every
+/// dimension and filter is a date dimension, the release, or a rollup dimension: AOR,
+/// method group under the default scheme, criminality), applies no de-duplication rule,
+/// and (`by_record`) counts no cuts of one workbook by source record, which needs each
+/// row's pointer back. Not when [`CountQuery::rows_only`] asks for rows. The count and
+/// the SQL it writes (`crate::sql`) decide by this alone.
+pub fn rollups_answer(query: &CountQuery, by_record: bool) -> bool {
+    let kept = schema::rollup_dimensions(query.table);
+    let dedup = query.dedup.is_some_and(|r| !r.is_none()) || !query.dedup_marks.is_empty();
+    let scheme = query
+        .scheme
+        .is_some_and(|s| s.name != tally_model::scheme::DEFAULT_SCHEME);
+    !query.rows_only
+        && !by_record
+        && !dedup
+        && !scheme
+        && query
+            .by
+            .iter()
+            .chain(query.filters.iter().map(|(d, _)| d))
+            .all(|d| {
+                d.is_date()
+                    || *d == Dimension::Release
+                    || d.column().is_some_and(|c| kept.contains(&c))
+            })
 }
 
 /// Chooses the releases a query reads.
@@ -515,6 +549,14 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let marked = !query.dedup_marks.is_empty();
     let seen_records = std::sync::Mutex::new(seen_records);
 
+    // Daily rollups stand in for the rows when every value the count reads is one a
+    // rollup keeps; each rollup row then counts `rollup_rows` times.
+    let use_rollups = rollups_answer(query, by_record);
+    let weight_at = use_rollups.then(|| {
+        columns.push(schema::ROLLUP_ROWS);
+        columns.len() - 1
+    });
+
     // Files are read in parallel, each into a tally of its own, merged in scan order. Cuts
     // of one workbook are the exception: which release counts a record depends on the
     // order releases are read in, so they are read one at a time, in order.
@@ -542,7 +584,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             overlap_rows: vec![(0, 0); precedence.overlaps().len()],
         })
     };
-    let scan = TableScan::new(store, query.table, &columns);
+    let scan = TableScan::new(store, query.table, &columns).with_rollups(use_rollups);
     let tallies = scan.par_for_each(
         &releases,
         threads,
@@ -564,6 +606,13 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             let aor_name = text(2, aor_field)?;
             let withheld = text(3, "withheld")?;
             let datetimes = SecondsColumn::new(batch.column(5));
+            // Rows a batch row stands for: a rollup's `rollup_rows`, else 1 (a table
+            // file's column reads as nulls).
+            let weights = weight_at.and_then(|w| {
+                batch
+                    .column(w)
+                    .as_primitive_opt::<arrow_array::types::Int64Type>()
+            });
             let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
                 .map(|i| TextColumn::new(batch.column(i)).ok())
                 .collect();
@@ -622,6 +671,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
             let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
             'rows: for i in 0..batch.num_rows() {
+                let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
                 let day = dates.is_valid(i).then(|| dates.value(i));
                 if from.is_some() || to.is_some() {
                     match day {
@@ -756,7 +806,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         }
                     };
                     if set.is_some_and(|s| s.contains(source_row(i))) {
-                        st.rows_merged += 1;
+                        st.rows_merged += weight;
                         continue 'rows;
                     }
                 }
@@ -782,7 +832,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     if let Some(key) = key
                         && seen_records.lock().is_ok_and(|seen| seen.contains(&key))
                     {
-                        use_entry.rows_duplicate += 1;
+                        use_entry.rows_duplicate += weight;
                         continue;
                     }
                     record = key;
@@ -808,16 +858,16 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     // release counts in the end (a third may supersede both).
                     if let Some(d) = day {
                         for o in precedence.wins(&release.id, part, aor_key, d) {
-                            st.overlap_rows[o].0 += 1;
+                            st.overlap_rows[o].0 += weight;
                         }
                         for o in precedence.shadowed_in(&release.id, part, aor_key, d) {
-                            st.overlap_rows[o].1 += 1;
+                            st.overlap_rows[o].1 += weight;
                         }
                     }
                     if let Decision::Shadowed(_) =
                         precedence.decide(&release.id, part, aor_key, day)
                     {
-                        use_entry.rows_shadowed += 1;
+                        use_entry.rows_shadowed += weight;
                         continue;
                     }
                 }
@@ -827,16 +877,16 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 {
                     seen.insert(key);
                 }
-                use_entry.rows_counted += 1;
+                use_entry.rows_counted += weight;
                 if day.is_none() {
-                    st.undated += 1;
+                    st.undated += weight;
                 }
                 if let Some(c) = person_column
                     && text_columns[c]
                         .as_ref()
                         .is_none_or(|ids| ids.get(i).is_none_or(str::is_empty))
                 {
-                    st.rows_without_person += 1;
+                    st.rows_without_person += weight;
                 }
                 let mut group_key = [u32::MAX; MAX_DIMENSIONS + 1];
                 group_key[..n_by].copy_from_slice(&key[..n_by]);
@@ -850,7 +900,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         .collect();
                     group_key[n_by] = st.mark_names.id(&names.join("+"));
                 }
-                st.groups.add(&group_key, n_by + usize::from(marked));
+                st.groups
+                    .add(&group_key, n_by + usize::from(marked), weight);
             }
             Ok(())
         },
@@ -1532,7 +1583,7 @@ mod kernel_tests {
     fn group_keys_come_back_whole_whether_packed_or_not() {
         let mut g = GroupCounts::default();
         for ids in [[1, 2], [1, 2], [0xFFFF, 3], [0, 0]] {
-            g.add(&key(&ids), 2);
+            g.add(&key(&ids), 2, 1);
         }
         let mut out = g.into_groups(2);
         out.sort();
@@ -1542,12 +1593,12 @@ mod kernel_tests {
         );
         // Five dimensions never pack; none at all is one group.
         let mut g = GroupCounts::default();
-        g.add(&key(&[1, 2, 3, 4, 5]), 5);
-        g.add(&key(&[1, 2, 3, 4, 5]), 5);
-        assert_eq!(g.into_groups(5), vec![(key(&[1, 2, 3, 4, 5]), 2)]);
+        g.add(&key(&[1, 2, 3, 4, 5]), 5, 1);
+        g.add(&key(&[1, 2, 3, 4, 5]), 5, 40);
+        assert_eq!(g.into_groups(5), vec![(key(&[1, 2, 3, 4, 5]), 41)]);
         let mut g = GroupCounts::default();
-        g.add(&key(&[]), 0);
-        g.add(&key(&[]), 0);
+        g.add(&key(&[]), 0, 1);
+        g.add(&key(&[]), 0, 1);
         assert_eq!(g.into_groups(0), vec![(key(&[]), 2)]);
     }
 

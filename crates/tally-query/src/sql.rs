@@ -9,6 +9,10 @@
 //!   its own and tagged with its release's and file's place in scan order (`UNION ALL`), so
 //!   a file the manifest does not list never counts. A column a file lacks (a store written
 //!   before a field was added) reads as NULL, as in [`tally_store::TableScan`].
+//! - **Daily rollups.** Where the count itself would read them
+//!   ([`crate::count::rollups_answer`]), the query reads each file's daily rollup in its
+//!   place and sums `rollup_rows` instead of counting rows: the same groups from a
+//!   fraction of the rows. `--no-rollups` writes the query over the rows.
 //! - **Precedence.** Resolved here, by the one [`Precedence`] the count uses, and inlined
 //!   as the day ranges on which each release's rows are set aside
 //!   ([`Precedence::set_aside`]), per effective part and AOR key (rows with no usable AOR
@@ -183,6 +187,9 @@ pub struct SqlFile {
     pub release: usize,
     /// The columns the file holds.
     pub columns: Vec<StoredColumn>,
+    /// True for a daily rollup read in place of its table file: each row stands for
+    /// `rollup_rows` rows.
+    pub weighted: bool,
 }
 
 /// Everything the SQL is written from, resolved from the store: releases and files in
@@ -236,6 +243,8 @@ impl SqlInput {
                 "{root_text}: the store's path holds {c:?}, which DuckDB and Spark read as a file pattern; move the store to a path without one"
             )));
         }
+        let by_record = releases.iter().any(|r| precedence.by_record(&r.id));
+        let rollups = crate::count::rollups_answer(query, by_record);
         let mut out_releases = Vec::new();
         let mut files = Vec::new();
         for (at, r) in releases.iter().enumerate() {
@@ -264,7 +273,11 @@ impl SqlInput {
                 by_record: precedence.by_record(&r.id),
                 sheets,
             });
-            for f in r.files.iter().filter(|f| f.table == Some(query.table)) {
+            for f in r.files.iter().filter(|f| f.holds_rows_of(query.table)) {
+                let f = match rollups {
+                    true => r.rollup_of(f).unwrap_or(f),
+                    false => f,
+                };
                 let path = root.join(&f.path);
                 let path = path.to_str().ok_or_else(|| {
                     QueryError::Invalid(format!("{}: not a UTF-8 path", path.display()))
@@ -273,6 +286,7 @@ impl SqlInput {
                     path: path.to_string(),
                     release: at,
                     columns: stored_columns(store, f)?,
+                    weighted: f.rollup_of.is_some(),
                 });
             }
         }
@@ -366,6 +380,8 @@ struct Writer<'a> {
     /// rows are set aside (a set-aside range of part P, or of the whole table, holds only
     /// rows of that part).
     parts: bool,
+    /// Some file is a daily rollup: rows are summed by `tally_weight`, not counted.
+    weighted: bool,
 }
 
 /// The internal name of the AOR field as released (what `(unmapped)` looks at).
@@ -385,6 +401,7 @@ impl<'a> Writer<'a> {
             d,
             needed,
             by_record: input.releases.iter().any(|r| r.by_record),
+            weighted: input.files.iter().any(|f| f.weighted),
             parts: !input.set_aside.is_empty()
                 && input
                     .releases
@@ -483,6 +500,12 @@ impl<'a> Writer<'a> {
                 None => format!("CAST(NULL AS {ty})"),
             };
             cols.push(format!("{value} AS {alias}"));
+        }
+        if self.weighted {
+            cols.push(match file.weighted {
+                true => format!("{} AS tally_weight", self.d.ident(schema::ROLLUP_ROWS)),
+                false => "CAST(1 AS BIGINT) AS tally_weight".into(),
+            });
         }
         if self.needs(Dimension::Release) || self.by_record {
             cols.push(format!(
@@ -633,6 +656,13 @@ impl<'a> Writer<'a> {
                 r.sha256
             );
         }
+        if self.weighted {
+            let _ = writeln!(
+                sql,
+                "-- Read from the files' daily rollups (_rollup/): a row stands for {} rows of its file.",
+                schema::ROLLUP_ROWS
+            );
+        }
         sql.push_str("WITH\n");
         let mut ctes: Vec<String> = Vec::new();
         // Every file of the selected releases, in scan order.
@@ -694,6 +724,9 @@ impl<'a> Writer<'a> {
         ];
         if self.parts {
             labelled.push("tally_part".into());
+        }
+        if self.weighted {
+            labelled.push("tally_weight".into());
         }
         if self.by_record {
             labelled.extend(["source_row", "tally_sheet_order"].map(String::from));
@@ -803,11 +836,16 @@ impl<'a> Writer<'a> {
             "CASE WHEN {small} THEN '<{t}' ELSE CAST(n AS STRING) END AS {}",
             d.ident("published")
         ));
+        let n = if self.weighted {
+            "CAST(coalesce(SUM(tally_weight), 0) AS BIGINT)"
+        } else {
+            "COUNT(*)"
+        };
         let grouped = if keys.is_empty() {
-            "SELECT COUNT(*) AS n FROM tally_counted".to_string()
+            format!("SELECT {n} AS n FROM tally_counted")
         } else {
             format!(
-                "SELECT {k}, COUNT(*) AS n FROM tally_counted GROUP BY {k}",
+                "SELECT {k}, {n} AS n FROM tally_counted GROUP BY {k}",
                 k = keys.join(", ")
             )
         };
@@ -842,6 +880,7 @@ mod tests {
             scheme: tally_model::scheme("default"),
             dedup: tally_model::dedup_rule("none"),
             dedup_marks: Vec::new(),
+            rows_only: false,
         }
     }
 
@@ -885,11 +924,13 @@ mod tests {
                     path: "/s/arrests/release=a/fy=2019/part-0.parquet".into(),
                     release: 0,
                     columns: columns(&["event_date", "aor", "event_datetime", "withheld"]),
+                    weighted: false,
                 },
                 SqlFile {
                     path: "/s/arrests/release=b/fy=2019/part-0.parquet".into(),
                     release: 1,
                     columns: columns(&["event_date", "aor", "source_sheet", "source_row"]),
+                    weighted: false,
                 },
             ],
             set_aside: vec![SetAside {

@@ -8,6 +8,7 @@
 //! <table>/release=<id>/fy=<FY>/part-<sheet>.parquet   canonical rows (id = first 16 hex of sha256)
 //! <table>/release=<id>/fy=__HIVE_DEFAULT_PARTITION__/  rows with no event date
 //! _rejects/release=<id>/part-0.parquet             rejected source rows with reasons
+//! _rollup/release=<id>/<table>/fy=<FY>/part-<sheet>.parquet   each table file's daily rollup
 //! .tally.lock                                      held by the one ingest writing
 //! .staging/                                        work in progress; never read
 //! ```
@@ -19,6 +20,7 @@
 
 pub mod commit;
 pub mod read;
+mod rollup;
 pub mod staging;
 pub mod verify;
 

@@ -1,6 +1,7 @@
 //! Reading a table's rows back from the store, only the columns asked for.
 
 use crate::{Store, StoreError};
+use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field as ArrowField};
 use parquet::arrow::ProjectionMask;
@@ -14,6 +15,7 @@ pub struct TableScan<'s> {
     store: &'s Store,
     table: TableKind,
     columns: Vec<String>,
+    rollups: bool,
 }
 
 impl<'s> TableScan<'s> {
@@ -23,7 +25,18 @@ impl<'s> TableScan<'s> {
             store,
             table,
             columns: columns.iter().map(|c| c.to_string()).collect(),
+            rollups: false,
         }
+    }
+
+    /// The same scan reading each table file's daily rollup in its place where the
+    /// release has one (`tally_catalog::schema::rollup_schema`): a batch row then stands
+    /// for `rollup_rows` rows of the file, and a column the rollup lacks reads as nulls.
+    /// Files without a rollup (releases committed before format 3) are read row by row,
+    /// their `rollup_rows` null. The caller must ask only for columns a rollup keeps.
+    pub fn with_rollups(mut self, rollups: bool) -> TableScan<'s> {
+        self.rollups = rollups;
+        self
     }
 
     /// Calls `visit(release, batch)` for every batch of every file of `releases` holding
@@ -45,18 +58,23 @@ impl<'s> TableScan<'s> {
         Ok(())
     }
 
-    /// The files of `releases` holding this table, in scan order.
+    /// The files of `releases` holding this table (or, with rollups, each file's rollup
+    /// where it has one), in scan order.
     pub fn files<'r>(
         &self,
         releases: &[&'r ReleaseEntry],
     ) -> Vec<(&'r ReleaseEntry, &'r DataFile)> {
+        let rollups = self.rollups;
         releases
             .iter()
             .flat_map(|r| {
                 r.files
                     .iter()
-                    .filter(|f| f.table == Some(self.table))
-                    .map(move |f| (*r, f))
+                    .filter(|f| f.holds_rows_of(self.table))
+                    .map(move |f| {
+                        let rollup = rollups.then(|| r.rollup_of(f)).flatten();
+                        (*r, rollup.unwrap_or(f))
+                    })
             })
             .collect()
     }
@@ -137,16 +155,23 @@ impl<'s> TableScan<'s> {
         // row count differs from the manifest was changed after its commit, and
         // nothing read from it can be trusted.
         let bytes = f.metadata().map_err(StoreError::io(&path))?.len();
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
-        let rows = builder.metadata().file_metadata().num_rows() as u64;
-        if bytes != file.bytes || rows != file.rows {
-            return Err(StoreError::Invalid(format!(
+        let changed = |rows: String| {
+            StoreError::Invalid(format!(
                 "{}: holds {rows} rows in {bytes} bytes where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
                 path.display(),
                 file.rows,
                 file.bytes,
                 self.store.root().display()
-            )));
+            ))
+        };
+        // The size first: a truncated file's footer cannot even be parsed.
+        if bytes != file.bytes {
+            return Err(changed("?".into()));
+        }
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
+        let rows = builder.metadata().file_metadata().num_rows() as u64;
+        if rows != file.rows {
+            return Err(changed(rows.to_string()));
         }
         let parquet_schema = builder.parquet_schema();
         // A column null in every row of the file (by its statistics) is not read:
@@ -191,6 +216,14 @@ impl<'s> TableScan<'s> {
         if placeholder {
             indices.push(0);
         }
+        // A rollup's rows must add up to its table file's (as the manifest records them):
+        // a rollup put in another's place, size and all, is caught as it is read.
+        let weight_at = self
+            .columns
+            .iter()
+            .position(|c| c == tally_catalog::schema::ROLLUP_ROWS)
+            .filter(|_| file.rollup_of.is_some());
+        let mut summed = 0u64;
         let mask = ProjectionMask::leaves(parquet_schema, indices.clone());
         let reader = builder
             .with_projection(mask)
@@ -229,7 +262,26 @@ impl<'s> TableScan<'s> {
                 path: path.clone(),
                 detail: e.to_string(),
             })?;
+            if let Some(w) = weight_at
+                && let Some(rows) = batch
+                    .column(w)
+                    .as_primitive_opt::<arrow_array::types::Int64Type>()
+            {
+                summed += rows.iter().flatten().map(|n| n.max(0) as u64).sum::<u64>();
+            }
             visit(release, &batch)?;
+        }
+        if weight_at.is_some() {
+            let of = file.rollup_of.as_deref().unwrap_or_default();
+            let expected = release.files.iter().find(|f| f.path == of).map(|f| f.rows);
+            if expected != Some(summed) {
+                return Err(StoreError::Invalid(format!(
+                    "{}: sums {summed} rows where the manifest records {} for {of}: the rollup does not match its file (run `tally verify --store {}`; `count --no-rollups` counts the rows)",
+                    path.display(),
+                    expected.map_or("no file".to_string(), |n| n.to_string()),
+                    self.store.root().display()
+                )));
+            }
         }
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! its Parquet row count equals the manifest's; every row's `release_sha256` is the
 //! release's own and `source_sheet` names one of its sheets of that table, with a
 //! `source_row` below that sheet's header; rows per sheet equal the kept count, the
-//! rejects file holds exactly the rejected rows, and read = kept + rejected per sheet.
+//! rejects file holds exactly the rejected rows, and read = kept + rejected per sheet;
+//! each daily rollup's `rollup_rows` add up to its table file's rows.
 //! Release directories the manifest does not list are reported as leftovers (a crashed
 //! ingest's debris, invisible to readers and removed by the next ingest).
 
@@ -148,15 +149,24 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
             ));
             continue;
         }
-        let expected_prefix = match file.table {
-            Some(t) => format!("{}/release={}/", t.slug(), release.id),
-            None => format!("_rejects/release={}/", release.id),
+        let expected_prefix = match (file.table, &file.rollup_of) {
+            (Some(t), Some(_)) => format!("_rollup/release={}/{}/", release.id, t.slug()),
+            (Some(t), None) => format!("{}/release={}/", t.slug(), release.id),
+            (None, _) => format!("_rejects/release={}/", release.id),
         };
         if !file.path.starts_with(&expected_prefix) {
             problems.push(problem(
                 Some(&file.path),
                 format!("path is outside {expected_prefix}"),
             ));
+        }
+        if file.rollup_of.is_some() {
+            problems.extend(
+                verify_rollup(&bytes, file, release)
+                    .err()
+                    .map(|detail| problem(Some(&file.path), detail)),
+            );
+            continue;
         }
         match file.table {
             None => match parquet_rows(&bytes) {
@@ -240,6 +250,50 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
         ));
     }
     (rows_total, problems)
+}
+
+/// Checks a daily rollup against the table file it sums: its row count is the
+/// manifest's, and its `rollup_rows` add up to the table file's rows.
+fn verify_rollup(
+    bytes: &[u8],
+    rollup: &tally_catalog::DataFile,
+    release: &ReleaseEntry,
+) -> Result<(), String> {
+    let of = rollup.rollup_of.as_deref().unwrap_or_default();
+    let Some(data) = release.files.iter().find(|f| f.path == of) else {
+        return Err(format!("rolls up {of}, which the release does not list"));
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+        .map_err(|e| e.to_string())?;
+    let n = builder.metadata().file_metadata().num_rows() as u64;
+    if n != rollup.rows {
+        return Err(format!("{n} rows, manifest says {}", rollup.rows));
+    }
+    let schema = builder.parquet_schema();
+    let at = (0..schema.num_columns())
+        .find(|&i| schema.column(i).name() == tally_catalog::schema::ROLLUP_ROWS)
+        .ok_or(format!("no column {}", tally_catalog::schema::ROLLUP_ROWS))?;
+    let mask = ProjectionMask::leaves(schema, [at]);
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut summed = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| e.to_string())?;
+        let rows = batch
+            .column(0)
+            .as_primitive_opt::<Int64Type>()
+            .ok_or("rollup_rows is not Int64")?;
+        summed += rows.iter().flatten().map(|n| n.max(0) as u64).sum::<u64>();
+    }
+    if summed != data.rows {
+        return Err(format!(
+            "sums {summed} rows, but {of} holds {} (the rollup no longer matches its file)",
+            data.rows
+        ));
+    }
+    Ok(())
 }
 
 fn parquet_rows(bytes: &[u8]) -> Result<u64, String> {

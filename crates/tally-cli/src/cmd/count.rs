@@ -79,6 +79,10 @@ pub struct Args {
     /// merges.
     #[arg(long)]
     pub compare_dedup: bool,
+    /// Count every table file row by row instead of from its daily rollup: the same
+    /// answer, slower (for checking the rollups; see README, "At scale").
+    #[arg(long)]
+    pub no_rollups: bool,
     /// Print, instead of the count, one self-contained SQL query for DuckDB or Spark SQL
     /// over the store's Parquet files that returns this count's groups and counts: release
     /// precedence (resolved by Tally and inlined), cuts of one workbook counted once,
@@ -250,6 +254,7 @@ pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
         scheme: Some(scheme),
         dedup: Some(dedup),
         dedup_marks,
+        rows_only: args.no_rollups,
     })
 }
 

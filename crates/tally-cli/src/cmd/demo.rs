@@ -134,6 +134,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         compare_schemes: false,
         dedup: tally_model::dedup::NO_DEDUP.into(),
         compare_dedup: false,
+        no_rollups: false,
         sql: None,
     };
     writeln!(
@@ -161,6 +162,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         compare_schemes: false,
         dedup: tally_model::dedup::NO_DEDUP.into(),
         compare_dedup: false,
+        no_rollups: false,
         sql: None,
     };
     writeln!(

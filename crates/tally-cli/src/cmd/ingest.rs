@@ -456,9 +456,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 match committed.iter().find(|e| e.report.sha256 == report.sha256) {
                     Some(entry) => writeln!(
                         out,
-                        "  committed: release {} ({} Parquet files, verified)\n",
+                        "  committed: release {} ({} Parquet files and {} daily rollups, verified)\n",
                         entry.id,
-                        entry.files.len()
+                        entry.files.iter().filter(|f| f.rollup_of.is_none()).count(),
+                        entry.files.iter().filter(|f| f.rollup_of.is_some()).count()
                     )?,
                     None => writeln!(
                         out,

@@ -476,6 +476,7 @@ fn gather(store: &Store) -> Result<Status> {
                 scheme: None,
                 dedup: None,
                 dedup_marks: Vec::new(),
+                rows_only: false,
             },
         )?;
         for o in result.overlaps {

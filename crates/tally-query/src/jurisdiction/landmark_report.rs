@@ -107,6 +107,7 @@ pub fn place_report(
         scheme: None,
         dedup: None,
         dedup_marks: Vec::new(),
+        rows_only: false,
     };
     let result = count(store, &query)?;
     let blank = |v: &str| v.is_empty() || v.starts_with('(');

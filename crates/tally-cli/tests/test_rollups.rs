@@ -1,0 +1,328 @@
+//! Daily rollups (`_rollup/`): written at ingest beside each table file, read by `count`
+//! in place of the rows when the count needs nothing else, and giving exactly the answer
+//! the rows give, on real releases and on overlapping synthetic ones; a rollup changed
+//! after its commit is caught, never counted.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// `count ... --format json` with and without `--no-rollups`: both outputs.
+fn both_ways(store: &Path, table: &str, args: &[&str]) -> (String, String) {
+    let run = |extra: &[&str]| {
+        let mut all = vec!["count", "--store", path_str(store), table];
+        all.extend(args);
+        all.extend(["--format", "json"]);
+        all.extend(extra);
+        let o = tally(&all);
+        assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    (run(&[]), run(&["--no-rollups"]))
+}
+
+/// Asserts every query gives byte-identical JSON from rollups and from rows.
+fn assert_same_both_ways(store: &Path, queries: &[(&str, &[&str])]) {
+    for (table, args) in queries {
+        let (rollups, rows) = both_ways(store, table, args);
+        assert_eq!(rollups, rows, "{table} {args:?}");
+    }
+}
+
+/// The manifest's files of every release: (path, rows, rollup_of).
+fn manifest_files(store: &Path) -> Vec<(String, u64, Option<String>)> {
+    let m = tally_store::Store::open(store).unwrap().manifest().clone();
+    m.releases
+        .iter()
+        .flat_map(|r| r.files.iter())
+        .map(|f| (f.path.clone(), f.rows, f.rollup_of.clone()))
+        .collect()
+}
+
+/// Queries a rollup answers, and some it must leave to the rows.
+const NATIONAL_QUERIES: &[(&str, &[&str])] = &[
+    ("arrests", &["--by", "fy,aor"]),
+    (
+        "arrests",
+        &[
+            "--by",
+            "week,aor",
+            "--where",
+            "aor=CHI,NYC,LOS,SFR,ATL,HOU,BOS,NOL,DET,NEW",
+            "--where",
+            "method-group=at-large",
+        ],
+    ),
+    (
+        "arrests",
+        &[
+            "--by",
+            "month,method-group",
+            "--from",
+            "2017-01-01",
+            "--to",
+            "2018-03-31",
+        ],
+    ),
+    ("arrests", &["--by", "date", "--where", "aor=chi"]),
+    (
+        "arrests",
+        &[
+            "--by",
+            "aor,method-group,criminality",
+            "--suppress-below",
+            "0",
+        ],
+    ),
+    ("arrests", &["--by", "release,fy"]),
+    ("arrests", &["--by", "fy", "--where", "aor=(unmapped)"]),
+    ("arrests", &[]),
+    // Not in a rollup: read row by row whatever the flag.
+    ("arrests", &["--by", "fy,citizenship"]),
+    ("arrests", &["--by", "fy", "--dedup", "exact"]),
+    (
+        "arrests",
+        &["--by", "fy,method-group", "--scheme", "uwchr-2026"],
+    ),
+];
+
+#[test]
+fn national_counts_from_rollups_are_the_counts_from_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_national_arrests(&store);
+    // One rollup per table file, of exactly as many rows as the file holds distinct
+    // (event date, AOR, method group): the national files fill no criminality, the AOR
+    // name is kept only where no code was found, and their withheld markers concern the
+    // birth date and operation, which a rollup drops. DuckDB's
+    // COUNT(DISTINCT (event_date, aor, method_group)) per file gives the same numbers.
+    let files = manifest_files(&store);
+    let rollups: Vec<(String, u64)> = files
+        .iter()
+        .filter(|(_, _, of)| of.is_some())
+        .map(|(p, n, _)| (p.rsplit("fy=").next().unwrap().to_string(), *n))
+        .collect();
+    let mut rollups = rollups;
+    rollups.sort();
+    assert_eq!(
+        rollups,
+        [
+            ("2016/part-0.parquet".to_string(), 15_836),
+            ("2017/part-0.parquet".to_string(), 16_738),
+            ("2018/part-0.parquet".to_string(), 17_320),
+            ("2019/part-0.parquet".to_string(), 15_400),
+        ]
+    );
+    for (path, _, of) in &files {
+        if let Some(of) = of {
+            assert!(path.starts_with("_rollup/release="), "{path}");
+            assert!(files.iter().any(|(p, _, o)| p == of && o.is_none()), "{of}");
+        }
+    }
+    assert_same_both_ways(&store, NATIONAL_QUERIES);
+    // The real numbers, from the rollups.
+    assert_eq!(
+        counts_only(&count_csv(&store, "arrests", &["--by", "fy"])),
+        "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n"
+    );
+    let o = tally(&["verify", "--store", path_str(&store)]);
+    assert!(o.status.success(), "{}", stdout(&o));
+}
+
+#[test]
+fn overlapping_synthetic_releases_count_the_same_from_rollups() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, store) = (dir.path().join("src"), dir.path().join("store"));
+    let o = tally(&[
+        "synth",
+        "--table",
+        "arrests",
+        "--rows",
+        "300000",
+        "--seed",
+        "5",
+        "--overlap",
+        "--out",
+        path_str(&src),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tally(&["ingest", "--store", path_str(&store), path_str(&src)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A re-extraction and a thin extract overlap the full releases: rows shadowed, and
+    // the overlaps with both sides' rows, must come out the same from rollups.
+    let (json, _) = both_ways(&store, "arrests", &["--by", "fy"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let shadowed: u64 = parsed["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rows_shadowed"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(shadowed > 10_000, "{json}");
+    assert_same_both_ways(
+        &store,
+        &[
+            ("arrests", &["--by", "fy,aor"]),
+            ("arrests", &["--by", "release,aor", "--suppress-below", "0"]),
+            (
+                "arrests",
+                &[
+                    "--by",
+                    "week",
+                    "--where",
+                    "aor=CHI,SEA,BOS",
+                    "--where",
+                    "method-group=at-large",
+                ],
+            ),
+            (
+                "arrests",
+                &["--by", "month,criminality", "--where", "aor=SEA"],
+            ),
+            (
+                "arrests",
+                &["--by", "date", "--from", "2019-03-01", "--to", "2019-04-15"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn modern_workbooks_and_ddp_files_count_the_same_from_rollups() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let ddp = shared_data().join("ddp-processed");
+    let out = ingest(&store, &[&seattle_workbook(), &ddp]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_same_both_ways(
+        &store,
+        &[
+            ("arrests", &["--by", "fy,aor,method-group"]),
+            (
+                "arrests",
+                &["--by", "month,criminality", "--suppress-below", "0"],
+            ),
+            ("arrests", &["--by", "release"]),
+            ("removals", &["--by", "fy,aor"]),
+            ("detainers", &["--by", "month,aor"]),
+            ("book-ins", &["--by", "fy", "--suppress-below", "0"]),
+        ],
+    );
+}
+
+/// Copies `store` to a new directory inside `dir`.
+fn copy_store(store: &Path, dir: &Path, name: &str) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(e.file_name());
+            if e.path().is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).unwrap();
+            }
+        }
+    }
+    let to = dir.join(name);
+    copy(store, &to);
+    to
+}
+
+#[test]
+fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_national_arrests(&store);
+    let files = manifest_files(&store);
+    let rollup_2019 = files
+        .iter()
+        .find(|(p, _, of)| of.is_some() && p.contains("fy=2019"))
+        .map(|(p, _, _)| p.clone())
+        .unwrap();
+    let rollup_2018 = files
+        .iter()
+        .find(|(p, _, of)| of.is_some() && p.contains("fy=2018"))
+        .map(|(p, _, _)| p.clone())
+        .unwrap();
+
+    // A rollup truncated by a byte: a count that would read it stops, naming it.
+    let cut = copy_store(&store, dir.path(), "cut");
+    let path = cut.join(&rollup_2019);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+    let o = tally(&["count", "--store", path_str(&cut), "arrests", "--by", "fy"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&rollup_2019) && stderr(&o).contains("changed after it was committed"),
+        "{}",
+        stderr(&o)
+    );
+    // The rows still count, and a count a rollup cannot answer never reads one.
+    assert_eq!(
+        counts_only(&count_csv(&cut, "arrests", &["--by", "fy", "--no-rollups"])),
+        "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n"
+    );
+    assert!(
+        count_csv(
+            &cut,
+            "arrests",
+            &["--by", "citizenship", "--where", "fy=2019"]
+        )
+        .contains("MEXICO")
+    );
+    let o = tally(&["verify", "--store", path_str(&cut)]);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains(&rollup_2019), "{}", stdout(&o));
+
+    // Another file's rollup put in its place, with the manifest's size and hash made to
+    // match: its rows no longer add up to the table file's, and verify says so.
+    let swapped = copy_store(&store, dir.path(), "swapped");
+    std::fs::copy(swapped.join(&rollup_2018), swapped.join(&rollup_2019)).unwrap();
+    let manifest_path = swapped.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    let entry_of = |m: &serde_json::Value, path: &str| {
+        m["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["files"].as_array().unwrap().iter())
+            .find(|f| f["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    let donor = entry_of(&manifest, &rollup_2018);
+    for r in manifest["releases"].as_array_mut().unwrap() {
+        for f in r["files"].as_array_mut().unwrap() {
+            if f["path"] == rollup_2019.as_str() {
+                for key in ["rows", "bytes", "sha256"] {
+                    f[key] = donor[key].clone();
+                }
+            }
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    // The count reading it stops: 158,581 FY2018 rows are never counted as FY2019's.
+    let o = tally(&[
+        "count",
+        "--store",
+        path_str(&swapped),
+        "arrests",
+        "--by",
+        "fy",
+    ]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("sums 158581 rows where the manifest records 131904"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tally(&["verify", "--store", path_str(&swapped)]);
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("sums 158581 rows, but arrests/release=94bd7703fec8b39a/fy=2019/part-0.parquet holds 131904"),
+        "{}",
+        stdout(&o)
+    );
+}
