@@ -62,10 +62,25 @@ pub struct ReleaseFile {
     pub gzipped: bool,
     /// Container format, from the content.
     pub format: SourceFormat,
-    /// The file's bytes exactly as published.
-    published: Vec<u8>,
+    /// The file's bytes exactly as published, or where to stream them from.
+    published: Published,
     /// Largest decompressed size accepted (`IngestOptions::max_decompressed_bytes`).
     limit: u64,
+    /// For a file streamed from disk: set once a stream read it to its end and found the
+    /// fingerprinted bytes ([`ReleaseFile::confirm_fingerprint`]).
+    confirmed: std::sync::atomic::AtomicBool,
+}
+
+/// Where a release's bytes come from.
+#[derive(Debug)]
+enum Published {
+    /// Read whole, and fingerprinted.
+    Bytes(Vec<u8>),
+    /// A gzip file streamed from disk as its content is read, so an ingest holds chunks,
+    /// not the release: the bytes are fingerprinted as they go, and the stream fails at
+    /// its end unless they hash to the release's SHA-256 (what was read is what was
+    /// fingerprinted, even if the file changes meanwhile).
+    GzipFile,
 }
 
 /// Decompressed bytes read ahead to tell a gzip file's format and delimiter.
@@ -166,14 +181,80 @@ impl ReleaseFile {
             bytes,
             gzipped,
             format,
-            published: raw,
+            published: Published::Bytes(raw),
             limit: options.max_decompressed_bytes,
+            confirmed: std::sync::atomic::AtomicBool::new(true),
         })
+    }
+
+    /// The gzip release at `path`, whose SHA-256 is `sha256`, to be streamed from disk
+    /// ([`Published::GzipFile`]): only the start of its content is read here, to tell the
+    /// format. Memory then stays proportional to the chunks read, whatever the release's
+    /// size. Returns `Ok(None)` when the file is not gzip-compressed (read it whole with
+    /// [`ReleaseFile::from_published`]).
+    ///
+    /// # Errors
+    /// An unreadable file, a damaged gzip stream, content that decompresses to nothing or
+    /// whose format is not known.
+    pub fn gzip_on_disk(
+        path: &Path,
+        sha256: String,
+        options: &IngestOptions,
+    ) -> Result<Option<ReleaseFile>, IngestError> {
+        let at = Location {
+            file: path.to_path_buf(),
+            ..Location::default()
+        };
+        let io = |source| IngestError::Io {
+            at: at.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let bytes = file.metadata().map_err(io)?.len();
+        let mut magic = [0u8; 2];
+        if file.read_exact(&mut magic).is_err() || magic != GZIP_MAGIC {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut head = Vec::new();
+        flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))
+            .take(HEAD_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| IngestError::Corrupt {
+                at: at.clone(),
+                format: "gzip stream",
+                detail: e.to_string(),
+            })?;
+        if head.is_empty() {
+            return Err(IngestError::NoData {
+                at,
+                detail: "the gzip file decompresses to nothing".into(),
+            });
+        }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let format = detect_format(&file_name, &head, &at)?;
+        Ok(Some(ReleaseFile {
+            path: path.to_path_buf(),
+            file_name,
+            sha256,
+            bytes,
+            gzipped: true,
+            format,
+            published: Published::GzipFile,
+            limit: options.max_decompressed_bytes,
+            confirmed: std::sync::atomic::AtomicBool::new(false),
+        }))
     }
 
     /// The content when it needs no decompression (the file as published), else `None`.
     pub fn plain_content(&self) -> Option<&[u8]> {
-        (!self.gzipped).then_some(self.published.as_slice())
+        match &self.published {
+            Published::Bytes(raw) if !self.gzipped => Some(raw.as_slice()),
+            _ => None,
+        }
     }
 
     /// The whole content, decompressed (workbooks are read at random).
@@ -181,8 +262,8 @@ impl ReleaseFile {
     /// # Errors
     /// A damaged gzip stream, or content past the decompressed-size limit.
     pub fn whole_content(&self) -> Result<std::borrow::Cow<'_, [u8]>, IngestError> {
-        if !self.gzipped {
-            return Ok(std::borrow::Cow::Borrowed(&self.published));
+        if let Some(raw) = self.plain_content() {
+            return Ok(std::borrow::Cow::Borrowed(raw));
         }
         let mut content = Vec::new();
         let mut stream = self.content_stream();
@@ -198,13 +279,55 @@ impl ReleaseFile {
     /// The content, decompressed as it is read: memory stays proportional to the chunks
     /// read, not to the release.
     pub fn content_stream(&self) -> ContentStream<'_> {
+        let source = match &self.published {
+            Published::Bytes(raw) if !self.gzipped => Source::Plain(raw.as_slice()),
+            Published::Bytes(raw) => {
+                Source::Gzip(flate2::bufread::MultiGzDecoder::new(raw.as_slice()))
+            }
+            Published::GzipFile => match std::fs::File::open(&self.path) {
+                Ok(file) => Source::GzipFile {
+                    decoder: Box::new(flate2::bufread::MultiGzDecoder::new(
+                        std::io::BufReader::with_capacity(
+                            1 << 16,
+                            FingerprintedFile {
+                                file,
+                                sha256: Sha256::new(),
+                                bytes: 0,
+                            },
+                        ),
+                    )),
+                    expected: &self.sha256,
+                    bytes: self.bytes,
+                    checked: false,
+                    confirmed: &self.confirmed,
+                },
+                Err(e) => Source::Failed(e.to_string()),
+            },
+        };
         ContentStream {
-            decoder: flate2::bufread::MultiGzDecoder::new(self.published.as_slice()),
-            plain: self.plain_content(),
+            source,
             read: 0,
             limit: self.limit,
             at: self.location(),
         }
+    }
+
+    /// Succeeds when the bytes ingested are known to be the bytes fingerprinted: always
+    /// for a file read whole; for one streamed from disk, once a stream has read it to
+    /// its end and checked it.
+    ///
+    /// # Errors
+    /// A streamed file no stream read to its end.
+    pub fn confirm_fingerprint(&self) -> Result<(), IngestError> {
+        if self.confirmed.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
+        Err(IngestError::Corrupt {
+            at: self.location(),
+            format: "release file",
+            detail: "its content was not read to the end, so its fingerprint was never checked"
+                .into(),
+        })
     }
 
     /// An empty report for this file, before any sheet is read.
@@ -239,12 +362,47 @@ impl ReleaseFile {
 
 /// A release's content read in chunks (see [`ReleaseFile::content_stream`]).
 pub struct ContentStream<'a> {
-    decoder: flate2::bufread::MultiGzDecoder<&'a [u8]>,
-    /// The content itself when the file is not compressed.
-    plain: Option<&'a [u8]>,
+    source: Source<'a>,
     read: u64,
     limit: u64,
     at: Location,
+}
+
+/// Where a [`ContentStream`] reads from.
+enum Source<'a> {
+    /// The content itself (a file not compressed).
+    Plain(&'a [u8]),
+    /// A gzip file read whole.
+    Gzip(flate2::bufread::MultiGzDecoder<&'a [u8]>),
+    /// A gzip file streamed from disk, fingerprinted as it is read; checked against
+    /// `expected` (SHA-256) and `bytes` at the end.
+    GzipFile {
+        decoder: Box<flate2::bufread::MultiGzDecoder<std::io::BufReader<FingerprintedFile>>>,
+        expected: &'a str,
+        bytes: u64,
+        /// The end was reached and checked.
+        checked: bool,
+        /// The release's flag, set when the check passes.
+        confirmed: &'a std::sync::atomic::AtomicBool,
+    },
+    /// The file could not be opened again.
+    Failed(String),
+}
+
+/// A file whose bytes are hashed as they are read.
+struct FingerprintedFile {
+    file: std::fs::File,
+    sha256: Sha256,
+    bytes: u64,
+}
+
+impl Read for FingerprintedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 impl ContentStream<'_> {
@@ -253,26 +411,69 @@ impl ContentStream<'_> {
     /// # Errors
     /// A damaged or truncated gzip stream, or content past the decompressed-size limit.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, IngestError> {
-        let n = match &mut self.plain {
-            Some(rest) => {
+        let corrupt = |e: std::io::Error, at: &Location| IngestError::Corrupt {
+            at: at.clone(),
+            format: "gzip stream",
+            detail: e.to_string(),
+        };
+        let n = match &mut self.source {
+            Source::Plain(rest) => {
                 let n = rest.len().min(buf.len());
                 buf[..n].copy_from_slice(&rest[..n]);
                 *rest = &rest[n..];
                 n
             }
-            None => loop {
-                match self.decoder.read(buf) {
+            Source::Gzip(decoder) => loop {
+                match decoder.read(buf) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        return Err(IngestError::Corrupt {
-                            at: self.at.clone(),
-                            format: "gzip stream",
-                            detail: e.to_string(),
-                        });
-                    }
+                    Err(e) => return Err(corrupt(e, &self.at)),
                 }
             },
+            Source::GzipFile {
+                decoder,
+                expected,
+                bytes,
+                checked,
+                confirmed,
+            } => {
+                let n = loop {
+                    match decoder.read(buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(corrupt(e, &self.at)),
+                    }
+                };
+                if n == 0 && !*checked {
+                    *checked = true;
+                    // The end: every byte of the file, trailing ones too, must be the
+                    // bytes fingerprinted before the ingest began.
+                    let reader = decoder.get_mut();
+                    std::io::copy(reader, &mut std::io::sink())
+                        .map_err(|e| corrupt(e, &self.at))?;
+                    let file = reader.get_mut();
+                    let sha = hex(&std::mem::take(&mut file.sha256).finalize());
+                    if sha != *expected || file.bytes != *bytes {
+                        return Err(IngestError::Corrupt {
+                            at: self.at.clone(),
+                            format: "release file",
+                            detail: format!(
+                                "the file changed while it was being read: {} bytes with SHA-256 {sha}, where {bytes} bytes with SHA-256 {expected} were fingerprinted; ingest it again",
+                                file.bytes
+                            ),
+                        });
+                    }
+                    confirmed.store(true, std::sync::atomic::Ordering::Release);
+                }
+                n
+            }
+            Source::Failed(e) => {
+                return Err(IngestError::Corrupt {
+                    at: self.at.clone(),
+                    format: "release file",
+                    detail: format!("cannot read it again: {e}"),
+                });
+            }
         };
         self.read += n as u64;
         if self.read > self.limit {

@@ -128,20 +128,21 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
     let mut rejects_rows = 0u64;
     for file in &release.files {
         let path = root.join(&file.path);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        // Read in chunks, never whole: verifying a release costs what one chunk and one
+        // batch of a file cost, however large the file.
+        let (size, sha) = match fingerprint(&path) {
+            Ok(f) => f,
             Err(e) => {
                 problems.push(problem(Some(&file.path), format!("cannot read: {e}")));
                 continue;
             }
         };
-        if bytes.len() as u64 != file.bytes {
+        if size != file.bytes {
             problems.push(problem(
                 Some(&file.path),
-                format!("size {} bytes, manifest says {}", bytes.len(), file.bytes),
+                format!("size {size} bytes, manifest says {}", file.bytes),
             ));
         }
-        let sha = crate::hex(&Sha256::digest(&bytes));
         if sha != file.sha256 {
             problems.push(problem(
                 Some(&file.path),
@@ -162,14 +163,14 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
         }
         if file.rollup_of.is_some() {
             problems.extend(
-                verify_rollup(&bytes, file, release)
+                verify_rollup(&path, file, release)
                     .err()
                     .map(|detail| problem(Some(&file.path), detail)),
             );
             continue;
         }
         match file.table {
-            None => match parquet_rows(&bytes) {
+            None => match parquet_rows(&path) {
                 Ok(n) => {
                     rejects_rows += n;
                     if n != file.rows {
@@ -181,7 +182,7 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
                 }
                 Err(e) => problems.push(problem(Some(&file.path), e)),
             },
-            Some(table) => match provenance_counts(&bytes) {
+            Some(table) => match provenance_counts(&path) {
                 Err(e) => problems.push(problem(Some(&file.path), e)),
                 Ok(counts) => {
                     let n: u64 = counts.values().map(|(n, _)| n).sum();
@@ -255,7 +256,7 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
 /// Checks a daily rollup against the table file it sums: its row count is the
 /// manifest's, and its `rollup_rows` add up to the table file's rows.
 fn verify_rollup(
-    bytes: &[u8],
+    path: &Path,
     rollup: &tally_catalog::DataFile,
     release: &ReleaseEntry,
 ) -> Result<(), String> {
@@ -263,8 +264,7 @@ fn verify_rollup(
     let Some(data) = release.files.iter().find(|f| f.path == of) else {
         return Err(format!("rolls up {of}, which the release does not list"));
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
-        .map_err(|e| e.to_string())?;
+    let builder = open_parquet(path)?;
     let n = builder.metadata().file_metadata().num_rows() as u64;
     if n != rollup.rows {
         return Err(format!("{n} rows, manifest says {}", rollup.rows));
@@ -296,9 +296,32 @@ fn verify_rollup(
     Ok(())
 }
 
-fn parquet_rows(bytes: &[u8]) -> Result<u64, String> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
-        .map_err(|e| e.to_string())?;
+/// Size and SHA-256 (hex) of a file, read in chunks.
+fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        match file.read(&mut buf)? {
+            0 => return Ok((size, crate::hex(&sha.finalize()))),
+            n => {
+                sha.update(&buf[..n]);
+                size += n as u64;
+            }
+        }
+    }
+}
+
+/// A reader of the Parquet file at `path`, reading pages from disk as asked.
+fn open_parquet(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| e.to_string())
+}
+
+fn parquet_rows(path: &Path) -> Result<u64, String> {
+    let builder = open_parquet(path)?;
     Ok(builder.metadata().file_metadata().num_rows() as u64)
 }
 
@@ -306,9 +329,8 @@ fn parquet_rows(bytes: &[u8]) -> Result<u64, String> {
 type RowsBySheet = BTreeMap<(String, String), (u64, i64)>;
 
 /// Rows per (release_sha256, source_sheet), with the smallest source_row of each.
-fn provenance_counts(bytes: &[u8]) -> Result<RowsBySheet, String> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
-        .map_err(|e| e.to_string())?;
+fn provenance_counts(path: &Path) -> Result<RowsBySheet, String> {
+    let builder = open_parquet(path)?;
     let schema = builder.parquet_schema();
     let find = |name: &str| {
         (0..schema.num_columns())

@@ -268,6 +268,19 @@ fn stage_one(
     options: &IngestOptions,
     bar: &ProgressBar,
 ) -> Outcome {
+    if let Some(entry) = store.manifest().release_by_sha(expected_sha) {
+        return Outcome::AlreadyPresent {
+            path: path.to_path_buf(),
+            entry: Box::new(entry.clone()),
+        };
+    }
+    // A gzip file is streamed from disk, fingerprinted as it is read and checked against
+    // `expected_sha` at its end, so memory stays bounded by the chunks read.
+    match ReleaseFile::gzip_on_disk(path, expected_sha.to_string(), options) {
+        Ok(Some(file)) => return stage_file(path, file, lock, options, bar),
+        Ok(None) => {}
+        Err(e) => return Outcome::Failed(e.to_string()),
+    }
     // The bytes ingested are the bytes fingerprinted: read once, hashed, and checked
     // against the fingerprint that decided this file is new to the run.
     let Ok(raw) = std::fs::read(path) else {
@@ -280,21 +293,28 @@ fn stage_one(
             path.display()
         ));
     }
-    if let Some(entry) = store.manifest().release_by_sha(&sha) {
-        return Outcome::AlreadyPresent {
-            path: path.to_path_buf(),
-            entry: Box::new(entry.clone()),
-        };
+    match ReleaseFile::from_published(path, raw, sha, options) {
+        Ok(file) => stage_file(path, file, lock, options, bar),
+        Err(e) => Outcome::Failed(e.to_string()),
     }
-    let mut staging = match lock.stage(&sha) {
+}
+
+/// Ingests one release file into its own staging directory and verifies what was
+/// written.
+fn stage_file(
+    path: &Path,
+    file: ReleaseFile,
+    lock: &StoreLock,
+    options: &IngestOptions,
+    bar: &ProgressBar,
+) -> Outcome {
+    let mut staging = match lock.stage(&file.sha256) {
         Ok(s) => s,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     bar.set_message(format!("reading {}", path.display()));
-    let ingested = match ReleaseFile::from_published(path, raw, sha, options) {
-        Ok(file) => ingest_release(&file, options, &mut staging),
-        Err(e) => Err(e),
-    };
+    let ingested = ingest_release(&file, options, &mut staging)
+        .and_then(|report| file.confirm_fingerprint().map(|()| report));
     let report = match ingested {
         Ok(report) => report,
         Err(e) => {
