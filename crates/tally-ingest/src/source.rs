@@ -281,9 +281,9 @@ impl ReleaseFile {
     pub fn content_stream(&self) -> ContentStream<'_> {
         let source = match &self.published {
             Published::Bytes(raw) if !self.gzipped => Source::Plain(raw.as_slice()),
-            Published::Bytes(raw) => {
-                Source::Gzip(flate2::bufread::MultiGzDecoder::new(raw.as_slice()))
-            }
+            Published::Bytes(raw) => Source::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(
+                raw.as_slice(),
+            ))),
             Published::GzipFile => match std::fs::File::open(&self.path) {
                 Ok(file) => Source::GzipFile {
                     decoder: Box::new(flate2::bufread::MultiGzDecoder::new(
@@ -373,7 +373,7 @@ enum Source<'a> {
     /// The content itself (a file not compressed).
     Plain(&'a [u8]),
     /// A gzip file read whole.
-    Gzip(flate2::bufread::MultiGzDecoder<&'a [u8]>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<&'a [u8]>>),
     /// A gzip file streamed from disk, fingerprinted as it is read; checked against
     /// `expected` (SHA-256) and `bytes` at the end.
     GzipFile {
