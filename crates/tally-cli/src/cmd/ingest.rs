@@ -313,8 +313,10 @@ fn stage_file(
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     bar.set_message(format!("reading {}", path.display()));
-    let ingested = ingest_release(&file, options, &mut staging)
-        .and_then(|report| file.confirm_fingerprint().map(|()| report));
+    let ingested = match ingest_release(&file, options, &mut staging) {
+        Ok(report) => file.confirm_fingerprint().map(|()| report),
+        Err(e) => Err(e),
+    };
     let report = match ingested {
         Ok(report) => report,
         Err(e) => {
