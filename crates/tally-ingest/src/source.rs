@@ -631,3 +631,82 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub use tally_catalog::hex;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A gzip file of `text` at `path`; returns its SHA-256.
+    fn gzip(path: &Path, text: &[u8]) -> String {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text).unwrap();
+        let bytes = e.finish().unwrap();
+        std::fs::write(path, &bytes).unwrap();
+        sha256_hex(&bytes)
+    }
+
+    /// Reads the whole content of `file` through its stream.
+    fn drain(file: &ReleaseFile) -> Result<Vec<u8>, IngestError> {
+        let mut stream = file.content_stream();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            match stream.read(&mut buf)? {
+                0 => return Ok(out),
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_gzip_release_is_checked_against_its_fingerprint_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("EROArrests_FY2019.csv.gz");
+        let text = b"Area of Responsibility|Apprehension Date\nChicago|10/1/2018\n";
+        let sha = gzip(&path, text);
+        let options = IngestOptions::default();
+        // Read as fingerprinted: the content, then the confirmation.
+        let file = ReleaseFile::gzip_on_disk(&path, sha.clone(), &options)
+            .unwrap()
+            .expect("gzip");
+        assert_eq!(file.format, SourceFormat::Delimited(b'|'));
+        assert!(file.confirm_fingerprint().is_err(), "nothing read yet");
+        assert_eq!(drain(&file).unwrap(), text);
+        assert!(file.confirm_fingerprint().is_ok());
+        // The file replaced after it was fingerprinted: the stream fails at its end,
+        // naming both fingerprints, and the release is never confirmed.
+        let file = ReleaseFile::gzip_on_disk(&path, sha.clone(), &options)
+            .unwrap()
+            .expect("gzip");
+        let other = gzip(
+            &path,
+            b"Area of Responsibility|Apprehension Date\nBoston|10/1/2018\n",
+        );
+        let e = drain(&file).unwrap_err().to_string();
+        assert!(
+            e.contains("the file changed while it was being read")
+                && e.contains(&other)
+                && e.contains(&sha),
+            "{e}"
+        );
+        assert!(file.confirm_fingerprint().is_err());
+        // Bytes after the gzip stream count too.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let sha_before = sha256_hex(&bytes);
+        let file = ReleaseFile::gzip_on_disk(&path, sha_before, &options)
+            .unwrap()
+            .expect("gzip");
+        bytes.extend_from_slice(b"trailing");
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(drain(&file).is_err());
+        // Not gzip: read whole instead.
+        let plain = dir.path().join("plain.csv");
+        std::fs::write(&plain, text).unwrap();
+        assert!(
+            ReleaseFile::gzip_on_disk(&plain, sha256_hex(text), &options)
+                .unwrap()
+                .is_none()
+        );
+    }
+}
