@@ -283,12 +283,17 @@ def compare(name, tally, peer, who):
     return f"MISMATCH ({who} total {total_p:,} vs {total_t:,})"
 
 
-def column_bytes(store, columns):
-    """(compressed, uncompressed) bytes of these columns' chunks in the store's arrests."""
+ROLLUP_GLOB = ("_rollup", "*", "arrests", "*", "*.parquet")
+ROWS_GLOB = ("arrests", "*", "*", "*.parquet")
+
+
+def column_bytes(store, columns, where=ROWS_GLOB):
+    """(compressed, uncompressed) bytes of these columns' chunks in the store's arrests
+    (or, with ROLLUP_GLOB, in their daily rollups)."""
     import glob
     import pyarrow.parquet as pq
     comp = uncomp = 0
-    for path in glob.glob(os.path.join(store, "arrests", "*", "*", "*.parquet")):
+    for path in glob.glob(os.path.join(store, *where)):
         md = pq.ParquetFile(path).metadata
         names = [md.schema.column(i).name for i in range(md.num_columns)]
         for rg in range(md.num_row_groups):
@@ -299,6 +304,14 @@ def column_bytes(store, columns):
                     comp += c.total_compressed_size
                     uncomp += c.total_uncompressed_size
     return comp, uncomp
+
+
+def rollup_rows(store):
+    """Rows of the arrests' daily rollups, from the manifest."""
+    with open(os.path.join(store, "manifest.json")) as f:
+        m = json.load(f)
+    return sum(f["rows"] for r in m["releases"] for f in r["files"]
+               if f.get("rollup_of") and f.get("table") == "arrests")
 
 
 def released_columns(store):
@@ -405,7 +418,9 @@ def run_size(args, n, bandwidth):
     if rejected:
         res["notes"].append(f"tally ingest rejected rows in {rejected} sheet(s)")
     res["ingest"]["tally ingest (normalize, verify, Parquet)"] = median_of(tally_runs) + (n,)
-    print(f"  tally ingest: {fmt_s(res['ingest']['tally ingest (normalize, verify, Parquet)'][0])}", flush=True)
+    res["rollup_rows"] = rollup_rows(store)
+    print(f"  tally ingest: {fmt_s(res['ingest']['tally ingest (normalize, verify, Parquet)'][0])}; "
+          f"daily rollups: {res['rollup_rows']:,} rows", flush=True)
     for name, script, out_path in [
         ("DuckDB read_csv -> COPY TO parquet", INGEST_DUCKDB, os.path.join(work, "duck.parquet")),
         ("pandas read_csv + to_parquet", INGEST_PANDAS, os.path.join(work, "pandas")),
@@ -488,10 +503,19 @@ def run_size(args, n, bandwidth):
                 if c != "same":
                     match.append(f"{who}: {c}")
         need = needs if needs is not None else cols
-        comp, uncomp = column_bytes(store, set(need))
-        # The same columns held as 4-byte values (dictionary keys, days): what a scan of
-        # decoded columns in memory reads.
-        decoded = 4 * len(need) * r_total
+        # Where Tally's count reads the daily rollups (its --sql reads what the count
+        # reads), the floor is that of the rollup columns it needs: the dates, the
+        # dimensions, and the rows each rollup row stands for.
+        rollups = "_rollup/" in qspecs[[x["name"] for x in qspecs].index(name)].get("tally_sql", "")
+        if rollups:
+            need = sorted({"event_date" if c == "event_fy" else c for c in need} | {"rollup_rows"})
+            comp, uncomp = column_bytes(store, set(need), ROLLUP_GLOB)
+            decoded = 4 * len(need) * res["rollup_rows"]
+        else:
+            comp, uncomp = column_bytes(store, set(need))
+            # The same columns held as 4-byte values (dictionary keys, days): what a scan
+            # of decoded columns in memory reads.
+            decoded = 4 * len(need) * r_total
         res["queries"][name] = {
             "groups": len(groups), "total": sum(groups.values()),
             "tally process": t_proc, "tally process MiB": rss_proc, "tally serve": serve_t[name],
@@ -504,6 +528,7 @@ def run_size(args, n, bandwidth):
             "floor": decoded / bandwidth,
             "match": "; ".join(match) or "same groups",
             "columns": need,
+            "reads": f"rollups ({res['rollup_rows']:,} rows)" if rollups else f"rows ({r_total:,})",
         }
         if name == DEDUP:
             res["notes"].append(
@@ -537,7 +562,7 @@ def print_size(res, args, bandwidth):
     print(f"\n### {label(n)}: queries on Tally's store (median of {args.runs}; in-process = warm process, "
           "timed per query)\n")
     spark = any(q["spark"] is not None for q in res["queries"].values())
-    head = ("| query | groups | Tally process | Tally serve (in-process) | DuckDB process | DuckDB warm in-process "
+    head = ("| query | groups | Tally reads | Tally process | Tally serve (in-process) | DuckDB process | DuckDB warm in-process "
             "| DuckDB warm, Tally's --sql | pandas in-process | "
             + ("Spark warm | Spark warm, Tally's --sql | " if spark else "")
             + "Parquet bytes of its columns (compressed / pages) | floor: pages / 4-byte keys "
@@ -546,7 +571,7 @@ def print_size(res, args, bandwidth):
     print("|" + "---|" * head.count(" | ") + "---|")
     for name, q in res["queries"].items():
         comp, uncomp = q["bytes"]
-        cells = [name, f"{q['groups']:,}", fmt_s(q["tally process"]), fmt_s(q["tally serve"]),
+        cells = [name, f"{q['groups']:,}", q["reads"], fmt_s(q["tally process"]), fmt_s(q["tally serve"]),
                  fmt_s(q["duckdb process"]), fmt_s(q["duckdb warm"]), fmt_s(q["duckdb tally sql"]),
                  fmt_s(q["pandas"])]
         if spark:
@@ -561,9 +586,14 @@ def print_size(res, args, bandwidth):
           f"{res['peer_rss']['duckdb warm']:,.0f} MiB; pandas {res['peer_rss']['pandas']:,.0f} MiB"
           + (f"; Spark's Python driver {res['spark_rss']:,.0f} MiB (its JVM not counted)" if "spark_rss" in res else "")
           + ".")
+    print(f"Tally's daily rollups: {res['rollup_rows']:,} rows for {n:,} table rows "
+          f"({n / max(res['rollup_rows'], 1):.0f} rows each); a count whose dimensions and filters they keep "
+          "reads them instead of the rows.")
     print(f"Floors, at {bandwidth / 1e9:.1f} GB/s (the 2-thread scan bandwidth measured above): the query's "
           "columns' Parquet pages (uncompressed), and the same columns as 4-byte values (dictionary keys, days: "
           f"rows x 4 B x columns), what a scan of decoded columns reads; the goal is judged on the second. "
+          "For a count Tally answers from its rollups, the columns and rows are the rollups' (the peers read "
+          "the rows). "
           "`tally operation run family-op-2019`: "
           f"{fmt_s(res['operation'][0])}, {res['operation'][1]:.0f} MiB.")
     for note in res["notes"]:
