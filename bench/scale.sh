@@ -16,6 +16,8 @@ pip_install() {
 for module in pandas pyarrow duckdb numpy; do
   python3 -c "import $module" 2>/dev/null || pip_install "$module"
 done
+# pandas reads the 2025 workbooks with the calamine engine (the reader Tally uses).
+python3 -c "import python_calamine" 2>/dev/null || pip_install python-calamine
 if [[ " $* " == *" --spark "* ]]; then
   python3 -c "import pyspark" 2>/dev/null || pip_install pyspark
 fi

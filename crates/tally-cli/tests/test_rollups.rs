@@ -213,19 +213,8 @@ fn modern_workbooks_and_ddp_files_count_the_same_from_rollups() {
 
 /// Copies `store` to a new directory inside `dir`.
 fn copy_store(store: &Path, dir: &Path, name: &str) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(e.file_name());
-            if e.path().is_dir() {
-                copy(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), &target).unwrap();
-            }
-        }
-    }
     let to = dir.join(name);
-    copy(store, &to);
+    copy_dir(store, &to);
     to
 }
 

@@ -241,3 +241,78 @@ fn years_before_1970_are_refused() {
     let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(report["files"][0]["period"][0], "1970-10-01");
 }
+
+#[test]
+fn the_2025_workbook_layout_holds_the_same_arrests_across_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text_src, book_src) = (dir.path().join("text"), dir.path().join("book"));
+    let (text_store, book_store) = (dir.path().join("ts"), dir.path().join("bs"));
+    synth(&text_src, 30_000, 4, false);
+    let o = tally(&[
+        "synth",
+        "--table",
+        "arrests",
+        "--rows",
+        "30000",
+        "--seed",
+        "4",
+        "--layout",
+        "workbook",
+        "--rows-per-sheet",
+        "12000",
+        "--out",
+        path_str(&book_src),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["files"][0]["kind"], "2025 workbook");
+    assert_eq!(report["rows_written"], 30_000);
+    ingest(&text_store, &text_src);
+    // Three sheets of 12,000, 12,000 and 6,000 rows, each under its own banner and header,
+    // read as one table, no row rejected.
+    let o = tally(&[
+        "ingest",
+        "--store",
+        path_str(&book_store),
+        path_str(&book_src),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = stdout(&o);
+    let sheets: Vec<&str> = report
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("sheet \"") || l.starts_with("rows read"))
+        .collect();
+    assert_eq!(
+        sheets,
+        [
+            "sheet \"Sheet1\": arrests table, header on row 7",
+            "rows read 12,000 = kept 12,000 + rejected 0  [balanced]",
+            "sheet \"Sheet2\": arrests table, header on row 7",
+            "rows read 12,000 = kept 12,000 + rejected 0  [balanced]",
+            "sheet \"Sheet3\": arrests table, header on row 7",
+            "rows read 6,000 = kept 6,000 + rejected 0  [balanced]",
+        ],
+        "{report}"
+    );
+    // The same draws as the national layout of the same seed: the same arrests by fiscal
+    // year, AOR and method group.
+    for by in ["fy", "aor", "method-group"] {
+        assert_eq!(
+            groups(&count_json(&text_store, by), by),
+            groups(&count_json(&book_store, by), by),
+            "{by}"
+        );
+    }
+    // Its own columns: criminality, and times of day.
+    let crim = groups(&count_json(&book_store, "criminality"), "criminality");
+    assert_eq!(crim.len(), 3, "{crim:?}");
+    assert_eq!(crim.values().sum::<u64>(), 30_000);
+    let hours = groups(&count_json(&book_store, "hour-of-day"), "hour-of-day");
+    assert!(
+        !hours.contains_key("(no time)") && hours.len() == 14,
+        "{hours:?}"
+    );
+}

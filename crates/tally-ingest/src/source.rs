@@ -163,7 +163,7 @@ impl ReleaseFile {
         let gzipped = raw.starts_with(GZIP_MAGIC);
         // A gzip file's format and delimiter are told from the start of its content.
         let head = if gzipped {
-            gunzip_head(&raw, &at)?
+            gunzip_head(raw.as_slice(), &at)?
         } else {
             Vec::new()
         };
@@ -216,15 +216,7 @@ impl ReleaseFile {
             return Ok(None);
         }
         let file = std::fs::File::open(path).map_err(io)?;
-        let mut head = Vec::new();
-        flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))
-            .take(HEAD_BYTES)
-            .read_to_end(&mut head)
-            .map_err(|e| IngestError::Corrupt {
-                at: at.clone(),
-                format: "gzip stream",
-                detail: e.to_string(),
-            })?;
+        let head = gunzip_head(std::io::BufReader::new(file), &at)?;
         if head.is_empty() {
             return Err(IngestError::NoData {
                 at,
@@ -487,7 +479,7 @@ impl ContentStream<'_> {
 }
 
 /// The first [`HEAD_BYTES`] of a gzip file's content (fewer when it is shorter).
-fn gunzip_head(raw: &[u8], at: &Location) -> Result<Vec<u8>, IngestError> {
+fn gunzip_head(raw: impl Read, at: &Location) -> Result<Vec<u8>, IngestError> {
     let mut head = Vec::new();
     flate2::read::MultiGzDecoder::new(raw)
         .take(HEAD_BYTES)

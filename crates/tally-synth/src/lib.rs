@@ -10,6 +10,7 @@
 pub mod marginals;
 pub mod modern;
 pub mod national;
+pub mod national_workbook;
 pub mod stints;
 
 pub use modern::{
@@ -18,6 +19,7 @@ pub use modern::{
 pub use national::{
     ArrestFile, ArrestFileKind, NationalOptions, NationalSet, Overlap, write_national_arrests_set,
 };
+pub use national_workbook::{SHEET_DATA_ROWS, write_workbook_arrests};
 pub use stints::{
     PlantedStints, StintFormat, StintOptions, StintRelease, SynthStay, SynthStint, generate_stints,
     synthetic_facilities, write_stint_release,

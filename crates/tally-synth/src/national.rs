@@ -79,6 +79,9 @@ pub enum ArrestFileKind {
     /// Boston) from 1 April 2018 (or the set's first day, when later) to 31 October 2018,
     /// the same records as the fiscal-year files, under a banner stating that period.
     ThinExtract,
+    /// Every fiscal year in one workbook of the 2025 raw layout
+    /// ([`crate::national_workbook`]), its sheets continuing one another.
+    Workbook,
 }
 
 /// One written file.
@@ -145,7 +148,9 @@ impl NationalSet {
         for f in &self.files {
             let counts = match f.kind {
                 ArrestFileKind::FiscalYear(fy) if reextracted && fy == LAST_FY => continue,
-                ArrestFileKind::FiscalYear(_) | ArrestFileKind::Reextraction => true,
+                ArrestFileKind::FiscalYear(_)
+                | ArrestFileKind::Reextraction
+                | ArrestFileKind::Workbook => true,
                 ArrestFileKind::ThinExtract => false,
             };
             if counts {
@@ -167,12 +172,12 @@ pub fn fiscal_year(day: NaiveDate) -> i32 {
     }
 }
 
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
 }
 
 /// A generator seeded by the seed, a day and a stream: each day's rows are its own.
-fn day_rng(seed: u64, day: NaiveDate, stream: u64) -> Rng {
+pub(crate) fn day_rng(seed: u64, day: NaiveDate, stream: u64) -> Rng {
     let mut r = Rng::new(
         seed ^ (day.num_days_from_ce() as u64).wrapping_mul(0xA24B_AED4_963E_E407)
             ^ stream.wrapping_mul(0x9FB2_1C65_1E98_DF25),
@@ -265,19 +270,23 @@ fn landmark_kind(method: &str) -> usize {
 
 /// The drawn row: indexes into the model's value lists.
 #[derive(Debug, Clone, Copy)]
-struct Row {
-    aor: usize,
-    method: usize,
+pub(crate) struct Row {
+    pub(crate) aor: usize,
+    pub(crate) method: usize,
     landmark: Option<usize>,
     operation: usize,
     disposition: usize,
-    citizenship: usize,
-    gender: usize,
+    pub(crate) citizenship: usize,
+    pub(crate) gender: usize,
 }
 
 /// The fitted marginals, ready to draw from.
-struct Model {
-    aors: Vec<String>,
+pub(crate) struct Model {
+    pub(crate) aors: Vec<String>,
+    /// The values as released (unquoted), by the indexes of [`Row`].
+    pub(crate) method_names: Vec<String>,
+    pub(crate) citizenship_names: Vec<String>,
+    pub(crate) gender_names: Vec<String>,
     aor_text: Vec<Vec<u8>>,
     aor_alias: Alias,
     methods: Vec<Vec<u8>>,
@@ -298,7 +307,7 @@ struct Model {
 }
 
 impl Model {
-    fn new(m: &Marginals) -> Model {
+    pub(crate) fn new(m: &Marginals) -> Model {
         let aors: Vec<String> = m.aor.iter().map(|(a, _)| a.clone()).collect();
         let weights = |d: &[(String, u64)]| d.iter().map(|(_, n)| *n).collect::<Vec<u64>>();
         let mut methods: Vec<String> = Vec::new();
@@ -354,7 +363,11 @@ impl Model {
             .sum();
         let all: u64 = m.landmark.iter().map(|x| x.1).sum::<u64>().max(1);
         let texts = |d: &[(String, u64)]| d.iter().map(|(v, _)| quoted(v)).collect::<Vec<_>>();
+        let names = |d: &[(String, u64)]| d.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>();
         Model {
+            method_names: methods.clone(),
+            citizenship_names: names(&m.citizenship),
+            gender_names: names(&m.gender),
             aor_text: aors.iter().map(|a| quoted(a)).collect(),
             aor_alias: Alias::new(&weights(&m.aor)),
             aors,
@@ -376,7 +389,7 @@ impl Model {
     }
 
     /// Draws one row: always seven draws of `rng`.
-    fn draw(&self, rng: &mut Rng) -> Row {
+    pub(crate) fn draw(&self, rng: &mut Rng) -> Row {
         let aor = self.aor_alias.sample(rng.next_u64());
         let (methods, alias) = &self.method_of_aor[aor];
         let method = methods[alias.sample(rng.next_u64())];
@@ -423,16 +436,16 @@ impl Model {
 }
 
 /// The days and their row counts.
-struct Plan {
+pub(crate) struct Plan {
     seed: u64,
     /// Rows per day of the fiscal-year files, from their first day to 31 August 2019.
-    days: Vec<(NaiveDate, u64)>,
+    pub(crate) days: Vec<(NaiveDate, u64)>,
     /// Rows per day of September 2019 (the re-extraction's own days).
     september: Vec<(NaiveDate, u64)>,
 }
 
 impl Plan {
-    fn new(m: &Marginals, seed: u64, rows: u64, years: u32) -> Plan {
+    pub(crate) fn new(m: &Marginals, seed: u64, rows: u64, years: u32) -> Plan {
         let first = date(LAST_FY - years as i32, 10, 1);
         let last = date(LAST_FY, 8, 31);
         let weight = |day: NaiveDate| {
@@ -797,6 +810,7 @@ pub fn write_national_arrests_set_with(
         ArrestFileKind::FiscalYear(fy) => (0, fy),
         ArrestFileKind::Reextraction => (1, 0),
         ArrestFileKind::ThinExtract => (2, 0),
+        ArrestFileKind::Workbook => (3, 0),
     });
     let overlap = options.overlap.then(|| Overlap {
         first_extraction_rows: files

@@ -8,14 +8,15 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tally_synth::{
-    ArrestFileKind, NationalOptions, PlantedStints, StintFormat, StintOptions,
-    write_national_arrests_set, write_stint_release,
+    ArrestFileKind, NationalOptions, PlantedStints, SHEET_DATA_ROWS, StintFormat, StintOptions,
+    write_national_arrests_set, write_stint_release, write_workbook_arrests,
 };
 
 /// Write a SYNTHETIC release of about N rows (not real data), for benchmarks.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
 tally synth --table arrests --rows 10000000 --out ./synthetic --overlap\n  \
+tally synth --table arrests --rows 1000000 --layout workbook --out ./synthetic\n  \
 tally synth --table detention-stints --rows 10000000 --out ./synthetic\n\n\
 arrests: the national release's raw layout (FOIA 2019-ICFO-53623): one gzip'd pipe-delimited \
 file per fiscal year back from FY2019 (whose banner states 10/1/2018 - 8/31/2019, as the real \
@@ -29,6 +30,12 @@ landmarks are invented per AOR. --overlap adds a re-extraction of FY2019 stating
 (one row in five of Chicago, Seattle and Boston, 4/1/2018 - 10/31/2018): precedence must set \
 aside the first FY2019 extraction and the thin extract, and the report says how many rows that \
 is.\n\n\
+--layout workbook writes the same arrests (the same draws of the same seed) as one workbook \
+in ICE's 2025 raw layout (FOIA 2025-ICLI-00019): six banner rows and the header on each sheet, \
+up to 1,048,569 data rows a sheet (--rows-per-sheet), the table continuing on the next sheet \
+inside a day; 25 columns, Excel datetimes with a time of day, withheld birth dates and \
+operations, an anonymized identifier per row; criminality and the other columns the national \
+files lack take invented values. Written row by row (constant memory).\n\n\
 detention-stints: DDP's processed CSV layout, with about one in a thousand stays planted as \
 ongoing, overlapping, without identifier, detained again or with a disagreeing Stay Book In, \
 and exact copies.\n\n\
@@ -58,9 +65,27 @@ pub struct Args {
     /// arrests: files written at once (default: the machine's cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// arrests: the raw layout: `national` (gzip'd pipe text, one file per fiscal year) or
+    /// `workbook` (ICE's 2025 layout: one .xlsx, banner rows above the header on each
+    /// sheet, the table continuing on further sheets).
+    #[arg(long, value_enum, default_value_t = Layout::National)]
+    pub layout: Layout,
+    /// arrests, `--layout workbook`: data rows per sheet, at most 1,048,569 (Excel's
+    /// 1,048,576 rows less the banner and header; the default).
+    #[arg(long, value_name = "N")]
+    pub rows_per_sheet: Option<u64>,
     /// Report format (arrests; detention-stints print text).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// The raw layout `synth --table arrests` writes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The national release's gzip'd pipe text (FOIA 2019-ICFO-53623).
+    National,
+    /// ICE's 2025 workbook layout (FOIA 2025-ICLI-00019).
+    Workbook,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,8 +136,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             bail!("tally synth writes arrests and detention-stints; {other} is not generated yet")
         }
     }
-    if args.releases.is_some() || args.overlap {
-        bail!("--releases and --overlap apply to --table arrests");
+    if args.releases.is_some()
+        || args.overlap
+        || args.layout != Layout::National
+        || args.rows_per_sheet.is_some()
+    {
+        bail!("--releases, --overlap, --layout and --rows-per-sheet apply to --table arrests");
     }
     std::fs::create_dir_all(&args.out)?;
     // 24 AORs x 40 stays a day x 2 stints a stay on average: 1,920 stints a day.
@@ -184,7 +213,31 @@ fn arrests(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         jobs: args.jobs,
     };
     let started = std::time::Instant::now();
-    let set = write_national_arrests_set(&args.out, &options)?;
+    let set = match args.layout {
+        Layout::National => {
+            if args.rows_per_sheet.is_some() {
+                bail!("--rows-per-sheet applies to --layout workbook");
+            }
+            write_national_arrests_set(&args.out, &options)?
+        }
+        Layout::Workbook => {
+            if args.overlap {
+                bail!("--overlap writes the national layout; leave it out with --layout workbook");
+            }
+            let per_sheet = args.rows_per_sheet.unwrap_or(SHEET_DATA_ROWS);
+            if !(1..=SHEET_DATA_ROWS).contains(&per_sheet) {
+                bail!(
+                    "--rows-per-sheet takes 1 to {SHEET_DATA_ROWS} (a sheet's rows below its banner and header)"
+                );
+            }
+            let file = write_workbook_arrests(&args.out, &options, per_sheet)?;
+            tally_synth::NationalSet {
+                rows: file.rows,
+                files: vec![file],
+                overlap: None,
+            }
+        }
+    };
     let seconds = started.elapsed().as_secs_f64();
     let counted = set.counted_by_fy();
     if args.format == Format::Json {
@@ -272,5 +325,6 @@ fn kind_name(kind: ArrestFileKind) -> String {
         ArrestFileKind::FiscalYear(fy) => format!("FY{fy}"),
         ArrestFileKind::Reextraction => "re-extraction".into(),
         ArrestFileKind::ThinExtract => "thin extract".into(),
+        ArrestFileKind::Workbook => "2025 workbook".into(),
     }
 }

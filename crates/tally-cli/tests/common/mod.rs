@@ -240,6 +240,19 @@ pub fn total_group(result: &serde_json::Value) -> &serde_json::Value {
         .unwrap()
 }
 
+/// Copies the directory tree `from` to `to` (created).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
 /// Ingests the national arrests FY2016-FY2019 (544,059 rows) into `store`.
 pub fn ingest_national_arrests(store: &Path) {
     let files: Vec<PathBuf> = (2016..=2019)
