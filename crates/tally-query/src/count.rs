@@ -214,6 +214,9 @@ pub struct CountResult {
 /// Placeholders for columns a count does not read (no file has them: they read as nulls).
 const UNREAD_DATETIME: &str = "(event_datetime not read)";
 const UNREAD_SOURCE_ROW: &str = "(source_row not read)";
+const UNREAD_AOR: &str = "(aor not read)";
+const UNREAD_AOR_FIELD: &str = "(AOR field not read)";
+const UNREAD_SHEET: &str = "(source_sheet not read)";
 
 /// What the scan of one file gathers, merged with the others' in scan order: ids are
 /// the file's own interners' (see [`count`]).
@@ -459,6 +462,17 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     }
     if !needs_source_row {
         columns[6] = UNREAD_SOURCE_ROW;
+    }
+    // With no release in an overlap, precedence reads nothing: the AOR columns are read
+    // only for an AOR dimension, the sheet only for what needs it (time of day, source
+    // records, de-duplication). Each column fewer is a tenth or more of a scan.
+    let no_precedence = !releases.iter().any(|r| precedence.involves(&r.id));
+    if no_precedence && !dims_needed.contains(&Dimension::Aor) {
+        columns[1] = UNREAD_AOR;
+        columns[2] = UNREAD_AOR_FIELD;
+    }
+    if no_precedence && !needs_source_row && !dims_needed.contains(&Dimension::HourOfDay) {
+        columns[4] = UNREAD_SHEET;
     }
     // A scheme other than the stored one groups its own field's values as they are read.
     let scheme = query
