@@ -450,8 +450,25 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     let seen_records: std::collections::HashSet<u64> = std::collections::HashSet::new();
     // The time of day and the source row are read only when a count needs them (a column
     // the files lack reads as nulls, unread): together they were a fifth of a scan.
+    // De-duplication: the rows each rule merges, found per release before counting.
+    let dedup = query.dedup.filter(|r| !r.is_none());
+    let merged: Option<MergedRows> = match dedup {
+        Some(rule) => Some(merged_rows(
+            store,
+            &releases,
+            query.table,
+            rule,
+            DedupScope::CutsTogether,
+        )?),
+        None => None,
+    };
+    // A rule that merges no row here (it applies to none of the releases, or finds nothing)
+    // counts rows as released: the count reads what a count without it reads, rollups
+    // included, and still reports the rule.
+    let dedup_inert = merged.as_ref().is_some_and(MergedRows::merges_nothing)
+        && !dedup.is_some_and(|r| r.needs_person());
     let needs_source_row =
-        by_record || query.dedup.is_some_and(|r| !r.is_none()) || !query.dedup_marks.is_empty();
+        by_record || (dedup.is_some() && !dedup_inert) || !query.dedup_marks.is_empty();
     if !query.by.contains(&Dimension::HourOfDay)
         && !query
             .filters
@@ -523,18 +540,6 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
 
     let n_by = query.by.len();
 
-    // De-duplication: the rows each rule merges, found per release before counting.
-    let dedup = query.dedup.filter(|r| !r.is_none());
-    let merged: Option<MergedRows> = match dedup {
-        Some(rule) => Some(merged_rows(
-            store,
-            &releases,
-            query.table,
-            rule,
-            DedupScope::CutsTogether,
-        )?),
-        None => None,
-    };
     let marks: Vec<MergedRows> = query
         .dedup_marks
         .iter()
@@ -565,7 +570,17 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
 
     // Daily rollups stand in for the rows when every value the count reads is one a
     // rollup keeps; each rollup row then counts `rollup_rows` times.
-    let use_rollups = rollups_answer(query, by_record);
+    let use_rollups = if dedup_inert {
+        rollups_answer(
+            &CountQuery {
+                dedup: None,
+                ..query.clone()
+            },
+            by_record,
+        )
+    } else {
+        rollups_answer(query, by_record)
+    };
     let weight_at = use_rollups.then(|| {
         columns.push(schema::ROLLUP_ROWS);
         columns.len() - 1

@@ -96,6 +96,14 @@ impl MergedRows {
     }
 
     /// The merged rows of one release, by sheet.
+    /// True when the rule merges no row of any release (it applies to none of them, or
+    /// finds nothing to merge): counting under it is counting rows as released.
+    pub fn merges_nothing(&self) -> bool {
+        self.sets
+            .values()
+            .all(|sheets| sheets.values().all(|set| set.0.iter().all(|w| *w == 0)))
+    }
+
     pub fn release(&self, release: &str) -> Option<&HashMap<String, RowSet>> {
         self.sets.get(release)
     }
