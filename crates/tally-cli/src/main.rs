@@ -74,9 +74,12 @@ fn dispatch(command: Command, out: &mut dyn std::io::Write) -> anyhow::Result<Ex
 /// # Errors
 /// The command line's parse error (as clap words it, naming the argument), or the
 /// command's own error.
-pub(crate) fn run_argv(argv: &[String], out: &mut dyn std::io::Write) -> Result<ExitCode, String> {
+pub(crate) fn run_argv(
+    argv: &[String],
+    out: &mut dyn std::io::Write,
+) -> Result<ExitCode, ViewError> {
     let cli = Cli::try_parse_from(std::iter::once("tally".to_string()).chain(argv.iter().cloned()))
-        .map_err(|e| e.render().to_string())?;
+        .map_err(|e| ViewError::request(e.render().to_string()))?;
     if matches!(
         cli.command,
         Command::Serve(_)
@@ -85,9 +88,37 @@ pub(crate) fn run_argv(argv: &[String], out: &mut dyn std::io::Write) -> Result<
             | Command::Synth(_)
             | Command::Demo(_)
     ) {
-        return Err("not a read-only view".into());
+        return Err(ViewError::request("not a read-only view".into()));
     }
-    dispatch(cli.command, out).map_err(|e| e.to_string())
+    dispatch(cli.command, out).map_err(|e| ViewError {
+        message: e.to_string(),
+        // A store that cannot be read (a file changed after its commit, one missing) is
+        // the server's fault, not the request's.
+        store_fault: e.chain().any(|c| {
+            c.is::<tally_store::StoreError>()
+                || matches!(
+                    c.downcast_ref::<tally_query::QueryError>(),
+                    Some(tally_query::QueryError::Store(_))
+                )
+        }),
+    })
+}
+
+/// Why a view run in-process ([`run_argv`]) failed.
+#[derive(Debug)]
+pub(crate) struct ViewError {
+    pub(crate) message: String,
+    /// True when the store could not be read, rather than the request being wrong.
+    pub(crate) store_fault: bool,
+}
+
+impl ViewError {
+    fn request(message: String) -> ViewError {
+        ViewError {
+            message,
+            store_fault: false,
+        }
+    }
 }
 
 fn main() -> ExitCode {

@@ -268,6 +268,50 @@ fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
     let o = tally(&["verify", "--store", path_str(&cut)]);
     assert!(!o.status.success());
     assert!(stdout(&o).contains(&rollup_2019), "{}", stdout(&o));
+    // The server says the fault is its store's (500), not the request's.
+    let server = serve(&cut, &[]);
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET /count/arrests.json?by=fy HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 500")
+            && answer.contains(r#""parameter":"store""#)
+            && answer.contains("changed after it was committed"),
+        "{answer}"
+    );
+
+    // A rollup edited in place, its size and rows unchanged (two AOR codes swapped in its
+    // dictionary): its SHA-256 no longer matches, and the count stops rather than print
+    // Chicago's arrests as New York's.
+    let edited = copy_store(&store, dir.path(), "edited");
+    let path = edited.join(&rollup_2019);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
+    let (chi, nyc) = (at(&bytes, b"CHI"), at(&bytes, b"NYC"));
+    bytes[chi..chi + 3].copy_from_slice(b"NYC");
+    bytes[nyc..nyc + 3].copy_from_slice(b"CHI");
+    std::fs::write(&path, &bytes).unwrap();
+    let o = tally(&[
+        "count",
+        "--store",
+        path_str(&edited),
+        "arrests",
+        "--by",
+        "aor",
+    ]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&rollup_2019) && stderr(&o).contains("has SHA-256"),
+        "{}",
+        stderr(&o)
+    );
 
     // Another file's rollup put in its place, with the manifest's size and hash made to
     // match: its rows no longer add up to the table file's, and verify says so.

@@ -155,9 +155,9 @@ impl<'s> TableScan<'s> {
         // row count differs from the manifest was changed after its commit, and
         // nothing read from it can be trusted.
         let bytes = f.metadata().map_err(StoreError::io(&path))?.len();
-        let changed = |rows: String| {
+        let changed = |what: String| {
             StoreError::Invalid(format!(
-                "{}: holds {rows} rows in {bytes} bytes where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
+                "{}: {what} where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
                 path.display(),
                 file.rows,
                 file.bytes,
@@ -166,12 +166,49 @@ impl<'s> TableScan<'s> {
         };
         // The size first: a truncated file's footer cannot even be parsed.
         if bytes != file.bytes {
-            return Err(changed("?".into()));
+            return Err(changed(format!("is {bytes} bytes")));
+        }
+        if file.rollup_of.is_some() {
+            // A rollup is small (tens of kilobytes): read whole and checked against its
+            // SHA-256, so one edited after its commit is refused even when its size and
+            // row count are unchanged.
+            let content = std::fs::read(&path).map_err(StoreError::io(&path))?;
+            let sha = tally_catalog::hex(&<sha2::Sha256 as sha2::Digest>::digest(&content));
+            if sha != file.sha256 {
+                return Err(changed(format!("has SHA-256 {sha}")));
+            }
+            let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(content))
+                .map_err(perr)?;
+            return self.read_built(release, file, &path, builder, &wanted, visit);
         }
         let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
+        self.read_built(release, file, &path, builder, &wanted, visit)
+    }
+
+    /// Reads the batches of one opened file (see [`TableScan::for_each_in`]), checking its
+    /// row count against the manifest.
+    fn read_built<T: parquet::file::reader::ChunkReader + 'static>(
+        &self,
+        release: &ReleaseEntry,
+        file: &DataFile,
+        path: &std::path::Path,
+        builder: ParquetRecordBatchReaderBuilder<T>,
+        wanted: &[ArrowField],
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let path = path.to_path_buf();
+        let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
+            path: path.clone(),
+            detail: e.to_string(),
+        };
         let rows = builder.metadata().file_metadata().num_rows() as u64;
         if rows != file.rows {
-            return Err(changed(rows.to_string()));
+            return Err(StoreError::Invalid(format!(
+                "{}: holds {rows} rows where the manifest records {}: the file changed after it was committed (run `tally verify --store {}`)",
+                path.display(),
+                file.rows,
+                self.store.root().display()
+            )));
         }
         let parquet_schema = builder.parquet_schema();
         // A column null in every row of the file (by its statistics) is not read:
@@ -239,7 +276,7 @@ impl<'s> TableScan<'s> {
             // asked, with nulls for the ones the file lacks.
             let columns: Vec<ArrayRef> = found
                 .iter()
-                .zip(&wanted)
+                .zip(wanted)
                 .map(|(at, field)| match at {
                     Some(i) if !placeholder => {
                         let k = indices.iter().position(|x| x == i).unwrap_or(0);

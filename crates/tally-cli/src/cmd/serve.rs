@@ -327,8 +327,8 @@ where
             let _permit = permit;
             let mut out = Vec::new();
             match crate::run_argv(&command, &mut out) {
-                Ok(_) => render(&out, &command).map_err(|m| ("by", m)),
-                Err(message) => Err((parameter_named(&message), message)),
+                Ok(_) => render(&out, &command).map_err(|m| ("by", m, false)),
+                Err(e) => Err((parameter_named(&e.message), e.message, e.store_fault)),
             }
         })
         .await
@@ -351,7 +351,10 @@ where
                 "the request failed",
             ));
         }
-        Ok(Ok(Err((parameter, message)))) => {
+        Ok(Ok(Err((_, message, true)))) => {
+            return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "store", &message));
+        }
+        Ok(Ok(Err((parameter, message, false)))) => {
             return Err(error(StatusCode::BAD_REQUEST, parameter, &message));
         }
         Ok(Ok(Ok(body))) => Bytes::from(body),
