@@ -597,23 +597,17 @@ def run_workbook(args):
     res["ingest"]["pandas read_excel (calamine) + to_parquet"] = median_of(runs) + (rows,)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\n### {label(n)} SYNTHETIC arrests, 2025 workbook: ingest (median of {args.ingest_runs})\n")
-    print("| contender | seconds | rows/s | peak MiB | vs Tally |")
-    print("|---|---|---|---|---|")
-    base = res["ingest"]["tally ingest (normalize, verify, Parquet)"][0]
-    t, rss = res["synth"]
-    print(f"| (tally synth, writing the input) | {t:.2f} | {n / t / 1e6:.2f} M | {rss:.0f} | |")
-    for name, (t, rss, rows) in res["ingest"].items():
-        print(f"| {name} | {t:.2f} | {rows / t / 1e6:.2f} M | {rss:,.0f} | {t / base:.2f}x |")
+    print_ingest(res, f"\n### {label(n)} SYNTHETIC arrests, 2025 workbook: ingest (median of {args.ingest_runs})\n")
     for note in res["notes"]:
         print(f"- note: {note}")
     sys.stdout.flush()
     return res
 
 
-def print_size(res, args, bandwidth):
+def print_ingest(res, title):
+    """The ingest table of one run: the synth line, then each contender against Tally."""
     n = res["rows"]
-    print(f"\n### {label(n)} SYNTHETIC arrests: ingest (median of {args.ingest_runs}, each its own process)\n")
+    print(title)
     print("| contender | seconds | rows/s | peak MiB | vs Tally |")
     print("|---|---|---|---|---|")
     base = res["ingest"]["tally ingest (normalize, verify, Parquet)"][0]
@@ -621,6 +615,12 @@ def print_size(res, args, bandwidth):
     print(f"| (tally synth, writing the input) | {t:.2f} | {n / t / 1e6:.2f} M | {rss:.0f} | |")
     for name, (t, rss, rows) in res["ingest"].items():
         print(f"| {name} | {t:.2f} | {rows / t / 1e6:.2f} M | {rss:,.0f} | {t / base:.2f}x |")
+
+
+def print_size(res, args, bandwidth):
+    n = res["rows"]
+    print_ingest(res, f"\n### {label(n)} SYNTHETIC arrests: ingest (median of {args.ingest_runs}, each its own "
+                 "process)\n")
     print(f"\n### {label(n)}: queries on Tally's store (median of {args.runs}; in-process = warm process, "
           "timed per query)\n")
     spark = any(q["spark"] is not None for q in res["queries"].values())
