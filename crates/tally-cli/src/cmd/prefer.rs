@@ -26,7 +26,8 @@ pub struct Args {
     /// Store directory.
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Table the choice applies to.
+    /// Table the choice applies to (required, but with --clear, which clears every
+    /// table's choices without it).
     #[arg(long, value_name = "TABLE", required_unless_present = "clear")]
     pub table: Option<String>,
     /// AOR (code or name) the choice is limited to.
