@@ -296,13 +296,15 @@ def compare(name, tally, peer, who):
     return f"MISMATCH ({who} total {total_p:,} vs {total_t:,})"
 
 
-ROLLUP_GLOB = ("_rollup", "*", "arrests", "*", "*.parquet")
+def rollup_glob(kind):
+    """The files of the arrests' rollups of `kind` ("daily" or "citizenship")."""
+    return ("_rollup", "*", "arrests" if kind == "daily" else f"arrests.{kind}", "*", "*.parquet")
 ROWS_GLOB = ("arrests", "*", "*", "*.parquet")
 
 
 def column_bytes(store, columns, where=ROWS_GLOB):
     """(compressed, uncompressed) bytes of these columns' chunks in the store's arrests
-    (or, with ROLLUP_GLOB, in their daily rollups)."""
+    (or, with rollup_glob(kind), in their rollups)."""
     import glob
     import pyarrow.parquet as pq
     comp = uncomp = 0
@@ -319,12 +321,13 @@ def column_bytes(store, columns, where=ROWS_GLOB):
     return comp, uncomp
 
 
-def rollup_rows(store):
-    """Rows of the arrests' daily rollups, from the manifest."""
+def rollup_rows(store, kind="daily"):
+    """Rows of the arrests' rollups of `kind`, from the manifest (the daily kind is unnamed
+    there)."""
     with open(os.path.join(store, "manifest.json")) as f:
         m = json.load(f)
     return sum(f["rows"] for r in m["releases"] for f in r["files"]
-               if f.get("rollup_of") and f.get("table") == "arrests")
+               if f.get("rollup_of") and f.get("table") == "arrests" and f.get("rollup", "daily") == kind)
 
 
 def released_columns(store):
@@ -432,8 +435,10 @@ def run_size(args, n, bandwidth):
         res["notes"].append(f"tally ingest rejected rows in {rejected} sheet(s)")
     res["ingest"]["tally ingest (normalize, verify, Parquet)"] = median_of(tally_runs) + (n,)
     res["rollup_rows"] = rollup_rows(store)
+    res["citizenship_rollup_rows"] = rollup_rows(store, "citizenship")
     print(f"  tally ingest: {fmt_s(res['ingest']['tally ingest (normalize, verify, Parquet)'][0])}; "
-          f"daily rollups: {res['rollup_rows']:,} rows", flush=True)
+          f"daily rollups: {res['rollup_rows']:,} rows; by citizenship: {res['citizenship_rollup_rows']:,}",
+          flush=True)
     for name, script, out_path in [
         ("DuckDB read_csv -> COPY TO parquet", INGEST_DUCKDB, os.path.join(work, "duck.parquet")),
         ("pandas read_csv + to_parquet", INGEST_PANDAS, os.path.join(work, "pandas")),
@@ -519,11 +524,14 @@ def run_size(args, n, bandwidth):
         # Where Tally's count reads the daily rollups (its --sql reads what the count
         # reads), the floor is that of the rollup columns it needs: the dates, the
         # dimensions, and the rows each rollup row stands for.
-        rollups = "_rollup/" in qspecs[[x["name"] for x in qspecs].index(name)].get("tally_sql", "")
+        tally_sql = qspecs[[x["name"] for x in qspecs].index(name)].get("tally_sql", "")
+        rollups = "_rollup/" in tally_sql
+        kind = "citizenship" if "/arrests.citizenship/" in tally_sql else "daily"
+        kind_rows = res["citizenship_rollup_rows"] if kind == "citizenship" else res["rollup_rows"]
         if rollups:
             need = sorted({"event_date" if c == "event_fy" else c for c in need} | {"rollup_rows"})
-            comp, uncomp = column_bytes(store, set(need), ROLLUP_GLOB)
-            decoded = 4 * len(need) * res["rollup_rows"]
+            comp, uncomp = column_bytes(store, set(need), rollup_glob(kind))
+            decoded = 4 * len(need) * kind_rows
         else:
             comp, uncomp = column_bytes(store, set(need))
             # The same columns held as 4-byte values (dictionary keys, days): what a scan
@@ -541,7 +549,7 @@ def run_size(args, n, bandwidth):
             "floor": decoded / bandwidth,
             "match": "; ".join(match) or "same groups",
             "columns": need,
-            "reads": f"rollups ({res['rollup_rows']:,} rows)" if rollups else f"rows ({r_total:,})",
+            "reads": f"{kind} rollups ({kind_rows:,} rows)" if rollups else f"rows ({r_total:,})",
         }
         if name == DEDUP:
             res["notes"].append(
@@ -649,8 +657,9 @@ def print_size(res, args, bandwidth):
           + (f"; Spark's Python driver {res['spark_rss']:,.0f} MiB (its JVM not counted)" if "spark_rss" in res else "")
           + ".")
     print(f"Tally's daily rollups: {res['rollup_rows']:,} rows for {n:,} table rows "
-          f"({n / max(res['rollup_rows'], 1):.0f} rows each); a count whose dimensions and filters they keep "
-          "reads them instead of the rows.")
+          f"({n / max(res['rollup_rows'], 1):.0f} rows each), and by citizenship "
+          f"{res['citizenship_rollup_rows']:,} rows; a count whose dimensions and filters one of them keeps "
+          "reads it instead of the rows.")
     print(f"Floors, at {bandwidth / 1e9:.1f} GB/s (the 2-thread scan bandwidth measured above): the query's "
           "columns' Parquet pages (uncompressed), and the same columns as 4-byte values (dictionary keys, days: "
           f"rows x 4 B x columns), what a scan of decoded columns reads; the goal is judged on the second. "

@@ -6,14 +6,18 @@
 //! its Parquet files are read by column name, a column a file lacks reading as null.
 //! Version 3 adds each table file's daily rollup (`_rollup/`, [`DataFile::rollup_of`]);
 //! releases committed before it have none, and their rows are counted one by one.
+//! Version 4 adds a second kind of rollup, by citizenship ([`DataFile::rollup`]); a
+//! version-3 rollup is a daily one, and releases committed before version 4 have no
+//! rollup by citizenship (counts by it read their rows).
 
 use crate::report::ReleaseReport;
+use crate::schema::Rollup;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tally_model::TableKind;
 
 /// Manifest format written by this version.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A manifest that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +55,14 @@ pub struct DataFile {
     pub bytes: u64,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
-    /// For a daily rollup (`_rollup/...`, [`crate::schema::rollup_schema`]): the path of
-    /// the table file whose rows it sums. `None` for table files and rejects.
+    /// For a rollup (`_rollup/...`, [`crate::schema::Rollup::schema`]): the path of the
+    /// table file whose rows it sums. `None` for table files and rejects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollup_of: Option<String>,
+    /// For a rollup, its kind (unnamed in the manifest for the daily one, the only kind
+    /// of format 3); meaningless for other files.
+    #[serde(default, skip_serializing_if = "Rollup::is_daily")]
+    pub rollup: Rollup,
 }
 
 impl DataFile {
@@ -246,14 +254,15 @@ impl ReleaseEntry {
         }
     }
 
-    /// Tables this release holds.
-    /// The daily rollup of `file` (one of this release's table files), if it has one.
-    pub fn rollup_of(&self, file: &DataFile) -> Option<&DataFile> {
+    /// The rollup of kind `kind` of `file` (one of this release's table files), if it
+    /// has one.
+    pub fn rollup_of(&self, file: &DataFile, kind: Rollup) -> Option<&DataFile> {
         self.files
             .iter()
-            .find(|f| f.rollup_of.as_deref() == Some(file.path.as_str()))
+            .find(|f| f.rollup_of.as_deref() == Some(file.path.as_str()) && f.rollup == kind)
     }
 
+    /// Tables this release holds.
     pub fn tables(&self) -> Vec<TableKind> {
         let mut t: Vec<TableKind> = self.report.sheets.iter().map(|s| s.table).collect();
         t.sort();

@@ -121,83 +121,146 @@ pub fn text_type() -> DataType {
 /// Rows of the table file a rollup row stands for (Int64, at least 1).
 pub const ROLLUP_ROWS: &str = "rollup_rows";
 
-/// The store path of the daily rollup of the table file at `data_path`
-/// (`<table>/release=<id>/<rest>`): `_rollup/release=<id>/<table>/<rest>`. Outside the
-/// table's own directory, so an engine reading `<table>/**/*.parquet` never counts a
-/// rollup row as a row; under a `release=` directory of its own, so a commit moves it and
-/// a crashed ingest's copy is cleaned up like any release directory.
-pub fn rollup_path(data_path: &str) -> String {
-    let mut parts = data_path.splitn(3, '/');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(table), Some(release), Some(rest)) => {
-            format!("_rollup/{release}/{table}/{rest}")
+/// A daily rollup of a table file: its rows summed by event date, source sheet and a set
+/// of dimensions, so a count grouping and filtering by those alone reads one rollup row
+/// per distinct combination instead of every row. Each event table file has one rollup of
+/// each kind whose dimensions the table has ([`Rollup::for_table`]).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Rollup {
+    /// By the AOR code, the method group and the field answering to `criminality` (the
+    /// questions of "where, by which method, for whom"), those the table has; the one
+    /// rollup of store format 3.
+    #[default]
+    Daily,
+    /// By the field answering to `citizenship` alone: high-cardinality (about 170 values
+    /// a day in the national arrests), so kept apart from [`Rollup::Daily`], whose rows it
+    /// would multiply. Without the AOR, it answers only counts that precedence does not
+    /// touch (no release they read overlaps another).
+    Citizenship,
+}
+
+impl Rollup {
+    /// Every kind, in the order a count tries them (smallest first).
+    pub const ALL: [Rollup; 2] = [Rollup::Daily, Rollup::Citizenship];
+
+    /// The kinds of rollup each file of `table` gets: none for a reference table (no
+    /// event dates); [`Rollup::Citizenship`] only where the table has such a field.
+    pub fn for_table(table: TableKind) -> Vec<Rollup> {
+        if table.def().reference {
+            return Vec::new();
         }
-        _ => format!("_rollup/{data_path}"),
+        Rollup::ALL
+            .into_iter()
+            .filter(|r| *r == Rollup::Daily || !r.dimensions(table).is_empty())
+            .collect()
     }
-}
 
-/// The dimensions a table's daily rollup keeps besides the event date, and so the ones a
-/// count can group or filter by from rollups alone: the AOR code, the method group, and
-/// the field answering to `criminality` (the questions of "where, by which method, for
-/// whom"), those the table has.
-pub fn rollup_dimensions(table: TableKind) -> Vec<&'static str> {
-    let def = table.def();
-    let mut out = Vec::new();
-    if def.aor.is_some() {
-        out.push(AOR);
+    /// True for [`Rollup::Daily`] (the kind a format-3 manifest leaves unnamed).
+    pub fn is_daily(&self) -> bool {
+        *self == Rollup::Daily
     }
-    if def.method.is_some() {
-        out.push(METHOD_GROUP);
-    }
-    if let Some(i) = def.dimension_field("criminality") {
-        out.push(def.fields[i].name.as_str());
-    }
-    out
-}
 
-/// The fields whose withheld markers a rollup keeps in its `withheld` column: those a
-/// null value of a rollup dimension is explained by (the AOR field for `aor`, the method
-/// field for `method_group`, the criminality field itself). Markers of other fields are
-/// dropped, so rows differing only in them fall into one rollup row.
-pub fn rollup_withheld_fields(table: TableKind) -> Vec<&'static str> {
-    let def = table.def();
-    let mut out: Vec<&'static str> = [def.aor, def.method]
-        .into_iter()
-        .flatten()
-        .map(|i| def.fields[i].name.as_str())
-        .collect();
-    if let Some(i) = def.dimension_field("criminality") {
-        out.push(def.fields[i].name.as_str());
+    /// True when the rollup keeps the AOR code, which precedence settles overlaps by.
+    pub fn keeps_aor(self) -> bool {
+        self == Rollup::Daily
     }
-    out
-}
 
-/// The text columns of a table's daily rollup, in order: `source_sheet`, the rollup
-/// dimensions ([`rollup_dimensions`]), the AOR field (kept only where `aor` is null, to
-/// tell an unmapped AOR from a blank one) and `withheld` (reduced to
-/// [`rollup_withheld_fields`]).
-pub fn rollup_text_columns(table: TableKind) -> Vec<&'static str> {
-    let def = table.def();
-    let mut out = vec![SOURCE_SHEET];
-    out.extend(rollup_dimensions(table));
-    if let Some(i) = def.aor {
-        out.push(def.fields[i].name.as_str());
+    /// The store path of this rollup of the table file at `data_path`
+    /// (`<table>/release=<id>/<rest>`): `_rollup/release=<id>/<table>/<rest>` for the
+    /// daily rollup, `_rollup/release=<id>/<table>.citizenship/<rest>` for the other.
+    /// Outside the table's own directory, so an engine reading `<table>/**/*.parquet`
+    /// never counts a rollup row as a row; under a `release=` directory of its own, so a
+    /// commit moves it and a crashed ingest's copy is cleaned up like any release
+    /// directory.
+    pub fn path(self, data_path: &str) -> String {
+        let mut parts = data_path.splitn(3, '/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(table), Some(release), Some(rest)) => {
+                format!("_rollup/{release}/{}/{rest}", self.directory(table))
+            }
+            _ => format!("_rollup/{data_path}"),
+        }
     }
-    out.push(WITHHELD);
-    out
-}
 
-/// The schema of a table file's daily rollup: `event_date`, the
-/// [`rollup_text_columns`] (dictionary text, as in the table), and [`ROLLUP_ROWS`]. One
-/// row per distinct combination of those values in the file, with the number of rows
-/// holding it; written at ingest beside each table file of an event table.
-pub fn rollup_schema(table: TableKind) -> SchemaRef {
-    let mut fields = vec![ArrowField::new(EVENT_DATE, DataType::Date32, true)];
-    for name in rollup_text_columns(table) {
-        fields.push(ArrowField::new(name, text_type(), true));
+    /// The directory of this rollup's files of table `slug` under `_rollup/release=<id>/`.
+    pub fn directory(self, slug: &str) -> String {
+        match self {
+            Rollup::Daily => slug.to_string(),
+            Rollup::Citizenship => format!("{slug}.citizenship"),
+        }
     }
-    fields.push(ArrowField::new(ROLLUP_ROWS, DataType::Int64, false));
-    Arc::new(Schema::new(fields))
+
+    /// The dimensions the rollup keeps besides the event date, and so the ones a count
+    /// can group or filter by from it alone, those `table` has.
+    pub fn dimensions(self, table: TableKind) -> Vec<&'static str> {
+        let def = table.def();
+        let field = |name: &str| {
+            def.dimension_field(name)
+                .map(|i| def.fields[i].name.as_str())
+        };
+        match self {
+            Rollup::Daily => {
+                let mut out = Vec::new();
+                if def.aor.is_some() {
+                    out.push(AOR);
+                }
+                if def.method.is_some() {
+                    out.push(METHOD_GROUP);
+                }
+                out.extend(field("criminality"));
+                out
+            }
+            Rollup::Citizenship => field("citizenship").into_iter().collect(),
+        }
+    }
+
+    /// The fields whose withheld markers the rollup keeps in its `withheld` column: those
+    /// a null value of one of its dimensions is explained by (the AOR field for `aor`,
+    /// the method field for `method_group`, a field dimension itself). Markers of other
+    /// fields are dropped, so rows differing only in them fall into one rollup row.
+    pub fn withheld_fields(self, table: TableKind) -> Vec<&'static str> {
+        let def = table.def();
+        self.dimensions(table)
+            .into_iter()
+            .filter_map(|d| match d {
+                AOR => def.aor.map(|i| def.fields[i].name.as_str()),
+                METHOD_GROUP => def.method.map(|i| def.fields[i].name.as_str()),
+                field => Some(field),
+            })
+            .collect()
+    }
+
+    /// The rollup's text columns, in order: `source_sheet`, its [dimensions]
+    /// ([`Rollup::dimensions`]), the AOR field where it keeps the AOR code (kept only
+    /// where `aor` is null, to tell an unmapped AOR from a blank one), and `withheld`
+    /// (reduced to [`Rollup::withheld_fields`]).
+    pub fn text_columns(self, table: TableKind) -> Vec<&'static str> {
+        let def = table.def();
+        let mut out = vec![SOURCE_SHEET];
+        let dimensions = self.dimensions(table);
+        let keeps_aor = dimensions.contains(&AOR);
+        out.extend(dimensions);
+        if let Some(i) = def.aor.filter(|_| keeps_aor) {
+            out.push(def.fields[i].name.as_str());
+        }
+        out.push(WITHHELD);
+        out
+    }
+
+    /// The schema of the rollup's files: `event_date`, the [`Rollup::text_columns`]
+    /// (dictionary text, as in the table), and [`ROLLUP_ROWS`]. One row per distinct
+    /// combination of those values in the table file, with the number of rows holding it.
+    pub fn schema(self, table: TableKind) -> SchemaRef {
+        let mut fields = vec![ArrowField::new(EVENT_DATE, DataType::Date32, true)];
+        for name in self.text_columns(table) {
+            fields.push(ArrowField::new(name, text_type(), true));
+        }
+        fields.push(ArrowField::new(ROLLUP_ROWS, DataType::Int64, false));
+        Arc::new(Schema::new(fields))
+    }
 }
 
 /// The schema of the `_rejects` dataset: one row per rejected source row.
@@ -218,13 +281,18 @@ mod tests {
 
     #[test]
     fn a_rollup_lives_under_its_release_outside_the_table() {
+        let file = "arrests/release=0123456789abcdef/fy=2019/part-0.parquet";
         assert_eq!(
-            rollup_path("arrests/release=0123456789abcdef/fy=2019/part-0.parquet"),
+            Rollup::Daily.path(file),
             "_rollup/release=0123456789abcdef/arrests/fy=2019/part-0.parquet"
+        );
+        assert_eq!(
+            Rollup::Citizenship.path(file),
+            "_rollup/release=0123456789abcdef/arrests.citizenship/fy=2019/part-0.parquet"
         );
         let arrests = TableKind::from_slug("arrests").expect("table");
         assert_eq!(
-            rollup_text_columns(arrests),
+            Rollup::Daily.text_columns(arrests),
             [
                 SOURCE_SHEET,
                 AOR,
@@ -233,6 +301,22 @@ mod tests {
                 "aor_name",
                 WITHHELD
             ]
+        );
+        assert_eq!(
+            Rollup::Daily.withheld_fields(arrests),
+            [
+                "aor_name",
+                "apprehension_method",
+                "apprehension_criminality"
+            ]
+        );
+        assert_eq!(
+            Rollup::Citizenship.text_columns(arrests),
+            [SOURCE_SHEET, "citizenship", WITHHELD]
+        );
+        assert_eq!(
+            Rollup::for_table(arrests),
+            [Rollup::Daily, Rollup::Citizenship]
         );
     }
 

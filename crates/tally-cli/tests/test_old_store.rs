@@ -105,10 +105,10 @@ fn fields_added_since_read_as_missing_and_new_releases_join_the_old_store() {
     );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(store.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["format_version"], 3);
+    assert_eq!(manifest["format_version"], 4);
     assert_eq!(manifest["releases"].as_array().map(|r| r.len()), Some(3));
-    // Only the new release has a daily rollup; the old ones are counted row by row,
-    // and a count over both gives what the rows give.
+    // Only the new release has rollups (daily and by citizenship); the old ones are
+    // counted row by row, and a count over both gives what the rows give.
     let rollups: Vec<usize> = manifest["releases"]
         .as_array()
         .unwrap()
@@ -122,11 +122,15 @@ fn fields_added_since_read_as_missing_and_new_releases_join_the_old_store() {
                 .count()
         })
         .collect();
-    assert_eq!(rollups, [0, 0, 1]);
-    let args = ["--by", "fy,aor,method-group", "--suppress-below", "0"];
-    let with_rows: Vec<&str> = args.iter().copied().chain(["--no-rollups"]).collect();
-    assert_eq!(
-        count_csv(&store, "arrests", &args),
-        count_csv(&store, "arrests", &with_rows)
-    );
+    assert_eq!(rollups, [0, 0, 2]);
+    for args in [
+        ["--by", "fy,aor,method-group", "--suppress-below", "0"],
+        ["--by", "fy,citizenship", "--suppress-below", "0"],
+    ] {
+        let with_rows: Vec<&str> = args.iter().copied().chain(["--no-rollups"]).collect();
+        assert_eq!(
+            count_csv(&store, "arrests", &args),
+            count_csv(&store, "arrests", &with_rows)
+        );
+    }
 }

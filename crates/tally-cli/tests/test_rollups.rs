@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
+use tally_catalog::schema::Rollup;
 
 /// `count ... --format json` with and without `--no-rollups`: both outputs.
 fn both_ways(store: &Path, table: &str, args: &[&str]) -> (String, String) {
@@ -30,14 +31,26 @@ fn assert_same_both_ways(store: &Path, queries: &[(&str, &[&str])]) {
     }
 }
 
-/// The manifest's files of every release: (path, rows, rollup_of).
-fn manifest_files(store: &Path) -> Vec<(String, u64, Option<String>)> {
+/// The manifest's files of every release: (path, rows, rollup_of), rollups of `kind` only
+/// among the rollups.
+fn manifest_files(store: &Path, kind: Rollup) -> Vec<(String, u64, Option<String>)> {
     let m = tally_store::Store::open(store).unwrap().manifest().clone();
     m.releases
         .iter()
         .flat_map(|r| r.files.iter())
+        .filter(|f| f.rollup_of.is_none() || f.rollup == kind)
         .map(|f| (f.path.clone(), f.rows, f.rollup_of.clone()))
         .collect()
+}
+
+/// `count ... --sql duckdb`: the SQL the count would run, which names the files it reads.
+fn sql_of(store: &Path, table: &str, args: &[&str]) -> String {
+    let mut all = vec!["count", "--store", path_str(store), table];
+    all.extend(args);
+    all.extend(["--sql", "duckdb"]);
+    let o = tally(&all);
+    assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+    stdout(&o)
 }
 
 /// Queries a rollup answers, and some it must leave to the rows.
@@ -78,8 +91,25 @@ const NATIONAL_QUERIES: &[(&str, &[&str])] = &[
     ("arrests", &["--by", "release,fy"]),
     ("arrests", &["--by", "fy", "--where", "aor=(unmapped)"]),
     ("arrests", &[]),
-    // Not in a rollup: read row by row whatever the flag.
+    // The rollups by citizenship.
     ("arrests", &["--by", "fy,citizenship"]),
+    (
+        "arrests",
+        &["--by", "citizenship,month", "--suppress-below", "0"],
+    ),
+    (
+        "arrests",
+        &[
+            "--by",
+            "week",
+            "--where",
+            "citizenship=mexico,Guatemala,(blank)",
+            "--from",
+            "2018-12-01",
+        ],
+    ),
+    // Not in a rollup: read row by row whatever the flag.
+    ("arrests", &["--by", "citizenship,aor"]),
     ("arrests", &["--by", "fy", "--dedup", "exact"]),
     (
         "arrests",
@@ -97,7 +127,7 @@ fn national_counts_from_rollups_are_the_counts_from_rows() {
     // name is kept only where no code was found, and their withheld markers concern the
     // birth date and operation, which a rollup drops. DuckDB's
     // COUNT(DISTINCT (event_date, aor, method_group)) per file gives the same numbers.
-    let files = manifest_files(&store);
+    let files = manifest_files(&store, Rollup::Daily);
     let rollups: Vec<(String, u64)> = files
         .iter()
         .filter(|(_, _, of)| of.is_some())
@@ -114,13 +144,59 @@ fn national_counts_from_rollups_are_the_counts_from_rows() {
             ("2019/part-0.parquet".to_string(), 15_400),
         ]
     );
-    for (path, _, of) in &files {
-        if let Some(of) = of {
-            assert!(path.starts_with("_rollup/release="), "{path}");
-            assert!(files.iter().any(|(p, _, o)| p == of && o.is_none()), "{of}");
+    // And one by citizenship per file, of as many rows as the file holds distinct (event
+    // date, citizenship): no release withholds a citizenship (DuckDB's COUNT(DISTINCT
+    // (source_sheet, event_date, citizenship, citizenship markers)) per file agrees).
+    let by_citizenship = manifest_files(&store, Rollup::Citizenship);
+    let mut rollups: Vec<(String, u64)> = by_citizenship
+        .iter()
+        .filter(|(_, _, of)| of.is_some())
+        .map(|(p, n, _)| (p.split("/release=").nth(1).unwrap()[17..].to_string(), *n))
+        .collect();
+    rollups.sort();
+    assert_eq!(
+        rollups,
+        [
+            (
+                "arrests.citizenship/fy=2016/part-0.parquet".to_string(),
+                9_750
+            ),
+            (
+                "arrests.citizenship/fy=2017/part-0.parquet".to_string(),
+                11_472
+            ),
+            (
+                "arrests.citizenship/fy=2018/part-0.parquet".to_string(),
+                12_960
+            ),
+            (
+                "arrests.citizenship/fy=2019/part-0.parquet".to_string(),
+                10_655
+            ),
+        ]
+    );
+    for files in [&files, &by_citizenship] {
+        for (path, _, of) in files {
+            if let Some(of) = of {
+                assert!(path.starts_with("_rollup/release="), "{path}");
+                assert!(files.iter().any(|(p, _, o)| p == of && o.is_none()), "{of}");
+            }
         }
     }
     assert_same_both_ways(&store, NATIONAL_QUERIES);
+    // Which files a count reads: citizenship alone from its rollups, with the AOR from
+    // the rows (neither rollup keeps both), the AOR alone from the daily rollups.
+    let sql = sql_of(&store, "arrests", &["--by", "citizenship,month"]);
+    assert!(sql.contains("/arrests.citizenship/fy=2019/"), "{sql}");
+    let sql = sql_of(&store, "arrests", &["--by", "citizenship,aor"]);
+    assert!(!sql.contains("_rollup/"), "{sql}");
+    let sql = sql_of(&store, "arrests", &["--by", "fy,aor"]);
+    assert!(
+        sql.contains("/arrests/fy=2019/")
+            && sql.contains("_rollup/")
+            && !sql.contains(".citizenship"),
+        "{sql}"
+    );
     // The real numbers, from the rollups.
     assert_eq!(
         counts_only(&count_csv(&store, "arrests", &["--by", "fy"])),
@@ -184,8 +260,26 @@ fn overlapping_synthetic_releases_count_the_same_from_rollups() {
                 "arrests",
                 &["--by", "date", "--from", "2019-03-01", "--to", "2019-04-15"],
             ),
+            // Precedence settles overlaps by AOR, which the rollups by citizenship do not
+            // keep: read from the rows.
+            ("arrests", &["--by", "citizenship,fy"]),
+            (
+                "arrests",
+                &["--by", "month", "--where", "citizenship=MEXICO"],
+            ),
         ],
     );
+    let sql = sql_of(&store, "arrests", &["--by", "citizenship,fy"]);
+    assert!(!sql.contains(".citizenship/"), "{sql}");
+    // One release alone overlaps nothing: its rollup by citizenship answers.
+    let status = tally(&["status", "--store", path_str(&store), "--format", "json"]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    let first = status["releases"][0]["id"].as_str().unwrap().to_string();
+    let one: &[&str] = &["--by", "citizenship,fy", "--release", &first];
+    let sql = sql_of(&store, "arrests", one);
+    assert!(sql.contains(".citizenship/"), "{sql}");
+    assert_same_both_ways(&store, &[("arrests", one)]);
 }
 
 #[test]
@@ -228,7 +322,7 @@ fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     ingest_national_arrests(&store);
-    let files = manifest_files(&store);
+    let files = manifest_files(&store, Rollup::Daily);
     let rollup_2019 = files
         .iter()
         .find(|(p, _, of)| of.is_some() && p.contains("fy=2019"))
@@ -252,7 +346,7 @@ fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
         "{}",
         stderr(&o)
     );
-    // The rows still count, and a count a rollup cannot answer never reads one.
+    // The rows still count, and a count another rollup answers never reads this one.
     assert_eq!(
         counts_only(&count_csv(&cut, "arrests", &["--by", "fy", "--no-rollups"])),
         "fy,count\nFY2016,110104\nFY2017,143470\nFY2018,158581\nFY2019,131904\n"
@@ -268,6 +362,28 @@ fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
     let o = tally(&["verify", "--store", path_str(&cut)]);
     assert!(!o.status.success());
     assert!(stdout(&o).contains(&rollup_2019), "{}", stdout(&o));
+    // So too for a rollup by citizenship: the count it answers stops, naming it; the
+    // count by FY (the daily rollup's) does not read it.
+    let by_citizenship = copy_store(&store, dir.path(), "cut-citizenship");
+    let citizenship_2019 = manifest_files(&store, Rollup::Citizenship)
+        .into_iter()
+        .find(|(p, _, of)| of.is_some() && p.contains("fy=2019"))
+        .map(|(p, _, _)| p)
+        .unwrap();
+    let path = by_citizenship.join(&citizenship_2019);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+    let o = tally(&[
+        "count",
+        "--store",
+        path_str(&by_citizenship),
+        "arrests",
+        "--by",
+        "citizenship",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains(&citizenship_2019), "{}", stderr(&o));
+    assert!(count_csv(&by_citizenship, "arrests", &["--by", "fy"]).contains("FY2019,131904"));
     // The server says the fault is its store's (500), not the request's.
     let server = serve(&cut, &[]);
     let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();

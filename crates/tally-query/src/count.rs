@@ -12,7 +12,7 @@ use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use tally_catalog::schema;
+use tally_catalog::schema::{self, Rollup};
 use tally_model::date::{from_epoch_days, to_epoch_days};
 use tally_model::{DedupRule, TableKind};
 use tally_store::{ReleaseEntry, SecondsColumn, Store, StoreError, TableScan, TextColumn};
@@ -46,11 +46,11 @@ pub struct CountQuery {
     /// group's values gain a last one, [`MERGED_BY`], naming the rules that merge its
     /// rows ("" for rows every rule keeps), so that one count serves every rule.
     pub dedup_marks: Vec<&'static DedupRule>,
-    /// Count every table file row by row, never from its daily rollup (`count
+    /// Count every table file row by row, never from its daily rollups (`count
     /// --no-rollups`): the same answer, slower; for checking the rollups. Otherwise a count
-    /// whose dimensions and filters a rollup keeps (dates, release, AOR, method group,
-    /// criminality; no de-duplication, time of day or cuts of one workbook) reads the
-    /// rollups ([`tally_catalog::schema::rollup_schema`]).
+    /// whose dimensions and filters a rollup keeps (dates, release, and AOR, method group,
+    /// criminality, or citizenship alone; no de-duplication, time of day or cuts of one
+    /// workbook) reads the rollups ([`rollups_answer`]).
     pub rows_only: bool,
 }
 
@@ -343,32 +343,41 @@ impl Interner {
     }
 }
 
-/// True when the table files' daily rollups (`tally_catalog::schema::rollup_schema`) can
-/// stand in for their rows in `query`: it reads nothing a rollup does not keep (every
-/// dimension and filter is a date dimension, the release, or a rollup dimension: AOR,
-/// method group under the default scheme, criminality), applies no de-duplication rule,
-/// and (`by_record`) counts no cuts of one workbook by source record, which needs each
-/// row's pointer back. Not when [`CountQuery::rows_only`] asks for rows. The count and
-/// the SQL it writes (`crate::sql`) decide by this alone.
-pub fn rollups_answer(query: &CountQuery, by_record: bool) -> bool {
-    let kept = schema::rollup_dimensions(query.table);
+/// The kind of daily rollup (`tally_catalog::schema::Rollup`) whose rows can stand in
+/// for the table files' rows in `query`, the first of [`Rollup::ALL`] that can: the query
+/// reads nothing the rollup does not keep (every dimension and filter is a date
+/// dimension, the release, or one of the rollup's dimensions; the method group only under
+/// the default scheme), applies no de-duplication rule, and (`by_record`) counts no cuts
+/// of one workbook by source record, which needs each row's pointer back. A rollup
+/// without the AOR code answers only where `precedence_free` (no release the query reads
+/// overlaps another, so precedence reads no AOR). `None` (rows) also when
+/// [`CountQuery::rows_only`] asks for rows. The count and the SQL it writes
+/// (`crate::sql`) decide by this alone.
+pub fn rollups_answer(
+    query: &CountQuery,
+    by_record: bool,
+    precedence_free: bool,
+) -> Option<Rollup> {
     let dedup = query.dedup.is_some_and(|r| !r.is_none()) || !query.dedup_marks.is_empty();
     let scheme = query
         .scheme
         .is_some_and(|s| s.name != tally_model::scheme::DEFAULT_SCHEME);
-    !query.rows_only
-        && !by_record
-        && !dedup
-        && !scheme
-        && query
-            .by
-            .iter()
-            .chain(query.filters.iter().map(|(d, _)| d))
-            .all(|d| {
-                d.is_date()
-                    || *d == Dimension::Release
-                    || d.column().is_some_and(|c| kept.contains(&c))
-            })
+    if query.rows_only || by_record || dedup || scheme {
+        return None;
+    }
+    Rollup::ALL.into_iter().find(|kind| {
+        let kept = kind.dimensions(query.table);
+        (kind.keeps_aor() || precedence_free)
+            && query
+                .by
+                .iter()
+                .chain(query.filters.iter().map(|(d, _)| d))
+                .all(|d| {
+                    d.is_date()
+                        || *d == Dimension::Release
+                        || d.column().is_some_and(|c| kept.contains(&c))
+                })
+    })
 }
 
 /// Chooses the releases a query reads.
@@ -577,11 +586,12 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 ..query.clone()
             },
             by_record,
+            no_precedence,
         )
     } else {
-        rollups_answer(query, by_record)
+        rollups_answer(query, by_record, no_precedence)
     };
-    let weight_at = use_rollups.then(|| {
+    let weight_at = use_rollups.map(|_| {
         columns.push(schema::ROLLUP_ROWS);
         columns.len() - 1
     });
@@ -1253,20 +1263,34 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 .to_string(),
         );
     }
+    // A cell's coverage depends on its date buckets and AOR alone: found once for each
+    // (thousands of citizenship × month cells share a few hundred).
+    let mut coverage_memo: HashMap<Vec<&str>, CellCoverage> = HashMap::new();
+    let coverage_of: Vec<usize> = query
+        .by
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_date() || **d == Dimension::Aor)
+        .map(|(i, _)| i)
+        .collect();
+    let coverages: Vec<CellCoverage> = rows
+        .keys()
+        .map(|values| match &asked {
+            Some(asked) => *coverage_memo
+                .entry(coverage_of.iter().map(|&i| values[i].as_str()).collect())
+                .or_insert_with(|| asked.cell_coverage(query, &cover, values)),
+            None => CellCoverage::Full,
+        })
+        .collect();
     let groups: Vec<Group> = rows
         .into_iter()
-        .map(|(values, count)| {
-            let coverage = match &asked {
-                Some(asked) => asked.cell_coverage(query, &cover, &values),
-                None => CellCoverage::Full,
-            };
-            Group {
-                incomplete: holds_partial_day(&values),
-                vocabulary: marks.get(&values).copied(),
-                values,
-                count,
-                coverage,
-            }
+        .zip(coverages)
+        .map(|((values, count), coverage)| Group {
+            incomplete: holds_partial_day(&values),
+            vocabulary: marks.get(&values).copied(),
+            values,
+            count,
+            coverage,
         })
         .collect();
     // Only the overlaps that touch the counted range matter to this result.

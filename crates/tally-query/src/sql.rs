@@ -244,7 +244,8 @@ impl SqlInput {
             )));
         }
         let by_record = releases.iter().any(|r| precedence.by_record(&r.id));
-        let rollups = crate::count::rollups_answer(query, by_record);
+        let precedence_free = !releases.iter().any(|r| precedence.involves(&r.id));
+        let rollups = crate::count::rollups_answer(query, by_record, precedence_free);
         let mut out_releases = Vec::new();
         let mut files = Vec::new();
         for (at, r) in releases.iter().enumerate() {
@@ -274,10 +275,7 @@ impl SqlInput {
                 sheets,
             });
             for f in r.files.iter().filter(|f| f.holds_rows_of(query.table)) {
-                let f = match rollups {
-                    true => r.rollup_of(f).unwrap_or(f),
-                    false => f,
-                };
+                let f = rollups.and_then(|kind| r.rollup_of(f, kind)).unwrap_or(f);
                 let path = root.join(&f.path);
                 let path = path.to_str().ok_or_else(|| {
                     QueryError::Invalid(format!("{}: not a UTF-8 path", path.display()))

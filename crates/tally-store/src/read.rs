@@ -7,6 +7,7 @@ use arrow_schema::{DataType, Field as ArrowField};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
+use tally_catalog::schema::Rollup;
 use tally_catalog::{DataFile, ReleaseEntry};
 use tally_model::TableKind;
 
@@ -15,7 +16,7 @@ pub struct TableScan<'s> {
     store: &'s Store,
     table: TableKind,
     columns: Vec<String>,
-    rollups: bool,
+    rollups: Option<Rollup>,
 }
 
 impl<'s> TableScan<'s> {
@@ -25,16 +26,17 @@ impl<'s> TableScan<'s> {
             store,
             table,
             columns: columns.iter().map(|c| c.to_string()).collect(),
-            rollups: false,
+            rollups: None,
         }
     }
 
-    /// The same scan reading each table file's daily rollup in its place where the
-    /// release has one (`tally_catalog::schema::rollup_schema`): a batch row then stands
-    /// for `rollup_rows` rows of the file, and a column the rollup lacks reads as nulls.
-    /// Files without a rollup (releases committed before format 3) are read row by row,
-    /// their `rollup_rows` null. The caller must ask only for columns a rollup keeps.
-    pub fn with_rollups(mut self, rollups: bool) -> TableScan<'s> {
+    /// The same scan reading each table file's rollup of kind `rollups` in its place
+    /// where the release has one (`tally_catalog::schema::Rollup::schema`): a batch row
+    /// then stands for `rollup_rows` rows of the file, and a column the rollup lacks
+    /// reads as nulls. Files without one (releases committed before format 3, or 4 for
+    /// the rollup by citizenship) are read row by row, their `rollup_rows` null. The
+    /// caller must ask only for columns the rollup keeps. `None` reads rows.
+    pub fn with_rollups(mut self, rollups: Option<Rollup>) -> TableScan<'s> {
         self.rollups = rollups;
         self
     }
@@ -72,7 +74,7 @@ impl<'s> TableScan<'s> {
                     .iter()
                     .filter(|f| f.holds_rows_of(self.table))
                     .map(move |f| {
-                        let rollup = rollups.then(|| r.rollup_of(f)).flatten();
+                        let rollup = rollups.and_then(|kind| r.rollup_of(f, kind));
                         (*r, rollup.unwrap_or(f))
                     })
             })

@@ -1,13 +1,15 @@
 //! Daily rollups: each table file's rows summed by event date and the few dimensions most
-//! counts ask for, written at ingest beside the file (`tally_catalog::schema::rollup_schema`).
+//! counts ask for, written at ingest beside the file, one of each kind
+//! (`tally_catalog::schema::Rollup`).
 //!
 //! A count whose dimensions, filters and precedence need nothing else reads a rollup row
 //! as `rollup_rows` rows of the table file (the query kernel's weight), so a file of
 //! millions of rows is counted from tens of thousands. Rows are summed only where every
 //! value a count could read from them is the same: the source sheet (provenance and
 //! parts), the event date (date dimensions, ranges, precedence by day), the AOR code
-//! (precedence by AOR), the AOR field where the code is null (unmapped vs blank), the
-//! rollup dimensions, and the withheld markers that explain a null one.
+//! (precedence by AOR) and the AOR field where the code is null (unmapped vs blank) in the
+//! kinds that keep them, the rollup's dimensions, and the withheld markers that explain a
+//! null one.
 
 use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::cast::AsArray;
@@ -15,15 +17,12 @@ use arrow_array::types::{Date32Type, Int32Type};
 use arrow_array::{Array, ArrayRef, Date32Array, Int64Array, RecordBatch};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
-use tally_catalog::schema::{
-    AOR, EVENT_DATE, WITHHELD, rollup_schema, rollup_text_columns, rollup_withheld_fields,
-    table_schema,
-};
+use tally_catalog::schema::{AOR, EVENT_DATE, Rollup, WITHHELD, table_schema};
 use tally_model::TableKind;
 
 use crate::read::TextColumn;
 
-/// Most text columns a rollup keeps (see `rollup_text_columns`).
+/// Most text columns a rollup keeps (see `Rollup::text_columns`).
 const MAX_TEXT: usize = 6;
 /// The id of a null value.
 const NULL: u32 = u32::MAX;
@@ -36,6 +35,7 @@ const NO_DAY: i32 = i32::MIN;
 /// distinct rollup row, never per row).
 pub(crate) struct RollupBuilder {
     table: TableKind,
+    kind: Rollup,
     /// Column of `event_date` in the table's batches.
     date_at: Option<usize>,
     /// Per rollup text column: its column in the table's batches.
@@ -52,27 +52,34 @@ pub(crate) struct RollupBuilder {
 }
 
 impl RollupBuilder {
-    /// A builder for a file of `table`, or `None` for a table without event dates (a
-    /// reference table), which counts read row by row.
-    pub(crate) fn new(table: TableKind) -> Option<RollupBuilder> {
-        if table.def().reference {
-            return None;
-        }
+    /// The builders of a file of `table`, one per kind of rollup it gets
+    /// (`Rollup::for_table`): none for a reference table (no event dates), which counts
+    /// read row by row.
+    pub(crate) fn for_table(table: TableKind) -> Vec<RollupBuilder> {
+        Rollup::for_table(table)
+            .into_iter()
+            .filter_map(|kind| RollupBuilder::new(table, kind))
+            .collect()
+    }
+
+    /// A builder of the `kind` rollup of a file of `table`.
+    fn new(table: TableKind, kind: Rollup) -> Option<RollupBuilder> {
         let schema = table_schema(table);
         let at = |name: &str| schema.index_of(name).ok();
-        let names = rollup_text_columns(table);
+        let names = kind.text_columns(table);
         if names.len() > MAX_TEXT {
             return None;
         }
         let aor_field = table.def().aor.map(|i| table.def().fields[i].name.as_str());
         Some(RollupBuilder {
             table,
+            kind,
             date_at: at(EVENT_DATE),
             text_at: names.iter().map(|n| at(n)).collect(),
             aor: names.iter().position(|n| *n == AOR),
             aor_field: aor_field.and_then(|f| names.iter().position(|n| *n == f)),
             withheld: names.iter().position(|n| *n == WITHHELD),
-            withheld_fields: rollup_withheld_fields(table),
+            withheld_fields: kind.withheld_fields(table),
             values: names.iter().map(|_| Vec::new()).collect(),
             ids: names.iter().map(|_| FxHashMap::default()).collect(),
             groups: FxHashMap::default(),
@@ -154,7 +161,12 @@ impl RollupBuilder {
         }
     }
 
-    /// The rollup's rows (`rollup_schema`), sorted by event date then text, so the same
+    /// This builder's kind of rollup.
+    pub(crate) fn kind(&self) -> Rollup {
+        self.kind
+    }
+
+    /// The rollup's rows (`Rollup::schema`), sorted by event date then text, so the same
     /// rows always give the same file; `None` when no row was added.
     ///
     /// # Errors
@@ -193,7 +205,7 @@ impl RollupBuilder {
         }
         let counts: Int64Array = rows.iter().map(|(_, n)| **n as i64).collect();
         columns.push(Arc::new(counts));
-        RecordBatch::try_new(rollup_schema(self.table), columns).map(Some)
+        RecordBatch::try_new(self.kind.schema(self.table), columns).map(Some)
     }
 }
 
@@ -247,7 +259,7 @@ mod tests {
     #[test]
     fn rows_sum_where_every_value_a_count_reads_agrees() {
         let table = TableKind::from_slug("arrests").expect("arrests");
-        let mut b = RollupBuilder::new(table).expect("event table");
+        let mut b = RollupBuilder::new(table, Rollup::Daily).expect("event table");
         // Two CHI rows a day apart, two CHI rows on one day whose names differ (the name
         // is not kept where the code is known), an unmapped and a blank AOR, and a
         // withheld AOR whose other markers are dropped.
@@ -311,5 +323,45 @@ mod tests {
             ]
         );
         assert_eq!(rows.iter().flatten().sum::<i64>(), 7);
+    }
+
+    #[test]
+    fn the_rollup_by_citizenship_keeps_no_aor_and_only_its_own_markers() {
+        let table = TableKind::from_slug("arrests").expect("arrests");
+        let mut b = RollupBuilder::new(table, Rollup::Citizenship).expect("event table");
+        let mut batch = arrests_batch(
+            &[Some(1), Some(1), Some(1), Some(1)],
+            &[Some("CHI"), Some("NYC"), None, None],
+            &[Some("Chicago"), Some("New York"), Some("Nowhere"), None],
+            &[
+                None,
+                Some("aor_name=(b)(7)(E)"),
+                Some("citizenship=(b)(6)|birth_date=(b)(6)"),
+                Some("citizenship=(b)(6)"),
+            ],
+        );
+        let at = batch.schema().index_of("citizenship").expect("column");
+        let mut columns = batch.columns().to_vec();
+        columns[at] = text(&[Some("MEXICO"), Some("MEXICO"), None, None]);
+        batch = RecordBatch::try_new(batch.schema(), columns).expect("batch");
+        b.add(&batch);
+        let out = b.finish().expect("finish").expect("rows");
+        assert_eq!(out.schema(), Rollup::Citizenship.schema(table));
+        let col = |name: &str| out.column(out.schema().index_of(name).expect("column"));
+        let rows = col("rollup_rows").as_primitive::<arrow_array::types::Int64Type>();
+        let citizenship = TextColumn::new(col("citizenship")).expect("text");
+        let withheld = TextColumn::new(col("withheld")).expect("text");
+        let got: Vec<(Option<&str>, Option<&str>, i64)> = (0..out.num_rows())
+            .map(|i| (citizenship.get(i), withheld.get(i), rows.value(i)))
+            .collect();
+        // Chicago and New York fall together (no AOR kept, the AOR's marker dropped);
+        // the two withheld citizenships too (the birth date's marker dropped).
+        assert_eq!(
+            got,
+            [
+                (None, Some("citizenship=(b)(6)"), 2),
+                (Some("MEXICO"), None, 2)
+            ]
+        );
     }
 }

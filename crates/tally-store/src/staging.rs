@@ -15,7 +15,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tally_catalog::DataFile;
-use tally_catalog::schema::{SOURCE_ROW, rejects_schema, rollup_path, rollup_schema, table_schema};
+use tally_catalog::schema::{Rollup, SOURCE_ROW, rejects_schema, table_schema};
 use tally_catalog::{BatchSink, RejectedRow};
 use tally_model::TableKind;
 
@@ -26,13 +26,13 @@ type WriterKey = (TableKind, usize, Option<i32>);
 
 /// A data file being written: its relative path, writer, rows so far, which columns
 /// have held a value (the others are listed in the file as null throughout), and its
-/// daily rollup so far.
+/// rollups so far.
 type OpenFile = (
     String,
     ArrowWriter<HashingFile>,
     u64,
     Vec<bool>,
-    Option<RollupBuilder>,
+    Vec<RollupBuilder>,
 );
 
 /// Key of the file metadata entry listing the columns null in every row of the file
@@ -132,7 +132,7 @@ impl Staging {
                     writer,
                     0,
                     vec![false; columns],
-                    RollupBuilder::new(key.0),
+                    RollupBuilder::for_table(key.0),
                 ),
             );
         }
@@ -147,7 +147,7 @@ impl Staging {
     /// I/O and Parquet errors, naming the file.
     pub fn finish(&mut self, rejects: &[RejectedRow], sha256: &str) -> Result<(), StoreError> {
         let writers = std::mem::take(&mut self.writers);
-        for ((table, _, fy), (rel, mut writer, rows, filled, rollup)) in writers {
+        for ((table, _, fy), (rel, mut writer, rows, filled, rollups)) in writers {
             let path = self.dir.join(&rel);
             let schema = table_schema(table);
             let empty: Vec<&str> = schema
@@ -174,8 +174,9 @@ impl Staging {
                 bytes: written.bytes,
                 sha256: tally_catalog::hex(&written.sha256.finalize()),
                 rollup_of: None,
+                rollup: Rollup::Daily,
             });
-            if let Some(rollup) = rollup {
+            for rollup in rollups {
                 self.write_rollup(rollup, table, fy, &rel)?;
             }
         }
@@ -211,7 +212,7 @@ impl Staging {
         Ok(())
     }
 
-    /// Writes the daily rollup of the table file at `rel` (see [`crate::rollup`]).
+    /// Writes a rollup of the table file at `rel` (see [`crate::rollup`]).
     fn write_rollup(
         &mut self,
         rollup: RollupBuilder,
@@ -219,7 +220,8 @@ impl Staging {
         fy: Option<i32>,
         rel: &str,
     ) -> Result<(), StoreError> {
-        let rollup_rel = rollup_path(rel);
+        let kind = rollup.kind();
+        let rollup_rel = kind.path(rel);
         let path = self.dir.join(&rollup_rel);
         let parquet_err = |e: String| StoreError::Parquet {
             path: path.clone(),
@@ -231,7 +233,7 @@ impl Staging {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
         }
-        let schema = rollup_schema(table);
+        let schema = kind.schema(table);
         let file = File::create(&path).map_err(StoreError::io(&path))?;
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(&schema)))
             .map_err(|e| parquet_err(e.to_string()))?;
@@ -263,6 +265,7 @@ impl Staging {
             batch.num_rows() as u64,
         )?;
         entry.rollup_of = Some(rel.to_string());
+        entry.rollup = kind;
         self.files.push(entry);
         Ok(())
     }
@@ -328,6 +331,7 @@ fn fingerprint(
         bytes: bytes.len() as u64,
         sha256,
         rollup_of: None,
+        rollup: Rollup::Daily,
     })
 }
 
@@ -371,7 +375,7 @@ impl BatchSink for Staging {
         let rows = batch.num_rows() as u64;
         let entry = self.writer((table, sheet_index, fy))?;
         entry.1.write(&batch)?;
-        if let Some(rollup) = entry.4.as_mut() {
+        for rollup in &mut entry.4 {
             rollup.add(&batch);
         }
         entry.2 += rows;

@@ -151,7 +151,11 @@ pub fn verify_release(root: &Path, release: &ReleaseEntry) -> (u64, Vec<Problem>
             continue;
         }
         let expected_prefix = match (file.table, &file.rollup_of) {
-            (Some(t), Some(_)) => format!("_rollup/release={}/{}/", release.id, t.slug()),
+            (Some(t), Some(_)) => format!(
+                "_rollup/release={}/{}/",
+                release.id,
+                file.rollup.directory(t.slug())
+            ),
             (Some(t), None) => format!("{}/release={}/", t.slug(), release.id),
             (None, _) => format!("_rejects/release={}/", release.id),
         };
