@@ -48,7 +48,36 @@ pub(crate) struct RollupBuilder {
     /// Per rollup text column: the values seen, by id.
     values: Vec<Vec<Option<String>>>,
     ids: Vec<FxHashMap<Option<String>, u32>>,
+    /// Rows per rollup row, keyed by [`pack`] (nearly every row: ids under 65,535)...
+    packed: FxHashMap<u128, u64>,
+    /// ...and by the key itself where an id does not fit.
     groups: FxHashMap<(i32, [u32; MAX_TEXT]), u64>,
+}
+
+/// A rollup row's key in 16 bytes, the event day then each text column's id in 16 bits
+/// (null as 0xFFFF): hashed and compared in two words, where the key itself takes seven.
+/// `None` when an id does not fit.
+fn pack(day: i32, key: &[u32; MAX_TEXT]) -> Option<u128> {
+    let mut packed = (day as u32 as u128) << 96;
+    for (c, id) in key.iter().enumerate() {
+        let id = match *id {
+            NULL => 0xFFFF,
+            id if id < 0xFFFF => id,
+            _ => return None,
+        };
+        packed |= (id as u128) << (80 - 16 * c);
+    }
+    Some(packed)
+}
+
+/// The key [`pack`] packed.
+fn unpack(packed: u128) -> (i32, [u32; MAX_TEXT]) {
+    let mut key = [NULL; MAX_TEXT];
+    for (c, id) in key.iter_mut().enumerate() {
+        let bits = ((packed >> (80 - 16 * c)) & 0xFFFF) as u32;
+        *id = if bits == 0xFFFF { NULL } else { bits };
+    }
+    ((packed >> 96) as u32 as i32, key)
 }
 
 impl RollupBuilder {
@@ -82,6 +111,7 @@ impl RollupBuilder {
             withheld_fields: kind.withheld_fields(table),
             values: names.iter().map(|_| Vec::new()).collect(),
             ids: names.iter().map(|_| FxHashMap::default()).collect(),
+            packed: FxHashMap::default(),
             groups: FxHashMap::default(),
         })
     }
@@ -157,7 +187,10 @@ impl RollupBuilder {
             {
                 key[field] = NULL;
             }
-            *self.groups.entry((day, key)).or_default() += 1;
+            match pack(day, &key) {
+                Some(packed) => *self.packed.entry(packed).or_default() += 1,
+                None => *self.groups.entry((day, key)).or_default() += 1,
+            }
         }
     }
 
@@ -171,7 +204,10 @@ impl RollupBuilder {
     ///
     /// # Errors
     /// Arrow errors building the batch.
-    pub(crate) fn finish(self) -> Result<Option<RecordBatch>, arrow_schema::ArrowError> {
+    pub(crate) fn finish(mut self) -> Result<Option<RecordBatch>, arrow_schema::ArrowError> {
+        for (packed, n) in std::mem::take(&mut self.packed) {
+            *self.groups.entry(unpack(packed)).or_default() += n;
+        }
         if self.groups.is_empty() {
             return Ok(None);
         }
@@ -323,6 +359,21 @@ mod tests {
             ]
         );
         assert_eq!(rows.iter().flatten().sum::<i64>(), 7);
+    }
+
+    #[test]
+    fn packed_keys_unpack_to_themselves_and_wide_ids_are_not_packed() {
+        for (day, key) in [
+            (0, [0, 1, 2, 3, 4, 5]),
+            (-719_162, [NULL, 0xFFFE, 0, NULL, 7, NULL]),
+            (NO_DAY, [NULL; MAX_TEXT]),
+            (i32::MAX, [0xFFFE; MAX_TEXT]),
+        ] {
+            let packed = pack(day, &key).expect("fits");
+            assert_eq!(unpack(packed), (day, key));
+        }
+        assert_eq!(pack(1, &[0, 0xFFFF, 0, 0, 0, 0]), None);
+        assert_eq!(pack(1, &[0, 0, 0, 0, 0, 70_000]), None);
     }
 
     #[test]

@@ -7,14 +7,14 @@
 //! encoding part-way through a column.
 
 use arrow_array::builder::StringDictionaryBuilder;
-use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::properties::WriterProperties;
 use std::sync::Arc;
+use tally_store::TextColumn;
 
 /// Writes `column` as the one column of a file (row groups of `group_rows`, dictionary
 /// pages of at most `dictionary_bytes`) and reads it back as plain text.
@@ -46,26 +46,12 @@ fn round_trip(column: ArrayRef, group_rows: usize, dictionary_bytes: usize) -> V
     out
 }
 
-/// A text or dictionary-of-text column's values.
+/// A text or dictionary-of-text column's values, as Tally's readers see them.
 fn arrow_cast_to_text(column: &ArrayRef) -> Vec<Option<String>> {
-    match column.data_type() {
-        DataType::Utf8 => column
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
-        DataType::Dictionary(_, _) => {
-            let dict = column.as_dictionary::<Int32Type>();
-            let values = dict.values().as_string::<i32>();
-            (0..dict.len())
-                .map(|i| {
-                    dict.is_valid(i)
-                        .then(|| values.value(dict.keys().value(i) as usize).to_string())
-                })
-                .collect()
-        }
-        other => panic!("unexpected type {other}"),
-    }
+    let text = TextColumn::new(column).expect("a text column");
+    (0..column.len())
+        .map(|i| text.get(i).map(str::to_string))
+        .collect()
 }
 
 /// `n` rows cycling through `distinct` values, every `null_every`-th row null.
