@@ -155,31 +155,51 @@ impl RollupBuilder {
             .iter()
             .map(|at| at.and_then(|at| TextColumn::new(batch.column(at)).ok()))
             .collect();
-        // Per text column, the id of each dictionary key of this batch, found once.
-        let mut memo: Vec<Vec<u32>> = columns
+        // Per text column, each row's id, column by column: a dictionary key's id is found
+        // once per batch, and the row loop below only gathers.
+        let n = batch.num_rows();
+        let ids: Vec<Vec<u32>> = columns
             .iter()
-            .map(|c| match c {
-                Some(TextColumn::Dict(_, values)) => vec![UNSEEN; values.len()],
-                _ => Vec::new(),
+            .enumerate()
+            .map(|(c, column)| {
+                let mut out = vec![NULL; n];
+                match column {
+                    None => {}
+                    Some(TextColumn::Dict(dict, values)) => {
+                        let mut memo = vec![UNSEEN; values.len()];
+                        let keys = dict.keys().values();
+                        for (i, id) in out.iter_mut().enumerate() {
+                            if dict.is_null(i) {
+                                continue;
+                            }
+                            let k = keys[i] as usize;
+                            *id = match memo.get_mut(k) {
+                                Some(known) if *known != UNSEEN => *known,
+                                Some(slot) => {
+                                    *slot = self.id(c, Some(values.value(k)));
+                                    *slot
+                                }
+                                None => self.id(c, None),
+                            };
+                        }
+                    }
+                    Some(plain) => {
+                        for (i, id) in out.iter_mut().enumerate() {
+                            *id = self.id(c, plain.get(i));
+                        }
+                    }
+                }
+                out
             })
             .collect();
-        for i in 0..batch.num_rows() {
+        for i in 0..n {
             let day = match dates {
                 Some(d) if d.is_valid(i) => d.value(i),
                 _ => NO_DAY,
             };
             let mut key = [NULL; MAX_TEXT];
-            for (c, column) in columns.iter().enumerate() {
-                let Some(column) = column else { continue };
-                key[c] = match column.key(i) {
-                    Some(k) if k < memo[c].len() => {
-                        if memo[c][k] == UNSEEN {
-                            memo[c][k] = self.id(c, Some(column.key_value(k)));
-                        }
-                        memo[c][k]
-                    }
-                    _ => self.id(c, column.get(i)),
-                };
+            for (c, column) in ids.iter().enumerate() {
+                key[c] = column[i];
             }
             // The AOR field matters only where no code was found for it.
             if let (Some(aor), Some(field)) = (self.aor, self.aor_field)
