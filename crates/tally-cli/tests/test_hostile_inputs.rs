@@ -651,3 +651,38 @@ fn a_gzipped_workbook_is_read_whole() {
         "date,count\n2019-01-01,1\n2019-01-02,1\n2019-01-03,1\n"
     );
 }
+
+#[test]
+fn a_gzip_release_padded_with_zeros_is_refused_saying_so_and_a_cut_one_is_not_called_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = national().join("EROArrests_FY2016.pipe.csv.gz");
+    let bytes = std::fs::read(&real).unwrap();
+    // Zero padding after the whole gzip member (gzip and Python skip it).
+    let padded = dir.path().join("EROArrests_FY2016.pipe.csv.gz");
+    let mut with_zeros = bytes.clone();
+    with_zeros.extend_from_slice(&[0u8; 512]);
+    std::fs::write(&padded, &with_zeros).unwrap();
+    let store = dir.path().join("store");
+    let o = ingest(&store, &[&padded]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("EROArrests_FY2016.pipe.csv.gz")
+            && err.contains("the gzip stream ends whole after")
+            && err.contains("zero padding or garbage"),
+        "{err}"
+    );
+    assert!(!store.join("arrests").exists(), "nothing was committed");
+    // A member cut short is not said to end whole.
+    let cut = dir.path().join("cut.pipe.csv.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let o = ingest(&dir.path().join("store-cut"), &[&cut]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("cut.pipe.csv.gz")
+            && err.contains("truncated or corrupt gzip stream")
+            && !err.contains("ends whole"),
+        "{err}"
+    );
+}

@@ -403,10 +403,11 @@ impl ContentStream<'_> {
     /// # Errors
     /// A damaged or truncated gzip stream, or content past the decompressed-size limit.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, IngestError> {
+        let content = self.read;
         let corrupt = |e: std::io::Error, at: &Location| IngestError::Corrupt {
             at: at.clone(),
             format: "gzip stream",
-            detail: e.to_string(),
+            detail: gzip_failure(&e, content),
         };
         let n = match &mut self.source {
             Source::Plain(rest) => {
@@ -479,6 +480,20 @@ impl ContentStream<'_> {
 }
 
 /// The first [`HEAD_BYTES`] of a gzip file's content (fewer when it is shorter).
+/// Why a gzip stream failed after `content` bytes of content. A member that ends whole
+/// followed by bytes that are no gzip header (zero padding from a download or tape tool,
+/// or garbage) fails as "invalid gzip header"; gzip and Python skip zero padding, but
+/// Tally ingests a release exactly as published or not at all, and says which it was.
+fn gzip_failure(e: &std::io::Error, content: u64) -> String {
+    if content > 0 && e.to_string().contains("invalid gzip header") {
+        format!(
+            "the gzip stream ends whole after {content} bytes of content but the file goes on with bytes that are not another gzip member (zero padding or garbage, which gzip and Python skip); Tally does not guess what they are: recompress the content (`gzip -dc FILE | gzip > FIXED.gz`) and ingest that"
+        )
+    } else {
+        e.to_string()
+    }
+}
+
 fn gunzip_head(raw: impl Read, at: &Location) -> Result<Vec<u8>, IngestError> {
     let mut head = Vec::new();
     flate2::read::MultiGzDecoder::new(raw)
