@@ -9,8 +9,9 @@ raw layout of ICE's national release, marginals fitted from the real files):
 - queries on Tally's store: count by fy x aor; by week and AOR for the ten seed AORs with
   method-group at-large; by citizenship x month; a de-duplicated count (`--dedup exact`).
   Tally as a process (`tally count ... --format csv`) and in the server's process (`tally
-  serve`, each URL new to the server: a fresh server per run, warmed with another
-  request); DuckDB on Tally's own Parquet as a process (python -c) and warm in-process (one
+  serve`, each URL new to the server: a fresh server per run, its rollups loaded by two
+  other requests; the server's own time from its Server-Timing header, and the latency
+  over HTTP); DuckDB on Tally's own Parquet as a process (python -c) and warm in-process (one
   connection); pandas on the same Parquet (read + group, in-process). Medians of --runs.
   Every peer's groups are compared with Tally's; a difference is printed loudly;
 - the machine's memory scan bandwidth (numpy sums over a 2 GiB array, 1 and 2 threads),
@@ -26,6 +27,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -351,6 +353,8 @@ def released_columns(store):
 def fmt_s(x):
     if x is None:
         return "-"
+    if x < 0.01:
+        return f"{x * 1000:.1f} ms"
     return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
 
 
@@ -363,9 +367,14 @@ def median_of(runs):
 
 
 def serve_runs(tally, store, runs, work):
-    """Per query, the median latency of a request new to a fresh server, and the server's
-    peak RSS over all runs; and the first run's bodies."""
+    """Per query, on a fresh server whose first requests (a count by month, one by
+    citizenship) loaded the rollups of both kinds into memory: the median of the server's
+    own time for the query's first request (its Server-Timing header: parse, count,
+    render, no network) and of the latency the client saw; the server's peak RSS over all
+    runs; and the first run's bodies. No request is answered from the response cache:
+    each query's URL is new to its server."""
     times = {q[0]: [] for q in QUERIES}
+    latency = {q[0]: [] for q in QUERIES}
     bodies = {}
     peak = 0
     for r in range(runs):
@@ -374,13 +383,19 @@ def serve_runs(tally, store, runs, work):
         os.makedirs(d, exist_ok=True)
         try:
             proc, base, _ = start_server_args(tally, store, d)
-            with urllib.request.urlopen(base + "/count/arrests.csv?by=month", timeout=600) as resp:
-                resp.read()
+            for warm in ["by=month", "by=citizenship"]:
+                with urllib.request.urlopen(f"{base}/count/arrests.csv?{warm}", timeout=600) as resp:
+                    resp.read()
             for name, _, query, _ in QUERIES:
                 t = time.perf_counter()
                 with urllib.request.urlopen(f"{base}/count/arrests.csv?{query}", timeout=600) as resp:
                     body = resp.read().decode()
-                times[name].append(time.perf_counter() - t)
+                    timing = resp.headers.get("server-timing", "")
+                latency[name].append(time.perf_counter() - t)
+                m = re.search(r"dur=([0-9.]+)", timing)
+                if not m or "computed" not in timing:
+                    raise RuntimeError(f"{name}: no computed Server-Timing in the answer ({timing!r})")
+                times[name].append(float(m.group(1)) / 1000)
                 bodies.setdefault(name, body)
             peak = max(peak, proc_status_kib(proc.pid, "VmHWM") / 1024)
         finally:
@@ -391,7 +406,8 @@ def serve_runs(tally, store, runs, work):
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-    return {k: statistics.median(v) for k, v in times.items()}, peak, bodies
+    return ({k: statistics.median(v) for k, v in times.items()},
+            {k: statistics.median(v) for k, v in latency.items()}, peak, bodies)
 
 
 def start_server_args(tally, store, workdir):
@@ -501,7 +517,7 @@ def run_size(args, n, bandwidth):
                           "--suppress-below", "0"]) for _ in range(args.runs)]
         tally_res[name] = (median_of(runs), tally_groups(runs[-1][2]))
     print("  tally count: done", flush=True)
-    serve_t, serve_peak, bodies = serve_runs(args.tally, store, args.runs, work)
+    serve_t, serve_http, serve_peak, bodies = serve_runs(args.tally, store, args.runs, work)
     res["serve_peak"] = serve_peak
     print("  tally serve: done", flush=True)
     duck_proc = {}
@@ -560,6 +576,7 @@ def run_size(args, n, bandwidth):
         res["queries"][name] = {
             "groups": len(groups), "total": sum(groups.values()),
             "tally process": t_proc, "tally process MiB": rss_proc, "tally serve": serve_t[name],
+            "tally serve http": serve_http[name],
             "duckdb process": duck_proc[name][0], "duckdb warm": duck_warm[name]["median"],
             "pandas": pandas_warm[name]["median"] if name in pandas_warm else None,
             "spark": spark[name]["median"] if name in spark else None,
@@ -652,7 +669,8 @@ def print_size(res, args, bandwidth):
     print(f"\n### {label(n)}: queries on Tally's store (median of {args.runs}; in-process = warm process, "
           "timed per query)\n")
     spark = any(q["spark"] is not None for q in res["queries"].values())
-    head = ("| query | groups | Tally reads | Tally process | Tally serve (in-process) | DuckDB process | DuckDB warm in-process "
+    head = ("| query | groups | Tally reads | Tally process | Tally serve, in-process (server's time) | Tally serve over HTTP "
+            "| DuckDB process | DuckDB warm in-process "
             "| DuckDB warm, Tally's --sql | pandas in-process | "
             + ("Spark warm | Spark warm, Tally's --sql | " if spark else "")
             + "Parquet bytes of its columns (compressed / pages) | floor: pages / 4-byte keys "
@@ -662,7 +680,8 @@ def print_size(res, args, bandwidth):
     for name, q in res["queries"].items():
         comp, uncomp = q["bytes"]
         cells = [name, f"{q['groups']:,}", q["reads"], fmt_s(q["tally process"]), fmt_s(q["tally serve"]),
-                 fmt_s(q["duckdb process"]), fmt_s(q["duckdb warm"]), fmt_s(q["duckdb tally sql"]),
+                 fmt_s(q["tally serve http"]), fmt_s(q["duckdb process"]), fmt_s(q["duckdb warm"]),
+                 fmt_s(q["duckdb tally sql"]),
                  fmt_s(q["pandas"])]
         if spark:
             cells += [fmt_s(q["spark"]), fmt_s(q["spark tally sql"])]

@@ -413,3 +413,45 @@ fn a_method_not_given_has_no_group() {
     assert!(counted.contains(&("(withheld)".into(), 11)), "{csv}");
     assert_eq!(counted.iter().map(|(_, n)| n).sum::<u64>(), n as u64);
 }
+
+#[test]
+fn rows_with_no_event_date_count_as_undated_under_that_label() {
+    // A blank event date keeps its row, undated: counted under "(undated)" by every date
+    // dimension, and selectable by that label.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("arrests.csv");
+    let mut text = String::from("Area of Responsibility|Apprehension Date|Apprehension Method\n");
+    for day in 1..=12 {
+        text.push_str(&format!(
+            "Chicago Area of Responsibility|10/{day}/2018|Located\n"
+        ));
+    }
+    for _ in 0..11 {
+        text.push_str("Chicago Area of Responsibility||Located\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (by, dated) in [("fy", "FY2019"), ("month", "2018-10")] {
+        let csv = count_csv(&store, "arrests", &["--by", by, "--suppress-below", "0"]);
+        assert_eq!(
+            counts_only(&csv),
+            format!("{by},count\n(undated),11\n{dated},12\n"),
+            "{csv}"
+        );
+    }
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "aor",
+            "--where",
+            "fy=(undated)",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(counts_only(&csv), "aor,count\nCHI,11\n", "{csv}");
+}

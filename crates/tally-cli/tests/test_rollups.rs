@@ -480,3 +480,95 @@ fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
         stdout(&o)
     );
 }
+
+#[test]
+fn rollups_kept_decoded_between_reads_are_read_again_once_their_file_changes() {
+    use tally_store::{Store, TableScan, TextColumn, cache};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let fy19 = national().join("EROArrests_FY2019.pipe.csv.gz");
+    assert!(ingest(&store, &[&fy19]).status.success());
+    let rollup = manifest_files(&store, Rollup::Daily)
+        .into_iter()
+        .find(|(_, _, of)| of.is_some())
+        .map(|(p, _, _)| p)
+        .unwrap();
+    let chicago = count_csv(&store, "arrests", &["--by", "aor", "--where", "aor=CHI"]);
+    let chicago: u64 = chicago
+        .lines()
+        .find_map(|l| l.strip_prefix("CHI,"))
+        .and_then(|rest| rest.split(',').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Files changed in the last SETTLED_SECONDS are never kept: wait that out.
+    std::thread::sleep(std::time::Duration::from_secs(
+        cache::SETTLED_SECONDS as u64 + 1,
+    ));
+    cache::enable(64 << 20);
+    // Chicago's arrests summed from the daily rollups, as a long-running reader would.
+    let chicago_from_rollups = || -> Result<u64, String> {
+        let opened = Store::open(&store).map_err(|e| e.to_string())?;
+        let releases: Vec<_> = opened.manifest().releases.iter().collect();
+        let mut n = 0u64;
+        TableScan::new(&opened, table("arrests"), &["aor", "rollup_rows"])
+            .with_rollups(Some(Rollup::Daily))
+            .for_each(&releases, |_, batch| {
+                let aor = TextColumn::new(batch.column(0)).unwrap();
+                let rows = batch
+                    .column(1)
+                    .as_any()
+                    .downcast_ref::<arrow_array::Int64Array>()
+                    .unwrap();
+                for i in 0..batch.num_rows() {
+                    if aor.get(i) == Some("CHI") {
+                        n += rows.value(i) as u64;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(n)
+    };
+    let before = cache::counters().unwrap();
+    assert_eq!(chicago_from_rollups(), Ok(chicago));
+    assert_eq!(chicago_from_rollups(), Ok(chicago));
+    let after = cache::counters().unwrap();
+    // [manifest hits, manifest misses, rollup hits, rollup misses]: read and checked
+    // once, then taken from memory.
+    assert_eq!(
+        [
+            after[0] - before[0],
+            after[1] - before[1],
+            after[2] - before[2],
+            after[3] - before[3]
+        ],
+        [1, 1, 1, 1]
+    );
+
+    // Edited in place, size and rows unchanged (Chicago's code swapped with New York's
+    // in its dictionary): the copy in memory is not used, the file is read and refused.
+    let path = store.join(&rollup);
+    let original = std::fs::read(&path).unwrap();
+    let mut edited = original.clone();
+    let at = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
+    let (chi, nyc) = (at(&edited, b"CHI"), at(&edited, b"NYC"));
+    edited[chi..chi + 3].copy_from_slice(b"NYC");
+    edited[nyc..nyc + 3].copy_from_slice(b"CHI");
+    for _ in 0..5 {
+        std::fs::write(&path, &edited).unwrap();
+        let refused = chicago_from_rollups().unwrap_err();
+        assert!(
+            refused.contains(&rollup) && refused.contains("changed after it was committed"),
+            "{refused}"
+        );
+        // Put back, it counts as before (read afresh: it changed a moment ago).
+        std::fs::write(&path, &original).unwrap();
+        assert_eq!(chicago_from_rollups(), Ok(chicago));
+    }
+    let last = cache::counters().unwrap();
+    assert_eq!(
+        last[2], after[2],
+        "no read after the edits came from memory"
+    );
+}

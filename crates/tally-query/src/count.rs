@@ -236,34 +236,190 @@ struct FileTally {
     overlap_rows: Vec<(u64, u64)>,
 }
 
-/// Rows per group key. While every id of a key fits in 16 bits and the key has at most
-/// four, the key is packed into a `u64` (hashing 8 bytes, not 36, was most of the
-/// kernel's time); other keys are kept whole. A key always goes the same way, so the two
-/// maps never share one.
+/// Whether a row with ids `key` passes every filter (`(dimension's place in the key,
+/// values allowed)`), given a file's tally's interners and its filter state (per filter:
+/// `memo` of each id's match, values `matched`, `spellings` matched). Every filter is
+/// tried, so that each value's "matched no row" note is true of that value, whatever the
+/// other filters do; each id is matched against a filter once, then looked up.
+#[inline]
+fn passes_filters(
+    filters: &[(usize, Vec<String>)],
+    key: &[u32],
+    interners: &[Interner],
+    memo: &mut [Vec<Option<Option<usize>>>],
+    matched: &mut [Vec<bool>],
+    spellings: &mut [Vec<Vec<u32>>],
+) -> bool {
+    let mut passes = true;
+    for (f, (k, allowed)) in filters.iter().enumerate() {
+        let id = key[*k];
+        let memo = &mut memo[f];
+        if memo.len() <= id as usize {
+            memo.resize(id as usize + 1, None);
+        }
+        let hit = match memo[id as usize] {
+            Some(hit) => hit,
+            None => {
+                let value = &interners[*k].values[id as usize];
+                let hit = allowed
+                    .iter()
+                    .position(|a| a == value || a.eq_ignore_ascii_case(value));
+                if let Some(p) = hit {
+                    matched[f][p] = true;
+                    spellings[f][p].push(id);
+                }
+                memo[id as usize] = Some(hit);
+                hit
+            }
+        };
+        passes &= hit.is_some();
+    }
+    passes
+}
+
+/// Rows per group key. Ids are interned densely from 0, so while a key has at most four
+/// ids and they fit in [`DenseCounts::MAX_BITS`] bits together, groups are counted in a
+/// table indexed by the key itself (a hash lookup per row, its branches mispredicted as
+/// the keys of consecutive rows differ, was a third of a count over rollups). Past that,
+/// while every id fits in 16 bits, the key is packed into a `u64` and hashed (8 bytes,
+/// not 36); other keys are kept whole. A key always goes one way (the dense table moves
+/// into the packed map once when it would outgrow its bound), so no group is split.
 #[derive(Default)]
 struct GroupCounts {
+    dense: DenseCounts,
     packed: rustc_hash::FxHashMap<u64, u64>,
     wide: rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64>,
 }
 
-impl GroupCounts {
-    /// Counts `rows` rows of `key`, whose first `width` ids are its own (the rest are
-    /// `u32::MAX`).
-    #[inline]
-    fn add(&mut self, key: &[u32; MAX_DIMENSIONS + 1], width: usize, rows: u64) {
-        if width <= 4 && key[..width].iter().all(|id| *id < 0xFFFF) {
-            let packed = key[..width]
-                .iter()
-                .fold(0u64, |p, id| (p << 16) | u64::from(*id));
-            *self.packed.entry(packed).or_default() += rows;
-        } else {
-            *self.wide.entry(*key).or_default() += rows;
+/// Groups counted by position: slot `Σ id_j << shift_j` holds 1 + the rows of the key
+/// (0: no such group yet). Each dimension's bit width grows as larger ids arrive.
+struct DenseCounts {
+    /// False once the table gave way to the hash maps (for good, for this tally).
+    open: bool,
+    bits: [u32; 4],
+    slots: Vec<u64>,
+}
+
+impl Default for DenseCounts {
+    fn default() -> Self {
+        DenseCounts {
+            open: true,
+            bits: [0; 4],
+            slots: Vec::new(),
         }
+    }
+}
+
+impl DenseCounts {
+    /// Most bits a dense key may take: 2^16 slots, 512 KiB, inside a core's L2 cache.
+    const MAX_BITS: u32 = 16;
+
+    #[inline]
+    fn slot(&self, own: &[u32]) -> Option<usize> {
+        let mut at = 0usize;
+        for (j, id) in own.iter().enumerate() {
+            if *id >= 1 << self.bits[j] {
+                return None;
+            }
+            at = (at << self.bits[j]) | *id as usize;
+        }
+        Some(at)
+    }
+
+    /// Every group held, as (ids, rows), for a key of `width` ids.
+    fn groups(&self, width: usize) -> impl Iterator<Item = ([u32; 4], u64)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(move |(at, n)| {
+                let mut ids = [0u32; 4];
+                let mut rest = at;
+                for j in (0..width).rev() {
+                    ids[j] = (rest & ((1 << self.bits[j]) - 1)) as u32;
+                    rest >>= self.bits[j];
+                }
+                (ids, n - 1)
+            })
+    }
+}
+
+impl GroupCounts {
+    /// Counts `rows` rows of the key made of the first `width` ids of `ids` (the slots
+    /// past `width` are ignored).
+    #[inline]
+    fn add(&mut self, ids: &[u32; MAX_DIMENSIONS + 1], width: usize, rows: u64) {
+        let own = &ids[..width.min(MAX_DIMENSIONS + 1)];
+        if self.dense.open && width <= 4 {
+            let at = match self.dense.slot(own) {
+                Some(at) if at < self.dense.slots.len() => Some(at),
+                _ => self.widen(own),
+            };
+            if let Some(at) = at {
+                self.dense.slots[at] += rows + u64::from(self.dense.slots[at] == 0);
+                return;
+            }
+        }
+        if width <= 4 && own.iter().all(|id| *id < 0xFFFF) {
+            let packed = own.iter().fold(0u64, |p, id| (p << 16) | u64::from(*id));
+            // A lookup before an insert: `entry` reserves room on every call.
+            match self.packed.get_mut(&packed) {
+                Some(n) => *n += rows,
+                None => {
+                    self.packed.insert(packed, rows);
+                }
+            }
+        } else {
+            let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
+            key[..own.len()].copy_from_slice(own);
+            *self.wide.entry(key).or_default() += rows;
+        }
+    }
+
+    /// Makes room in the dense table for `own` (widening the dimensions whose ids no
+    /// longer fit, and moving the groups counted so far); `None`, with the table's groups
+    /// moved into the packed map, when the key would take more than
+    /// [`DenseCounts::MAX_BITS`] bits.
+    #[cold]
+    fn widen(&mut self, own: &[u32]) -> Option<usize> {
+        let width = own.len();
+        let mut bits = self.dense.bits;
+        for (j, id) in own.iter().enumerate() {
+            while *id >= 1 << bits[j] {
+                bits[j] += 1;
+            }
+        }
+        let held: Vec<([u32; 4], u64)> = self.dense.groups(width).collect();
+        if bits[..width].iter().sum::<u32>() > DenseCounts::MAX_BITS {
+            self.dense.open = false;
+            self.dense.slots = Vec::new();
+            for (ids, n) in held {
+                let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
+                key[..width].copy_from_slice(&ids[..width]);
+                self.add(&key, width, n);
+            }
+            return None;
+        }
+        self.dense.bits = bits;
+        self.dense.slots = vec![0; 1 << bits[..width].iter().sum::<u32>()];
+        for (ids, n) in held {
+            if let Some(at) = self.dense.slot(&ids[..width]) {
+                self.dense.slots[at] = n + 1;
+            }
+        }
+        self.dense.slot(own)
     }
 
     /// Every group with its whole key.
     fn into_groups(self, width: usize) -> Vec<([u32; MAX_DIMENSIONS + 1], u64)> {
         let mut out: Vec<([u32; MAX_DIMENSIONS + 1], u64)> = self.wide.into_iter().collect();
+        if self.dense.open && width <= 4 {
+            for (ids, n) in self.dense.groups(width) {
+                let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
+                key[..width].copy_from_slice(&ids[..width]);
+                out.push((key, n));
+            }
+        }
         for (mut packed, n) in self.packed {
             let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
             for slot in key[..width].iter_mut().rev() {
@@ -706,25 +862,26 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 rows_shadowed: 0,
                 rows_duplicate: 0,
             });
-            let mut key = [0u32; MAX_DIMENSIONS];
-            let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
-            let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
-            'rows: for i in 0..batch.num_rows() {
-                let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
-                let day = dates.is_valid(i).then(|| dates.value(i));
-                if from.is_some() || to.is_some() {
-                    match day {
-                        None => continue,
-                        Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => {
-                            continue;
-                        }
-                        _ => {}
+            // Per dimension, each row's id, found a column at a time (one kind of lookup
+            // over many rows, rather than every kind in turn on each row). Rows outside
+            // the dates asked about are skipped: a value only they hold is never interned.
+            let in_range = |i: usize| {
+                (from.is_none() && to.is_none())
+                    || (dates.is_valid(i)
+                        && from.is_none_or(|f| dates.value(i) >= f)
+                        && to.is_none_or(|t| dates.value(i) <= t))
+            };
+            let mut row_ids: Vec<Vec<u32>> = Vec::with_capacity(dims_needed.len());
+            for (k, d) in dims_needed.iter().enumerate() {
+                let mut ids = vec![0u32; batch.num_rows()];
+                for (i, slot) in ids.iter_mut().enumerate() {
+                    if !in_range(i) {
+                        continue;
                     }
-                }
-                for (k, d) in dims_needed.iter().enumerate() {
+                    let day = dates.is_valid(i).then(|| dates.value(i));
                     let id = if d.is_date() {
                         match day {
-                            None => st.interners[k].id("(st.undated)"),
+                            None => st.interners[k].id("(undated)"),
                             Some(day) => match st.date_cache[k].get(day) {
                                 Some(id) => id,
                                 None => {
@@ -798,35 +955,73 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                             }
                         }
                     };
-                    key[k] = id;
+                    *slot = id;
                 }
-                // Every filter is tried, so that each value's "st.matched no row" note is true of
-                // that value, whatever the other filters do.
-                // Each value is st.matched against a filter once, then looked up by its id.
-                let mut passes = true;
-                for (f, (k, allowed)) in filters.iter().enumerate() {
-                    let id = key[*k];
-                    let memo = &mut st.filter_memo[f];
-                    if memo.len() <= id as usize {
-                        memo.resize(id as usize + 1, None);
+                row_ids.push(ids);
+            }
+            // The row's ids by dimension; after its filters, slot `n_by` holds its marks.
+            let mut key = [0u32; MAX_DIMENSIONS + 1];
+            let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
+            let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
+            // A batch none of whose rows can be merged, shadowed, claimed as a record,
+            // marked or asked for its person: each row in range that passes the filters
+            // counts under its ids (what the loop below does for such rows, without
+            // asking about each).
+            if merged_sheets.is_none()
+                && records.is_none()
+                && !marked
+                && !check_precedence
+                && person_column.is_none()
+            {
+                for i in 0..batch.num_rows() {
+                    if !in_range(i) {
+                        continue;
                     }
-                    let hit = match memo[id as usize] {
-                        Some(hit) => hit,
-                        None => {
-                            let value = &st.interners[*k].values[id as usize];
-                            let hit = allowed
-                                .iter()
-                                .position(|a| a == value || a.eq_ignore_ascii_case(value));
-                            if let Some(p) = hit {
-                                st.matched[f][p] = true;
-                                st.spellings[f][p].push(id);
-                            }
-                            memo[id as usize] = Some(hit);
-                            hit
-                        }
-                    };
-                    passes &= hit.is_some();
+                    let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
+                    for (k, ids) in row_ids.iter().enumerate() {
+                        key[k] = ids[i];
+                    }
+                    if !passes_filters(
+                        &filters,
+                        &key,
+                        &st.interners,
+                        &mut st.filter_memo,
+                        &mut st.matched,
+                        &mut st.spellings,
+                    ) {
+                        continue;
+                    }
+                    use_entry.rows_counted += weight;
+                    if !dates.is_valid(i) {
+                        st.undated += weight;
+                    }
+                    st.groups.add(&key, n_by, weight);
                 }
+                return Ok(());
+            }
+            'rows: for i in 0..batch.num_rows() {
+                let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
+                let day = dates.is_valid(i).then(|| dates.value(i));
+                if from.is_some() || to.is_some() {
+                    match day {
+                        None => continue,
+                        Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => {
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                for (k, ids) in row_ids.iter().enumerate() {
+                    key[k] = ids[i];
+                }
+                let passes = passes_filters(
+                    &filters,
+                    &key,
+                    &st.interners,
+                    &mut st.filter_memo,
+                    &mut st.matched,
+                    &mut st.spellings,
+                );
                 if !passes {
                     continue 'rows;
                 }
@@ -927,8 +1122,6 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 {
                     st.rows_without_person += weight;
                 }
-                let mut group_key = [u32::MAX; MAX_DIMENSIONS + 1];
-                group_key[..n_by].copy_from_slice(&key[..n_by]);
                 if marked {
                     let names: Vec<&str> = query
                         .dedup_marks
@@ -937,10 +1130,9 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         .filter(|(r, _)| mask & (1 << r) != 0)
                         .map(|(_, rule)| rule.name.as_str())
                         .collect();
-                    group_key[n_by] = st.mark_names.id(&names.join("+"));
+                    key[n_by] = st.mark_names.id(&names.join("+"));
                 }
-                st.groups
-                    .add(&group_key, n_by + usize::from(marked), weight);
+                st.groups.add(&key, n_by + usize::from(marked), weight);
             }
             Ok(())
         },
@@ -1233,17 +1425,19 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     None => break,
                 };
             }
+            // Each bucket's first and last day, found once (not once per value).
+            let buckets: Vec<(String, (NaiveDate, NaiveDate))> = buckets
+                .into_iter()
+                .filter_map(|label| date_bucket(date_dim, &label).map(|b| (label, b)))
+                .collect();
             for (value, (first, last)) in spans.iter().filter(|(v, _)| seen.contains(v)) {
-                for label in &buckets {
+                for (label, (bf, bl)) in buckets.iter().map(|(l, b)| (l, *b)) {
                     let mut key = vec![String::new(), String::new()];
                     key[date_at] = label.clone();
                     key[field_at] = value.clone();
                     if rows.contains_key(&key) {
                         continue;
                     }
-                    let Some((bf, bl)) = date_bucket(date_dim, label) else {
-                        continue;
-                    };
                     let mark = if bf > *last {
                         VocabularyMark::Discontinued
                     } else if bl < *first {
@@ -1653,6 +1847,45 @@ mod kernel_tests {
         g.add(&key(&[]), 0, 1);
         g.add(&key(&[]), 0, 1);
         assert_eq!(g.into_groups(0), vec![(key(&[]), 2)]);
+    }
+
+    #[test]
+    fn groups_counted_densely_survive_widening_and_the_move_to_hashing() {
+        // The same keys counted through every path must give the same groups: a
+        // reference tally in a BTreeMap against GroupCounts fed keys that widen the dense
+        // table dimension by dimension, then outgrow it.
+        let mut reference: std::collections::BTreeMap<Vec<u32>, u64> = Default::default();
+        let mut g = GroupCounts::default();
+        let mut feed = |g: &mut GroupCounts, ids: [u32; 3], rows: u64| {
+            *reference.entry(ids.to_vec()).or_default() += rows;
+            g.add(&key(&ids), 3, rows);
+        };
+        feed(&mut g, [0, 0, 0], 1);
+        feed(&mut g, [0, 0, 0], 0);
+        feed(&mut g, [1, 0, 0], 3);
+        feed(&mut g, [0, 7, 1], 2);
+        feed(&mut g, [5, 7, 3], 4);
+        feed(&mut g, [1, 0, 0], 5);
+        assert!(g.dense.open, "3 + 3 + 2 bits fit the dense table");
+        feed(&mut g, [0, 200, 0], 6);
+        feed(&mut g, [60, 7, 3], 1);
+        assert!(g.dense.open, "6 + 8 + 2 bits still fit");
+        feed(&mut g, [60, 7, 9], 2);
+        assert!(!g.dense.open, "6 + 8 + 4 bits do not");
+        feed(&mut g, [5, 7, 3], 10);
+        feed(&mut g, [0, 0, 0], 1);
+        feed(&mut g, [0xFFFF, 1, 1], 1);
+        let mut out = g.into_groups(3);
+        out.sort();
+        let expected: Vec<([u32; MAX_DIMENSIONS + 1], u64)> = reference
+            .into_iter()
+            .map(|(ids, n)| (key(&ids), n))
+            .collect();
+        assert_eq!(out, expected);
+        // A zero-row group is a group, as it was when hashed.
+        let mut g = GroupCounts::default();
+        g.add(&key(&[2]), 1, 0);
+        assert_eq!(g.into_groups(1), vec![(key(&[2]), 0)]);
     }
 
     #[test]

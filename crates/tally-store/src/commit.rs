@@ -17,7 +17,7 @@ const STAGING: &str = ".staging";
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
-    manifest: Manifest,
+    manifest: std::sync::Arc<Manifest>,
 }
 
 /// The exclusive writer lock of a store; released on drop.
@@ -39,7 +39,8 @@ impl Store {
         }
         Ok(Store {
             root: root.to_path_buf(),
-            manifest: Manifest::read(&path).map_err(StoreError::from)?,
+            manifest: crate::cache::manifest(&path, || Manifest::read(&path))
+                .map_err(StoreError::from)?,
         })
     }
 
@@ -49,7 +50,7 @@ impl Store {
         match Store::open(root) {
             Err(StoreError::NotAStore(_)) => Ok(Store {
                 root: root.to_path_buf(),
-                manifest: Manifest::default(),
+                manifest: std::sync::Arc::new(Manifest::default()),
             }),
             other => other,
         }
@@ -202,7 +203,8 @@ impl StoreLock {
         &self,
         staged: Vec<(Staging, ReleaseReport)>,
     ) -> Result<Vec<ReleaseEntry>, StoreError> {
-        let mut manifest = Store::open_or_empty(&self.root)?.manifest;
+        let mut manifest =
+            std::sync::Arc::unwrap_or_clone(Store::open_or_empty(&self.root)?.manifest);
         let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
         let undo = |moved: &[(PathBuf, PathBuf)]| {
             for (from, to) in moved.iter().rev() {
@@ -267,7 +269,7 @@ impl StoreLock {
         &self,
         preferences: Vec<tally_catalog::Preference>,
     ) -> Result<Manifest, StoreError> {
-        let mut manifest = Store::open(&self.root)?.manifest;
+        let mut manifest = std::sync::Arc::unwrap_or_clone(Store::open(&self.root)?.manifest);
         manifest.preferences = preferences;
         manifest.generation += 1;
         manifest.format_version = tally_catalog::manifest::FORMAT_VERSION;

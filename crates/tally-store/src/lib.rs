@@ -18,6 +18,7 @@
 //! place, then replaces the manifest with one atomic rename; until that rename, readers
 //! see the old store, and if the process dies first the next ingest removes the leftovers.
 
+pub mod cache;
 pub mod commit;
 pub mod read;
 mod rollup;

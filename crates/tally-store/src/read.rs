@@ -156,7 +156,8 @@ impl<'s> TableScan<'s> {
         // Cheap checks of what `tally verify` checks in full: a file whose size or
         // row count differs from the manifest was changed after its commit, and
         // nothing read from it can be trusted.
-        let bytes = f.metadata().map_err(StoreError::io(&path))?.len();
+        let meta = f.metadata().map_err(StoreError::io(&path))?;
+        let bytes = meta.len();
         let changed = |what: String| {
             StoreError::Invalid(format!(
                 "{}: {what} where the manifest records {} rows in {} bytes: the file changed after it was committed (run `tally verify --store {}`)",
@@ -171,20 +172,69 @@ impl<'s> TableScan<'s> {
             return Err(changed(format!("is {bytes} bytes")));
         }
         if file.rollup_of.is_some() {
-            // A rollup is small (tens of kilobytes): read whole and checked against its
-            // SHA-256, so one edited after its commit is refused even when its size and
-            // row count are unchanged.
-            let content = std::fs::read(&path).map_err(StoreError::io(&path))?;
-            let sha = tally_catalog::hex(&<sha2::Sha256 as sha2::Digest>::digest(&content));
-            if sha != file.sha256 {
-                return Err(changed(format!("has SHA-256 {sha}")));
-            }
-            let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(content))
-                .map_err(perr)?;
-            return self.read_built(release, file, &path, builder, &wanted, visit);
+            // Read whole by `decode_rollup`, or taken from the cache when this very
+            // version of the file was read and checked before.
+            let stamp = crate::cache::FileStamp::of(&meta);
+            drop(f);
+            let decoded = crate::cache::rollup(&path, &file.sha256, stamp, || {
+                decode_rollup(&path, file, &changed)
+            })?;
+            return self.visit_rollup(release, file, &path, &decoded, &wanted, visit);
         }
         let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
         self.read_built(release, file, &path, builder, &wanted, visit)
+    }
+
+    /// Visits a decoded rollup's batches with the columns asked for, in the order asked
+    /// (nulls for those it lacks), after checking that its rows add up to its table
+    /// file's as the manifest records them: a rollup put in another's place, size and
+    /// all, is caught as it is read.
+    fn visit_rollup(
+        &self,
+        release: &ReleaseEntry,
+        file: &DataFile,
+        path: &std::path::Path,
+        decoded: &crate::cache::DecodedRollup,
+        wanted: &[ArrowField],
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let of = file.rollup_of.as_deref().unwrap_or_default();
+        let expected = release.files.iter().find(|f| f.path == of).map(|f| f.rows);
+        if expected != Some(decoded.rows_summed) {
+            return Err(StoreError::Invalid(format!(
+                "{}: sums {} rows where the manifest records {} for {of}: the rollup does not match its file (run `tally verify --store {}`; `count --no-rollups` counts the rows)",
+                path.display(),
+                decoded.rows_summed,
+                expected.map_or("no file".to_string(), |n| n.to_string()),
+                self.store.root().display()
+            )));
+        }
+        let perr = |e: arrow_schema::ArrowError| StoreError::Parquet {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
+        for batch in &decoded.batches {
+            let columns: Vec<ArrayRef> = wanted
+                .iter()
+                .map(|field| match batch.schema().index_of(field.name()) {
+                    Ok(i) => batch.column(i).clone(),
+                    Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
+                })
+                .collect();
+            let fields: Vec<ArrowField> = wanted
+                .iter()
+                .zip(&columns)
+                .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
+                .collect();
+            let batch = RecordBatch::try_new_with_options(
+                std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+                columns,
+                &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+            )
+            .map_err(perr)?;
+            visit(release, &batch)?;
+        }
+        Ok(())
     }
 
     /// Reads the batches of one opened file (see [`TableScan::for_each_in`]), checking its
@@ -255,14 +305,6 @@ impl<'s> TableScan<'s> {
         if placeholder {
             indices.push(0);
         }
-        // A rollup's rows must add up to its table file's (as the manifest records them):
-        // a rollup put in another's place, size and all, is caught as it is read.
-        let weight_at = self
-            .columns
-            .iter()
-            .position(|c| c == tally_catalog::schema::ROLLUP_ROWS)
-            .filter(|_| file.rollup_of.is_some());
-        let mut summed = 0u64;
         let mask = ProjectionMask::leaves(parquet_schema, indices.clone());
         let reader = builder
             .with_projection(mask)
@@ -301,29 +343,60 @@ impl<'s> TableScan<'s> {
                 path: path.clone(),
                 detail: e.to_string(),
             })?;
-            if let Some(w) = weight_at
-                && let Some(rows) = batch
-                    .column(w)
-                    .as_primitive_opt::<arrow_array::types::Int64Type>()
-            {
-                summed += rows.iter().flatten().map(|n| n.max(0) as u64).sum::<u64>();
-            }
             visit(release, &batch)?;
-        }
-        if weight_at.is_some() {
-            let of = file.rollup_of.as_deref().unwrap_or_default();
-            let expected = release.files.iter().find(|f| f.path == of).map(|f| f.rows);
-            if expected != Some(summed) {
-                return Err(StoreError::Invalid(format!(
-                    "{}: sums {summed} rows where the manifest records {} for {of}: the rollup does not match its file (run `tally verify --store {}`; `count --no-rollups` counts the rows)",
-                    path.display(),
-                    expected.map_or("no file".to_string(), |n| n.to_string()),
-                    self.store.root().display()
-                )));
-            }
         }
         Ok(())
     }
+}
+
+/// Reads a rollup file whole and checks it against its manifest entry: its SHA-256 (a
+/// rollup is small, tens of kilobytes, so one edited after its commit is refused even
+/// when its size and row count are unchanged) and its row count; then decodes every
+/// column. `changed` words the refusal of a file that differs from its entry.
+fn decode_rollup(
+    path: &std::path::Path,
+    file: &DataFile,
+    changed: &dyn Fn(String) -> StoreError,
+) -> Result<crate::cache::DecodedRollup, StoreError> {
+    let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let content = std::fs::read(path).map_err(StoreError::io(path))?;
+    if content.len() as u64 != file.bytes {
+        return Err(changed(format!("is {} bytes", content.len())));
+    }
+    let sha = tally_catalog::hex(&<sha2::Sha256 as sha2::Digest>::digest(&content));
+    if sha != file.sha256 {
+        return Err(changed(format!("has SHA-256 {sha}")));
+    }
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(content)).map_err(perr)?;
+    let rows = builder.metadata().file_metadata().num_rows() as u64;
+    if rows != file.rows {
+        return Err(changed(format!("holds {rows} rows")));
+    }
+    let reader = builder.with_batch_size(65_536).build().map_err(perr)?;
+    let mut batches = Vec::new();
+    let mut rows_summed = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::Parquet {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        if let Ok(i) = batch.schema().index_of(tally_catalog::schema::ROLLUP_ROWS)
+            && let Some(n) = batch
+                .column(i)
+                .as_primitive_opt::<arrow_array::types::Int64Type>()
+        {
+            rows_summed += n.iter().flatten().map(|n| n.max(0) as u64).sum::<u64>();
+        }
+        batches.push(batch);
+    }
+    Ok(crate::cache::DecodedRollup {
+        batches,
+        rows_summed,
+    })
 }
 
 /// A column of one stored Parquet file as any engine reading the file sees it (from the
@@ -404,6 +477,7 @@ impl<'a> TextColumn<'a> {
     }
 
     /// The dictionary key at row `i`: `None` when null or when the column is plain.
+    #[inline]
     pub fn key(&self, i: usize) -> Option<usize> {
         match self {
             TextColumn::Plain(_) => None,
@@ -413,6 +487,7 @@ impl<'a> TextColumn<'a> {
 
     /// The text of dictionary key `key` (see [`TextColumn::key`]); empty for a plain
     /// column or a key out of range.
+    #[inline]
     pub fn key_value(&self, key: usize) -> &'a str {
         match self {
             TextColumn::Dict(_, v) if key < v.len() => v.value(key),
@@ -422,6 +497,7 @@ impl<'a> TextColumn<'a> {
 
     /// True when rows `i` and `j` hold the same text (or are both null); for a dictionary
     /// column, compares keys rather than texts.
+    #[inline]
     pub fn same(&self, i: usize, j: usize) -> bool {
         match self {
             TextColumn::Dict(d, _) => {
@@ -432,6 +508,7 @@ impl<'a> TextColumn<'a> {
     }
 
     /// The text at row `i`, `None` when null.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             TextColumn::Plain(a) => a.is_valid(i).then(|| a.value(i)),
@@ -475,6 +552,7 @@ impl SecondsColumn {
     }
 
     /// Seconds since 1970 at row `i` (floored), `None` when null.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<i64> {
         self.values
             .is_valid(i)

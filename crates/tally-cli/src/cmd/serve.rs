@@ -138,6 +138,9 @@ fn offered_operations(files: &[PathBuf]) -> Result<Vec<Offered>> {
 /// # Errors
 /// No store at `--store`, an address that cannot be bound.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
+    // Requests share the decoded manifest and rollups, checked against the files' stamps
+    // on every read (`tally_store::cache`).
+    tally_store::cache::enable(tally_store::cache::DEFAULT_LIMIT_BYTES);
     // Refuse a missing store now rather than on every request.
     tally_store::Store::open(&args.store)?;
     let served = Arc::new(Served {
@@ -306,18 +309,18 @@ impl ResponseCache {
 
 /// Runs a command line in-process (off the async threads, bounded by the server's time
 /// limit) and renders its output, or answers from the cache when the same tag was
-/// answered before. `Err` is the response to send instead.
+/// answered before (then `.1` is true). `Err` is the response to send instead.
 async fn run_rendered<R>(
     served: &Arc<Served>,
     argv: &[String],
     tag: Option<&str>,
     render: R,
-) -> Result<Bytes, Response>
+) -> Result<(Bytes, bool), Response>
 where
     R: FnOnce(&[u8], &[String]) -> Result<Vec<u8>, String> + Send + 'static,
 {
     if let Some(hit) = tag.and_then(|t| served.cache.lock().ok()?.get(t)) {
-        return Ok(hit);
+        return Ok((hit, true));
     }
     let command = argv.to_vec();
     let work = async {
@@ -362,7 +365,7 @@ where
     if let (Some(tag), Ok(mut cache)) = (tag, served.cache.lock()) {
         cache.put(tag.to_string(), body.clone());
     }
-    Ok(body)
+    Ok((body, false))
 }
 
 /// Runs a command line for a view, bounded in time, and answers it with the ETag of the
@@ -388,10 +391,11 @@ where
         }
         return r;
     }
-    let body = match run_rendered(&served, &argv, tag.as_deref(), render).await {
-        Ok(body) => body,
+    let (body, cached) = match run_rendered(&served, &argv, tag.as_deref(), render).await {
+        Ok(answer) => answer,
         Err(response) => return response,
     };
+    let took = started.elapsed();
     crate::warn!(
         "serve: {} -> 200 in {} ms",
         argv.join(" "),
@@ -406,6 +410,16 @@ where
     }
     if let Ok(v) = HeaderValue::from_str(&command_line(&argv)) {
         h.insert("x-tally-command", v);
+    }
+    // The server's own time for the request (W3C Server-Timing, milliseconds), apart
+    // from the network's: what a client measures less what the connection added.
+    let timing = format!(
+        "tally;dur={:.3};desc=\"{}\"",
+        took.as_secs_f64() * 1000.0,
+        if cached { "response cache" } else { "computed" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        h.insert("server-timing", v);
     }
     response
 }
@@ -677,7 +691,7 @@ async fn choices(served: &Arc<Served>, table: &str) -> super::serve_form::Choice
 async fn published_values(served: &Arc<Served>, table: &str, dim: &str) -> Vec<String> {
     let argv = count_argv(served, table, &[("by".into(), dim.into())], "json");
     let tag = etag(served, &argv, "values");
-    let Ok(body) = run_rendered(served, &argv, tag.as_deref(), as_is).await else {
+    let Ok((body, _)) = run_rendered(served, &argv, tag.as_deref(), as_is).await else {
         return Vec::new();
     };
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();

@@ -1,0 +1,250 @@
+//! Store files kept decoded between reads, for a process that answers many queries on one
+//! store (`tally serve`).
+//!
+//! Off unless [`enable`] is called: a command run once reads each file once and gains
+//! nothing. When on, [`crate::Store::open`] keeps the parsed manifest and
+//! [`crate::TableScan`] keeps each rollup file's decoded batches, so a request pays for
+//! neither the JSON parse of the manifest (half a megabyte at 50 M rows) nor the read,
+//! SHA-256 check and Parquet decode of the rollups it counts.
+//!
+//! What is kept is what was checked: a rollup enters the cache only after its size, row
+//! count and SHA-256 matched the manifest. Each later read compares the file's stamp
+//! (device, inode, length, modification and change times) with the one recorded when it
+//! was checked, and a file that differs in any of them is read and checked again, so a
+//! file replaced or edited after it was cached is caught as it would be without a cache.
+//! (A new manifest generation is written to a new file and renamed over the old one: a
+//! new inode.) A file changed in the last [`SETTLED_SECONDS`] is never kept, since a
+//! second change within the file system's timestamp granularity could leave its stamp
+//! as it was. The cache is bounded in bytes; the entries read longest ago leave first.
+
+use arrow_array::RecordBatch;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use tally_catalog::Manifest;
+
+/// Bytes kept when [`enable`] is given none: room for the rollups of a store of several
+/// hundred million rows (a 50 M-row store's rollups decode to about 40 MiB).
+pub const DEFAULT_LIMIT_BYTES: usize = 512 << 20;
+
+/// Turns the cache on for this process, holding at most `limit_bytes` of decoded files
+/// (estimated from Arrow's buffer sizes and manifest lengths). Calling it again changes
+/// the limit.
+pub fn enable(limit_bytes: usize) {
+    let cache = CACHE.get_or_init(|| Mutex::new(ReadCache::default()));
+    if let Ok(mut c) = cache.lock() {
+        c.limit = limit_bytes;
+        c.evict();
+    }
+}
+
+/// Hits and misses since the cache was enabled: (manifest hits, manifest misses, rollup
+/// hits, rollup misses); `None` when it is off. For tests and `serve`'s diagnostics.
+pub fn counters() -> Option<[u64; 4]> {
+    let c = CACHE.get()?.lock().ok()?;
+    Some(c.counters)
+}
+
+/// What identifies one version of a file on disk without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    /// True when the file's times are [`SETTLED_SECONDS`] or more in the past: a file
+    /// changed again within its file system's timestamp granularity (often a few
+    /// milliseconds) could keep its stamp, so one this recent is read afresh every time
+    /// rather than kept (as git treats a "racily clean" file).
+    fn settled(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.mtime.0.max(self.ctime.0) + SETTLED_SECONDS <= now
+    }
+
+    /// The stamp of `meta`.
+    pub(crate) fn of(meta: &std::fs::Metadata) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// Seconds since a file's last change before it may be kept (see [`FileStamp::settled`]).
+pub const SETTLED_SECONDS: i64 = 2;
+
+/// A rollup file decoded whole: every column, every batch, after its checks passed.
+pub(crate) struct DecodedRollup {
+    /// The file's batches, all columns, in file order.
+    pub(crate) batches: Vec<RecordBatch>,
+    /// The sum of its `rollup_rows` column: the table rows it stands for.
+    pub(crate) rows_summed: u64,
+}
+
+impl DecodedRollup {
+    fn bytes(&self) -> usize {
+        self.batches
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum()
+    }
+}
+
+static CACHE: OnceLock<Mutex<ReadCache>> = OnceLock::new();
+
+#[derive(Default)]
+struct ReadCache {
+    limit: usize,
+    used: usize,
+    tick: u64,
+    manifests: HashMap<PathBuf, Entry<Arc<Manifest>>>,
+    /// Keyed by path and the SHA-256 the manifest expects of it.
+    rollups: HashMap<(PathBuf, String), Entry<Arc<DecodedRollup>>>,
+    counters: [u64; 4],
+}
+
+struct Entry<T> {
+    stamp: FileStamp,
+    value: T,
+    bytes: usize,
+    last_read: u64,
+}
+
+impl ReadCache {
+    /// Drops the entries read longest ago until the cache fits its limit.
+    fn evict(&mut self) {
+        while self.used > self.limit {
+            let oldest_manifest = self
+                .manifests
+                .iter()
+                .min_by_key(|(_, e)| e.last_read)
+                .map(|(k, e)| (e.last_read, k.clone()));
+            let oldest_rollup = self
+                .rollups
+                .iter()
+                .min_by_key(|(_, e)| e.last_read)
+                .map(|(k, e)| (e.last_read, k.clone()));
+            let freed = match (oldest_manifest, oldest_rollup) {
+                (Some((m, key)), Some((r, _))) if m <= r => {
+                    self.manifests.remove(&key).map(|e| e.bytes)
+                }
+                (Some((_, key)), None) => self.manifests.remove(&key).map(|e| e.bytes),
+                (_, Some((_, key))) => self.rollups.remove(&key).map(|e| e.bytes),
+                (None, None) => None,
+            };
+            match freed {
+                Some(bytes) => self.used -= bytes,
+                None => break,
+            }
+        }
+    }
+}
+
+/// The manifest at `path`, from the cache when it holds this version of the file, else
+/// read by `read` (and kept, when the cache is on).
+pub(crate) fn manifest<E>(
+    path: &Path,
+    read: impl FnOnce() -> Result<Manifest, E>,
+) -> Result<Arc<Manifest>, E> {
+    let Some(cache) = CACHE.get() else {
+        return read().map(Arc::new);
+    };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return read().map(Arc::new);
+    };
+    let stamp = FileStamp::of(&meta);
+    if let Ok(mut c) = cache.lock() {
+        c.tick += 1;
+        let tick = c.tick;
+        if let Some(e) = c.manifests.get_mut(path)
+            && e.stamp == stamp
+        {
+            e.last_read = tick;
+            let value = Arc::clone(&e.value);
+            c.counters[0] += 1;
+            return Ok(value);
+        }
+        c.counters[1] += 1;
+    }
+    let value = Arc::new(read()?);
+    // Kept only when the file read is still the version stamped (one replaced while it
+    // was read is read again next time rather than kept under the wrong stamp) and that
+    // version is settled.
+    if stamp.settled()
+        && std::fs::metadata(path).is_ok_and(|m| FileStamp::of(&m) == stamp)
+        && let Ok(mut c) = cache.lock()
+    {
+        let bytes = meta.len() as usize * 2;
+        c.tick += 1;
+        let entry = Entry {
+            stamp,
+            value: Arc::clone(&value),
+            bytes,
+            last_read: c.tick,
+        };
+        if let Some(old) = c.manifests.insert(path.to_path_buf(), entry) {
+            c.used -= old.bytes;
+        }
+        c.used += bytes;
+        c.evict();
+    }
+    Ok(value)
+}
+
+/// The decoded rollup at `path` whose manifest entry expects SHA-256 `sha256`, from the
+/// cache when it holds the version of the file stamped `stamp`, else decoded (and
+/// checked) by `decode` and kept when the cache is on.
+pub(crate) fn rollup<E>(
+    path: &Path,
+    sha256: &str,
+    stamp: FileStamp,
+    decode: impl FnOnce() -> Result<DecodedRollup, E>,
+) -> Result<Arc<DecodedRollup>, E> {
+    let Some(cache) = CACHE.get() else {
+        return decode().map(Arc::new);
+    };
+    let key = (path.to_path_buf(), sha256.to_string());
+    if let Ok(mut c) = cache.lock() {
+        c.tick += 1;
+        let tick = c.tick;
+        if let Some(e) = c.rollups.get_mut(&key)
+            && e.stamp == stamp
+        {
+            e.last_read = tick;
+            let value = Arc::clone(&e.value);
+            c.counters[2] += 1;
+            return Ok(value);
+        }
+        c.counters[3] += 1;
+    }
+    let value = Arc::new(decode()?);
+    if stamp.settled()
+        && std::fs::metadata(path).is_ok_and(|m| FileStamp::of(&m) == stamp)
+        && let Ok(mut c) = cache.lock()
+    {
+        let bytes = value.bytes();
+        c.tick += 1;
+        let entry = Entry {
+            stamp,
+            value: Arc::clone(&value),
+            bytes,
+            last_read: c.tick,
+        };
+        if let Some(old) = c.rollups.insert(key, entry) {
+            c.used -= old.bytes;
+        }
+        c.used += bytes;
+        c.evict();
+    }
+    Ok(value)
+}
