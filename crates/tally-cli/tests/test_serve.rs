@@ -582,3 +582,73 @@ fn operation_files_given_to_the_server_are_offered_and_no_other_path_is() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_server_reading_through_ingests_answers_each_whole_generation_and_never_a_mix() {
+    // The server keeps the manifest and checked rollups decoded between requests; while
+    // releases are committed one after another, every answer must be one generation's
+    // (the first k fiscal years), never stale after the last and never a mix. Every URL
+    // is new (a later `to=`), so no answer comes from the response cache.
+    const FYS: [(&str, &str); 4] = [
+        ("FY2016", "110104"),
+        ("FY2017", "143470"),
+        ("FY2018", "158581"),
+        ("FY2019", "131904"),
+    ];
+    for round in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let file = |fy: &str| national().join(format!("EROArrests_{fy}.pipe.csv.gz"));
+        assert!(ingest(&store, &[&file("FY2016")]).status.success());
+        // Let the first release's files settle, so that they are kept in memory.
+        std::thread::sleep(std::time::Duration::from_secs(
+            tally_store::cache::SETTLED_SECONDS as u64 + 1,
+        ));
+        let server = serve(&store, &["--suppress-below", "0"]);
+        let writer = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for fy in ["FY2017", "FY2018", "FY2019"] {
+                    let out = ingest(&store, &[&file(fy)]);
+                    assert!(out.status.success(), "{}", stderr(&out));
+                }
+            })
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        let mut request = 0u32;
+        loop {
+            let done = writer.is_finished();
+            request += 1;
+            let to = chrono::NaiveDate::from_ymd_opt(2019, 10, 1).unwrap()
+                + chrono::Days::new(u64::from(request));
+            let (status, _, body) = get(
+                &server.addr,
+                &format!("/count/arrests.csv?by=fy&to={to}"),
+                &[],
+            );
+            let body = String::from_utf8_lossy(&body).to_string();
+            assert_eq!(status, 200, "round {round}, request {request}: {body}");
+            let fys: Vec<(&str, &str)> = body
+                .lines()
+                .filter_map(|l| {
+                    let mut cells = l.split(',');
+                    let fy = cells.next()?;
+                    let n = cells.next()?;
+                    // Years no committed release covers yet read "not covered".
+                    (FYS.iter().any(|(f, _)| *f == fy) && n != "not covered").then_some((fy, n))
+                })
+                .collect();
+            assert!(
+                (1..=4).any(|k| fys == FYS[..k]),
+                "round {round}, request {request}: no generation's answer: {fys:?}\n{body}"
+            );
+            seen.insert(fys.len());
+            if done {
+                assert_eq!(fys, FYS, "after the last commit, every year counts");
+                break;
+            }
+        }
+        writer.join().unwrap();
+        assert!(seen.len() >= 2, "the reads saw {seen:?} generations");
+    }
+}

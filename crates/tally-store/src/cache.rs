@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tally_catalog::Manifest;
 
-/// Bytes kept when [`enable`] is given none: room for the rollups of a store of several
-/// hundred million rows (a 50 M-row store's rollups decode to about 40 MiB).
+/// Bytes `tally serve` keeps: room for the rollups of a store of several hundred million
+/// rows (serving the 50 M-row benchmark store, every rollup decoded, peaks under 50 MiB).
 pub const DEFAULT_LIMIT_BYTES: usize = 512 << 20;
 
 /// Turns the cache on for this process, holding at most `limit_bytes` of decoded files
@@ -36,6 +36,11 @@ pub fn enable(limit_bytes: usize) {
         c.limit = limit_bytes;
         c.evict();
     }
+}
+
+/// True once [`enable`] was called in this process.
+pub fn enabled() -> bool {
+    CACHE.get().is_some()
 }
 
 /// Hits and misses since the cache was enabled: (manifest hits, manifest misses, rollup

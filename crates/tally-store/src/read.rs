@@ -176,8 +176,11 @@ impl<'s> TableScan<'s> {
             // version of the file was read and checked before.
             let stamp = crate::cache::FileStamp::of(&meta);
             drop(f);
+            // Kept for later queries, every column is decoded; read for this one alone,
+            // only the columns it asks for.
+            let only = (!crate::cache::enabled()).then_some(self.columns.as_slice());
             let decoded = crate::cache::rollup(&path, &file.sha256, stamp, || {
-                decode_rollup(&path, file, &changed)
+                decode_rollup(&path, file, &changed, only)
             })?;
             return self.visit_rollup(release, file, &path, &decoded, &wanted, visit);
         }
@@ -352,11 +355,13 @@ impl<'s> TableScan<'s> {
 /// Reads a rollup file whole and checks it against its manifest entry: its SHA-256 (a
 /// rollup is small, tens of kilobytes, so one edited after its commit is refused even
 /// when its size and row count are unchanged) and its row count; then decodes every
-/// column. `changed` words the refusal of a file that differs from its entry.
+/// column, or with `only` those of its columns named there (and `rollup_rows`, to check
+/// the sum). `changed` words the refusal of a file that differs from its entry.
 fn decode_rollup(
     path: &std::path::Path,
     file: &DataFile,
     changed: &dyn Fn(String) -> StoreError,
+    only: Option<&[String]>,
 ) -> Result<crate::cache::DecodedRollup, StoreError> {
     let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
         path: path.to_path_buf(),
@@ -376,6 +381,21 @@ fn decode_rollup(
     if rows != file.rows {
         return Err(changed(format!("holds {rows} rows")));
     }
+    let builder = match only {
+        Some(names) => {
+            let schema = builder.parquet_schema();
+            let leaves: Vec<usize> = (0..schema.num_columns())
+                .filter(|&i| {
+                    let column = schema.column(i);
+                    let name = column.name();
+                    name == tally_catalog::schema::ROLLUP_ROWS || names.iter().any(|n| n == name)
+                })
+                .collect();
+            let mask = ProjectionMask::leaves(schema, leaves);
+            builder.with_projection(mask)
+        }
+        None => builder,
+    };
     let reader = builder.with_batch_size(65_536).build().map_err(perr)?;
     let mut batches = Vec::new();
     let mut rows_summed = 0u64;
