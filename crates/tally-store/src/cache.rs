@@ -161,49 +161,20 @@ pub(crate) fn manifest<E>(
     path: &Path,
     read: impl FnOnce() -> Result<Manifest, E>,
 ) -> Result<Arc<Manifest>, E> {
-    let Some(cache) = CACHE.get() else {
+    let (Some(cache), Ok(meta)) = (CACHE.get(), std::fs::metadata(path)) else {
         return read().map(Arc::new);
     };
-    let Ok(meta) = std::fs::metadata(path) else {
-        return read().map(Arc::new);
-    };
-    let stamp = FileStamp::of(&meta);
-    if let Ok(mut c) = cache.lock() {
-        c.tick += 1;
-        let tick = c.tick;
-        if let Some(e) = c.manifests.get_mut(path)
-            && e.stamp == stamp
-        {
-            e.last_read = tick;
-            let value = Arc::clone(&e.value);
-            c.counters[0] += 1;
-            return Ok(value);
-        }
-        c.counters[1] += 1;
-    }
-    let value = Arc::new(read()?);
-    // Kept only when the file read is still the version stamped (one replaced while it
-    // was read is read again next time rather than kept under the wrong stamp) and that
-    // version is settled.
-    if stamp.settled()
-        && std::fs::metadata(path).is_ok_and(|m| FileStamp::of(&m) == stamp)
-        && let Ok(mut c) = cache.lock()
-    {
-        let bytes = meta.len() as usize * 2;
-        c.tick += 1;
-        let entry = Entry {
-            stamp,
-            value: Arc::clone(&value),
-            bytes,
-            last_read: c.tick,
-        };
-        if let Some(old) = c.manifests.insert(path.to_path_buf(), entry) {
-            c.used -= old.bytes;
-        }
-        c.used += bytes;
-        c.evict();
-    }
-    Ok(value)
+    // A parsed manifest takes about twice its JSON's bytes.
+    let bytes = meta.len() as usize * 2;
+    cached(
+        cache,
+        |c| (&mut c.manifests, 0),
+        path.to_path_buf(),
+        path,
+        FileStamp::of(&meta),
+        read,
+        |_| bytes,
+    )
 }
 
 /// The decoded rollup at `path` whose manifest entry expects SHA-256 `sha256`, from the
@@ -218,26 +189,51 @@ pub(crate) fn rollup<E>(
     let Some(cache) = CACHE.get() else {
         return decode().map(Arc::new);
     };
-    let key = (path.to_path_buf(), sha256.to_string());
+    cached(
+        cache,
+        |c| (&mut c.rollups, 2),
+        (path.to_path_buf(), sha256.to_string()),
+        path,
+        stamp,
+        decode,
+        DecodedRollup::bytes,
+    )
+}
+
+/// The value of `key` in the map `select` picks (with the index of its hit counter; the
+/// miss counter follows it), when held for the file at `path` as stamped `stamp`; else
+/// loaded by `load` and kept, weighing `bytes_of` bytes, when the file read is still the
+/// version stamped (one replaced while it was read is read again next time rather than
+/// kept under the wrong stamp) and that version is settled.
+fn cached<K: std::hash::Hash + Eq, T, E>(
+    cache: &Mutex<ReadCache>,
+    select: impl Fn(&mut ReadCache) -> (&mut HashMap<K, Entry<Arc<T>>>, usize),
+    key: K,
+    path: &Path,
+    stamp: FileStamp,
+    load: impl FnOnce() -> Result<T, E>,
+    bytes_of: impl FnOnce(&T) -> usize,
+) -> Result<Arc<T>, E> {
     if let Ok(mut c) = cache.lock() {
         c.tick += 1;
         let tick = c.tick;
-        if let Some(e) = c.rollups.get_mut(&key)
-            && e.stamp == stamp
-        {
+        let (map, counter) = select(&mut c);
+        let hit = map.get_mut(&key).filter(|e| e.stamp == stamp).map(|e| {
             e.last_read = tick;
-            let value = Arc::clone(&e.value);
-            c.counters[2] += 1;
+            Arc::clone(&e.value)
+        });
+        let at = counter + usize::from(hit.is_none());
+        c.counters[at] += 1;
+        if let Some(value) = hit {
             return Ok(value);
         }
-        c.counters[3] += 1;
     }
-    let value = Arc::new(decode()?);
+    let value = Arc::new(load()?);
     if stamp.settled()
         && std::fs::metadata(path).is_ok_and(|m| FileStamp::of(&m) == stamp)
         && let Ok(mut c) = cache.lock()
     {
-        let bytes = value.bytes();
+        let bytes = bytes_of(&value);
         c.tick += 1;
         let entry = Entry {
             stamp,
@@ -245,10 +241,9 @@ pub(crate) fn rollup<E>(
             bytes,
             last_read: c.tick,
         };
-        if let Some(old) = c.rollups.insert(key, entry) {
-            c.used -= old.bytes;
-        }
-        c.used += bytes;
+        let (map, _) = select(&mut c);
+        let replaced = map.insert(key, entry).map_or(0, |old| old.bytes);
+        c.used = c.used - replaced + bytes;
         c.evict();
     }
     Ok(value)

@@ -212,10 +212,6 @@ impl<'s> TableScan<'s> {
                 self.store.root().display()
             )));
         }
-        let perr = |e: arrow_schema::ArrowError| StoreError::Parquet {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        };
         for batch in &decoded.batches {
             let columns: Vec<ArrayRef> = wanted
                 .iter()
@@ -224,17 +220,7 @@ impl<'s> TableScan<'s> {
                     Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
                 })
                 .collect();
-            let fields: Vec<ArrowField> = wanted
-                .iter()
-                .zip(&columns)
-                .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
-                .collect();
-            let batch = RecordBatch::try_new_with_options(
-                std::sync::Arc::new(arrow_schema::Schema::new(fields)),
-                columns,
-                &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
-            )
-            .map_err(perr)?;
+            let batch = as_asked(path, wanted, columns, batch.num_rows())?;
             visit(release, &batch)?;
         }
         Ok(())
@@ -332,24 +318,35 @@ impl<'s> TableScan<'s> {
                     _ => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
                 })
                 .collect();
-            let fields: Vec<ArrowField> = wanted
-                .iter()
-                .zip(&columns)
-                .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
-                .collect();
-            let batch = RecordBatch::try_new_with_options(
-                std::sync::Arc::new(arrow_schema::Schema::new(fields)),
-                columns,
-                &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
-            )
-            .map_err(|e| StoreError::Parquet {
-                path: path.clone(),
-                detail: e.to_string(),
-            })?;
+            let batch = as_asked(&path, wanted, columns, batch.num_rows())?;
             visit(release, &batch)?;
         }
         Ok(())
     }
+}
+
+/// A batch of `rows` rows holding `columns`, named as `wanted` names them (in its order),
+/// each typed as read; a failure names the file at `path`.
+fn as_asked(
+    path: &std::path::Path,
+    wanted: &[ArrowField],
+    columns: Vec<ArrayRef>,
+    rows: usize,
+) -> Result<RecordBatch, StoreError> {
+    let fields: Vec<ArrowField> = wanted
+        .iter()
+        .zip(&columns)
+        .map(|(f, c)| ArrowField::new(f.name(), c.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new_with_options(
+        std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+        columns,
+        &arrow_array::RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+    .map_err(|e| StoreError::Parquet {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
 }
 
 /// Reads a rollup file whole and checks it against its manifest entry: its SHA-256 (a
