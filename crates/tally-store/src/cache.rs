@@ -248,3 +248,53 @@ fn cached<K: std::hash::Hash + Eq, T, E>(
     }
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(bytes: usize, last_read: u64) -> Entry<Arc<Manifest>> {
+        let meta = std::fs::metadata(".").expect("the working directory");
+        Entry {
+            stamp: FileStamp::of(&meta),
+            value: Arc::new(Manifest::default()),
+            bytes,
+            last_read,
+        }
+    }
+
+    #[test]
+    fn the_entries_read_longest_ago_leave_first_until_the_cache_fits() {
+        let mut c = ReadCache {
+            limit: 100,
+            ..ReadCache::default()
+        };
+        for (name, bytes, last_read) in [("a", 40, 3), ("b", 40, 1), ("c", 40, 2)] {
+            c.manifests
+                .insert(PathBuf::from(name), entry(bytes, last_read));
+            c.used += bytes;
+        }
+        c.evict();
+        assert_eq!(c.used, 80);
+        let mut left: Vec<_> = c.manifests.keys().cloned().collect();
+        left.sort();
+        assert_eq!(left, [PathBuf::from("a"), PathBuf::from("c")]);
+        // A limit of nothing empties it; nothing is left counted.
+        c.limit = 0;
+        c.evict();
+        assert!(c.manifests.is_empty() && c.used == 0);
+    }
+
+    #[test]
+    fn a_file_changed_a_moment_ago_is_not_settled() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"x").expect("written");
+        let fresh = FileStamp::of(&std::fs::metadata(&path).expect("metadata"));
+        assert!(!fresh.settled());
+        let mut old = fresh;
+        old.mtime.0 -= SETTLED_SECONDS + 1;
+        old.ctime.0 -= SETTLED_SECONDS + 1;
+        assert!(old.settled());
+    }
+}
