@@ -424,7 +424,9 @@ fn a_rollup_changed_after_its_commit_is_caught_never_counted() {
     ]);
     assert!(!o.status.success(), "{}", stdout(&o));
     assert!(
-        stderr(&o).contains(&rollup_2019) && stderr(&o).contains("has SHA-256"),
+        stderr(&o).contains(&rollup_2019)
+            && stderr(&o).contains("has SHA-256")
+            && stderr(&o).contains("(the manifest's is "),
         "{}",
         stderr(&o)
     );

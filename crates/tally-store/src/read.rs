@@ -370,7 +370,10 @@ fn decode_rollup(
     }
     let sha = tally_catalog::hex(&<sha2::Sha256 as sha2::Digest>::digest(&content));
     if sha != file.sha256 {
-        return Err(changed(format!("has SHA-256 {sha}")));
+        return Err(changed(format!(
+            "has SHA-256 {sha} (the manifest's is {})",
+            file.sha256
+        )));
     }
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(content)).map_err(perr)?;
