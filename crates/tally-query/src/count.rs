@@ -223,58 +223,76 @@ const UNREAD_SHEET: &str = "(source_sheet not read)";
 struct FileTally {
     interners: Vec<Interner>,
     date_cache: Vec<DayMemo>,
-    /// Per filter, per interned id: the filter value it matches, once known.
-    filter_memo: Vec<Vec<Option<Option<usize>>>>,
+    filtering: FilterState,
     groups: GroupCounts,
     use_entry: Option<ReleaseUse>,
     undated: u64,
-    matched: Vec<Vec<bool>>,
-    spellings: Vec<Vec<Vec<u32>>>,
     rows_merged: u64,
     rows_without_person: u64,
     mark_names: Interner,
     overlap_rows: Vec<(u64, u64)>,
 }
 
-/// Whether a row with ids `key` passes every filter (`(dimension's place in the key,
-/// values allowed)`), given a file's tally's interners and its filter state (per filter:
-/// `memo` of each id's match, values `matched`, `spellings` matched). Every filter is
-/// tried, so that each value's "matched no row" note is true of that value, whatever the
-/// other filters do; each id is matched against a filter once, then looked up.
-#[inline]
-fn passes_filters(
-    filters: &[(usize, Vec<String>)],
-    key: &[u32],
-    interners: &[Interner],
-    memo: &mut [Vec<Option<Option<usize>>>],
-    matched: &mut [Vec<bool>],
-    spellings: &mut [Vec<Vec<u32>>],
-) -> bool {
-    let mut passes = true;
-    for (f, (k, allowed)) in filters.iter().enumerate() {
-        let id = key[*k];
-        let memo = &mut memo[f];
-        if memo.len() <= id as usize {
-            memo.resize(id as usize + 1, None);
+/// What a file's tally learns of its filters, per filter: each interned id's match.
+struct FilterState {
+    /// Per interned id: the index of the filter value it matches, once known.
+    memo: Vec<Vec<Option<Option<usize>>>>,
+    /// Per filter value: whether any row matched it.
+    matched: Vec<Vec<bool>>,
+    /// Per filter value: the interned ids (spellings) that matched it.
+    spellings: Vec<Vec<Vec<u32>>>,
+}
+
+impl FilterState {
+    /// For `filters` (`(dimension's place in the key, values allowed)`): nothing known.
+    fn new(filters: &[(usize, Vec<String>)]) -> FilterState {
+        FilterState {
+            memo: filters.iter().map(|_| Vec::new()).collect(),
+            matched: filters.iter().map(|(_, v)| vec![false; v.len()]).collect(),
+            spellings: filters
+                .iter()
+                .map(|(_, v)| vec![Vec::new(); v.len()])
+                .collect(),
         }
-        let hit = match memo[id as usize] {
-            Some(hit) => hit,
-            None => {
-                let value = &interners[*k].values[id as usize];
-                let hit = allowed
-                    .iter()
-                    .position(|a| a == value || a.eq_ignore_ascii_case(value));
-                if let Some(p) = hit {
-                    matched[f][p] = true;
-                    spellings[f][p].push(id);
-                }
-                memo[id as usize] = Some(hit);
-                hit
-            }
-        };
-        passes &= hit.is_some();
     }
-    passes
+
+    /// Whether a row with ids `key` (interned by `interners`) passes every filter. Every
+    /// filter is tried, so that each value's "matched no row" note is true of that value,
+    /// whatever the other filters do; each id is matched against a filter once, then
+    /// looked up.
+    #[inline]
+    fn passes(
+        &mut self,
+        filters: &[(usize, Vec<String>)],
+        key: &[u32],
+        interners: &[Interner],
+    ) -> bool {
+        let mut passes = true;
+        for (f, (k, allowed)) in filters.iter().enumerate() {
+            let id = key[*k];
+            let memo = &mut self.memo[f];
+            if memo.len() <= id as usize {
+                memo.resize(id as usize + 1, None);
+            }
+            let hit = match memo[id as usize] {
+                Some(hit) => hit,
+                None => {
+                    let value = &interners[*k].values[id as usize];
+                    let hit = allowed
+                        .iter()
+                        .position(|a| a == value || a.eq_ignore_ascii_case(value));
+                    if let Some(p) = hit {
+                        self.matched[f][p] = true;
+                        self.spellings[f][p].push(id);
+                    }
+                    memo[id as usize] = Some(hit);
+                    hit
+                }
+            };
+            passes &= hit.is_some();
+        }
+        passes
+    }
 }
 
 /// Rows per group key. Ids are interned densely from 0, so while a key has at most four
@@ -764,15 +782,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         Some(FileTally {
             interners: dims_needed.iter().map(|_| Interner::new()).collect(),
             date_cache: dims_needed.iter().map(|_| DayMemo::default()).collect(),
-            filter_memo: filters.iter().map(|_| Vec::new()).collect(),
+            filtering: FilterState::new(&filters),
             groups: GroupCounts::default(),
             use_entry: None,
             undated: 0,
-            matched: filters.iter().map(|(_, v)| vec![false; v.len()]).collect(),
-            spellings: filters
-                .iter()
-                .map(|(_, v)| vec![Vec::new(); v.len()])
-                .collect(),
             rows_merged: 0,
             rows_without_person: 0,
             mark_names: Interner::new(),
@@ -981,14 +994,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     for (k, ids) in row_ids.iter().enumerate() {
                         key[k] = ids[i];
                     }
-                    if !passes_filters(
-                        &filters,
-                        &key,
-                        &st.interners,
-                        &mut st.filter_memo,
-                        &mut st.matched,
-                        &mut st.spellings,
-                    ) {
+                    if !st.filtering.passes(&filters, &key, &st.interners) {
                         continue;
                     }
                     use_entry.rows_counted += weight;
@@ -1014,14 +1020,7 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                 for (k, ids) in row_ids.iter().enumerate() {
                     key[k] = ids[i];
                 }
-                let passes = passes_filters(
-                    &filters,
-                    &key,
-                    &st.interners,
-                    &mut st.filter_memo,
-                    &mut st.matched,
-                    &mut st.spellings,
-                );
+                let passes = st.filtering.passes(&filters, &key, &st.interners);
                 if !passes {
                     continue 'rows;
                 }
@@ -1194,9 +1193,9 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         rows_merged += st.rows_merged;
         rows_without_person += st.rows_without_person;
         for (f, (k, _)) in filters.iter().enumerate() {
-            for (p, seen) in st.matched[f].iter().enumerate() {
+            for (p, seen) in st.filtering.matched[f].iter().enumerate() {
                 matched[f][p] |= *seen;
-                for id in &st.spellings[f][p] {
+                for id in &st.filtering.spellings[f][p] {
                     let ours = ids[*k][*id as usize];
                     if !spellings[f][p].contains(&ours) {
                         spellings[f][p].push(ours);
