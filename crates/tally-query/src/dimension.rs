@@ -161,6 +161,21 @@ impl Dimension {
         matches!(self, Dimension::Field(c) if table.def().field(c).is_some_and(|f| f.field_type == FieldType::Flag))
     }
 
+    /// The first day of the bucket of this date dimension that holds `date` (its FY,
+    /// month or week, or the day itself): two days render alike under
+    /// [`Dimension::render_date`] exactly when their bucket starts are equal, so a label
+    /// can be found once per bucket rather than formatted once per day.
+    pub fn bucket_start(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Dimension::Fy => {
+                tally_model::fiscal::fiscal_year_bounds(tally_model::fiscal::fiscal_year(date)).0
+            }
+            Dimension::Month => date.with_day(1).unwrap_or(date),
+            Dimension::Week => tally_model::date::week_start(date),
+            _ => date,
+        }
+    }
+
     /// Renders the date dimension of a date.
     pub fn render_date(self, date: NaiveDate) -> String {
         match self {
