@@ -7,8 +7,22 @@
 macro_rules! warn {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        if !$crate::in_view() {
+            let _ = writeln!(std::io::stderr(), $($arg)*);
+        }
     }};
+}
+
+thread_local! {
+    /// True while this thread runs a command line for `tally serve` ([`run_argv`]).
+    static IN_VIEW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs a view for `tally serve`: what a command would say on
+/// stderr (its notes, its provenance) is in the view itself or not the server log's
+/// business, so it is not written there.
+pub(crate) fn in_view() -> bool {
+    IN_VIEW.with(std::cell::Cell::get)
 }
 
 mod cmd;
@@ -79,7 +93,7 @@ pub(crate) fn run_argv(
     out: &mut dyn std::io::Write,
 ) -> Result<ExitCode, ViewError> {
     let cli = Cli::try_parse_from(std::iter::once("tally".to_string()).chain(argv.iter().cloned()))
-        .map_err(|e| ViewError::request(e.render().to_string()))?;
+        .map_err(|e| ViewError::request(without_cli_help(&e.render().to_string())))?;
     if matches!(
         cli.command,
         Command::Serve(_)
@@ -90,6 +104,15 @@ pub(crate) fn run_argv(
     ) {
         return Err(ViewError::request("not a read-only view".into()));
     }
+    // Reset however the command ends (a thread of the server's pool runs other work next).
+    struct InView;
+    impl Drop for InView {
+        fn drop(&mut self) {
+            IN_VIEW.with(|v| v.set(false));
+        }
+    }
+    IN_VIEW.with(|v| v.set(true));
+    let _in_view = InView;
     dispatch(cli.command, out).map_err(|e| ViewError {
         message: e.to_string(),
         // A store that cannot be read (a file changed after its commit, one missing) is
@@ -102,6 +125,19 @@ pub(crate) fn run_argv(
                 )
         }),
     })
+}
+
+/// A command-line parser's error as a web client should read it: without the pointers
+/// to `--help` and the usage line, which name a terminal the client does not have.
+fn without_cli_help(message: &str) -> String {
+    message
+        .lines()
+        .filter(|l| !l.starts_with("For more information") && !l.starts_with("Usage:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 /// Why a view run in-process ([`run_argv`]) failed.

@@ -340,6 +340,139 @@ fn every_documented_route_answers_and_undocumented_ones_do_not() {
 }
 
 #[test]
+fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
+    let s = store();
+    let (server, log) = serve_logged(s, &[]);
+    let json = |url: &str| {
+        let (status, _, body) = get(&server.addr, url, &[]);
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{url}: {e}: {}", String::from_utf8_lossy(&body)));
+        (status, v)
+    };
+    // A filter the table has no dimension for is blamed on that parameter, not on `by`.
+    let (status, v) = json("/count/arrests.json?by=fy&foo=bar");
+    assert_eq!((status, v["parameter"].as_str()), (400, Some("foo")), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown dimension \"foo\" for arrests"),
+        "{v}"
+    );
+    let (status, v) = json("/count/arrests.json?by=foo");
+    assert_eq!((status, v["parameter"].as_str()), (400, Some("by")), "{v}");
+    // A bad value reads as the server's answer, not as a terminal's.
+    let (status, v) = json("/count/arrests.json?by=fy&from=2019-13-01");
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["error"], "invalid value '2019-13-01' for '--from <DATE>': input is out of range",
+        "{v}"
+    );
+    // The JSON group limit counts the groups, and only them: as many as the CSV's rows.
+    let (status, _, csv) = get(&server.addr, "/count/arrests.csv?by=date,landmark", &[]);
+    assert_eq!(status, 200);
+    let rows = String::from_utf8_lossy(&csv).lines().count() - 1;
+    assert!(rows > 20_000, "{rows}");
+    let (status, v) = json("/count/arrests.json?by=date,landmark");
+    assert_eq!(status, 400);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("the count has {rows} groups, more than the 20000")),
+        "{v}"
+    );
+    // A table nothing was ingested for says so, rather than answering an empty table.
+    let (status, v) = json("/count/detainers.json?by=fy");
+    assert_eq!(status, 200);
+    assert_eq!(
+        v["notes"],
+        serde_json::json!(["no release in the store holds detainers rows matching this query"]),
+        "{v}"
+    );
+    // A page's error is a page saying what went wrong, its JSON twin's is JSON.
+    for (url, says) in [
+        ("/operations/bortac-2020", "no arrests records"),
+        (
+            "/count/arrests?by=foo",
+            "unknown dimension &quot;foo&quot; for arrests",
+        ),
+    ] {
+        let (status, headers, body) = get(&server.addr, url, &[]);
+        let html = String::from_utf8_lossy(&body);
+        assert_eq!(status, 400, "{url}: {html}");
+        assert_eq!(
+            header(&headers, "content-type"),
+            Some("text/html; charset=utf-8"),
+            "{url}"
+        );
+        assert!(
+            html.starts_with("<!doctype html>") && html.contains("<h1>400 Bad Request</h1>"),
+            "{html}"
+        );
+        assert!(html.contains(says), "{url}: {html}");
+    }
+    assert_eq!(get(&server.addr, "/nowhere", &[]).0, 404);
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .write_all(b"POST /count/arrests.csv HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    stream.read_to_end(&mut Vec::new()).unwrap();
+    // Every request above is on the log with its answer's status, and nothing else is:
+    // the counts' notes and sources are in their views, not the server's log.
+    let expected = [
+        "GET /count/arrests.json?by=fy&foo=bar -> 400 in ",
+        "GET /count/arrests.json?by=foo -> 400 in ",
+        "GET /count/arrests.json?by=fy&from=2019-13-01 -> 400 in ",
+        "GET /count/arrests.csv?by=date,landmark -> 200 in ",
+        "GET /count/arrests.json?by=date,landmark -> 400 in ",
+        "GET /count/detainers.json?by=fy -> 200 in ",
+        "GET /operations/bortac-2020 -> 400 in ",
+        "GET /count/arrests?by=foo -> 400 in ",
+        "GET /nowhere -> 404 in ",
+        "POST /count/arrests.csv -> 405 in ",
+    ];
+    let mut waited = 0;
+    let lines: Vec<String> = loop {
+        let lines: Vec<String> = log
+            .lock()
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("serve: "))
+            .map(String::from)
+            .collect();
+        if lines.len() >= expected.len() || waited > 50 {
+            break lines;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    };
+    assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+    for (line, want) in lines.iter().zip(expected) {
+        assert!(
+            line.starts_with(&format!("serve: {want}")),
+            "{line} / {want}"
+        );
+        assert!(line.ends_with(" ms"), "{line}");
+    }
+    let all = log.lock().unwrap().clone();
+    assert!(
+        all.lines()
+            .all(|l| l.starts_with("serve: ") || l.starts_with("listening") || l.is_empty()),
+        "{all}"
+    );
+    // A time limit of 0 seconds is refused, not quietly made 1.
+    let out = tally(&["serve", "--store", path_str(s), "--timeout", "0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out)
+            .contains("invalid value '0' for '--timeout <S>': a request needs at least 1 second"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn what_a_new_user_found_in_the_server_stays_fixed() {
     let s = store();
     let server = serve(s, &[]);

@@ -557,6 +557,12 @@ pub fn write_result(
         })
         .collect();
     let mut notes: Vec<String> = partial_cell_notes(&p);
+    if p.releases.is_empty() {
+        notes.push(format!(
+            "no release in the store holds {} rows matching this query",
+            query.table
+        ));
+    }
     notes.extend(p.notes.iter().cloned());
     notes.extend(rate_notes);
     if p.any_suppressed {
@@ -722,13 +728,6 @@ pub fn write_result(
             writeln!(out, "\nquery: {query_text}")?;
             for line in &provenance {
                 writeln!(out, "source: {line}")?;
-            }
-            if p.releases.is_empty() {
-                writeln!(
-                    out,
-                    "no release in the store holds {} rows matching this query",
-                    query.table
-                )?;
             }
             if query.table.def().reference {
                 if p.releases.len() > 1 {

@@ -46,13 +46,22 @@ pub struct Args {
     /// Cells with a count below this print as "<N", as in `tally count`.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub suppress_below: u64,
-    /// Seconds a request may run before it is answered 503.
-    #[arg(long, value_name = "S", default_value_t = 30)]
+    /// Seconds a request may run before it is answered 503 (at least 1).
+    #[arg(long, value_name = "S", default_value_t = 30, value_parser = whole_seconds)]
     pub timeout: u64,
     /// An operation file (TOML) to offer beside the shipped ones, by its `name`
     /// (repeatable). Only files named here are run: a client never names a path.
     #[arg(long = "operation", value_name = "FILE")]
     pub operations: Vec<PathBuf>,
+}
+
+/// `--timeout`: a whole number of seconds, at least 1 (0 would answer every request 503).
+fn whole_seconds(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(0) => Err("a request needs at least 1 second".to_string()),
+        Ok(s) => Ok(s),
+        Err(_) => Err(format!("{value:?} is not a whole number of seconds")),
+    }
 }
 
 /// An operation the server offers: its name, title, and the file it was read from when
@@ -146,7 +155,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let served = Arc::new(Served {
         store: args.store.clone(),
         suppress_below: args.suppress_below,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout: Duration::from_secs(args.timeout),
         operations: offered_operations(&args.operations)?,
         cache: std::sync::Mutex::new(ResponseCache::default()),
         manifest: std::sync::Mutex::new(None),
@@ -196,7 +205,22 @@ fn router(served: Arc<Served>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(not_allowed)
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(served)
+}
+
+/// Logs every request on stderr, whatever its answer: method, path and query, status,
+/// and the server's time (`serve: GET /count/arrests.csv?by=fy -> 200 in 4 ms`).
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = Instant::now();
+    let asked = format!("{} {}", request.method(), request.uri());
+    let response = next.run(request).await;
+    crate::warn!(
+        "serve: {asked} -> {} in {} ms",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    response
 }
 
 /// The representation a path asks for by its suffix.
@@ -216,6 +240,32 @@ fn twin(segment: &str) -> (String, Twin) {
     } else {
         (segment.to_string(), Twin::Html)
     }
+}
+
+/// A 4xx (or 5xx) answer to a view, in the view's kind: a page saying what went wrong
+/// for a page (`html`), else [`error`]'s JSON.
+fn view_error(html: bool, status: StatusCode, parameter: &str, message: &str) -> Response {
+    if !html {
+        return error(status, parameter, message);
+    }
+    let body = super::serve_page::page(
+        &format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("error")
+        ),
+        &format!(
+            "<p>{}</p><p class=\"note\">About: <code>{}</code>. <a href=\"/\">Back to the dashboard</a></p>",
+            super::serve_page::escape(message.trim()),
+            super::serve_page::escape(parameter)
+        ),
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 /// A 4xx (or 5xx) answer: JSON naming the parameter at fault.
@@ -314,6 +364,7 @@ async fn run_rendered<R>(
     served: &Arc<Served>,
     argv: &[String],
     tag: Option<&str>,
+    html: bool,
     render: R,
 ) -> Result<(Bytes, bool), Response>
 where
@@ -330,15 +381,16 @@ where
             let _permit = permit;
             let mut out = Vec::new();
             match crate::run_argv(&command, &mut out) {
-                Ok(_) => render(&out, &command).map_err(|m| ("by", m, false)),
-                Err(e) => Err((parameter_named(&e.message), e.message, e.store_fault)),
+                Ok(_) => render(&out, &command).map_err(|m| ("by".to_string(), m, false)),
+                Err(e) => Err((parameter_of(&e.message, &command), e.message, e.store_fault)),
             }
         })
         .await
     };
     let body = match tokio::time::timeout(served.timeout, work).await {
         Err(_) => {
-            return Err(error(
+            return Err(view_error(
+                html,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "query",
                 &format!(
@@ -348,17 +400,28 @@ where
             ));
         }
         Ok(Err(_)) => {
-            return Err(error(
+            return Err(view_error(
+                html,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "query",
                 "the request failed",
             ));
         }
         Ok(Ok(Err((_, message, true)))) => {
-            return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "store", &message));
+            return Err(view_error(
+                html,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "store",
+                &message,
+            ));
         }
         Ok(Ok(Err((parameter, message, false)))) => {
-            return Err(error(StatusCode::BAD_REQUEST, parameter, &message));
+            return Err(view_error(
+                html,
+                StatusCode::BAD_REQUEST,
+                &parameter,
+                &message,
+            ));
         }
         Ok(Ok(Ok(body))) => Bytes::from(body),
     };
@@ -391,16 +454,12 @@ where
         }
         return r;
     }
-    let (body, cached) = match run_rendered(&served, &argv, tag.as_deref(), render).await {
+    let html = content_type.starts_with("text/html");
+    let (body, cached) = match run_rendered(&served, &argv, tag.as_deref(), html, render).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
     let took = started.elapsed();
-    crate::warn!(
-        "serve: {} -> 200 in {} ms",
-        argv.join(" "),
-        started.elapsed().as_millis()
-    );
     let mut response = Response::new(Body::from(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -422,6 +481,25 @@ where
         h.insert("server-timing", v);
     }
     response
+}
+
+/// The query parameter an error of command line `argv` is about: a filter's own name
+/// (`?foo=bar` runs `--where=foo=bar`; "unknown dimension \"foo\"" is about `foo`, not
+/// `by`), else the one [`parameter_named`] finds.
+fn parameter_of(message: &str, argv: &[String]) -> String {
+    let unknown = message
+        .split_once("unknown dimension \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(name, _)| name);
+    if let Some(name) = unknown
+        && argv.iter().any(|a| {
+            a.strip_prefix("--where=")
+                .is_some_and(|w| w.split_once('=').is_some_and(|(d, _)| d == name))
+        })
+    {
+        return name.to_string();
+    }
+    parameter_named(message).to_string()
 }
 
 /// The parameter an error message is about, when it names one.
@@ -605,8 +683,13 @@ async fn count(
 /// A count's JSON, refused when it has more groups than the server allows (the limit is
 /// in the error; the CSV twin streams any size).
 fn bounded(body: &[u8], _: &[String]) -> Result<Vec<u8>, String> {
+    // The count's JSON holds one group a line inside its "groups" array (other arrays,
+    // such as the releases, hold objects at the same indent).
     let groups = body
         .split(|b| *b == b'\n')
+        .skip_while(|l| !l.starts_with(b"  \"groups\": ["))
+        .skip(1)
+        .take_while(|l| !l.starts_with(b"  ]"))
         .filter(|l| l.starts_with(b"    {") || l.starts_with(b"    ,{"))
         .count();
     if groups > MAX_JSON_GROUPS {
@@ -691,7 +774,7 @@ async fn choices(served: &Arc<Served>, table: &str) -> super::serve_form::Choice
 async fn published_values(served: &Arc<Served>, table: &str, dim: &str) -> Vec<String> {
     let argv = count_argv(served, table, &[("by".into(), dim.into())], "json");
     let tag = etag(served, &argv, "values");
-    let Ok((body, _)) = run_rendered(served, &argv, tag.as_deref(), as_is).await else {
+    let Ok((body, _)) = run_rendered(served, &argv, tag.as_deref(), false, as_is).await else {
         return Vec::new();
     };
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();

@@ -279,12 +279,40 @@ impl Drop for Server {
 /// Starts `tally serve --store STORE --bind 127.0.0.1:0 EXTRA...` and waits for the
 /// address it prints.
 pub fn serve(store: &Path, extra: &[&str]) -> Server {
+    serve_with_stderr(store, extra, std::process::Stdio::null())
+}
+
+/// [`serve`], with what the server writes on stderr gathered as it comes.
+pub fn serve_logged(
+    store: &Path,
+    extra: &[&str],
+) -> (Server, std::sync::Arc<std::sync::Mutex<String>>) {
+    use std::io::Read;
+    let mut server = serve_with_stderr(store, extra, std::process::Stdio::piped());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = server.child.stderr.take().unwrap();
+    let sink = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (server, log)
+}
+
+fn serve_with_stderr(store: &Path, extra: &[&str], stderr: std::process::Stdio) -> Server {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
         .args(["serve", "--store", path_str(store), "--bind", "127.0.0.1:0"])
         .args(extra)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut line = String::new();
