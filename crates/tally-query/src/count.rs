@@ -11,7 +11,7 @@ use arrow_array::types::Date32Type;
 use arrow_array::{Array, RecordBatch};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use tally_catalog::schema::{self, Rollup};
 use tally_model::date::{from_epoch_days, to_epoch_days};
 use tally_model::{DedupRule, TableKind};
@@ -1350,9 +1350,38 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
         }
     }
 
-    let mut rows: BTreeMap<Vec<String>, u64> = groups
+    // Groups in printed order, sorted by each value's rank among its dimension's values
+    // (integers) rather than by the texts themselves (a third of a 16,000-group count).
+    let rank_of = |values: &[String]| -> Vec<u32> {
+        let mut order: Vec<u32> = (0..values.len() as u32).collect();
+        order.sort_unstable_by(|a, b| values[*a as usize].cmp(&values[*b as usize]));
+        let mut rank = vec![0u32; values.len()];
+        for (r, id) in order.into_iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        rank
+    };
+    let mut ranks: Vec<Vec<u32>> = interners[..n_by]
+        .iter()
+        .map(|n| rank_of(&n.values))
+        .collect();
+    if marked {
+        ranks.push(rank_of(&mark_names.values));
+    }
+    let mut groups: Vec<([u32; MAX_DIMENSIONS + 1], [u32; MAX_DIMENSIONS + 1], u64)> = groups
         .into_iter()
         .map(|(key, n)| {
+            let mut ranked = [0u32; MAX_DIMENSIONS + 1];
+            for (k, rank) in ranks.iter().enumerate() {
+                ranked[k] = rank[key[k] as usize];
+            }
+            (ranked, key, n)
+        })
+        .collect();
+    groups.sort_unstable_by_key(|(ranked, _, _)| *ranked);
+    let mut rows: BTreeMap<Vec<String>, u64> = groups
+        .into_iter()
+        .map(|(_, key, n)| {
             let mut values: Vec<String> = (0..n_by)
                 .map(|k| interners[k].values[key[k] as usize].clone())
                 .collect();
@@ -1490,7 +1519,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     // is marked: its count is likely low. Without a date dimension, the note says it.
     // Found once per date bucket: thousands of cells share a few hundred.
     let by_date = query.by.iter().any(|d| d.is_date()) && !partial_days.is_empty();
-    let mut partial_memo: HashMap<Vec<String>, bool> = HashMap::new();
+    let mut partial_memo: rustc_hash::FxHashMap<Vec<String>, bool> =
+        rustc_hash::FxHashMap::default();
     let mut holds_partial_day = |values: &[String]| -> bool {
         if !by_date {
             return false;
@@ -1516,7 +1546,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     // its first date or after its last (in the releases counted) say so instead of
     // leaving a gap a reader would fill with zeros; covered buckets in between are true
     // zeros.
-    let mut marks: HashMap<Vec<String>, VocabularyMark> = HashMap::new();
+    let mut marks: rustc_hash::FxHashMap<Vec<String>, VocabularyMark> =
+        rustc_hash::FxHashMap::default();
     if let (Some(asked), [a, b]) = (&asked, query.by.as_slice()) {
         let (date_at, field_at) = match (a.is_date(), b.is_date()) {
             (true, false) => (0, 1),
@@ -1611,7 +1642,8 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     }
     // A cell's coverage depends on its date buckets and AOR alone: found once for each
     // (thousands of citizenship × month cells share a few hundred).
-    let mut coverage_memo: HashMap<Vec<&str>, CellCoverage> = HashMap::new();
+    let mut coverage_memo: rustc_hash::FxHashMap<Vec<&str>, CellCoverage> =
+        rustc_hash::FxHashMap::default();
     let coverage_of: Vec<usize> = query
         .by
         .iter()
