@@ -483,3 +483,39 @@ fn damaged_pdf_and_truncated_stata_name_the_file() {
     assert!(err.contains("cut_activation_dates.dta"), "{err}");
     assert!(err.contains("truncated or corrupt Stata dataset"), "{err}");
 }
+
+#[test]
+fn an_aggregate_sharing_two_headers_with_a_policy_list_is_not_read_as_one() {
+    // TRAC's detainers by facility (State, Jurisdiction, All, Yes, No, County, Facility:
+    // counts per jail) shares "State" and "Jurisdiction" with the sanctuary lists; its
+    // name names two tables (detainers, facility). It is refused, naming why, and CIS's
+    // list beside it is still read as the sanctuary list it is.
+    let trac = shared_data()
+        .join("detainers")
+        .join("trac_ice_detainers_by_facility_28jun2017_austinbrian.csv");
+    let cis = policy().join(CIS_NAME);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = ingest(dir.path(), &[&trac, &cis]);
+    assert!(!out.status.success(), "one file refused is a failed ingest");
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "trac_ice_detainers_by_facility_28jun2017_austinbrian.csv, row 1: cannot tell which table this is"
+        ) && err.contains(
+            "the columns fit sanctuary-policies best, but only 2 of 7 headers are ones it knows: not read as sanctuary-policies"
+        ),
+        "{err}"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("1 file(s) ingested, 0 already present, 1 failed"),
+        "{text}"
+    );
+    assert!(!text.contains("sheet \"trac_ice_detainers"), "{text}");
+    let csv = count_csv(
+        dir.path(),
+        "sanctuary-policies",
+        &["--by", "release", "--suppress-below", "0"],
+    );
+    assert_eq!(csv, format!("release,count\n{CIS_NAME},166\n"));
+}

@@ -428,7 +428,22 @@ pub fn detect_table(
         .map(|(_, t)| *t)
         .collect();
     let with_event: Vec<TableKind> = top.iter().copied().filter(|t| has_event(*t)).collect();
+    let named = header
+        .iter()
+        .filter(|c| !c.to_text().trim().is_empty())
+        .count();
     match (with_event.as_slice(), top.as_slice()) {
+        // Told by its columns alone, a table must know at least half of them: two known
+        // headers among counts ("State", "Jurisdiction", then "All", "Yes", "No" totals
+        // of TRAC's detainers by facility) are an aggregate that happens to share
+        // words with a list, not that list.
+        ([one], _) if scored[0].0 * 2 < named => {
+            return Err(format!(
+                "{} no table; the columns fit {one} best, but only {} of {named} headers are ones it knows: not read as {one} (an aggregate table, or another kind of file?); put the table's name in the file name if it is one",
+                places.name_no_table(),
+                scored[0].0,
+            ));
+        }
         ([one], _) => return Ok(*one),
         ([], [table]) => {
             let table = *table;
