@@ -224,6 +224,41 @@ fn days_no_release_covers_are_said_not_counted_as_zero() {
         csv,
         "aor,count,coverage\nCHI,not covered,not covered\nNYC,not covered,not covered\n"
     );
+    // One open end before (or after) every release's days asks about them still: not
+    // covered, never a total of 0.
+    for (args, csv_expected) in [
+        (
+            ["--to", "2015-06-30"],
+            "fy,count,coverage\nFY2015,not covered,not covered\n",
+        ),
+        (
+            ["--from", "2031-02-01"],
+            "fy,count,coverage\nFY2031,not covered,not covered\n",
+        ),
+    ] {
+        let csv = count_csv(&store, "encounters", &[&["--by", "fy"][..], &args].concat());
+        assert_eq!(csv, csv_expected, "{args:?}");
+        let out = tally(
+            &[
+                &[
+                    "count",
+                    "encounters",
+                    "--store",
+                    path_str(&store),
+                    "--format",
+                    "json",
+                ][..],
+                &args,
+            ]
+            .concat(),
+        );
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(
+            json["total"],
+            serde_json::json!({"not_covered": true}),
+            "{args:?}: {json}"
+        );
+    }
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
     let chi = status
         .lines()

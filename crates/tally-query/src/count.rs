@@ -1794,10 +1794,15 @@ impl Asked {
                 asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
             }
         }
-        // Ends nothing asks about are the releases' own.
+        // Ends nothing asks about are the releases' own; an end asked about beyond them
+        // (`--to` before the first day any release covers) is asked about still, as its
+        // one day: nothing up to it is covered, so its counts are missing, not zero.
         let (first, last) = match (asked, cover.extent()) {
             ((Some(f), Some(l)), _) => (f, l),
-            ((f, l), Some((lo, hi))) => (f.unwrap_or(lo), l.unwrap_or(hi)),
+            ((f, l), Some((lo, hi))) => (
+                f.unwrap_or(l.map_or(lo, |l| lo.min(l))),
+                l.unwrap_or(f.map_or(hi, |f| hi.max(f))),
+            ),
             ((Some(f), None), None) => (f, f),
             ((None, Some(l)), None) => (l, l),
             ((None, None), None) => return None,
