@@ -211,6 +211,34 @@ fn rejected_rows_are_counted_and_kept_with_reasons() {
         ),
         "{text}"
     );
+    // `status` publishes the same small counts as the ingest report: never the exact 1.
+    let text = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        text.contains("(counted as other; rows in releases)\n  Teleportation: <10\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "(rows kept, aor null; rows in releases)\n  \"Gotham Area of Responsibility\": <10\n"
+        ),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&tally(&[
+        "status",
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(
+        json["unknown_methods"]["Teleportation"],
+        serde_json::json!({"below": 10})
+    );
+    assert_eq!(
+        json["unmapped_aors"]["Gotham Area of Responsibility"],
+        serde_json::json!({"below": 10})
+    );
     let rejects = read_rejects(&store);
     assert_eq!(rejects.len(), 4);
     assert_eq!(rejects[0], vec!["4".to_string(), "Apprehension Date".into(), "\"13/45/2019\" is not a date (expected M/D/YYYY or YYYY-MM-DD, optionally with a time of day, or an Excel serial number)".into(), "Chicago Area of Responsibility | 13/45/2019 | Located | Male".into()]);

@@ -490,3 +490,55 @@ fn rows_with_no_event_date_count_as_undated_under_that_label() {
     );
     assert_eq!(counts_only(&csv), "aor,count\nCHI,11\n", "{csv}");
 }
+
+#[test]
+fn a_release_named_by_a_tail_several_names_share_is_ambiguous_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let files = [
+        national().join("EROArrests_FY2019.pipe.csv.gz"),
+        national().join("EROEncounters_FY2019.pipe.csv.gz"),
+        national().join("ICERemovals_FY2019.pipe.csv.gz"),
+    ];
+    assert!(
+        ingest(&store, &[&files[0], &files[1], &files[2]])
+            .status
+            .success()
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--release",
+        "FY2019.pipe.csv.gz",
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "tally: error: \"FY2019.pipe.csv.gz\" is ambiguous: 3 stored releases' names end with it (EROArrests_FY2019.pipe.csv.gz, EROEncounters_FY2019.pipe.csv.gz, ICERemovals_FY2019.pipe.csv.gz); give one whole name, or at least 6 hex digits of its SHA-256 (see `tally status`)"
+    );
+    // The whole name selects it; a name nothing ends with is still "no release matches".
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--release", "EROArrests_FY2019.pipe.csv.gz", "--by", "fy"],
+    );
+    assert!(
+        csv.starts_with("fy,count,coverage\nFY2019,131904,"),
+        "{csv}"
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--release",
+        "FY2020.pipe.csv.gz",
+    ]);
+    assert!(
+        stderr(&out).contains("no release matches \"FY2020.pipe.csv.gz\""),
+        "{}",
+        stderr(&out)
+    );
+}

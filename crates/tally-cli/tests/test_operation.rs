@@ -37,6 +37,19 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
         .collect();
     assert_eq!(treated.join(","), "ATL,BAL,CHI,DEN,HOU,LOS,MIA,NOL,NYC,SFR");
     assert_eq!(r["comparison_aors"].as_array().unwrap().len(), 14);
+    // Baselines are named by their fiscal years (July 2016 is in FY2016), never by a
+    // calendar year that would misname one starting in October.
+    let text = stdout(&tally(&[
+        "operation",
+        "run",
+        "family-op-2019",
+        "--store",
+        path_str(&store),
+    ]));
+    assert!(
+        text.contains("method group  treated FY2016  treated FY2017  treated FY2018  treated window  treated change  comparison FY2016  comparison FY2017  comparison FY2018  comparison window"),
+        "{text}"
+    );
 
     // The window counts for treated AORs by method group equal `tally count` with the same filters.
     let where_aor = format!("aor={}", treated.join(","));

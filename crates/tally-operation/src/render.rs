@@ -50,18 +50,27 @@ fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
-/// A short column label for a period: "window", or the baseline's year when every
-/// period starts in a different year, else the baseline's first day.
+/// A short column label for a period: "window", or the baseline's fiscal year (`FY2016`)
+/// when it lies inside one and no other baseline shares it, else the baseline's first
+/// day. Fiscal, not calendar, years: a baseline of 2015-10-01..2016-08-31 is FY2016,
+/// which its calendar year of starting (2015) would misname.
 pub fn period_label(r: &OperationResult, p: &crate::run::Period) -> String {
     if p.is_operation {
         return "window".into();
     }
-    let year = |q: &crate::run::Period| q.window.first.format("%Y").to_string();
-    let clash = r.periods.iter().filter(|q| year(q) == year(p)).count() > 1;
-    if clash {
-        p.window.first.to_string()
-    } else {
-        year(p)
+    let fy = |q: &crate::run::Period| {
+        let first = tally_model::fiscal::fiscal_year(q.window.first);
+        (first == tally_model::fiscal::fiscal_year(q.window.last)).then_some(first)
+    };
+    let shared = r
+        .periods
+        .iter()
+        .filter(|q| !q.is_operation && fy(q) == fy(p))
+        .count()
+        > 1;
+    match fy(p) {
+        Some(year) if !shared => format!("FY{year}"),
+        _ => p.window.first.to_string(),
     }
 }
 

@@ -641,6 +641,22 @@ pub fn select_releases<'m>(
             for s in selectors {
                 let found = manifest.select(s);
                 if found.is_empty() {
+                    // A name several stored names end with selects none of them: say which.
+                    let mut alike: Vec<&str> = manifest
+                        .releases
+                        .iter()
+                        .map(|r| r.report.file_name.as_str())
+                        .filter(|n| s.len() >= 6 && n.ends_with(s.trim()))
+                        .collect();
+                    alike.sort_unstable();
+                    alike.dedup();
+                    if alike.len() > 1 {
+                        return Err(QueryError::Invalid(format!(
+                            "{s:?} is ambiguous: {} stored releases' names end with it ({}); give one whole name, or at least 6 hex digits of its SHA-256 (see `tally status`)",
+                            alike.len(),
+                            alike.join(", ")
+                        )));
+                    }
                     return Err(QueryError::Invalid(format!(
                         "no release matches {s:?} (use a file name, or at least 6 hex digits of a SHA-256; see `tally status`)"
                     )));

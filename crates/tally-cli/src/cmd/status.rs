@@ -147,8 +147,15 @@ struct Status {
     coverage: Vec<Coverage>,
     overlaps: Vec<OverlapStatus>,
     preferences: Vec<tally_store::Preference>,
-    unknown_methods: BTreeMap<String, u64>,
-    unmapped_aors: BTreeMap<String, u64>,
+    /// Rows per method outside the scheme, published (a value of few rows prints `<10`,
+    /// as the ingest report and `count` print it).
+    unknown_methods: BTreeMap<String, serde_json::Value>,
+    #[serde(skip)]
+    unknown_methods_text: Vec<(String, String)>,
+    /// Rows per AOR value with no code, published alike.
+    unmapped_aors: BTreeMap<String, serde_json::Value>,
+    #[serde(skip)]
+    unmapped_aors_text: Vec<(String, String)>,
     /// Per release and sheet: warnings of its ingest (a missing AOR, event-date or method
     /// column) and headers mapped only after normalizing.
     sheet_notes: Vec<SheetNotes>,
@@ -500,11 +507,30 @@ fn gather(store: &Store) -> Result<Status> {
         coverage: coverage.into_values().collect(),
         overlaps,
         preferences: manifest.preferences.clone(),
-        unknown_methods,
-        unmapped_aors,
+        unknown_methods: published_rows(&unknown_methods).0,
+        unknown_methods_text: published_rows(&unknown_methods).1,
+        unmapped_aors: published_rows(&unmapped_aors).0,
+        unmapped_aors_text: published_rows(&unmapped_aors).1,
         sheet_notes,
         facilities,
     })
+}
+
+/// Rows per value under the small-cell rule, as JSON figures and as text.
+type PublishedRows = (BTreeMap<String, serde_json::Value>, Vec<(String, String)>);
+
+/// `rows` (value -> rows) published: each count through the small-cell rule.
+fn published_rows(rows: &BTreeMap<String, u64>) -> PublishedRows {
+    let rule = Disclosure::default();
+    let json = rows
+        .iter()
+        .map(|(v, n)| (v.clone(), rule.cell(*n).json()))
+        .collect();
+    let text = rows
+        .iter()
+        .map(|(v, n)| (v.clone(), rule.cell(*n).text()))
+        .collect();
+    (json, text)
 }
 
 fn facility_status(store: &Store) -> Result<Option<FacilityStatus>> {
@@ -841,8 +867,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             out,
             "\nApprehension methods outside the method-group scheme (counted as other; rows in releases)"
         )?;
-        for (m, n) in &status.unknown_methods {
-            writeln!(out, "  {}: {}", clip(m), thousands(*n))?;
+        for (m, n) in &status.unknown_methods_text {
+            writeln!(out, "  {}: {n}", clip(m))?;
         }
     }
     if !status.unmapped_aors.is_empty() {
@@ -850,8 +876,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             out,
             "\nAOR values with no code (rows kept, aor null; rows in releases)"
         )?;
-        for (a, n) in &status.unmapped_aors {
-            writeln!(out, "  {:?}: {}", clip(a), thousands(*n))?;
+        for (a, n) in &status.unmapped_aors_text {
+            writeln!(out, "  {:?}: {n}", clip(a))?;
         }
     }
     if !status.sheet_notes.is_empty() {
