@@ -542,3 +542,61 @@ fn a_release_named_by_a_tail_several_names_share_is_ambiguous_and_says_which() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_discontinued() {
+    // GERMANY has no arrest in the last weeks of the national FY2016 file (its last is in
+    // August 2016) and has some again in FY2017's: September 2016 is a true zero of a
+    // value still in use, not a vocabulary change.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let files = [
+        national().join("EROArrests_FY2016.pipe.csv.gz"),
+        national().join("EROArrests_FY2017.pipe.csv.gz"),
+    ];
+    assert!(ingest(&store, &[&files[0], &files[1]]).status.success());
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "month,citizenship",
+            "--where",
+            "citizenship=GERMANY",
+            "--from",
+            "2016-06-01",
+            "--to",
+            "2016-12-31",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "month,citizenship,count\n2016-06,GERMANY,6\n2016-07,GERMANY,6\n2016-08,GERMANY,5\n\
+         2016-10,GERMANY,5\n2016-11,GERMANY,4\n2016-12,GERMANY,5\n"
+    );
+    // Read from the FY2016 file alone, GERMANY does stop in it: September is marked.
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "month,citizenship",
+            "--where",
+            "citizenship=GERMANY",
+            "--from",
+            "2016-08-01",
+            "--to",
+            "2016-09-30",
+            "--release",
+            "EROArrests_FY2016.pipe.csv.gz",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "month,citizenship,count\n2016-08,GERMANY,5\n2016-09,GERMANY,discontinued\n"
+    );
+}

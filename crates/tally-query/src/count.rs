@@ -1576,6 +1576,10 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             // Each counted release's values that start or stop inside it (one rule:
             // tally_catalog::vocabulary), their dates widened over the releases.
             let mut spans: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
+            // Each value's first and last date in any release counted: a value that stops
+            // inside one release and is used again in the next (GERMANY, absent from the
+            // last weeks of one FY's file, present in the next FY's) did not stop.
+            let mut in_use: BTreeMap<String, (NaiveDate, NaiveDate)> = BTreeMap::new();
             for r in releases
                 .iter()
                 .filter(|r| uses.get(&r.id).is_some_and(|u| u.rows_counted > 0))
@@ -1600,6 +1604,11 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                         None => values.push(v.clone()),
                     }
                 }
+                for v in &values {
+                    let e = in_use.entry(v.value.clone()).or_insert((v.first, v.last));
+                    e.0 = e.0.min(v.first);
+                    e.1 = e.1.max(v.last);
+                }
                 let first = sheets.iter().filter_map(|s| s.first_date).min();
                 let last = sheets.iter().filter_map(|s| s.last_date).max();
                 let (Some(first), Some(last)) = (first, last) else {
@@ -1609,6 +1618,12 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
                     let e = spans.entry(c.value).or_insert((c.first, c.last));
                     e.0 = e.0.min(c.first);
                     e.1 = e.1.max(c.last);
+                }
+            }
+            for (value, span) in spans.iter_mut() {
+                if let Some((first, last)) = in_use.get(value) {
+                    span.0 = span.0.min(*first);
+                    span.1 = span.1.max(*last);
                 }
             }
             let seen: Vec<String> = rows.keys().map(|k| k[field_at].clone()).collect();
