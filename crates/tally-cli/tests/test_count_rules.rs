@@ -600,3 +600,44 @@ fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_disconti
         "month,citizenship,count\n2016-08,GERMANY,5\n2016-09,GERMANY,discontinued\n"
     );
 }
+
+#[test]
+fn an_hour_of_day_asked_of_releases_without_times_is_not_covered_never_zero() {
+    // The national FY2019 arrests record dates only: how many arrests happened at midnight
+    // is unknown there, not 0.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = national().join("EROArrests_FY2019.pipe.csv.gz");
+    assert!(ingest(&store, &[&file]).status.success());
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+        "--where",
+        "hour-of-day=00",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "fy,count,coverage\nFY2019,not covered,not covered\n"
+    );
+    assert!(
+        stderr(&out).contains("# note: 1 of the 1 releases read record no time of day: their days are not covered for --where hour-of-day"),
+        "{}",
+        stderr(&out)
+    );
+    // Their rows are all "(no time)", which is asked about as any value is.
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--by", "fy", "--where", "hour-of-day=(no time)"],
+    );
+    assert!(
+        csv.starts_with("fy,count,coverage\nFY2019,131904,"),
+        "{csv}"
+    );
+}

@@ -1428,8 +1428,34 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             ));
         }
     }
-    let cover = CoverageMap::of(&releases, query.table, &precedence);
-    let asked = Asked::of(query, &cover);
+    // An hour of day asked about is known only where a release records times: the days of
+    // the others are not covered for it (their rows' hours are unknown, not zero).
+    let asks_hours = query.filters.iter().any(|(d, values)| {
+        *d == Dimension::HourOfDay && values.iter().all(|v| v.trim() != "(no time)")
+    });
+    let timed = |r: &&ReleaseEntry| {
+        r.report
+            .sheets
+            .iter()
+            .any(|s| s.table == query.table && s.event_time_rows > 0)
+    };
+    let covering: Vec<&ReleaseEntry> = if asks_hours {
+        releases.iter().copied().filter(timed).collect()
+    } else {
+        releases.clone()
+    };
+    if asks_hours && covering.len() < releases.len() {
+        notes.push(format!(
+            "{} of the {} releases read record no time of day: their days are not covered for --where hour-of-day (each of their rows is \"(no time)\")",
+            releases.len() - covering.len(),
+            releases.len()
+        ));
+    }
+    let cover = CoverageMap::of(&covering, query.table, &precedence);
+    // The days and AORs asked about are those of every release read, covered or not.
+    let read_cover = (covering.len() < releases.len())
+        .then(|| CoverageMap::of(&releases, query.table, &precedence));
+    let asked = Asked::of(query, read_cover.as_ref().unwrap_or(&cover));
     for (f, (dim, values)) in query.filters.iter().enumerate() {
         for (p, value) in values.iter().enumerate() {
             let (k, _) = &filters[f];
@@ -1733,8 +1759,9 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
     }
     let total_coverage = match &asked {
         Some(asked) => asked.range_coverage(&cover),
-        // No release holds the table at all: nothing is covered.
-        None if releases.is_empty() => CellCoverage::NotCovered,
+        // No release read holds the table (or, for an hour of day, records times): nothing
+        // is covered.
+        None if covering.is_empty() => CellCoverage::NotCovered,
         None => CellCoverage::Full,
     };
     let mut dimensions: Vec<String> = query.by.iter().map(|d| d.name()).collect();
