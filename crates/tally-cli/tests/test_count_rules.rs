@@ -641,3 +641,47 @@ fn an_hour_of_day_asked_of_releases_without_times_is_not_covered_never_zero() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_grid_too_large_to_list_says_its_empty_cells_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = national().join("EROArrests_FY2019.pipe.csv.gz");
+    assert!(ingest(&store, &[&file]).status.success());
+    let count = |from: &str, to: &str| {
+        tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--by",
+            "date,aor",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--format",
+            "csv",
+        ])
+    };
+    // 26 years of days by 25 AORs: past the bound, said so.
+    let out = count("2000-01-01", "2025-12-31");
+    let note = "# note: more than 200000 cells were asked about: only cells with rows are listed";
+    assert!(stderr(&out).contains(note), "{}", stderr(&out));
+    let listed = stdout(&out).lines().count() - 1;
+    assert!(
+        stdout(&out)
+            .lines()
+            .skip(1)
+            .all(|l| !l.contains(",0,") && !l.ends_with(",0"))
+    );
+    // A week of the same: every cell listed (25 AORs, HQ and blank), and no such note.
+    let out = count("2019-03-04", "2019-03-10");
+    assert!(
+        !stderr(&out).contains("more than 200000"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out).lines().count() - 1, 7 * 26);
+    assert!(listed > 7 * 26, "{listed}");
+}

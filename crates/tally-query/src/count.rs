@@ -1514,13 +1514,22 @@ pub fn count(store: &Store, query: &CountQuery) -> Result<CountResult, QueryErro
             coverage_gaps.push(CoverageGap { first, last, aors });
         }
         notes.extend(gap_notes(query.table, &coverage_gaps, &asked.aors));
-        if let Some(grid) = asked.grid(query, &cover) {
-            for mut cell in grid {
-                if marked {
-                    cell.push(String::new());
+        let gridded =
+            !query.by.is_empty() && query.by.iter().all(|d| d.is_date() || *d == Dimension::Aor);
+        match asked.grid(query, &cover) {
+            Some(grid) => {
+                for mut cell in grid {
+                    if marked {
+                        cell.push(String::new());
+                    }
+                    rows.entry(cell).or_insert(0);
                 }
-                rows.entry(cell).or_insert(0);
             }
+            // Past the bound, cells without rows are not listed: said, not left silent.
+            None if gridded => notes.push(format!(
+                "more than {MAX_GRID_CELLS} cells were asked about: only cells with rows are listed (cells with no rows, 0 or not covered, are left out; the coverage notes say which days no release covers); narrow the dates or AORs to list every cell"
+            )),
+            None => {}
         }
     }
     // A range that starts or ends mid-week cuts its first or last week short.
