@@ -122,3 +122,69 @@ fn the_store_inside_the_folder_being_ingested_is_not_read() {
         holds_it_once(&store);
     }
 }
+
+#[test]
+fn a_licence_or_readme_in_a_folder_is_passed_over_and_named_alone_is_read() {
+    // NPR keeps its licence beside its detainer tables; a folder walk passes such text
+    // over (saying so) instead of failing the ingest on it.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("release");
+    std::fs::create_dir(&folder).unwrap();
+    let data = shared_data()
+        .join("ddp-processed")
+        .join("detainers_st-cloud-declined_2026-02.csv");
+    std::fs::copy(
+        &data,
+        folder.join("detainers_st-cloud-declined_2026-02.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        shared_data()
+            .join("detainers")
+            .join("npr_sanctuary-cities_LICENSE.txt"),
+        folder.join("npr_sanctuary-cities_LICENSE.txt"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("README.md"), "# About these files\n").unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&folder]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    for name in ["README.md", "npr_sanctuary-cities_LICENSE.txt"] {
+        assert!(
+            text.contains(&format!(
+                "{}: skipped: a licence or readme beside the data, not a release (name it alone to read it)",
+                folder.join(name).display()
+            )),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("1 file(s) ingested, 0 already present, 0 failed"),
+        "{text}"
+    );
+    // Named alone, it is read (and refused as no table), as any file named is.
+    let out = ingest(&store, &[&folder.join("npr_sanctuary-cities_LICENSE.txt")]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("npr_sanctuary-cities_LICENSE.txt: no recognizable header"),
+        "{}",
+        stderr(&out)
+    );
+    // No threads is no ingest.
+    let out = tally(&[
+        "ingest",
+        "--store",
+        path_str(&store),
+        "--jobs",
+        "0",
+        path_str(&folder),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out)
+            .contains("invalid value '0' for '--jobs <N>': an ingest needs at least 1 thread"),
+        "{}",
+        stderr(&out)
+    );
+}

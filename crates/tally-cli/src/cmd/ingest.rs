@@ -31,8 +31,8 @@ pub struct Args {
     /// workbook together), in MiB; larger files are refused as possible zip or gzip bombs.
     #[arg(long, value_name = "MIB", default_value_t = 4096)]
     pub max_decompressed_mib: u64,
-    /// Worker threads (default: number of cores).
-    #[arg(long, value_name = "N")]
+    /// Worker threads, at least 1 (default: number of cores).
+    #[arg(long, value_name = "N", value_parser = at_least_one_thread)]
     pub jobs: Option<usize>,
 }
 
@@ -47,6 +47,27 @@ pub struct Inputs {
     pub files: Vec<Result<PathBuf, String>>,
     /// Files in the folders that are not releases: `(path, reason)`.
     pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// `--jobs`: a whole number of threads, at least 1.
+fn at_least_one_thread(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(0) => Err("an ingest needs at least 1 thread".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{value:?} is not a whole number of threads")),
+    }
+}
+
+/// True for the licence, readme and notice files kept beside data in a folder
+/// (`npr_sanctuary-cities_LICENSE.txt`, `README.md`): text about the data, not a release.
+fn about_the_data(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let text = [".txt", ".md"].iter().any(|e| lower.ends_with(e)) || !lower.contains('.');
+    let stem = lower.split('.').next().unwrap_or_default();
+    text && (["license", "licence", "copying", "notice"]
+        .iter()
+        .any(|w| stem.contains(w))
+        || stem.starts_with("readme"))
 }
 
 /// Expands folders into the release files they contain, sorted by path, noting what was
@@ -144,6 +165,14 @@ impl Walker<'_> {
                 if !path.is_dir() {
                     self.skipped.push((path, "a hidden file".into()));
                 }
+                continue;
+            }
+            if !path.is_dir() && about_the_data(&name) {
+                self.skipped.push((
+                    path,
+                    "a licence or readme beside the data, not a release (name it alone to read it)"
+                        .into(),
+                ));
                 continue;
             }
             // A PDF list's text extraction is read with the PDF, as its cross-check.
