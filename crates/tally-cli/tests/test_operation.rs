@@ -50,6 +50,12 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
         text.contains("method group  treated FY2016  treated FY2017  treated FY2018  treated window  treated change  comparison FY2016  comparison FY2017  comparison FY2018  comparison window"),
         "{text}"
     );
+    // The treated AORs' shares are suppressed (a method group below 10 would be given
+    // back by them): said, beside the comparison AORs' shares, never left out.
+    assert!(
+        text.contains("At-large share of treated AORs' arrests: FY2016 suppressed or n/a, FY2017 suppressed or n/a, FY2018 suppressed or n/a, window suppressed or n/a\nAt-large share of comparison AORs' arrests: FY2016 suppressed or n/a, FY2017 28%, FY2018 27%, window 20%\n"),
+        "{text}"
+    );
 
     // The window counts for treated AORs by method group equal `tally count` with the same filters.
     let where_aor = format!("aor={}", treated.join(","));

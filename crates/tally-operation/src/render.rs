@@ -176,8 +176,12 @@ pub fn week_rows(r: &OperationResult) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// The at-large share lines; both sides are said whenever either has a share (a side
+/// whose shares are all suppressed says so, rather than leaving the other alone).
 fn share_line(r: &OperationResult) -> Option<String> {
-    if r.at_large_share.iter().all(Option::is_none) {
+    if r.at_large_share.iter().all(Option::is_none)
+        && r.comparison_at_large_share.iter().all(Option::is_none)
+    {
         return None;
     }
     let side = |shares: &[Option<f64>]| -> String {
@@ -201,13 +205,11 @@ fn share_line(r: &OperationResult) -> Option<String> {
         r.table.slug(),
         side(&r.at_large_share)
     );
-    if r.comparison_at_large_share.iter().any(Option::is_some) {
-        line.push_str(&format!(
-            "\nAt-large share of comparison AORs' {}: {}",
-            r.table.slug(),
-            side(&r.comparison_at_large_share)
-        ));
-    }
+    line.push_str(&format!(
+        "\nAt-large share of comparison AORs' {}: {}",
+        r.table.slug(),
+        side(&r.comparison_at_large_share)
+    ));
     Some(line)
 }
 
