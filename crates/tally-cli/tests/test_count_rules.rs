@@ -5,6 +5,19 @@
 mod common;
 
 use common::*;
+use std::path::{Path, PathBuf};
+
+/// A fresh store holding the named files of the national release: (its temporary
+/// directory, kept alive by the caller; the store's path).
+fn national_store(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let files: Vec<PathBuf> = names.iter().map(|n| national().join(n)).collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let out = ingest(&store, &refs);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, store)
+}
 
 #[test]
 fn expedited_and_other_removals_released_separately_both_count() {
@@ -167,13 +180,10 @@ fn impossible_filters_are_refused_and_unmatched_ones_noted() {
 
 #[test]
 fn days_no_release_covers_are_said_not_counted_as_zero() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let files = [
-        national().join("EROEncounters_FY2017.pipe.csv.gz"),
-        national().join("EROEncounters_FY2019.pipe.csv.gz"),
-    ];
-    assert!(ingest(&store, &[&files[0], &files[1]]).status.success());
+    let (_dir, store) = national_store(&[
+        "EROEncounters_FY2017.pipe.csv.gz",
+        "EROEncounters_FY2019.pipe.csv.gz",
+    ]);
     let text = stdout(&tally(&[
         "count",
         "encounters",
@@ -493,18 +503,11 @@ fn rows_with_no_event_date_count_as_undated_under_that_label() {
 
 #[test]
 fn a_release_named_by_a_tail_several_names_share_is_ambiguous_and_says_which() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let files = [
-        national().join("EROArrests_FY2019.pipe.csv.gz"),
-        national().join("EROEncounters_FY2019.pipe.csv.gz"),
-        national().join("ICERemovals_FY2019.pipe.csv.gz"),
-    ];
-    assert!(
-        ingest(&store, &[&files[0], &files[1], &files[2]])
-            .status
-            .success()
-    );
+    let (_dir, store) = national_store(&[
+        "EROArrests_FY2019.pipe.csv.gz",
+        "EROEncounters_FY2019.pipe.csv.gz",
+        "ICERemovals_FY2019.pipe.csv.gz",
+    ]);
     let out = tally(&[
         "count",
         "arrests",
@@ -548,13 +551,10 @@ fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_disconti
     // GERMANY has no arrest in the last weeks of the national FY2016 file (its last is in
     // August 2016) and has some again in FY2017's: September 2016 is a true zero of a
     // value still in use, not a vocabulary change.
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let files = [
-        national().join("EROArrests_FY2016.pipe.csv.gz"),
-        national().join("EROArrests_FY2017.pipe.csv.gz"),
-    ];
-    assert!(ingest(&store, &[&files[0], &files[1]]).status.success());
+    let (_dir, store) = national_store(&[
+        "EROArrests_FY2016.pipe.csv.gz",
+        "EROArrests_FY2017.pipe.csv.gz",
+    ]);
     let csv = count_csv(
         &store,
         "arrests",
@@ -605,10 +605,7 @@ fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_disconti
 fn an_hour_of_day_asked_of_releases_without_times_is_not_covered_never_zero() {
     // The national FY2019 arrests record dates only: how many arrests happened at midnight
     // is unknown there, not 0.
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let file = national().join("EROArrests_FY2019.pipe.csv.gz");
-    assert!(ingest(&store, &[&file]).status.success());
+    let (_dir, store) = national_store(&["EROArrests_FY2019.pipe.csv.gz"]);
     let out = tally(&[
         "count",
         "arrests",
@@ -644,10 +641,7 @@ fn an_hour_of_day_asked_of_releases_without_times_is_not_covered_never_zero() {
 
 #[test]
 fn a_grid_too_large_to_list_says_its_empty_cells_are_left_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let file = national().join("EROArrests_FY2019.pipe.csv.gz");
-    assert!(ingest(&store, &[&file]).status.success());
+    let (_dir, store) = national_store(&["EROArrests_FY2019.pipe.csv.gz"]);
     let count = |from: &str, to: &str| {
         tally(&[
             "count",
