@@ -235,9 +235,15 @@ impl Operation {
         let aors = tally_model::AorCrosswalk::embedded();
         for code in op.aors.iter().chain(&op.comparison.comparison_aors) {
             if !aors.is_code(code) {
-                return Err(invalid(format!(
-                    "unknown AOR code {code:?} (codes: see `tally status`)"
-                )));
+                // An operation file names AORs by code only (a file is a record of a
+                // design: a name read loosely could hide a typo), but says which code a
+                // name it recognizes stands for.
+                return Err(invalid(match aors.code_for(code) {
+                    Some(known) => format!(
+                        "unknown AOR code {code:?}: an operation file names AORs by code; {code:?} is {known:?}"
+                    ),
+                    None => format!("unknown AOR code {code:?} (codes: see `tally status`)"),
+                }));
             }
         }
         match (&op.treated_policy, op.aors.is_empty()) {
@@ -485,6 +491,11 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "x.toml: unknown AOR code \"GOT\" (codes: see `tally status`)"
+        );
+        let err = Operation::parse("x.toml", "name='x'\ntitle='t'\ndescription='d'\naors=['Chicago']\nwindow={first='2020-01-01',last='2020-01-31'}\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.toml: unknown AOR code \"Chicago\": an operation file names AORs by code; \"Chicago\" is \"CHI\""
         );
         let err = Operation::parse("y.toml", "name='x'\ntitle='t'\ndescription='d'\naors=['CHI']\nwindow={first='2020-02-01',last='2020-01-31'}\n").unwrap_err();
         assert_eq!(
