@@ -785,3 +785,45 @@ fn a_server_reading_through_ingests_answers_each_whole_generation_and_never_a_mi
         assert!(seen.len() >= 2, "the reads saw {seen:?} generations");
     }
 }
+
+/// The `dur` of one metric of a Server-Timing header, in milliseconds.
+fn timing_of(timing: &str, metric: &str) -> Option<f64> {
+    timing.split(',').map(str::trim).find_map(|m| {
+        let mut parts = m.split(';');
+        (parts.next() == Some(metric))
+            .then(|| parts.find_map(|p| p.strip_prefix("dur=")?.parse().ok()))
+            .flatten()
+    })
+}
+
+#[test]
+fn a_computed_count_says_where_its_time_went_and_other_views_do_not() {
+    let server = serve(store(), &[]);
+    let (status, headers, _) = get(&server.addr, "/count/arrests.csv?by=fy,aor", &[]);
+    assert_eq!(status, 200);
+    let timing = header(&headers, "server-timing").unwrap().to_string();
+    let whole = timing_of(&timing, "tally").unwrap();
+    let count = timing_of(&timing, "count").unwrap();
+    let scan = timing_of(&timing, "scan").unwrap();
+    // Each part lies inside the one before it (a part never exceeds its whole).
+    assert!(scan > 0.0 && scan <= count && count <= whole, "{timing}");
+    assert!(timing.contains("desc=\"computed\""), "{timing}");
+    // Answered from the response cache: nothing was counted, and no part is claimed.
+    let (_, headers, _) = get(&server.addr, "/count/arrests.csv?by=fy,aor", &[]);
+    let timing = header(&headers, "server-timing").unwrap().to_string();
+    assert!(timing.contains("response cache"), "{timing}");
+    assert_eq!(timing_of(&timing, "count"), None, "{timing}");
+    // A view that is not one count (the releases' status, computed after counts ran on
+    // the server's worker threads) claims no count's time.
+    for aor in ["CHI", "NYC", "LOS", "SFR"] {
+        let url = format!("/count/arrests.csv?by=fy&aor={aor}");
+        let (_, headers, _) = get(&server.addr, &url, &[]);
+        let timing = header(&headers, "server-timing").unwrap();
+        assert!(timing_of(timing, "scan").is_some(), "{timing}");
+    }
+    let (status, headers, _) = get(&server.addr, "/status.json", &[]);
+    assert_eq!(status, 200);
+    let timing = header(&headers, "server-timing").unwrap();
+    assert!(timing.contains("desc=\"computed\""), "{timing}");
+    assert_eq!(timing_of(timing, "scan"), None, "{timing}");
+}

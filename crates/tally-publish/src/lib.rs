@@ -13,7 +13,9 @@ pub mod schemes;
 pub mod stays;
 
 pub use compare::{PublishedComparison, publish_comparison};
-pub use count::{PublishedCount, PublishedDedupUse, PublishedGroup, publish_count};
+pub use count::{
+    PublishedCount, PublishedDedupUse, PublishedGroup, publish_count, publish_count_owned,
+};
 pub use dedup::{DedupGroup, PublishedDedup, publish_dedup};
 pub use per_capita::{PublishedRate, publish_rates};
 pub use population::{PublishedPopulation, PublishedPopulationCell, publish_population};

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tally_model::TableKind;
-use tally_publish::{Disclosure, Figure, PublishedCount, publish_count};
+use tally_publish::{Disclosure, Figure, PublishedCount, publish_count_owned};
 use tally_query::count::CellCoverage;
 use tally_query::{CountQuery, CountResult, Dimension, count};
 use tally_store::Store;
@@ -355,7 +355,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .filter(|b| !b.trim().is_empty())
         .map(|b| b.trim().to_ascii_lowercase())
         .collect();
-    write_result(out, &args, &query, &result)?;
+    write_result(out, &args, &query, result)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -511,9 +511,10 @@ pub fn write_result(
     out: &mut dyn Write,
     args: &Args,
     query: &CountQuery,
-    result: &CountResult,
+    result: CountResult,
 ) -> Result<()> {
-    let p = publish_count(
+    let undated_rows = result.undated_rows;
+    let p = publish_count_owned(
         result,
         Disclosure::for_table(args.suppress_below, query.table),
     );
@@ -587,15 +588,19 @@ pub fn write_result(
             let mut w = csv_writer(out);
             w.write_record(&header)?;
             for (i, g) in p.groups.iter().enumerate() {
-                let mut record = g.values.clone();
-                record.push(g.count.plain());
+                for value in &g.values {
+                    w.write_field(value)?;
+                }
+                w.write_field(g.count.plain())?;
                 if partial {
-                    record.push(cell_coverage_text(g));
+                    w.write_field(cell_coverage_text(g))?;
                 }
                 if let Some(r) = rates.get(i) {
-                    record.extend(r.columns());
+                    for column in r.columns() {
+                        w.write_field(column)?;
+                    }
                 }
-                w.write_record(&record)?;
+                w.write_record(None::<&[u8]>)?;
             }
             // A count by nothing is its total, even when no row holds it (not covered).
             if p.dimensions.is_empty() && p.groups.is_empty() {
@@ -744,7 +749,7 @@ pub fn write_result(
                         p.releases.len()
                     )?;
                 }
-            } else if result.undated_rows > 0 {
+            } else if undated_rows > 0 {
                 writeln!(
                     out,
                     "note: {} counted rows have no event date",

@@ -357,21 +357,33 @@ impl ResponseCache {
     }
 }
 
+/// A view's answer: its body, whether the response cache gave it, and where a count's
+/// time went when one ran.
+struct Answered {
+    body: Bytes,
+    cached: bool,
+    timing: Option<tally_query::count::CountTiming>,
+}
+
 /// Runs a command line in-process (off the async threads, bounded by the server's time
 /// limit) and renders its output, or answers from the cache when the same tag was
-/// answered before (then `.1` is true). `Err` is the response to send instead.
+/// answered before. `Err` is the response to send instead.
 async fn run_rendered<R>(
     served: &Arc<Served>,
     argv: &[String],
     tag: Option<&str>,
     html: bool,
     render: R,
-) -> Result<(Bytes, bool), Response>
+) -> Result<Answered, Response>
 where
     R: FnOnce(&[u8], &[String]) -> Result<Vec<u8>, String> + Send + 'static,
 {
     if let Some(hit) = tag.and_then(|t| served.cache.lock().ok()?.get(t)) {
-        return Ok((hit, true));
+        return Ok(Answered {
+            body: hit,
+            cached: true,
+            timing: None,
+        });
     }
     let command = argv.to_vec();
     let work = async {
@@ -380,8 +392,17 @@ where
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut out = Vec::new();
+            // Only this command's count is timed, not one an earlier request left behind.
+            tally_query::count::take_count_timing();
             match crate::run_argv(&command, &mut out) {
-                Ok(_) => render(&out, &command).map_err(|m| ("by".to_string(), m, false)),
+                Ok(_) => render(&out, &command)
+                    .map(|body| {
+                        // A view running several counts (an operation) is not timed so.
+                        let timing = tally_query::count::take_count_timing()
+                            .filter(|_| command.first().is_some_and(|c| c == "count"));
+                        (body, timing)
+                    })
+                    .map_err(|m| ("by".to_string(), m, false)),
                 Err(e) => Err((parameter_of(&e.message, &command), e.message, e.store_fault)),
             }
         })
@@ -423,12 +444,17 @@ where
                 &message,
             ));
         }
-        Ok(Ok(Ok(body))) => Bytes::from(body),
+        Ok(Ok(Ok((body, timing)))) => (Bytes::from(body), timing),
     };
+    let (body, timing) = body;
     if let (Some(tag), Ok(mut cache)) = (tag, served.cache.lock()) {
         cache.put(tag.to_string(), body.clone());
     }
-    Ok((body, false))
+    Ok(Answered {
+        body,
+        cached: false,
+        timing,
+    })
 }
 
 /// Runs a command line for a view, bounded in time, and answers it with the ETag of the
@@ -455,7 +481,11 @@ where
         return r;
     }
     let html = content_type.starts_with("text/html");
-    let (body, cached) = match run_rendered(&served, &argv, tag.as_deref(), html, render).await {
+    let Answered {
+        body,
+        cached,
+        timing: count_timing,
+    } = match run_rendered(&served, &argv, tag.as_deref(), html, render).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -472,11 +502,20 @@ where
     }
     // The server's own time for the request (W3C Server-Timing, milliseconds), apart
     // from the network's: what a client measures less what the connection added.
-    let timing = format!(
+    let mut timing = format!(
         "tally;dur={:.3};desc=\"{}\"",
         took.as_secs_f64() * 1000.0,
         if cached { "response cache" } else { "computed" }
     );
+    // A count's own share of it, and of that the scan of the rows or rollups (the
+    // kernel the benchmark holds against the memory-bandwidth floor).
+    if let Some(t) = count_timing {
+        timing.push_str(&format!(
+            ", count;dur={:.3};desc=\"count\", scan;dur={:.3};desc=\"scan\"",
+            t.total.as_secs_f64() * 1000.0,
+            t.scan.as_secs_f64() * 1000.0
+        ));
+    }
     if let Ok(v) = HeaderValue::from_str(&timing) {
         h.insert("server-timing", v);
     }
@@ -774,7 +813,8 @@ async fn choices(served: &Arc<Served>, table: &str) -> super::serve_form::Choice
 async fn published_values(served: &Arc<Served>, table: &str, dim: &str) -> Vec<String> {
     let argv = count_argv(served, table, &[("by".into(), dim.into())], "json");
     let tag = etag(served, &argv, "values");
-    let Ok((body, _)) = run_rendered(served, &argv, tag.as_deref(), false, as_is).await else {
+    let Ok(Answered { body, .. }) = run_rendered(served, &argv, tag.as_deref(), false, as_is).await
+    else {
         return Vec::new();
     };
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
