@@ -402,6 +402,33 @@ fn a_choice_made_with_prefer_decides_and_is_shown() {
             .status
             .success()
     );
+    // A choice no overlap falls under (the workbook holds Seattle alone; days after both
+    // releases end) is refused, naming where the release does overlap, and not recorded.
+    let manifest = || std::fs::read_to_string(store.join("manifest.json")).unwrap();
+    let before = manifest();
+    for (aor, from) in [("NYC", "2019-01-01"), ("SEA", "2025-01-01")] {
+        let out = tally(&[
+            "prefer",
+            "94bd7703",
+            "--table",
+            "arrests",
+            "--aor",
+            aor,
+            "--from",
+            from,
+            "--store",
+            path_str(&store),
+        ]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "EROArrests_FY2019.pipe.csv.gz overlaps no other release's arrests rows in {aor} from {from}: the choice would change no count, and is not recorded (it overlaps others in SEA from "
+            )),
+            "{err}"
+        );
+        assert_eq!(manifest(), before);
+    }
     // Cleared, the default rule is back.
     assert!(
         tally(&["prefer", "--clear", "--store", path_str(&store)])

@@ -108,6 +108,48 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         to: args.to,
         set_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
+    // A choice no overlap falls under would sit in `status` deciding nothing: refused,
+    // with where the release does overlap another.
+    let holding: Vec<&tally_catalog::ReleaseEntry> = store
+        .manifest()
+        .releases
+        .iter()
+        .filter(|r| r.tables().contains(&table))
+        .collect();
+    let precedence = tally_query::precedence::Precedence::new(table, &holding, &preferences);
+    let its: Vec<&tally_query::precedence::Overlap> = precedence
+        .overlaps()
+        .iter()
+        .filter(|o| o.winner_id == release.id || o.shadowed_id == release.id)
+        .collect();
+    let applies = its.iter().any(|o| {
+        aor.as_ref().is_none_or(|a| &o.aor == a)
+            && args.from.is_none_or(|f| o.last >= f)
+            && args.to.is_none_or(|t| o.first <= t)
+    });
+    if !applies {
+        let mut aors: Vec<&str> = its.iter().map(|o| o.aor.as_str()).collect();
+        aors.sort_unstable();
+        aors.dedup();
+        let span = |f: fn(&&tally_query::precedence::Overlap) -> NaiveDate, last: bool| {
+            let days = its.iter().map(f);
+            if last { days.max() } else { days.min() }
+        };
+        bail!(
+            "{} overlaps no other release's {table} rows{}{}{}: the choice would change no count, and is not recorded ({})",
+            release.report.file_name,
+            aor.as_ref().map(|a| format!(" in {a}")).unwrap_or_default(),
+            args.from.map(|d| format!(" from {d}")).unwrap_or_default(),
+            args.to.map(|d| format!(" to {d}")).unwrap_or_default(),
+            match (span(|o| o.first, false), span(|o| o.last, true)) {
+                (Some(first), Some(last)) => format!(
+                    "it overlaps others in {} from {first} to {last}; `tally status` lists each overlap",
+                    aors.join(", ")
+                ),
+                _ => format!("it overlaps no release's {table} rows anywhere"),
+            }
+        );
+    }
     lock.set_preferences(preferences)?;
     writeln!(
         out,
