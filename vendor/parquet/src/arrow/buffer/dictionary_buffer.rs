@@ -416,63 +416,74 @@ fn pack_values_from_offsets_impl<K: ArrowDictionaryKeyType, V: OffsetSizeTrait>(
     // are deduplicated rather than inserted as new entries. Empty in the common case.
     let mut collision_overflow: Vec<(u64, usize, usize)> = Vec::new();
 
-    for (input_idx, &hash) in hashes.iter().enumerate() {
-        let byte_start = offset_buffer.offsets[input_idx].as_usize();
-        let byte_end = offset_buffer.offsets[input_idx + 1].as_usize();
-        let bytes = &offset_buffer.values[byte_start..byte_end];
+    if offset_buffer.values.is_empty() {
+        // Every value is empty (a column chunk whose every slot is null reads so, its
+        // dictionary page being empty): one dictionary value, the empty one, and every key
+        // 0, without looking each slot up and comparing it with the first (which made
+        // reading a small all-null dictionary column cost as much as the rest of a file).
+        if num_values > 0 {
+            unique_offsets.push(V::default());
+            keys.resize(num_values, K::Native::default());
+        }
+    } else {
+        for (input_idx, &hash) in hashes.iter().enumerate() {
+            let byte_start = offset_buffer.offsets[input_idx].as_usize();
+            let byte_end = offset_buffer.offsets[input_idx + 1].as_usize();
+            let bytes = &offset_buffer.values[byte_start..byte_end];
 
-        let output_idx = match dedup.entry(hash) {
-            Entry::Occupied(entry) => {
-                let (first_input_idx, existing_output_idx) = *entry.get();
-                let first_start = offset_buffer.offsets[first_input_idx].as_usize();
-                let first_end = offset_buffer.offsets[first_input_idx + 1].as_usize();
-                if &offset_buffer.values[first_start..first_end] == bytes {
-                    existing_output_idx
-                } else {
-                    // True hash collision — check overflow list before inserting.
-                    let existing = collision_overflow
-                        .iter()
-                        .find(|&&(entry_hash, collision_input_idx, _)| {
-                            if entry_hash != hash {
-                                return false;
+            let output_idx = match dedup.entry(hash) {
+                Entry::Occupied(entry) => {
+                    let (first_input_idx, existing_output_idx) = *entry.get();
+                    let first_start = offset_buffer.offsets[first_input_idx].as_usize();
+                    let first_end = offset_buffer.offsets[first_input_idx + 1].as_usize();
+                    if &offset_buffer.values[first_start..first_end] == bytes {
+                        existing_output_idx
+                    } else {
+                        // True hash collision — check overflow list before inserting.
+                        let existing = collision_overflow
+                            .iter()
+                            .find(|&&(entry_hash, collision_input_idx, _)| {
+                                if entry_hash != hash {
+                                    return false;
+                                }
+                                let collision_start =
+                                    offset_buffer.offsets[collision_input_idx].as_usize();
+                                let collision_end =
+                                    offset_buffer.offsets[collision_input_idx + 1].as_usize();
+                                &offset_buffer.values[collision_start..collision_end] == bytes
+                            })
+                            .map(|&(_, _, collision_output_idx)| collision_output_idx);
+
+                        match existing {
+                            Some(collision_output_idx) => collision_output_idx,
+                            None => {
+                                let new_output_idx = unique_offsets.len() - 1;
+                                unique_bytes.extend_from_slice(bytes);
+                                let new_end = V::from_usize(unique_bytes.len()).ok_or_else(|| {
+                                    general_err!("offset overflow building dictionary")
+                                })?;
+                                unique_offsets.push(new_end);
+                                collision_overflow.push((hash, input_idx, new_output_idx));
+                                new_output_idx
                             }
-                            let collision_start =
-                                offset_buffer.offsets[collision_input_idx].as_usize();
-                            let collision_end =
-                                offset_buffer.offsets[collision_input_idx + 1].as_usize();
-                            &offset_buffer.values[collision_start..collision_end] == bytes
-                        })
-                        .map(|&(_, _, collision_output_idx)| collision_output_idx);
-
-                    match existing {
-                        Some(collision_output_idx) => collision_output_idx,
-                        None => {
-                            let new_output_idx = unique_offsets.len() - 1;
-                            unique_bytes.extend_from_slice(bytes);
-                            let new_end = V::from_usize(unique_bytes.len()).ok_or_else(|| {
-                                general_err!("offset overflow building dictionary")
-                            })?;
-                            unique_offsets.push(new_end);
-                            collision_overflow.push((hash, input_idx, new_output_idx));
-                            new_output_idx
                         }
                     }
                 }
-            }
-            Entry::Vacant(entry) => {
-                let output_idx = unique_offsets.len() - 1;
-                unique_bytes.extend_from_slice(bytes);
-                let new_end = V::from_usize(unique_bytes.len())
-                    .ok_or_else(|| general_err!("offset overflow building dictionary"))?;
-                unique_offsets.push(new_end);
-                entry.insert((input_idx, output_idx));
-                output_idx
-            }
-        };
+                Entry::Vacant(entry) => {
+                    let output_idx = unique_offsets.len() - 1;
+                    unique_bytes.extend_from_slice(bytes);
+                    let new_end = V::from_usize(unique_bytes.len())
+                        .ok_or_else(|| general_err!("offset overflow building dictionary"))?;
+                    unique_offsets.push(new_end);
+                    entry.insert((input_idx, output_idx));
+                    output_idx
+                }
+            };
 
-        let key = K::Native::from_usize(output_idx)
-            .ok_or_else(|| general_err!("dictionary key overflow"))?;
-        keys.push(key);
+            let key = K::Native::from_usize(output_idx)
+                .ok_or_else(|| general_err!("dictionary key overflow"))?;
+            keys.push(key);
+        }
     }
 
     let num_unique = unique_offsets.len() - 1;
