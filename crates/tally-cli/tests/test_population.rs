@@ -618,3 +618,63 @@ fn the_november_2017_workbook_is_read_sheet_by_sheet_and_redacted_codes_place_no
     assert!(!out.status.success());
     assert!(stderr(&out).contains("is a reference table (a list, not events): it has no dates"));
 }
+
+/// The UWCHR headcount has no AOR field: its coverage is the table's as a whole (the file
+/// states FY2012 to 2024-01-04). Months after it ends are "not covered", never absent or
+/// zero, the month it ends in is partly covered, and the note names the days.
+#[test]
+fn headcount_counts_past_the_files_last_day_are_not_covered() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = headcount_store(dir.path(), &[]);
+    let csv = count_csv(
+        &store,
+        "detention-headcount",
+        &[
+            "--by",
+            "month",
+            "--from",
+            "2023-12-01",
+            "--to",
+            "2024-03-31",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "month,count,coverage", "{csv}");
+    assert!(
+        lines[1].starts_with("2023-12,") && lines[1].ends_with(','),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with("2024-01,") && lines[2].ends_with(",partly: 4 of 31 AOR-days"),
+        "{csv}"
+    );
+    assert_eq!(
+        &lines[3..],
+        [
+            "2024-02,not covered,not covered",
+            "2024-03,not covered,not covered"
+        ],
+        "{csv}"
+    );
+    let out = tally(&[
+        "count",
+        "detention-headcount",
+        "--by",
+        "month",
+        "--from",
+        "2023-12-01",
+        "--to",
+        "2024-03-31",
+        "--store",
+        path_str(&store),
+    ]);
+    assert!(out.status.success());
+    // The table prints its notes after it.
+    let text = stdout(&out);
+    assert!(
+        text.contains("no ingested detention-headcount release covers 2024-01-05..2024-03-31 (87 days): counts there are missing, not zero"),
+        "{text}"
+    );
+}

@@ -1522,6 +1522,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     let mut coverage_gaps = Vec::new();
     if let Some(asked) = &asked {
         for ((first, last), aors) in cover.gaps_by_range(&asked.aors, asked.first, asked.last) {
+            // A table without AORs lists none in its gaps.
+            let aors = aors
+                .into_iter()
+                .filter(|a| a != crate::coverage::WHOLE_TABLE)
+                .collect();
             coverage_gaps.push(CoverageGap { first, last, aors });
         }
         notes.extend(gap_notes(query.table, &coverage_gaps, &asked.aors));
@@ -2182,7 +2187,15 @@ fn gap_notes(table: TableKind, gaps: &[CoverageGap], asked: &[String]) -> Vec<St
         .take(SHOWN)
         .map(|g| {
             let days = (g.last - g.first).num_days() + 1;
-            let which = if g.aors.len() == asked.len() && asked.len() > 1 {
+            let which = if asked == [crate::coverage::WHOLE_TABLE] {
+                // A table without AORs: its days alone.
+                return format!(
+                    "no ingested {table} release covers {}..{} ({days} day{}): counts there are missing, not zero",
+                    g.first,
+                    g.last,
+                    if days == 1 { "" } else { "s" }
+                );
+            } else if g.aors.len() == asked.len() && asked.len() > 1 {
                 format!("any of the {} AORs asked about", asked.len())
             } else if g.aors.len() * 2 > asked.len() && asked.len() > 4 {
                 let covered: Vec<&str> = asked

@@ -18,6 +18,11 @@ pub fn is_no_aor(key: &str) -> bool {
     key.starts_with('(')
 }
 
+/// The one key of a table that has no AOR field (the detention headcount): its releases
+/// cover the table as a whole, from their first to their last day, so that days after a
+/// headcount ends are not covered rather than silently absent.
+pub const WHOLE_TABLE: &str = "whole table";
+
 /// Covered days per AOR code, as merged inclusive ranges.
 #[derive(Debug, Clone, Default)]
 pub struct CoverageMap {
@@ -34,11 +39,14 @@ impl CoverageMap {
         precedence: &Precedence,
     ) -> CoverageMap {
         let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
+        let whole = table.def().aor.is_none();
         for r in releases {
             for ((part, aor), span) in r.coverage(table) {
-                if is_no_aor(&aor) {
-                    continue;
-                }
+                let aor = match (whole, is_no_aor(&aor)) {
+                    (true, _) => WHOLE_TABLE.to_string(),
+                    (false, true) => continue,
+                    (false, false) => aor,
+                };
                 let span = if precedence.is_thin(&r.id, &aor) {
                     match rows_span(r, table, &part, &aor) {
                         Some(rows) => rows,
