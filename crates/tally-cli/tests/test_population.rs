@@ -626,19 +626,18 @@ fn the_november_2017_workbook_is_read_sheet_by_sheet_and_redacted_codes_place_no
 fn headcount_counts_past_the_files_last_day_are_not_covered() {
     let dir = tempfile::tempdir().unwrap();
     let store = headcount_store(dir.path(), &[]);
+    let asked = [
+        "--by",
+        "month",
+        "--from",
+        "2023-12-01",
+        "--to",
+        "2024-03-31",
+    ];
     let csv = count_csv(
         &store,
         "detention-headcount",
-        &[
-            "--by",
-            "month",
-            "--from",
-            "2023-12-01",
-            "--to",
-            "2024-03-31",
-            "--suppress-below",
-            "0",
-        ],
+        &[&asked[..], &["--suppress-below", "0"]].concat(),
     );
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "month,count,coverage", "{csv}");
@@ -658,18 +657,13 @@ fn headcount_counts_past_the_files_last_day_are_not_covered() {
         ],
         "{csv}"
     );
-    let out = tally(&[
-        "count",
-        "detention-headcount",
-        "--by",
-        "month",
-        "--from",
-        "2023-12-01",
-        "--to",
-        "2024-03-31",
-        "--store",
-        path_str(&store),
-    ]);
+    let out = tally(
+        &[
+            &["count", "detention-headcount", "--store", path_str(&store)],
+            &asked[..],
+        ]
+        .concat(),
+    );
     assert!(out.status.success());
     // The table prints its notes after it.
     let text = stdout(&out);
