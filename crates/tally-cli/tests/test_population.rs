@@ -646,7 +646,7 @@ fn headcount_counts_past_the_files_last_day_are_not_covered() {
         "{csv}"
     );
     assert!(
-        lines[2].starts_with("2024-01,") && lines[2].ends_with(",partly: 4 of 31 AOR-days"),
+        lines[2].starts_with("2024-01,") && lines[2].ends_with(",partly: 4 of 31 days"),
         "{csv}"
     );
     assert_eq!(

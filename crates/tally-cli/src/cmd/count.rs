@@ -593,7 +593,7 @@ pub fn write_result(
                 }
                 w.write_field(g.count.plain())?;
                 if partial {
-                    w.write_field(cell_coverage_text(g))?;
+                    w.write_field(cell_coverage_text(&p.table, g))?;
                 }
                 if let Some(r) = rates.get(i) {
                     for column in r.columns() {
@@ -714,7 +714,7 @@ pub fn write_result(
                     let mut r = g.values.clone();
                     r.push(g.count.text());
                     if partial {
-                        r.push(cell_coverage_text(g));
+                        r.push(cell_coverage_text(&p.table, g));
                     }
                     if let Some(rate) = rates.get(i) {
                         r.extend(rate.columns());
@@ -772,9 +772,10 @@ fn needs_coverage_column(p: &PublishedCount) -> bool {
         .any(|g| g.coverage != CellCoverage::Full || g.incomplete)
 }
 
-/// A cell's `coverage` column: empty when every day is covered.
-fn cell_coverage_text(g: &tally_publish::PublishedGroup) -> String {
-    let mut text = coverage_text(&g.coverage);
+/// A cell's `coverage` column for a count of `table` (its slug): empty when every day is
+/// covered.
+fn cell_coverage_text(table: &str, g: &tally_publish::PublishedGroup) -> String {
+    let mut text = coverage_text(table, &g.coverage);
     // Rows on days no release claims: stragglers past a stated period.
     if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
         text = "not covered: rows of a release that does not claim these days (past its stated period, or a few rows of an AOR it does not cover; see tally status)".into();
@@ -788,14 +789,20 @@ fn cell_coverage_text(g: &tally_publish::PublishedGroup) -> String {
     text
 }
 
-/// How a cell's coverage prints in the table.
-pub(super) fn coverage_text(c: &CellCoverage) -> String {
+/// How a cell's coverage prints in a count of `table` (its slug): a partly covered cell
+/// says how many of its AOR-days releases cover, or of its days for a table without AORs
+/// (the detention headcount), which releases cover as a whole.
+pub(super) fn coverage_text(table: &str, c: &CellCoverage) -> String {
     match c {
         CellCoverage::Full => String::new(),
         CellCoverage::NotCovered => "not covered".into(),
         CellCoverage::Partial { covered, of } => {
+            let unit = match TableKind::from_slug(table).map(|t| t.def().aor.is_some()) {
+                Some(false) => "days",
+                _ => "AOR-days",
+            };
             format!(
-                "partly: {} of {} AOR-days",
+                "partly: {} of {} {unit}",
                 thousands(*covered as u64),
                 thousands(*of as u64)
             )

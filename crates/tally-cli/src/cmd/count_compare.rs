@@ -226,7 +226,7 @@ pub(super) fn compare_dedup(
     let coverage: Vec<String> = published
         .groups
         .iter()
-        .map(|g| super::count::coverage_text(&g.coverage))
+        .map(|g| super::count::coverage_text(result.table.slug(), &g.coverage))
         .collect();
     let mut notes: Vec<String> = tally_model::dedup_rules()
         .iter()

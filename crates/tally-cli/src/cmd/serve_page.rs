@@ -240,16 +240,19 @@ fn coverage(v: &Value) -> String {
             .flatten()
             .filter_map(|a| a.as_str())
             .collect();
+        // A gap lists the AORs it leaves out; a table without AORs (the detention
+        // headcount) is covered or not as a whole, and its gaps list none.
+        let which = if aors.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", aors.join(", "))
+        };
         let _ = write!(
             html,
-            "<li>{} to {}: {} (counts there are missing, not zero)</li>",
+            "<li>{} to {}{} (counts there are missing, not zero)</li>",
             escape(g["first"].as_str().unwrap_or("")),
             escape(g["last"].as_str().unwrap_or("")),
-            escape(&if aors.is_empty() {
-                "every AOR".to_string()
-            } else {
-                aors.join(", ")
-            })
+            escape(&which)
         );
     }
     html.push_str("</ul>");
@@ -471,4 +474,36 @@ fn provenance(v: &Value) -> String {
         html.push_str("</ul>");
     }
     html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gap names the AORs it leaves out; a gap of a table without AORs (the detention
+    /// headcount) names none, and does not claim "every AOR" of a table that has none.
+    #[test]
+    fn a_gap_names_its_aors_and_a_table_without_aors_names_none() {
+        let view = serde_json::json!({"coverage_gaps": [
+            {"first": "2024-01-05", "last": "2024-03-31", "aors": []},
+            {"first": "2020-02-01", "last": "2020-02-29", "aors": ["CHI", "NYC"]},
+        ]});
+        let html = coverage(&view);
+        assert!(
+            html.contains("<li>2024-01-05 to 2024-03-31 (counts there are missing, not zero)</li>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<li>2020-02-01 to 2020-02-29: CHI, NYC (counts there are missing, not zero)</li>"
+            ),
+            "{html}"
+        );
+        assert!(!html.contains("every AOR"), "{html}");
+        let none = coverage(&serde_json::json!({"coverage_gaps": []}));
+        assert!(
+            none.contains("no day of this view lacks an ingested release"),
+            "{none}"
+        );
+    }
 }
