@@ -395,6 +395,12 @@ fn filters_cannot_lie() {
             vec!["--where-value", "citizenship"],
             "--where-value \"citizenship\" must look like DIM=VALUE",
         ),
+        // An unknown dimension is the error, with values or without.
+        (
+            vec!["--where", "bogus="],
+            "unknown dimension \"bogus\" for arrests",
+        ),
+        (vec!["--where", "aor="], "--where \"aor=\" lists no values"),
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");

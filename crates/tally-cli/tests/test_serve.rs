@@ -359,6 +359,21 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
             .starts_with("unknown dimension \"foo\" for arrests"),
         "{v}"
     );
+    // Empty, it is still not a dimension: an error, not quietly dropped as the empty
+    // field of a known dimension is (the dashboard's form sends those).
+    let (status, v) = json("/count/arrests.json?by=fy&foo=");
+    assert_eq!((status, v["parameter"].as_str()), (400, Some("foo")), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown dimension \"foo\" for arrests"),
+        "{v}"
+    );
+    let (status, by_fy) = json("/count/arrests.json?by=fy");
+    assert_eq!(status, 200, "{by_fy}");
+    let (status, v) = json("/count/arrests.json?by=fy&aor=&method-group=+");
+    assert_eq!((status, &v["groups"]), (200, &by_fy["groups"]), "{v}");
     let (status, v) = json("/count/arrests.json?by=foo");
     assert_eq!((status, v["parameter"].as_str()), (400, Some("by")), "{v}");
     // A bad value reads as the server's answer, not as a terminal's.
@@ -422,6 +437,9 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
     // the counts' notes and sources are in their views, not the server's log.
     let expected = [
         "GET /count/arrests.json?by=fy&foo=bar -> 400 in ",
+        "GET /count/arrests.json?by=fy&foo= -> 400 in ",
+        "GET /count/arrests.json?by=fy -> 200 in ",
+        "GET /count/arrests.json?by=fy&aor=&method-group=+ -> 200 in ",
         "GET /count/arrests.json?by=foo -> 400 in ",
         "GET /count/arrests.json?by=fy&from=2019-13-01 -> 400 in ",
         "GET /count/arrests.csv?by=date,landmark -> 200 in ",

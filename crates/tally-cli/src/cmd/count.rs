@@ -157,12 +157,14 @@ pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
         let Some((dim, values)) = f.split_once('=') else {
             bail!("--where {f:?} must look like DIM=V1,V2 (for example aor=CHI,NYC)");
         };
+        // The dimension first: an unknown one is the error to report, values or not.
+        let dim = dimension(dim)?;
         let values =
             split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?;
         if values.is_empty() {
             bail!("--where {f:?} lists no values");
         }
-        filters.push((dimension(dim)?, values));
+        filters.push((dim, values));
     }
     // `--where-value` values are taken whole; several for one dimension are alternatives.
     let mut whole: Vec<(Dimension, Vec<String>)> = Vec::new();

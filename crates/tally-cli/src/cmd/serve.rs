@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tally_model::TableKind;
 
 /// Serve a store over HTTP (read-only): a dashboard and a JSON/CSV API.
 #[derive(clap::Args, Debug)]
@@ -638,6 +639,19 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The parameters of `/count/{table}` that are options of `tally count` rather than
+/// filters of a dimension.
+const COUNT_PARAMETERS: [&str; 8] = [
+    "by",
+    "from",
+    "to",
+    "release",
+    "scheme",
+    "dedup",
+    "per-capita",
+    "policy",
+];
+
 /// The `tally count` command line for `/count/{table}` and its query parameters:
 /// `by`, `from`, `to`, `release` (repeatable), `scheme`, `dedup`, `per-capita`,
 /// `policy`; any other parameter filters a dimension (`aor=CHI,NYC`).
@@ -664,9 +678,7 @@ fn count_argv(
         .filter(|(k, v)| !k.is_empty() && !v.trim().is_empty())
     {
         match k.as_str() {
-            "by" | "from" | "to" | "release" | "scheme" | "dedup" | "per-capita" | "policy" => {
-                argv.push(format!("--{k}={v}"));
-            }
+            k if COUNT_PARAMETERS.contains(&k) => argv.push(format!("--{k}={v}")),
             dim => argv.push(format!("--where={dim}={v}")),
         }
     }
@@ -690,7 +702,23 @@ async fn count(
             ),
         );
     }
-    let query = super::serve_form::count_query(&params(raw));
+    let given = params(raw);
+    // The form's empty fields are no filter (`count_query` drops them), but an empty
+    // parameter that names no dimension of the table is an error like any unknown one,
+    // not quietly ignored.
+    if let Some(kind) = TableKind::from_slug(&table) {
+        for (k, v) in &given {
+            let fixed = COUNT_PARAMETERS.contains(&k.as_str())
+                || super::serve_form::FORM_ONLY.contains(&k.as_str());
+            if v.trim().is_empty() && !k.is_empty() && !fixed {
+                if let Err(message) = tally_query::Dimension::parse(kind, k) {
+                    let html = matches!(twin, Twin::Html);
+                    return view_error(html, StatusCode::BAD_REQUEST, k, &message);
+                }
+            }
+        }
+    }
+    let query = super::serve_form::count_query(&given);
     match twin {
         Twin::Csv => {
             let argv = count_argv(&served, &table, &query, "csv");
