@@ -186,8 +186,20 @@ fn operation_list_shows_the_shipped_operations_and_bad_files_are_refused() {
     let out = tally(&["operation", "list"]);
     assert!(out.status.success());
     let text = stdout(&out);
+    // Names in one column as wide as the longest; a policy's treated AORs said as such.
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
     assert!(
-        text.contains("bortac-2020") && text.contains("family-op-2019"),
+        lines[0].starts_with("bortac-2020                   CBP BORTAC officers")
+            && lines[1].starts_with(
+                "                              table arrests, AORs CHI,SFR,LOS,ATL,HOU,BOS,NOL,DET,NEW,NYC, window 2020-02-01..2020-05-31"
+            )
+            && lines[2].starts_with("family-op-2019                ICE family-unit"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[5],
+        "                              table arrests, AORs where at least 33% of counties are under the sanctuary policy on 2017-01-01 (chosen from the store), window 2018-10-01..2019-08-31",
         "{text}"
     );
     let dir = tempfile::tempdir().unwrap();

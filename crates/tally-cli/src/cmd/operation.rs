@@ -71,14 +71,20 @@ pub enum OperationFormat {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     match args.command {
         OperationCommand::List => {
-            for (path, op) in Operation::shipped() {
-                writeln!(out, "{:<16} {}  ({path})", op.name, op.title)?;
+            let shipped = Operation::shipped();
+            let width = shipped
+                .iter()
+                .map(|(_, op)| op.name.len())
+                .max()
+                .unwrap_or(0);
+            for (path, op) in &shipped {
+                writeln!(out, "{:<width$}  {}  ({path})", op.name, op.title)?;
                 writeln!(
                     out,
-                    "{:<16} table {}, AORs {}, window {}..{}",
+                    "{:<width$}  table {}, {}, window {}..{}",
                     "",
                     op.table,
-                    op.aors.join(","),
+                    treated_aors(op),
                     op.window.first,
                     op.window.last
                 )?;
@@ -86,6 +92,20 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         OperationCommand::Run(a) => run_one(a, out),
+    }
+}
+
+/// An operation's treated AORs as `operation list` gives them: the codes it lists, or the
+/// policy that chooses them from the store when it is run.
+fn treated_aors(op: &Operation) -> String {
+    match &op.treated_policy {
+        Some(p) => format!(
+            "AORs where at least {:.0}% of counties are under the {} policy on {} (chosen from the store)",
+            p.min_county_share * 100.0,
+            p.policy,
+            p.on
+        ),
+        None => format!("AORs {}", op.aors.join(",")),
     }
 }
 
