@@ -140,6 +140,23 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
         text.contains("note: no ingested arrests release covers 24 of 25 AORs (all but SEA) on 2012-01-01..2015-09-30 (1369 days): counts there are missing, not zero"),
         "{text}"
     );
+    // By release and FY, the partly covered cells are the FYs', and the notes say so.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "release,fy",
+    ]));
+    assert!(
+        text.contains("UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx  FY2012    6,620  partly: 274 of 9,150 AOR-days\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: by release, a cell's coverage is that of its days and AORs by any release read, not by that release alone (each release's own coverage: tally status)"),
+        "{text}"
+    );
     // FY2012-FY2015 say they are Seattle only.
     let text = stdout(&tally(&[
         "count",

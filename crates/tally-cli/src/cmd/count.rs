@@ -855,6 +855,13 @@ fn partial_cell_notes(p: &PublishedCount) -> Vec<String> {
             "{not_covered} cell(s) print \"not covered\": no ingested release covers their days, so their counts are missing, not zero"
         ));
     }
+    // By release, a cell's coverage is still its days' and AORs' by every release read:
+    // a reader could take it for the release's own.
+    if (!partial.is_empty() || not_covered > 0) && p.dimensions.iter().any(|d| d == "release") {
+        notes.push(
+            "by release, a cell's coverage is that of its days and AORs by any release read, not by that release alone (each release's own coverage: tally status)".into(),
+        );
+    }
     notes
 }
 
