@@ -672,6 +672,16 @@ pub fn select_releases<'m>(
     }
 }
 
+/// Ends a count whose request was asked to stop (`tally_store::cancel`) between the
+/// steps that follow its scan: building a result of millions of groups takes as long as
+/// the scan.
+fn stop_if_asked() -> Result<(), QueryError> {
+    if tally_store::cancel::stop_requested() {
+        return Err(QueryError::Store(StoreError::Stopped));
+    }
+    Ok(())
+}
+
 /// Counts rows of `query.table`.
 ///
 /// # Errors
@@ -1417,6 +1427,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // The result stays keyed by interned ids until its groups are built: the grid, the
     // vocabulary marks and each cell's coverage are found by id (thousands of cells share
     // a few hundred dates and AORs), and the cells are put in order once, at the end.
+    stop_if_asked()?;
     let mut cells = add_up(keyed, &interners[..n_by], marked.then_some(&mark_names));
     let total = cells.values().sum();
     let mut notes = Vec::new();
@@ -1462,6 +1473,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             releases.len()
         ));
     }
+    stop_if_asked()?;
     let cover = CoverageMap::of(&covering, query.table, &precedence);
     // The days and AORs asked about are those of every release read, covered or not.
     let read_cover = (covering.len() < releases.len())
@@ -1764,6 +1776,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .iter()
         .map(|r| usize::BITS - r.len().leading_zeros())
         .collect();
+    stop_if_asked()?;
     let mut ordered: Vec<(u128, [u32; MAX_DIMENSIONS + 1], u64)> = cells
         .into_iter()
         .map(|(key, n)| {
@@ -1800,9 +1813,14 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .filter(|(_, d)| d.is_date() || **d == Dimension::Aor)
         .map(|(i, _)| i)
         .collect();
+    stop_if_asked()?;
     let groups: Vec<Group> = ordered
         .into_iter()
-        .map(|(_, key, count)| {
+        .enumerate()
+        .map(|(i, (_, key, count))| {
+            if i % 65_536 == 65_535 {
+                stop_if_asked()?;
+            }
             let mut values: Vec<String> = (0..n_by)
                 .map(|k| interners[k].values[key[k] as usize].clone())
                 .collect();
@@ -1820,15 +1838,15 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     .or_insert_with(|| asked.cell_coverage(query, &cover, days, &values)),
                 None => CellCoverage::Full,
             };
-            Group {
+            Ok(Group {
                 incomplete: holds_partial_day(days),
                 vocabulary: marks.get(&key).copied(),
                 values,
                 count,
                 coverage,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, QueryError>>()?;
     // Only the overlaps that touch the counted range matter to this result.
     let overlaps: Vec<OverlapUse> = precedence
         .overlaps()

@@ -19,6 +19,7 @@
 //! see the old store, and if the process dies first the next ingest removes the leftovers.
 
 pub mod cache;
+pub mod cancel;
 pub mod commit;
 pub mod read;
 mod rollup;
@@ -58,6 +59,9 @@ pub enum StoreError {
     )]
     /// Another ingest holds the lock.
     Locked(PathBuf),
+    #[error("stopped: the read was no longer waited for (a server request past its time limit)")]
+    /// A [`cancel::StopFlag`] the read watched was raised.
+    Stopped,
     #[error("{0}")]
     /// Anything else, with its reason.
     Invalid(String),

@@ -48,14 +48,25 @@ impl<'s> TableScan<'s> {
     /// schema gives it.
     ///
     /// # Errors
-    /// Missing or unreadable files, naming them.
+    /// Missing or unreadable files, naming them; [`StoreError::Stopped`] when a
+    /// [`crate::cancel::StopFlag`] installed on this thread is raised.
     pub fn for_each(
         &self,
         releases: &[&ReleaseEntry],
         mut visit: impl FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        let stop = crate::cancel::watched();
+        let stopped = || stop.as_ref().is_some_and(|s| s.is_raised());
         for (release, file) in self.files(releases) {
-            self.for_each_in(release, file, &mut visit)?;
+            if stopped() {
+                return Err(StoreError::Stopped);
+            }
+            self.for_each_in(release, file, &mut |r, b| {
+                if stopped() {
+                    return Err(StoreError::Stopped);
+                }
+                visit(r, b)
+            })?;
         }
         Ok(())
     }
@@ -96,6 +107,9 @@ impl<'s> TableScan<'s> {
         visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch) -> Result<(), StoreError> + Sync,
     ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
+        // The caller's stop flag, watched by every worker (they are new threads).
+        let stop = crate::cancel::watched();
+        let stopped = || stop.as_ref().is_some_and(|s| s.is_raised());
         let next = std::sync::atomic::AtomicUsize::new(0);
         type Slot<S> = std::sync::Mutex<Option<Result<Option<S>, StoreError>>>;
         let slots: Vec<Slot<S>> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -108,9 +122,15 @@ impl<'s> TableScan<'s> {
                             break;
                         };
                         let done = match init(at) {
+                            _ if stopped() => Err(StoreError::Stopped),
                             None => Ok(None),
                             Some(mut state) => self
-                                .for_each_in(release, file, &mut |r, b| visit(&mut state, r, b))
+                                .for_each_in(release, file, &mut |r, b| {
+                                    if stopped() {
+                                        return Err(StoreError::Stopped);
+                                    }
+                                    visit(&mut state, r, b)
+                                })
                                 .map(|()| Some(state)),
                         };
                         if let Ok(mut slot) = slots[at].lock() {

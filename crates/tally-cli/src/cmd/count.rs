@@ -590,6 +590,10 @@ pub fn write_result(
             let mut w = csv_writer(out);
             w.write_record(&header)?;
             for (i, g) in p.groups.iter().enumerate() {
+                // A server request past its time limit stops writing too.
+                if i % 65_536 == 65_535 && tally_store::cancel::stop_requested() {
+                    return Err(tally_store::StoreError::Stopped.into());
+                }
                 for value in &g.values {
                     w.write_field(value)?;
                 }

@@ -387,30 +387,24 @@ where
         });
     }
     let command = argv.to_vec();
-    let work = async {
-        // Held until the command ends, even when the client's time runs out first.
-        let permit = Arc::clone(&served.running).acquire_owned().await;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let mut out = Vec::new();
-            // Only this command's count is timed, not one an earlier request left behind.
-            tally_query::count::take_count_timing();
-            match crate::run_argv(&command, &mut out) {
-                Ok(_) => render(&out, &command)
-                    .map(|body| {
-                        // A view running several counts (an operation) is not timed so.
-                        let timing = tally_query::count::take_count_timing()
-                            .filter(|_| command.first().is_some_and(|c| c == "count"));
-                        (body, timing)
-                    })
-                    .map_err(|m| ("by".to_string(), m, false)),
-                Err(e) => Err((parameter_of(&e.message, &command), e.message, e.store_fault)),
-            }
-        })
-        .await
-    };
-    let body = match tokio::time::timeout(served.timeout, work).await {
-        Err(_) => {
+    let work = run_within(&served.running, served.timeout, move || {
+        let mut out = Vec::new();
+        // Only this command's count is timed, not one an earlier request left behind.
+        tally_query::count::take_count_timing();
+        match crate::run_argv(&command, &mut out) {
+            Ok(_) => render(&out, &command)
+                .map(|body| {
+                    // A view running several counts (an operation) is not timed so.
+                    let timing = tally_query::count::take_count_timing()
+                        .filter(|_| command.first().is_some_and(|c| c == "count"));
+                    (body, timing)
+                })
+                .map_err(|m| ("by".to_string(), m, false)),
+            Err(e) => Err((parameter_of(&e.message, &command), e.message, e.store_fault)),
+        }
+    });
+    let body = match work.await {
+        None => {
             return Err(view_error(
                 html,
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -421,7 +415,7 @@ where
                 ),
             ));
         }
-        Ok(Err(_)) => {
+        Some(Err(_)) => {
             return Err(view_error(
                 html,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -429,7 +423,7 @@ where
                 "the request failed",
             ));
         }
-        Ok(Ok(Err((_, message, true)))) => {
+        Some(Ok(Err((_, message, true)))) => {
             return Err(view_error(
                 html,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -437,7 +431,7 @@ where
                 &message,
             ));
         }
-        Ok(Ok(Err((parameter, message, false)))) => {
+        Some(Ok(Err((parameter, message, false)))) => {
             return Err(view_error(
                 html,
                 StatusCode::BAD_REQUEST,
@@ -445,7 +439,7 @@ where
                 &message,
             ));
         }
-        Ok(Ok(Ok((body, timing)))) => (Bytes::from(body), timing),
+        Some(Ok(Ok((body, timing)))) => (Bytes::from(body), timing),
     };
     let (body, timing) = body;
     if let (Some(tag), Ok(mut cache)) = (tag, served.cache.lock()) {
@@ -456,6 +450,35 @@ where
         cached: false,
         timing,
     })
+}
+
+/// Runs `work` on a blocking thread once one of the server's `running` slots is free,
+/// bounded by `limit` (the wait for a slot included); `None` when the limit passed first.
+/// The slot is held until `work` ends, and a request past its limit asks `work` to stop
+/// (a [`tally_store::cancel::StopFlag`] installed on its thread, which the store's scans
+/// watch): it then ends at its next batch instead of holding a core and a slot until it
+/// would have finished, which let a few slow requests starve every later one.
+async fn run_within<T: Send + 'static>(
+    running: &Arc<tokio::sync::Semaphore>,
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<Result<T, tokio::task::JoinError>> {
+    let stop = tally_store::cancel::StopFlag::new();
+    let watched = stop.clone();
+    let run = async {
+        let permit = Arc::clone(running).acquire_owned().await;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _watching = watched.install();
+            work()
+        })
+        .await
+    };
+    let done = tokio::time::timeout(limit, run).await.ok();
+    if done.is_none() {
+        stop.raise();
+    }
+    done
 }
 
 /// Runs a command line for a view, bounded in time, and answers it with the ETag of the
@@ -710,11 +733,13 @@ async fn count(
         for (k, v) in &given {
             let fixed = COUNT_PARAMETERS.contains(&k.as_str())
                 || super::serve_form::FORM_ONLY.contains(&k.as_str());
-            if v.trim().is_empty() && !k.is_empty() && !fixed {
-                if let Err(message) = tally_query::Dimension::parse(kind, k) {
-                    let html = matches!(twin, Twin::Html);
-                    return view_error(html, StatusCode::BAD_REQUEST, k, &message);
-                }
+            if v.trim().is_empty()
+                && !k.is_empty()
+                && !fixed
+                && let Err(message) = tally_query::Dimension::parse(kind, k)
+            {
+                let html = matches!(twin, Twin::Html);
+                return view_error(html, StatusCode::BAD_REQUEST, k, &message);
             }
         }
     }
@@ -1208,4 +1233,102 @@ pub fn openapi() -> serde_json::Value {
             "/compare/{a}/{b}": {"get": {"summary": "tally compare-releases A B (HTML; .json and .csv twins on b)", "parameters": [param("a", "path", "a release"), param("b", "path", "a release, with .json or .csv")], "responses": twin_ok("HTML, JSON or CSV")}},
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Work past its limit is asked to stop, and its slot comes free soon after, not when
+    /// the work would have ended (here: never, unless asked). Run several times: the race
+    /// between the limit and the work's checks must come out the same each time.
+    #[test]
+    fn work_past_its_limit_is_stopped_and_frees_its_slot() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let running = Arc::new(tokio::sync::Semaphore::new(1));
+            for _ in 0..5 {
+                let (told, heard) = std::sync::mpsc::channel();
+                let answer = run_within(&running, Duration::from_millis(50), move || {
+                    let started = Instant::now();
+                    while !tally_store::cancel::stop_requested() {
+                        assert!(started.elapsed() < Duration::from_secs(30), "never stopped");
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    let _ = told.send(started.elapsed());
+                })
+                .await;
+                assert!(answer.is_none());
+                let ran = heard.recv_timeout(Duration::from_secs(5)).unwrap();
+                assert!(ran >= Duration::from_millis(40), "{ran:?}");
+                // The one slot is free again for the next request.
+                let slot = tokio::time::timeout(Duration::from_secs(5), running.acquire()).await;
+                assert!(matches!(slot, Ok(Ok(_))));
+            }
+            // Work within its limit answers, and a thread with no request on it is never
+            // asked to stop.
+            let answer = run_within(&running, Duration::from_secs(5), || {
+                tally_store::cancel::stop_requested()
+            })
+            .await;
+            assert!(matches!(answer, Some(Ok(false))));
+            assert!(!tally_store::cancel::stop_requested());
+        });
+    }
+
+    /// A count whose request was asked to stop ends at its scan with an error saying
+    /// so, on one thread and on several; without the flag raised it answers as before.
+    #[test]
+    fn a_count_asked_to_stop_ends_with_stopped() {
+        use clap::Parser;
+        let dir = tempfile::tempdir().unwrap();
+        let (source, store) = (dir.path().join("source"), dir.path().join("store"));
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        for argv in [
+            words(&[
+                "tally", "synth", "--table", "arrests", "--rows", "3000", "--seed", "7",
+            ])
+            .into_iter()
+            .chain(["--out".to_string(), source.display().to_string()])
+            .collect::<Vec<_>>(),
+            vec![
+                "tally".to_string(),
+                "ingest".to_string(),
+                "--store".to_string(),
+                store.display().to_string(),
+                source.display().to_string(),
+            ],
+        ] {
+            let cli = crate::Cli::try_parse_from(argv).unwrap();
+            crate::dispatch(cli.command, &mut Vec::new()).unwrap();
+        }
+        let count = |extra: &[&str]| {
+            let mut argv = words(&["count", "arrests", "--by", "fy,aor", "--store"]);
+            argv.push(store.display().to_string());
+            argv.extend(words(extra));
+            let mut out = Vec::new();
+            crate::run_argv(&argv, &mut out).map(|_| String::from_utf8(out).unwrap())
+        };
+        let answered = count(&["--format", "csv"]).unwrap();
+        assert!(answered.starts_with("fy,aor,count"), "{answered}");
+        let stop = tally_store::cancel::StopFlag::new();
+        stop.raise();
+        {
+            let _watching = stop.install();
+            for extra in [&["--format", "csv"][..], &["--no-rollups"][..]] {
+                let e = count(extra).unwrap_err();
+                assert!(
+                    e.message
+                        .contains("stopped: the read was no longer waited for"),
+                    "{}",
+                    e.message
+                );
+            }
+        }
+        assert_eq!(count(&["--format", "csv"]).unwrap(), answered);
+    }
 }
