@@ -186,7 +186,7 @@ fn bad_requests_get_their_4xx_naming_the_parameter() {
         ("/count/arrests.json?by=nope", 400, "by"),
         ("/count/arrests.json?by=fy&from=2019-13-01", 400, "from"),
         ("/count/nowhere.json?by=fy", 400, "table"),
-        ("/count/arrests.json?by=fy&aor=ZZZ", 400, "where"),
+        ("/count/arrests.json?by=fy&aor=ZZZ", 400, "aor"),
         ("/operations/nope.json", 404, "name"),
         ("/no/such/view", 404, "path"),
     ] {
@@ -374,6 +374,29 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
     assert_eq!(status, 200, "{by_fy}");
     let (status, v) = json("/count/arrests.json?by=fy&aor=&method-group=+");
     assert_eq!((status, &v["groups"]), (200, &by_fy["groups"]), "{v}");
+    // A value that can never match is blamed on its own parameter; an option given twice
+    // and a parameter without a name are refused in the server's words.
+    let (status, v) = json("/count/arrests.json?by=fy&aor=XYZ");
+    assert_eq!((status, v["parameter"].as_str()), (400, Some("aor")), "{v}");
+    let (status, v) = json("/count/arrests.json?by=fy&from=2019-01-01&from=2018-01-01");
+    assert_eq!(
+        (status, v["parameter"].as_str()),
+        (400, Some("from")),
+        "{v}"
+    );
+    assert_eq!(
+        v["error"], "from is given 2 times; it takes one value",
+        "{v}"
+    );
+    let (status, v) = json("/count/arrests.json?by=fy&=x");
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("a parameter without a name"),
+        "{v}"
+    );
     let (status, v) = json("/count/arrests.json?by=foo");
     assert_eq!((status, v["parameter"].as_str()), (400, Some("by")), "{v}");
     // A bad value reads as the server's answer, not as a terminal's.
@@ -440,6 +463,9 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
         "GET /count/arrests.json?by=fy&foo= -> 400 in ",
         "GET /count/arrests.json?by=fy -> 200 in ",
         "GET /count/arrests.json?by=fy&aor=&method-group=+ -> 200 in ",
+        "GET /count/arrests.json?by=fy&aor=XYZ -> 400 in ",
+        "GET /count/arrests.json?by=fy&from=2019-01-01&from=2018-01-01 -> 400 in ",
+        "GET /count/arrests.json?by=fy&=x -> 400 in ",
         "GET /count/arrests.json?by=foo -> 400 in ",
         "GET /count/arrests.json?by=fy&from=2019-13-01 -> 400 in ",
         "GET /count/arrests.csv?by=date,landmark -> 200 in ",
@@ -588,6 +614,20 @@ fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
         html.contains("us-atlas 3.0.1"),
         "the geometry names its source"
     );
+    // A repeated filter lists alternatives, as for /count: both AORs keep their counts.
+    let (status, _, body) = get(&server.addr, "/map/arrests?aor=CHI&aor=NYC&fy=FY2019", &[]);
+    let html = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("data-aor=\"CHI\"><title>CHI: 7,769</title>"),
+        "{html}"
+    );
+    assert!(html.contains("<title>NYC: "), "{html}");
+    assert!(!html.contains("<title>NYC: no rows"), "{html}");
+    // An empty parameter naming no dimension is refused, as for /count.
+    let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2019&foo=", &[]);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("unknown dimension"));
     // Per capita needs the population table (not in this store) and one fiscal year.
     let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2019&per-capita=total", &[]);
     assert_eq!(status, 400);

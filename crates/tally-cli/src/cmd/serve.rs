@@ -554,13 +554,18 @@ fn parameter_of(message: &str, argv: &[String]) -> String {
         .split_once("unknown dimension \"")
         .and_then(|(_, rest)| rest.split_once('"'))
         .map(|(name, _)| name);
-    if let Some(name) = unknown
-        && argv.iter().any(|a| {
+    // `--where aor="XYZ" can never match`: the URL's parameter is `aor`.
+    let filtered = message
+        .split_once("--where ")
+        .and_then(|(_, rest)| rest.split_once('='))
+        .map(|(name, _)| name);
+    for name in [unknown, filtered].into_iter().flatten() {
+        if argv.iter().any(|a| {
             a.strip_prefix("--where=")
                 .is_some_and(|w| w.split_once('=').is_some_and(|(d, _)| d == name))
-        })
-    {
-        return name.to_string();
+        }) {
+            return name.to_string();
+        }
     }
     parameter_named(message).to_string()
 }
@@ -675,6 +680,49 @@ const COUNT_PARAMETERS: [&str; 8] = [
     "policy",
 ];
 
+/// Checks the parameters of a count or map view before they become a command line:
+/// `(parameter, message)` for the first wrong one. The form's empty fields are no filter
+/// (`count_query` drops them), but an empty parameter that names no dimension of the
+/// table, or none at all (`?=x`), is an error like any unknown one, not quietly ignored;
+/// a repeated filter lists alternatives (`aor=CHI&aor=NYC` is `aor=CHI,NYC`), but an
+/// option that takes one value given twice (`from`) is refused.
+fn check_count_parameters(table: &str, given: &[(String, String)]) -> Result<(), (String, String)> {
+    for (k, v) in given {
+        if k.trim().is_empty() {
+            return Err((
+                String::new(),
+                format!("a parameter without a name (={v}): give DIM=VALUE, such as aor=CHI"),
+            ));
+        }
+    }
+    for single in ["from", "to", "scheme", "dedup", "per-capita", "policy"] {
+        let times = given
+            .iter()
+            .filter(|(k, v)| k == single && !v.trim().is_empty())
+            .count();
+        if times > 1 {
+            return Err((
+                single.to_string(),
+                format!("{single} is given {times} times; it takes one value"),
+            ));
+        }
+    }
+    let Some(kind) = TableKind::from_slug(table) else {
+        return Ok(());
+    };
+    for (k, v) in given {
+        let fixed = COUNT_PARAMETERS.contains(&k.as_str())
+            || super::serve_form::FORM_ONLY.contains(&k.as_str());
+        if v.trim().is_empty()
+            && !fixed
+            && let Err(message) = tally_query::Dimension::parse(kind, k)
+        {
+            return Err((k.clone(), message));
+        }
+    }
+    Ok(())
+}
+
 /// The `tally count` command line for `/count/{table}` and its query parameters:
 /// `by`, `from`, `to`, `release` (repeatable), `scheme`, `dedup`, `per-capita`,
 /// `policy`; any other parameter filters a dimension (`aor=CHI,NYC`).
@@ -726,22 +774,9 @@ async fn count(
         );
     }
     let given = params(raw);
-    // The form's empty fields are no filter (`count_query` drops them), but an empty
-    // parameter that names no dimension of the table is an error like any unknown one,
-    // not quietly ignored.
-    if let Some(kind) = TableKind::from_slug(&table) {
-        for (k, v) in &given {
-            let fixed = COUNT_PARAMETERS.contains(&k.as_str())
-                || super::serve_form::FORM_ONLY.contains(&k.as_str());
-            if v.trim().is_empty()
-                && !k.is_empty()
-                && !fixed
-                && let Err(message) = tally_query::Dimension::parse(kind, k)
-            {
-                let html = matches!(twin, Twin::Html);
-                return view_error(html, StatusCode::BAD_REQUEST, k, &message);
-            }
-        }
+    if let Err((parameter, message)) = check_count_parameters(&table, &given) {
+        let html = matches!(twin, Twin::Html);
+        return view_error(html, StatusCode::BAD_REQUEST, &parameter, &message);
     }
     let query = super::serve_form::count_query(&given);
     match twin {
@@ -908,8 +943,16 @@ async fn map(
             &format!("no table {table:?}"),
         );
     }
-    let mut query: Vec<(String, String)> =
-        params(raw).into_iter().filter(|(k, _)| k != "by").collect();
+    let given = params(raw);
+    if let Err((parameter, message)) = check_count_parameters(&table, &given) {
+        return view_error(true, StatusCode::BAD_REQUEST, &parameter, &message);
+    }
+    // Filters as `/count` reads them: a repeated one lists alternatives, empty ones are
+    // no filter. The map's own `by` replaces any given.
+    let mut query: Vec<(String, String)> = super::serve_form::count_query(&given)
+        .into_iter()
+        .filter(|(k, _)| k != "by")
+        .collect();
     let per_capita = query
         .iter()
         .any(|(k, v)| k == "per-capita" && !v.is_empty());
