@@ -665,6 +665,36 @@ fn headcount_counts_past_the_files_last_day_are_not_covered() {
         .concat(),
     );
     assert!(out.status.success());
+    // Rows dated before the file's stated first day (people booked in before FY2012 and
+    // still held) count, but their months are not claimed: said so, without an AOR.
+    let before = count_csv(
+        &store,
+        "detention-headcount",
+        &[
+            "--by",
+            "month",
+            "--from",
+            "2011-08-01",
+            "--to",
+            "2011-10-31",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    let lines: Vec<&str> = before.lines().collect();
+    for month in ["2011-08", "2011-09"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{month},"))
+                && l.ends_with(",not covered: rows of a release that does not claim these days (outside its stated period; see tally status)")),
+            "{before}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("2011-10,") && l.ends_with(',')),
+        "{before}"
+    );
     // The table prints its notes after it.
     let text = stdout(&out);
     assert!(

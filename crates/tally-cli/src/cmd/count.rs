@@ -784,7 +784,13 @@ fn cell_coverage_text(table: &str, g: &tally_publish::PublishedGroup) -> String 
     let mut text = coverage_text(table, &g.coverage);
     // Rows on days no release claims: stragglers past a stated period.
     if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
-        text = "not covered: rows of a release that does not claim these days (past its stated period, or a few rows of an AOR it does not cover; see tally status)".into();
+        let why = match TableKind::from_slug(table).map(|t| t.def().aor.is_some()) {
+            Some(false) => "outside its stated period",
+            _ => "outside its stated period, or a few rows of an AOR it does not cover",
+        };
+        text = format!(
+            "not covered: rows of a release that does not claim these days ({why}; see tally status)"
+        );
     }
     if g.incomplete {
         if !text.is_empty() {
