@@ -823,6 +823,19 @@ fn counts_by_the_policy_of_the_arrest_county_on_the_arrest_day() {
         .map(|r| r["count"].parse::<u64>().unwrap())
         .sum();
     assert_eq!(total, 544_059, "every arrest is counted once");
+    // FY2019's partial coverage is worded as a count's coverage column words it.
+    let text = run_ok(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(s),
+        "--by",
+        "policy,fy",
+    ]);
+    assert!(
+        text.contains("only partly covered, counting the covered days: FY2019 (partly: 8,375 of 9,125 AOR-days)"),
+        "{text}"
+    );
     // Rows placed in a county are those `jurisdictions landmarks` places.
     let shares = csv_rows(&run_ok(&[
         "jurisdictions",

@@ -80,9 +80,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
             .groups
             .iter()
             .filter_map(|g| match g.coverage {
-                CellCoverage::Partial { covered, of } => {
-                    Some(format!("{} ({covered} of {of} AOR-days)", name(g)))
-                }
+                // Worded as a count's coverage column words it (one definition).
+                CellCoverage::Partial { .. } => Some(format!(
+                    "{} ({})",
+                    name(g),
+                    super::count::coverage_text(q.table.slug(), &g.coverage)
+                )),
                 _ => None,
             })
             .collect();
