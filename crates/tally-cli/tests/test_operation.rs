@@ -188,17 +188,25 @@ fn operation_list_shows_the_shipped_operations_and_bad_files_are_refused() {
     let text = stdout(&out);
     // Names in one column as wide as the longest; a policy's treated AORs said as such.
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 6, "{text}");
+    assert_eq!(lines.len(), 9, "{text}");
     assert!(
         lines[0].starts_with("bortac-2020                   CBP BORTAC officers")
             && lines[1].starts_with(
                 "                              table arrests, AORs CHI,SFR,LOS,ATL,HOU,BOS,NOL,DET,NEW,NYC, window 2020-02-01..2020-05-31"
             )
-            && lines[2].starts_with("family-op-2019                ICE family-unit"),
+            && lines[0].ends_with("(built in: operations/bortac-2020.toml)")
+            && lines[2]
+                == "                              measures count (average-daily-population where no arrests release covers the design); baselines 2019-02-01..2019-05-31, 2018-02-01..2018-05-31, 2017-02-01..2017-05-31"
+            && lines[3].starts_with("family-op-2019                ICE family-unit"),
         "{text}"
     );
     assert_eq!(
-        lines[5],
+        lines[8],
+        "                              measures at-large-share; baselines 2017-10-01..2018-08-31, 2016-10-01..2017-08-31, 2015-10-01..2016-08-31",
+        "{text}"
+    );
+    assert_eq!(
+        lines[7],
         "                              table arrests, AORs where at least 33% of counties are under the sanctuary policy on 2017-01-01 (chosen from the store), window 2018-10-01..2019-08-31",
         "{text}"
     );

@@ -78,7 +78,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 .max()
                 .unwrap_or(0);
             for (path, op) in &shipped {
-                writeln!(out, "{:<width$}  {}  ({path})", op.name, op.title)?;
+                // Shipped operations are built into the binary: the path is where the source has them.
+                writeln!(out, "{:<width$}  {}  (built in: {path})", op.name, op.title)?;
                 writeln!(
                     out,
                     "{:<width$}  table {}, {}, window {}..{}",
@@ -87,6 +88,23 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                     treated_aors(op),
                     op.window.first,
                     op.window.last
+                )?;
+                let baselines: Vec<String> = op
+                    .baselines()
+                    .iter()
+                    .map(|w| format!("{}..{}", w.first, w.last))
+                    .collect();
+                let fallback = op
+                    .fallback_outcome
+                    .as_deref()
+                    .map(|f| format!(" ({f} where no {} release covers the design)", op.table))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:<width$}  measures {}{fallback}; baselines {}",
+                    "",
+                    op.outcome.as_deref().unwrap_or("count"),
+                    baselines.join(", ")
                 )?;
             }
             Ok(ExitCode::SUCCESS)
