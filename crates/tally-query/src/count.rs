@@ -1366,6 +1366,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     let mut rows_without_person = 0u64;
     let mut overlap_rows: Vec<(u64, u64)> = vec![(0, 0); precedence.overlaps().len()];
     for st in tallies.into_iter().flatten() {
+        stop_if_asked()?;
         let ids: Vec<Vec<u32>> = st
             .interners
             .iter()
@@ -1428,7 +1429,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // vocabulary marks and each cell's coverage are found by id (thousands of cells share
     // a few hundred dates and AORs), and the cells are put in order once, at the end.
     stop_if_asked()?;
-    let mut cells = add_up(keyed, &interners[..n_by], marked.then_some(&mark_names));
+    let mut cells = add_up(keyed, &interners[..n_by], marked.then_some(&mark_names))?;
     let total = cells.values().sum();
     let mut notes = Vec::new();
     let applied: Vec<(&str, &MergedRows)> = dedup
@@ -1929,7 +1930,15 @@ fn add_up(
     keyed: Vec<([u32; MAX_DIMENSIONS + 1], u64)>,
     interners: &[Interner],
     marks: Option<&Interner>,
-) -> rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64> {
+) -> Result<rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64>, QueryError> {
+    // Millions of keys take a while: a request no longer waited for stops here too.
+    let check = |i: usize| {
+        if i % 65_536 == 65_535 {
+            stop_if_asked()
+        } else {
+            Ok(())
+        }
+    };
     let bounds: Vec<usize> = interners
         .iter()
         .chain(marks)
@@ -1941,14 +1950,16 @@ fn add_up(
         .filter(|p| *p <= (1 << 18).max(keyed.len()));
     let mut cells = rustc_hash::FxHashMap::default();
     let Some(slots) = slots else {
-        for (key, n) in keyed {
+        for (i, (key, n)) in keyed.into_iter().enumerate() {
+            check(i)?;
             *cells.entry(key).or_default() += n;
         }
-        return cells;
+        return Ok(cells);
     };
     // Slot `n` holds 1 + the rows of its group (0: no file holds it).
     let mut table = vec![0u64; slots];
-    for (key, n) in &keyed {
+    for (i, (key, n)) in keyed.iter().enumerate() {
+        check(i)?;
         let at = key
             .iter()
             .zip(&bounds)
@@ -1967,7 +1978,7 @@ fn add_up(
         }
         cells.insert(key, n - 1);
     }
-    cells
+    Ok(cells)
 }
 
 fn record_key(file: &str, sheet: &str, row: i64) -> u64 {
@@ -2279,7 +2290,7 @@ mod kernel_tests {
         let want: Vec<([u32; 2], u64)> =
             vec![([0, 0], 2 + 5), ([1, 0], 4), ([2, 1], 6), ([2, 3], 1 + 3)];
         for first in [3, 70_000] {
-            let cells = add_up(keyed(&ids), &[interner_of(first), interner_of(4)], None);
+            let cells = add_up(keyed(&ids), &[interner_of(first), interner_of(4)], None).unwrap();
             let mut got: Vec<([u32; 2], u64)> = cells
                 .into_iter()
                 .map(|(k, n)| {
@@ -2293,7 +2304,7 @@ mod kernel_tests {
         // A group of no rows (a grid's empty cell) is kept, as zero.
         let mut empty = [0u32; MAX_DIMENSIONS + 1];
         empty[0] = 1;
-        let cells = add_up(vec![(empty, 0)], &[interner_of(2)], None);
+        let cells = add_up(vec![(empty, 0)], &[interner_of(2)], None).unwrap();
         assert_eq!(cells.get(&empty), Some(&0));
     }
 
