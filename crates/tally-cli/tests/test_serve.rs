@@ -397,6 +397,21 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
             .starts_with("a parameter without a name"),
         "{v}"
     );
+    // Views that take no parameters say so rather than ignore them (and seem to apply them).
+    let (status, v) = json("/status.json?dedup=exact");
+    assert_eq!(
+        (status, v["parameter"].as_str()),
+        (400, Some("dedup")),
+        "{v}"
+    );
+    assert_eq!(
+        v["error"], "this view takes no parameters (got \"dedup\")",
+        "{v}"
+    );
+    let (status, v) = json("/operations.json?foo=bar");
+    assert_eq!((status, v["parameter"].as_str()), (400, Some("foo")), "{v}");
+    let (status, v) = json("/fields/arrests.json?by=fy");
+    assert_eq!((status, v["parameter"].as_str()), (400, Some("by")), "{v}");
     let (status, v) = json("/count/arrests.json?by=foo");
     assert_eq!((status, v["parameter"].as_str()), (400, Some("by")), "{v}");
     // A bad value reads as the server's answer, not as a terminal's.
@@ -466,6 +481,9 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
         "GET /count/arrests.json?by=fy&aor=XYZ -> 400 in ",
         "GET /count/arrests.json?by=fy&from=2019-01-01&from=2018-01-01 -> 400 in ",
         "GET /count/arrests.json?by=fy&=x -> 400 in ",
+        "GET /status.json?dedup=exact -> 400 in ",
+        "GET /operations.json?foo=bar -> 400 in ",
+        "GET /fields/arrests.json?by=fy -> 400 in ",
         "GET /count/arrests.json?by=foo -> 400 in ",
         "GET /count/arrests.json?by=fy&from=2019-13-01 -> 400 in ",
         "GET /count/arrests.csv?by=date,landmark -> 200 in ",

@@ -1009,8 +1009,12 @@ async fn status(
     State(served): State<Arc<Served>>,
     headers: HeaderMap,
     uri: axum::http::Uri,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let json = uri.path().ends_with(".json");
+    if let Some(refused) = unknown_parameters(raw, &[], !json) {
+        return refused;
+    }
     let argv = vec![
         "status".into(),
         "--store".into(),
@@ -1023,10 +1027,14 @@ async fn fields(
     State(served): State<Arc<Served>>,
     Path(table): Path<String>,
     headers: HeaderMap,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let (table, twin) = twin(&table);
     if twin == Twin::Csv {
         return not_found().await;
+    }
+    if let Some(refused) = unknown_parameters(raw, &[], twin == Twin::Html) {
+        return refused;
     }
     if !known_table(&table) {
         return error(
@@ -1048,6 +1056,11 @@ async fn operations(
     uri: axum::http::Uri,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    if let Some(refused) =
+        unknown_parameters(raw.clone(), &["name"], !uri.path().ends_with(".json"))
+    {
+        return refused;
+    }
     // The picker's form: GET /operations?name=X goes to the operation's page.
     if let Some((_, name)) = params(raw).into_iter().find(|(k, _)| k == "name") {
         if !served.operations.iter().any(|o| o.name == name) {
@@ -1091,10 +1104,14 @@ async fn operation(
     State(served): State<Arc<Served>>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let (name, twin) = twin(&name);
     if twin == Twin::Csv {
         return not_found().await;
+    }
+    if let Some(refused) = unknown_parameters(raw, &[], twin == Twin::Html) {
+        return refused;
     }
     // Only offered operations: a path on the server's disk is not the client's to name.
     let Some(offered) = served.operations.iter().find(|o| o.name == name) else {
@@ -1135,8 +1152,12 @@ async fn compare(
     State(served): State<Arc<Served>>,
     Path((a, b)): Path<(String, String)>,
     headers: HeaderMap,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let (b, twin) = twin(&b);
+    if let Some(refused) = unknown_parameters(raw, &[], twin == Twin::Html) {
+        return refused;
+    }
     if a.starts_with('-') || b.starts_with('-') {
         return error(
             StatusCode::BAD_REQUEST,
@@ -1174,6 +1195,20 @@ async fn compare(
             .await
         }
     }
+}
+
+/// A 400 naming the first query parameter a view does not take (`?dedup=exact` on a
+/// status page would otherwise be quietly ignored, and read as applied), or `None`.
+fn unknown_parameters(raw: Option<String>, takes: &[&str], html: bool) -> Option<Response> {
+    let (name, _) = params(raw)
+        .into_iter()
+        .find(|(k, _)| !takes.contains(&k.as_str()))?;
+    let message = if takes.is_empty() {
+        format!("this view takes no parameters (got {name:?})")
+    } else {
+        format!("this view takes only {} (got {name:?})", takes.join(", "))
+    };
+    Some(view_error(html, StatusCode::BAD_REQUEST, &name, &message))
 }
 
 async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -> Response {
