@@ -306,7 +306,9 @@ fn etag(served: &Served, argv: &[String], representation: &str) -> Option<String
     h.update(argv.join("\u{1}").as_bytes());
     h.update(served.suppress_below.to_le_bytes());
     h.update(representation.as_bytes());
-    Some(format!("\"{}\"", hex(&h.finalize()[..12])))
+    // Weak: the same tag stands for the body gzip-compressed or not (the compression
+    // layer encodes it after the tag is set), which a strong tag must not.
+    Some(format!("W/\"{}\"", hex(&h.finalize()[..12])))
 }
 
 /// True when an If-None-Match header names `tag` (a list, weak tags and `*` included).
@@ -314,7 +316,7 @@ fn matches_tag(header: &HeaderValue, tag: &str) -> bool {
     header.to_str().is_ok_and(|v| {
         v.split(',')
             .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/"))
     })
 }
 
