@@ -185,7 +185,7 @@ fn bad_requests_get_their_4xx_naming_the_parameter() {
     for (url, status, parameter) in [
         ("/count/arrests.json?by=nope", 400, "by"),
         ("/count/arrests.json?by=fy&from=2019-13-01", 400, "from"),
-        ("/count/nowhere.json?by=fy", 400, "table"),
+        ("/count/nowhere.json?by=fy", 404, "table"),
         ("/count/arrests.json?by=fy&aor=ZZZ", 400, "aor"),
         ("/operations/nope.json", 404, "name"),
         ("/no/such/view", 404, "path"),
@@ -554,8 +554,8 @@ fn what_a_new_user_found_in_the_server_stays_fixed() {
     // A path or value is never read as an option.
     for (url, status) in [
         ("/fields/--store=%2Ftmp.json", 404),
-        ("/count/-h", 400),
-        ("/count/--help.json", 400),
+        ("/count/-h", 404),
+        ("/count/--help.json", 404),
         ("/count/arrests.json?by=fy&from=--help", 400),
         ("/compare/--store=x/y.json", 400),
     ] {

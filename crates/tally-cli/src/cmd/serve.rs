@@ -765,9 +765,10 @@ async fn count(
     headers: HeaderMap,
 ) -> Response {
     let (table, twin) = twin(&table);
+    // A path naming no table names no resource: 404, as /fields and /map answer.
     if !known_table(&table) && table != "detention-stays" {
         return error(
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             "table",
             &format!(
                 "unknown table {table:?}; expected one of {}, detention-stays",
