@@ -1261,7 +1261,7 @@ async fn openapi_json() -> Response {
 
 /// The OpenAPI 3.1 document of the routes (a test checks every route against it).
 pub fn openapi() -> serde_json::Value {
-    let twin_ok = |desc: &str| json!({"200": {"description": desc}, "304": {"description": "not modified (ETag)"}, "400": {"description": "bad request: JSON {error, parameter}"}, "503": {"description": "took too long"}});
+    let twin_ok = |desc: &str| json!({"200": {"description": desc}, "304": {"description": "not modified (ETag)"}, "400": {"description": "bad request: JSON {error, parameter}"}, "404": {"description": "no such table or operation: JSON {error, parameter}"}, "503": {"description": "took too long"}});
     let param = |name: &str, place: &str, desc: &str| json!({"name": name, "in": place, "required": place == "path", "description": desc, "schema": {"type": "string"}});
     let count_params = vec![
         param(
@@ -1280,6 +1280,16 @@ pub fn openapi() -> serde_json::Value {
             "release",
             "query",
             "a release (file name, its tail, id or SHA-256 prefix)",
+        ),
+        param(
+            "scheme",
+            "query",
+            "a method-group scheme other than the default (see tally fields)",
+        ),
+        param(
+            "dedup",
+            "query",
+            "a de-duplication rule (exact, ...; see the README's Duplicates)",
         ),
         param(
             "per-capita",
