@@ -37,6 +37,18 @@ fn by_fy_aor(store: &Path, table: &str, release: &str) -> BTreeMap<(String, Stri
         .collect()
 }
 
+/// `tally count arrests --by BY` as the terminal prints it.
+fn arrests_by(store: &Path, by: &str) -> String {
+    stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(store),
+        "--by",
+        by,
+    ]))
+}
+
 fn fy_totals(store: &Path, table: &str) -> BTreeMap<String, String> {
     counts_only(&count_csv(
         store,
@@ -123,14 +135,7 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
     assert!(text.contains("ICERemovals_FY2016.pipe.csv.gz (sha256 d608a3e730b2f324a08f7bed52d773fa99574e57e658336c66ea58083351cb72, sheets ICERemovals_FY2016.pipe.csv.gz): 0 rows counted, 113 rows on days another release covers (precedence)"), "{text}");
     // By release, each row is that release's rows: the days no release covers (FY2012 to
     // FY2015 outside Seattle) are said once, not printed as "partly" beside every release.
-    let text = stdout(&tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "release",
-    ]));
+    let text = arrests_by(&store, "release");
     assert!(
         text.contains("EROArrests_FY2016.pipe.csv.gz                    107,406\n"),
         "{text}"
@@ -141,14 +146,7 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
         "{text}"
     );
     // By release and FY, the partly covered cells are the FYs', and the notes say so.
-    let text = stdout(&tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "release,fy",
-    ]));
+    let text = arrests_by(&store, "release,fy");
     assert!(
         text.contains("UW v. DHS - ICE Productions_LESA-STU_FINAL.xlsx  FY2012    6,620  partly: 274 of 9,150 AOR-days\n"),
         "{text}"
@@ -158,14 +156,7 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
         "{text}"
     );
     // FY2012-FY2015 say they are Seattle only.
-    let text = stdout(&tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--by",
-        "fy",
-    ]));
+    let text = arrests_by(&store, "fy");
     assert!(
         text.contains("FY2012    6,620  partly: 274 of 9,150 AOR-days")
             || text.contains("FY2012    6,620  partly:"),
