@@ -695,6 +695,26 @@ fn headcount_counts_past_the_files_last_day_are_not_covered() {
             .any(|l| l.starts_with("2011-10,") && l.ends_with(',')),
         "{before}"
     );
+    // A week straddling the first stated day is partly covered; its count holds the rows
+    // of the days before (they are in the file), and the note says so rather than claim
+    // it counts only the covered days.
+    let week = stdout(&tally(&[
+        "count",
+        "detention-headcount",
+        "--store",
+        path_str(&store),
+        "--by",
+        "week",
+        "--from",
+        "2011-09-26",
+        "--to",
+        "2011-10-02",
+    ]));
+    assert!(week.contains("partly: 2 of 7 days"), "{week}");
+    assert!(
+        week.contains("note: 1 cell(s) are only partly covered by the ingested releases: 2011-09-26; the days no release covers are missing from their counts, not zero (rows dated on those days, outside a release's stated period, still count)"),
+        "{week}"
+    );
     // The table prints its notes after it.
     let text = stdout(&out);
     assert!(

@@ -854,7 +854,7 @@ fn partial_cell_notes(p: &PublishedCount) -> Vec<String> {
     if !partial.is_empty() {
         let shown: Vec<&str> = partial.iter().take(8).map(String::as_str).collect();
         notes.push(format!(
-            "{} cell(s) are only partly covered by the ingested releases, and count only the covered days: {}{}",
+            "{} cell(s) are only partly covered by the ingested releases: {}{}; the days no release covers are missing from their counts, not zero (rows dated on those days, outside a release's stated period, still count)",
             partial.len(),
             shown.join("; "),
             if partial.len() > 8 { "; ..." } else { "" }
