@@ -422,6 +422,26 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
             "by",
             "unknown dimension \"foo\"",
         ),
+        (
+            "/count/arrests.json?by=fy&citizenship=A%00B",
+            "citizenship",
+            "\"citizenship\" holds a control character or bytes that are not UTF-8",
+        ),
+        (
+            "/count/arrests.json?by=fy&aor=%FF%FE",
+            "aor",
+            "\"aor\" holds a control character or bytes that are not UTF-8",
+        ),
+        (
+            "/count/arrests.json?by=fy&release=nosuch",
+            "release",
+            "no release matches",
+        ),
+        (
+            "/count/arrests.json?by=policy&policy=bogus",
+            "policy",
+            "--policy \"bogus\"",
+        ),
     ] {
         let (status, v) = json(url);
         assert_eq!(
@@ -505,6 +525,10 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
         "GET /operations.json?foo=bar -> 400 in ",
         "GET /fields/arrests.json?by=fy -> 400 in ",
         "GET /count/arrests.json?by=foo -> 400 in ",
+        "GET /count/arrests.json?by=fy&citizenship=A%00B -> 400 in ",
+        "GET /count/arrests.json?by=fy&aor=%FF%FE -> 400 in ",
+        "GET /count/arrests.json?by=fy&release=nosuch -> 400 in ",
+        "GET /count/arrests.json?by=policy&policy=bogus -> 400 in ",
         "GET /count/arrests.json?by=fy&from=2019-13-01 -> 400 in ",
         "GET /count/arrests.csv?by=date,landmark -> 200 in ",
         "GET /count/arrests.json?by=date,landmark -> 400 in ",
@@ -672,7 +696,12 @@ fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
     assert!(String::from_utf8_lossy(&body).contains("uwchr_aor_demog_indicators.csv"));
     let (status, _, body) = get(&server.addr, "/map/arrests?per-capita=total", &[]);
     assert_eq!(status, 400);
-    assert!(String::from_utf8_lossy(&body).contains("\"parameter\":\"fy\""));
+    // A page's error is a page, naming the parameter.
+    assert!(String::from_utf8_lossy(&body).contains("About: <code>fy</code>"));
+    // The map is by AOR: a `by` would be dropped, so it is refused.
+    let (status, _, body) = get(&server.addr, "/map/arrests?by=citizenship", &[]);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("the map is by AOR and takes no by"));
     // A suppressed AOR is hatched, not shaded: Iceland's citizens by AOR are all small.
     let (_, _, body) = get(&server.addr, "/map/arrests?citizenship=ICELAND", &[]);
     let html = String::from_utf8_lossy(&body);

@@ -583,6 +583,9 @@ fn parameter_named(message: &str) -> &'static str {
         ("unknown table", "table"),
         ("dimension", "by"),
         ("--per-capita", "per-capita"),
+        ("--policy", "policy"),
+        ("no release matches", "release"),
+        ("is ambiguous", "release"),
         ("--scheme", "scheme"),
         ("--dedup", "dedup"),
         ("no Tally store", "store"),
@@ -694,6 +697,18 @@ fn check_count_parameters(table: &str, given: &[(String, String)]) -> Result<(),
             return Err((
                 String::new(),
                 format!("a parameter without a name (={v}): give DIM=VALUE, such as aor=CHI"),
+            ));
+        }
+        // Percent-decoded bytes that are not UTF-8 text (decoded to U+FFFD) or that hold
+        // control characters would be counted as some other value than was sent, and
+        // could not be printed back in the command line that reproduces the view.
+        if [k, v]
+            .iter()
+            .any(|t| t.chars().any(|c| c.is_control() || c == '\u{FFFD}'))
+        {
+            return Err((
+                k.clone(),
+                format!("{k:?} holds a control character or bytes that are not UTF-8 text"),
             ));
         }
     }
@@ -950,8 +965,17 @@ async fn map(
     if let Err((parameter, message)) = check_count_parameters(&table, &given) {
         return view_error(true, StatusCode::BAD_REQUEST, &parameter, &message);
     }
+    // The map is by AOR (and FY for a rate): a `by` of the client's would be dropped.
+    if given.iter().any(|(k, _)| k == "by") {
+        return view_error(
+            true,
+            StatusCode::BAD_REQUEST,
+            "by",
+            "the map is by AOR and takes no by (filter instead: fy=FY2019, method-group=at-large)",
+        );
+    }
     // Filters as `/count` reads them: a repeated one lists alternatives, empty ones are
-    // no filter. The map's own `by` replaces any given.
+    // no filter.
     let mut query: Vec<(String, String)> = super::serve_form::count_query(&given)
         .into_iter()
         .filter(|(k, _)| k != "by")
@@ -963,7 +987,8 @@ async fn map(
         let one_fy = query.iter().filter(|(k, _)| k == "fy").count() == 1
             && query.iter().any(|(k, v)| k == "fy" && !v.contains(','));
         if !one_fy {
-            return error(
+            return view_error(
+                true,
                 StatusCode::BAD_REQUEST,
                 "fy",
                 "a per-capita map is of one fiscal year: add fy=FY2019 (for example)",
