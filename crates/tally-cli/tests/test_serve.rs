@@ -228,13 +228,17 @@ fn the_etag_follows_the_store_generation() {
     assert_eq!(header(&gz_headers, "content-encoding"), Some("gzip"));
     assert_eq!(header(&gz_headers, "etag"), Some(tag.as_str()));
     for sent in [tag.clone(), tag.trim_start_matches("W/").to_string()] {
-        let (status, _, body) = get(
+        let (status, headers, body) = get(
             &server.addr,
             "/count/arrests.json?by=fy",
             &[("If-None-Match", &sent)],
         );
         assert_eq!(status, 304, "{sent}");
         assert!(body.is_empty());
+        // What a cache needs from a 304: the tag, the policy, what the body varies by.
+        assert_eq!(header(&headers, "etag"), Some(tag.as_str()));
+        assert_eq!(header(&headers, "cache-control"), Some("no-cache"));
+        assert_eq!(header(&headers, "vary"), Some("accept-encoding"));
     }
     // A new generation: a new tag, and the new release counted.
     let fy17 = national().join("EROArrests_FY2017.pipe.csv.gz");

@@ -500,10 +500,16 @@ where
     if let (Some(tag), Some(seen)) = (&tag, headers.get(header::IF_NONE_MATCH))
         && matches_tag(seen, tag)
     {
+        // The headers the 200 would carry that a cache needs (RFC 9110 15.4.5): the
+        // tag, the cache policy, and that the body varies by encoding (the compression
+        // layer adds Vary only to bodies it compresses).
         let mut r = StatusCode::NOT_MODIFIED.into_response();
+        let h = r.headers_mut();
         if let Ok(v) = HeaderValue::from_str(tag) {
-            r.headers_mut().insert(header::ETAG, v);
+            h.insert(header::ETAG, v);
         }
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         return r;
     }
     let html = content_type.starts_with("text/html");
