@@ -823,6 +823,16 @@ fn counts_by_the_policy_of_the_arrest_county_on_the_arrest_day() {
         .map(|r| r["count"].parse::<u64>().unwrap())
         .sum();
     assert_eq!(total, 544_059, "every arrest is counted once");
+    // A spreadsheet shows no notes: FY2019's partial coverage is a column, as in a count.
+    assert!(csv.starts_with("policy,fy,count,coverage\n"), "{csv}");
+    for r in &rows {
+        let want = if r["fy"] == "FY2019" {
+            "partly: 8,375 of 9,125 AOR-days"
+        } else {
+            ""
+        };
+        assert_eq!(r["coverage"], want, "{r:?}");
+    }
     // FY2019's partial coverage is worded as a count's coverage column words it.
     let text = run_ok(&[
         "count",
@@ -1148,7 +1158,7 @@ fn what_a_new_user_found_stays_fixed() {
     ]);
     assert!(
         stdout(&out).contains(
-            "note: not covered by any release, so not counted (missing, not zero): 2019-09, 2019-10"
+            "note: not covered by any release, so missing, not zero (a few rows dated there, outside a release's stated period, still count): 2019-09, 2019-10"
         ),
         "{}",
         stdout(&out)

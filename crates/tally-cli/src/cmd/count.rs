@@ -781,9 +781,21 @@ fn needs_coverage_column(p: &PublishedCount) -> bool {
 /// A cell's `coverage` column for a count of `table` (its slug): empty when every day is
 /// covered.
 fn cell_coverage_text(table: &str, g: &tally_publish::PublishedGroup) -> String {
-    let mut text = coverage_text(table, &g.coverage);
+    cell_coverage_words(table, &g.coverage, &g.count, g.incomplete)
+}
+
+/// A cell's `coverage` column from its coverage, its published count and whether it
+/// holds a partial last day (the words of [`cell_coverage_text`], for counts whose cells
+/// are not [`tally_publish::PublishedGroup`]s: by policy).
+pub(super) fn cell_coverage_words(
+    table: &str,
+    coverage: &CellCoverage,
+    count: &Figure,
+    incomplete: bool,
+) -> String {
+    let mut text = coverage_text(table, coverage);
     // Rows on days no release claims: stragglers past a stated period.
-    if g.coverage == CellCoverage::NotCovered && g.count != Figure::NotCovered {
+    if *coverage == CellCoverage::NotCovered && *count != Figure::NotCovered {
         let why = match TableKind::from_slug(table).map(|t| t.def().aor.is_some()) {
             Some(false) => "outside its stated period",
             _ => "outside its stated period, or a few rows of an AOR it does not cover",
@@ -792,7 +804,7 @@ fn cell_coverage_text(table: &str, g: &tally_publish::PublishedGroup) -> String 
             "not covered: rows of a release that does not claim these days ({why}; see tally status)"
         );
     }
-    if g.incomplete {
+    if incomplete {
         if !text.is_empty() {
             text.push_str("; ");
         }

@@ -51,7 +51,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
     let result = count_by_policy(&store, query, &by, family, &counties)?;
     // Cells the policy count leaves out because no release covers them, and those only
     // partly covered: counted by the same dimensions without the policy.
-    let coverage_note = {
+    let (coverage_note, coverage_of) = {
         let mut q = coverage_query;
         q.by = by
             .iter()
@@ -92,7 +92,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         let mut parts = Vec::new();
         if !missing.is_empty() {
             parts.push(format!(
-                "not covered by any release, so not counted (missing, not zero): {}",
+                "not covered by any release, so missing, not zero (a few rows dated there, outside a release's stated period, still count): {}",
                 missing.join(", ")
             ));
         }
@@ -102,7 +102,21 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
                 partial.join(", ")
             ));
         }
-        parts.join("; ")
+        // Each cell's coverage, by its values without the policy (in `by`'s order).
+        let coverage_of: std::collections::HashMap<Vec<String>, CellCoverage> = c
+            .groups
+            .iter()
+            .map(|g| (g.values.clone(), g.coverage))
+            .collect();
+        (parts.join("; "), coverage_of)
+    };
+    // The values of `by` the coverage count was grouped by, in order.
+    let covered_dims: Vec<usize> = (0..by.len())
+        .filter(|i| matches!(by[*i].as_str(), "aor" | "fy" | "month"))
+        .collect();
+    let cell_coverage = |values: &[String]| -> CellCoverage {
+        let key: Vec<String> = covered_dims.iter().map(|i| values[*i].clone()).collect();
+        coverage_of.get(&key).copied().unwrap_or(CellCoverage::Full)
     };
     let rule = Disclosure::new(args.suppress_below);
     let cells: Vec<Figure> = result.groups.iter().map(|(_, n)| rule.cell(*n)).collect();
@@ -161,15 +175,32 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         notes.push("287(g): a day uses the latest snapshot on or before it, else the earliest snapshot; agreements that ended before the earliest snapshot are not known".into());
     }
     let query_text = describe(args);
+    // Each cell's coverage, and a `coverage` column where some cell is not fully covered
+    // (a spreadsheet shows no notes), worded as a count's.
+    let coverages: Vec<CellCoverage> = result
+        .groups
+        .iter()
+        .map(|(values, _)| cell_coverage(values))
+        .collect();
+    let partial = coverages.iter().any(|c| *c != CellCoverage::Full);
+    let coverage_words = |i: usize| {
+        super::count::cell_coverage_words(args.table.as_str(), &coverages[i], &cells[i], false)
+    };
     match args.format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             let mut header = by.clone();
             header.push("count".into());
+            if partial {
+                header.push("coverage".into());
+            }
             w.write_record(&header)?;
-            for ((values, _), f) in result.groups.iter().zip(&cells) {
+            for (i, ((values, _), f)) in result.groups.iter().zip(&cells).enumerate() {
                 let mut rec = values.clone();
                 rec.push(f.plain());
+                if partial {
+                    rec.push(coverage_words(i));
+                }
                 w.write_record(&rec)?;
             }
             w.flush()?;
@@ -186,12 +217,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
                 .groups
                 .iter()
                 .zip(&cells)
-                .map(|((values, _), f)| {
+                .zip(&coverages)
+                .map(|(((values, _), f), coverage)| {
                     let mut o = serde_json::Map::new();
                     for (d, v) in by.iter().zip(values) {
                         o.insert(d.clone(), json!(v));
                     }
                     o.insert("count".into(), f.json());
+                    if *coverage != CellCoverage::Full {
+                        o.insert("coverage".into(), json!(coverage));
+                    }
                     serde_json::Value::Object(o)
                 })
                 .collect();
@@ -212,13 +247,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         Format::Table => {
             let mut header = by.clone();
             header.push("count".into());
+            if partial {
+                header.push("coverage".into());
+            }
             let rows: Vec<Vec<String>> = result
                 .groups
                 .iter()
                 .zip(&cells)
-                .map(|((values, _), f)| {
+                .enumerate()
+                .map(|(i, ((values, _), f))| {
                     let mut r = values.clone();
                     r.push(f.text());
+                    if partial {
+                        r.push(coverage_words(i));
+                    }
                     r
                 })
                 .collect();
