@@ -690,6 +690,12 @@ fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
     );
     assert!(html.contains("<title>NYC: "), "{html}");
     assert!(!html.contains("<title>NYC: no rows"), "{html}");
+    // The AORs the filter leaves out were not asked about; they are not said to have none.
+    assert!(
+        html.contains("<title>ATL: not asked about (not shaded)</title>"),
+        "{html}"
+    );
+    assert!(!html.contains(": no rows (not shaded)</title>"), "{html}");
     // An empty parameter naming no dimension is refused, as for /count.
     let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2019&foo=", &[]);
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));

@@ -370,11 +370,25 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
             "Count of records"
         }
     );
+    // AORs a filter leaves out were not asked about: "no rows" would read as zero.
+    let asked: Option<Vec<String>> = argv
+        .iter()
+        .filter_map(|a| a.strip_prefix("--where=aor="))
+        .map(|list| {
+            list.split(',')
+                .map(|a| a.trim().to_ascii_uppercase())
+                .collect()
+        })
+        .next();
     for (aor, d) in shapes["aors"].as_object().into_iter().flatten() {
         let found = values.iter().find(|v| &v.0 == aor);
         let (fill, label) = match found {
             Some((_, Some(x), label)) => (colours[bin_of(*x)].to_string(), label.clone()),
             Some((_, None, label)) => ("url(#hatch)".to_string(), format!("{label} (not shaded)")),
+            None if asked.as_ref().is_some_and(|a| !a.contains(aor)) => (
+                "url(#hatch)".to_string(),
+                "not asked about (not shaded)".to_string(),
+            ),
             None => (
                 "url(#hatch)".to_string(),
                 "no rows (not shaded)".to_string(),
@@ -417,7 +431,7 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
             }
         );
     }
-    legend.push_str("<span style=\"display:inline-block;width:1em;height:1em;background:#ddd;border:1px solid #333\"></span> suppressed, not covered or no rows (not shaded)</p>");
+    legend.push_str("<span style=\"display:inline-block;width:1em;height:1em;background:#ddd;border:1px solid #333\"></span> suppressed, not covered, no rows, or not asked about (not shaded)</p>");
     // The period and source, said above the map as under a chart.
     let (_, q) = view_url(argv);
     let query: Vec<(String, String)> = q
