@@ -423,6 +423,40 @@ fn filters_cannot_lie() {
         ),
         "{text}"
     );
+    // Months and fiscal years alike; a range inside one bucket is said once, and a
+    // range on a bucket's bounds says nothing.
+    let text = stdout(&run(&["--by", "fy,month", "--from", "2019-07-10"]));
+    assert!(
+        text.contains(
+            "note: FY2019 counts only 2019-07-10..2019-09-30 (--from falls mid-fiscal-year)"
+        ) && text.contains(
+            "note: month 2019-07 counts only 2019-07-10..2019-07-31 (--from falls mid-month)"
+        ),
+        "{text}"
+    );
+    let text = stdout(&run(&[
+        "--by",
+        "month",
+        "--from",
+        "2019-07-10",
+        "--to",
+        "2019-07-20",
+    ]));
+    assert!(
+        text.contains(
+            "note: month 2019-07 counts only 2019-07-10..2019-07-20 (--from and --to fall mid-month)"
+        ),
+        "{text}"
+    );
+    let text = stdout(&run(&[
+        "--by",
+        "month",
+        "--from",
+        "2019-07-01",
+        "--to",
+        "2019-07-31",
+    ]));
+    assert!(!text.contains("counts only"), "{text}");
     assert_eq!(
         total(&["--where", "week=2019-07-08"]),
         total(&["--from", "2019-07-08", "--to", "2019-07-14"])

@@ -1565,21 +1565,56 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             None => {}
         }
     }
-    // A range that starts or ends mid-week cuts its first or last week short.
-    if query.by.contains(&Dimension::Week) {
-        use chrono::Datelike;
-        if let Some(from) = query.from.filter(|d| d.weekday() != chrono::Weekday::Mon) {
-            let monday = tally_model::date::week_start(from);
-            notes.push(format!(
-                "week {monday} counts only {from}..{} (--from falls mid-week)",
-                monday + chrono::Days::new(6)
-            ));
-        }
-        if let Some(to) = query.to.filter(|d| d.weekday() != chrono::Weekday::Sun) {
-            let monday = tally_model::date::week_start(to);
-            notes.push(format!(
-                "week {monday} counts only {monday}..{to} (--to falls mid-week)"
-            ));
+    // A range that starts or ends inside a week, month or fiscal year cuts that bucket
+    // short: its count is of the days asked about, which the bucket's label hides.
+    for d in query
+        .by
+        .iter()
+        .filter(|d| d.is_date() && **d != Dimension::Date)
+    {
+        let unit = match d {
+            Dimension::Week => "week",
+            Dimension::Month => "month",
+            _ => "fiscal-year",
+        };
+        let label = |d: Dimension, day: NaiveDate| match d {
+            Dimension::Fy => d.render_date(day),
+            _ => format!("{unit} {}", d.render_date(day)),
+        };
+        // The bucket's last day: the day before the next bucket starts.
+        let last_of = |day: NaiveDate| {
+            let start = d.bucket_start(day);
+            let mut last = day;
+            while let Some(next) = last.succ_opt().filter(|n| d.bucket_start(*n) == start) {
+                last = next;
+            }
+            last
+        };
+        let cut_from = query.from.filter(|f| d.bucket_start(*f) != *f);
+        let cut_to = query.to.filter(|t| last_of(*t) != *t);
+        match (cut_from, cut_to) {
+            (Some(from), Some(to)) if d.bucket_start(from) == d.bucket_start(to) => {
+                notes.push(format!(
+                    "{} counts only {from}..{to} (--from and --to fall mid-{unit})",
+                    label(*d, from)
+                ));
+            }
+            (from, to) => {
+                if let Some(from) = from {
+                    notes.push(format!(
+                        "{} counts only {from}..{} (--from falls mid-{unit})",
+                        label(*d, from),
+                        last_of(from)
+                    ));
+                }
+                if let Some(to) = to {
+                    notes.push(format!(
+                        "{} counts only {}..{to} (--to falls mid-{unit})",
+                        label(*d, to),
+                        d.bucket_start(to)
+                    ));
+                }
+            }
         }
     }
     // Partial last days of the releases that counted rows, inside the range.
