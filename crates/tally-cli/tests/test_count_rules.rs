@@ -204,6 +204,19 @@ fn days_no_release_covers_are_said_not_counted_as_zero() {
         csv,
         "fy,count,coverage\nFY2017,439903,\nFY2018,not covered,not covered\nFY2019,396384,\"partly: 8,375 of 9,125 AOR-days\"\n"
     );
+    // A release chosen by name that holds another table says so beside its empty count.
+    let text = stdout(&tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--release",
+        "EROEncounters_FY2017.pipe.csv.gz",
+    ]));
+    assert!(
+        text.contains("note: EROEncounters_FY2017.pipe.csv.gz holds no arrests rows (it holds encounters): it counts nothing here"),
+        "{text}"
+    );
     // A date filter past every release asks about those days: not covered, never 0.
     let text = stdout(&tally(&[
         "count",

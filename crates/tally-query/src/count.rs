@@ -734,7 +734,30 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             dims_needed.push(*d);
         }
     }
-    let releases: Vec<&ReleaseEntry> = select_releases(store, query.releases.as_deref())?
+    let selected = select_releases(store, query.releases.as_deref())?;
+    // A release chosen by name that holds none of the table counts nothing: said, so
+    // that an empty count is not read as no events.
+    let other_tables: Vec<String> = match query.releases {
+        Some(_) => selected
+            .iter()
+            .filter(|r| !r.tables().contains(&query.table))
+            .map(|r| {
+                let held: Vec<&str> = r.tables().iter().map(|t| t.slug()).collect();
+                format!(
+                    "{} holds no {} rows (it holds {}): it counts nothing here",
+                    r.report.file_name,
+                    query.table,
+                    if held.is_empty() {
+                        "no table rows".to_string()
+                    } else {
+                        held.join(", ")
+                    }
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let releases: Vec<&ReleaseEntry> = selected
         .into_iter()
         .filter(|r| r.tables().contains(&query.table))
         .collect();
@@ -1431,7 +1454,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     stop_if_asked()?;
     let mut cells = add_up(keyed, &interners[..n_by], marked.then_some(&mark_names))?;
     let total = cells.values().sum();
-    let mut notes = Vec::new();
+    let mut notes = other_tables;
     let applied: Vec<(&str, &MergedRows)> = dedup
         .iter()
         .map(|r| r.name.as_str())
