@@ -544,9 +544,10 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
     ];
     let mut waited = 0;
     let lines: Vec<String> = loop {
-        let lines: Vec<String> = log
-            .lock()
-            .unwrap()
+        // Whole lines only: stderr arrives in chunks, and a chunk can end mid-line.
+        let text = log.lock().unwrap().clone();
+        let whole = &text[..text.rfind('\n').map_or(0, |at| at + 1)];
+        let lines: Vec<String> = whole
             .lines()
             .filter(|l| l.starts_with("serve: "))
             .map(String::from)
