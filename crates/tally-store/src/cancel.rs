@@ -63,6 +63,25 @@ pub(crate) fn watched() -> Option<StopFlag> {
     INSTALLED.with(|f| f.borrow().clone())
 }
 
+/// The flag a scan watches, taken on the thread that starts it and checked on any.
+#[derive(Debug, Default)]
+pub(crate) struct Watch(Option<StopFlag>);
+
+impl Watch {
+    /// The current thread's flag, if one is installed.
+    pub(crate) fn new() -> Watch {
+        Watch(watched())
+    }
+
+    /// [`crate::StoreError::Stopped`] once the flag is raised.
+    pub(crate) fn check(&self) -> Result<(), crate::StoreError> {
+        match &self.0 {
+            Some(flag) if flag.is_raised() => Err(crate::StoreError::Stopped),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// True when a flag installed on the current thread was raised: for long work outside a
 /// scan to stop early too.
 pub fn stop_requested() -> bool {

@@ -55,16 +55,11 @@ impl<'s> TableScan<'s> {
         releases: &[&ReleaseEntry],
         mut visit: impl FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let stop = crate::cancel::watched();
-        let stopped = || stop.as_ref().is_some_and(|s| s.is_raised());
+        let stop = crate::cancel::Watch::new();
         for (release, file) in self.files(releases) {
-            if stopped() {
-                return Err(StoreError::Stopped);
-            }
+            stop.check()?;
             self.for_each_in(release, file, &mut |r, b| {
-                if stopped() {
-                    return Err(StoreError::Stopped);
-                }
+                stop.check()?;
                 visit(r, b)
             })?;
         }
@@ -108,8 +103,7 @@ impl<'s> TableScan<'s> {
     ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
         // The caller's stop flag, watched by every worker (they are new threads).
-        let stop = crate::cancel::watched();
-        let stopped = || stop.as_ref().is_some_and(|s| s.is_raised());
+        let stop = crate::cancel::Watch::new();
         let next = std::sync::atomic::AtomicUsize::new(0);
         type Slot<S> = std::sync::Mutex<Option<Result<Option<S>, StoreError>>>;
         let slots: Vec<Slot<S>> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -121,14 +115,12 @@ impl<'s> TableScan<'s> {
                         let Some((release, file)) = files.get(at) else {
                             break;
                         };
-                        let done = match init(at) {
-                            _ if stopped() => Err(StoreError::Stopped),
-                            None => Ok(None),
-                            Some(mut state) => self
+                        let done = match (stop.check(), init(at)) {
+                            (Err(e), _) => Err(e),
+                            (Ok(()), None) => Ok(None),
+                            (Ok(()), Some(mut state)) => self
                                 .for_each_in(release, file, &mut |r, b| {
-                                    if stopped() {
-                                        return Err(StoreError::Stopped);
-                                    }
+                                    stop.check()?;
                                     visit(&mut state, r, b)
                                 })
                                 .map(|()| Some(state)),
