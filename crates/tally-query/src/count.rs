@@ -411,10 +411,10 @@ impl GroupCounts {
     /// (nothing counted) when the keys do not fit the dense table, for the caller to add
     /// row by row. One pass per dimension composes each row's slot, one more adds the
     /// weights: no per-row dispatch, so it runs at a few nanoseconds a row.
-    fn add_columns(
+    fn add_columns<C: AsRef<[u32]>>(
         &mut self,
         rows: usize,
-        ids: &[Vec<u32>],
+        ids: &[C],
         width: usize,
         bounds: &[u32],
         weights: Option<&[i64]>,
@@ -433,7 +433,7 @@ impl GroupCounts {
         let mut slots = vec![0u32; rows];
         for (j, column) in ids[..width].iter().enumerate() {
             let bits = self.dense.bits[j];
-            for (slot, id) in slots.iter_mut().zip(column) {
+            for (slot, id) in slots.iter_mut().zip(column.as_ref()) {
                 *slot = (*slot << bits) | *id;
             }
         }
@@ -563,6 +563,14 @@ impl DayMemo {
         }
         self.ids[at] = id;
     }
+}
+
+/// One batch's group ids per dimension (`ids[k][row]`), numbered from 0 in the order
+/// the values (`values[k]`) first appear in it: what a file's tally derives from the
+/// batch, kept beside a cached rollup batch for the next query of the same shape.
+struct BatchIds {
+    ids: Vec<Vec<u32>>,
+    values: Vec<Vec<String>>,
 }
 
 struct Interner {
@@ -951,11 +959,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     };
     let scan = TableScan::new(store, query.table, &columns).with_rollups(use_rollups);
     let scan_started = std::time::Instant::now();
-    let tallies = scan.par_for_each(
+    let tallies = scan.par_for_each_kept(
         &releases,
         threads,
         new_tally,
-        |st: &mut FileTally, release, batch: &RecordBatch| {
+        |st: &mut FileTally, release, batch: &RecordBatch, memo: tally_store::BatchMemo<'_>| {
             let bad = |what: &str| {
                 StoreError::Invalid(format!(
                     "release {}: column {what} has an unexpected type",
@@ -1085,83 +1093,150 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     "(blank)"
                 })
             };
-            let mut row_ids: Vec<Vec<u32>> = Vec::with_capacity(dims_needed.len());
-            for (k, d) in dims_needed.iter().enumerate() {
-                let mut ids = vec![SKIPPED; rows];
-                let interner = &mut st.interners[k];
-                let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
-                if d.is_date() {
-                    let days = dates.values();
-                    let memo = &mut st.date_cache[k];
-                    let buckets = &mut st.bucket_cache[k];
-                    for (i, slot) in ids.iter_mut().enumerate() {
-                        if !in_range(i) {
-                            continue;
+            let ids_of = |interners: &mut [Interner],
+                          date_cache: &mut [DayMemo],
+                          bucket_cache: &mut [DayMemo],
+                          in_range: &dyn Fn(usize) -> bool|
+             -> Vec<Vec<u32>> {
+                let mut row_ids: Vec<Vec<u32>> = Vec::with_capacity(dims_needed.len());
+                for (k, d) in dims_needed.iter().enumerate() {
+                    let mut ids = vec![SKIPPED; rows];
+                    let interner = &mut interners[k];
+                    let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
+                    if d.is_date() {
+                        let days = dates.values();
+                        let memo = &mut date_cache[k];
+                        let buckets = &mut bucket_cache[k];
+                        for (i, slot) in ids.iter_mut().enumerate() {
+                            if !in_range(i) {
+                                continue;
+                            }
+                            *slot = if dates.is_null(i) {
+                                interner.id("(undated)")
+                            } else {
+                                let day = days[i];
+                                match memo.get(day) {
+                                    Some(id) => id,
+                                    None => {
+                                        // Labels are formatted once per bucket (a FY's
+                                        // 365 days share one), not once per day.
+                                        let date = from_epoch_days(day);
+                                        let start = to_epoch_days(d.bucket_start(date));
+                                        let id = match buckets.get(start) {
+                                            Some(id) => id,
+                                            None => {
+                                                let id = interner.id(&d.render_date(date));
+                                                buckets.set(start, id);
+                                                id
+                                            }
+                                        };
+                                        memo.set(day, id);
+                                        id
+                                    }
+                                }
+                            };
                         }
-                        *slot = if dates.is_null(i) {
-                            interner.id("(undated)")
-                        } else {
-                            let day = days[i];
-                            match memo.get(day) {
-                                Some(id) => id,
-                                None => {
-                                    // Labels are formatted once per bucket (a FY's
-                                    // 365 days share one), not once per day.
-                                    let date = from_epoch_days(day);
-                                    let start = to_epoch_days(d.bucket_start(date));
-                                    let id = match buckets.get(start) {
-                                        Some(id) => id,
-                                        None => {
-                                            let id = interner.id(&d.render_date(date));
-                                            buckets.set(start, id);
-                                            id
+                    } else if let Some(TextColumn::Dict(dict, _)) = col {
+                        // Each dictionary key's id, found the first time a row holds it.
+                        let keys = dict.keys().values();
+                        let mut key_ids = vec![SKIPPED; dict.values().len()];
+                        for (i, slot) in ids.iter_mut().enumerate() {
+                            if !in_range(i) {
+                                continue;
+                            }
+                            if dict.is_null(i) {
+                                *slot = row_id(interner, k, i);
+                                continue;
+                            }
+                            let key = keys[i] as usize;
+                            *slot = match key_ids.get(key) {
+                                Some(id) if *id != SKIPPED => *id,
+                                _ => {
+                                    let value = col.map_or("", |c| c.key_value(key));
+                                    let id = match (d, scheme) {
+                                        (Dimension::MethodGroup, Some(s)) => {
+                                            interner.id(s.group_of(value))
                                         }
+                                        _ => interner.id(value),
                                     };
-                                    memo.set(day, id);
+                                    if let Some(memo) = key_ids.get_mut(key) {
+                                        *memo = id;
+                                    }
                                     id
                                 }
+                            };
+                        }
+                    } else {
+                        for (i, slot) in ids.iter_mut().enumerate() {
+                            if in_range(i) {
+                                *slot = row_id(interner, k, i);
                             }
-                        };
+                        }
                     }
-                } else if let Some(TextColumn::Dict(dict, _)) = col {
-                    // Each dictionary key's id, found the first time a row holds it.
-                    let keys = dict.keys().values();
-                    let mut key_ids = vec![SKIPPED; dict.values().len()];
-                    for (i, slot) in ids.iter_mut().enumerate() {
-                        if !in_range(i) {
-                            continue;
-                        }
-                        if dict.is_null(i) {
-                            *slot = row_id(interner, k, i);
-                            continue;
-                        }
-                        let key = keys[i] as usize;
-                        *slot = match key_ids.get(key) {
-                            Some(id) if *id != SKIPPED => *id,
-                            _ => {
-                                let value = col.map_or("", |c| c.key_value(key));
-                                let id = match (d, scheme) {
-                                    (Dimension::MethodGroup, Some(s)) => {
-                                        interner.id(s.group_of(value))
-                                    }
-                                    _ => interner.id(value),
-                                };
-                                if let Some(memo) = key_ids.get_mut(key) {
-                                    *memo = id;
-                                }
-                                id
-                            }
-                        };
+                    row_ids.push(ids);
+                }
+                row_ids
+            };
+            // The ids kept beside a cached rollup batch (`tally_store::memo`) for a query
+            // of this shape, read back rather than derived again. They are numbered as a
+            // file's tally numbers them (in the order values first appear), so they are
+            // this tally's own when its interners are still empty: the file's first
+            // batch (a cached rollup is one batch). Only without a date range: rows
+            // outside it are not interned.
+            let kept_ids = (range_rows.is_none()
+                && memo.keeps()
+                && st.interners.iter().all(|n| n.values.is_empty())
+                && !dims_needed.contains(&Dimension::HourOfDay))
+            .then(|| {
+                let names: Vec<Option<&str>> =
+                    dim_column.iter().map(|c| c.map(|c| columns[c])).collect();
+                let shape = format!(
+                    "count ids: {} {:?} {:?} {:?} {:?} {}",
+                    query.table,
+                    dims_needed,
+                    names,
+                    columns,
+                    scheme.map(|s| s.name.as_str()),
+                    release.report.file_name
+                );
+                let kept = memo.get_or_make(&shape, || {
+                    let mut interners: Vec<Interner> =
+                        dims_needed.iter().map(|_| Interner::new()).collect();
+                    let mut days: Vec<DayMemo> =
+                        dims_needed.iter().map(|_| DayMemo::default()).collect();
+                    let mut buckets: Vec<DayMemo> =
+                        dims_needed.iter().map(|_| DayMemo::default()).collect();
+                    BatchIds {
+                        ids: ids_of(&mut interners, &mut days, &mut buckets, &|_| true),
+                        values: interners.into_iter().map(|n| n.values).collect(),
                     }
-                } else {
-                    for (i, slot) in ids.iter_mut().enumerate() {
-                        if in_range(i) {
-                            *slot = row_id(interner, k, i);
-                        }
+                });
+                (shape, kept)
+            });
+            // The file's interners take the kept values, in order: the same ids.
+            if let Some((_, kept)) = &kept_ids {
+                for (values, interner) in kept.values.iter().zip(st.interners.iter_mut()) {
+                    for v in values {
+                        interner.id(v);
                     }
                 }
-                row_ids.push(ids);
             }
+            let row_ids: Vec<std::borrow::Cow<[u32]>> = match &kept_ids {
+                Some((_, kept)) => kept
+                    .ids
+                    .iter()
+                    .map(|ids| std::borrow::Cow::Borrowed(ids.as_slice()))
+                    .collect(),
+                None => ids_of(
+                    &mut st.interners,
+                    &mut st.date_cache,
+                    &mut st.bucket_cache,
+                    &in_range,
+                )
+                .into_iter()
+                .map(std::borrow::Cow::Owned)
+                .collect(),
+            };
             // The row's ids by dimension; after its filters, slot `n_by` holds its marks.
             let mut key = [0u32; MAX_DIMENSIONS + 1];
             let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
@@ -1182,7 +1257,38 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 let mut skip: Option<Vec<bool>> = range_rows
                     .as_ref()
                     .map(|r| r.iter().map(|kept| !kept).collect());
-                for (f, (k, allowed)) in filters.iter().enumerate() {
+                // With kept ids (no date range: every value of the batch is held by a row
+                // counted), each value is asked about once, in the order the loop below
+                // would ask, and the rows the filters leave out are kept beside the batch
+                // too: they depend on the values and the filters alone.
+                let kept_skip = match &kept_ids {
+                    Some((shape, kept)) if !filters.is_empty() => {
+                        let passing: Vec<Vec<bool>> = filters
+                            .iter()
+                            .enumerate()
+                            .map(|(f, (k, allowed))| {
+                                (0..kept.values[*k].len() as u32)
+                                    .map(|id| {
+                                        st.filtering.id_passes(f, allowed, id, &st.interners[*k])
+                                    })
+                                    .collect()
+                            })
+                            .collect();
+                        let key = format!("count skip: {shape} {filters:?}");
+                        Some(memo.get_or_make(&key, || {
+                            let mut skip = vec![false; rows];
+                            for ((k, _), passes) in filters.iter().zip(&passing) {
+                                for (s, id) in skip.iter_mut().zip(&kept.ids[*k]) {
+                                    *s |= !passes[*id as usize];
+                                }
+                            }
+                            skip
+                        }))
+                    }
+                    _ => None,
+                };
+                for (f, (k, allowed)) in filters.iter().enumerate().filter(|_| kept_skip.is_none())
+                {
                     let skip = skip.get_or_insert_with(|| vec![false; rows]);
                     let mut verdicts: Vec<Option<bool>> = vec![None; st.interners[*k].values.len()];
                     for (i, id) in row_ids[*k].iter().enumerate() {
@@ -1201,7 +1307,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                         skip[i] |= !passes;
                     }
                 }
-                let skipped = |i: usize| skip.as_ref().is_some_and(|s| s[i]);
+                let skip: Option<&[bool]> = match &kept_skip {
+                    Some(kept) => Some(kept.as_slice()),
+                    None => skip.as_deref(),
+                };
+                let skipped = |i: usize| skip.is_some_and(|s| s[i]);
                 let weight = |i: usize| weights.map_or(1, |w| w.value(i).max(0) as u64);
                 let bounds: Vec<u32> = st.interners.iter().map(|n| n.values.len() as u32).collect();
                 let counted = st.groups.add_columns(
@@ -1210,7 +1320,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     n_by,
                     &bounds,
                     weights.map(|w| w.values().as_ref()),
-                    skip.as_deref(),
+                    skip,
                 );
                 match counted {
                     Some(counted) => use_entry.rows_counted += counted,

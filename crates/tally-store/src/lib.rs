@@ -21,12 +21,14 @@
 pub mod cache;
 pub mod cancel;
 pub mod commit;
+pub mod memo;
 pub mod read;
 mod rollup;
 pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
+pub use memo::BatchMemo;
 pub use read::{SecondsColumn, StoredColumn, TableScan, TextColumn, stored_columns};
 pub use staging::Staging;
 pub use tally_catalog::manifest::is_incidental;

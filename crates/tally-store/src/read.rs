@@ -1,5 +1,6 @@
 //! Reading a table's rows back from the store, only the columns asked for.
 
+use crate::memo::BatchMemo;
 use crate::{Store, StoreError};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -58,7 +59,7 @@ impl<'s> TableScan<'s> {
         let stop = crate::cancel::Watch::new();
         for (release, file) in self.files(releases) {
             stop.check()?;
-            self.for_each_in(release, file, &mut |r, b| {
+            self.for_each_in(release, file, &mut |r, b, _| {
                 stop.check()?;
                 visit(r, b)
             })?;
@@ -101,6 +102,25 @@ impl<'s> TableScan<'s> {
         init: impl Fn(usize) -> Option<S> + Sync,
         visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch) -> Result<(), StoreError> + Sync,
     ) -> Result<Vec<Option<S>>, StoreError> {
+        self.par_for_each_kept(releases, threads, init, |state, release, batch, _| {
+            visit(state, release, batch)
+        })
+    }
+
+    /// [`TableScan::par_for_each`] whose `visit` also gets the batch's [`BatchMemo`]: what
+    /// it derives from a rollup batch the read cache keeps can be kept beside it for the
+    /// next query (`crate::memo`).
+    ///
+    /// # Errors
+    /// As [`TableScan::par_for_each`].
+    pub fn par_for_each_kept<S: Send>(
+        &self,
+        releases: &[&ReleaseEntry],
+        threads: usize,
+        init: impl Fn(usize) -> Option<S> + Sync,
+        visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>
+        + Sync,
+    ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
         // The caller's stop flag, watched by every worker (they are new threads).
         let stop = crate::cancel::Watch::new();
@@ -119,9 +139,9 @@ impl<'s> TableScan<'s> {
                             (Err(e), _) => Err(e),
                             (Ok(()), None) => Ok(None),
                             (Ok(()), Some(mut state)) => self
-                                .for_each_in(release, file, &mut |r, b| {
+                                .for_each_in(release, file, &mut |r, b, memo| {
                                     stop.check()?;
-                                    visit(&mut state, r, b)
+                                    visit(&mut state, r, b, memo)
                                 })
                                 .map(|()| Some(state)),
                         };
@@ -148,7 +168,7 @@ impl<'s> TableScan<'s> {
         &self,
         release: &ReleaseEntry,
         file: &DataFile,
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let schema = tally_catalog::schema::table_schema(self.table);
         let wanted: Vec<ArrowField> = self
@@ -211,7 +231,7 @@ impl<'s> TableScan<'s> {
         path: &std::path::Path,
         decoded: &crate::cache::DecodedRollup,
         wanted: &[ArrowField],
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let of = file.rollup_of.as_deref().unwrap_or_default();
         let expected = release.files.iter().find(|f| f.path == of).map(|f| f.rows);
@@ -224,16 +244,30 @@ impl<'s> TableScan<'s> {
                 self.store.root().display()
             )));
         }
-        for batch in &decoded.batches {
-            let columns: Vec<ArrayRef> = wanted
-                .iter()
-                .map(|field| match batch.schema().index_of(field.name()) {
-                    Ok(i) => batch.column(i).clone(),
-                    Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
-                })
-                .collect();
-            let batch = as_asked(path, wanted, columns, batch.num_rows())?;
-            visit(release, &batch)?;
+        let keeps = crate::cache::enabled();
+        // The batch as asked, with placeholder nulls for the columns the rollup lacks:
+        // kept beside a cached batch, as the placeholders are fresh memory each time.
+        let shape: String = wanted
+            .iter()
+            .map(|f| format!("{}:{};", f.name(), f.data_type()))
+            .collect();
+        for (batch, kept) in decoded.batches.iter().zip(&decoded.kept) {
+            let memo = if keeps {
+                BatchMemo::of(kept)
+            } else {
+                BatchMemo::none()
+            };
+            let asked = memo.try_get_or_make(&shape, || {
+                let columns: Vec<ArrayRef> = wanted
+                    .iter()
+                    .map(|field| match batch.schema().index_of(field.name()) {
+                        Ok(i) => batch.column(i).clone(),
+                        Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
+                    })
+                    .collect();
+                as_asked(path, wanted, columns, batch.num_rows())
+            })?;
+            visit(release, &asked, memo)?;
         }
         Ok(())
     }
@@ -247,7 +281,7 @@ impl<'s> TableScan<'s> {
         path: &std::path::Path,
         builder: ParquetRecordBatchReaderBuilder<T>,
         wanted: &[ArrowField],
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let path = path.to_path_buf();
         let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
@@ -331,7 +365,7 @@ impl<'s> TableScan<'s> {
                 })
                 .collect();
             let batch = as_asked(&path, wanted, columns, batch.num_rows())?;
-            visit(release, &batch)?;
+            visit(release, &batch, BatchMemo::none())?;
         }
         Ok(())
     }
@@ -408,7 +442,14 @@ fn decode_rollup(
         }
         None => builder,
     };
-    let reader = builder.with_batch_size(65_536).build().map_err(perr)?;
+    // Kept for later queries (`only` is `None`), a rollup is one batch, so that what a
+    // reader derives from it and keeps (`crate::memo`) covers the whole file: a rollup
+    // holds tens of thousands of rows, a few MiB decoded.
+    let batch_rows = match only {
+        None => usize::try_from(file.rows).unwrap_or(usize::MAX).max(1),
+        Some(_) => 65_536,
+    };
+    let reader = builder.with_batch_size(batch_rows).build().map_err(perr)?;
     let mut batches = Vec::new();
     let mut rows_summed = 0u64;
     for batch in reader {
@@ -426,6 +467,10 @@ fn decode_rollup(
         batches.push(batch);
     }
     Ok(crate::cache::DecodedRollup {
+        kept: batches
+            .iter()
+            .map(|_| crate::memo::Kept::default())
+            .collect(),
         batches,
         rows_summed,
     })

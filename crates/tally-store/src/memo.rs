@@ -1,0 +1,144 @@
+//! Values a reader derives from one cached rollup batch, kept with the batch.
+//!
+//! A server answers many queries over the same decoded rollups (`crate::cache`), and each
+//! query derives the same things from them again: a count of `week × aor` turns every
+//! row's dictionary keys and day numbers into its group ids, a few nanoseconds a row and
+//! dimension, several times the memory-bandwidth floor of reading the ids themselves. A
+//! [`BatchMemo`] lets the reader keep what it derived beside the batch, so a later query of
+//! the same shape reads it back. What is kept lives exactly as long as the decoded batch
+//! in the read cache: it was derived from a file whose checks passed, and leaves with it
+//! (a file replaced on disk is decoded again, with nothing kept).
+//!
+//! Bounded: each batch keeps at most [`SHAPES_KEPT`] values, the oldest leaving first, so
+//! queries of ever new shapes cannot grow it without bound (a value of the 50 M-row
+//! benchmark store's largest shape is about 1 MiB per rollup file).
+
+use std::any::{Any, TypeId};
+use std::sync::{Arc, Mutex};
+
+/// Most values one batch keeps (different query shapes, different types).
+pub const SHAPES_KEPT: usize = 16;
+
+static HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Values read back from a batch's memo rather than made, since this process started:
+/// for tests and diagnostics.
+pub fn hits() -> u64 {
+    HITS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+type KeptValue = Arc<dyn Any + Send + Sync>;
+
+/// The values kept beside one cached batch, by (type, key), oldest first.
+#[derive(Default)]
+pub(crate) struct Kept {
+    values: Mutex<Vec<(TypeId, String, KeptValue)>>,
+}
+
+/// A scan's handle on the values kept beside the batch it is visiting (see the module
+/// docs); for a batch not kept in the read cache (a command run once, a table file read
+/// row by row) it keeps nothing and every value is made afresh.
+#[derive(Clone, Copy)]
+pub struct BatchMemo<'a> {
+    kept: Option<&'a Kept>,
+}
+
+impl<'a> BatchMemo<'a> {
+    /// A memo that keeps nothing.
+    pub fn none() -> BatchMemo<'static> {
+        BatchMemo { kept: None }
+    }
+
+    pub(crate) fn of(kept: &'a Kept) -> BatchMemo<'a> {
+        BatchMemo { kept: Some(kept) }
+    }
+
+    /// True when values made through this memo are kept for later queries.
+    pub fn keeps(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// The value kept under `key` for this batch, else the one `make` returns (kept, when
+    /// the batch is). `key` must name everything the value depends on besides the batch's
+    /// own contents: two queries giving one key must want the same value. Two threads
+    /// asking at once may both make it; one of them is kept.
+    pub fn get_or_make<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
+        match self.try_get_or_make(key, || Ok::<T, std::convert::Infallible>(make())) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`BatchMemo::get_or_make`] for a `make` that can fail: its error is returned and
+    /// nothing is kept.
+    ///
+    /// # Errors
+    /// What `make` returns.
+    pub fn try_get_or_make<T: Any + Send + Sync, E>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        let Some(kept) = self.kept else {
+            return make().map(Arc::new);
+        };
+        let type_id = TypeId::of::<T>();
+        if let Ok(values) = kept.values.lock()
+            && let Some((_, _, value)) = values.iter().find(|(t, k, _)| *t == type_id && k == key)
+            && let Ok(value) = Arc::clone(value).downcast::<T>()
+        {
+            HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(value);
+        }
+        // Made outside the lock: other threads' batches are not held up meanwhile.
+        let made = Arc::new(make()?);
+        if let Ok(mut values) = kept.values.lock()
+            && !values.iter().any(|(t, k, _)| *t == type_id && k == key)
+        {
+            if values.len() >= SHAPES_KEPT {
+                values.remove(0);
+            }
+            values.push((type_id, key.to_string(), Arc::clone(&made) as KeptValue));
+        }
+        Ok(made)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_value_is_made_once_per_key_and_type_and_the_oldest_leaves_first() {
+        let kept = Kept::default();
+        let memo = BatchMemo::of(&kept);
+        let mut made = 0;
+        for _ in 0..3 {
+            let v = memo.get_or_make("a", || {
+                made += 1;
+                7u32
+            });
+            assert_eq!(*v, 7);
+        }
+        assert_eq!(made, 1);
+        // The same key with another type is another value.
+        assert_eq!(*memo.get_or_make("a", || 8u64), 8);
+        for i in 0..SHAPES_KEPT {
+            memo.get_or_make(&format!("k{i}"), || i);
+        }
+        // "a" as u32 was the oldest: it left, so it is made again.
+        assert_eq!(*memo.get_or_make("a", || 9u32), 9);
+        assert_eq!(
+            kept.values.lock().map(|v| v.len()).unwrap_or(0),
+            SHAPES_KEPT
+        );
+    }
+
+    #[test]
+    fn a_memo_of_an_uncached_batch_makes_every_value_afresh() {
+        let memo = BatchMemo::none();
+        assert!(!memo.keeps());
+        assert_eq!(*memo.get_or_make("a", || 1u8), 1);
+        assert_eq!(*memo.get_or_make("a", || 2u8), 2);
+    }
+}
