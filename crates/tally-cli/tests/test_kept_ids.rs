@@ -125,6 +125,24 @@ fn counts_from_ids_kept_between_queries_are_the_counts_derived_afresh() {
             releases: Some(&["EROArrests_FY2019.pipe.csv.gz"]),
             ..ASKED
         },
+        // Precedence and coverage differ with the releases read: kept per set of them.
+        Asked {
+            by: &["release", "aor"],
+            releases: Some(&[
+                "SYNTHETIC_EROArrests_FY2019.pipe.csv.gz",
+                "SYNTHETIC_EROArrests_FY2019_reextracted.pipe.csv.gz",
+            ]),
+            ..ASKED
+        },
+        Asked {
+            by: &["release", "aor"],
+            releases: Some(&["SYNTHETIC_EROArrests_FY2019_reextracted.pipe.csv.gz"]),
+            ..ASKED
+        },
+        Asked {
+            by: &["release", "aor"],
+            ..ASKED
+        },
         Asked {
             by: &["fy", "method-group"],
             scheme: Some("uwchr-2026"),

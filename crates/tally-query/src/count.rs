@@ -769,7 +769,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .into_iter()
         .filter(|r| r.tables().contains(&query.table))
         .collect();
-    let precedence = Precedence::new(query.table, &releases, &store.manifest().preferences);
+    let precedence = Precedence::of_store(store, query.table, &releases);
 
     // Columns: event_date, aor, the AOR field, withheld, source_sheet, event_datetime,
     // then one per text dimension.
@@ -963,7 +963,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         &releases,
         threads,
         new_tally,
-        |st: &mut FileTally, release, batch: &RecordBatch, memo: tally_store::BatchMemo<'_>| {
+        |st: &mut FileTally, release, batch: &RecordBatch, memo: tally_store::Memo<'_>| {
             let bad = |what: &str| {
                 StoreError::Invalid(format!(
                     "release {}: column {what} has an unexpected type",
@@ -1608,10 +1608,18 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         ));
     }
     stop_if_asked()?;
-    let cover = CoverageMap::of(&covering, query.table, &precedence);
+    // Kept beside the manifest for a server's next query of the same releases.
+    let coverage_of = |releases: &[&ReleaseEntry]| {
+        let ids: Vec<&str> = releases.iter().map(|r| r.id.as_str()).collect();
+        store
+            .memo()
+            .get_or_make(&format!("coverage {} {ids:?}", query.table), || {
+                CoverageMap::of(releases, query.table, &precedence)
+            })
+    };
+    let cover = coverage_of(&covering);
     // The days and AORs asked about are those of every release read, covered or not.
-    let read_cover = (covering.len() < releases.len())
-        .then(|| CoverageMap::of(&releases, query.table, &precedence));
+    let read_cover = (covering.len() < releases.len()).then(|| coverage_of(&releases));
     let asked = Asked::of(query, read_cover.as_ref().unwrap_or(&cover));
     for (f, (dim, values)) in query.filters.iter().enumerate() {
         for (p, value) in values.iter().enumerate() {
@@ -1755,13 +1763,16 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .iter()
         .filter(|r| uses.get(&r.id).is_some_and(|u| u.rows_counted > 0))
         .flat_map(|r| {
-            r.partial_days(query.table)
-                .into_iter()
-                .map(move |(part, day)| PartialDayUse {
-                    file_name: r.report.file_name.clone(),
-                    part,
-                    day,
-                })
+            let days = store
+                .memo()
+                .get_or_make(&format!("partial days {} {}", query.table, r.id), || {
+                    r.partial_days(query.table)
+                });
+            (0..days.len()).map(move |i| PartialDayUse {
+                file_name: r.report.file_name.clone(),
+                part: days[i].0.clone(),
+                day: days[i].1,
+            })
         })
         .filter(|p| {
             query.from.is_none_or(|f| p.day.date >= f) && query.to.is_none_or(|t| p.day.date <= t)

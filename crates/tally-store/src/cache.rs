@@ -88,6 +88,14 @@ impl FileStamp {
 /// Seconds since a file's last change before it may be kept (see [`FileStamp::settled`]).
 pub const SETTLED_SECONDS: i64 = 2;
 
+/// A manifest as read, with what readers derived from it (`crate::memo`; `None` when the
+/// cache is off: nothing is kept).
+#[derive(Clone)]
+pub(crate) struct ReadManifest {
+    pub(crate) manifest: Arc<Manifest>,
+    pub(crate) kept: Option<Arc<crate::memo::Kept>>,
+}
+
 /// A rollup file decoded whole: every column, every batch, after its checks passed.
 pub(crate) struct DecodedRollup {
     /// The file's batches, all columns, in file order.
@@ -114,7 +122,7 @@ struct ReadCache {
     limit: usize,
     used: usize,
     tick: u64,
-    manifests: HashMap<PathBuf, Entry<Arc<Manifest>>>,
+    manifests: HashMap<PathBuf, Entry<Arc<ReadManifest>>>,
     /// Keyed by path and the SHA-256 the manifest expects of it.
     rollups: HashMap<(PathBuf, String), Entry<Arc<DecodedRollup>>>,
     counters: [u64; 4],
@@ -162,21 +170,30 @@ impl ReadCache {
 pub(crate) fn manifest<E>(
     path: &Path,
     read: impl FnOnce() -> Result<Manifest, E>,
-) -> Result<Arc<Manifest>, E> {
+) -> Result<ReadManifest, E> {
     let (Some(cache), Ok(meta)) = (CACHE.get(), std::fs::metadata(path)) else {
-        return read().map(Arc::new);
+        return read().map(|m| ReadManifest {
+            manifest: Arc::new(m),
+            kept: None,
+        });
     };
     // A parsed manifest takes about twice its JSON's bytes.
     let bytes = meta.len() as usize * 2;
-    cached(
+    let read = cached(
         cache,
         |c| (&mut c.manifests, 0),
         path.to_path_buf(),
         path,
         FileStamp::of(&meta),
-        read,
+        || {
+            read().map(|m| ReadManifest {
+                manifest: Arc::new(m),
+                kept: Some(Arc::default()),
+            })
+        },
         |_| bytes,
-    )
+    )?;
+    Ok(ReadManifest::clone(&read))
 }
 
 /// The decoded rollup at `path` whose manifest entry expects SHA-256 `sha256`, from the
@@ -255,11 +272,14 @@ fn cached<K: std::hash::Hash + Eq, T, E>(
 mod tests {
     use super::*;
 
-    fn entry(bytes: usize, last_read: u64) -> Entry<Arc<Manifest>> {
+    fn entry(bytes: usize, last_read: u64) -> Entry<Arc<ReadManifest>> {
         let meta = std::fs::metadata(".").expect("the working directory");
         Entry {
             stamp: FileStamp::of(&meta),
-            value: Arc::new(Manifest::default()),
+            value: Arc::new(ReadManifest {
+                manifest: Arc::new(Manifest::default()),
+                kept: None,
+            }),
             bytes,
             last_read,
         }

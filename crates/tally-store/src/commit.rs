@@ -18,6 +18,8 @@ const STAGING: &str = ".staging";
 pub struct Store {
     root: PathBuf,
     manifest: std::sync::Arc<Manifest>,
+    /// What readers derived from this manifest, kept while the read cache keeps it.
+    kept: Option<std::sync::Arc<crate::memo::Kept>>,
 }
 
 /// The exclusive writer lock of a store; released on drop.
@@ -37,10 +39,12 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotAStore(root.to_path_buf()));
         }
+        let read =
+            crate::cache::manifest(&path, || Manifest::read(&path)).map_err(StoreError::from)?;
         Ok(Store {
             root: root.to_path_buf(),
-            manifest: crate::cache::manifest(&path, || Manifest::read(&path))
-                .map_err(StoreError::from)?,
+            manifest: read.manifest,
+            kept: read.kept,
         })
     }
 
@@ -51,6 +55,7 @@ impl Store {
             Err(StoreError::NotAStore(_)) => Ok(Store {
                 root: root.to_path_buf(),
                 manifest: std::sync::Arc::new(Manifest::default()),
+                kept: None,
             }),
             other => other,
         }
@@ -64,6 +69,15 @@ impl Store {
     /// The manifest as read when the store was opened.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Values derived from this manifest (release precedence, coverage), kept beside it
+    /// while the read cache keeps it (`crate::memo`); keeps nothing when the cache is off.
+    pub fn memo(&self) -> crate::memo::Memo<'_> {
+        match &self.kept {
+            Some(kept) => crate::memo::Memo::of(kept),
+            None => crate::memo::Memo::none(),
+        }
     }
 
     /// Takes the writer lock, creating the store directory if needed.

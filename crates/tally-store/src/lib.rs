@@ -28,7 +28,7 @@ pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
-pub use memo::BatchMemo;
+pub use memo::Memo;
 pub use read::{SecondsColumn, StoredColumn, TableScan, TextColumn, stored_columns};
 pub use staging::Staging;
 pub use tally_catalog::manifest::is_incidental;

@@ -1,22 +1,24 @@
-//! Values a reader derives from one cached rollup batch, kept with the batch.
+//! Values a reader derives from what the read cache keeps (a manifest, a rollup batch),
+//! kept beside it.
 //!
-//! A server answers many queries over the same decoded rollups (`crate::cache`), and each
-//! query derives the same things from them again: a count of `week × aor` turns every
-//! row's dictionary keys and day numbers into its group ids, a few nanoseconds a row and
-//! dimension, several times the memory-bandwidth floor of reading the ids themselves. A
-//! [`BatchMemo`] lets the reader keep what it derived beside the batch, so a later query of
-//! the same shape reads it back. What is kept lives exactly as long as the decoded batch
-//! in the read cache: it was derived from a file whose checks passed, and leaves with it
-//! (a file replaced on disk is decoded again, with nothing kept).
+//! A server answers many queries over the same manifest and decoded rollups
+//! (`crate::cache`), and each query derives the same things from them again: a count of
+//! `week × aor` turns every row's dictionary keys and day numbers into its group ids, a
+//! few nanoseconds a row and dimension, several times the memory-bandwidth floor of
+//! reading the ids themselves; it also works out release precedence and coverage from the
+//! manifest. A [`Memo`] lets the reader keep what it derived beside its source, so a later
+//! query of the same shape reads it back. What is kept lives exactly as long as its source
+//! in the read cache: it was derived from files whose checks passed, and leaves with them
+//! (a file replaced on disk is read again, with nothing kept).
 //!
-//! Bounded: each batch keeps at most [`SHAPES_KEPT`] values, the oldest leaving first, so
-//! queries of ever new shapes cannot grow it without bound (a value of the 50 M-row
-//! benchmark store's largest shape is about 1 MiB per rollup file).
+//! Bounded: each source keeps at most [`SHAPES_KEPT`] values, the oldest leaving first, so
+//! queries of ever new shapes cannot grow it without bound (a batch's ids for the 50 M-row
+//! benchmark store's largest shape take about 1 MiB per rollup file).
 
 use std::any::{Any, TypeId};
 use std::sync::{Arc, Mutex};
 
-/// Most values one batch keeps (different query shapes, different types).
+/// Most values one source keeps (different query shapes, different types).
 pub const SHAPES_KEPT: usize = 16;
 
 static HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -29,28 +31,36 @@ pub fn hits() -> u64 {
 
 type KeptValue = Arc<dyn Any + Send + Sync>;
 
-/// The values kept beside one cached batch, by (type, key), oldest first.
+/// The values kept beside one cached source, by (type, key), oldest first.
 #[derive(Default)]
 pub(crate) struct Kept {
     values: Mutex<Vec<(TypeId, String, KeptValue)>>,
 }
 
-/// A scan's handle on the values kept beside the batch it is visiting (see the module
-/// docs); for a batch not kept in the read cache (a command run once, a table file read
-/// row by row) it keeps nothing and every value is made afresh.
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.values.lock().map_or(0, |v| v.len());
+        write!(f, "Kept({n} values)")
+    }
+}
+
+/// A reader's handle on the values kept beside a cached manifest or the rollup batch a scan
+/// is visiting (see the module docs); for a source the read cache does not keep (a
+/// command run once, a table file read row by row) it keeps nothing and every value is
+/// made afresh.
 #[derive(Clone, Copy)]
-pub struct BatchMemo<'a> {
+pub struct Memo<'a> {
     kept: Option<&'a Kept>,
 }
 
-impl<'a> BatchMemo<'a> {
+impl<'a> Memo<'a> {
     /// A memo that keeps nothing.
-    pub fn none() -> BatchMemo<'static> {
-        BatchMemo { kept: None }
+    pub fn none() -> Memo<'static> {
+        Memo { kept: None }
     }
 
-    pub(crate) fn of(kept: &'a Kept) -> BatchMemo<'a> {
-        BatchMemo { kept: Some(kept) }
+    pub(crate) fn of(kept: &'a Kept) -> Memo<'a> {
+        Memo { kept: Some(kept) }
     }
 
     /// True when values made through this memo are kept for later queries.
@@ -58,9 +68,9 @@ impl<'a> BatchMemo<'a> {
         self.kept.is_some()
     }
 
-    /// The value kept under `key` for this batch, else the one `make` returns (kept, when
-    /// the batch is). `key` must name everything the value depends on besides the batch's
-    /// own contents: two queries giving one key must want the same value. Two threads
+    /// The value kept under `key` for this source, else the one `make` returns (kept, when
+    /// the source is). `key` must name everything the value depends on besides the
+    /// source's own contents: two queries giving one key must want the same value. Two threads
     /// asking at once may both make it; one of them is kept.
     pub fn get_or_make<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
         match self.try_get_or_make(key, || Ok::<T, std::convert::Infallible>(make())) {
@@ -69,7 +79,7 @@ impl<'a> BatchMemo<'a> {
         }
     }
 
-    /// [`BatchMemo::get_or_make`] for a `make` that can fail: its error is returned and
+    /// [`Memo::get_or_make`] for a `make` that can fail: its error is returned and
     /// nothing is kept.
     ///
     /// # Errors
@@ -111,7 +121,7 @@ mod tests {
     #[test]
     fn a_kept_value_is_made_once_per_key_and_type_and_the_oldest_leaves_first() {
         let kept = Kept::default();
-        let memo = BatchMemo::of(&kept);
+        let memo = Memo::of(&kept);
         let mut made = 0;
         for _ in 0..3 {
             let v = memo.get_or_make("a", || {
@@ -136,7 +146,7 @@ mod tests {
 
     #[test]
     fn a_memo_of_an_uncached_batch_makes_every_value_afresh() {
-        let memo = BatchMemo::none();
+        let memo = Memo::none();
         assert!(!memo.keeps());
         assert_eq!(*memo.get_or_make("a", || 1u8), 1);
         assert_eq!(*memo.get_or_make("a", || 2u8), 2);

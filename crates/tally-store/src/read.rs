@@ -1,6 +1,6 @@
 //! Reading a table's rows back from the store, only the columns asked for.
 
-use crate::memo::BatchMemo;
+use crate::memo::Memo;
 use crate::{Store, StoreError};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -107,7 +107,7 @@ impl<'s> TableScan<'s> {
         })
     }
 
-    /// [`TableScan::par_for_each`] whose `visit` also gets the batch's [`BatchMemo`]: what
+    /// [`TableScan::par_for_each`] whose `visit` also gets the batch's [`Memo`]: what
     /// it derives from a rollup batch the read cache keeps can be kept beside it for the
     /// next query (`crate::memo`).
     ///
@@ -118,8 +118,7 @@ impl<'s> TableScan<'s> {
         releases: &[&ReleaseEntry],
         threads: usize,
         init: impl Fn(usize) -> Option<S> + Sync,
-        visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>
-        + Sync,
+        visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError> + Sync,
     ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
         // The caller's stop flag, watched by every worker (they are new threads).
@@ -168,7 +167,7 @@ impl<'s> TableScan<'s> {
         &self,
         release: &ReleaseEntry,
         file: &DataFile,
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let schema = tally_catalog::schema::table_schema(self.table);
         let wanted: Vec<ArrowField> = self
@@ -231,7 +230,7 @@ impl<'s> TableScan<'s> {
         path: &std::path::Path,
         decoded: &crate::cache::DecodedRollup,
         wanted: &[ArrowField],
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let of = file.rollup_of.as_deref().unwrap_or_default();
         let expected = release.files.iter().find(|f| f.path == of).map(|f| f.rows);
@@ -252,11 +251,7 @@ impl<'s> TableScan<'s> {
             .map(|f| format!("{}:{};", f.name(), f.data_type()))
             .collect();
         for (batch, kept) in decoded.batches.iter().zip(&decoded.kept) {
-            let memo = if keeps {
-                BatchMemo::of(kept)
-            } else {
-                BatchMemo::none()
-            };
+            let memo = if keeps { Memo::of(kept) } else { Memo::none() };
             let asked = memo.try_get_or_make(&shape, || {
                 let columns: Vec<ArrayRef> = wanted
                     .iter()
@@ -281,7 +276,7 @@ impl<'s> TableScan<'s> {
         path: &std::path::Path,
         builder: ParquetRecordBatchReaderBuilder<T>,
         wanted: &[ArrowField],
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, BatchMemo<'_>) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let path = path.to_path_buf();
         let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
@@ -365,7 +360,7 @@ impl<'s> TableScan<'s> {
                 })
                 .collect();
             let batch = as_asked(&path, wanted, columns, batch.num_rows())?;
-            visit(release, &batch, BatchMemo::none())?;
+            visit(release, &batch, Memo::none())?;
         }
         Ok(())
     }
