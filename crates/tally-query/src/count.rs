@@ -565,12 +565,12 @@ impl DayMemo {
     }
 }
 
-/// One batch's group ids per dimension (`ids[k][row]`), numbered from 0 in the order
-/// the values (`values[k]`) first appear in it: what a file's tally derives from the
-/// batch, kept beside a cached rollup batch for the next query of the same shape.
-struct BatchIds {
-    ids: Vec<Vec<u32>>,
-    values: Vec<Vec<String>>,
+/// One batch's group ids for one dimension (`ids[row]`), numbered from 0 in the order
+/// the values (`values`) first appear in it: what a file's tally derives from the batch,
+/// kept beside a cached rollup batch for the next query reading the dimension.
+struct KeptIds {
+    ids: Vec<u32>,
+    values: Vec<String>,
 }
 
 struct Interner {
@@ -1093,150 +1093,159 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     "(blank)"
                 })
             };
-            let ids_of = |interners: &mut [Interner],
-                          date_cache: &mut [DayMemo],
-                          bucket_cache: &mut [DayMemo],
-                          in_range: &dyn Fn(usize) -> bool|
-             -> Vec<Vec<u32>> {
-                let mut row_ids: Vec<Vec<u32>> = Vec::with_capacity(dims_needed.len());
-                for (k, d) in dims_needed.iter().enumerate() {
-                    let mut ids = vec![SKIPPED; rows];
-                    let interner = &mut interners[k];
-                    let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
-                    if d.is_date() {
-                        let days = dates.values();
-                        let memo = &mut date_cache[k];
-                        let buckets = &mut bucket_cache[k];
-                        for (i, slot) in ids.iter_mut().enumerate() {
-                            if !in_range(i) {
-                                continue;
-                            }
-                            *slot = if dates.is_null(i) {
-                                interner.id("(undated)")
-                            } else {
-                                let day = days[i];
-                                match memo.get(day) {
-                                    Some(id) => id,
-                                    None => {
-                                        // Labels are formatted once per bucket (a FY's
-                                        // 365 days share one), not once per day.
-                                        let date = from_epoch_days(day);
-                                        let start = to_epoch_days(d.bucket_start(date));
-                                        let id = match buckets.get(start) {
-                                            Some(id) => id,
-                                            None => {
-                                                let id = interner.id(&d.render_date(date));
-                                                buckets.set(start, id);
-                                                id
-                                            }
-                                        };
-                                        memo.set(day, id);
-                                        id
-                                    }
-                                }
-                            };
+            // One dimension's id for each row in range, interned by `interner` (with its
+            // day and bucket memos).
+            let id_column = |k: usize,
+                             interner: &mut Interner,
+                             memo: &mut DayMemo,
+                             buckets: &mut DayMemo,
+                             in_range: &dyn Fn(usize) -> bool|
+             -> Vec<u32> {
+                let d = &dims_needed[k];
+                let mut ids = vec![SKIPPED; rows];
+                let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
+                if d.is_date() {
+                    let days = dates.values();
+                    for (i, slot) in ids.iter_mut().enumerate() {
+                        if !in_range(i) {
+                            continue;
                         }
-                    } else if let Some(TextColumn::Dict(dict, _)) = col {
-                        // Each dictionary key's id, found the first time a row holds it.
-                        let keys = dict.keys().values();
-                        let mut key_ids = vec![SKIPPED; dict.values().len()];
-                        for (i, slot) in ids.iter_mut().enumerate() {
-                            if !in_range(i) {
-                                continue;
-                            }
-                            if dict.is_null(i) {
-                                *slot = row_id(interner, k, i);
-                                continue;
-                            }
-                            let key = keys[i] as usize;
-                            *slot = match key_ids.get(key) {
-                                Some(id) if *id != SKIPPED => *id,
-                                _ => {
-                                    let value = col.map_or("", |c| c.key_value(key));
-                                    let id = match (d, scheme) {
-                                        (Dimension::MethodGroup, Some(s)) => {
-                                            interner.id(s.group_of(value))
+                        *slot = if dates.is_null(i) {
+                            interner.id("(undated)")
+                        } else {
+                            let day = days[i];
+                            match memo.get(day) {
+                                Some(id) => id,
+                                None => {
+                                    // Labels are formatted once per bucket (a FY's
+                                    // 365 days share one), not once per day.
+                                    let date = from_epoch_days(day);
+                                    let start = to_epoch_days(d.bucket_start(date));
+                                    let id = match buckets.get(start) {
+                                        Some(id) => id,
+                                        None => {
+                                            let id = interner.id(&d.render_date(date));
+                                            buckets.set(start, id);
+                                            id
                                         }
-                                        _ => interner.id(value),
                                     };
-                                    if let Some(memo) = key_ids.get_mut(key) {
-                                        *memo = id;
-                                    }
+                                    memo.set(day, id);
                                     id
                                 }
-                            };
-                        }
-                    } else {
-                        for (i, slot) in ids.iter_mut().enumerate() {
-                            if in_range(i) {
-                                *slot = row_id(interner, k, i);
                             }
+                        };
+                    }
+                } else if let Some(TextColumn::Dict(dict, _)) = col {
+                    // Each dictionary key's id, found the first time a row holds it.
+                    let keys = dict.keys().values();
+                    let mut key_ids = vec![SKIPPED; dict.values().len()];
+                    for (i, slot) in ids.iter_mut().enumerate() {
+                        if !in_range(i) {
+                            continue;
+                        }
+                        if dict.is_null(i) {
+                            *slot = row_id(interner, k, i);
+                            continue;
+                        }
+                        let key = keys[i] as usize;
+                        *slot = match key_ids.get(key) {
+                            Some(id) if *id != SKIPPED => *id,
+                            _ => {
+                                let value = col.map_or("", |c| c.key_value(key));
+                                let id = match (d, scheme) {
+                                    (Dimension::MethodGroup, Some(s)) => {
+                                        interner.id(s.group_of(value))
+                                    }
+                                    _ => interner.id(value),
+                                };
+                                if let Some(memo) = key_ids.get_mut(key) {
+                                    *memo = id;
+                                }
+                                id
+                            }
+                        };
+                    }
+                } else {
+                    for (i, slot) in ids.iter_mut().enumerate() {
+                        if in_range(i) {
+                            *slot = row_id(interner, k, i);
                         }
                     }
-                    row_ids.push(ids);
                 }
-                row_ids
+                ids
             };
-            // The ids kept beside a cached rollup batch (`tally_store::memo`) for a query
-            // of this shape, read back rather than derived again. They are numbered as a
-            // file's tally numbers them (in the order values first appear), so they are
-            // this tally's own when its interners are still empty: the file's first
-            // batch (a cached rollup is one batch). Only without a date range: rows
-            // outside it are not interned.
-            let kept_ids = (range_rows.is_none()
-                && memo.keeps()
-                && st.interners.iter().all(|n| n.values.is_empty())
-                && !dims_needed.contains(&Dimension::HourOfDay))
-            .then(|| {
-                let names: Vec<Option<&str>> =
-                    dim_column.iter().map(|c| c.map(|c| columns[c])).collect();
-                let shape = format!(
-                    "count ids: {} {:?} {:?} {:?} {:?} {}",
+            // Each dimension's ids kept beside a cached rollup batch (`tally_store::memo`),
+            // read back rather than derived again by any later query that reads the
+            // dimension, whatever the others. They are numbered as a file's tally numbers
+            // them (in the order values first appear), so they are this tally's own while
+            // its interner for the dimension is still empty: the file's first batch (a
+            // cached rollup is one batch). Only without a date range: rows outside it are
+            // not interned. The key names all a dimension's ids depend on besides the
+            // batch: its column, the scheme that groups it, the release it names.
+            let kept_key = |k: usize| {
+                let d = dims_needed[k];
+                format!(
+                    "count ids: {} {:?} {:?} {:?} {}",
                     query.table,
-                    dims_needed,
-                    names,
-                    columns,
-                    scheme.map(|s| s.name.as_str()),
-                    release.report.file_name
-                );
-                let kept = memo.get_or_make(&shape, || {
-                    let mut interners: Vec<Interner> =
-                        dims_needed.iter().map(|_| Interner::new()).collect();
-                    let mut days: Vec<DayMemo> =
-                        dims_needed.iter().map(|_| DayMemo::default()).collect();
-                    let mut buckets: Vec<DayMemo> =
-                        dims_needed.iter().map(|_| DayMemo::default()).collect();
-                    BatchIds {
-                        ids: ids_of(&mut interners, &mut days, &mut buckets, &|_| true),
-                        values: interners.into_iter().map(|n| n.values).collect(),
+                    d,
+                    dim_column[k].map(|c| columns[c]),
+                    scheme
+                        .filter(|_| d == Dimension::MethodGroup)
+                        .map(|s| s.name.as_str()),
+                    if d == Dimension::Release {
+                        release.report.file_name.as_str()
+                    } else {
+                        ""
                     }
-                });
-                (shape, kept)
-            });
-            // The file's interners take the kept values, in order: the same ids.
-            if let Some((_, kept)) = &kept_ids {
-                for (values, interner) in kept.values.iter().zip(st.interners.iter_mut()) {
-                    for v in values {
-                        interner.id(v);
-                    }
-                }
-            }
-            let row_ids: Vec<std::borrow::Cow<[u32]>> = match &kept_ids {
-                Some((_, kept)) => kept
-                    .ids
-                    .iter()
-                    .map(|ids| std::borrow::Cow::Borrowed(ids.as_slice()))
-                    .collect(),
-                None => ids_of(
-                    &mut st.interners,
-                    &mut st.date_cache,
-                    &mut st.bucket_cache,
-                    &in_range,
                 )
-                .into_iter()
-                .map(std::borrow::Cow::Owned)
-                .collect(),
             };
+            let kept: Vec<Option<(String, std::sync::Arc<KeptIds>)>> = dims_needed
+                .iter()
+                .enumerate()
+                .map(|(k, d)| {
+                    let usable = range_rows.is_none()
+                        && memo.keeps()
+                        && st.interners[k].values.is_empty()
+                        && *d != Dimension::HourOfDay;
+                    usable.then(|| {
+                        let key = kept_key(k);
+                        let ids = memo.get_or_make(&key, || {
+                            let mut interner = Interner::new();
+                            let ids = id_column(
+                                k,
+                                &mut interner,
+                                &mut DayMemo::default(),
+                                &mut DayMemo::default(),
+                                &|_| true,
+                            );
+                            KeptIds {
+                                ids,
+                                values: interner.values,
+                            }
+                        });
+                        (key, ids)
+                    })
+                })
+                .collect();
+            let mut row_ids: Vec<std::borrow::Cow<[u32]>> = Vec::with_capacity(kept.len());
+            for (k, kept) in kept.iter().enumerate() {
+                row_ids.push(match kept {
+                    Some((_, kept)) => {
+                        // The file's interner takes the kept values, in order: the same ids.
+                        for v in &kept.values {
+                            st.interners[k].id(v);
+                        }
+                        std::borrow::Cow::Borrowed(kept.ids.as_slice())
+                    }
+                    None => std::borrow::Cow::Owned(id_column(
+                        k,
+                        &mut st.interners[k],
+                        &mut st.date_cache[k],
+                        &mut st.bucket_cache[k],
+                        &in_range,
+                    )),
+                });
+            }
             // The row's ids by dimension; after its filters, slot `n_by` holds its marks.
             let mut key = [0u32; MAX_DIMENSIONS + 1];
             let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
@@ -1261,24 +1270,29 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 // counted), each value is asked about once, in the order the loop below
                 // would ask, and the rows the filters leave out are kept beside the batch
                 // too: they depend on the values and the filters alone.
-                let kept_skip = match &kept_ids {
-                    Some((shape, kept)) if !filters.is_empty() => {
+                let filter_kept: Option<Vec<&(String, std::sync::Arc<KeptIds>)>> =
+                    filters.iter().map(|(k, _)| kept[*k].as_ref()).collect();
+                let kept_skip = match filter_kept {
+                    Some(filter_kept) if !filters.is_empty() => {
                         let passing: Vec<Vec<bool>> = filters
                             .iter()
+                            .zip(&filter_kept)
                             .enumerate()
-                            .map(|(f, (k, allowed))| {
-                                (0..kept.values[*k].len() as u32)
+                            .map(|(f, ((k, allowed), (_, ids)))| {
+                                (0..ids.values.len() as u32)
                                     .map(|id| {
                                         st.filtering.id_passes(f, allowed, id, &st.interners[*k])
                                     })
                                     .collect()
                             })
                             .collect();
-                        let key = format!("count skip: {shape} {filters:?}");
+                        let keys: Vec<&str> =
+                            filter_kept.iter().map(|(key, _)| key.as_str()).collect();
+                        let key = format!("count skip: {keys:?} {filters:?}");
                         Some(memo.get_or_make(&key, || {
                             let mut skip = vec![false; rows];
-                            for ((k, _), passes) in filters.iter().zip(&passing) {
-                                for (s, id) in skip.iter_mut().zip(&kept.ids[*k]) {
+                            for ((_, ids), passes) in filter_kept.iter().zip(&passing) {
+                                for (s, id) in skip.iter_mut().zip(&ids.ids) {
                                     *s |= !passes[*id as usize];
                                 }
                             }

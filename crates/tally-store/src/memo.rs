@@ -11,7 +11,7 @@
 //! in the read cache: it was derived from files whose checks passed, and leaves with them
 //! (a file replaced on disk is read again, with nothing kept).
 //!
-//! Bounded: each source keeps at most [`SHAPES_KEPT`] values, the oldest leaving first, so
+//! Bounded: each source keeps at most [`SHAPES_KEPT`] values, the one read longest ago leaving first, so
 //! queries of ever new shapes cannot grow it without bound (a batch's ids for the 50 M-row
 //! benchmark store's largest shape take about 1 MiB per rollup file).
 
@@ -19,7 +19,7 @@ use std::any::{Any, TypeId};
 use std::sync::{Arc, Mutex};
 
 /// Most values one source keeps (different query shapes, different types).
-pub const SHAPES_KEPT: usize = 16;
+pub const SHAPES_KEPT: usize = 32;
 
 static HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -31,7 +31,7 @@ pub fn hits() -> u64 {
 
 type KeptValue = Arc<dyn Any + Send + Sync>;
 
-/// The values kept beside one cached source, by (type, key), oldest first.
+/// The values kept beside one cached source, by (type, key), the one read longest ago first.
 #[derive(Default)]
 pub(crate) struct Kept {
     values: Mutex<Vec<(TypeId, String, KeptValue)>>,
@@ -93,12 +93,19 @@ impl<'a> Memo<'a> {
             return make().map(Arc::new);
         };
         let type_id = TypeId::of::<T>();
-        if let Ok(values) = kept.values.lock()
-            && let Some((_, _, value)) = values.iter().find(|(t, k, _)| *t == type_id && k == key)
-            && let Ok(value) = Arc::clone(value).downcast::<T>()
+        if let Ok(mut values) = kept.values.lock()
+            && let Some(at) = values
+                .iter()
+                .position(|(t, k, _)| *t == type_id && k == key)
         {
-            HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return Ok(value);
+            // Read last, it leaves last.
+            let entry = values.remove(at);
+            let value = Arc::clone(&entry.2);
+            values.push(entry);
+            if let Ok(value) = value.downcast::<T>() {
+                HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(value);
+            }
         }
         // Made outside the lock: other threads' batches are not held up meanwhile.
         let made = Arc::new(make()?);
@@ -119,7 +126,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_kept_value_is_made_once_per_key_and_type_and_the_oldest_leaves_first() {
+    fn a_kept_value_is_made_once_per_key_and_type_and_the_one_read_longest_ago_leaves_first() {
         let kept = Kept::default();
         let memo = Memo::of(&kept);
         let mut made = 0;
@@ -133,11 +140,18 @@ mod tests {
         assert_eq!(made, 1);
         // The same key with another type is another value.
         assert_eq!(*memo.get_or_make("a", || 8u64), 8);
-        for i in 0..SHAPES_KEPT {
+        assert_eq!(*memo.get_or_make("a", || 0u32), 7);
+        for i in 0..SHAPES_KEPT - 2 {
             memo.get_or_make(&format!("k{i}"), || i);
         }
-        // "a" as u32 was the oldest: it left, so it is made again.
+        assert_eq!(*memo.get_or_make("a", || 0u64), 8);
+        for i in SHAPES_KEPT - 2..SHAPES_KEPT {
+            memo.get_or_make(&format!("k{i}"), || i);
+        }
+        // "a" as u32 was read longest ago: it left, so it is made again; "a" as u64, read
+        // again before the others came, stays.
         assert_eq!(*memo.get_or_make("a", || 9u32), 9);
+        assert_eq!(*memo.get_or_make("a", || 10u64), 8);
         assert_eq!(
             kept.values.lock().map(|v| v.len()).unwrap_or(0),
             SHAPES_KEPT
