@@ -157,12 +157,6 @@ impl ViewError {
     }
 }
 
-/// mimalloc rather than the C library's allocator: a count builds and frees thousands of
-/// small strings per request, where glibc's malloc and free (chunk consolidation
-/// included) took a quarter of a served count's time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = dispatch(cli.command, &mut std::io::stdout().lock());

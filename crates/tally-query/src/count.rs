@@ -411,10 +411,10 @@ impl GroupCounts {
     /// (nothing counted) when the keys do not fit the dense table, for the caller to add
     /// row by row. One pass per dimension composes each row's slot, one more adds the
     /// weights: no per-row dispatch, so it runs at a few nanoseconds a row.
-    fn add_columns<C: AsRef<[u32]>>(
+    fn add_columns(
         &mut self,
         rows: usize,
-        ids: &[C],
+        ids: &[Vec<u32>],
         width: usize,
         bounds: &[u32],
         weights: Option<&[i64]>,
@@ -433,7 +433,7 @@ impl GroupCounts {
         let mut slots = vec![0u32; rows];
         for (j, column) in ids[..width].iter().enumerate() {
             let bits = self.dense.bits[j];
-            for (slot, id) in slots.iter_mut().zip(column.as_ref()) {
+            for (slot, id) in slots.iter_mut().zip(column) {
                 *slot = (*slot << bits) | *id;
             }
         }
@@ -563,14 +563,6 @@ impl DayMemo {
         }
         self.ids[at] = id;
     }
-}
-
-/// One batch's group ids for one dimension (`ids[row]`), numbered from 0 in the order
-/// the values (`values`) first appear in it: what a file's tally derives from the batch,
-/// kept beside a cached rollup batch for the next query reading the dimension.
-struct KeptIds {
-    ids: Vec<u32>,
-    values: Vec<String>,
 }
 
 struct Interner {
@@ -959,11 +951,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     };
     let scan = TableScan::new(store, query.table, &columns).with_rollups(use_rollups);
     let scan_started = std::time::Instant::now();
-    let tallies = scan.par_for_each_kept(
+    let tallies = scan.par_for_each(
         &releases,
         threads,
         new_tally,
-        |st: &mut FileTally, release, batch: &RecordBatch, memo: tally_store::Memo<'_>| {
+        |st: &mut FileTally, release, batch: &RecordBatch| {
             let bad = |what: &str| {
                 StoreError::Invalid(format!(
                     "release {}: column {what} has an unexpected type",
@@ -1093,19 +1085,15 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     "(blank)"
                 })
             };
-            // One dimension's id for each row in range, interned by `interner` (with its
-            // day and bucket memos).
-            let id_column = |k: usize,
-                             interner: &mut Interner,
-                             memo: &mut DayMemo,
-                             buckets: &mut DayMemo,
-                             in_range: &dyn Fn(usize) -> bool|
-             -> Vec<u32> {
-                let d = &dims_needed[k];
+            let mut row_ids: Vec<Vec<u32>> = Vec::with_capacity(dims_needed.len());
+            for (k, d) in dims_needed.iter().enumerate() {
                 let mut ids = vec![SKIPPED; rows];
+                let interner = &mut st.interners[k];
                 let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
                 if d.is_date() {
                     let days = dates.values();
+                    let memo = &mut st.date_cache[k];
+                    let buckets = &mut st.bucket_cache[k];
                     for (i, slot) in ids.iter_mut().enumerate() {
                         if !in_range(i) {
                             continue;
@@ -1172,79 +1160,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                         }
                     }
                 }
-                ids
-            };
-            // Each dimension's ids kept beside a cached rollup batch (`tally_store::memo`),
-            // read back rather than derived again by any later query that reads the
-            // dimension, whatever the others. They are numbered as a file's tally numbers
-            // them (in the order values first appear), so they are this tally's own while
-            // its interner for the dimension is still empty: the file's first batch (a
-            // cached rollup is one batch). Only without a date range: rows outside it are
-            // not interned. The key names all a dimension's ids depend on besides the
-            // batch: its column, the scheme that groups it, the release it names.
-            let kept_key = |k: usize| {
-                let d = dims_needed[k];
-                format!(
-                    "count ids: {} {:?} {:?} {:?} {}",
-                    query.table,
-                    d,
-                    dim_column[k].map(|c| columns[c]),
-                    scheme
-                        .filter(|_| d == Dimension::MethodGroup)
-                        .map(|s| s.name.as_str()),
-                    if d == Dimension::Release {
-                        release.report.file_name.as_str()
-                    } else {
-                        ""
-                    }
-                )
-            };
-            let kept: Vec<Option<(String, std::sync::Arc<KeptIds>)>> = dims_needed
-                .iter()
-                .enumerate()
-                .map(|(k, d)| {
-                    let usable = range_rows.is_none()
-                        && memo.keeps()
-                        && st.interners[k].values.is_empty()
-                        && *d != Dimension::HourOfDay;
-                    usable.then(|| {
-                        let key = kept_key(k);
-                        let ids = memo.get_or_make(&key, || {
-                            let mut interner = Interner::new();
-                            let ids = id_column(
-                                k,
-                                &mut interner,
-                                &mut DayMemo::default(),
-                                &mut DayMemo::default(),
-                                &|_| true,
-                            );
-                            KeptIds {
-                                ids,
-                                values: interner.values,
-                            }
-                        });
-                        (key, ids)
-                    })
-                })
-                .collect();
-            let mut row_ids: Vec<std::borrow::Cow<[u32]>> = Vec::with_capacity(kept.len());
-            for (k, kept) in kept.iter().enumerate() {
-                row_ids.push(match kept {
-                    Some((_, kept)) => {
-                        // The file's interner takes the kept values, in order: the same ids.
-                        for v in &kept.values {
-                            st.interners[k].id(v);
-                        }
-                        std::borrow::Cow::Borrowed(kept.ids.as_slice())
-                    }
-                    None => std::borrow::Cow::Owned(id_column(
-                        k,
-                        &mut st.interners[k],
-                        &mut st.date_cache[k],
-                        &mut st.bucket_cache[k],
-                        &in_range,
-                    )),
-                });
+                row_ids.push(ids);
             }
             // The row's ids by dimension; after its filters, slot `n_by` holds its marks.
             let mut key = [0u32; MAX_DIMENSIONS + 1];
@@ -1266,43 +1182,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 let mut skip: Option<Vec<bool>> = range_rows
                     .as_ref()
                     .map(|r| r.iter().map(|kept| !kept).collect());
-                // With kept ids (no date range: every value of the batch is held by a row
-                // counted), each value is asked about once, in the order the loop below
-                // would ask, and the rows the filters leave out are kept beside the batch
-                // too: they depend on the values and the filters alone.
-                let filter_kept: Option<Vec<&(String, std::sync::Arc<KeptIds>)>> =
-                    filters.iter().map(|(k, _)| kept[*k].as_ref()).collect();
-                let kept_skip = match filter_kept {
-                    Some(filter_kept) if !filters.is_empty() => {
-                        let passing: Vec<Vec<bool>> = filters
-                            .iter()
-                            .zip(&filter_kept)
-                            .enumerate()
-                            .map(|(f, ((k, allowed), (_, ids)))| {
-                                (0..ids.values.len() as u32)
-                                    .map(|id| {
-                                        st.filtering.id_passes(f, allowed, id, &st.interners[*k])
-                                    })
-                                    .collect()
-                            })
-                            .collect();
-                        let keys: Vec<&str> =
-                            filter_kept.iter().map(|(key, _)| key.as_str()).collect();
-                        let key = format!("count skip: {keys:?} {filters:?}");
-                        Some(memo.get_or_make(&key, || {
-                            let mut skip = vec![false; rows];
-                            for ((_, ids), passes) in filter_kept.iter().zip(&passing) {
-                                for (s, id) in skip.iter_mut().zip(&ids.ids) {
-                                    *s |= !passes[*id as usize];
-                                }
-                            }
-                            skip
-                        }))
-                    }
-                    _ => None,
-                };
-                for (f, (k, allowed)) in filters.iter().enumerate().filter(|_| kept_skip.is_none())
-                {
+                for (f, (k, allowed)) in filters.iter().enumerate() {
                     let skip = skip.get_or_insert_with(|| vec![false; rows]);
                     let mut verdicts: Vec<Option<bool>> = vec![None; st.interners[*k].values.len()];
                     for (i, id) in row_ids[*k].iter().enumerate() {
@@ -1321,11 +1201,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                         skip[i] |= !passes;
                     }
                 }
-                let skip: Option<&[bool]> = match &kept_skip {
-                    Some(kept) => Some(kept.as_slice()),
-                    None => skip.as_deref(),
-                };
-                let skipped = |i: usize| skip.is_some_and(|s| s[i]);
+                let skipped = |i: usize| skip.as_ref().is_some_and(|s| s[i]);
                 let weight = |i: usize| weights.map_or(1, |w| w.value(i).max(0) as u64);
                 let bounds: Vec<u32> = st.interners.iter().map(|n| n.values.len() as u32).collect();
                 let counted = st.groups.add_columns(
@@ -1334,7 +1210,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     n_by,
                     &bounds,
                     weights.map(|w| w.values().as_ref()),
-                    skip,
+                    skip.as_deref(),
                 );
                 match counted {
                     Some(counted) => use_entry.rows_counted += counted,

@@ -102,8 +102,6 @@ pub(crate) struct DecodedRollup {
     pub(crate) batches: Vec<RecordBatch>,
     /// The sum of its `rollup_rows` column: the table rows it stands for.
     pub(crate) rows_summed: u64,
-    /// What readers derived from each batch, by batch (`crate::memo`).
-    pub(crate) kept: Vec<crate::memo::Kept>,
 }
 
 impl DecodedRollup {

@@ -1,29 +1,29 @@
-//! Values a reader derives from what the read cache keeps (a manifest, a rollup batch),
-//! kept beside it.
+//! Values a reader derives from a manifest the read cache keeps, kept beside it.
 //!
-//! A server answers many queries over the same manifest and decoded rollups
-//! (`crate::cache`), and each query derives the same things from them again: a count of
-//! `week × aor` turns every row's dictionary keys and day numbers into its group ids, a
-//! few nanoseconds a row and dimension, several times the memory-bandwidth floor of
-//! reading the ids themselves; it also works out release precedence and coverage from the
-//! manifest. A [`Memo`] lets the reader keep what it derived beside its source, so a later
-//! query of the same shape reads it back. What is kept lives exactly as long as its source
-//! in the read cache: it was derived from files whose checks passed, and leaves with them
-//! (a file replaced on disk is read again, with nothing kept).
+//! A server answers many queries over the same manifest (`crate::cache`), and each count
+//! works out the same things from it again: each table's release precedence, coverage and
+//! partial last days for the releases it reads, a tenth or more of a small count's time. A
+//! [`Memo`] lets the reader keep what it derived beside the manifest, so a later query
+//! reads it back. What is kept lives exactly as long as the manifest's cache entry: a new
+//! generation is a new file, read and kept afresh, with nothing kept.
 //!
-//! Bounded: each source keeps at most [`SHAPES_KEPT`] values, the one read longest ago leaving first, so
-//! queries of ever new shapes cannot grow it without bound (a batch's ids for the 50 M-row
-//! benchmark store's largest shape take about 1 MiB per rollup file).
+//! (Kept per rollup file too, each dimension's group ids made a repeated query's scan about
+//! a third faster, but the first query to read a dimension 1-3 ms slower on the 10M-row
+//! store: each kept column is fresh memory, page faults included. Not kept; see the
+//! README's benchmark notes.)
+//!
+//! Bounded: a manifest keeps at most [`SHAPES_KEPT`] values, the one read longest ago
+//! leaving first, so queries over ever new sets of releases cannot grow it without bound.
 
 use std::any::{Any, TypeId};
 use std::sync::{Arc, Mutex};
 
-/// Most values one source keeps (different query shapes, different types).
+/// Most values one manifest keeps (different tables and sets of releases, different types).
 pub const SHAPES_KEPT: usize = 32;
 
 static HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// Values read back from a batch's memo rather than made, since this process started:
+/// Values read back from a memo rather than made, since this process started:
 /// for tests and diagnostics.
 pub fn hits() -> u64 {
     HITS.load(std::sync::atomic::Ordering::Relaxed)
@@ -31,7 +31,7 @@ pub fn hits() -> u64 {
 
 type KeptValue = Arc<dyn Any + Send + Sync>;
 
-/// The values kept beside one cached source, by (type, key), the one read longest ago first.
+/// The values kept beside one cached manifest, by (type, key), the one read longest ago first.
 #[derive(Default)]
 pub(crate) struct Kept {
     values: Mutex<Vec<(TypeId, String, KeptValue)>>,
@@ -44,10 +44,9 @@ impl std::fmt::Debug for Kept {
     }
 }
 
-/// A reader's handle on the values kept beside a cached manifest or the rollup batch a scan
-/// is visiting (see the module docs); for a source the read cache does not keep (a
-/// command run once, a table file read row by row) it keeps nothing and every value is
-/// made afresh.
+/// A reader's handle on the values kept beside a cached manifest (see the module docs);
+/// for a manifest the read cache does not keep (a command run once) it keeps nothing and
+/// every value is made afresh.
 #[derive(Clone, Copy)]
 pub struct Memo<'a> {
     kept: Option<&'a Kept>,
@@ -68,9 +67,9 @@ impl<'a> Memo<'a> {
         self.kept.is_some()
     }
 
-    /// The value kept under `key` for this source, else the one `make` returns (kept, when
-    /// the source is). `key` must name everything the value depends on besides the
-    /// source's own contents: two queries giving one key must want the same value. Two threads
+    /// The value kept under `key` for this manifest, else the one `make` returns (kept, when
+    /// the manifest is). `key` must name everything the value depends on besides the
+    /// manifest's own contents: two queries giving one key must want the same value. Two threads
     /// asking at once may both make it; one of them is kept.
     pub fn get_or_make<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
         match self.try_get_or_make(key, || Ok::<T, std::convert::Infallible>(make())) {
@@ -107,7 +106,7 @@ impl<'a> Memo<'a> {
                 return Ok(value);
             }
         }
-        // Made outside the lock: other threads' batches are not held up meanwhile.
+        // Made outside the lock: other readers are not held up meanwhile.
         let made = Arc::new(make()?);
         if let Ok(mut values) = kept.values.lock()
             && !values.iter().any(|(t, k, _)| *t == type_id && k == key)
@@ -159,7 +158,7 @@ mod tests {
     }
 
     #[test]
-    fn a_memo_of_an_uncached_batch_makes_every_value_afresh() {
+    fn a_memo_of_an_uncached_manifest_makes_every_value_afresh() {
         let memo = Memo::none();
         assert!(!memo.keeps());
         assert_eq!(*memo.get_or_make("a", || 1u8), 1);

@@ -1,6 +1,5 @@
 //! Reading a table's rows back from the store, only the columns asked for.
 
-use crate::memo::Memo;
 use crate::{Store, StoreError};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -59,7 +58,7 @@ impl<'s> TableScan<'s> {
         let stop = crate::cancel::Watch::new();
         for (release, file) in self.files(releases) {
             stop.check()?;
-            self.for_each_in(release, file, &mut |r, b, _| {
+            self.for_each_in(release, file, &mut |r, b| {
                 stop.check()?;
                 visit(r, b)
             })?;
@@ -102,24 +101,6 @@ impl<'s> TableScan<'s> {
         init: impl Fn(usize) -> Option<S> + Sync,
         visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch) -> Result<(), StoreError> + Sync,
     ) -> Result<Vec<Option<S>>, StoreError> {
-        self.par_for_each_kept(releases, threads, init, |state, release, batch, _| {
-            visit(state, release, batch)
-        })
-    }
-
-    /// [`TableScan::par_for_each`] whose `visit` also gets the batch's [`Memo`]: what
-    /// it derives from a rollup batch the read cache keeps can be kept beside it for the
-    /// next query (`crate::memo`).
-    ///
-    /// # Errors
-    /// As [`TableScan::par_for_each`].
-    pub fn par_for_each_kept<S: Send>(
-        &self,
-        releases: &[&ReleaseEntry],
-        threads: usize,
-        init: impl Fn(usize) -> Option<S> + Sync,
-        visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError> + Sync,
-    ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
         // The caller's stop flag, watched by every worker (they are new threads).
         let stop = crate::cancel::Watch::new();
@@ -138,9 +119,9 @@ impl<'s> TableScan<'s> {
                             (Err(e), _) => Err(e),
                             (Ok(()), None) => Ok(None),
                             (Ok(()), Some(mut state)) => self
-                                .for_each_in(release, file, &mut |r, b, memo| {
+                                .for_each_in(release, file, &mut |r, b| {
                                     stop.check()?;
-                                    visit(&mut state, r, b, memo)
+                                    visit(&mut state, r, b)
                                 })
                                 .map(|()| Some(state)),
                         };
@@ -167,7 +148,7 @@ impl<'s> TableScan<'s> {
         &self,
         release: &ReleaseEntry,
         file: &DataFile,
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let schema = tally_catalog::schema::table_schema(self.table);
         let wanted: Vec<ArrowField> = self
@@ -230,7 +211,7 @@ impl<'s> TableScan<'s> {
         path: &std::path::Path,
         decoded: &crate::cache::DecodedRollup,
         wanted: &[ArrowField],
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let of = file.rollup_of.as_deref().unwrap_or_default();
         let expected = release.files.iter().find(|f| f.path == of).map(|f| f.rows);
@@ -243,26 +224,16 @@ impl<'s> TableScan<'s> {
                 self.store.root().display()
             )));
         }
-        let keeps = crate::cache::enabled();
-        // The batch as asked, with placeholder nulls for the columns the rollup lacks:
-        // kept beside a cached batch, as the placeholders are fresh memory each time.
-        let shape: String = wanted
-            .iter()
-            .map(|f| format!("{}:{};", f.name(), f.data_type()))
-            .collect();
-        for (batch, kept) in decoded.batches.iter().zip(&decoded.kept) {
-            let memo = if keeps { Memo::of(kept) } else { Memo::none() };
-            let asked = memo.try_get_or_make(&shape, || {
-                let columns: Vec<ArrayRef> = wanted
-                    .iter()
-                    .map(|field| match batch.schema().index_of(field.name()) {
-                        Ok(i) => batch.column(i).clone(),
-                        Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
-                    })
-                    .collect();
-                as_asked(path, wanted, columns, batch.num_rows())
-            })?;
-            visit(release, &asked, memo)?;
+        for batch in &decoded.batches {
+            let columns: Vec<ArrayRef> = wanted
+                .iter()
+                .map(|field| match batch.schema().index_of(field.name()) {
+                    Ok(i) => batch.column(i).clone(),
+                    Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
+                })
+                .collect();
+            let batch = as_asked(path, wanted, columns, batch.num_rows())?;
+            visit(release, &batch)?;
         }
         Ok(())
     }
@@ -276,7 +247,7 @@ impl<'s> TableScan<'s> {
         path: &std::path::Path,
         builder: ParquetRecordBatchReaderBuilder<T>,
         wanted: &[ArrowField],
-        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch, Memo<'_>) -> Result<(), StoreError>,
+        visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let path = path.to_path_buf();
         let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
@@ -360,7 +331,7 @@ impl<'s> TableScan<'s> {
                 })
                 .collect();
             let batch = as_asked(&path, wanted, columns, batch.num_rows())?;
-            visit(release, &batch, Memo::none())?;
+            visit(release, &batch)?;
         }
         Ok(())
     }
@@ -437,14 +408,7 @@ fn decode_rollup(
         }
         None => builder,
     };
-    // Kept for later queries (`only` is `None`), a rollup is one batch, so that what a
-    // reader derives from it and keeps (`crate::memo`) covers the whole file: a rollup
-    // holds tens of thousands of rows, a few MiB decoded.
-    let batch_rows = match only {
-        None => usize::try_from(file.rows).unwrap_or(usize::MAX).max(1),
-        Some(_) => 65_536,
-    };
-    let reader = builder.with_batch_size(batch_rows).build().map_err(perr)?;
+    let reader = builder.with_batch_size(65_536).build().map_err(perr)?;
     let mut batches = Vec::new();
     let mut rows_summed = 0u64;
     for batch in reader {
@@ -462,10 +426,6 @@ fn decode_rollup(
         batches.push(batch);
     }
     Ok(crate::cache::DecodedRollup {
-        kept: batches
-            .iter()
-            .map(|_| crate::memo::Kept::default())
-            .collect(),
         batches,
         rows_summed,
     })
