@@ -62,34 +62,13 @@ impl<'a> Memo<'a> {
         Memo { kept: Some(kept) }
     }
 
-    /// True when values made through this memo are kept for later queries.
-    pub fn keeps(&self) -> bool {
-        self.kept.is_some()
-    }
-
     /// The value kept under `key` for this manifest, else the one `make` returns (kept, when
     /// the manifest is). `key` must name everything the value depends on besides the
-    /// manifest's own contents: two queries giving one key must want the same value. Two threads
-    /// asking at once may both make it; one of them is kept.
+    /// manifest's own contents: two queries giving one key must want the same value. Two
+    /// threads asking at once may both make it; one of them is kept.
     pub fn get_or_make<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
-        match self.try_get_or_make(key, || Ok::<T, std::convert::Infallible>(make())) {
-            Ok(value) => value,
-            Err(never) => match never {},
-        }
-    }
-
-    /// [`Memo::get_or_make`] for a `make` that can fail: its error is returned and
-    /// nothing is kept.
-    ///
-    /// # Errors
-    /// What `make` returns.
-    pub fn try_get_or_make<T: Any + Send + Sync, E>(
-        &self,
-        key: &str,
-        make: impl FnOnce() -> Result<T, E>,
-    ) -> Result<Arc<T>, E> {
         let Some(kept) = self.kept else {
-            return make().map(Arc::new);
+            return Arc::new(make());
         };
         let type_id = TypeId::of::<T>();
         if let Ok(mut values) = kept.values.lock()
@@ -103,11 +82,11 @@ impl<'a> Memo<'a> {
             values.push(entry);
             if let Ok(value) = value.downcast::<T>() {
                 HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return Ok(value);
+                return value;
             }
         }
         // Made outside the lock: other readers are not held up meanwhile.
-        let made = Arc::new(make()?);
+        let made = Arc::new(make());
         if let Ok(mut values) = kept.values.lock()
             && !values.iter().any(|(t, k, _)| *t == type_id && k == key)
         {
@@ -116,7 +95,7 @@ impl<'a> Memo<'a> {
             }
             values.push((type_id, key.to_string(), Arc::clone(&made) as KeptValue));
         }
-        Ok(made)
+        made
     }
 }
 
@@ -160,7 +139,6 @@ mod tests {
     #[test]
     fn a_memo_of_an_uncached_manifest_makes_every_value_afresh() {
         let memo = Memo::none();
-        assert!(!memo.keeps());
         assert_eq!(*memo.get_or_make("a", || 1u8), 1);
         assert_eq!(*memo.get_or_make("a", || 2u8), 2);
     }
