@@ -732,3 +732,70 @@ fn a_grid_too_large_to_list_says_its_empty_cells_are_left_out() {
     assert_eq!(stdout(&out).lines().count() - 1, 7 * 26);
     assert!(listed > 7 * 26, "{listed}");
 }
+
+/// An AOR cell with no code reads three ways, each row by its own cells: withheld (a FOIA
+/// marker), unmapped (a name no crosswalk entry matches) or blank. The scan finds a
+/// null cell's reading once per (withheld cell, AOR name) pair and each value's id once
+/// per dictionary key; the counts must be those of the rows whichever way the rows are
+/// read (from the rollups or the rows, every day or a range cutting the file), with the
+/// three kinds interleaved among coded rows in one batch.
+#[test]
+fn aor_cells_without_a_code_keep_their_own_reading_in_every_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("arrests.csv");
+    let mut text = String::from("Area of Responsibility|Apprehension Date|Apprehension Method\n");
+    // Interleaved: the 13th rows blank, the 11th unmapped, the 7th withheld (a row
+    // matching two takes the first), the rest Chicago or Denver; March and April 2019.
+    let mut expected: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for i in 0..600u32 {
+        let (aor, label) = match i {
+            _ if i % 13 == 5 => ("", "(blank)"),
+            _ if i % 11 == 3 => ("Atlantis Area of Responsibility", "(unmapped)"),
+            _ if i % 7 == 2 => ("(b)(7)(E)", "(withheld)"),
+            _ if (i / 2) % 2 == 0 => ("Chicago Area of Responsibility", "CHI"),
+            _ => ("Denver Area of Responsibility", "DEN"),
+        };
+        let (month, day) = (3 + i % 2, 1 + (i / 2) % 30);
+        text.push_str(&format!("{aor}|{month}/{day}/2019|Located\n"));
+        let in_range = month == 4 && day <= 15;
+        let e = expected.entry(label).or_default();
+        e.0 += 1;
+        e.1 += u64::from(in_range);
+    }
+    assert!(
+        expected.values().all(|(all, part)| *all > 20 && *part > 5),
+        "{expected:?}"
+    );
+    std::fs::write(&file, text).unwrap();
+    let store = dir.path().join("store");
+    let o = ingest(&store, &[&file]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let counts = |extra: &[&str]| -> Vec<(String, u64)> {
+        let mut args = vec!["--by", "aor", "--suppress-below", "0"];
+        args.extend_from_slice(extra);
+        count_csv(&store, "arrests", &args)
+            .lines()
+            .skip(1)
+            .map(|l| {
+                // aor,count[,coverage]
+                let mut cells = l.split(',');
+                let g = cells.next().unwrap().to_string();
+                (g, cells.next().unwrap().parse().unwrap())
+            })
+            .collect()
+    };
+    let all: Vec<(String, u64)> = expected
+        .iter()
+        .map(|(l, (n, _))| (l.to_string(), *n))
+        .collect();
+    let april: Vec<(String, u64)> = expected
+        .iter()
+        .map(|(l, (_, n))| (l.to_string(), *n))
+        .collect();
+    for extra in [&[][..], &["--no-rollups"][..]] {
+        assert_eq!(counts(extra), all, "{extra:?}");
+        let mut range = extra.to_vec();
+        range.extend_from_slice(&["--from", "2019-04-01", "--to", "2019-04-15"]);
+        assert_eq!(counts(&range), april, "{range:?}");
+    }
+}

@@ -227,7 +227,7 @@ struct FileTally {
     interners: Vec<Interner>,
     date_cache: Vec<DayMemo>,
     /// Per date dimension: the id of each bucket's label, by the bucket's first day.
-    bucket_cache: Vec<DayMemo>,
+    bucket_cache: Vec<BucketMemo>,
     filtering: FilterState,
     groups: GroupCounts,
     use_entry: Option<ReleaseUse>,
@@ -411,10 +411,10 @@ impl GroupCounts {
     /// (nothing counted) when the keys do not fit the dense table, for the caller to add
     /// row by row. One pass per dimension composes each row's slot, one more adds the
     /// weights: no per-row dispatch, so it runs at a few nanoseconds a row.
-    fn add_columns(
+    fn add_columns<C: AsRef<[u32]>>(
         &mut self,
         rows: usize,
-        ids: &[Vec<u32>],
+        ids: &[C],
         width: usize,
         bounds: &[u32],
         weights: Option<&[i64]>,
@@ -430,10 +430,35 @@ impl GroupCounts {
         if !matches!(self.dense.slot(&highest), Some(at) if at < self.dense.slots.len()) {
             self.widen(&highest)?;
         }
-        let mut slots = vec![0u32; rows];
+        let weight = |i: usize| weights.map_or(1, |w| w[i].max(0) as u64);
+        if width <= 2 {
+            // One pass, each row's slot composed as it is added (no slot vector): the
+            // keys of most counts have one or two dimensions.
+            let table = &mut self.dense.slots;
+            let shift = if width == 2 { self.dense.bits[1] } else { 0 };
+            let first = ids.first().map(|c| c.as_ref());
+            let second = ids.get(1).filter(|_| width == 2).map(|c| c.as_ref());
+            let mut counted = 0u64;
+            for i in 0..rows {
+                if skip.is_some_and(|s| s[i]) {
+                    continue;
+                }
+                let slot = match (first, second) {
+                    (Some(a), Some(b)) => (a[i] << shift) | b[i],
+                    (Some(a), None) if width == 1 => a[i],
+                    _ => 0,
+                };
+                let rows = weight(i);
+                let n = &mut table[slot as usize];
+                *n += rows + u64::from(*n == 0);
+                counted += rows;
+            }
+            return Some(counted);
+        }
+        let mut slots = crate::scratch::IDS.take(rows, 0);
         for (j, column) in ids[..width].iter().enumerate() {
             let bits = self.dense.bits[j];
-            for (slot, id) in slots.iter_mut().zip(column) {
+            for (slot, id) in slots.iter_mut().zip(column.as_ref()) {
                 *slot = (*slot << bits) | *id;
             }
         }
@@ -521,6 +546,41 @@ impl GroupCounts {
     }
 }
 
+/// The ids of one date dimension's buckets (their labels interned by a file's interner),
+/// by each bucket's first day, and the bucket last asked about with its days.
+#[derive(Default)]
+struct BucketMemo {
+    by_start: DayMemo,
+    /// First day, last day, id.
+    last: Option<(i32, i32, u32)>,
+}
+
+/// The id of `day`'s bucket of date dimension `d` (its label interned by `interner`):
+/// labels are formatted once per bucket (a FY's 365 days share one), not once per day,
+/// and a day in the bucket of the day before takes its id without date arithmetic (days
+/// arrive in order, and working out a day's FY was a twentieth of a served count).
+fn day_id(d: &Dimension, day: i32, interner: &mut Interner, buckets: &mut BucketMemo) -> u32 {
+    if let Some((first, last, id)) = buckets.last
+        && first <= day
+        && day <= last
+    {
+        return id;
+    }
+    let date = from_epoch_days(day);
+    let (first, last) = d.bucket_bounds(date);
+    let (first, last) = (to_epoch_days(first), to_epoch_days(last));
+    let id = match buckets.by_start.get(first) {
+        Some(id) => id,
+        None => {
+            let id = interner.id(&d.render_date(date));
+            buckets.by_start.set(first, id);
+            id
+        }
+    };
+    buckets.last = Some((first, last, id));
+    id
+}
+
 /// Interned ids of event days, in a vector from the earliest day seen (a hash lookup per
 /// row and date dimension was a tenth of the kernel's time).
 #[derive(Default)]
@@ -534,6 +594,11 @@ impl DayMemo {
     const SLACK: i32 = 366;
     /// Most days the vector spans (about 1,400 years).
     const SPAN: i32 = 1 << 19;
+
+    /// The first day held and each day's id from it (`u32::MAX`: not held).
+    fn span(&self) -> (i32, &[u32]) {
+        (self.first, &self.ids)
+    }
 
     #[inline]
     fn get(&self, day: i32) -> Option<u32> {
@@ -938,7 +1003,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         Some(FileTally {
             interners: dims_needed.iter().map(|_| Interner::new()).collect(),
             date_cache: dims_needed.iter().map(|_| DayMemo::default()).collect(),
-            bucket_cache: dims_needed.iter().map(|_| DayMemo::default()).collect(),
+            bucket_cache: dims_needed.iter().map(|_| BucketMemo::default()).collect(),
             filtering: FilterState::new(&filters),
             groups: GroupCounts::default(),
             use_entry: None,
@@ -1035,14 +1100,14 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             // over many rows, rather than every kind in turn on each row). Rows outside
             // the dates asked about are skipped: a value only they hold is never interned.
             let rows = batch.num_rows();
-            let range_rows: Option<Vec<bool>> = (from.is_some() || to.is_some()).then(|| {
-                (0..rows)
-                    .map(|i| {
-                        dates.is_valid(i)
-                            && from.is_none_or(|f| dates.value(i) >= f)
-                            && to.is_none_or(|t| dates.value(i) <= t)
-                    })
-                    .collect()
+            let range_rows = (from.is_some() || to.is_some()).then(|| {
+                let mut kept = crate::scratch::FLAGS.take(rows, false);
+                for (i, kept) in kept.iter_mut().enumerate() {
+                    *kept = dates.is_valid(i)
+                        && from.is_none_or(|f| dates.value(i) >= f)
+                        && to.is_none_or(|t| dates.value(i) <= t);
+                }
+                kept
             });
             let in_range = |i: usize| range_rows.as_ref().is_none_or(|r| r[i]);
             // A row's id where no column-wide lookup applies: the release, the time of
@@ -1085,15 +1150,51 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     "(blank)"
                 })
             };
-            let mut row_ids: Vec<Vec<u32>> = Vec::with_capacity(dims_needed.len());
+            let mut row_ids: Vec<crate::scratch::Buffer<u32>> =
+                Vec::with_capacity(dims_needed.len());
+            // Every row is read (no dates asked about): each dimension's ids are looked up
+            // a row at a time in a table of the batch's values.
+            let every_row = range_rows.is_none();
             for (k, d) in dims_needed.iter().enumerate() {
-                let mut ids = vec![SKIPPED; rows];
+                let mut ids = crate::scratch::IDS.take(rows, SKIPPED);
                 let interner = &mut st.interners[k];
                 let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
                 if d.is_date() {
                     let days = dates.values();
                     let memo = &mut st.date_cache[k];
                     let buckets = &mut st.bucket_cache[k];
+                    if every_row && dates.null_count() == 0 {
+                        // One lookup a row, in a vector from the memo's first day; a day
+                        // not yet held is given its id (once per day, its bucket's label
+                        // once per bucket) and the lookup goes on.
+                        let mut at = 0;
+                        while at < rows {
+                            let (start, table) = memo.span();
+                            for (slot, day) in ids[at..].iter_mut().zip(&days[at..]) {
+                                let id = table
+                                    .get(day.wrapping_sub(start) as u32 as usize)
+                                    .copied()
+                                    .unwrap_or(SKIPPED);
+                                if id == SKIPPED {
+                                    break;
+                                }
+                                *slot = id;
+                                at += 1;
+                            }
+                            if let Some(day) = days.get(at).copied() {
+                                let id = day_id(d, day, interner, buckets);
+                                memo.set(day, id);
+                                if memo.get(day).is_none() {
+                                    // Too far from the days held to be kept (an absurd
+                                    // date): this row's id alone.
+                                    ids[at] = id;
+                                    at += 1;
+                                }
+                            }
+                        }
+                        row_ids.push(ids);
+                        continue;
+                    }
                     for (i, slot) in ids.iter_mut().enumerate() {
                         if !in_range(i) {
                             continue;
@@ -1105,18 +1206,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                             match memo.get(day) {
                                 Some(id) => id,
                                 None => {
-                                    // Labels are formatted once per bucket (a FY's
-                                    // 365 days share one), not once per day.
-                                    let date = from_epoch_days(day);
-                                    let start = to_epoch_days(d.bucket_start(date));
-                                    let id = match buckets.get(start) {
-                                        Some(id) => id,
-                                        None => {
-                                            let id = interner.id(&d.render_date(date));
-                                            buckets.set(start, id);
-                                            id
-                                        }
-                                    };
+                                    let id = day_id(d, day, interner, buckets);
                                     memo.set(day, id);
                                     id
                                 }
@@ -1127,16 +1217,8 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     // Each dictionary key's id, found the first time a row holds it.
                     let keys = dict.keys().values();
                     let mut key_ids = vec![SKIPPED; dict.values().len()];
-                    for (i, slot) in ids.iter_mut().enumerate() {
-                        if !in_range(i) {
-                            continue;
-                        }
-                        if dict.is_null(i) {
-                            *slot = row_id(interner, k, i);
-                            continue;
-                        }
-                        let key = keys[i] as usize;
-                        *slot = match key_ids.get(key) {
+                    let mut key_id = |interner: &mut Interner, key: usize| -> u32 {
+                        match key_ids.get(key) {
                             Some(id) if *id != SKIPPED => *id,
                             _ => {
                                 let value = col.map_or("", |c| c.key_value(key));
@@ -1151,7 +1233,69 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                                 }
                                 id
                             }
-                        };
+                        }
+                    };
+                    let nulls = dict.nulls().filter(|n| n.null_count() > 0);
+                    // A null cell reads the same in every row with the same withheld
+                    // cell and AOR name: found once per such pair where the withheld
+                    // column is a dictionary (each row's text otherwise).
+                    let mut null_ids: rustc_hash::FxHashMap<(Option<usize>, bool), u32> =
+                        rustc_hash::FxHashMap::default();
+                    let keyed_withheld = matches!(withheld, TextColumn::Dict(..));
+                    let mut null_id = |interner: &mut Interner, i: usize| -> u32 {
+                        if !keyed_withheld {
+                            return row_id(interner, k, i);
+                        }
+                        let reading = (withheld.key(i), aor_name.get(i).is_some());
+                        match null_ids.get(&reading) {
+                            Some(id) => *id,
+                            None => {
+                                let id = row_id(interner, k, i);
+                                null_ids.insert(reading, id);
+                                id
+                            }
+                        }
+                    };
+                    match nulls {
+                        _ if every_row => {
+                            // Every key's id first (a few dozen values), then one lookup a
+                            // row, then the null rows' readings.
+                            let table: Vec<u32> = (0..dict.values().len())
+                                .map(|key| key_id(interner, key))
+                                .collect();
+                            for (slot, key) in ids.iter_mut().zip(keys.iter()) {
+                                *slot = match table.get(*key as usize) {
+                                    Some(id) => *id,
+                                    None => key_id(interner, *key as usize),
+                                };
+                            }
+                            if let Some(nulls) = nulls {
+                                for (at, chunk) in
+                                    nulls.inner().bit_chunks().iter_padded().enumerate()
+                                {
+                                    let mut missing = !chunk;
+                                    while missing != 0 {
+                                        let i = at * 64 + missing.trailing_zeros() as usize;
+                                        missing &= missing - 1;
+                                        if let Some(slot) = ids.get_mut(i) {
+                                            *slot = null_id(interner, i);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        nulls => {
+                            for (i, slot) in ids.iter_mut().enumerate() {
+                                if !in_range(i) {
+                                    continue;
+                                }
+                                if nulls.is_some_and(|n| n.is_null(i)) {
+                                    *slot = null_id(interner, i);
+                                    continue;
+                                }
+                                *slot = key_id(interner, keys[i] as usize);
+                            }
+                        }
                     }
                 } else {
                     for (i, slot) in ids.iter_mut().enumerate() {
@@ -1179,11 +1323,15 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 // Rows left out: outside the dates, or failing a filter. Every filter is
                 // asked about every id a row in range holds, once, so that each value's
                 // "matched no row" note is true of it whatever the other filters do.
-                let mut skip: Option<Vec<bool>> = range_rows
-                    .as_ref()
-                    .map(|r| r.iter().map(|kept| !kept).collect());
+                let mut skip = range_rows.as_ref().map(|r| {
+                    let mut skip = crate::scratch::FLAGS.take(rows, false);
+                    for (skip, kept) in skip.iter_mut().zip(r.iter()) {
+                        *skip = !kept;
+                    }
+                    skip
+                });
                 for (f, (k, allowed)) in filters.iter().enumerate() {
-                    let skip = skip.get_or_insert_with(|| vec![false; rows]);
+                    let skip = skip.get_or_insert_with(|| crate::scratch::FLAGS.take(rows, false));
                     let mut verdicts: Vec<Option<bool>> = vec![None; st.interners[*k].values.len()];
                     for (i, id) in row_ids[*k].iter().enumerate() {
                         if !in_range(i) {
@@ -1210,7 +1358,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     n_by,
                     &bounds,
                     weights.map(|w| w.values().as_ref()),
-                    skip.as_deref(),
+                    skip.as_ref().map(|s| s.as_slice()),
                 );
                 match counted {
                     Some(counted) => use_entry.rows_counted += counted,
@@ -1612,15 +1760,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             Dimension::Fy => d.render_date(day),
             _ => format!("{unit} {}", d.render_date(day)),
         };
-        // The bucket's last day: the day before the next bucket starts.
-        let last_of = |day: NaiveDate| {
-            let start = d.bucket_start(day);
-            let mut last = day;
-            while let Some(next) = last.succ_opt().filter(|n| d.bucket_start(*n) == start) {
-                last = next;
-            }
-            last
-        };
+        let last_of = |day: NaiveDate| d.bucket_bounds(day).1;
         let cut_from = query.from.filter(|f| d.bucket_start(*f) != *f);
         let cut_to = query.to.filter(|t| last_of(*t) != *t);
         match (cut_from, cut_to) {

@@ -166,13 +166,30 @@ impl Dimension {
     /// [`Dimension::render_date`] exactly when their bucket starts are equal, so a label
     /// can be found once per bucket rather than formatted once per day.
     pub fn bucket_start(self, date: NaiveDate) -> NaiveDate {
+        self.bucket_bounds(date).0
+    }
+
+    /// The first and last day of the bucket holding `date` (see
+    /// [`Dimension::bucket_start`]): a FY runs 1 October to 30 September
+    /// (`tally_model::fiscal`), a week Monday to Sunday (`tally_model::date::week_start`).
+    pub fn bucket_bounds(self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
         match self {
             Dimension::Fy => {
-                tally_model::fiscal::fiscal_year_bounds(tally_model::fiscal::fiscal_year(date)).0
+                tally_model::fiscal::fiscal_year_bounds(tally_model::fiscal::fiscal_year(date))
             }
-            Dimension::Month => date.with_day(1).unwrap_or(date),
-            Dimension::Week => tally_model::date::week_start(date),
-            _ => date,
+            Dimension::Month => {
+                let first = date.with_day(1).unwrap_or(date);
+                let last = first
+                    .checked_add_months(chrono::Months::new(1))
+                    .and_then(|next| next.pred_opt())
+                    .unwrap_or(date);
+                (first, last)
+            }
+            Dimension::Week => {
+                let first = tally_model::date::week_start(date);
+                (first, first + chrono::Days::new(6))
+            }
+            _ => (date, date),
         }
     }
 
@@ -219,6 +236,42 @@ mod tests {
 
     fn table(slug: &str) -> TableKind {
         TableKind::from_slug(slug).expect("table")
+    }
+
+    #[test]
+    fn a_bucket_holds_exactly_the_days_that_render_alike() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        assert_eq!(
+            Dimension::Fy.bucket_bounds(day("2020-02-15")),
+            (day("2019-10-01"), day("2020-09-30"))
+        );
+        assert_eq!(
+            Dimension::Month.bucket_bounds(day("2020-02-15")),
+            (day("2020-02-01"), day("2020-02-29"))
+        );
+        assert_eq!(
+            Dimension::Week.bucket_bounds(day("2020-02-15")),
+            (day("2020-02-10"), day("2020-02-16"))
+        );
+        for d in [
+            Dimension::Fy,
+            Dimension::Month,
+            Dimension::Week,
+            Dimension::Date,
+        ] {
+            let mut date = day("2018-09-20");
+            while date < day("2021-03-10") {
+                let (first, last) = d.bucket_bounds(date);
+                assert!(first <= date && date <= last, "{d:?} {date}");
+                assert_eq!(first, d.bucket_start(date));
+                let label = d.render_date(date);
+                assert_eq!(d.render_date(first), label, "{d:?} {date}");
+                assert_eq!(d.render_date(last), label, "{d:?} {date}");
+                assert_ne!(d.render_date(last.succ_opt().expect("day")), label);
+                assert_ne!(d.render_date(first.pred_opt().expect("day")), label);
+                date = date.succ_opt().expect("day");
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod population;
 pub mod precedence;
 pub mod profile;
 pub mod reference;
+mod scratch;
 pub mod sql;
 pub mod stays;
 

@@ -102,9 +102,30 @@ pub(crate) struct DecodedRollup {
     pub(crate) batches: Vec<RecordBatch>,
     /// The sum of its `rollup_rows` column: the table rows it stands for.
     pub(crate) rows_summed: u64,
+    /// All-null columns standing in for columns a scan asks for and the rollup lacks, by
+    /// type and batch, made the first time one is asked for and shared after: a fresh
+    /// null column per scan was fresh memory (an offsets buffer per row) on every request.
+    pub(crate) placeholders: Mutex<HashMap<(arrow_schema::DataType, usize), arrow_array::ArrayRef>>,
 }
 
 impl DecodedRollup {
+    /// An all-null column of type `data_type` as long as batch `batch`.
+    pub(crate) fn placeholder(
+        &self,
+        data_type: &arrow_schema::DataType,
+        batch: usize,
+    ) -> arrow_array::ArrayRef {
+        let rows = self.batches.get(batch).map_or(0, RecordBatch::num_rows);
+        let make = || arrow_array::new_null_array(data_type, rows);
+        match self.placeholders.lock() {
+            Ok(mut held) => held
+                .entry((data_type.clone(), batch))
+                .or_insert_with(make)
+                .clone(),
+            Err(_) => make(),
+        }
+    }
+
     fn bytes(&self) -> usize {
         self.batches
             .iter()

@@ -224,12 +224,12 @@ impl<'s> TableScan<'s> {
                 self.store.root().display()
             )));
         }
-        for batch in &decoded.batches {
+        for (at, batch) in decoded.batches.iter().enumerate() {
             let columns: Vec<ArrayRef> = wanted
                 .iter()
                 .map(|field| match batch.schema().index_of(field.name()) {
                     Ok(i) => batch.column(i).clone(),
-                    Err(_) => arrow_array::new_null_array(field.data_type(), batch.num_rows()),
+                    Err(_) => decoded.placeholder(field.data_type(), at),
                 })
                 .collect();
             let batch = as_asked(path, wanted, columns, batch.num_rows())?;
@@ -428,6 +428,7 @@ fn decode_rollup(
     Ok(crate::cache::DecodedRollup {
         batches,
         rows_summed,
+        placeholders: std::sync::Mutex::default(),
     })
 }
 
