@@ -2129,7 +2129,6 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     })
 }
 
-/// A 64-bit key of a source record (workbook, sheet, row).
 /// The groups of every file added up: `keyed` holds (ids, rows) with the ids of
 /// `interners` (and, for a count by de-duplication marks, `marks` after them), a group
 /// once per file that holds it. Where every key fits a small table (a few hundred
@@ -2190,6 +2189,7 @@ fn add_up(
     Ok(cells)
 }
 
+/// A 64-bit key of a source record (workbook, sheet, row).
 fn record_key(file: &str, sheet: &str, row: i64) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
