@@ -102,51 +102,36 @@ impl<'s> TableScan<'s> {
         visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch) -> Result<(), StoreError> + Sync,
     ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
-        // The caller's stop flag, watched by every worker (they are other threads).
+        // The caller's stop flag, watched by every worker (they are new threads).
         let stop = crate::cancel::Watch::new();
         let next = std::sync::atomic::AtomicUsize::new(0);
         type Slot<S> = std::sync::Mutex<Option<Result<Option<S>, StoreError>>>;
         let slots: Vec<Slot<S>> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
-        let work = || {
-            loop {
-                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((release, file)) = files.get(at) else {
-                    break;
-                };
-                let done = match (stop.check(), init(at)) {
-                    (Err(e), _) => Err(e),
-                    (Ok(()), None) => Ok(None),
-                    (Ok(()), Some(mut state)) => self
-                        .for_each_in(release, file, &mut |r, b| {
-                            stop.check()?;
-                            visit(&mut state, r, b)
-                        })
-                        .map(|()| Some(state)),
-                };
-                if let Ok(mut slot) = slots[at].lock() {
-                    *slot = Some(done);
-                }
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, files.len().max(1)) {
+                scope.spawn(|| {
+                    loop {
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((release, file)) = files.get(at) else {
+                            break;
+                        };
+                        let done = match (stop.check(), init(at)) {
+                            (Err(e), _) => Err(e),
+                            (Ok(()), None) => Ok(None),
+                            (Ok(()), Some(mut state)) => self
+                                .for_each_in(release, file, &mut |r, b| {
+                                    stop.check()?;
+                                    visit(&mut state, r, b)
+                                })
+                                .map(|()| Some(state)),
+                        };
+                        if let Ok(mut slot) = slots[at].lock() {
+                            *slot = Some(done);
+                        }
+                    }
+                });
             }
-        };
-        let workers = threads.clamp(1, files.len().max(1));
-        // Rollups only (tens of thousands of rows a file, a millisecond or so in all): on
-        // threads kept for them, since starting and joining two threads took a fifth of
-        // such a scan. A scan of rows, which may take seconds, gets threads of its own, so
-        // that it never holds up another request's small scan.
-        match kept_threads()
-            .filter(|_| workers > 1 && files.iter().all(|(_, f)| f.rollup_of.is_some()))
-        {
-            Some(pool) => pool.scope(|scope| {
-                for _ in 0..workers {
-                    scope.spawn(|_| work());
-                }
-            }),
-            None => std::thread::scope(|scope| {
-                for _ in 0..workers {
-                    scope.spawn(work);
-                }
-            }),
-        }
+        });
         let mut out = Vec::with_capacity(files.len());
         for slot in slots {
             match slot.into_inner().ok().flatten() {
@@ -445,20 +430,6 @@ fn decode_rollup(
         rows_summed,
         placeholders: std::sync::Mutex::default(),
     })
-}
-
-/// The threads kept for scans of rollups (as many as the machine has cores), started on
-/// first use; `None` where they cannot be started (each scan then starts its own).
-fn kept_threads() -> Option<&'static rayon_core::ThreadPool> {
-    static KEPT: std::sync::OnceLock<Option<rayon_core::ThreadPool>> = std::sync::OnceLock::new();
-    KEPT.get_or_init(|| {
-        rayon_core::ThreadPoolBuilder::new()
-            .num_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .thread_name(|i| format!("tally-rollup-scan-{i}"))
-            .build()
-            .ok()
-    })
-    .as_ref()
 }
 
 /// A column of one stored Parquet file as any engine reading the file sees it (from the
