@@ -16,16 +16,28 @@ pub struct TableScan<'s> {
     store: &'s Store,
     table: TableKind,
     columns: Vec<String>,
+    /// The columns as batches carry them: the table schema's type, nullable; text for a
+    /// name the schema lacks.
+    wanted: Vec<ArrowField>,
     rollups: Option<Rollup>,
 }
 
 impl<'s> TableScan<'s> {
     /// A scan of `table` projecting `columns` (canonical column names).
     pub fn new(store: &'s Store, table: TableKind, columns: &[&str]) -> TableScan<'s> {
+        let schema = tally_catalog::schema::table_schema(table);
+        let wanted = columns
+            .iter()
+            .map(|name| match schema.field_with_name(name) {
+                Ok(f) => f.clone().with_nullable(true),
+                Err(_) => ArrowField::new(*name, DataType::Utf8, true),
+            })
+            .collect();
         TableScan {
             store,
             table,
             columns: columns.iter().map(|c| c.to_string()).collect(),
+            wanted,
             rollups: None,
         }
     }
@@ -150,25 +162,26 @@ impl<'s> TableScan<'s> {
         file: &DataFile,
         visit: &mut dyn FnMut(&ReleaseEntry, &RecordBatch) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let schema = tally_catalog::schema::table_schema(self.table);
-        let wanted: Vec<ArrowField> = self
-            .columns
-            .iter()
-            .map(|name| match schema.field_with_name(name) {
-                Ok(f) => f.clone().with_nullable(true),
-                Err(_) => ArrowField::new(name, DataType::Utf8, true),
-            })
-            .collect();
+        let wanted = &self.wanted;
         let path = self.store.root().join(&file.path);
         let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
             path: path.clone(),
             detail: e.to_string(),
         };
-        let f = File::open(&path).map_err(StoreError::io(&path))?;
+        // A rollup is only looked at here (`decode_rollup` opens it when it is read): one
+        // system call rather than three for each file of every count.
+        let opened = match file.rollup_of {
+            Some(_) => None,
+            None => Some(File::open(&path).map_err(StoreError::io(&path))?),
+        };
         // Cheap checks of what `tally verify` checks in full: a file whose size or
         // row count differs from the manifest was changed after its commit, and
         // nothing read from it can be trusted.
-        let meta = f.metadata().map_err(StoreError::io(&path))?;
+        let meta = match &opened {
+            Some(f) => f.metadata(),
+            None => std::fs::metadata(&path),
+        }
+        .map_err(StoreError::io(&path))?;
         let bytes = meta.len();
         let changed = |what: String| {
             StoreError::Invalid(format!(
@@ -183,21 +196,20 @@ impl<'s> TableScan<'s> {
         if bytes != file.bytes {
             return Err(changed(format!("is {bytes} bytes")));
         }
-        if file.rollup_of.is_some() {
+        let Some(f) = opened else {
             // Read whole by `decode_rollup`, or taken from the cache when this very
             // version of the file was read and checked before.
             let stamp = crate::cache::FileStamp::of(&meta);
-            drop(f);
             // Kept for later queries, every column is decoded; read for this one alone,
             // only the columns it asks for.
             let only = (!crate::cache::enabled()).then_some(self.columns.as_slice());
             let decoded = crate::cache::rollup(&path, &file.sha256, stamp, || {
                 decode_rollup(&path, file, &changed, only)
             })?;
-            return self.visit_rollup(release, file, &path, &decoded, &wanted, visit);
-        }
+            return self.visit_rollup(release, file, &path, &decoded, wanted, visit);
+        };
         let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
-        self.read_built(release, file, &path, builder, &wanted, visit)
+        self.read_built(release, file, &path, builder, wanted, visit)
     }
 
     /// Visits a decoded rollup's batches with the columns asked for, in the order asked
