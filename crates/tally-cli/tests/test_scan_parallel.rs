@@ -54,3 +54,94 @@ fn a_parallel_count_is_the_same_every_run_and_the_sum_of_its_releases() {
     }
     assert_eq!(summed, first);
 }
+
+/// Counts running at once in one process, as a server runs them, share the scan's spare
+/// buffers (`tally_query::scratch`) and each cached rollup's placeholder columns: every
+/// answer must be the one the same count gives alone. Five kinds of count (three
+/// dimensions, filters, the rollups by citizenship, a date range, the rows) on four
+/// threads, each in its own order, six rounds.
+#[test]
+fn counts_running_at_once_give_the_answers_they_give_alone() {
+    use tally_query::count::{CountQuery, count};
+    use tally_query::dimension::Dimension;
+    let dir = tempfile::tempdir().unwrap();
+    ingest_national_arrests(dir.path());
+    // Files settled, so that the rollups are kept decoded and shared between the counts.
+    std::thread::sleep(std::time::Duration::from_secs(
+        tally_store::cache::SETTLED_SECONDS as u64 + 1,
+    ));
+    tally_store::cache::enable(tally_store::cache::DEFAULT_LIMIT_BYTES);
+    let arrests = table("arrests");
+    let dims = |names: &[&str]| -> Vec<Dimension> {
+        names
+            .iter()
+            .map(|n| Dimension::parse(arrests, n).unwrap())
+            .collect()
+    };
+    let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let plain = CountQuery {
+        table: arrests,
+        by: Vec::new(),
+        filters: Vec::new(),
+        from: None,
+        to: None,
+        releases: None,
+        scheme: None,
+        dedup: None,
+        dedup_marks: Vec::new(),
+        rows_only: false,
+    };
+    let queries = [
+        CountQuery {
+            by: dims(&["fy", "aor", "method-group"]),
+            ..plain.clone()
+        },
+        CountQuery {
+            by: dims(&["week", "aor"]),
+            filters: vec![
+                (dims(&["aor"])[0], vec!["CHI".into(), "NYC".into()]),
+                (dims(&["method-group"])[0], vec!["at-large".into()]),
+            ],
+            ..plain.clone()
+        },
+        CountQuery {
+            by: dims(&["citizenship", "month"]),
+            ..plain.clone()
+        },
+        CountQuery {
+            by: dims(&["aor"]),
+            from: date("2019-02-01"),
+            to: date("2019-05-31"),
+            ..plain.clone()
+        },
+        CountQuery {
+            by: dims(&["fy", "aor"]),
+            rows_only: true,
+            ..plain.clone()
+        },
+    ];
+    let store = tally_store::Store::open(dir.path()).unwrap();
+    let answer = |q: &CountQuery| serde_json::to_string(&count(&store, q).unwrap()).unwrap();
+    let alone: Vec<String> = queries.iter().map(answer).collect();
+    assert!(alone[1].contains("CHI") && alone[2].contains("MEXICO"));
+    // (manifest hits, misses, rollup hits, misses): the rollups were read back.
+    let kept = tally_store::cache::counters().unwrap();
+    assert!(kept[2] > 0, "{kept:?}");
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let (queries, alone, answer) = (&queries, &alone, &answer);
+            scope.spawn(move || {
+                for round in 0..6 {
+                    for i in 0..queries.len() {
+                        let q = (i + t + round) % queries.len();
+                        assert_eq!(
+                            answer(&queries[q]),
+                            alone[q],
+                            "thread {t}, round {round}, count {q}"
+                        );
+                    }
+                }
+            });
+        }
+    });
+}

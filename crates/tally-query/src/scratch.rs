@@ -10,9 +10,10 @@ use std::sync::Mutex;
 
 /// Most spare buffers kept per element type: a scan holds a handful per thread.
 const KEPT: usize = 32;
-/// Largest buffer kept, in elements (16 MiB of `u32`): a rare huge batch's goes back to
-/// the allocator rather than staying for good.
-const LARGEST: usize = 1 << 22;
+/// Largest buffer kept, in elements: twice the 65,536 rows of a store batch
+/// (`tally_store::read`), so at most 16 MiB of `u32` stay for good; a larger batch's
+/// buffers go back to the allocator.
+const LARGEST: usize = 1 << 17;
 
 /// Spare buffers of one element type.
 pub(crate) struct Pool<T: 'static> {
@@ -106,6 +107,26 @@ mod tests {
             at,
             "a buffer in use is not handed out twice"
         );
+    }
+
+    #[test]
+    fn threads_taking_buffers_at_once_never_share_one() {
+        static SHARED: Pool<u32> = Pool::new();
+        std::thread::scope(|scope| {
+            for t in 0..4u32 {
+                scope.spawn(move || {
+                    for round in 0..2_000u32 {
+                        let mut mine = SHARED.take(64 + (round % 7) as usize, t);
+                        for v in mine.iter_mut() {
+                            *v = t * 1_000_000 + round;
+                        }
+                        std::thread::yield_now();
+                        assert!(mine.iter().all(|v| *v == t * 1_000_000 + round));
+                    }
+                });
+            }
+        });
+        assert!(SHARED.spare.lock().map(|s| s.len()).unwrap_or(99) <= KEPT);
     }
 
     #[test]
