@@ -474,6 +474,30 @@ fn filters_cannot_lie() {
         total(&["--where", "week=2019-07-08"]),
         total(&["--from", "2019-07-08", "--to", "2019-07-14"])
     );
+    // A date filter narrows a cell's days as --from/--to do: FY2019 asked about for a
+    // week no release covers (the release ends 2019-08-31) is not covered, not 0; for a
+    // month the release covers whole, whole; and weeks a month filter cuts say so.
+    let text = stdout(&run(&["--by", "fy", "--where", "week=2019-09-02"]));
+    let fy = text.lines().find(|l| l.starts_with("FY2019")).unwrap_or("");
+    assert!(fy.contains("not covered") && !fy.contains(" 0 "), "{text}");
+    let text = stdout(&run(&[
+        "--by",
+        "fy,aor",
+        "--where",
+        "month=2019-02",
+        "--where",
+        "aor=CHI",
+    ]));
+    assert!(
+        text.contains("FY2019  CHI") && !text.contains("partly"),
+        "{text}"
+    );
+    let text = stdout(&run(&["--by", "week", "--where", "month=2019-02"]));
+    assert!(
+        text.contains("note: week 2019-01-28 counts only 2019-02-01..2019-02-03 (the days asked about start mid-week)")
+            && text.contains("note: week 2019-02-25 counts only 2019-02-25..2019-02-28 (the days asked about end mid-week)"),
+        "{text}"
+    );
 }
 
 /// A blank or withheld apprehension method has no method group: it is counted as

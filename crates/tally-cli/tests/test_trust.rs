@@ -244,6 +244,13 @@ fn a_small_extract_with_a_full_banner_cannot_override_the_full_release() {
     );
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
     assert!(status.contains("arrests CHI 2018-10-01 .. 2019-08-31: EROArrests_FY2019.pipe.csv.gz counts, EROArrests_FY2019_extract.pipe.csv does not (EROArrests_FY2019_extract.pipe.csv is far thinner"), "{status}");
+    // The reason names the rule, not the releases' rates (a rate times the days covered
+    // is a release's rows, which a count may hide).
+    assert!(
+        status.contains("far thinner (under half the other's rows per day)"),
+        "{status}"
+    );
+    assert!(!status.contains("rows a day"), "{status}");
     // The extract's banner does not make September 2019 covered: only the days its own
     // rows span count as covered where it is far thinner.
     let text = stdout(&tally(&[

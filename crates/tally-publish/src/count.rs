@@ -87,8 +87,25 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
     // total, could narrow suppressed cells down: where any cell is suppressed they are not
     // published, but a single release's rows are the total.
     let single_release = result.releases.len() <= 1;
+    // They are themselves counts, which add up with each other and the total (the
+    // releases' rows counted to the total; rows set aside and each overlap's rows to
+    // other sums of the same rows): where several releases count and one of them is
+    // small, the others beside the total would give it away (49 counted, one release
+    // 42: the other's `<10` is 7), so none of them is shown.
+    let small_part = !single_release
+        && result
+            .releases
+            .iter()
+            .flat_map(|r| [r.rows_counted, r.rows_shadowed, r.rows_duplicate])
+            .chain(
+                result
+                    .overlaps
+                    .iter()
+                    .flat_map(|o| [o.winner_rows, o.shadowed_rows]),
+            )
+            .any(|n| rule.small(n));
     let sum = |n: u64| {
-        if hidden.is_empty() || n == 0 {
+        if (hidden.is_empty() && !small_part) || n == 0 {
             rule.cell(n)
         } else if single_release && n == result.total {
             total

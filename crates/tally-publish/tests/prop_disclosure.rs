@@ -116,4 +116,46 @@ proptest! {
             );
         }
     }
+
+    /// A release's rows counted are a count too: where they are small, the total and the
+    /// other releases' rows must not give them away (a count of Chicago over days two
+    /// releases share: 49 in all, 42 from one, so the other's `<10` is 7).
+    #[test]
+    fn no_release_rows_below_the_threshold_can_be_worked_out(
+        cells in prop::collection::vec(prop_oneof![4 => 10u64..60, 1 => 1u64..10], 1..5),
+        thin in 1u64..10,
+        thin_first in any::<bool>(),
+    ) {
+        let rule = Disclosure::default();
+        // The cells' rows come from two releases, one of which holds only a few of them
+        // (days the two share, say), whatever the cells are.
+        let mut counted = result(&cells, &vec![true; cells.len()]);
+        prop_assume!(counted.total > thin);
+        let (a, b) = if thin_first {
+            (thin, counted.total - thin)
+        } else {
+            (counted.total - thin, thin)
+        };
+        counted.releases[0].rows_counted = a;
+        counted.releases[1].rows_counted = b;
+        let published = publish_count(&counted, rule);
+        for (i, release) in counted.releases.iter().enumerate() {
+            if !rule.small(release.rows_counted) {
+                continue;
+            }
+            prop_assert_eq!(published.releases[i].rows_counted.exact(), None);
+            let others: Option<u64> = published
+                .releases
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, r)| r.rows_counted.exact())
+                .sum();
+            prop_assert!(
+                published.total.exact().is_none() || others.is_none(),
+                "release {} ({} rows of {:?}) is the exact total less the others' exact rows",
+                i, release.rows_counted, cells
+            );
+        }
+    }
 }

@@ -1745,7 +1745,27 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         }
     }
     // A range that starts or ends inside a week, month or fiscal year cuts that bucket
-    // short: its count is of the days asked about, which the bucket's label hides.
+    // short: its count is of the days asked about, which the bucket's label hides. The
+    // range is `--from`/`--to`'s, narrowed by the date filters (`--by week --where
+    // month=2019-02` cuts the weeks at either end of February).
+    let (range_from, range_to) = asked
+        .as_ref()
+        .map_or((query.from, query.to), |a| (a.from, a.to));
+    let start_word = if range_from == query.from {
+        "--from falls"
+    } else {
+        "the days asked about start"
+    };
+    let end_word = if range_to == query.to {
+        "--to falls"
+    } else {
+        "the days asked about end"
+    };
+    let both_words = if range_from == query.from && range_to == query.to {
+        "--from and --to fall"
+    } else {
+        "the days asked about start and end"
+    };
     for d in query
         .by
         .iter()
@@ -1761,26 +1781,26 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             _ => format!("{unit} {}", d.render_date(day)),
         };
         let last_of = |day: NaiveDate| d.bucket_bounds(day).1;
-        let cut_from = query.from.filter(|f| d.bucket_start(*f) != *f);
-        let cut_to = query.to.filter(|t| last_of(*t) != *t);
+        let cut_from = range_from.filter(|f| d.bucket_start(*f) != *f);
+        let cut_to = range_to.filter(|t| last_of(*t) != *t);
         match (cut_from, cut_to) {
             (Some(from), Some(to)) if d.bucket_start(from) == d.bucket_start(to) => {
                 notes.push(format!(
-                    "{} counts only {from}..{to} (--from and --to fall mid-{unit})",
+                    "{} counts only {from}..{to} ({both_words} mid-{unit})",
                     label(*d, from)
                 ));
             }
             (from, to) => {
                 if let Some(from) = from {
                     notes.push(format!(
-                        "{} counts only {from}..{} (--from falls mid-{unit})",
+                        "{} counts only {from}..{} ({start_word} mid-{unit})",
                         label(*d, from),
                         last_of(from)
                     ));
                 }
                 if let Some(to) = to {
                     notes.push(format!(
-                        "{} counts only {}..{to} (--to falls mid-{unit})",
+                        "{} counts only {}..{to} ({end_word} mid-{unit})",
                         label(*d, to),
                         d.bucket_start(to)
                     ));
@@ -2208,6 +2228,11 @@ struct Asked {
     aors: Vec<String>,
     first: NaiveDate,
     last: NaiveDate,
+    /// The first and last day `--from`/`--to` and the date filters (`--where week=`,
+    /// `month=`, `fy=`, `date=`) let in, where they bound them: a cell's days are its
+    /// buckets' within these, not the releases' extent.
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 }
 
 /// Most cells a count fills in with zeros or "not covered" (a grid of date buckets and
@@ -2254,18 +2279,25 @@ impl Asked {
             ((None, Some(l)), None) => (l, l),
             ((None, None), None) => return None,
         };
-        (!aors.is_empty() && first <= last).then_some(Asked { aors, first, last })
+        (!aors.is_empty() && first <= last).then_some(Asked {
+            aors,
+            first,
+            last,
+            from: asked.0,
+            to: asked.1,
+        })
     }
 
     /// The days of a cell: each date dimension's bucket (a whole fiscal year, month, week
-    /// or day), narrowed by `--from/--to` only: a fiscal year the releases cover for eleven
-    /// months is partly covered, whatever the releases hold.
+    /// or day), narrowed by `--from/--to` and the date filters only: a fiscal year the
+    /// releases cover for eleven months is partly covered, whatever the releases hold,
+    /// and FY2019 counted for `--where week=2019-09-02` is that week's.
     fn cell_days(&self, query: &CountQuery, values: &[String]) -> Option<(NaiveDate, NaiveDate)> {
         if !query.by.iter().any(|d| d.is_date()) {
             return Some((self.first, self.last));
         }
-        let mut first = query.from.unwrap_or(NaiveDate::MIN);
-        let mut last = query.to.unwrap_or(NaiveDate::MAX);
+        let mut first = self.from.unwrap_or(NaiveDate::MIN);
+        let mut last = self.to.unwrap_or(NaiveDate::MAX);
         for (d, v) in query.by.iter().zip(values) {
             if !d.is_date() {
                 continue;

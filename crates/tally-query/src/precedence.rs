@@ -694,13 +694,16 @@ pub const NO_AOR: &str = "(no AOR)";
 /// The default rule for two releases of the same part: far thinner never wins, else the
 /// later end, else the first ingested. Returns whether `a` wins, and why.
 fn rule(a: &ReleaseEntry, ha: &Held, b: &ReleaseEntry, hb: &Held) -> (bool, String) {
+    // The reason names the rule, not the two rates: beside a count's rows and days they
+    // would give away figures the small-cell rule hides (a rate times the days covered is
+    // a release's rows).
     let (da, db) = (ha.density(), hb.density());
     if da < THIN_RATIO * db {
         return (
             false,
             format!(
-                "{} is far thinner ({:.1} rows a day against {:.1})",
-                a.report.file_name, da, db
+                "{} is far thinner (under half the other's rows per day)",
+                a.report.file_name
             ),
         );
     }
@@ -708,8 +711,8 @@ fn rule(a: &ReleaseEntry, ha: &Held, b: &ReleaseEntry, hb: &Held) -> (bool, Stri
         return (
             true,
             format!(
-                "{} is far thinner ({:.1} rows a day against {:.1})",
-                b.report.file_name, db, da
+                "{} is far thinner (under half the other's rows per day)",
+                b.report.file_name
             ),
         );
     }

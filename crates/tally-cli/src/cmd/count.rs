@@ -487,7 +487,10 @@ fn check_where_value(
                 .iter()
                 .map(|(c, _)| *c)
                 .collect();
-            format!("an AOR code or name: {}, or (blank)", codes.join(", "))
+            format!(
+                "an AOR code or name: {}, or (blank), (withheld) or (unmapped)",
+                codes.join(", ")
+            )
         }
         Dimension::HourOfDay => "an hour 0-23, or (no time)".into(),
         d if d.is_flag(table) => "YES or NO (or Y/N, TRUE/FALSE), or (blank)".into(),
