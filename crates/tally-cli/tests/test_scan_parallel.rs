@@ -79,18 +79,7 @@ fn counts_running_at_once_give_the_answers_they_give_alone() {
             .collect()
     };
     let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-    let plain = CountQuery {
-        table: arrests,
-        by: Vec::new(),
-        filters: Vec::new(),
-        from: None,
-        to: None,
-        releases: None,
-        scheme: None,
-        dedup: None,
-        dedup_marks: Vec::new(),
-        rows_only: false,
-    };
+    let plain = CountQuery::every_row(arrests);
     let queries = [
         CountQuery {
             by: dims(&["fy", "aor", "method-group"]),

@@ -54,6 +54,25 @@ pub struct CountQuery {
     pub rows_only: bool,
 }
 
+impl CountQuery {
+    /// A count of every row of `table`: no dimensions, filters or dates, every release,
+    /// the stored scheme, rows as released, rollups where they answer.
+    pub fn every_row(table: TableKind) -> CountQuery {
+        CountQuery {
+            table,
+            by: Vec::new(),
+            filters: Vec::new(),
+            from: None,
+            to: None,
+            releases: None,
+            scheme: None,
+            dedup: None,
+            dedup_marks: Vec::new(),
+            rows_only: false,
+        }
+    }
+}
+
 /// The name of the dimension [`CountQuery::dedup_marks`] adds.
 pub const MERGED_BY: &str = "merged-by";
 

@@ -471,21 +471,7 @@ fn gather(store: &Store) -> Result<Status> {
         if !manifest.releases.iter().any(|r| r.tables().contains(&t)) {
             continue;
         }
-        let result = count(
-            store,
-            &CountQuery {
-                table: t,
-                by: Vec::new(),
-                filters: Vec::new(),
-                from: None,
-                to: None,
-                releases: None,
-                scheme: None,
-                dedup: None,
-                dedup_marks: Vec::new(),
-                rows_only: false,
-            },
-        )?;
+        let result = count(store, &CountQuery::every_row(t))?;
         for o in result.overlaps {
             let (w, l) = (rule.cell(o.winner_rows), rule.cell(o.shadowed_rows));
             let text = format!("{} rows against {}", fig(&w), fig(&l));
