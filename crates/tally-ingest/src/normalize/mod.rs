@@ -541,7 +541,7 @@ impl<'v> SheetNormalizer<'v> {
                     row,
                     &cells.to_cells(),
                     None,
-                    "a line of one cell and no event date: a title or note between records, not a record".into(),
+                    "a line with no event date and at most one filled cell: a title or note between records, not a record".into(),
                 );
                 Ok(())
             }
