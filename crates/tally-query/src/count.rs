@@ -544,13 +544,36 @@ impl GroupCounts {
     }
 
     /// Every group with its whole key.
+    #[cfg(test)]
     fn into_groups(self, width: usize) -> Vec<([u32; MAX_DIMENSIONS + 1], u64)> {
-        let mut out: Vec<([u32; MAX_DIMENSIONS + 1], u64)> = self.wide.into_iter().collect();
+        let mut out = Vec::new();
+        self.for_each_group(width, |key, n| out.push((*key, n)));
+        out
+    }
+
+    /// Groups held (an upper bound where the dense table holds some: its slots in use
+    /// are not counted until visited).
+    fn len(&self) -> usize {
+        let dense = if self.dense.open {
+            self.dense.slots.len()
+        } else {
+            0
+        };
+        self.wide.len() + self.packed.len() + dense
+    }
+
+    /// Hands every group to `visit` with its whole key (the slots past `width` are
+    /// `u32::MAX`) and its rows, without gathering them first: the groups of a file are
+    /// added straight into the sum of every file's ([`add_up`]).
+    fn for_each_group(self, width: usize, mut visit: impl FnMut(&[u32; MAX_DIMENSIONS + 1], u64)) {
+        for (key, n) in self.wide {
+            visit(&key, n);
+        }
         if self.dense.open && width <= 4 {
             for (ids, n) in self.dense.groups(width) {
                 let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
                 key[..width].copy_from_slice(&ids[..width]);
-                out.push((key, n));
+                visit(&key, n);
             }
         }
         for (mut packed, n) in self.packed {
@@ -559,9 +582,8 @@ impl GroupCounts {
                 *slot = (packed & 0xFFFF) as u32;
                 packed >>= 16;
             }
-            out.push((key, n));
+            visit(&key, n);
         }
-        out
     }
 }
 
@@ -1541,8 +1563,9 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // the files were read, so the result is the same however the files were shared out.
     let mut interners: Vec<Interner> = dims_needed.iter().map(|_| Interner::new()).collect();
     let mut mark_names = Interner::new();
-    // Every file's groups under the merged ids, added up below.
-    let mut keyed: Vec<([u32; MAX_DIMENSIONS + 1], u64)> = Vec::new();
+    // Every file's groups with the map from its ids to the merged ones, added up below
+    // once every value is interned (the merged ids' bounds size the sum's table).
+    let mut files: Vec<FileGroups> = Vec::new();
     let mut uses: BTreeMap<String, ReleaseUse> = BTreeMap::new();
     let mut undated = 0u64;
     let mut matched: Vec<Vec<bool>> = filters.iter().map(|(_, v)| vec![false; v.len()]).collect();
@@ -1569,20 +1592,6 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             .iter()
             .map(|v| mark_names.id(v))
             .collect();
-        for (mut key, n) in st.groups.into_groups(n_by + usize::from(marked)) {
-            for (k, id) in key[..n_by].iter_mut().enumerate() {
-                *id = ids[k][*id as usize];
-            }
-            if marked {
-                key[n_by] = mark_ids[key[n_by] as usize];
-            }
-            // Past the group's own ids a key holds whatever the tally left there: one key
-            // per group.
-            for id in key[n_by + usize::from(marked)..].iter_mut() {
-                *id = 0;
-            }
-            keyed.push((key, n));
-        }
         if let Some(u) = st.use_entry {
             match uses.get_mut(&u.id) {
                 Some(ours) => {
@@ -1613,13 +1622,21 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             ours.0 += theirs.0;
             ours.1 += theirs.1;
         }
+        let mut ids = ids;
+        if marked {
+            ids.push(mark_ids);
+        }
+        files.push(FileGroups {
+            groups: st.groups,
+            ids,
+        });
     }
 
     // The result stays keyed by interned ids until its groups are built: the grid, the
     // vocabulary marks and each cell's coverage are found by id (thousands of cells share
     // a few hundred dates and AORs), and the cells are put in order once, at the end.
     stop_if_asked()?;
-    let mut cells = add_up(keyed, &interners[..n_by], marked.then_some(&mark_names))?;
+    let mut cells = add_up(files, &interners[..n_by], marked.then_some(&mark_names))?;
     let total = cells.values().sum();
     let mut notes = other_tables;
     let applied: Vec<(&str, &MergedRows)> = dedup
@@ -2019,38 +2036,8 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     if marked {
         ranks.push(rank_of(&mark_names.values));
     }
-    // Each cell's ranks packed into one integer, most significant first: one comparison
-    // of integers per pair of cells however many dimensions.
-    let rank_bits: Vec<u32> = ranks
-        .iter()
-        .map(|r| usize::BITS - r.len().leading_zeros())
-        .collect();
     stop_if_asked()?;
-    let mut ordered: Vec<(u128, [u32; MAX_DIMENSIONS + 1], u64)> = cells
-        .into_iter()
-        .map(|(key, n)| {
-            let ranked = ranks
-                .iter()
-                .zip(&rank_bits)
-                .enumerate()
-                .fold(0u128, |p, (k, (rank, bits))| {
-                    (p << bits) | u128::from(rank[key[k] as usize])
-                });
-            (ranked, key, n)
-        })
-        .collect();
-    if rank_bits.iter().sum::<u32>() <= u128::BITS {
-        ordered.sort_unstable_by_key(|(ranked, _, _)| *ranked);
-    } else {
-        // Too many values to pack in 128 bits (eight dimensions of many values each).
-        ordered.sort_unstable_by_key(|(_, key, _)| {
-            let mut ranked = [0u32; MAX_DIMENSIONS + 1];
-            for (k, rank) in ranks.iter().enumerate() {
-                ranked[k] = rank[key[k] as usize];
-            }
-            ranked
-        });
-    }
+    let ordered = in_printed_order(cells, &ranks);
     // A cell's coverage depends on its date buckets and AOR alone: found once for each
     // (thousands of citizenship × month cells share a few hundred).
     let mut coverage_memo: rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], CellCoverage> =
@@ -2066,7 +2053,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     let groups: Vec<Group> = ordered
         .into_iter()
         .enumerate()
-        .map(|(i, (_, key, count))| {
+        .map(|(i, (key, count))| {
             if i % 65_536 == 65_535 {
                 stop_if_asked()?;
             }
@@ -2168,24 +2155,95 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     })
 }
 
-/// The groups of every file added up: `keyed` holds (ids, rows) with the ids of
-/// `interners` (and, for a count by de-duplication marks, `marks` after them), a group
-/// once per file that holds it. Where every key fits a small table (a few hundred
-/// thousand slots) the rows are added by position, else by hashing each key: 16,000
-/// groups in each of 8 files took 2 ms to hash.
+/// The cells in printed order: by the rank of each key's first id among its dimension's
+/// values (`ranks[k][id]`), then the second's, and so on. Where every combination of
+/// ranks fits a small table (a few hundred thousand slots, or four per cell) each cell is
+/// put in its slot and the table read in order, with no comparisons (sorting 16,000 cells
+/// of 64 bytes was a tenth of a large count); past that, sorted by the ranks packed into
+/// one integer (one comparison of integers per pair however many dimensions), or by the
+/// ranks themselves when they do not fit 128 bits.
+fn in_printed_order(
+    cells: rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64>,
+    ranks: &[Vec<u32>],
+) -> Vec<([u32; MAX_DIMENSIONS + 1], u64)> {
+    let cells: Vec<([u32; MAX_DIMENSIONS + 1], u64)> = cells.into_iter().collect();
+    let radix: Vec<usize> = ranks.iter().map(|r| r.len().max(1)).collect();
+    let slots = radix
+        .iter()
+        .try_fold(1usize, |p, b| p.checked_mul(*b))
+        .filter(|p| *p <= (1 << 18).max(4 * cells.len()));
+    if let Some(slots) = slots {
+        let mut at_slot = vec![u32::MAX; slots];
+        for (i, (key, _)) in cells.iter().enumerate() {
+            let at = ranks
+                .iter()
+                .zip(&radix)
+                .enumerate()
+                .fold(0, |at, (k, (rank, b))| {
+                    at * b + rank[key[k] as usize] as usize
+                });
+            at_slot[at] = i as u32;
+        }
+        return at_slot
+            .into_iter()
+            .filter(|i| *i != u32::MAX)
+            .map(|i| cells[i as usize])
+            .collect();
+    }
+    let rank_bits: Vec<u32> = ranks
+        .iter()
+        .map(|r| usize::BITS - r.len().leading_zeros())
+        .collect();
+    let ranked_key = |key: &[u32; MAX_DIMENSIONS + 1]| {
+        let mut ranked = [0u32; MAX_DIMENSIONS + 1];
+        for (k, rank) in ranks.iter().enumerate() {
+            ranked[k] = rank[key[k] as usize];
+        }
+        ranked
+    };
+    if rank_bits.iter().sum::<u32>() > u128::BITS {
+        let mut cells = cells;
+        cells.sort_unstable_by_key(|(key, _)| ranked_key(key));
+        return cells;
+    }
+    let mut packed: Vec<(u128, [u32; MAX_DIMENSIONS + 1], u64)> = cells
+        .into_iter()
+        .map(|(key, n)| {
+            let ranked = ranks
+                .iter()
+                .zip(&rank_bits)
+                .enumerate()
+                .fold(0u128, |p, (k, (rank, bits))| {
+                    (p << bits) | u128::from(rank[key[k] as usize])
+                });
+            (ranked, key, n)
+        })
+        .collect();
+    packed.sort_unstable_by_key(|(ranked, _, _)| *ranked);
+    packed.into_iter().map(|(_, key, n)| (key, n)).collect()
+}
+
+/// One file's groups, under the ids of the file's own interners, and for each of its
+/// key's ids (the dimensions', then the de-duplication marks') the map from the file's
+/// ids to the merged ones.
+struct FileGroups {
+    groups: GroupCounts,
+    ids: Vec<Vec<u32>>,
+}
+
+/// The groups of every file added up under the merged ids of `interners` (and, for a
+/// count by de-duplication marks, `marks` after them); a key's slots past its own ids are
+/// 0. Where every key fits a small table (a few hundred thousand slots) the rows are
+/// added by position, else by hashing each key: 16,000 groups in each of 8 files took 2
+/// ms to hash. Each file's groups go straight into the sum (gathering them first wrote
+/// and read back 44 bytes a group, megabytes for a large count).
 fn add_up(
-    keyed: Vec<([u32; MAX_DIMENSIONS + 1], u64)>,
+    files: Vec<FileGroups>,
     interners: &[Interner],
     marks: Option<&Interner>,
 ) -> Result<rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64>, QueryError> {
-    // Millions of keys take a while: a request no longer waited for stops here too.
-    let check = |i: usize| {
-        if i % 65_536 == 65_535 {
-            stop_if_asked()
-        } else {
-            Ok(())
-        }
-    };
+    let width = interners.len() + usize::from(marks.is_some());
+    let held: usize = files.iter().map(|f| f.groups.len()).sum();
     let bounds: Vec<usize> = interners
         .iter()
         .chain(marks)
@@ -2194,26 +2252,44 @@ fn add_up(
     let slots = bounds
         .iter()
         .try_fold(1usize, |p, b| p.checked_mul(*b))
-        .filter(|p| *p <= (1 << 18).max(keyed.len()));
+        .filter(|p| *p <= (1 << 18).max(held));
+    // A file's key under the merged ids.
+    let merged = |ids: &[Vec<u32>], theirs: &[u32; MAX_DIMENSIONS + 1]| {
+        let mut key = [0u32; MAX_DIMENSIONS + 1];
+        for (k, map) in ids.iter().enumerate().take(width) {
+            key[k] = map[theirs[k] as usize];
+        }
+        key
+    };
     let mut cells = rustc_hash::FxHashMap::default();
     let Some(slots) = slots else {
-        for (i, (key, n)) in keyed.into_iter().enumerate() {
-            check(i)?;
-            *cells.entry(key).or_default() += n;
+        for file in files {
+            // Millions of keys take a while: a request no longer waited for stops here.
+            stop_if_asked()?;
+            let ids = file.ids;
+            file.groups.for_each_group(width, |theirs, n| {
+                *cells.entry(merged(&ids, theirs)).or_default() += n;
+            });
         }
         return Ok(cells);
     };
     // Slot `n` holds 1 + the rows of its group (0: no file holds it).
     let mut table = vec![0u64; slots];
-    for (i, (key, n)) in keyed.iter().enumerate() {
-        check(i)?;
-        let at = key
-            .iter()
-            .zip(&bounds)
-            .fold(0, |at, (id, b)| at * b + *id as usize);
-        table[at] += n + u64::from(table[at] == 0);
+    for file in files {
+        stop_if_asked()?;
+        let ids = file.ids;
+        file.groups.for_each_group(width, |theirs, n| {
+            let at = ids
+                .iter()
+                .zip(&bounds)
+                .enumerate()
+                .fold(0, |at, (k, (map, b))| {
+                    at * b + map[theirs[k] as usize] as usize
+                });
+            table[at] += n + u64::from(table[at] == 0);
+        });
     }
-    cells.reserve(keyed.len().min(slots));
+    cells.reserve(held.min(slots));
     for (mut at, n) in table.into_iter().enumerate() {
         if n == 0 {
             continue;
@@ -2535,22 +2611,26 @@ mod kernel_tests {
     fn files_add_up_alike_by_position_and_by_hash() {
         // Two dimensions of 3 and 4 values (12 slots: added by position), the same keys
         // under dimensions of 70,000 and 4 values (280,000 slots: past the table, hashed).
-        let keyed = |ids: &[[u32; 2]]| -> Vec<([u32; MAX_DIMENSIONS + 1], u64)> {
-            ids.iter()
-                .enumerate()
-                .map(|(i, [a, b])| {
-                    let mut k = [0u32; MAX_DIMENSIONS + 1];
-                    k[0] = *a;
-                    k[1] = *b;
-                    (k, i as u64 + 1)
-                })
-                .collect()
+        // Two files: the first's ids are the merged ones, the second's first dimension
+        // numbers its values in another order (its 0, 1, 2 are the merged 2, 0, 1).
+        let file = |keys: &[[u32; 2]], rows_from: u64, first_map: Vec<u32>| {
+            let mut groups = GroupCounts::default();
+            for (i, k) in keys.iter().enumerate() {
+                groups.add(&key(k), 2, rows_from + i as u64);
+            }
+            FileGroups {
+                groups,
+                ids: vec![first_map, (0..4).collect()],
+            }
         };
-        let ids = [[2, 3], [0, 0], [2, 3], [1, 0], [0, 0], [2, 1]];
         let want: Vec<([u32; 2], u64)> =
             vec![([0, 0], 2 + 5), ([1, 0], 4), ([2, 1], 6), ([2, 3], 1 + 3)];
         for first in [3, 70_000] {
-            let cells = add_up(keyed(&ids), &[interner_of(first), interner_of(4)], None).unwrap();
+            let files = vec![
+                file(&[[2, 3], [0, 0], [2, 3]], 1, vec![0, 1, 2]),
+                file(&[[2, 0], [1, 0], [0, 1]], 4, vec![2, 0, 1]),
+            ];
+            let cells = add_up(files, &[interner_of(first), interner_of(4)], None).unwrap();
             let mut got: Vec<([u32; 2], u64)> = cells
                 .into_iter()
                 .map(|(k, n)| {
@@ -2562,10 +2642,59 @@ mod kernel_tests {
             assert_eq!(got, want, "first dimension of {first} values");
         }
         // A group of no rows (a grid's empty cell) is kept, as zero.
+        let mut groups = GroupCounts::default();
+        groups.add(&key(&[1]), 1, 0);
+        let files = vec![FileGroups {
+            groups,
+            ids: vec![vec![0, 1]],
+        }];
+        let cells = add_up(files, &[interner_of(2)], None).unwrap();
         let mut empty = [0u32; MAX_DIMENSIONS + 1];
         empty[0] = 1;
-        let cells = add_up(vec![(empty, 0)], &[interner_of(2)], None).unwrap();
         assert_eq!(cells.get(&empty), Some(&0));
+    }
+
+    #[test]
+    fn cells_come_in_rank_order_by_table_by_packed_ranks_and_by_whole_ranks() {
+        // The same cells under dimensions of few values (placed in a table), of many
+        // (ranks packed into 128 bits and sorted) and of eight of 2^17 values (past 128
+        // bits: sorted by the ranks themselves): each way gives the naive order.
+        let mut x: u64 = 11;
+        let mut next = |n: u32| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % u64::from(n)) as u32
+        };
+        for (dims, values) in [(2usize, 7u32), (3, 5_000), (8, 1 << 17)] {
+            // Each dimension's ranks: a permutation of its ids.
+            let ranks: Vec<Vec<u32>> = (0..dims)
+                .map(|_| {
+                    let mut r: Vec<u32> = (0..values).collect();
+                    for i in (1..r.len()).rev() {
+                        let j = next(i as u32 + 1) as usize;
+                        r.swap(i, j);
+                    }
+                    r
+                })
+                .collect();
+            let mut cells = rustc_hash::FxHashMap::default();
+            for n in 0..2_000u64 {
+                let mut k = [0u32; MAX_DIMENSIONS + 1];
+                for id in k[..dims].iter_mut() {
+                    *id = next(values);
+                }
+                cells.insert(k, n);
+            }
+            let mut want: Vec<([u32; MAX_DIMENSIONS + 1], u64)> =
+                cells.iter().map(|(k, n)| (*k, *n)).collect();
+            want.sort_unstable_by_key(|(k, _)| {
+                (0..dims)
+                    .map(|d| ranks[d][k[d] as usize])
+                    .collect::<Vec<u32>>()
+            });
+            assert_eq!(in_printed_order(cells, &ranks), want, "{dims} dimensions");
+        }
     }
 
     #[test]
