@@ -3,6 +3,7 @@
 //! schemas into a [`BatchSink`]) and the store (which keeps them in `manifest.json` and
 //! Parquet), so neither reaches into the other.
 
+pub mod holes;
 pub mod manifest;
 pub mod partial;
 pub mod report;

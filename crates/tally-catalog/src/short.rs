@@ -124,7 +124,7 @@ impl ShortOfStated {
 }
 
 /// An estimate printed without false precision: to the hundred from 1,000, else the ten.
-fn roughly(n: u64) -> u64 {
+pub(crate) fn roughly(n: u64) -> u64 {
     if n >= 1000 {
         n / 100 * 100
     } else {

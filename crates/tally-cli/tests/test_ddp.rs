@@ -1093,3 +1093,210 @@ fn dedup_edges_cuts_date_only_rows_and_missing_days() {
         "count\nnot covered\n"
     );
 }
+
+/// The Washington file with each line passed through `edit` (the header is kept), written
+/// into `dir` under `name`.
+fn edited_arrests(dir: &Path, name: &str, edit: impl Fn(usize, &str) -> Option<String>) -> PathBuf {
+    let text = std::fs::read_to_string(arrests_csv()).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = if i == 0 {
+            Some(line.to_string())
+        } else {
+            edit(i, line)
+        };
+        if let Some(line) = line {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn one_mistyped_early_date_leaves_the_years_before_the_rest_not_covered() {
+    // Record 100's date (its date and date-time cells) mistyped as 2020-01-15, three and
+    // a half years before the file's other rows: the years between are no release's, and
+    // print not covered, never 0. A quiet stretch of ten days is no hole.
+    let dir = tempfile::tempdir().unwrap();
+    let typo = edited_arrests(dir.path(), "arrests_wa_onetypo.csv", |i, line| {
+        Some(if i == 101 {
+            line.replace(&line[..10], "2020-01-15")
+        } else {
+            line.to_string()
+        })
+    });
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&typo]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "WARNING: arrests: no rows dated 2020-01-16..2023-08-31 (1324 days), where at the release's rate about 2,100 would be expected (<10 rows dated before it, the rest after: a mistyped date, or a stretch missing from the file)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let by_fy = count_csv(&store, "arrests", &["--by", "fy", "--suppress-below", "0"]);
+    let lines: Vec<&str> = by_fy.lines().take(5).collect();
+    assert_eq!(
+        lines,
+        [
+            "fy,count,coverage",
+            "FY2020,1,partly: 1 of 366 AOR-days",
+            "FY2021,not covered,not covered",
+            "FY2022,not covered,not covered",
+            "FY2023,199,partly: 30 of 365 AOR-days",
+        ]
+    );
+    let text = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+    ]);
+    assert!(
+        stdout(&text).contains(
+            "note: no ingested arrests release covers SEA on 2020-01-16..2023-08-31 (1324 days): counts there are missing, not zero"
+        ),
+        "{}",
+        stdout(&text)
+    );
+    let seattle_2021 = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "month",
+            "--where",
+            "aor=SEA",
+            "--from",
+            "2021-01-01",
+            "--to",
+            "2021-03-31",
+        ],
+    );
+    assert!(seattle_2021.starts_with(
+        "month,count,coverage\n2021-01,not covered,not covered\n2021-02,not covered,not covered\n2021-03,not covered,not covered\n"
+    ));
+    let status = tally(&["status", "--store", path_str(&store), "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(
+        status["releases"][0]["holes"],
+        serde_json::json!([{"table": "arrests", "part": null, "first": "2020-01-16", "last": "2023-08-31", "expected_rows": 2168}])
+    );
+
+    // Ten days without rows (2024-03-01..2024-03-10 dropped): a quiet stretch, covered.
+    let quiet = edited_arrests(dir.path(), "arrests_wa_quiet.csv", |_, line| {
+        (!("2024-03-01".."2024-03-11").contains(&&line[..10])).then(|| line.to_string())
+    });
+    let store = dir.path().join("quiet");
+    let out = ingest(&store, &[&quiet]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("no rows dated"), "{}", stdout(&out));
+    let march = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "month",
+            "--from",
+            "2024-02-01",
+            "--to",
+            "2024-03-31",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    let want_march = csv_rows(&arrests_csv())
+        .iter()
+        .filter(|r| {
+            r["apprehension_date"].starts_with("2024-03-")
+                && r["apprehension_date"].as_str() > "2024-03-10"
+        })
+        .count();
+    let want_feb = csv_rows(&arrests_csv())
+        .iter()
+        .filter(|r| r["apprehension_date"].starts_with("2024-02-"))
+        .count();
+    assert!(
+        march.starts_with(&format!(
+            "month,count\n2024-02,{want_feb}\n2024-03,{want_march}\n"
+        )),
+        "{march}"
+    );
+}
+
+/// Where releases overlap, the rows a rule merges are told among the rows counted, and
+/// every row is counted, merged, set aside by precedence or a duplicate of a record another
+/// cut gave, once: the Washington-state arrests beside a copy without DDP's pointers back
+/// to ICE's workbook (another release: precedence sets it aside) and a copy with CRLF line
+/// ends (another cut of the same workbook: its rows are the same records).
+#[test]
+fn rows_merged_where_releases_overlap_are_the_rows_merged_in_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = csv::Reader::from_path(arrests_csv()).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|i| !header[*i].ends_with("_original"))
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(keep.iter().map(|i| &header[*i])).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        w.write_record(keep.iter().map(|i| &r[*i])).unwrap();
+    }
+    let no_pointers = dir.path().join("arrests_wa_no_pointers.csv");
+    std::fs::write(&no_pointers, w.into_inner().unwrap()).unwrap();
+    let crlf = dir.path().join("arrests_wa_crlf.csv");
+    let text = std::fs::read_to_string(arrests_csv()).unwrap();
+    std::fs::write(&crlf, text.replace('\n', "\r\n")).unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&arrests_csv(), &no_pointers, &crlf]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (rule, merged) in [("exact", 8u64), ("same-person-day", 27)] {
+        let args = [
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--dedup",
+            rule,
+            "--suppress-below",
+            "0",
+        ];
+        let text = stdout(&tally(&args));
+        assert!(
+            text.contains(&format!(
+                "): {merged} rows merged into another row of their release"
+            )),
+            "{rule}: {text}"
+        );
+        let json = tally(&[&args[..], &["--format", "json"]].concat());
+        let c: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(c["total"], 3_441 - merged, "{rule}");
+        let rows = |name: &str| {
+            let r = c["releases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["file_name"] == name)
+                .unwrap_or_else(|| panic!("{name} in {}", c["releases"]));
+            (
+                r["rows_counted"].as_u64().unwrap(),
+                r["rows_shadowed"].as_u64().unwrap(),
+                r["rows_duplicate"].as_u64().unwrap(),
+            )
+        };
+        assert_eq!(
+            rows("arrests_washington-state_2023-09_2025-10.csv"),
+            (3_441 - merged, 0, 0),
+            "{rule}"
+        );
+        assert_eq!(rows("arrests_wa_no_pointers.csv"), (0, 3_441, 0), "{rule}");
+        assert_eq!(rows("arrests_wa_crlf.csv"), (0, 0, 3_441), "{rule}");
+    }
+}

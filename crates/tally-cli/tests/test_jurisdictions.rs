@@ -1270,6 +1270,26 @@ fn modern_releases_place_rows_by_their_state_and_detainers_by_their_facility() {
     assert_eq!(list[0]["landmark"], "MINN.C.F.,ST.CLOUD");
     assert_eq!(list[0]["place"], "unmatched");
     assert_eq!(list[0]["detail"], "names no county");
+    // Unplaced, they still give their facility's state: Minnesota, which DHS listed as a
+    // state from 1 May 2025, so all 22 (February 2026) count under its policy, as an
+    // arrest giving its state but no county does.
+    let by_policy = count_csv(
+        dir.path(),
+        "detainers",
+        &[
+            "--by",
+            "policy",
+            "--policy",
+            "sanctuary",
+            "--suppress-below",
+            "1",
+        ],
+    );
+    assert_eq!(
+        by_policy.lines().take(2).collect::<Vec<_>>(),
+        ["policy,count", "county under a sanctuary policy,22"],
+        "{by_policy}"
+    );
 }
 
 #[test]

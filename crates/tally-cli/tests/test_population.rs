@@ -722,3 +722,75 @@ fn headcount_counts_past_the_files_last_day_are_not_covered() {
         "{text}"
     );
 }
+
+/// A fiscal year the headcount covers in part is said to be partly covered, and one
+/// `--from` cuts is said to average only its days asked; the rows read are those of the
+/// days asked (a month filter included), and the JSON names the figure as the text does.
+#[test]
+fn cut_and_partly_covered_periods_are_said_and_rows_read_follow_the_days_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = headcount_store(dir.path(), &[uwchr_facilities_file()]);
+    // The headcount ends on 2024-01-04: 96 of FY2024's 366 days.
+    let by_fy = stdout(&population(&store, &["--by", "fy"]));
+    assert!(
+        by_fy.contains("PARTLY COVERED: FY2024: 96 of 366 days covered; its figure averages the covered days only"),
+        "{by_fy}"
+    );
+    let from = stdout(&population(&store, &["--by", "fy", "--from", "2023-01-01"]));
+    assert!(
+        from.contains("NOTE: FY2023 averages only the 273 of its 365 days inside the days asked (2023-01-01..2024-01-04: --from or --to falls inside it)"),
+        "{from}"
+    );
+    // Rows of March 2020, counted here from the file.
+    let march_rows = gunzip(&headcount_file())
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            l.split('|')
+                .nth(2)
+                .is_some_and(|d| d.starts_with("2020-03-"))
+        })
+        .count() as u64;
+    assert!(march_rows > 5_000, "{march_rows}");
+    let march = population(&store, &["--by", "facility", "--where", "month=2020-03"]);
+    let text = stdout(&march);
+    assert!(
+        text.contains(&format!(
+            ": {} facility-days read (every facility's, on the days asked), covering 2011-10-01..2024-01-04",
+            thousands(march_rows)
+        )),
+        "{text}"
+    );
+    assert!(text.starts_with(
+        "Detained population by facility: average daily population (person-days / covered days)"
+    ));
+    let json = population(
+        &store,
+        &[
+            "--by",
+            "facility",
+            "--where",
+            "month=2020-03",
+            "--format",
+            "json",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        json["measure"],
+        "average daily population (person-days / covered days)"
+    );
+    let by_date = population(
+        &store,
+        &[
+            "--by",
+            "date",
+            "--where",
+            "month=2020-03",
+            "--format",
+            "json",
+        ],
+    );
+    let by_date: serde_json::Value = serde_json::from_slice(&by_date.stdout).unwrap();
+    assert_eq!(by_date["measure"], "people detained (daily count)");
+}

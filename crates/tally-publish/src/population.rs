@@ -98,7 +98,7 @@ pub fn publish_population(result: &PopulationResult, rule: Disclosure) -> Publis
     PublishedPopulation {
         table: result.table.clone(),
         dimensions: result.dimensions.clone(),
-        measure: result.measure.label().to_string(),
+        measure: result.measure.heading(&result.dimensions).to_string(),
         cells,
         total,
         total_days: result.total.days,

@@ -62,6 +62,7 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
         notes: Vec::new(),
         dedup: None,
         rows_without_person: None,
+        pinned: Vec::new(),
     }
 }
 

@@ -228,6 +228,12 @@ pub struct CountResult {
     /// Rows counted that carry no person identifier (never merged by a person rule):
     /// given whenever a person rule is applied or marked.
     pub rows_without_person: Option<u64>,
+    /// The dimensions the query's filters pin to one value (`date` where `--from` is
+    /// `--to`): with [`CountResult::dimensions`], the attributes every group's key names,
+    /// which decide whether its small groups may be listed
+    /// (`tally_model::disclosure::lists_small_groups`).
+    #[serde(skip)]
+    pub pinned: Vec<String>,
 }
 
 /// The id of no value: a row outside the dates asked about, left uncounted.
@@ -1421,6 +1427,18 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 }
                 return Ok(());
             }
+            // The AOR key and table part precedence decides a row by.
+            let precedence_place = |i: usize| {
+                let aor_key = match aor.get(i) {
+                    Some(code) => code,
+                    None if aor_name.get(i).is_some() => "(unmapped)",
+                    None => "(blank)",
+                };
+                let part = sheet
+                    .get(i)
+                    .and_then(|name| parts.get(name).copied().flatten());
+                (aor_key, part)
+            };
             'rows: for i in 0..batch.num_rows() {
                 let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
                 let day = dates.is_valid(i).then(|| dates.value(i));
@@ -1440,8 +1458,10 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 if !passes {
                     continue 'rows;
                 }
-                // A row a de-duplication rule merges into another is set aside first, so
-                // that it never stands for its source record among cuts of one workbook.
+                // A row a de-duplication rule merges into another: set aside below, and
+                // never standing for its source record among cuts of one workbook (every
+                // copy of a merged record is merged, crate::dedup).
+                let mut merged_row = false;
                 if let Some(sheets) = merged_sheets
                     && let Some(name) = sheet.get(i)
                 {
@@ -1454,10 +1474,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                             set
                         }
                     };
-                    if set.is_some_and(|s| s.contains(source_row(i))) {
-                        st.rows_merged += weight;
-                        continue 'rows;
-                    }
+                    merged_row = set.is_some_and(|s| s.contains(source_row(i)));
                 }
                 // A record already counted from another cut is a duplicate; one not yet
                 // counted is claimed only once precedence lets this row count (a copy a
@@ -1486,6 +1503,29 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     }
                     record = key;
                 }
+                // The rows a rule merges are told among the rows that would count: a
+                // merged copy of a record another cut already gave is a duplicate (above),
+                // and a merged row of a release precedence sets aside is set aside.
+                if merged_row {
+                    let shadowed = check_precedence && {
+                        let (aor_key, part) = precedence_place(i);
+                        matches!(
+                            precedence.decide(&release.id, part, aor_key, day),
+                            Decision::Shadowed(_)
+                        )
+                    };
+                    if shadowed {
+                        use_entry.rows_shadowed += weight;
+                    } else {
+                        st.rows_merged += weight;
+                        if let Some(key) = record
+                            && let Ok(mut seen) = seen_records.lock()
+                        {
+                            seen.insert(key);
+                        }
+                    }
+                    continue 'rows;
+                }
                 let mut mask = 0u32;
                 if marked && let Some(sheet) = sheet.get(i) {
                     for (r, m) in marks.iter().enumerate() {
@@ -1495,14 +1535,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                     }
                 }
                 if check_precedence {
-                    let aor_key = match aor.get(i) {
-                        Some(code) => code,
-                        None if aor_name.get(i).is_some() => "(unmapped)",
-                        None => "(blank)",
-                    };
-                    let part = sheet
-                        .get(i)
-                        .and_then(|name| parts.get(name).copied().flatten());
+                    let (aor_key, part) = precedence_place(i);
                     // Both sides of every overlap the row lies in are tallied, whichever
                     // release counts in the end (a third may supersede both).
                     if let Some(d) = day {
@@ -2152,6 +2185,13 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             flag_check: merged.as_ref().and_then(|m| m.flag_check),
         }),
         rows_without_person: person_rule.then_some(rows_without_person),
+        pinned: query
+            .filters
+            .iter()
+            .filter(|(_, values)| values.len() == 1)
+            .map(|(d, _)| d.name())
+            .chain((query.from.is_some() && query.from == query.to).then(|| "date".to_string()))
+            .collect(),
     })
 }
 
@@ -2305,7 +2345,7 @@ fn add_up(
 }
 
 /// A 64-bit key of a source record (workbook, sheet, row).
-fn record_key(file: &str, sheet: &str, row: i64) -> u64 {
+pub(crate) fn record_key(file: &str, sheet: &str, row: i64) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (file, sheet, row).hash(&mut h);

@@ -5,7 +5,8 @@
 //! A release covers, for every AOR it holds rows for, each part of a table from its first
 //! to its last event date, or the period its banner states (`ReleaseEntry::coverage`).
 //! Rows with no usable AOR (blank, withheld, unmapped) belong to the release as a whole:
-//! they extend no AOR's coverage.
+//! they extend no AOR's coverage. Long stretches inside a release's span with no rows at
+//! all, where its rate would have given many ([`tally_store::Hole`]), are not covered.
 
 use crate::precedence::Precedence;
 use chrono::NaiveDate;
@@ -41,6 +42,9 @@ impl CoverageMap {
         let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
         let whole = table.def().aor.is_none();
         for r in releases {
+            // Long stretches with no rows (a mistyped date years before the rest) are not
+            // covered: tally_catalog::holes.
+            let holes = tally_store::holes(&r.report, table);
             for ((part, aor), span) in r.coverage(table) {
                 let aor = match (whole, is_no_aor(&aor)) {
                     (true, _) => WHOLE_TABLE.to_string(),
@@ -55,7 +59,10 @@ impl CoverageMap {
                 } else {
                     span
                 };
-                spans.entry(aor).or_default().push(span);
+                spans
+                    .entry(aor)
+                    .or_default()
+                    .extend(tally_store::without_holes(span, &holes, &part));
             }
         }
         for list in spans.values_mut() {

@@ -659,6 +659,10 @@ struct PersonRow {
     release: u32,
     sheet: u32,
     row: i64,
+    /// The source record (`crate::count::record_key`): the raw workbook's row that
+    /// cuts of one workbook point back to, else the row's own place. Copies of one record
+    /// in two cuts are one row, not a merge.
+    record: u64,
 }
 
 fn person_rule(
@@ -680,6 +684,9 @@ fn person_rule(
         schema::EVENT_DATETIME,
         person,
         DDP_FLAG,
+        "original_file",
+        "original_sheet",
+        "original_row",
     ];
     let mut rows: Vec<PersonRow> = Vec::new();
     TableScan::new(store, table, &columns).for_each(group, |release, batch: &RecordBatch| {
@@ -690,6 +697,9 @@ fn person_rule(
         let times = SecondsColumn::new(batch.column(3));
         let ids = TextColumn::new(batch.column(4)).ok();
         let flags = TextColumn::new(batch.column(5)).ok();
+        let original_files = TextColumn::new(batch.column(6)).ok();
+        let original_sheets = TextColumn::new(batch.column(7)).ok();
+        let original_rows = batch.column(8).as_primitive_opt::<Int64Type>();
         let (Some(sheets), Some(source_rows), Some(dates), Some(ids)) =
             (sheets, source_rows, dates, ids)
         else {
@@ -702,10 +712,23 @@ fn person_rule(
             };
             let time = times.as_ref().and_then(|t| t.get(i));
             let day_start = i64::from(dates.value(i)) * 86_400;
-            let sheet = sheets
-                .get(i)
+            let sheet_name = sheets.get(i);
+            let sheet = sheet_name
                 .and_then(|s| sheet_names[at].iter().position(|n| *n == s))
                 .unwrap_or(usize::MAX) as u32;
+            let pointer = (
+                original_files.as_ref().and_then(|f| f.get(i)),
+                original_sheets.as_ref().and_then(|s| s.get(i)),
+                original_rows.filter(|r| r.is_valid(i)).map(|r| r.value(i)),
+            );
+            let record = match pointer {
+                (Some(f), Some(s), Some(r)) => crate::count::record_key(f, s, r),
+                _ => crate::count::record_key(
+                    &release.report.file_name,
+                    sheet_name.unwrap_or_default(),
+                    source_rows.value(i),
+                ),
+            };
             rows.push(PersonRow {
                 person: person_key(id),
                 when: time.unwrap_or(day_start),
@@ -714,6 +737,7 @@ fn person_rule(
                 release: at as u32,
                 sheet,
                 row: source_rows.value(i),
+                record,
             });
         }
         Ok(())
@@ -726,7 +750,9 @@ fn person_rule(
         }
     };
     // Each run of rows one rule takes for one event: every row but the last processed
-    // (the last in this order) is merged into it.
+    // (the last in this order) is merged into it, but for copies of that row's record in
+    // other cuts of its workbook (they are the same row, counted once by record, not a
+    // merge).
     let day = |r: &PersonRow| r.when.div_euclid(86_400);
     // Whether `r` belongs to the run that `first` starts: the same day (the same-day rule,
     // or a row that gives its date only, whose time could be any in its day), else
@@ -763,7 +789,8 @@ fn person_rule(
                 }
             }
         }
-        for r in &rows[start..end - 1] {
+        let kept = rows[end - 1].record;
+        for r in rows[start..end - 1].iter().filter(|r| r.record != kept) {
             merge(r);
         }
         start = end;

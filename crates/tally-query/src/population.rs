@@ -55,6 +55,21 @@ impl PopulationMeasure {
         }
     }
 
+    /// What each figure of a population by `dimensions` is, as its heading and JSON say:
+    /// a day's figure where a dimension is the date, else the average over the covered
+    /// days of the cell's period (the whole range without a time dimension).
+    pub fn heading(self, dimensions: &[String]) -> &'static str {
+        let per_day = dimensions.iter().any(|d| d == "date");
+        match (self, per_day) {
+            (PopulationMeasure::TwentyFourHour, true) => "people detained at any time of the day",
+            (PopulationMeasure::TwentyFourHour, false) => {
+                "average daily 24-hour population (people held at any time of a day, averaged over covered days)"
+            }
+            (_, true) => "people detained (daily count)",
+            (_, false) => "average daily population (person-days / covered days)",
+        }
+    }
+
     /// How the measure is said in a heading.
     pub fn label(self) -> &'static str {
         match self {
@@ -427,6 +442,73 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
             e.0 += 1;
         }
     }
+    // The first and last periods may run past the days asked. Where the releases'
+    // coverage set the edge (no --from/--to), their days past it are not covered: the
+    // period is partly covered. Where --from/--to cut it, its figure averages the days
+    // asked only, which its label hides: said in a note.
+    let mut cut_notes: Vec<String> = Vec::new();
+    if !time_dims.is_empty() && time_filters.is_empty() {
+        // Days of `day`'s period beyond `day`, going back (`step` -1) or on (+1).
+        let beyond = |day: NaiveDate, step: i64| -> u64 {
+            let key = period_of(day);
+            let mut n = 0u64;
+            let mut d = day;
+            // A fiscal year is the longest period: 366 days.
+            while n <= 366 {
+                let next = match step {
+                    -1 => d.pred_opt(),
+                    _ => d.succ_opt(),
+                };
+                match next {
+                    Some(x) if period_of(x) == key => {
+                        n += 1;
+                        d = x;
+                    }
+                    _ => break,
+                }
+            }
+            n
+        };
+        let (before, after) = (beyond(asked_first, -1), beyond(asked_last, 1));
+        let (first_key, last_key) = (period_of(asked_first), period_of(asked_last));
+        let whole = |key: &Vec<String>| {
+            let inside = period_days.get(key).map_or(0, |e| e.1);
+            let mut outside = 0;
+            if *key == first_key {
+                outside += before;
+            }
+            if *key == last_key {
+                outside += after;
+            }
+            (inside, inside + outside)
+        };
+        let mut cut: Vec<Vec<String>> = Vec::new();
+        if before > 0 && q.from.is_some() {
+            cut.push(first_key.clone());
+        }
+        if after > 0 && q.to.is_some() && !cut.contains(&last_key) {
+            cut.push(last_key.clone());
+        }
+        for key in &cut {
+            let (inside, days) = whole(key);
+            cut_notes.push(format!(
+                "{} averages only the {inside} of its {days} days inside the days asked ({asked_first}..{asked_last}: --from or --to falls inside it)",
+                key.join(" ")
+            ));
+        }
+        if before > 0
+            && q.from.is_none()
+            && let Some(e) = period_days.get_mut(&first_key)
+        {
+            e.1 += before;
+        }
+        if after > 0
+            && q.to.is_none()
+            && let Some(e) = period_days.get_mut(&last_key)
+        {
+            e.1 += after;
+        }
+    }
 
     // Daily figures per (places, day): the non-time dimensions' values of a facility code.
     let mut place_cache: HashMap<String, Option<Vec<String>>> = HashMap::new();
@@ -470,7 +552,11 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
                         continue;
                     }
                     let d = days.value(i);
-                    if d < lo || d > hi || day_release.get(&d) != Some(&at) {
+                    if d < lo
+                        || d > hi
+                        || day_release.get(&d) != Some(&at)
+                        || !day_kept(from_epoch_days(d))
+                    {
                         continue;
                     }
                     let (Some(code), true) = (codes.get(i), people.is_valid(i)) else {
@@ -659,7 +745,7 @@ pub fn population(store: &Store, q: &PopulationQuery) -> Result<PopulationResult
             )
         })
         .collect();
-    let mut notes = Vec::new();
+    let mut notes = cut_notes;
     // A place a filter names that no facility of the data is in: said, never a silent 0.
     for (dim, wanted) in &place_filters {
         for w in wanted {

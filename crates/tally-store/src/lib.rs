@@ -31,6 +31,7 @@ pub use commit::{Store, StoreLock};
 pub use memo::Memo;
 pub use read::{SecondsColumn, StoredColumn, TableScan, TextColumn, stored_columns};
 pub use staging::Staging;
+pub use tally_catalog::holes::{Hole, holes, without_holes};
 pub use tally_catalog::manifest::is_incidental;
 pub use tally_catalog::short::{ShortOfStated, short_of_stated};
 pub use tally_catalog::{CoverageSpans, DataFile, Manifest, Preference, ReleaseEntry, release_id};

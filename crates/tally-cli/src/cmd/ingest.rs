@@ -758,6 +758,9 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
         for short in tally_store::short_of_stated(report, table) {
             writeln!(out, "  WARNING: {}", short.describe())?;
         }
+        for hole in tally_store::holes(report, table) {
+            writeln!(out, "  WARNING: {}", hole.describe())?;
+        }
     }
     for skipped in &report.skipped_sheets {
         writeln!(

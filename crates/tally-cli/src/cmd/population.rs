@@ -226,17 +226,7 @@ fn write_text(
     } else {
         format!(" by {}", p.dimensions.join(", "))
     };
-    let averaged = p.dimensions.iter().all(|d| d != "date");
-    let whole_day = p.measure.contains("any time");
-    let heading = match (averaged, whole_day) {
-        (true, false) => "average daily population (person-days / covered days)",
-        (true, true) => {
-            "average daily 24-hour population (people held at any time of a day, averaged over covered days)"
-        }
-        (false, false) => "people detained (daily count)",
-        (false, true) => "people detained at any time of the day",
-    };
-    writeln!(out, "Detained population{by}: {heading}")?;
+    writeln!(out, "Detained population{by}: {}", p.measure)?;
     let from = if p.table == "detention-stints" {
         "each person counted once per group and day from their stints' book-in and book-out times"
     } else {
@@ -331,12 +321,12 @@ fn write_text(
     let unit = if p.table == "detention-stints" {
         "stints read (exact copies merged)"
     } else {
-        "facility-days read"
+        "facility-days read (every facility's, on the days asked)"
     };
     for r in &p.releases {
         writeln!(
             out,
-            "  {} (sha256 {}): {} {unit} over the days --from/--to ask, covering {}..{}",
+            "  {} (sha256 {}): {} {unit}, covering {}..{}",
             r.file_name,
             &r.sha256[..16.min(r.sha256.len())],
             thousands(r.rows),

@@ -69,6 +69,8 @@ struct ReleaseStatus {
     /// Tables whose rows stop far short of the period the banner states (see
     /// `tally_catalog::short`): taken to cover only the days the rows reach.
     cut_short: Vec<tally_store::ShortOfStated>,
+    /// Long stretches with no rows inside what the release would cover: not covered.
+    holes: Vec<tally_store::Hole>,
     /// Per table and categorical field, each value's first and last event date and rows,
     /// as published: a value held by few rows prints its rows suppressed and no dates
     /// (one arrest's date is not an aggregate).
@@ -248,7 +250,9 @@ fn gather(store: &Store) -> Result<Status> {
                 // One definition of coverage (ReleaseEntry::coverage): an AOR with no
                 // events on some days inside a release's span is not a coverage gap.
                 if let Some(span) = r.coverage(s.table).get(&(s.part.clone(), aor.clone())) {
-                    c.spans.push(*span);
+                    let holes = tally_store::holes(&r.report, s.table);
+                    c.spans
+                        .extend(tally_store::without_holes(*span, &holes, &s.part));
                 }
                 c.first = match (c.first, span.first) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -384,6 +388,11 @@ fn gather(store: &Store) -> Result<Status> {
                 .tables()
                 .into_iter()
                 .flat_map(|t| tally_store::short_of_stated(&r.report, t))
+                .collect(),
+            holes: r
+                .tables()
+                .into_iter()
+                .flat_map(|t| tally_store::holes(&r.report, t))
                 .collect(),
             partial_days: r
                 .tables()
@@ -692,6 +701,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         for r in &status.releases {
             for c in &r.cut_short {
                 writeln!(out, "  {}: {}", r.file_name, c.describe())?;
+            }
+        }
+    }
+    if status.releases.iter().any(|r| !r.holes.is_empty()) {
+        writeln!(
+            out,
+            "\nReleases with long stretches of no rows (those days are not covered)"
+        )?;
+        for r in &status.releases {
+            for h in &r.holes {
+                writeln!(out, "  {}: {}", r.file_name, h.describe())?;
             }
         }
     }

@@ -30,5 +30,6 @@ pub fn arrests_count(dimensions: &[&str], groups: Vec<(Vec<String>, u64)>) -> Co
         notes: Vec::new(),
         dedup: None,
         rows_without_person: None,
+        pinned: Vec::new(),
     }
 }

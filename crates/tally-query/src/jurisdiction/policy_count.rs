@@ -177,9 +177,16 @@ pub fn count_by_policy(
                 undated += g.count;
                 "(no event date)"
             }
-            // A row whose release gives its state but no county is under a policy of
-            // the whole state (DHS lists states), else its county is unknown.
+            // A row whose release gives its state but no county (its own state column,
+            // else its facility's state) is under a policy of the whole state (DHS lists
+            // states), else its county is unknown.
             (None, Some(d)) => match own_state
+                .or_else(|| {
+                    hint_text
+                        .as_deref()
+                        .filter(|s| !blank(s))
+                        .and_then(|s| tally_model::states::state(s).map(|s| s.postal.clone()))
+                })
                 .as_deref()
                 .and_then(|p| timeline.state_in_force(p, d))
             {
