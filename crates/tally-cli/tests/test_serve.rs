@@ -187,6 +187,23 @@ fn bad_requests_get_their_4xx_naming_the_parameter() {
         ("/count/arrests.json?by=fy&from=2019-13-01", 400, "from"),
         ("/count/nowhere.json?by=fy", 404, "table"),
         ("/count/arrests.json?by=fy&aor=ZZZ", 400, "aor"),
+        // Named by the parameter whose words the message opens with or quotes, not by an
+        // option it mentions in passing ("filter with --from/--to").
+        ("/count/arrests.json?by=departed_date", 400, "by"),
+        (
+            "/count/arrests.json?by=fy&departed_date=2019-01-01",
+            400,
+            "departed_date",
+        ),
+        ("/count/arrests.json?by=unique_identifier", 400, "by"),
+        (
+            "/count/arrests.json?unique_identifier=abc",
+            400,
+            "unique_identifier",
+        ),
+        ("/count/arrests.json?by=fy&dedup=bogus", 400, "dedup"),
+        ("/count/arrests.json?by=fy&scheme=bogus", 400, "scheme"),
+        ("/count/arrests.json?by=date&from=2019-13-01", 400, "from"),
         ("/operations/nope.json", 404, "name"),
         ("/no/such/view", 404, "path"),
     ] {
@@ -202,7 +219,7 @@ fn bad_requests_get_their_4xx_naming_the_parameter() {
         assert!(!v["error"].as_str().unwrap().is_empty());
     }
     // A count too large for a JSON view is refused with what to do; its CSV twin answers.
-    let (status, _, body) = get(&server.addr, "/count/arrests.json?by=date,landmark", &[]);
+    let (status, _, body) = get(&server.addr, "/count/arrests.json?by=aor,date", &[]);
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("use the .csv twin"));
 }
@@ -466,11 +483,11 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
         "{v}"
     );
     // The JSON group limit counts the groups, and only them: as many as the CSV's rows.
-    let (status, _, csv) = get(&server.addr, "/count/arrests.csv?by=date,landmark", &[]);
+    let (status, _, csv) = get(&server.addr, "/count/arrests.csv?by=aor,date", &[]);
     assert_eq!(status, 200);
     let rows = String::from_utf8_lossy(&csv).lines().count() - 1;
     assert!(rows > 20_000, "{rows}");
-    let (status, v) = json("/count/arrests.json?by=date,landmark");
+    let (status, v) = json("/count/arrests.json?by=aor,date");
     assert_eq!(status, 400);
     assert!(
         v["error"]
@@ -534,8 +551,8 @@ fn every_request_is_logged_and_errors_speak_of_what_the_client_sent() {
         "GET /count/arrests.json?by=fy&release=nosuch -> 400 in ",
         "GET /count/arrests.json?by=policy&policy=bogus -> 400 in ",
         "GET /count/arrests.json?by=fy&from=2019-13-01 -> 400 in ",
-        "GET /count/arrests.csv?by=date,landmark -> 200 in ",
-        "GET /count/arrests.json?by=date,landmark -> 400 in ",
+        "GET /count/arrests.csv?by=aor,date -> 200 in ",
+        "GET /count/arrests.json?by=aor,date -> 400 in ",
         "GET /count/detainers.json?by=fy -> 200 in ",
         "GET /operations/bortac-2020 -> 400 in ",
         "GET /count/arrests?by=foo -> 400 in ",

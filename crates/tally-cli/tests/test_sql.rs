@@ -234,7 +234,7 @@ fn duckdb_gives_tallys_counts_on_the_national_store() {
                 "arrests",
                 vec![
                     "--by",
-                    "date,gender",
+                    "month,gender",
                     "--where-value",
                     "citizenship=CHINA, PEOPLES REPUBLIC OF",
                     "--where",
@@ -261,6 +261,21 @@ fn duckdb_gives_tallys_counts_on_the_national_store() {
                     "--where",
                     "aor=CHI",
                     "--no-rollups",
+                ],
+            ),
+            // A day and a nationality: a key so fine that its small groups are not listed,
+            // by Tally nor by the SQL.
+            (
+                "arrests",
+                vec![
+                    "--by",
+                    "date,gender",
+                    "--where",
+                    "citizenship=MEXICO",
+                    "--where",
+                    "fy=2018",
+                    "--suppress-below",
+                    "25",
                 ],
             ),
         ],

@@ -15,6 +15,12 @@
 //!   precision is not needed to read it, and would let several of them be combined);
 //! - a chart does not draw a suppressed bar (its height would be the count).
 //!
+//! - a count keyed so finely that a small group is nearly one record (two or more fine
+//!   attributes: a day or hour, a place finer than an AOR, a nationality or country;
+//!   [`lists_small_groups`]) does not list its small groups one by one: listed, they
+//!   would be the release's records (a day, an hour, a jail, a nationality, a sex), `<10`
+//!   or not; they are pooled in a note, and count as suppressed cells for every sum.
+//!
 //! Rounding to nearest 10 alone is not enough: a suppressed 9 beside exact cells summing to
 //! 6 makes a total of 15, rounded to 20, from which 20 - 5 - 6 = 9 is the only value in
 //! 1..9 left. [`Disclosure::sum`] checks exactly that and coarsens further.
@@ -158,6 +164,52 @@ pub fn thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+/// Fine attributes a count's key may name and still list its small groups: with two (a
+/// day and a jail, a day and a nationality) a `<10` group is nearly one record.
+pub const MAX_FINE_ATTRIBUTES_LISTING_SMALL_GROUPS: usize = 1;
+
+/// True for an attribute (a dimension's name) fine enough to help single out an event
+/// or a person: a day or hour (`date`, `hour-of-day`), a place finer than an AOR (a
+/// landmark, facility, site, port, county, city or address field), a nationality or
+/// country, a birth date or age. AORs, fiscal years, months, weeks, methods, criminality
+/// and sex are coarse: a table of them lists its `<10` cells.
+pub fn is_fine_attribute(name: &str) -> bool {
+    matches!(name, "date" | "hour-of-day")
+        || [
+            "landmark",
+            "facility",
+            "site",
+            "port",
+            "county",
+            "city",
+            "address",
+            "citizenship",
+            "country",
+            "birth",
+            "age",
+        ]
+        .iter()
+        .any(|p| name.contains(p))
+}
+
+/// True where a count keyed by `attributes` (its `--by` dimensions and each dimension a
+/// filter pins to one value, by name) lists its small groups one by one; false where a
+/// small group is nearly one record: more than [`MAX_FINE_ATTRIBUTES_LISTING_SMALL_GROUPS`]
+/// fine attributes ([`is_fine_attribute`]: `--by date,landmark`, or `--by date,aor
+/// --where citizenship=MEXICO`). The hard line this keeps: aggregates only, nothing that
+/// locates or identifies a person (a new user rebuilt a release row by row from `<10`
+/// groups keyed by day, hour, jail, nationality and sex).
+pub fn lists_small_groups(attributes: &[&str]) -> bool {
+    let mut fine: Vec<&str> = attributes
+        .iter()
+        .copied()
+        .filter(|a| is_fine_attribute(a))
+        .collect();
+    fine.sort_unstable();
+    fine.dedup();
+    fine.len() <= MAX_FINE_ATTRIBUTES_LISTING_SMALL_GROUPS
 }
 
 /// The rule with its threshold.

@@ -113,8 +113,28 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             Figure::NotShown
         }
     };
+    // A key so fine that a small group is nearly one record: its small groups are not
+    // listed (they count among the hidden cells above all the same).
+    let attributes: Vec<&str> = result
+        .dimensions
+        .iter()
+        .chain(&result.pinned)
+        .map(String::as_str)
+        .collect();
+    let pooling = rule.threshold > 1 && !tally_model::disclosure::lists_small_groups(&attributes);
+    let mut pooled = 0u64;
     let groups = std::mem::take(&mut result.groups)
         .into_iter()
+        .filter(|g| {
+            // Where small groups are not listed, neither are covered cells of no rows: a
+            // grid's zeros beside its unlisted cells would tell which ones hold rows. A
+            // cell no release covers, or a value not in use, is no count: it stays.
+            let said =
+                g.count == 0 && (g.coverage == CellCoverage::NotCovered || g.vocabulary.is_some());
+            let keep = !pooling || g.count >= rule.threshold || said;
+            pooled += u64::from(!keep && g.count > 0);
+            keep
+        })
         .map(|g| PublishedGroup {
             values: g.values,
             count: match (g.vocabulary, g.coverage) {
@@ -157,6 +177,22 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         })
         .collect::<Vec<String>>();
     let mut notes = notes;
+    if pooled > 0 {
+        let mut named: Vec<&str> = Vec::new();
+        for a in &attributes {
+            if !named.contains(a) {
+                named.push(a);
+            }
+        }
+        notes.push(format!(
+            "{} groups of fewer than {} rows are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR and a nationality or country, among --by dimensions and single-value filters) keys groups so finely that a small one is nearly one record, so only groups of {} rows or more are listed; the others' rows are in the total, and a combination not listed has fewer than {} rows or none",
+            crate::thousands(pooled),
+            rule.threshold,
+            named.join(", "),
+            rule.threshold,
+            rule.threshold
+        ));
+    }
     // Partial last days: the release's own rows that day are a cell of their own.
     let mut by_release: Vec<(&str, Vec<String>)> = Vec::new();
     for p in &result.partial_days {

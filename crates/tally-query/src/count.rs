@@ -55,6 +55,27 @@ pub struct CountQuery {
 }
 
 impl CountQuery {
+    /// The dimensions the filters pin to one value (`--where aor=CHI`), and `date` where
+    /// `--from` is `--to`: with `by`, the attributes every group's key names
+    /// (`tally_model::disclosure::lists_small_groups`).
+    pub fn pinned(&self) -> Vec<String> {
+        self.filters
+            .iter()
+            .filter(|(_, values)| values.len() == 1)
+            .map(|(d, _)| d.name())
+            .chain((self.from.is_some() && self.from == self.to).then(|| "date".to_string()))
+            .collect()
+    }
+
+    /// Whether the count's small groups may be listed one by one: not where its key
+    /// (`by` and [`CountQuery::pinned`]) is so fine that one is nearly one record.
+    pub fn lists_small_groups(&self) -> bool {
+        let by: Vec<String> = self.by.iter().map(|d| d.name()).collect();
+        let pinned = self.pinned();
+        let attributes: Vec<&str> = by.iter().chain(&pinned).map(String::as_str).collect();
+        tally_model::disclosure::lists_small_groups(&attributes)
+    }
+
     /// A count of every row of `table`: no dimensions, filters or dates, every release,
     /// the stored scheme, rows as released, rollups where they answer.
     pub fn every_row(table: TableKind) -> CountQuery {
@@ -1812,6 +1833,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             )),
             None => {}
         }
+        // A count with no dimensions is one cell, rows or none: with none, it is still
+        // listed, so that its coverage (0 over days partly covered) is printed beside it.
+        if n_by == 0 && !marked && cells.is_empty() {
+            cells.insert([0u32; MAX_DIMENSIONS + 1], 0);
+        }
     }
     // A range that starts or ends inside a week, month or fiscal year cuts that bucket
     // short: its count is of the days asked about, which the bucket's label hides. The
@@ -2185,13 +2211,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             flag_check: merged.as_ref().and_then(|m| m.flag_check),
         }),
         rows_without_person: person_rule.then_some(rows_without_person),
-        pinned: query
-            .filters
-            .iter()
-            .filter(|(_, values)| values.len() == 1)
-            .map(|(d, _)| d.name())
-            .chain((query.from.is_some() && query.from == query.to).then(|| "date".to_string()))
-            .collect(),
+        pinned: query.pinned(),
     })
 }
 

@@ -32,7 +32,9 @@
 //!   normalized ([`Dimension::normalize_value`]) and equal up to ASCII case.
 //! - **Small cells.** `count` is NULL and `published` is `<N` for a count from 1 to N-1
 //!   (N = `--suppress-below`, none for tables that count no people), as
-//!   `tally_model::Disclosure` publishes a cell.
+//!   `tally_model::Disclosure` publishes a cell; where the key is so fine that a small
+//!   group is nearly one record ([`CountQuery::lists_small_groups`]), such groups are not
+//!   returned, as Tally does not list them.
 //!
 //! Not in the SQL: totals (and their rounding), cells Tally fills in with 0, "not
 //! covered", "discontinued" or "not yet in use" (the SQL returns the groups that have
@@ -848,6 +850,10 @@ impl<'a> Writer<'a> {
             )
         };
         let _ = write!(sql, "\nSELECT {}\nFROM ({grouped}) g", select.join(",\n  "));
+        // A key so fine that a small group is nearly one record lists none of them.
+        if t > 1 && !self.query.lists_small_groups() {
+            let _ = write!(sql, "\nWHERE n >= {t}");
+        }
         if !keys.is_empty() {
             let order: Vec<String> = (1..=n_by).map(|i| i.to_string()).collect();
             let _ = write!(sql, "\nORDER BY {}", order.join(", "));

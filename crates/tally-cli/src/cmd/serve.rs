@@ -575,7 +575,38 @@ fn parameter_of(message: &str, argv: &[String]) -> String {
             return name.to_string();
         }
     }
+    // The parameter whose own words the message opens with or quotes: a filter's dimension
+    // (`?unique_identifier=x` refused as a person identifier), a `by` dimension
+    // (`?by=departed_date`), or a value (`?dedup=bogus`), rather than an option the
+    // message mentions in passing (`use --from/--to` for a date field).
+    for a in argv {
+        let Some((option, value)) = a.strip_prefix("--").and_then(|r| r.split_once('=')) else {
+            continue;
+        };
+        let (name, words): (&str, Vec<&str>) = match option {
+            "where" => match value.split_once('=') {
+                Some((dimension, _)) => (dimension, vec![dimension]),
+                None => continue,
+            },
+            "store" | "format" | "suppress-below" => continue,
+            _ => (option, value.split(',').collect()),
+        };
+        if words.iter().any(|w| names_word(message, w)) {
+            return name.to_string();
+        }
+    }
     parameter_named(message).to_string()
+}
+
+/// True where an error message is about `word`: it opens with it (`departed_date is a
+/// date: ...`) or quotes it (`unknown scheme "bogus"`), not where it merely uses a word
+/// that is also a dimension's name (`... is not a date`).
+fn names_word(message: &str, word: &str) -> bool {
+    let word = word.trim();
+    !word.is_empty()
+        && (message.starts_with(&format!("{word} "))
+            || message.contains(&format!("\"{word}\""))
+            || message.contains(&format!("'{word}'")))
 }
 
 /// The parameter an error message is about, when it names one.
