@@ -1349,3 +1349,56 @@ fn a_count_keyed_finely_enough_to_list_records_lists_none() {
         .collect();
     assert!(table.iter().all(|l| !l.contains("<10")), "{text}");
 }
+
+/// `--compare-dedup` and `--compare-schemes` list every group under each rule or scheme:
+/// refused for a key fine enough that a small group is nearly one record, with what to
+/// do; a coarse key compares as before.
+#[test]
+fn comparisons_refuse_keys_fine_enough_to_list_records() {
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "date,landmark",
+        "--compare-dedup",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--compare-dedup lists every group under each rule, and a count by date, landmark keys groups so finely that a small one is nearly one record"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "month,method-group",
+        "--where",
+        "citizenship=MEXICO",
+        "--where",
+        "hour-of-day=10",
+        "--compare-schemes",
+    ]);
+    assert!(
+        stderr(&out).contains("--compare-schemes lists every group under each scheme, and a count by month, method-group, citizenship, hour-of-day keys groups"),
+        "{}",
+        stderr(&out)
+    );
+    for flag in ["--compare-dedup", "--compare-schemes"] {
+        let out = tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--by",
+            "month,method-group",
+            flag,
+        ]);
+        assert!(out.status.success(), "{flag}: {}", stderr(&out));
+    }
+}
