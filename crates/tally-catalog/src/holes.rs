@@ -7,10 +7,11 @@
 //!
 //! A quiet stretch is normal (a small AOR's extract can go weeks without an arrest): a gap
 //! between two days with rows is a hole only when it is at least [`HOLE_MIN_DAYS`] long
-//! and, at the rate the table part's rows arrive over its whole span (the gap included,
-//! which only lowers the rate), would have held at least
-//! [`crate::short::SHORT_MIN_EXPECTED_ROWS`] rows: the same bar as a release cut short
-//! ([`crate::short`]).
+//! and, at the rate the table part's rows arrive over its span less the holes found
+//! (found again at the new rate until they stop changing: a stray date years early would
+//! otherwise lower the rate enough to hide a real month-long hole), would have held at
+//! least [`crate::short::SHORT_MIN_EXPECTED_ROWS`] rows: the same bar as a release cut
+//! short ([`crate::short`]).
 
 use crate::report::ReleaseReport;
 use chrono::NaiveDate;
@@ -61,28 +62,58 @@ pub fn holes(report: &ReleaseReport, table: TableKind) -> Vec<Hole> {
             continue;
         };
         let rows: u64 = days.values().sum();
-        let rate = rows as f64 / ((*last - *first).num_days() + 1) as f64;
-        let mut before = 0u64;
-        let mut previous: Option<NaiveDate> = None;
-        for (day, n) in &days {
-            if let Some(p) = previous {
-                let gap = (*day - p).num_days() - 1;
-                let expected = rate * gap as f64;
-                if gap >= HOLE_MIN_DAYS && expected >= crate::short::SHORT_MIN_EXPECTED_ROWS {
-                    out.push(Hole {
-                        table,
-                        part: part.clone(),
-                        first: p + chrono::Days::new(1),
-                        last: *day - chrono::Days::new(1),
-                        expected_rows: expected as u64,
-                        rows_before: before,
-                        rows_after: rows - before,
-                    });
-                }
+        let span = ((*last - *first).num_days() + 1) as f64;
+        // The rate over the span less the holes found so far, until they stop changing:
+        // one mistyped date years early lowers the rate over the whole span enough to
+        // hide a real month-long hole, which the rate without the first hole finds.
+        let mut found: Vec<Hole> = Vec::new();
+        for _ in 0..5 {
+            let in_holes: i64 = found
+                .iter()
+                .map(|h| (h.last - h.first).num_days() + 1)
+                .sum();
+            let rate = rows as f64 / (span - in_holes as f64).max(1.0);
+            let again = holes_at(&days, rate, rows, table, &part);
+            if again.len() == found.len() {
+                found = again;
+                break;
             }
-            before += n;
-            previous = Some(*day);
+            found = again;
         }
+        out.extend(found);
+    }
+    out
+}
+
+/// The gaps of `days` (rows per day) that are holes at `rate` rows a day.
+fn holes_at(
+    days: &BTreeMap<NaiveDate, u64>,
+    rate: f64,
+    rows: u64,
+    table: TableKind,
+    part: &Option<String>,
+) -> Vec<Hole> {
+    let mut out = Vec::new();
+    let mut before = 0u64;
+    let mut previous: Option<NaiveDate> = None;
+    for (day, n) in days {
+        if let Some(p) = previous {
+            let gap = (*day - p).num_days() - 1;
+            let expected = rate * gap as f64;
+            if gap >= HOLE_MIN_DAYS && expected >= crate::short::SHORT_MIN_EXPECTED_ROWS {
+                out.push(Hole {
+                    table,
+                    part: part.clone(),
+                    first: p + chrono::Days::new(1),
+                    last: *day - chrono::Days::new(1),
+                    expected_rows: expected as u64,
+                    rows_before: before,
+                    rows_after: rows - before,
+                });
+            }
+        }
+        before += n;
+        previous = Some(*day);
     }
     out
 }

@@ -316,3 +316,41 @@ fn the_2025_workbook_layout_holds_the_same_arrests_across_sheets() {
         "{hours:?}"
     );
 }
+
+/// `synth --table detention-stints --rows N` writes about N stints, small N included (it
+/// wrote a whole day of 1,920 stints for any N under that).
+#[test]
+fn synthetic_stints_come_to_about_the_rows_asked() {
+    for n in [1_000u64, 5_000, 20_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tally(&[
+            "synth",
+            "--table",
+            "detention-stints",
+            "--rows",
+            &n.to_string(),
+            "--out",
+            path_str(dir.path()),
+            "--seed",
+            "7",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let written: u64 = text
+            .lines()
+            .find_map(|l| l.split_once(": ").map(|(_, r)| r))
+            .and_then(|_| {
+                text.lines()
+                    .find(|l| l.contains(" SYNTHETIC stints"))
+                    .and_then(|l| l.split(": ").nth(1))
+                    .and_then(|r| r.split(' ').next())
+                    .map(|v| v.replace(',', "").parse().unwrap())
+            })
+            .unwrap();
+        let (lo, hi) = (n * 3 / 4, n * 5 / 4);
+        assert!(
+            (lo..=hi).contains(&written),
+            "{n} asked, {written} written: {text}"
+        );
+    }
+}

@@ -129,8 +129,9 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             // Where small groups are not listed, neither are covered cells of no rows: a
             // grid's zeros beside its unlisted cells would tell which ones hold rows. A
             // cell no release covers, or a value not in use, is no count: it stays.
-            let said =
-                g.count == 0 && (g.coverage == CellCoverage::NotCovered || g.vocabulary.is_some());
+            // ("Not yet in use" and "discontinued" marks go too: where they start and stop
+            // tells the first and last day of a small group.)
+            let said = g.count == 0 && g.coverage == CellCoverage::NotCovered;
             let keep = !pooling || g.count >= rule.threshold || said;
             pooled += u64::from(!keep && g.count > 0);
             keep
@@ -185,7 +186,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             }
         }
         notes.push(format!(
-            "{} groups of fewer than {} rows are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR and a nationality or country, among --by dimensions and single-value filters) keys groups so finely that a small one is nearly one record, so only groups of {} rows or more are listed; the others' rows are in the total, and a combination not listed has fewer than {} rows or none",
+            "{} groups of fewer than {} rows are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR and a nationality or country, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {} rows or more are listed; the others' rows are in the total, and a combination not listed has fewer than {} rows or none",
             crate::thousands(pooled),
             rule.threshold,
             named.join(", "),
@@ -240,6 +241,12 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             rule.cell(c.flagged_alone).text(),
             rule.cell(c.flagged_otherwise).text(),
             rule.cell(c.unflagged_in_episodes).text(),
+        ));
+    }
+    if result.records_differing > 0 {
+        notes.push(format!(
+            "{} rows are copies of records another cut of the same ICE workbook also holds, with a different event date or AOR: the cuts disagree; each record counts once, as the first cut read gives it",
+            rule.cell(result.records_differing).text()
         ));
     }
     if let Some(n) = rows_without_person {

@@ -63,6 +63,7 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
         dedup: None,
         rows_without_person: None,
         pinned: Vec::new(),
+        records_differing: 0,
     }
 }
 

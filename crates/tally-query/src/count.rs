@@ -20,6 +20,10 @@ use tally_store::{ReleaseEntry, SecondsColumn, Store, StoreError, TableScan, Tex
 /// Most dimensions one count can group by.
 pub const MAX_DIMENSIONS: usize = 8;
 
+/// A `--from`..`--to` range shorter than this many days narrows a count as a day does
+/// (`CountQuery::pinned`): a few days, most without rows, single out the rows of one.
+pub const SHORT_RANGE_DAYS: i64 = 31;
+
 /// What to count.
 #[derive(Debug, Clone)]
 pub struct CountQuery {
@@ -55,15 +59,17 @@ pub struct CountQuery {
 }
 
 impl CountQuery {
-    /// The dimensions the filters pin to one value (`--where aor=CHI`), and `date` where
-    /// `--from` is `--to`: with `by`, the attributes every group's key names
+    /// The dimensions the filters name (`--where aor=CHI`; a list of values counts too:
+    /// padded with values that match nothing, `citizenship=MEXICO,NOSUCH` is one), and
+    /// `date` where `--from` and `--to` are under [`SHORT_RANGE_DAYS`] apart (two days,
+    /// one of them empty, are one day): with `by`, the attributes every group's key names
     /// (`tally_model::disclosure::lists_small_groups`).
     pub fn pinned(&self) -> Vec<String> {
+        let short = matches!((self.from, self.to), (Some(f), Some(t)) if (t - f).num_days() < SHORT_RANGE_DAYS);
         self.filters
             .iter()
-            .filter(|(_, values)| values.len() == 1)
             .map(|(d, _)| d.name())
-            .chain((self.from.is_some() && self.from == self.to).then(|| "date".to_string()))
+            .chain(short.then(|| "date".to_string()))
             .collect()
     }
 
@@ -255,6 +261,9 @@ pub struct CountResult {
     /// (`tally_model::disclosure::lists_small_groups`).
     #[serde(skip)]
     pub pinned: Vec<String>,
+    /// Copies of records in cuts of one ICE workbook (counted once, from the first cut
+    /// read) whose event date or AOR differs from the copy counted: the cuts disagree.
+    pub records_differing: u64,
 }
 
 /// The id of no value: a row outside the dates asked about, left uncounted.
@@ -280,6 +289,9 @@ struct FileTally {
     undated: u64,
     rows_merged: u64,
     rows_without_person: u64,
+    /// Copies of records, from other cuts of their workbook, whose event date or AOR
+    /// differs from the copy counted.
+    records_differing: u64,
     mark_names: Interner,
     overlap_rows: Vec<(u64, u64)>,
 }
@@ -919,7 +931,10 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         columns.extend(["original_file", "original_sheet", "original_row"]);
         at
     });
-    let seen_records: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // Each record counted (or merged) from a cut of its workbook, with what that cut says
+    // of it (its event date and AOR, hashed): another cut's copy that says otherwise is
+    // a disagreement, counted and said.
+    let seen_records: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     // The time of day and the source row are read only when a count needs them (a column
     // the files lack reads as nulls, unread): together they were a fifth of a scan.
     // De-duplication: the rows each rule merges, found per release before counting.
@@ -1078,6 +1093,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             undated: 0,
             rows_merged: 0,
             rows_without_person: 0,
+            records_differing: 0,
             mark_names: Interner::new(),
             overlap_rows: vec![(0, 0); precedence.overlaps().len()],
         })
@@ -1517,9 +1533,15 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                             .map(|s| record_key(&release.report.file_name, s, source_row(i))),
                     };
                     if let Some(key) = key
-                        && seen_records.lock().is_ok_and(|seen| seen.contains(&key))
+                        && let Some(first) = seen_records
+                            .lock()
+                            .ok()
+                            .and_then(|seen| seen.get(&key).copied())
                     {
                         use_entry.rows_duplicate += weight;
+                        if first != record_says(day, aor.get(i), aor_name.get(i)) {
+                            st.records_differing += weight;
+                        }
                         continue;
                     }
                     record = key;
@@ -1542,7 +1564,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                         if let Some(key) = record
                             && let Ok(mut seen) = seen_records.lock()
                         {
-                            seen.insert(key);
+                            seen.insert(key, record_says(day, aor.get(i), aor_name.get(i)));
                         }
                     }
                     continue 'rows;
@@ -1578,7 +1600,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 if let Some(key) = record
                     && let Ok(mut seen) = seen_records.lock()
                 {
-                    seen.insert(key);
+                    seen.insert(key, record_says(day, aor.get(i), aor_name.get(i)));
                 }
                 use_entry.rows_counted += weight;
                 if day.is_none() {
@@ -1631,6 +1653,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .collect();
     let mut rows_merged = 0u64;
     let mut rows_without_person = 0u64;
+    let mut records_differing = 0u64;
     let mut overlap_rows: Vec<(u64, u64)> = vec![(0, 0); precedence.overlaps().len()];
     for st in tallies.into_iter().flatten() {
         stop_if_asked()?;
@@ -1661,6 +1684,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         undated += st.undated;
         rows_merged += st.rows_merged;
         rows_without_person += st.rows_without_person;
+        records_differing += st.records_differing;
         for (f, (k, _)) in filters.iter().enumerate() {
             for (p, seen) in st.filtering.matched[f].iter().enumerate() {
                 matched[f][p] |= *seen;
@@ -1676,7 +1700,10 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             ours.0 += theirs.0;
             ours.1 += theirs.1;
         }
+        // A group's key: the `--by` dimensions' ids (the filters' dimensions past them
+        // are no part of it), then the marks'.
         let mut ids = ids;
+        ids.truncate(n_by);
         if marked {
             ids.push(mark_ids);
         }
@@ -2212,6 +2239,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         }),
         rows_without_person: person_rule.then_some(rows_without_person),
         pinned: query.pinned(),
+        records_differing,
     })
 }
 
@@ -2362,6 +2390,15 @@ fn add_up(
         cells.insert(key, n - 1);
     }
     Ok(cells)
+}
+
+/// What a cut says of a record where cuts may disagree: its event date and AOR (code,
+/// else the name as released), hashed.
+fn record_says(day: Option<i32>, aor: Option<&str>, aor_name: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (day, aor.or(aor_name)).hash(&mut h);
+    h.finish()
 }
 
 /// A 64-bit key of a source record (workbook, sheet, row).

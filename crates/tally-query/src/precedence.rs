@@ -214,6 +214,12 @@ impl Precedence {
             overlaps: Vec::new(),
             thin: BTreeSet::new(),
         };
+        // Long stretches a release holds no rows in (tally_catalog::holes) are no part of
+        // an overlap: there the other release's rows count, not nothing.
+        let holes: Vec<Vec<tally_store::Hole>> = held
+            .iter()
+            .map(|(r, _)| tally_store::holes(&r.report, table))
+            .collect();
         for (i, (a, a_held)) in held.iter().enumerate() {
             for (j, (b, b_held)) in held.iter().enumerate().skip(i + 1) {
                 if !sources[i].is_disjoint(&sources[j]) {
@@ -229,15 +235,22 @@ impl Precedence {
                         if first > last {
                             continue;
                         }
-                        p.settle(
-                            table,
-                            preferences,
-                            (a, a_part, ha),
-                            (b, b_part, hb),
-                            aor,
-                            first,
-                            last,
-                        );
+                        let pieces: Vec<(NaiveDate, NaiveDate)> =
+                            tally_store::without_holes((first, last), &holes[i], a_part)
+                                .into_iter()
+                                .flat_map(|s| tally_store::without_holes(s, &holes[j], b_part))
+                                .collect();
+                        for (first, last) in pieces {
+                            p.settle(
+                                table,
+                                preferences,
+                                (a, a_part, ha),
+                                (b, b_part, hb),
+                                aor,
+                                first,
+                                last,
+                            );
+                        }
                     }
                 }
             }

@@ -324,7 +324,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         let mut named: Vec<String> = query.by.iter().map(|d| d.name()).collect();
         named.extend(query.pinned());
         bail!(
-            "--compare-{} lists every group under each {}, and a count by {} keys groups so finely that a small one is nearly one record (two or more of a day or hour, a place finer than an AOR and a nationality or country), which Tally does not list; compare over coarser dimensions",
+            "--compare-{} lists every group under each {}, and a count by {} keys groups so finely that a small one is nearly one record (two or more of a day or hour, a place finer than an AOR and a nationality or country), which Tally does not list; compare over coarser dimensions or a longer range",
             if args.compare_dedup {
                 "dedup"
             } else {

@@ -370,6 +370,10 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
             "Count of records"
         }
     );
+    let pooled = v["notes"].as_array().into_iter().flatten().any(|n| {
+        n.as_str()
+            .is_some_and(|n| n.contains("rows are not listed"))
+    });
     // AORs a filter leaves out were not asked about: "no rows" would read as zero.
     let asked: Option<Vec<String>> = argv
         .iter()
@@ -388,6 +392,15 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
             None if asked.as_ref().is_some_and(|a| !a.contains(aor)) => (
                 "url(#hatch)".to_string(),
                 "not asked about (not shaded)".to_string(),
+            ),
+            // A count whose small groups are not listed (a key fine enough to list
+            // records): an AOR missing from it may hold a few rows.
+            None if pooled => (
+                "url(#hatch)".to_string(),
+                format!(
+                    "not listed: fewer than {} rows or none (not shaded)",
+                    v["suppress_below"].as_u64().unwrap_or(10)
+                ),
             ),
             None => (
                 "url(#hatch)".to_string(),

@@ -47,9 +47,12 @@ struct TableRows {
 #[derive(Serialize)]
 struct PublishedValueSpan {
     value: String,
-    /// First and last event date; `None` where the value's rows are suppressed.
-    first: Option<NaiveDate>,
-    last: Option<NaiveDate>,
+    /// First and last event date (`YYYY-MM-DD`), or month (`YYYY-MM`) for a fine field (a
+    /// nationality, country or place finer than an AOR: its first day would be a day and
+    /// a nationality, `tally_model::disclosure::is_fine_attribute`); `None` where the
+    /// value's rows are suppressed.
+    first: Option<String>,
+    last: Option<String>,
     rows: serde_json::Value,
 }
 
@@ -80,6 +83,16 @@ struct ReleaseStatus {
     vocabulary_changes: Vec<String>,
 }
 
+/// A day a value of `field` is first or last used, as published: the month for a fine
+/// field (a nationality's first day in a file is one arrest's day and nationality).
+fn span_day(field: &str, day: NaiveDate) -> String {
+    if tally_model::disclosure::is_fine_attribute(field) {
+        day.format("%Y-%m").to_string()
+    } else {
+        day.to_string()
+    }
+}
+
 /// The values of `spans` (one field of a sheet spanning `first..=last`) that start or stop
 /// inside it, as text (the rule: `tally_catalog::vocabulary`).
 fn changes_in(
@@ -98,7 +111,9 @@ fn changes_in(
             };
             format!(
                 "{field} {:?} {what}: in use {}..{}",
-                c.value, c.first, c.last
+                c.value,
+                span_day(field, c.first),
+                span_day(field, c.last)
             )
         })
         .collect()
@@ -360,8 +375,8 @@ fn gather(store: &Store) -> Result<Status> {
                                 };
                                 PublishedValueSpan {
                                     value: v.value.clone(),
-                                    first: (!small).then_some(v.first),
-                                    last: (!small).then_some(v.last),
+                                    first: (!small).then(|| span_day(&field, v.first)),
+                                    last: (!small).then(|| span_day(&field, v.last)),
                                     rows: rows.json(),
                                 }
                             })

@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long, value_name = "TABLE")]
     pub table: String,
     /// Rows: exactly, for arrests (the fiscal-year files together); about, for
-    /// detention-stints (fewer for a span of days shorter than the stays).
+    /// detention-stints (at least about 24: a stay a day in each of 24 AORs).
     #[arg(long, value_name = "N")]
     pub rows: u64,
     /// Folder to write into (created).
@@ -144,16 +144,17 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         bail!("--releases, --overlap, --layout and --rows-per-sheet apply to --table arrests");
     }
     std::fs::create_dir_all(&args.out)?;
-    // 24 AORs x 40 stays a day x 2 stints a stay on average: 1,920 stints a day.
-    let per_day = 40u64;
-    let days = (args.rows / (AORS.len() as u64 * per_day * 2)).max(1) as i64;
+    // 24 AORs x up to 40 stays a day: a smaller N gets fewer stays a day (down to one per
+    // AOR) rather than a whole day of them.
+    let aors = AORS.len() as u64;
+    let per_day = (args.rows / aors).clamp(1, 40);
     let first = NaiveDate::from_ymd_opt(2012, 1, 1).unwrap_or_default();
     let planted = (args.rows / 2_000) as usize;
-    let options = StintOptions {
+    let mut options = StintOptions {
         seed: args.seed,
         aors: AORS.iter().map(|a| a.to_string()).collect(),
         first,
-        last: first + Duration::days(days - 1),
+        last: first,
         stays_per_day: per_day,
         planted: PlantedStints {
             ongoing: planted,
@@ -165,6 +166,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             exact_copies: planted,
         },
     };
+    // Stints a stay has grow with the span (people are moved as days pass: about one a
+    // stay over a few days, two over years), so the span is found from a trial: a span
+    // of one stint a stay, then scaled by the stints it gave (up to a million rows; past
+    // that, two stints a stay).
+    let one_each = (args.rows / (aors * per_day)).max(1) as i64;
+    let days = if args.rows <= 1_000_000 {
+        options.last = first + Duration::days(one_each - 1);
+        let trial = tally_synth::generate_stints(&options).0.len().max(1) as f64;
+        ((one_each as f64 * args.rows as f64 / trial).round() as i64).max(1)
+    } else {
+        (one_each / 2).max(1)
+    };
+    options.last = first + Duration::days(days - 1);
     let release = write_stint_release(&args.out, &options, StintFormat::ProcessedCsv)?;
     // The facilities the stints name, in UWCHR's hand-coded list layout, so that
     // `population` can place them in AORs (the planted unknown codes stay unknown).

@@ -31,5 +31,6 @@ pub fn arrests_count(dimensions: &[&str], groups: Vec<(Vec<String>, u64)>) -> Co
         dedup: None,
         rows_without_person: None,
         pinned: Vec::new(),
+        records_differing: 0,
     }
 }
