@@ -68,24 +68,7 @@ fn with_a_store_each_field_says_how_much_is_missing_and_withheld() {
             .status
             .success()
     );
-    let out = tally(&[
-        "fields",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--format",
-        "json",
-    ]);
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let field = |name: &str| {
-        doc[0]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap()["store"]
-            .clone()
-    };
+    let field = store_profile(&store, "arrests");
     // Every national FY2019 row withholds the birth date; 4 rows have no AOR name.
     assert_eq!(field("birth_date")["withheld"], 131_904);
     assert_eq!(field("birth_date")["missing"], 0);
@@ -113,24 +96,7 @@ fn missing_counts_are_rounded_so_no_two_give_a_small_count() {
         .status
         .success()
     );
-    let out = tally(&[
-        "fields",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--format",
-        "json",
-    ]);
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let field = |name: &str| {
-        doc[0]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap()["store"]
-            .clone()
-    };
+    let field = store_profile(&store, "arrests");
     assert_eq!(field("unique_identifier")["rows"], 131_904 + 3_441);
     assert_eq!(
         field("unique_identifier")["missing"],
@@ -142,4 +108,26 @@ fn missing_counts_are_rounded_so_no_two_give_a_small_count() {
     );
     // None missing stays an exact 0.
     assert_eq!(field("apprehension_date")["missing"], 0);
+}
+
+/// `tally fields TABLE --store STORE --format json`: each field's store profile by name.
+fn store_profile(store: &std::path::Path, table: &str) -> impl Fn(&str) -> serde_json::Value {
+    let out = tally(&[
+        "fields",
+        table,
+        "--store",
+        path_str(store),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    move |name: &str| {
+        doc[0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()["store"]
+            .clone()
+    }
 }

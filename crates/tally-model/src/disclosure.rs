@@ -173,7 +173,7 @@ pub const MAX_FINE_ATTRIBUTES_LISTING_SMALL_GROUPS: usize = 1;
 /// True for an attribute (a dimension's name) fine enough to help single out an event
 /// or a person: a day or hour (`date`, `hour-of-day`), a place finer than an AOR (a
 /// landmark, facility, site, port, county, city or address field), a nationality or
-/// country, a birth date or age. AORs, fiscal years, months, weeks, methods, criminality
+/// country, a birth date or age, a conviction (hundreds of charges). AORs, fiscal years, months, weeks, methods, criminality
 /// and sex are coarse: a table of them lists its `<10` cells.
 pub fn is_fine_attribute(name: &str) -> bool {
     matches!(name, "date" | "hour-of-day")
@@ -189,6 +189,7 @@ pub fn is_fine_attribute(name: &str) -> bool {
             "country",
             "birth",
             "age",
+            "conviction",
         ]
         .iter()
         .any(|p| name.contains(p))

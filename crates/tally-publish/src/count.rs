@@ -82,7 +82,17 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         .map(|g| g.count)
         .filter(|n| rule.small(*n))
         .collect();
-    let total = rule.sum(result.total, &hidden);
+    // A key so fine that a small group is nearly one record: its small groups are not
+    // listed (they count among the hidden cells all the same), and where the total itself
+    // is small it prints as a bound, 0 included: "0" against "<10" would tell whether the
+    // one combination asked about holds rows.
+    let pooling = rule.threshold > 1 && !result.lists_small_groups();
+    let small_total = pooling && result.total < rule.threshold;
+    let total = if small_total {
+        Figure::Below(rule.threshold)
+    } else {
+        rule.sum(result.total, &hidden)
+    };
     // Sums over part of the cells (each release's rows, each overlap's rows), beside the
     // total, could narrow suppressed cells down: where any cell is suppressed they are not
     // published, but a single release's rows are the total.
@@ -105,7 +115,9 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             )
             .any(|n| rule.small(n));
     let sum = |n: u64| {
-        if (hidden.is_empty() && !small_part) || n == 0 {
+        if small_total {
+            Figure::NotShown
+        } else if (hidden.is_empty() && !small_part) || n == 0 {
             rule.cell(n)
         } else if single_release && n == result.total {
             total
@@ -113,16 +125,13 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             Figure::NotShown
         }
     };
-    // A key so fine that a small group is nearly one record: its small groups are not
-    // listed (they count among the hidden cells above all the same).
     let attributes: Vec<&str> = result
         .dimensions
         .iter()
         .chain(&result.pinned)
         .map(String::as_str)
         .collect();
-    let pooling = rule.threshold > 1 && !tally_model::disclosure::lists_small_groups(&attributes);
-    let mut pooled = 0u64;
+    let no_dimensions = result.dimensions.is_empty();
     let groups = std::mem::take(&mut result.groups)
         .into_iter()
         .filter(|g| {
@@ -131,14 +140,15 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             // cell no release covers, or a value not in use, is no count: it stays.
             // ("Not yet in use" and "discontinued" marks go too: where they start and stop
             // tells the first and last day of a small group.)
+            // A count with no dimensions keeps its one cell, printed as its total is.
             let said = g.count == 0 && g.coverage == CellCoverage::NotCovered;
-            let keep = !pooling || g.count >= rule.threshold || said;
-            pooled += u64::from(!keep && g.count > 0);
-            keep
+            !pooling || g.count >= rule.threshold || said || no_dimensions
         })
         .map(|g| PublishedGroup {
             values: g.values,
             count: match (g.vocabulary, g.coverage) {
+                (_, CellCoverage::NotCovered) if g.count == 0 => Figure::NotCovered,
+                _ if pooling && no_dimensions => total,
                 (Some(VocabularyMark::Discontinued), _) if g.count == 0 => Figure::Discontinued,
                 (Some(VocabularyMark::NotYetInUse), _) if g.count == 0 => Figure::NotYetInUse,
                 (_, CellCoverage::NotCovered) if g.count == 0 => Figure::NotCovered,
@@ -178,7 +188,9 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         })
         .collect::<Vec<String>>();
     let mut notes = notes;
-    if pooled > 0 {
+    if pooling {
+        // Which filter values matched no row would tell none from some, as a 0 would.
+        notes.retain(|n| !(n.starts_with("--where ") && n.contains(" matched no ")));
         let mut named: Vec<&str> = Vec::new();
         for a in &attributes {
             if !named.contains(a) {
@@ -186,10 +198,10 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             }
         }
         notes.push(format!(
-            "{} groups of fewer than {} rows are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR and a nationality or country, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {} rows or more are listed; the others' rows are in the total, and a combination not listed has fewer than {} rows or none",
-            crate::thousands(pooled),
+            "groups of fewer than {} rows are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR, a nationality or country and a conviction, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {} rows or more are listed, a total below that prints as <{} (0 included), and filter values that match no row are not named; the others' rows are in the total, and a combination not listed has fewer than {} rows or none",
             rule.threshold,
             named.join(", "),
+            rule.threshold,
             rule.threshold,
             rule.threshold
         ));
@@ -281,7 +293,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         coverage_gaps: result.coverage_gaps.clone(),
         notes,
         suppress_below: rule.threshold,
-        any_suppressed: !hidden.is_empty(),
+        any_suppressed: !hidden.is_empty() || small_total,
         dedup,
         rows_without_person,
     }

@@ -65,12 +65,33 @@ impl CountQuery {
     /// one of them empty, are one day): with `by`, the attributes every group's key names
     /// (`tally_model::disclosure::lists_small_groups`).
     pub fn pinned(&self) -> Vec<String> {
-        let short = matches!((self.from, self.to), (Some(f), Some(t)) if (t - f).num_days() < SHORT_RANGE_DAYS);
+        let short = matches!(self.days_asked(), (Some(f), Some(t)) if (t - f).num_days() < SHORT_RANGE_DAYS);
         self.filters
             .iter()
             .map(|(d, _)| d.name())
             .chain(short.then(|| "date".to_string()))
             .collect()
+    }
+
+    /// The first and last day `--from`/`--to` and the date filters (`--where date=`,
+    /// `week=`, `month=`, `fy=`) let in, where they bound them (`fy=FY2026 --to
+    /// 2025-10-01` is one day).
+    pub fn days_asked(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let mut asked: (Option<NaiveDate>, Option<NaiveDate>) = (self.from, self.to);
+        for (d, values) in self.filters.iter().filter(|(d, _)| d.is_date()) {
+            let spans: Vec<(NaiveDate, NaiveDate)> = values
+                .iter()
+                .filter_map(|v| date_bucket(*d, &d.normalize_value(self.table, v)))
+                .collect();
+            if let (Some(f), Some(l)) = (
+                spans.iter().map(|s| s.0).min(),
+                spans.iter().map(|s| s.1).max(),
+            ) {
+                asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
+                asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
+            }
+        }
+        asked
     }
 
     /// Whether the count's small groups may be listed one by one: not where its key
@@ -264,6 +285,21 @@ pub struct CountResult {
     /// Copies of records in cuts of one ICE workbook (counted once, from the first cut
     /// read) whose event date or AOR differs from the copy counted: the cuts disagree.
     pub records_differing: u64,
+}
+
+impl CountResult {
+    /// Whether the result's small groups may be listed one by one: not where its key (its
+    /// dimensions and [`CountResult::pinned`]) is so fine that one is nearly one record
+    /// (`tally_model::disclosure::lists_small_groups`).
+    pub fn lists_small_groups(&self) -> bool {
+        let attributes: Vec<&str> = self
+            .dimensions
+            .iter()
+            .chain(&self.pinned)
+            .map(String::as_str)
+            .collect();
+        tally_model::disclosure::lists_small_groups(&attributes)
+    }
 }
 
 /// The id of no value: a row outside the dates asked about, left uncounted.
@@ -2209,6 +2245,23 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     if marked {
         dimensions.push(MERGED_BY.to_string());
     }
+    // Open ends are the releases' own: `--from` the last day any release holds is a day
+    // too.
+    let mut pinned = query.pinned();
+    let short = asked
+        .as_ref()
+        .is_some_and(|a| (a.last - a.first).num_days() < SHORT_RANGE_DAYS);
+    if short && !pinned.iter().any(|p| p == "date") {
+        pinned.push("date".to_string());
+    }
+    // Where a key is so fine that its small groups are not listed, every release read is
+    // listed, rows or none: which ones hold rows would tell none from some.
+    let attributes: Vec<&str> = dimensions
+        .iter()
+        .chain(&pinned)
+        .map(String::as_str)
+        .collect();
+    let every_release = !tally_model::disclosure::lists_small_groups(&attributes);
     Ok(CountResult {
         table: query.table,
         dimensions,
@@ -2219,7 +2272,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         releases: releases
             .iter()
             .filter_map(|r| uses.remove(&r.id))
-            .filter(|u| u.rows_counted + u.rows_shadowed + u.rows_duplicate > 0)
+            .filter(|u| every_release || u.rows_counted + u.rows_shadowed + u.rows_duplicate > 0)
             .collect(),
         overlaps,
         undated_rows: undated,
@@ -2238,7 +2291,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             flag_check: merged.as_ref().and_then(|m| m.flag_check),
         }),
         rows_without_person: person_rule.then_some(rows_without_person),
-        pinned: query.pinned(),
+        pinned,
         records_differing,
     })
 }
@@ -2444,20 +2497,7 @@ impl Asked {
         // `--where date=`, `week=`, `month=` or `fy=` asks about those days only, whether
         // or not any release reaches them (FY2020 of a store ending in FY2019 is asked
         // about, and not covered, not zero).
-        let mut asked: (Option<NaiveDate>, Option<NaiveDate>) = (query.from, query.to);
-        for (d, values) in query.filters.iter().filter(|(d, _)| d.is_date()) {
-            let spans: Vec<(NaiveDate, NaiveDate)> = values
-                .iter()
-                .filter_map(|v| date_bucket(*d, &d.normalize_value(query.table, v)))
-                .collect();
-            if let (Some(f), Some(l)) = (
-                spans.iter().map(|s| s.0).min(),
-                spans.iter().map(|s| s.1).max(),
-            ) {
-                asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
-                asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
-            }
-        }
+        let asked = query.days_asked();
         // Ends nothing asks about are the releases' own; an end asked about beyond them
         // (`--to` before the first day any release covers) is asked about still, as its
         // one day: nothing up to it is covered, so its counts are missing, not zero.

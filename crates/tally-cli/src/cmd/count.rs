@@ -315,25 +315,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     if let Some(dialect) = sql {
         return super::count_sql::run(&args, &query, &store, dialect, out);
     }
-    // The comparisons list every group under each scheme or rule: not for a key so fine
-    // that a small group is nearly one record (tally_model::disclosure).
-    if (args.compare_schemes || args.compare_dedup)
-        && Disclosure::for_table(args.suppress_below, query.table).threshold > 1
-        && !query.lists_small_groups()
-    {
-        let mut named: Vec<String> = query.by.iter().map(|d| d.name()).collect();
-        named.extend(query.pinned());
-        bail!(
-            "--compare-{} lists every group under each {}, and a count by {} keys groups so finely that a small one is nearly one record (two or more of a day or hour, a place finer than an AOR and a nationality or country), which Tally does not list; compare over coarser dimensions or a longer range",
-            if args.compare_dedup {
-                "dedup"
-            } else {
-                "schemes"
-            },
-            if args.compare_dedup { "rule" } else { "scheme" },
-            named.join(", ")
-        );
-    }
     if args.compare_schemes {
         return super::count_compare::compare_schemes(&args, &query, &store, out);
     }

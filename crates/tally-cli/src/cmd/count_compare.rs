@@ -11,7 +11,7 @@ use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 use tally_publish::{Disclosure, Figure, publish_count};
-use tally_query::count::CellCoverage;
+use tally_query::count::{CellCoverage, CountResult};
 use tally_query::{CountQuery, Dimension, count};
 use tally_store::Store;
 
@@ -149,6 +149,7 @@ pub(super) fn compare_schemes(
         schemes.push((scheme, at));
     }
     let result = count(store, &atoms)?;
+    refuse_fine_keys(args, &result, "schemes", "scheme")?;
     let rule = Disclosure::new(args.suppress_below);
     let published = tally_publish::publish_schemes(&result, &other, &schemes, rule);
     let context = publish_count(&result, rule);
@@ -196,6 +197,28 @@ pub(super) fn compare_schemes(
 
 /// `--compare-dedup`: one count with each row marked by the rules that merge it, then
 /// grouped under every rule and published (see `tally_publish::dedup`).
+/// The comparisons list every group under each scheme or rule: refused for a key so fine
+/// that a small group is nearly one record (`tally_model::disclosure`), which a count
+/// does not list.
+fn refuse_fine_keys(args: &Args, result: &CountResult, what: &str, each: &str) -> Result<()> {
+    if Disclosure::for_table(args.suppress_below, result.table).threshold <= 1
+        || result.lists_small_groups()
+    {
+        return Ok(());
+    }
+    let named: Vec<&str> = result
+        .dimensions
+        .iter()
+        .chain(&result.pinned)
+        .map(String::as_str)
+        .filter(|d| *d != tally_query::count::MERGED_BY)
+        .collect();
+    anyhow::bail!(
+        "--compare-{what} lists every group under each {each}, and a count by {} keys groups so finely that a small one is nearly one record (two or more of a day or hour, a place finer than an AOR, a nationality or country and a conviction), which Tally does not list; compare over coarser dimensions or a longer range",
+        named.join(", ")
+    );
+}
+
 pub(super) fn compare_dedup(
     args: &Args,
     query: &CountQuery,
@@ -203,6 +226,7 @@ pub(super) fn compare_dedup(
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     let result = count(store, query)?;
+    refuse_fine_keys(args, &result, "dedup", "rule")?;
     let rule = Disclosure::new(args.suppress_below);
     let rules = query.dedup_marks.clone();
     let published = tally_publish::publish_dedup(&result, &rules, rule);
