@@ -151,7 +151,6 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
                 _ if pooling && no_dimensions => total,
                 (Some(VocabularyMark::Discontinued), _) if g.count == 0 => Figure::Discontinued,
                 (Some(VocabularyMark::NotYetInUse), _) if g.count == 0 => Figure::NotYetInUse,
-                (_, CellCoverage::NotCovered) if g.count == 0 => Figure::NotCovered,
                 _ => rule.cell(g.count),
             },
             coverage: g.coverage,
