@@ -524,29 +524,51 @@ impl GroupCounts {
         if !matches!(self.dense.slot(&highest), Some(at) if at < self.dense.slots.len()) {
             self.widen(&highest)?;
         }
-        let weight = |i: usize| weights.map_or(1, |w| w[i].max(0) as u64);
         if width <= 2 {
             // One pass, each row's slot composed as it is added (no slot vector): the
-            // keys of most counts have one or two dimensions.
-            let table = &mut self.dense.slots;
+            // keys of most counts have one or two dimensions. Each shape of the batch
+            // (one or two ids, weights or not) has a loop of its own, so no row asks.
+            let table = &mut self.dense.slots[..];
             let shift = if width == 2 { self.dense.bits[1] } else { 0 };
-            let first = ids.first().map(|c| c.as_ref());
-            let second = ids.get(1).filter(|_| width == 2).map(|c| c.as_ref());
-            let mut counted = 0u64;
-            for i in 0..rows {
-                if skip.is_some_and(|s| s[i]) {
-                    continue;
+            let first = ids.first().map(|c| &c.as_ref()[..rows]);
+            let second = ids
+                .get(1)
+                .filter(|_| width == 2)
+                .map(|c| &c.as_ref()[..rows]);
+            let weights = weights.map(|w| &w[..rows]);
+            let weighed = |w: &i64| (*w).max(0) as u64;
+            let counted = match (first, second, weights) {
+                (Some(a), Some(b), Some(w)) => add_dense(
+                    table,
+                    a.iter().zip(b).map(|(a, b)| (a << shift) | b),
+                    w.iter().map(weighed),
+                    skip,
+                ),
+                (Some(a), Some(b), None) => add_dense(
+                    table,
+                    a.iter().zip(b).map(|(a, b)| (a << shift) | b),
+                    std::iter::repeat(1),
+                    skip,
+                ),
+                (Some(a), None, Some(w)) if width == 1 => {
+                    add_dense(table, a.iter().copied(), w.iter().map(weighed), skip)
                 }
-                let slot = match (first, second) {
-                    (Some(a), Some(b)) => (a[i] << shift) | b[i],
-                    (Some(a), None) if width == 1 => a[i],
-                    _ => 0,
-                };
-                let rows = weight(i);
-                let n = &mut table[slot as usize];
-                *n += rows + u64::from(*n == 0);
-                counted += rows;
-            }
+                (Some(a), None, None) if width == 1 => {
+                    add_dense(table, a.iter().copied(), std::iter::repeat(1), skip)
+                }
+                (_, _, Some(w)) => add_dense(
+                    table,
+                    std::iter::repeat_n(0, rows),
+                    w.iter().map(weighed),
+                    skip,
+                ),
+                (_, _, None) => add_dense(
+                    table,
+                    std::iter::repeat_n(0, rows),
+                    std::iter::repeat(1),
+                    skip,
+                ),
+            };
             return Some(counted);
         }
         let mut slots = crate::scratch::IDS.take(rows, 0);
@@ -660,6 +682,33 @@ impl GroupCounts {
             visit(&key, n);
         }
     }
+}
+
+/// Adds each row's weight into its dense slot (`slots` and `weights` a row each, rows where
+/// `skip` holds left out; the first rows of a slot also mark it in use) and returns the rows
+/// added. Generic over the iterators so each batch shape compiles to a loop of its own.
+#[inline(always)]
+fn add_dense(
+    table: &mut [u64],
+    slots: impl Iterator<Item = u32>,
+    weights: impl Iterator<Item = u64>,
+    skip: Option<&[bool]>,
+) -> u64 {
+    let mut counted = 0u64;
+    let mut add = |slot: u32, rows: u64| {
+        let n = &mut table[slot as usize];
+        *n += rows + u64::from(*n == 0);
+        counted += rows;
+    };
+    match skip {
+        None => slots.zip(weights).for_each(|(s, w)| add(s, w)),
+        Some(skip) => slots
+            .zip(weights)
+            .zip(skip)
+            .filter(|(_, skip)| !**skip)
+            .for_each(|((s, w), _)| add(s, w)),
+    }
+    counted
 }
 
 /// The ids of one date dimension's buckets (their labels interned by a file's interner),
