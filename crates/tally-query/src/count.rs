@@ -527,7 +527,8 @@ impl GroupCounts {
         if width <= 2 {
             // One pass, each row's slot composed as it is added (no slot vector): the
             // keys of most counts have one or two dimensions. Each shape of the batch
-            // (one or two ids, weights or not) has a loop of its own, so no row asks.
+            // (no, one or two ids; weights or not; rows left out or not) has a loop of
+            // its own, so no row asks.
             let table = &mut self.dense.slots[..];
             let shift = if width == 2 { self.dense.bits[1] } else { 0 };
             let first = ids.first().map(|c| &c.as_ref()[..rows]);
@@ -535,39 +536,18 @@ impl GroupCounts {
                 .get(1)
                 .filter(|_| width == 2)
                 .map(|c| &c.as_ref()[..rows]);
-            let weights = weights.map(|w| &w[..rows]);
-            let weighed = |w: &i64| (*w).max(0) as u64;
-            let counted = match (first, second, weights) {
-                (Some(a), Some(b), Some(w)) => add_dense(
+            let counted = match (first, second) {
+                (Some(a), Some(b)) => add_weighed(
                     table,
                     a.iter().zip(b).map(|(a, b)| (a << shift) | b),
-                    w.iter().map(weighed),
+                    rows,
+                    weights,
                     skip,
                 ),
-                (Some(a), Some(b), None) => add_dense(
-                    table,
-                    a.iter().zip(b).map(|(a, b)| (a << shift) | b),
-                    std::iter::repeat(1),
-                    skip,
-                ),
-                (Some(a), None, Some(w)) if width == 1 => {
-                    add_dense(table, a.iter().copied(), w.iter().map(weighed), skip)
+                (Some(a), None) if width == 1 => {
+                    add_weighed(table, a.iter().copied(), rows, weights, skip)
                 }
-                (Some(a), None, None) if width == 1 => {
-                    add_dense(table, a.iter().copied(), std::iter::repeat(1), skip)
-                }
-                (_, _, Some(w)) => add_dense(
-                    table,
-                    std::iter::repeat_n(0, rows),
-                    w.iter().map(weighed),
-                    skip,
-                ),
-                (_, _, None) => add_dense(
-                    table,
-                    std::iter::repeat_n(0, rows),
-                    std::iter::repeat(1),
-                    skip,
-                ),
+                _ => add_weighed(table, std::iter::repeat_n(0, rows), rows, weights, skip),
             };
             return Some(counted);
         }
@@ -578,32 +558,13 @@ impl GroupCounts {
                 *slot = (*slot << bits) | *id;
             }
         }
-        let table = &mut self.dense.slots;
-        let mut counted = 0u64;
-        let mut add = |slot: u32, rows: u64| {
-            let n = &mut table[slot as usize];
-            *n += rows + u64::from(*n == 0);
-            counted += rows;
-        };
-        match (weights, skip) {
-            (None, None) => slots.iter().for_each(|s| add(*s, 1)),
-            (Some(w), None) => slots
-                .iter()
-                .zip(w)
-                .for_each(|(s, w)| add(*s, (*w).max(0) as u64)),
-            (None, Some(skip)) => slots
-                .iter()
-                .zip(skip)
-                .filter(|(_, skip)| !**skip)
-                .for_each(|(s, _)| add(*s, 1)),
-            (Some(w), Some(skip)) => slots
-                .iter()
-                .zip(w)
-                .zip(skip)
-                .filter(|(_, skip)| !**skip)
-                .for_each(|((s, w), _)| add(*s, (*w).max(0) as u64)),
-        }
-        Some(counted)
+        Some(add_weighed(
+            &mut self.dense.slots,
+            slots.iter().copied(),
+            rows,
+            weights,
+            skip,
+        ))
     }
 
     /// Makes room in the dense table for `own` (widening the dimensions whose ids no
@@ -681,6 +642,27 @@ impl GroupCounts {
             }
             visit(&key, n);
         }
+    }
+}
+
+/// [`add_dense`] with each row's weight from `weights` (`weights[i]`, negatives as 0; 1 a row
+/// without), the first `rows` rows of each.
+#[inline(always)]
+fn add_weighed(
+    table: &mut [u64],
+    slots: impl Iterator<Item = u32>,
+    rows: usize,
+    weights: Option<&[i64]>,
+    skip: Option<&[bool]>,
+) -> u64 {
+    match weights {
+        Some(w) => add_dense(
+            table,
+            slots,
+            w[..rows].iter().map(|w| (*w).max(0) as u64),
+            skip,
+        ),
+        None => add_dense(table, slots, std::iter::repeat_n(1, rows), skip),
     }
 }
 
@@ -2977,6 +2959,38 @@ mod kernel_tests {
         a.sort();
         b.sort();
         assert_eq!(a, b);
+        // Every shape of batch (0 to 3 dimensions, weights or not, rows left out or not)
+        // counts as row by row does.
+        for width in 0..=3 {
+            for weighed in [false, true] {
+                for skipping in [false, true] {
+                    let mut by_columns = GroupCounts::default();
+                    let counted = by_columns.add_columns(
+                        rows,
+                        &ids[..width],
+                        width,
+                        &[13, 40, 3][..width],
+                        weighed.then_some(&weights[..]),
+                        skipping.then_some(&skip[..]),
+                    );
+                    let mut by_rows = GroupCounts::default();
+                    let mut expected = 0;
+                    for i in (0..rows).filter(|i| !(skipping && skip[*i])) {
+                        let own: Vec<u32> = ids[..width].iter().map(|c| c[i]).collect();
+                        let n = if weighed { weights[i] as u64 } else { 1 };
+                        by_rows.add(&key(&own), width, n);
+                        expected += n;
+                    }
+                    assert_eq!(counted, Some(expected), "{width} {weighed} {skipping}");
+                    let (mut a, mut b) =
+                        (by_columns.into_groups(width), by_rows.into_groups(width));
+                    a.sort();
+                    b.sort();
+                    assert_eq!(a, b, "{width} {weighed} {skipping}");
+                    assert!(!a.is_empty());
+                }
+            }
+        }
         // Two dimensions, nothing skipped, no weights: every row counts once.
         let mut g = GroupCounts::default();
         assert_eq!(
