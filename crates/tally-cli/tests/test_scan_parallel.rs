@@ -134,3 +134,71 @@ fn counts_running_at_once_give_the_answers_they_give_alone() {
         }
     });
 }
+
+/// Scans share one pool of threads (`tally_store::read`). A scan whose every thread is
+/// busy (here: blocked until the other scan ends) must not hold up another scan started
+/// meanwhile, as a long count in `tally serve` must not hold up a short one: the second
+/// scan finishes while the first still waits for it. Run in a loop.
+#[test]
+fn a_scan_never_waits_for_the_threads_of_another() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    ingest_national_arrests(dir.path());
+    let store = tally_store::Store::open(dir.path()).unwrap();
+    let manifest = store.manifest();
+    let releases: Vec<_> = manifest.releases.iter().collect();
+    assert_eq!(releases.len(), 4);
+    let threads = tally_store::cores();
+    let scan = tally_store::read::TableScan::new(&store, table("arrests"), &["event_date"]);
+    for round in 0..5 {
+        let (started, second_done) = (AtomicUsize::new(0), AtomicBool::new(false));
+        std::thread::scope(|s| {
+            let first = s.spawn(|| {
+                scan.par_for_each(
+                    &releases,
+                    threads,
+                    |_| Some(0u64),
+                    |rows, _, batch| {
+                        if *rows == 0 {
+                            started.fetch_add(1, Ordering::SeqCst);
+                            let deadline = Instant::now() + Duration::from_secs(60);
+                            while !second_done.load(Ordering::SeqCst) {
+                                assert!(
+                                    Instant::now() < deadline,
+                                    "round {round}: the second scan waited for the first's threads"
+                                );
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
+                        }
+                        *rows += batch.num_rows() as u64;
+                        Ok(())
+                    },
+                )
+            });
+            // Every thread of the first scan is busy before the second starts.
+            while started.load(Ordering::SeqCst) < threads.min(releases.len()) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let second = scan
+                .par_for_each(
+                    &releases,
+                    threads,
+                    |_| Some(0u64),
+                    |rows, _, batch| {
+                        *rows += batch.num_rows() as u64;
+                        Ok(())
+                    },
+                )
+                .unwrap();
+            second_done.store(true, Ordering::SeqCst);
+            let total = |files: Vec<Option<u64>>| files.into_iter().flatten().sum::<u64>();
+            assert_eq!(total(second), 544_059, "round {round}");
+            assert_eq!(
+                total(first.join().unwrap().unwrap()),
+                544_059,
+                "round {round}"
+            );
+        });
+    }
+}

@@ -1144,11 +1144,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // Files are read in parallel, each into a tally of its own, merged in scan order. Cuts
     // of one workbook are the exception: which release counts a record depends on the
     // order releases are read in, so they are read one at a time, in order.
-    let threads = if by_record {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
+    let threads = if by_record { 1 } else { tally_store::cores() };
     let new_tally = |_: usize| {
         Some(FileTally {
             interners: dims_needed.iter().map(|_| Interner::new()).collect(),

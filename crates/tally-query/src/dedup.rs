@@ -497,7 +497,7 @@ fn exact_copies(
             .filter(|n| !NOT_RELEASED.contains(n)),
     );
     let scan = TableScan::new(store, table, &columns);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = tally_store::cores();
     // A row's place: its file's place in the scan order, then its row in the file.
     const FILE_SHIFT: u32 = 40;
     // Pass 1, a file per thread: every row's hash and place.

@@ -5,7 +5,7 @@
 /// sort: equal keys may come in either order).
 pub fn sort_by_key<T: Send + Copy, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K + Sync) {
     const WORTH_IT: usize = 1 << 20;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = tally_store::cores();
     if v.len() < WORTH_IT || threads < 2 {
         v.sort_unstable_by_key(&key);
         return;

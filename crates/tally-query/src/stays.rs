@@ -327,7 +327,7 @@ pub fn build_stays(
             acc: StayAccounting,
             failure: Option<String>,
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = tally_store::cores();
         let states = TableScan::new(store, table, &columns).par_for_each(
             &group,
             threads,

@@ -28,6 +28,17 @@ pub mod staging;
 pub mod verify;
 
 pub use commit::{Store, StoreLock};
+
+/// The threads a scan or sort may use: the cores this process may run on, at least 1.
+///
+/// Asked of the system once per process. `std::thread::available_parallelism` reads the
+/// cgroup's CPU quota from `/proc` and `/sys` on every call, which was a thirtieth of a
+/// served count over the rollups (`perf`, 2026-12-03); the quota does not change while a
+/// process runs.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 pub use memo::Memo;
 pub use read::{SecondsColumn, StoredColumn, TableScan, TextColumn, stored_columns};
 pub use staging::Staging;

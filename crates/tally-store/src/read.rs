@@ -114,36 +114,41 @@ impl<'s> TableScan<'s> {
         visit: impl Fn(&mut S, &ReleaseEntry, &RecordBatch) -> Result<(), StoreError> + Sync,
     ) -> Result<Vec<Option<S>>, StoreError> {
         let files = self.files(releases);
-        // The caller's stop flag, watched by every worker (they are new threads).
+        // The caller's stop flag, watched by every worker (they run on the pool's threads).
         let stop = crate::cancel::Watch::new();
         let next = std::sync::atomic::AtomicUsize::new(0);
         type Slot<S> = std::sync::Mutex<Option<Result<Option<S>, StoreError>>>;
         let slots: Vec<Slot<S>> = files.iter().map(|_| std::sync::Mutex::new(None)).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..threads.clamp(1, files.len().max(1)) {
-                scope.spawn(|| {
-                    loop {
-                        let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((release, file)) = files.get(at) else {
-                            break;
-                        };
-                        let done = match (stop.check(), init(at)) {
-                            (Err(e), _) => Err(e),
-                            (Ok(()), None) => Ok(None),
-                            (Ok(()), Some(mut state)) => self
-                                .for_each_in(release, file, &mut |r, b| {
-                                    stop.check()?;
-                                    visit(&mut state, r, b)
-                                })
-                                .map(|()| Some(state)),
-                        };
-                        if let Ok(mut slot) = slots[at].lock() {
-                            *slot = Some(done);
-                        }
-                    }
-                });
+        let work = || {
+            loop {
+                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((release, file)) = files.get(at) else {
+                    break;
+                };
+                let done = match (stop.check(), init(at)) {
+                    (Err(e), _) => Err(e),
+                    (Ok(()), None) => Ok(None),
+                    (Ok(()), Some(mut state)) => self
+                        .for_each_in(release, file, &mut |r, b| {
+                            stop.check()?;
+                            visit(&mut state, r, b)
+                        })
+                        .map(|()| Some(state)),
+                };
+                if let Ok(mut slot) = slots[at].lock() {
+                    *slot = Some(done);
+                }
             }
-        });
+        };
+        match scan_pool() {
+            Some(pool) => pool.scope(|scope| {
+                for _ in 0..threads.clamp(1, files.len().max(1)) {
+                    scope.spawn(|_| work());
+                }
+            }),
+            // No thread could be started: the files are read on this one.
+            None => work(),
+        }
         let mut out = Vec::with_capacity(files.len());
         for slot in slots {
             match slot.into_inner().ok().flatten() {
@@ -603,6 +608,29 @@ impl SecondsColumn {
             .is_valid(i)
             .then(|| self.values.value(i).div_euclid(self.per_second))
     }
+}
+
+/// The threads [`TableScan::par_for_each`] reads on, started once per process.
+///
+/// Threads started for each scan (and `available_parallelism` asked each time) were two
+/// fifths of a count over the 10M-row store's rollups in one process (1.17 -> 0.70 ms a
+/// count, `perf`, 2026-12-03). A scan asks for [`crate::cores`] threads, and `tally serve`
+/// runs as many requests at once as there are cores: the pool holds that many scans' threads
+/// (and at least two scans'), so that a short count never waits for a thread held by
+/// the files of a long one
+/// (`tally-cli/tests/test_scan_parallel.rs::a_scan_never_waits_for_the_threads_of_another`).
+fn scan_pool() -> Option<&'static rayon_core::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon_core::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = crate::cores();
+        let threads = (cores * cores.max(2)).clamp(1, 256);
+        rayon_core::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|n| format!("tally-scan-{n}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 #[cfg(test)]

@@ -392,14 +392,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let progress = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
+    let jobs = args.jobs.unwrap_or_else(tally_store::cores).max(1);
     // Fingerprints first: a file named twice, or several copies of one file, is read and
     // committed once, under the first name given, and the others are noted.
     let shas: Vec<Result<String, String>> = {

@@ -160,9 +160,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         operations: offered_operations(&args.operations)?,
         cache: std::sync::Mutex::new(ResponseCache::default()),
         manifest: std::sync::Mutex::new(None),
-        running: Arc::new(tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()),
-        )),
+        running: Arc::new(tokio::sync::Semaphore::new(tally_store::cores())),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
