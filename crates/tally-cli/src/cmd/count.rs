@@ -949,6 +949,11 @@ pub(super) fn describe(args: &Args) -> String {
     if args.compare_dedup {
         parts.push("--compare-dedup".into());
     }
+    // The same answer either way, but a reader re-running the query should read what
+    // this one read.
+    if args.no_rollups {
+        parts.push("--no-rollups".into());
+    }
     parts.join(" ")
 }
 
