@@ -801,6 +801,30 @@ fn the_dashboard_form_leads_to_a_drawn_view_with_its_uncovered_days() {
     // The chart names its units, period and source.
     assert!(html.contains("arrests per month"));
     assert!(html.contains("Period: FY2019. Source: ICE releases EROArrests_FY2019.pipe.csv.gz"));
+    // Another table chosen without script: the form still holds this view's split and
+    // filter, which detention stints have no dimension for; they are left out, and the
+    // view answers (it was a 400). A split repeating the period is asked once.
+    let (status, headers, _) = get(
+        &server.addr,
+        "/?table=detention-stints&aor=CHI&fy=FY2019&series=month&split=method-group&method-group=at-large",
+        &[],
+    );
+    assert_eq!(status, 303);
+    let location = header(&headers, "location").unwrap().to_string();
+    assert_eq!(
+        location,
+        "/count/detention-stints?by=month&aor=CHI&fy=FY2019"
+    );
+    assert_eq!(get(&server.addr, &location, &[]).0, 200, "{location}");
+    let (status, headers, _) = get(
+        &server.addr,
+        "/?table=arrests&series=week&split=week&aor=CHI",
+        &[],
+    );
+    assert_eq!(status, 303);
+    let location = header(&headers, "location").unwrap().to_string();
+    assert_eq!(location, "/count/arrests?by=week&aor=CHI");
+    assert_eq!(get(&server.addr, &location, &[]).0, 200, "{location}");
     // The picker of operations leads to the page of the one picked.
     let (status, headers, _) = get(&server.addr, "/operations?name=family-op-2019", &[]);
     assert_eq!(status, 303);

@@ -831,7 +831,7 @@ async fn count(
         let html = matches!(twin, Twin::Html);
         return view_error(html, StatusCode::BAD_REQUEST, &parameter, &message);
     }
-    let query = super::serve_form::count_query(&given);
+    let query = super::serve_form::count_query(&given, |_| true);
     match twin {
         Twin::Csv => {
             let argv = count_argv(&served, &table, &query, "csv");
@@ -1011,7 +1011,7 @@ async fn map(
     }
     // Filters as `/count` reads them: a repeated one lists alternatives, empty ones are
     // no filter.
-    let mut query: Vec<(String, String)> = super::serve_form::count_query(&given)
+    let mut query: Vec<(String, String)> = super::serve_form::count_query(&given, |_| true)
         .into_iter()
         .filter(|(k, _)| k != "by")
         .collect();
@@ -1286,7 +1286,10 @@ async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -
                 &format!("unknown table {table:?}"),
             );
         }
-        let rest: Vec<String> = super::serve_form::count_query(&form)
+        let kind = tally_model::TableKind::from_slug(table).filter(|_| known_table(table));
+        let has_dimension =
+            |d: &str| kind.is_none_or(|kind| tally_query::Dimension::parse(kind, d).is_ok());
+        let rest: Vec<String> = super::serve_form::count_query(&form, has_dimension)
             .iter()
             .map(|(k, v)| {
                 format!(

@@ -111,19 +111,34 @@ fn option(value: &str, text: &str, selected: bool) -> String {
     )
 }
 
+/// Form fields that are not dimensions of a table.
+const NOT_DIMENSIONS: [&str; 3] = ["from", "to", "release"];
+
 /// The count parameters a submitted form stands for: `series` and `split` become `by`,
 /// repeated values of one dimension (`aor=CHI&aor=NYC`) one comma list, empty fields
 /// none. Parameters given as such (`by=fy`) pass on when the form's own are absent.
-pub fn count_query(form: &[(String, String)]) -> Vec<(String, String)> {
+///
+/// The form is filled from the view it was on, so a table chosen without script arrives
+/// with the previous table's period, split and filters: those the chosen table has no
+/// dimension for (`has_dimension` false) are left out, and a split that repeats the
+/// period is asked once, rather than the count answering 400.
+pub fn count_query(
+    form: &[(String, String)],
+    has_dimension: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
     let from_form = form.iter().any(|(k, _)| k == "series" || k == "split");
     let mut out: Vec<(String, String)> = Vec::new();
     if from_form {
-        let by: Vec<&str> = ["series", "split"]
+        let mut by: Vec<&str> = Vec::new();
+        for (_, v) in ["series", "split"]
             .iter()
             .filter_map(|k| form.iter().find(|(f, _)| f == k))
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-            .collect();
+        {
+            let v = v.trim();
+            if !v.is_empty() && has_dimension(v) && !by.contains(&v) {
+                by.push(v);
+            }
+        }
         if !by.is_empty() {
             out.push(("by".into(), by.join(",")));
         }
@@ -131,6 +146,9 @@ pub fn count_query(form: &[(String, String)]) -> Vec<(String, String)> {
     for (k, v) in form {
         let v = v.trim();
         if v.is_empty() || FORM_ONLY.contains(&k.as_str()) || (from_form && k == "by") {
+            continue;
+        }
+        if from_form && !NOT_DIMENSIONS.contains(&k.as_str()) && !has_dimension(k) {
             continue;
         }
         match out.iter_mut().find(|(o, _)| o == k) {
@@ -183,7 +201,7 @@ mod tests {
             ("method-group", ""),
         ]);
         assert_eq!(
-            count_query(&form),
+            count_query(&form, |_| true),
             pairs(&[
                 ("by", "month,method-group"),
                 ("aor", "CHI,NYC"),
@@ -192,10 +210,35 @@ mod tests {
         );
         // No breakdown chosen: the total.
         let form = pairs(&[("table", "arrests"), ("series", ""), ("split", "")]);
-        assert!(count_query(&form).is_empty());
-        // A hand-made link keeps its `by`.
+        assert!(count_query(&form, |_| true).is_empty());
+        // A table chosen without script: the previous table's split and filter it has
+        // no dimension for are left out; a split repeating the period is asked once.
+        let detention = |d: &str| !matches!(d, "method-group" | "criminality");
+        let form = pairs(&[
+            ("table", "detention-stints"),
+            ("aor", "CHI"),
+            ("series", "month"),
+            ("split", "method-group"),
+            ("method-group", "at-large"),
+            ("from", "2019-01-01"),
+        ]);
+        assert_eq!(
+            count_query(&form, detention),
+            pairs(&[("by", "month"), ("aor", "CHI"), ("from", "2019-01-01")])
+        );
+        let form = pairs(&[("table", "arrests"), ("series", "week"), ("split", "week")]);
+        assert_eq!(count_query(&form, |_| true), pairs(&[("by", "week")]));
+        // A hand-made link keeps its `by`, known or not (the count says what is wrong).
+        let form = pairs(&[("table", "arrests"), ("by", "fy,nosuch"), ("nosuch", "x")]);
+        assert_eq!(
+            count_query(&form, |d| d != "nosuch"),
+            pairs(&[("by", "fy,nosuch"), ("nosuch", "x")])
+        );
         let form = pairs(&[("table", "arrests"), ("by", "fy,method-group")]);
-        assert_eq!(count_query(&form), pairs(&[("by", "fy,method-group")]));
+        assert_eq!(
+            count_query(&form, |_| true),
+            pairs(&[("by", "fy,method-group")])
+        );
     }
 
     #[test]
