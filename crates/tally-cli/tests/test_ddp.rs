@@ -1596,6 +1596,90 @@ fn a_hole_in_one_release_is_filled_by_another_and_not_hidden_by_a_stray_date() {
     );
 }
 
+/// Rows without an AOR settle between two releases as if they were one more AOR, and a
+/// hole in one of them is no part of that overlap either: with a month missing from one
+/// release, the other's rows without an AOR in that month count, whichever release is
+/// preferred elsewhere (they were set aside when the holed release won the days around
+/// its hole).
+#[test]
+fn a_hole_in_one_release_leaves_the_others_rows_without_an_aor_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let march = |d: &str| d.starts_with("2024-03-");
+    let march_rows = csv_rows(&arrests_csv())
+        .iter()
+        .filter(|r| march(&r["apprehension_date"]))
+        .count();
+    // Without DDP's pointers (two releases, not cuts of one), and two March rows' AOR
+    // blanked in both.
+    let write = |name: &str, keep: &dyn Fn(&str) -> bool| {
+        let path = dir.path().join(name);
+        let mut reader = csv::Reader::from_path(arrests_csv()).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let cols: Vec<usize> = (0..header.len())
+            .filter(|i| !header[*i].ends_with("_original"))
+            .collect();
+        let aor = cols
+            .iter()
+            .position(|i| &header[*i] == "apprehension_aor")
+            .unwrap();
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(cols.iter().map(|i| &header[*i])).unwrap();
+        let mut blanked = 0;
+        for r in reader.records() {
+            let r = r.unwrap();
+            if !keep(&r[0]) {
+                continue;
+            }
+            let mut row: Vec<String> = cols.iter().map(|i| r[*i].to_string()).collect();
+            if march(&r[0]) && blanked < 2 {
+                row[aor].clear();
+                blanked += 1;
+            }
+            w.write_record(&row).unwrap();
+        }
+        w.flush().unwrap();
+        path
+    };
+    let holed = write("wa_hole.csv", &|d| !march(d));
+    let full = write("wa_full.csv", &|_| true);
+    for (n, order) in [[&holed, &full], [&full, &holed]].iter().enumerate() {
+        let store = dir.path().join(format!("store{n}"));
+        let out = ingest(&store, &[order[0].as_path(), order[1].as_path()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let months = count_csv(
+            &store,
+            "arrests",
+            &[
+                "--by",
+                "month",
+                "--from",
+                "2024-02-01",
+                "--to",
+                "2024-04-30",
+                "--suppress-below",
+                "0",
+            ],
+        );
+        assert!(
+            months.contains(&format!("\n2024-03,{march_rows}\n")),
+            "order {n}: {march_rows} March rows: {months}"
+        );
+        let blank = count_csv(
+            &store,
+            "arrests",
+            &[
+                "--by",
+                "aor",
+                "--where",
+                "month=2024-03",
+                "--suppress-below",
+                "0",
+            ],
+        );
+        assert!(blank.contains("\n(blank),2\n"), "order {n}: {blank}");
+    }
+}
+
 /// `status` gives a nationality's or landmark's first and last use by month (its first
 /// day would be one arrest's day and nationality), a coarse field's by day.
 #[test]

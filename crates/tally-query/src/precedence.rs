@@ -256,7 +256,14 @@ impl Precedence {
             }
         }
         p.settle_rows_without_aor(table, &held);
-        p.settle_between_rows_without_aor(table, preferences, &held, &no_aor_held, &sources);
+        p.settle_between_rows_without_aor(
+            table,
+            preferences,
+            &held,
+            &no_aor_held,
+            &sources,
+            &holes,
+        );
         p
     }
 
@@ -264,7 +271,8 @@ impl Precedence {
     /// count them there (neither is superseded for every AOR it covers), may hold the
     /// same records: a re-extraction of one AOR carries the national file's blank rows
     /// too. Those rows cannot be told apart by AOR, so the two releases' rows without an
-    /// AOR are settled as if they were one more AOR, by the same rule.
+    /// AOR are settled as if they were one more AOR, by the same rule, and, as for an
+    /// AOR, a hole in either release (`holes`, per release of `held`) is no part of it.
     fn settle_between_rows_without_aor(
         &mut self,
         table: TableKind,
@@ -272,6 +280,7 @@ impl Precedence {
         held: &[(&ReleaseEntry, Holdings)],
         no_aor_held: &[Holdings],
         sources: &[BTreeSet<String>],
+        holes: &[Vec<tally_store::Hole>],
     ) {
         let shadowed_on = |p: &Precedence, id: &str, part: &Option<String>, day: i32| {
             p.shadows
@@ -286,11 +295,20 @@ impl Precedence {
                 let (a, b) = (held[i].0, held[j].0);
                 for ((a_part, _), ha) in &no_aor_held[i] {
                     for ((b_part, _), hb) in &no_aor_held[j] {
-                        let first = to_epoch_days(ha.first.max(hb.first));
-                        let last = to_epoch_days(ha.last.min(hb.last));
-                        // The days neither release's rows without an AOR are set aside.
+                        let (first, last) = (ha.first.max(hb.first), ha.last.min(hb.last));
+                        if first > last {
+                            continue;
+                        }
+                        // The days neither release's rows without an AOR are set aside,
+                        // outside both releases' holes.
+                        let days: Vec<i32> =
+                            tally_store::without_holes((first, last), &holes[i], a_part)
+                                .into_iter()
+                                .flat_map(|s| tally_store::without_holes(s, &holes[j], b_part))
+                                .flat_map(|(f, l)| to_epoch_days(f)..=to_epoch_days(l))
+                                .collect();
                         let mut runs: Vec<(i32, i32)> = Vec::new();
-                        for day in first..=last {
+                        for day in days {
                             if shadowed_on(self, &a.id, a_part, day)
                                 || shadowed_on(self, &b.id, b_part, day)
                             {
