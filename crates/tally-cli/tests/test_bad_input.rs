@@ -486,3 +486,55 @@ fn count_refuses_a_data_file_changed_after_commit() {
         stderr(&out)
     );
 }
+
+/// NPR's processed detainers (Pennsylvania, 2007-2015): `date` is ICE's Prepare Date
+/// (nprapps/sanctuary-cities `clean.py`), the other columns its lift reason, facility,
+/// city and state. Every row's date is written at 00:00:00: read as dates, with a
+/// warning, so no hour of day is counted. Counts by FY and lift reason are checked
+/// against the file read here with the `csv` crate.
+#[test]
+fn nprs_processed_detainers_are_read_with_their_prepare_dates_and_no_time_of_day() {
+    let file = shared_data().join("detainers/pa_detainers_eads.csv");
+    let mut by_fy: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut by_reason: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let (year, month): (i32, u32) = (r[0][..4].parse().unwrap(), r[0][5..7].parse().unwrap());
+        assert_eq!(&r[0][10..], " 00:00:00", "{:?}", &r[0]);
+        let fy = if month >= 10 { year + 1 } else { year };
+        *by_fy.entry(format!("FY{fy}")).or_default() += 1;
+        let reason = if r[1].is_empty() { "(blank)" } else { &r[1] };
+        *by_reason.entry(reason.to_string()).or_default() += 1;
+    }
+    assert_eq!(by_fy.values().sum::<u64>(), 32_757);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("detainers table, header on row 1"), "{said}");
+    assert!(
+        said.contains(
+            "every event time is 00:00:00 (32,757 rows): read as dates without a time of day"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("with a time of day"), "{said}");
+    let counts = |by: &str| -> std::collections::BTreeMap<String, u64> {
+        count_csv(&store, "detainers", &["--by", by, "--suppress-below", "0"])
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let (k, n) = l.rsplit_once(',')?;
+                Some((k.trim_matches('"').to_string(), n.parse().ok()?))
+            })
+            .collect()
+    };
+    assert_eq!(counts("fy"), by_fy);
+    assert_eq!(counts("detainer-lift-reason"), by_reason);
+    assert_eq!(
+        counts("hour-of-day"),
+        [("(no time)".to_string(), 32_757)].into_iter().collect()
+    );
+}

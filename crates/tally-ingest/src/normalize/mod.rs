@@ -275,6 +275,9 @@ pub struct SheetNormalizer<'v> {
     row: RowValues,
     tally: Tally,
     recorded_fy: RecordedFyRuns,
+    /// Kept rows whose event time of day is exactly midnight: when every timed row's is,
+    /// the times are dates written as timestamps (`2007-10-02 00:00:00`), not times.
+    event_midnight_rows: u64,
 }
 
 impl<'v> SheetNormalizer<'v> {
@@ -447,6 +450,7 @@ impl<'v> SheetNormalizer<'v> {
                 ..Tally::default()
             },
             recorded_fy: RecordedFyRuns::default(),
+            event_midnight_rows: 0,
             spec,
         })
     }
@@ -786,6 +790,9 @@ impl<'v> SheetNormalizer<'v> {
         r.rows_kept += 1;
         if event_has_time {
             r.event_time_rows += 1;
+            if event_seconds.is_some_and(|s| s.rem_euclid(86_400) == 0) {
+                self.event_midnight_rows += 1;
+            }
         }
         match event_date {
             Some(d) => {
@@ -1043,6 +1050,15 @@ impl<'v> SheetNormalizer<'v> {
         self.recorded_fy.close(&mut self.report.rows_by_recorded_fy);
         // The ends the title leaves open are the sheet's own first and last event dates.
         let r = &mut self.report;
+        // Every event at 00:00:00: dates written as timestamps (NPR's processed detainers
+        // write every Prepare Date so), which counted by hour would all fall at midnight.
+        if r.event_time_rows > 0 && self.event_midnight_rows == r.event_time_rows {
+            r.warnings.push(format!(
+                "every event time is 00:00:00 ({} rows): read as dates without a time of day, so no hour of day is counted",
+                tally_model::disclosure::thousands(r.event_time_rows)
+            ));
+            r.event_time_rows = 0;
+        }
         if let Some((first, last)) = r.banner.stated_period {
             r.banner.coverage = first.or(r.first_date).zip(last.or(r.last_date));
             // An open end filled from the rows can fall before the stated start (rows all
