@@ -537,4 +537,47 @@ fn nprs_processed_detainers_are_read_with_their_prepare_dates_and_no_time_of_day
         counts("hour-of-day"),
         [("(no time)".to_string(), 32_757)].into_iter().collect()
     );
+    // No AOR column: no AOR's days are covered, so the months of 2007 before its first
+    // row cannot print "not covered"; the count says so rather than staying silent.
+    let in_2007 = count_csv(
+        &store,
+        "detainers",
+        &[
+            "--from",
+            "2007-01-01",
+            "--to",
+            "2007-12-31",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    let first_2007: u64 = csv::Reader::from_path(&file)
+        .unwrap()
+        .records()
+        .filter(|r| r.as_ref().unwrap()[0].starts_with("2007-"))
+        .count() as u64;
+    assert_eq!(in_2007, format!("count\n{first_2007}\n"));
+    let out = tally(&[
+        "count",
+        "detainers",
+        "--store",
+        path_str(&store),
+        "--from",
+        "2007-01-01",
+        "--to",
+        "2007-12-31",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert!(
+        notes.contains(&"pa_detainers_eads.csv gives no AOR for any of its rows, so it covers no AOR's days and days it does not cover are not marked \"not covered\": its rows are dated 2007-10-02..2015-07-18; days asked outside those are missing from this count, not zero"),
+        "{notes:?}"
+    );
 }

@@ -1890,6 +1890,32 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             ));
         }
     }
+    // A release of a table with AORs whose rows hold none (no AOR column, or every AOR
+    // blank or withheld) covers no AOR:
+    // the days it does not cover cannot be marked, so its span is said instead.
+    if query.table.def().aor.is_some() {
+        for r in &releases {
+            let spans = r.coverage(query.table);
+            if spans.is_empty() || !spans.keys().all(|(_, aor)| crate::coverage::is_no_aor(aor)) {
+                continue;
+            }
+            let first = spans.values().map(|s| s.0).min();
+            let last = spans.values().map(|s| s.1).max();
+            if let (Some(first), Some(last)) = (first, last) {
+                let outside =
+                    query.from.is_some_and(|f| f < first) || query.to.is_some_and(|t| t > last);
+                notes.push(format!(
+                    "{} gives no AOR for any of its rows, so it covers no AOR's days and days it does not cover are not marked \"not covered\": its rows are dated {first}..{last}{}",
+                    r.report.file_name,
+                    if outside {
+                        "; days asked outside those are missing from this count, not zero"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    }
     // Coverage: which asked-for AOR-days no release covers, and each cell's share.
     let mut coverage_gaps = Vec::new();
     if let Some(asked) = &asked {

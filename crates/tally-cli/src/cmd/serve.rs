@@ -211,15 +211,40 @@ fn router(served: Arc<Served>) -> Router {
 /// Logs every request on stderr, whatever its answer: method, path and query, status,
 /// and the server's time (`serve: GET /count/arrests.csv?by=fy -> 200 in 4 ms`).
 async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let started = Instant::now();
-    let asked = format!("{} {}", request.method(), request.uri());
+    let mut pending = Unanswered {
+        asked: format!("{} {}", request.method(), request.uri()),
+        started: Instant::now(),
+        answered: false,
+    };
     let response = next.run(request).await;
+    pending.answered = true;
     crate::warn!(
-        "serve: {asked} -> {} in {} ms",
+        "serve: {} -> {} in {} ms",
+        pending.asked,
         response.status().as_u16(),
-        started.elapsed().as_millis()
+        pending.started.elapsed().as_millis()
     );
     response
+}
+
+/// A request being answered: logged as given up if dropped before its answer (the
+/// client went away), so that the log still lists every request.
+struct Unanswered {
+    asked: String,
+    started: Instant,
+    answered: bool,
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if !self.answered {
+            crate::warn!(
+                "serve: {} -> client went away after {} ms (its work asked to stop)",
+                self.asked,
+                self.started.elapsed().as_millis()
+            );
+        }
+    }
 }
 
 /// The representation a path asks for by its suffix.
@@ -465,6 +490,10 @@ async fn run_within<T: Send + 'static>(
 ) -> Option<Result<T, tokio::task::JoinError>> {
     let stop = tally_store::cancel::StopFlag::new();
     let watched = stop.clone();
+    // A client that goes away drops this future: the work is asked to stop then too, or
+    // it would keep a core and a slot for as long as it runs, past the time limit, while
+    // later requests wait and time out behind it.
+    let mut dropped = StopWhenDropped(Some(stop.clone()));
     let run = async {
         let permit = Arc::clone(running).acquire_owned().await;
         tokio::task::spawn_blocking(move || {
@@ -478,7 +507,19 @@ async fn run_within<T: Send + 'static>(
     if done.is_none() {
         stop.raise();
     }
+    dropped.0 = None;
     done
+}
+
+/// Raises its flag when dropped while still holding it.
+struct StopWhenDropped(Option<tally_store::cancel::StopFlag>);
+
+impl Drop for StopWhenDropped {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0.take() {
+            flag.raise();
+        }
+    }
 }
 
 /// Runs a command line for a view, bounded in time, and answers it with the ETag of the
@@ -1431,6 +1472,45 @@ mod tests {
             .await;
             assert!(matches!(answer, Some(Ok(false))));
             assert!(!tally_store::cancel::stop_requested());
+        });
+    }
+
+    /// Work whose request was given up (the client went away: the future waiting for it
+    /// dropped, long before its limit) is asked to stop, and its slot comes free. Before,
+    /// it ran on past the limit, holding a core and the slot, and every later request
+    /// waited and timed out behind it. Run several times.
+    #[test]
+    fn work_whose_client_went_away_is_stopped_and_frees_its_slot() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let running = Arc::new(tokio::sync::Semaphore::new(1));
+            for _ in 0..5 {
+                let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+                let (told, heard) = std::sync::mpsc::channel();
+                let asked = run_within(&running, Duration::from_secs(600), move || {
+                    let _ = started_tx.send(());
+                    let started = Instant::now();
+                    while !tally_store::cancel::stop_requested() {
+                        assert!(started.elapsed() < Duration::from_secs(30), "never stopped");
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    let _ = told.send(());
+                });
+                // The client waits until the work runs, then goes away.
+                tokio::select! {
+                    _ = asked => panic!("the work ended without being asked to stop"),
+                    _ = started_rx => {}
+                }
+                heard
+                    .recv_timeout(Duration::from_secs(5))
+                    .expect("the work was asked to stop");
+                let slot = tokio::time::timeout(Duration::from_secs(5), running.acquire()).await;
+                assert!(matches!(slot, Ok(Ok(_))));
+            }
         });
     }
 
