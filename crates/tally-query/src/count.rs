@@ -1891,8 +1891,8 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         }
     }
     // A release of a table with AORs whose rows hold none (no AOR column, or every AOR
-    // blank or withheld) covers no AOR:
-    // the days it does not cover cannot be marked, so its span is said instead.
+    // blank or withheld) covers no AOR: the days it does not cover cannot be marked, so
+    // its span is said instead.
     if query.table.def().aor.is_some() {
         for r in &releases {
             let spans = r.coverage(query.table);
