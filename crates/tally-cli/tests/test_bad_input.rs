@@ -581,3 +581,59 @@ fn nprs_processed_detainers_are_read_with_their_prepare_dates_and_no_time_of_day
         "{notes:?}"
     );
 }
+
+/// Dates no release's rows can hold (event dates outside 1970-01-01..2099-12-31 are
+/// rejected at ingest) are refused when asked for, not counted: `--from 0999-09-30`
+/// printed `FY999,0` for a year no release covers, and `--from -2019-01-01` 4,039 fiscal
+/// years of zeros sorted as text. A period partly inside the range is counted as usual.
+#[test]
+fn dates_outside_the_kept_event_dates_are_refused_not_counted_as_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_one_release(dir.path());
+    let refused = |args: &[&str], message: &str| {
+        let mut all = vec![
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--by",
+            "fy",
+        ];
+        all.extend_from_slice(args);
+        let out = tally(&all);
+        assert!(!out.status.success(), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    };
+    let kept = "outside the event dates Tally keeps (1970-01-01 to 2099-12-31): no release's rows can fall there";
+    refused(
+        &["--from=0999-09-30", "--to", "1000-10-02"],
+        &format!("--from 0999-09-30 is {kept}"),
+    );
+    refused(
+        &["--from=-2019-01-01"],
+        &format!("--from -2019-01-01 is {kept}"),
+    );
+    refused(
+        &["--to", "2100-01-01"],
+        &format!("--to 2100-01-01 is {kept}"),
+    );
+    refused(
+        &["--where", "month=0999-01"],
+        &format!("--where month=\"0999-01\" lies {kept}"),
+    );
+    refused(
+        &["--where", "fy=FY0999"],
+        &format!("--where fy=\"FY0999\" lies {kept}"),
+    );
+    refused(
+        &["--where", "date=1969-12-31"],
+        &format!("--where date=\"1969-12-31\" lies {kept}"),
+    );
+    // FY1970 starts in 1969 but ends inside the range: asked, it is not covered.
+    let fy1970 = count_csv(&store, "arrests", &["--by", "fy", "--where", "fy=FY1970"]);
+    assert_eq!(
+        fy1970,
+        "fy,count,coverage\nFY1970,not covered,not covered\n"
+    );
+}

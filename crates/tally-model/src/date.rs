@@ -63,6 +63,21 @@ impl ParsedDateTime {
     }
 }
 
+/// Event dates outside this inclusive range reject the row at ingest, and `--from`/`--to`
+/// outside it are refused: 1970-01-01 ..= 2099-12-31.
+/// (ICE ERO-LESA releases start in FY2012; the range only catches typos and serials read
+/// from the wrong column, such as year 0999.)
+pub const EVENT_DATE_RANGE: (NaiveDate, NaiveDate) = (
+    match NaiveDate::from_ymd_opt(1970, 1, 1) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    },
+    match NaiveDate::from_ymd_opt(2099, 12, 31) {
+        Some(d) => d,
+        None => NaiveDate::MAX,
+    },
+);
+
 /// The Monday of `date`'s week: weeks are named by their Monday (ISO 8601 weeks start on
 /// Monday), in `--by week` and `--where week=`.
 pub fn week_start(date: NaiveDate) -> NaiveDate {

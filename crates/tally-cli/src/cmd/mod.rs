@@ -44,6 +44,34 @@ pub enum ReportFormat {
     Json,
 }
 
+/// Checks `--from` and `--to`: each inside the event dates Tally keeps
+/// ([`tally_model::date::EVENT_DATE_RANGE`]: no release's rows can fall outside it, and a
+/// count there printed fiscal years such as `FY999` as 0), and `--from` not after `--to`.
+///
+/// # Errors
+/// The date at fault and the range, or the two dates out of order.
+pub fn check_asked_dates(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    let (first, last) = tally_model::date::EVENT_DATE_RANGE;
+    for (flag, date) in [("--from", from), ("--to", to)] {
+        if let Some(d) = date
+            && (d < first || d > last)
+        {
+            anyhow::bail!(
+                "{flag} {d} is outside the event dates Tally keeps ({first} to {last}): no release's rows can fall there"
+            );
+        }
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        anyhow::bail!("--from {from} is after --to {to}");
+    }
+    Ok(())
+}
+
 /// The release ids that `--release` values name (file name, release id or SHA-256
 /// prefix); `None` when none is given (every release).
 ///

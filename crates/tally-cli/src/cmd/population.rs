@@ -91,11 +91,7 @@ fn parse_query(args: &Args, store: Option<&Store>) -> Result<PopulationQuery> {
             .collect::<Result<Vec<_>>>()?;
         filters.push((dim, values));
     }
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        bail!("--from {from} is after --to {to}");
-    }
+    super::check_asked_dates(args.from, args.to)?;
     Ok(PopulationQuery {
         by,
         measure: PopulationMeasure::parse(&args.measure)?,

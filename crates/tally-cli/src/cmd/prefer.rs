@@ -95,11 +95,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             None => bail!("--aor {a:?} is no AOR code or name Tally knows"),
         },
     };
-    if let (Some(f), Some(t)) = (args.from, args.to)
-        && f > t
-    {
-        bail!("--from {f} is after --to {t}");
-    }
+    super::check_asked_dates(args.from, args.to)?;
     preferences.push(Preference {
         release: release.id.clone(),
         table,

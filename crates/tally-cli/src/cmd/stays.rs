@@ -59,11 +59,7 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
         filters.push((dim, values));
     }
     let releases = super::release_ids(store, &args.store, &args.release)?;
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        bail!("--from {from} is after --to {to}");
-    }
+    super::check_asked_dates(args.from, args.to)?;
     Ok(StayQuery {
         by,
         filters,

@@ -43,19 +43,8 @@ use tally_model::fiscal::fiscal_year;
 use tally_model::withheld::exemption_codes;
 use tally_model::{AorCrosswalk, Catalog, FieldType, MethodGroups, TableDef, TableKind};
 
-/// Event dates outside this inclusive range reject the row: 1970-01-01 ..= 2099-12-31.
-/// (ICE ERO-LESA releases start in FY2012; the range only catches typos and serials read
-/// from the wrong column, such as year 0999.)
-pub const EVENT_DATE_RANGE: (NaiveDate, NaiveDate) = (
-    match NaiveDate::from_ymd_opt(1970, 1, 1) {
-        Some(d) => d,
-        None => NaiveDate::MIN,
-    },
-    match NaiveDate::from_ymd_opt(2099, 12, 31) {
-        Some(d) => d,
-        None => NaiveDate::MAX,
-    },
-);
+/// Event dates outside this inclusive range reject the row (one definition, in the model).
+pub use tally_model::date::EVENT_DATE_RANGE;
 
 /// Other date fields outside 1900-01-01 ..= 2099-12-31 are kept as raw text in
 /// `unparsed_values` (seen: removals apprehension dates such as 07/02/0999).
