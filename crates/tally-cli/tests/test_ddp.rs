@@ -1512,6 +1512,33 @@ fn fine_keys_stay_unlisted_however_the_filters_are_spelled() {
     assert!(stdout(&out).contains("2024-03,none,"), "{}", stdout(&out));
 }
 
+/// A copy of the Washington-state arrests at `path` without DDP's pointers (copies are
+/// then releases of their own, not cuts of one workbook): the rows whose apprehension
+/// date `keep` accepts, each row's values (by the copy's header) passed to `edit` first.
+fn wa_copy(
+    path: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    edit: &mut dyn FnMut(&mut csv::StringRecord),
+) -> PathBuf {
+    let mut reader = csv::Reader::from_path(arrests_csv()).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let cols: Vec<usize> = (0..header.len())
+        .filter(|i| !header[*i].ends_with("_original"))
+        .collect();
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(cols.iter().map(|i| &header[*i])).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        if keep(&r[0]) {
+            let mut row: csv::StringRecord = cols.iter().map(|i| &r[*i]).collect();
+            edit(&mut row);
+            w.write_record(&row).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    path.to_path_buf()
+}
+
 /// A month missing from one release is no zero where another release holds it: the
 /// first release's hole is no part of their overlap, so the other's rows count there;
 /// and one mistyped date years early does not hide the hole (the rate is the rate
@@ -1525,26 +1552,8 @@ fn a_hole_in_one_release_is_filled_by_another_and_not_hidden_by_a_stray_date() {
         .filter(|r| r["apprehension_date"].starts_with("2024-03-"))
         .count();
     // Both without DDP's pointers, so that they are two releases, not cuts of one.
-    let strip = |name: &str, keep: &dyn Fn(usize, &str) -> bool| {
-        let path = dir.path().join(name);
-        let mut reader = csv::Reader::from_path(arrests_csv()).unwrap();
-        let header = reader.headers().unwrap().clone();
-        let cols: Vec<usize> = (0..header.len())
-            .filter(|i| !header[*i].ends_with("_original"))
-            .collect();
-        let mut w = csv::Writer::from_path(&path).unwrap();
-        w.write_record(cols.iter().map(|i| &header[*i])).unwrap();
-        for (n, r) in reader.records().enumerate() {
-            let r = r.unwrap();
-            if keep(n, &r[0]) {
-                w.write_record(cols.iter().map(|i| &r[*i])).unwrap();
-            }
-        }
-        w.flush().unwrap();
-        path
-    };
-    let holed = strip("wa_hole.csv", &|_, d| !march(d));
-    let full = strip("wa_full.csv", &|_, _| true);
+    let holed = wa_copy(&dir.path().join("wa_hole.csv"), &|d| !march(d), &mut |_| {});
+    let full = wa_copy(&dir.path().join("wa_full.csv"), &|_| true, &mut |_| {});
     let store = dir.path().join("store");
     assert!(ingest(&store, &[&holed, &full]).status.success());
     let months = count_csv(
@@ -1609,39 +1618,32 @@ fn a_hole_in_one_release_leaves_the_others_rows_without_an_aor_counted() {
         .iter()
         .filter(|r| march(&r["apprehension_date"]))
         .count();
-    // Without DDP's pointers (two releases, not cuts of one), and two March rows' AOR
-    // blanked in both.
-    let write = |name: &str, keep: &dyn Fn(&str) -> bool| {
-        let path = dir.path().join(name);
-        let mut reader = csv::Reader::from_path(arrests_csv()).unwrap();
-        let header = reader.headers().unwrap().clone();
-        let cols: Vec<usize> = (0..header.len())
-            .filter(|i| !header[*i].ends_with("_original"))
-            .collect();
-        let aor = cols
-            .iter()
-            .position(|i| &header[*i] == "apprehension_aor")
-            .unwrap();
-        let mut w = csv::Writer::from_path(&path).unwrap();
-        w.write_record(cols.iter().map(|i| &header[*i])).unwrap();
+    // Two March rows' AOR blanked in both copies.
+    let aor = csv::Reader::from_path(arrests_csv())
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .filter(|h| !h.ends_with("_original"))
+        .position(|h| h == "apprehension_aor")
+        .unwrap();
+    let blank_two = || {
         let mut blanked = 0;
-        for r in reader.records() {
-            let r = r.unwrap();
-            if !keep(&r[0]) {
-                continue;
-            }
-            let mut row: Vec<String> = cols.iter().map(|i| r[*i].to_string()).collect();
-            if march(&r[0]) && blanked < 2 {
-                row[aor].clear();
+        move |row: &mut csv::StringRecord| {
+            if march(&row[0]) && blanked < 2 {
+                let mut values: Vec<String> = row.iter().map(String::from).collect();
+                values[aor].clear();
+                *row = values.into_iter().collect();
                 blanked += 1;
             }
-            w.write_record(&row).unwrap();
         }
-        w.flush().unwrap();
-        path
     };
-    let holed = write("wa_hole.csv", &|d| !march(d));
-    let full = write("wa_full.csv", &|_| true);
+    let holed = wa_copy(
+        &dir.path().join("wa_hole.csv"),
+        &|d| !march(d),
+        &mut blank_two(),
+    );
+    let full = wa_copy(&dir.path().join("wa_full.csv"), &|_| true, &mut blank_two());
     for (n, order) in [[&holed, &full], [&full, &holed]].iter().enumerate() {
         let store = dir.path().join(format!("store{n}"));
         let out = ingest(&store, &[order[0].as_path(), order[1].as_path()]);

@@ -1434,17 +1434,21 @@ pub fn openapi() -> serde_json::Value {
 mod tests {
     use super::*;
 
+    /// A runtime as the server's, on two threads.
+    fn two_thread_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
     /// Work past its limit is asked to stop, and its slot comes free soon after, not when
     /// the work would have ended (here: never, unless asked). Run several times: the race
     /// between the limit and the work's checks must come out the same each time.
     #[test]
     fn work_past_its_limit_is_stopped_and_frees_its_slot() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        two_thread_runtime().block_on(async {
             let running = Arc::new(tokio::sync::Semaphore::new(1));
             for _ in 0..5 {
                 let (told, heard) = std::sync::mpsc::channel();
@@ -1481,12 +1485,7 @@ mod tests {
     /// waited and timed out behind it. Run several times.
     #[test]
     fn work_whose_client_went_away_is_stopped_and_frees_its_slot() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        two_thread_runtime().block_on(async {
             let running = Arc::new(tokio::sync::Semaphore::new(1));
             for _ in 0..5 {
                 let (started_tx, started_rx) = tokio::sync::oneshot::channel();
