@@ -1512,6 +1512,14 @@ fn fine_keys_stay_unlisted_however_the_filters_are_spelled() {
     assert!(stdout(&out).contains("2024-03,none,"), "{}", stdout(&out));
 }
 
+/// Arrests by month from February to April 2024, every count shown (CSV).
+fn months_around_march(store: &Path) -> String {
+    let range = ["--from", "2024-02-01", "--to", "2024-04-30"];
+    let mut args = vec!["--by", "month", "--suppress-below", "0"];
+    args.extend(range);
+    count_csv(store, "arrests", &args)
+}
+
 /// A copy of the Washington-state arrests at `path` without DDP's pointers (copies are
 /// then releases of their own, not cuts of one workbook): the rows whose apprehension
 /// date `keep` accepts, each row's values (by the copy's header) passed to `edit` first.
@@ -1556,20 +1564,7 @@ fn a_hole_in_one_release_is_filled_by_another_and_not_hidden_by_a_stray_date() {
     let full = wa_copy(&dir.path().join("wa_full.csv"), &|_| true, &mut |_| {});
     let store = dir.path().join("store");
     assert!(ingest(&store, &[&holed, &full]).status.success());
-    let months = count_csv(
-        &store,
-        "arrests",
-        &[
-            "--by",
-            "month",
-            "--from",
-            "2024-02-01",
-            "--to",
-            "2024-04-30",
-            "--suppress-below",
-            "0",
-        ],
-    );
+    let months = months_around_march(&store);
     assert!(
         months.contains(&format!("\n2024-03,{march_rows}\n")),
         "{march_rows} March rows: {months}"
@@ -1648,20 +1643,7 @@ fn a_hole_in_one_release_leaves_the_others_rows_without_an_aor_counted() {
         let store = dir.path().join(format!("store{n}"));
         let out = ingest(&store, &[order[0].as_path(), order[1].as_path()]);
         assert!(out.status.success(), "{}", stderr(&out));
-        let months = count_csv(
-            &store,
-            "arrests",
-            &[
-                "--by",
-                "month",
-                "--from",
-                "2024-02-01",
-                "--to",
-                "2024-04-30",
-                "--suppress-below",
-                "0",
-            ],
-        );
+        let months = months_around_march(&store);
         assert!(
             months.contains(&format!("\n2024-03,{march_rows}\n")),
             "order {n}: {march_rows} March rows: {months}"
