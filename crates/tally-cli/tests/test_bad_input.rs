@@ -637,3 +637,80 @@ fn dates_outside_the_kept_event_dates_are_refused_not_counted_as_zero() {
         "fy,count,coverage\nFY1970,not covered,not covered\n"
     );
 }
+
+/// A filter naming several periods asks about those periods, not the days between them:
+/// `--where fy=FY2014,FY2017` printed FY2015 and FY2016 as 0 beside 1.26 million rows
+/// each. By day, two days asked give two rows, and a bucket they cut says which days it
+/// counts.
+#[test]
+fn several_periods_asked_list_those_periods_not_zeros_between() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = store_with_one_release(dir.path());
+    let all = count_csv(
+        &store,
+        "arrests",
+        &["--by", "date", "--suppress-below", "0"],
+    );
+    let day = |d: &str| -> u64 {
+        all.lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!("{d},"))?
+                    .split(',')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("{d}: {all}"))
+    };
+    let (a, b) = (day("2019-01-05"), day("2019-01-20"));
+    let two = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "date",
+            "--where",
+            "date=2019-01-05,2019-01-20",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert_eq!(two, format!("date,count\n2019-01-05,{a}\n2019-01-20,{b}\n"));
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "week",
+        "--where",
+        "date=2019-01-05,2019-01-20",
+        "--suppress-below",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let weeks: Vec<(String, u64)> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["week"].as_str().unwrap().to_string(),
+                g["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        weeks,
+        [("2018-12-31".to_string(), a), ("2019-01-14".to_string(), b)]
+    );
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains(
+            "week 2018-12-31 counts only 2019-01-05..2019-01-05 (the days asked about cut it)"
+        ),
+        "{notes}"
+    );
+}

@@ -373,3 +373,62 @@ fn a_processed_csv_gives_the_same_stays_and_populations_equal_a_brute_force_coun
         }
     }
 }
+
+/// A filter on a period asks about its periods only: `--where date=2025-02-03` by date is
+/// that day's row, not the days beside it at 0 (they hold stays); periods no release
+/// covers are not covered, the total too when nothing else is asked; and periods wholly
+/// outside the event dates Tally keeps are refused, by `population` as by `count`.
+#[test]
+fn a_filter_on_periods_lists_those_periods_and_uncovered_ones_are_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = stints_store(dir.path(), StintFormat::ProcessedCsv);
+    let stays = |args: &[&str]| -> String {
+        let mut all = vec!["count", "detention-stays", "--store", path_str(&store)];
+        all.extend_from_slice(args);
+        let out = tally(&all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let csv = ["--format", "csv", "--suppress-below", "0"];
+    let by_date = csv_counts(&stays(&[&["--by", "date"][..], &csv].concat()));
+    let day = by_date.get("2025-02-03").copied().unwrap();
+    assert!(
+        by_date["2025-02-02"] > 0 && by_date["2025-02-04"] > 0,
+        "{by_date:?}"
+    );
+    let one_day = stays(&[&["--by", "date", "--where", "date=2025-02-03"][..], &csv].concat());
+    assert_eq!(one_day, format!("date,stays\n2025-02-03,{day}\n"));
+    let json = stays(&[
+        "--by",
+        "fy",
+        "--where",
+        "fy=FY2024,FY2026",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["not_covered"], serde_json::json!(["FY2024", "FY2026"]));
+    assert_eq!(v["total"], serde_json::json!({"not_covered": true}));
+    assert_eq!(v["cells"], serde_json::json!([]));
+    for command in ["count", "population"] {
+        let mut all = vec![command];
+        if command == "count" {
+            all.push("detention-stays");
+        }
+        all.extend([
+            "--store",
+            path_str(&store),
+            "--by",
+            "fy",
+            "--where",
+            "fy=FY2101",
+        ]);
+        let out = tally(&all);
+        assert!(!out.status.success(), "{command}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("--where fy=\"FY2101\" lies outside the event dates Tally keeps (1970-01-01 to 2099-12-31)"),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -65,7 +65,13 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
                 stays: rule.cell(c.stays),
             })
             .collect(),
-        total: rule.sum(r.total, &hidden),
+        // Nothing counted and every period asked about uncovered: the total is missing
+        // too, not 0.
+        total: if r.total == 0 && r.cells.is_empty() && !r.not_covered.is_empty() {
+            Figure::NotCovered
+        } else {
+            rule.sum(r.total, &hidden)
+        },
         ongoing: rule.cell(r.ongoing),
         overlapping: rule.cell(r.overlapping),
         start_disagrees: rule.cell(r.start_disagrees),

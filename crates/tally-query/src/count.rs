@@ -1919,7 +1919,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // Coverage: which asked-for AOR-days no release covers, and each cell's share.
     let mut coverage_gaps = Vec::new();
     if let Some(asked) = &asked {
-        for ((first, last), aors) in cover.gaps_by_range(&asked.aors, asked.first, asked.last) {
+        let gaps = asked
+            .spans
+            .iter()
+            .flat_map(|&(first, last)| cover.gaps_by_range(&asked.aors, first, last));
+        for ((first, last), aors) in gaps {
             // A table without AORs lists none in its gaps.
             let aors = aors
                 .into_iter()
@@ -1992,6 +1996,37 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             _ => format!("{unit} {}", d.render_date(day)),
         };
         let last_of = |day: NaiveDate| d.bucket_bounds(day).1;
+        // Days asked about in pieces (`--where date=2014-01-06,2016-01-04`): each bucket
+        // they cut says which of its days it counts.
+        if let Some(spans) = asked.as_ref().map(|a| &a.spans).filter(|s| s.len() > 1) {
+            let mut per_bucket: Vec<(NaiveDate, Vec<String>)> = Vec::new();
+            for &(first, last) in spans {
+                let mut day = first;
+                while day <= last {
+                    let (start, end) = d.bucket_bounds(day);
+                    let piece_end = end.min(last);
+                    if day != start || piece_end != end {
+                        let piece = format!("{day}..{piece_end}");
+                        match per_bucket.last_mut() {
+                            Some((s, pieces)) if *s == start => pieces.push(piece),
+                            _ => per_bucket.push((start, vec![piece])),
+                        }
+                    }
+                    let Some(next) = piece_end.succ_opt() else {
+                        break;
+                    };
+                    day = next;
+                }
+            }
+            for (start, pieces) in per_bucket {
+                notes.push(format!(
+                    "{} counts only {} (the days asked about cut it)",
+                    label(*d, start),
+                    pieces.join(", ")
+                ));
+            }
+            continue;
+        }
         let cut_from = range_from.filter(|f| d.bucket_start(*f) != *f);
         let cut_to = range_to.filter(|t| last_of(*t) != *t);
         match (cut_from, cut_to) {
@@ -2137,16 +2172,17 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             }
             let seen: rustc_hash::FxHashSet<u32> = cells.keys().map(|k| k[field_at]).collect();
             let mut buckets: Vec<String> = Vec::new();
-            let mut day = asked.first;
-            while day <= asked.last && buckets.len() <= MAX_GRID_CELLS {
+            let mut days = asked
+                .spans
+                .iter()
+                .flat_map(|&(first, last)| first.iter_days().take_while(move |d| *d <= last));
+            while let Some(day) = days.next()
+                && buckets.len() <= MAX_GRID_CELLS
+            {
                 let label = date_dim.render_date(day);
                 if buckets.last() != Some(&label) {
                     buckets.push(label);
                 }
-                day = match day.succ_opt() {
-                    Some(d) => d,
-                    None => break,
-                };
             }
             // Each bucket's id and first and last day, found once (not once per value).
             let buckets: Vec<(u32, (NaiveDate, NaiveDate))> = buckets
@@ -2526,6 +2562,10 @@ struct Asked {
     aors: Vec<String>,
     first: NaiveDate,
     last: NaiveDate,
+    /// The days asked about inside `first..=last`, sorted and apart: `--where fy=FY2014,
+    /// FY2017` asks about those two years, not the two between them (whose buckets, left
+    /// in, printed 0 beside 1.26 million rows each).
+    spans: Vec<(NaiveDate, NaiveDate)>,
     /// The first and last day `--from`/`--to` and the date filters (`--where week=`,
     /// `month=`, `fy=`, `date=`) let in, where they bound them: a cell's days are its
     /// buckets' within these, not the releases' extent.
@@ -2564,13 +2604,53 @@ impl Asked {
             ((None, Some(l)), None) => (l, l),
             ((None, None), None) => return None,
         };
-        (!aors.is_empty() && first <= last).then_some(Asked {
+        if aors.is_empty() || first > last {
+            return None;
+        }
+        // Each date filter lets in the union of its values' buckets.
+        let mut spans = vec![(first, last)];
+        for (d, values) in query.filters.iter().filter(|(d, _)| d.is_date()) {
+            let mut let_in: Vec<(NaiveDate, NaiveDate)> = values
+                .iter()
+                .filter_map(|v| date_bucket(*d, &d.normalize_value(query.table, v)))
+                .collect();
+            if let_in.is_empty() {
+                continue;
+            }
+            let_in.sort();
+            spans = intersect_spans(&spans, &let_in);
+        }
+        (!spans.is_empty()).then_some(Asked {
             aors,
             first,
             last,
+            spans,
             from: asked.0,
             to: asked.1,
         })
+    }
+
+    /// The days asked about from `first` to `last`, as sorted ranges apart.
+    fn within(&self, first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+        intersect_spans(&self.spans, &[(first, last)])
+    }
+
+    /// Covered AOR-days of `aors` over the days asked about from `first` to `last`, and
+    /// all of them.
+    fn covered_of(
+        &self,
+        cover: &CoverageMap,
+        aors: &[&String],
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> (i64, i64) {
+        self.within(first, last)
+            .into_iter()
+            .fold((0, 0), |(covered, of), (f, l)| {
+                let days = (l - f).num_days() + 1;
+                let here: i64 = aors.iter().map(|a| cover.covered_days(a, f, l)).sum();
+                (covered + here, of + days * aors.len() as i64)
+            })
     }
 
     /// The days of a cell: each date dimension's bucket (a whole fiscal year, month, week
@@ -2591,18 +2671,23 @@ impl Asked {
             first = first.max(f);
             last = last.min(l);
         }
-        (first <= last).then_some((first, last))
+        if first > last {
+            return None;
+        }
+        // Narrowed to the days asked about (a bucket between two asked by a date filter
+        // holds none of them).
+        let pieces = self.within(first.max(self.first), last.min(self.last));
+        match (pieces.first(), pieces.last()) {
+            (Some(a), Some(b)) if self.spans.len() > 1 => Some((a.0, b.1)),
+            (Some(_), Some(_)) => Some((first, last)),
+            _ => None,
+        }
     }
 
     /// Coverage of every AOR-day asked about.
     fn range_coverage(&self, cover: &CoverageMap) -> CellCoverage {
-        let days = (self.last - self.first).num_days() + 1;
-        let of = days * self.aors.len() as i64;
-        let covered: i64 = self
-            .aors
-            .iter()
-            .map(|a| cover.covered_days(a, self.first, self.last))
-            .sum();
+        let aors: Vec<&String> = self.aors.iter().collect();
+        let (covered, of) = self.covered_of(cover, &aors, self.first, self.last);
         share(covered, of)
     }
 
@@ -2628,12 +2713,16 @@ impl Asked {
             Some(i) => vec![&values[i]],
             None => self.aors.iter().collect(),
         };
-        let days = (last - first).num_days() + 1;
-        let of = days * aors.len() as i64;
-        let covered: i64 = aors
-            .iter()
-            .map(|a| cover.covered_days(a, first, last))
-            .sum();
+        if self.spans.len() == 1 {
+            let days = (last - first).num_days() + 1;
+            let of = days * aors.len() as i64;
+            let covered: i64 = aors
+                .iter()
+                .map(|a| cover.covered_days(a, first, last))
+                .sum();
+            return share(covered, of);
+        }
+        let (covered, of) = self.covered_of(cover, &aors, first, last);
         share(covered, of)
     }
 
@@ -2657,15 +2746,18 @@ impl Asked {
         let dates: Vec<Dimension> = query.by.iter().copied().filter(|d| d.is_date()).collect();
         // Labels are rendered once per bucket: a day starting no bucket of any date
         // dimension has its previous day's labels.
-        let mut day = self.first;
-        while day <= self.last {
-            if day == self.first || dates.iter().any(|d| d.bucket_start(day) == day) {
-                let labels: Vec<String> = dates.iter().map(|d| d.render_date(day)).collect();
-                if buckets.last() != Some(&labels) {
-                    buckets.push(labels);
+        // Only the buckets holding days asked about.
+        for &(first, last) in &self.spans {
+            let mut day = first;
+            while day <= last {
+                if day == first || dates.iter().any(|d| d.bucket_start(day) == day) {
+                    let labels: Vec<String> = dates.iter().map(|d| d.render_date(day)).collect();
+                    if buckets.last() != Some(&labels) {
+                        buckets.push(labels);
+                    }
                 }
+                day = day.succ_opt()?;
             }
-            day = day.succ_opt()?;
         }
         buckets.sort();
         buckets.dedup();
@@ -2700,6 +2792,28 @@ impl Asked {
     }
 }
 
+/// The days both `a` and `b` hold (each sorted; `b`'s ranges may overlap), sorted and
+/// merged.
+fn intersect_spans(
+    a: &[(NaiveDate, NaiveDate)],
+    b: &[(NaiveDate, NaiveDate)],
+) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut pieces: Vec<(NaiveDate, NaiveDate)> = a
+        .iter()
+        .flat_map(|&(af, al)| b.iter().map(move |&(bf, bl)| (af.max(bf), al.min(bl))))
+        .filter(|(f, l)| f <= l)
+        .collect();
+    pieces.sort();
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for (f, l) in pieces {
+        match out.last_mut() {
+            Some(prev) if prev.1.succ_opt().is_some_and(|next| f <= next) => prev.1 = prev.1.max(l),
+            _ => out.push((f, l)),
+        }
+    }
+    out
+}
+
 fn share(covered: i64, of: i64) -> CellCoverage {
     if covered >= of {
         CellCoverage::Full
@@ -2710,8 +2824,9 @@ fn share(covered: i64, of: i64) -> CellCoverage {
     }
 }
 
-/// The first and last day of a date dimension's printed value.
-fn date_bucket(d: Dimension, value: &str) -> Option<(NaiveDate, NaiveDate)> {
+/// The first and last day of a date dimension's printed value (`FY2019`, `2019-07`, a
+/// week's Monday, a day); `None` for another dimension or a value that is none.
+pub fn date_bucket(d: Dimension, value: &str) -> Option<(NaiveDate, NaiveDate)> {
     match d {
         Dimension::Fy => {
             let fy = tally_model::fiscal::parse_fiscal_year_label(value)?;
@@ -2724,7 +2839,7 @@ fn date_bucket(d: Dimension, value: &str) -> Option<(NaiveDate, NaiveDate)> {
         }
         Dimension::Week => {
             let monday = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
-            Some((monday, monday + chrono::Days::new(6)))
+            Some((monday, monday.checked_add_days(chrono::Days::new(6))?))
         }
         Dimension::Date => {
             let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;

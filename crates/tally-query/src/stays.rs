@@ -615,11 +615,58 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
     // With only time dimensions, every period of the asked range is a row: a covered one
     // without stays is a true zero, one no release covers on any day is not covered.
     if !q.by.is_empty() && q.by.iter().all(|d| d.is_time()) {
-        let extent = (covered.first().map(|c| c.0), covered.last().map(|c| c.1));
-        if let (Some(first), Some(last)) = (q.from.or(extent.0), q.to.or(extent.1)) {
+        // The releases' days, widened to the periods a filter asks about (FY2100 asked
+        // about is not covered, not absent with a total of 0).
+        let asked_periods: Vec<(NaiveDate, NaiveDate)> = q
+            .filters
+            .iter()
+            .flat_map(|(d, values)| {
+                let period = match d {
+                    StayDimension::Fy => Some(crate::Dimension::Fy),
+                    StayDimension::Month => Some(crate::Dimension::Month),
+                    StayDimension::Week => Some(crate::Dimension::Week),
+                    StayDimension::Date => Some(crate::Dimension::Date),
+                    _ => None,
+                };
+                values
+                    .iter()
+                    .filter_map(move |v| crate::count::date_bucket(period?, v))
+            })
+            .collect();
+        let lowest = covered
+            .first()
+            .map(|c| c.0)
+            .into_iter()
+            .chain(asked_periods.iter().map(|p| p.0))
+            .min();
+        let highest = covered
+            .last()
+            .map(|c| c.1)
+            .into_iter()
+            .chain(asked_periods.iter().map(|p| p.1))
+            .max();
+        if let (Some(first), Some(last)) = (q.from.or(lowest), q.to.or(highest)) {
             let mut periods: BTreeMap<Vec<String>, bool> = BTreeMap::new();
+            // Days a filter on a period leaves out are not asked about (`--where
+            // date=2012-01-02` is that day's, not a row of 0 for the days beside it).
+            let asked = |day: NaiveDate| {
+                q.filters
+                    .iter()
+                    .filter(|(d, _)| d.is_time())
+                    .all(|(d, wanted)| {
+                        let v = time_value(*d, day);
+                        wanted.iter().any(|w| w.eq_ignore_ascii_case(&v))
+                    })
+            };
             let mut day = first;
             while day <= last {
+                if !asked(day) {
+                    match day.succ_opt() {
+                        Some(next) => day = next,
+                        None => break,
+                    }
+                    continue;
+                }
                 let key: Vec<String> = q.by.iter().map(|d| time_value(*d, day)).collect();
                 let covers = covered.iter().any(|(f, l)| *f <= day && day <= *l);
                 *periods.entry(key).or_default() |= covers;

@@ -474,37 +474,8 @@ fn check_where_value(
         _ => true,
     };
     if ok {
-        // A period wholly outside the event dates Tally keeps holds no release's rows:
-        // counted, it printed `FY999,0` where no release covers it.
-        let span = match dim {
-            Dimension::Fy => tally_model::fiscal::parse_fiscal_year_label(v).and_then(|fy| {
-                Some((
-                    NaiveDate::from_ymd_opt(fy - 1, 10, 1)?,
-                    NaiveDate::from_ymd_opt(fy, 9, 30)?,
-                ))
-            }),
-            Dimension::Month => strict_month(v).and_then(|first| {
-                Some((
-                    first,
-                    first
-                        .checked_add_months(chrono::Months::new(1))?
-                        .pred_opt()?,
-                ))
-            }),
-            Dimension::Date => strict_date(v).map(|d| (d, d)),
-            Dimension::Week => {
-                strict_date(v).and_then(|d| Some((d, d.checked_add_days(chrono::Days::new(6))?)))
-            }
-            _ => None,
-        };
-        let (kept_first, kept_last) = tally_model::date::EVENT_DATE_RANGE;
-        if let Some((first, last)) = span
-            && (last < kept_first || first > kept_last)
-        {
-            bail!(
-                "--where {}={v:?} lies outside the event dates Tally keeps ({kept_first} to {kept_last}): no release's rows can fall there",
-                dim.name()
-            );
+        if dim.is_date() {
+            super::check_asked_period(dim, v)?;
         }
         return Ok(());
     }

@@ -72,6 +72,25 @@ pub fn check_asked_dates(
     Ok(())
 }
 
+/// Refuses a `--where` value of date dimension `dim` (`FY2019`, `2019-07`, a week's
+/// Monday, a day) wholly outside the event dates ingest keeps: no release's rows can
+/// fall there, and counted it printed `FY999,0` where no release covers it.
+///
+/// # Errors
+/// The filter and the range.
+pub(crate) fn check_asked_period(dim: tally_query::Dimension, value: &str) -> anyhow::Result<()> {
+    let (kept_first, kept_last) = tally_model::date::EVENT_DATE_RANGE;
+    if let Some((first, last)) = tally_query::count::date_bucket(dim, value)
+        && (last < kept_first || first > kept_last)
+    {
+        anyhow::bail!(
+            "--where {}={value:?} lies outside the event dates Tally keeps ({kept_first} to {kept_last}): no release's rows can fall there",
+            dim.name()
+        );
+    }
+    Ok(())
+}
+
 /// The release ids that `--release` values name (file name, release id or SHA-256
 /// prefix); `None` when none is given (every release).
 ///

@@ -85,6 +85,18 @@ fn parse_query(args: &Args, store: Option<&Store>) -> Result<PopulationQuery> {
             bail!("--where {f:?} lists no values");
         }
         let dim = PopulationDimension::parse(dim)?;
+        let period = match dim {
+            PopulationDimension::Fy => Some(tally_query::Dimension::Fy),
+            PopulationDimension::Month => Some(tally_query::Dimension::Month),
+            PopulationDimension::Week => Some(tally_query::Dimension::Week),
+            PopulationDimension::Date => Some(tally_query::Dimension::Date),
+            _ => None,
+        };
+        if let Some(period) = period {
+            for v in &values {
+                super::check_asked_period(period, v.trim())?;
+            }
+        }
         let values = values
             .iter()
             .map(|v| canonical_value(dim, v.trim(), &aors))

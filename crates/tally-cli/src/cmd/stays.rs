@@ -49,6 +49,18 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
             split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?
         };
         let dim = StayDimension::parse(dim)?;
+        let period = match dim {
+            StayDimension::Fy => Some(tally_query::Dimension::Fy),
+            StayDimension::Month => Some(tally_query::Dimension::Month),
+            StayDimension::Week => Some(tally_query::Dimension::Week),
+            StayDimension::Date => Some(tally_query::Dimension::Date),
+            _ => None,
+        };
+        if let Some(period) = period {
+            for v in &values {
+                super::check_asked_period(period, v.trim())?;
+            }
+        }
         let values: Vec<String> = match dim {
             StayDimension::Aor => values
                 .iter()
