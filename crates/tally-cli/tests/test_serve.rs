@@ -816,6 +816,16 @@ fn the_dashboard_form_leads_to_a_drawn_view_with_its_uncovered_days() {
         "/count/detention-stints?by=month&aor=CHI&fy=FY2019"
     );
     assert_eq!(get(&server.addr, &location, &[]).0, 200, "{location}");
+    // A reference table (a list) has no dates: the form's dates are left out too.
+    let (status, headers, _) = get(
+        &server.addr,
+        "/?table=county-aor&fy=FY2019&from=2019-01-01&to=2019-03-31&series=week&split=",
+        &[],
+    );
+    assert_eq!(status, 303);
+    let location = header(&headers, "location").unwrap().to_string();
+    assert_eq!(location, "/count/county-aor");
+    assert_eq!(get(&server.addr, &location, &[]).0, 200, "{location}");
     let (status, headers, _) = get(
         &server.addr,
         "/?table=arrests&series=week&split=week&aor=CHI",

@@ -1328,8 +1328,12 @@ async fn dashboard(State(served): State<Arc<Served>>, RawQuery(raw): RawQuery) -
             );
         }
         let kind = tally_model::TableKind::from_slug(table).filter(|_| known_table(table));
-        let has_dimension =
-            |d: &str| kind.is_none_or(|kind| tally_query::Dimension::parse(kind, d).is_ok());
+        let has_dimension = |d: &str| {
+            kind.is_none_or(|kind| match d {
+                "from" | "to" => !kind.def().reference,
+                _ => tally_query::Dimension::parse(kind, d).is_ok(),
+            })
+        };
         let rest: Vec<String> = super::serve_form::count_query(&form, has_dimension)
             .iter()
             .map(|(k, v)| {

@@ -111,17 +111,15 @@ fn option(value: &str, text: &str, selected: bool) -> String {
     )
 }
 
-/// Form fields that are not dimensions of a table.
-const NOT_DIMENSIONS: [&str; 3] = ["from", "to", "release"];
-
 /// The count parameters a submitted form stands for: `series` and `split` become `by`,
 /// repeated values of one dimension (`aor=CHI&aor=NYC`) one comma list, empty fields
 /// none. Parameters given as such (`by=fy`) pass on when the form's own are absent.
 ///
 /// The form is filled from the view it was on, so a table chosen without script arrives
 /// with the previous table's period, split and filters: those the chosen table has no
-/// dimension for (`has_dimension` false) are left out, and a split that repeats the
-/// period is asked once, rather than the count answering 400.
+/// dimension for (`has_dimension` false; asked of `from` and `to` too, which a reference
+/// table has no dates for) are left out, and a split that repeats the period is asked
+/// once, rather than the count answering 400.
 pub fn count_query(
     form: &[(String, String)],
     has_dimension: impl Fn(&str) -> bool,
@@ -148,7 +146,7 @@ pub fn count_query(
         if v.is_empty() || FORM_ONLY.contains(&k.as_str()) || (from_form && k == "by") {
             continue;
         }
-        if from_form && !NOT_DIMENSIONS.contains(&k.as_str()) && !has_dimension(k) {
+        if from_form && k != "release" && !has_dimension(k) {
             continue;
         }
         match out.iter_mut().find(|(o, _)| o == k) {
@@ -214,6 +212,15 @@ mod tests {
         // A table chosen without script: the previous table's split and filter it has
         // no dimension for are left out; a split repeating the period is asked once.
         let detention = |d: &str| !matches!(d, "method-group" | "criminality");
+        let reference = |d: &str| !matches!(d, "from" | "to" | "fy");
+        let form = pairs(&[
+            ("table", "county-aor"),
+            ("from", "2019-01-01"),
+            ("to", "2019-03-31"),
+            ("series", ""),
+            ("split", ""),
+        ]);
+        assert!(count_query(&form, reference).is_empty());
         let form = pairs(&[
             ("table", "detention-stints"),
             ("aor", "CHI"),
