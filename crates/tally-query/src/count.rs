@@ -1891,8 +1891,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         }
     }
     // A release of a table with AORs whose rows hold none (no AOR column, or every AOR
-    // blank or withheld) covers no AOR: the days it does not cover cannot be marked, so
-    // its span is said instead.
+    // blank or withheld) covers its days for no AOR in particular: said, with its days.
     if query.table.def().aor.is_some() {
         for r in &releases {
             let spans = r.coverage(query.table);
@@ -1902,16 +1901,10 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             let first = spans.values().map(|s| s.0).min();
             let last = spans.values().map(|s| s.1).max();
             if let (Some(first), Some(last)) = (first, last) {
-                let outside =
-                    query.from.is_some_and(|f| f < first) || query.to.is_some_and(|t| t > last);
                 notes.push(format!(
-                    "{} gives no AOR for any of its rows, so it covers no AOR's days and days it does not cover are not marked \"not covered\": its rows are dated {first}..{last}{}",
+                    "{} gives no AOR for any of its rows: it covers {first}..{last} for no AOR in particular (counted as {}), so days it does not cover print \"not covered\" but what it covers cannot be placed by AOR",
                     r.report.file_name,
-                    if outside {
-                        "; days asked outside those are missing from this count, not zero"
-                    } else {
-                        ""
-                    }
+                    crate::coverage::AOR_NOT_GIVEN
                 ));
             }
         }

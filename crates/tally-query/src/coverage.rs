@@ -5,7 +5,8 @@
 //! A release covers, for every AOR it holds rows for, each part of a table from its first
 //! to its last event date, or the period its banner states (`ReleaseEntry::coverage`).
 //! Rows with no usable AOR (blank, withheld, unmapped) belong to the release as a whole:
-//! they extend no AOR's coverage. Long stretches inside a release's span with no rows at
+//! they extend no AOR's coverage; a release none of whose rows gives an AOR covers its
+//! days under [`AOR_NOT_GIVEN`]. Long stretches inside a release's span with no rows at
 //! all, where its rate would have given many ([`tally_store::Hole`]), are not covered.
 
 use crate::precedence::Precedence;
@@ -23,6 +24,11 @@ pub fn is_no_aor(key: &str) -> bool {
 /// cover the table as a whole, from their first to their last day, so that days after a
 /// headcount ends are not covered rather than silently absent.
 pub const WHOLE_TABLE: &str = "whole table";
+
+/// The key under which a release of a table with AORs covers its days when it gives no
+/// AOR for any row (NPR's processed detainers have no AOR column): covered for no AOR in
+/// particular, so that the days it does not cover print `not covered`, not 0 or nothing.
+pub const AOR_NOT_GIVEN: &str = "(AOR not given)";
 
 /// Covered days per AOR code, as merged inclusive ranges.
 #[derive(Debug, Clone, Default)]
@@ -45,9 +51,13 @@ impl CoverageMap {
             // Long stretches with no rows (a mistyped date years before the rest) are not
             // covered: tally_catalog::holes.
             let holes = tally_store::holes(&r.report, table);
-            for ((part, aor), span) in r.coverage(table) {
+            let of_release = r.coverage(table);
+            let gives_no_aor =
+                !of_release.is_empty() && of_release.keys().all(|(_, aor)| is_no_aor(aor));
+            for ((part, aor), span) in of_release {
                 let aor = match (whole, is_no_aor(&aor)) {
                     (true, _) => WHOLE_TABLE.to_string(),
+                    (false, true) if gives_no_aor => AOR_NOT_GIVEN.to_string(),
                     (false, true) => continue,
                     (false, false) => aor,
                 };
