@@ -586,6 +586,33 @@ fn nprs_processed_detainers_are_read_with_their_prepare_dates_and_no_time_of_day
     );
 }
 
+/// NPR's Pennsylvania detainers (no AOR) beside the Deportation Data Project's St. Cloud
+/// detainers (St. Paul AOR, 2026): Pennsylvania's years are partly covered (St. Paul's
+/// days are not), the years between the two are not covered, never absent or labelled
+/// as rows of a release that does not claim its days.
+#[test]
+fn detainers_without_an_aor_beside_detainers_with_one_are_covered_in_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let pa = shared_data().join("detainers/pa_detainers_eads.csv");
+    let st_cloud = shared_data().join("ddp-processed/detainers_st-cloud-declined_2026-02.csv");
+    let out = ingest(&store, &[&pa, &st_cloud]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let by_fy = count_csv(
+        &store,
+        "detainers",
+        &["--by", "fy", "--suppress-below", "0"],
+    );
+    for line in [
+        "FY2009,4913,partly: 365 of 730 AOR-days",
+        "FY2016,not covered,not covered",
+        "FY2025,not covered,not covered",
+    ] {
+        assert!(by_fy.lines().any(|l| l == line), "{line}: {by_fy}");
+    }
+    assert!(!by_fy.contains("does not claim"), "{by_fy}");
+}
+
 /// Dates no release's rows can hold (event dates outside 1970-01-01..2099-12-31 are
 /// rejected at ingest) are refused when asked for, not counted: `--from 0999-09-30`
 /// printed `FY999,0` for a year no release covers, and `--from -2019-01-01` 4,039 fiscal
