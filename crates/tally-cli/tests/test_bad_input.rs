@@ -637,17 +637,18 @@ fn dates_outside_the_kept_event_dates_are_refused_not_counted_as_zero() {
         assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
     };
     let kept = "outside the event dates Tally keeps (1970-01-01 to 2099-12-31): no release's rows can fall there";
+    let ask = "outside the event dates Tally keeps (1970-01-01 to 2099-12-31): ask within them";
     refused(
         &["--from=0999-09-30", "--to", "1000-10-02"],
-        &format!("--from 0999-09-30 is {kept}"),
+        &format!("--from 0999-09-30 is {ask}"),
     );
     refused(
         &["--from=-2019-01-01"],
-        &format!("--from -2019-01-01 is {kept}"),
+        &format!("--from -2019-01-01 is {ask}"),
     );
     refused(
         &["--to", "2100-01-01"],
-        &format!("--to 2100-01-01 is {kept}"),
+        &format!("--to 2100-01-01 is {ask}"),
     );
     refused(
         &["--where", "month=0999-01"],

@@ -60,7 +60,7 @@ pub fn check_asked_dates(
             && (d < first || d > last)
         {
             anyhow::bail!(
-                "{flag} {d} is outside the event dates Tally keeps ({first} to {last}): no release's rows can fall there"
+                "{flag} {d} is outside the event dates Tally keeps ({first} to {last}): ask within them"
             );
         }
     }
