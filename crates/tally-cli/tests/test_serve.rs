@@ -1008,8 +1008,14 @@ fn a_computed_count_says_where_its_time_went_and_other_views_do_not() {
         let timing = header(&headers, "server-timing").unwrap();
         assert!(timing_of(timing, "scan").is_some(), "{timing}");
     }
-    let (status, headers, _) = get(&server.addr, "/status.json", &[]);
+    let (status, headers, body) = get(&server.addr, "/status.json", &[]);
     assert_eq!(status, 200);
+    // The store by its directory's name: where it lies on the server is not shown.
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let name = store().file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(v["store"], serde_json::json!(name));
+    let shown = String::from_utf8_lossy(&body).into_owned();
+    assert!(!shown.contains(path_str(store())), "{shown}");
     let timing = header(&headers, "server-timing").unwrap();
     assert!(timing.contains("desc=\"computed\""), "{timing}");
     assert_eq!(timing_of(timing, "scan"), None, "{timing}");

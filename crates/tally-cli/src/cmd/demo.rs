@@ -112,6 +112,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         super::status::Args {
             store: store.clone(),
             format: super::ReportFormat::Table,
+            store_shown_as: None,
         },
         out,
     )?;

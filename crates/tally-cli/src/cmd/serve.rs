@@ -1119,10 +1119,17 @@ async fn status(
     if let Some(refused) = unknown_parameters(raw, &[], !json) {
         return refused;
     }
+    // Clients see the store's name, not where it lies on the server.
+    let name = served
+        .store
+        .file_name()
+        .map_or_else(|| "store".to_string(), |n| n.to_string_lossy().into_owned());
     let argv = vec![
         "status".into(),
         "--store".into(),
         served.store.display().to_string(),
+        "--store-shown-as".into(),
+        name,
     ];
     report_view(served, &headers, argv, json).await
 }

@@ -26,6 +26,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+    /// The name the store is shown under instead of its path (`tally serve` shows its
+    /// clients the store directory's name, not where it lies on the server).
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub store_shown_as: Option<String>,
 }
 
 /// The precedence rule, as printed and documented (see `tally_query::precedence`).
@@ -640,7 +644,10 @@ fn gaps(spans: &mut [(NaiveDate, NaiveDate)]) -> Vec<(NaiveDate, NaiveDate)> {
 /// A missing or unreadable store.
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     let store = Store::open(&args.store)?;
-    let status = gather(&store)?;
+    let mut status = gather(&store)?;
+    if let Some(name) = &args.store_shown_as {
+        status.store = name.clone();
+    }
     if args.format == ReportFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &status)?;
         writeln!(out)?;
