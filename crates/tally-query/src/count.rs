@@ -2628,24 +2628,6 @@ impl Asked {
         intersect_spans(&self.spans, &[(first, last)])
     }
 
-    /// Covered AOR-days of `aors` over the days asked about from `first` to `last`, and
-    /// all of them.
-    fn covered_of(
-        &self,
-        cover: &CoverageMap,
-        aors: &[&String],
-        first: NaiveDate,
-        last: NaiveDate,
-    ) -> (i64, i64) {
-        self.within(first, last)
-            .into_iter()
-            .fold((0, 0), |(covered, of), (f, l)| {
-                let days = (l - f).num_days() + 1;
-                let here: i64 = aors.iter().map(|a| cover.covered_days(a, f, l)).sum();
-                (covered + here, of + days * aors.len() as i64)
-            })
-    }
-
     /// The days of a cell: each date dimension's bucket (a whole fiscal year, month, week
     /// or day), narrowed by `--from/--to` and the date filters only: a fiscal year the
     /// releases cover for eleven months is partly covered, whatever the releases hold,
@@ -2680,7 +2662,7 @@ impl Asked {
     /// Coverage of every AOR-day asked about.
     fn range_coverage(&self, cover: &CoverageMap) -> CellCoverage {
         let aors: Vec<&String> = self.aors.iter().collect();
-        let (covered, of) = self.covered_of(cover, &aors, self.first, self.last);
+        let (covered, of) = covered_of(cover, &aors, &self.spans);
         share(covered, of)
     }
 
@@ -2706,16 +2688,14 @@ impl Asked {
             Some(i) => vec![&values[i]],
             None => self.aors.iter().collect(),
         };
-        if self.spans.len() == 1 {
-            let days = (last - first).num_days() + 1;
-            let of = days * aors.len() as i64;
-            let covered: i64 = aors
-                .iter()
-                .map(|a| cover.covered_days(a, first, last))
-                .sum();
-            return share(covered, of);
-        }
-        let (covered, of) = self.covered_of(cover, &aors, first, last);
+        // A cell's days are its buckets' (a fiscal year past the releases' last day is
+        // partly covered); only days asked about in pieces narrow them further.
+        let pieces = if self.spans.len() == 1 {
+            vec![(first, last)]
+        } else {
+            self.within(first, last)
+        };
+        let (covered, of) = covered_of(cover, &aors, &pieces);
         share(covered, of)
     }
 
@@ -2783,6 +2763,19 @@ impl Asked {
         }
         Some(out)
     }
+}
+
+/// Covered AOR-days of `aors` over the days of `pieces`, and all their AOR-days.
+fn covered_of(
+    cover: &CoverageMap,
+    aors: &[&String],
+    pieces: &[(NaiveDate, NaiveDate)],
+) -> (i64, i64) {
+    pieces.iter().fold((0, 0), |(covered, of), &(f, l)| {
+        let days = (l - f).num_days() + 1;
+        let here: i64 = aors.iter().map(|a| cover.covered_days(a, f, l)).sum();
+        (covered + here, of + days * aors.len() as i64)
+    })
 }
 
 /// The days both `a` and `b` hold (each sorted; `b`'s ranges may overlap), sorted and
