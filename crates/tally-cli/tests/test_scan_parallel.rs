@@ -106,6 +106,7 @@ fn counts_running_at_once_give_the_answers_they_give_alone() {
         CountQuery {
             by: dims(&["fy", "aor"]),
             rows_only: true,
+            max_groups: None,
             ..plain.clone()
         },
     ];

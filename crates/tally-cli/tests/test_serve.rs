@@ -1020,3 +1020,115 @@ fn a_computed_count_says_where_its_time_went_and_other_views_do_not() {
     assert!(timing.contains("desc=\"computed\""), "{timing}");
     assert_eq!(timing_of(timing, "scan"), None, "{timing}");
 }
+
+/// A count finer than the server's `--max-groups` is refused 400, saying the limit and
+/// what to do, instead of holding gigabytes; one within it is answered exactly as `tally
+/// count` prints it, and the limit shows in no command line or link. The limit counts the
+/// groups the rows fill (the count's nonzero cells, not the zeros of its grid): 30,863
+/// AOR-days in the national FY2016-FY2019 arrests (held in a table by position) and
+/// 65,294 AOR-days by method group (held in hashed maps, counted as the scan goes).
+#[test]
+fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() {
+    let s = store();
+    let mut by_aor_date = String::new();
+    for (by, groups) in [("aor,date", 30_863), ("aor,date,method-group", 65_294)] {
+        let unlimited = tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(s),
+            "--by",
+            by,
+            "--format",
+            "csv",
+        ]);
+        assert!(unlimited.status.success(), "{}", stderr(&unlimited));
+        let csv = stdout(&unlimited);
+        let filled = csv.lines().skip(1).filter(|l| !l.ends_with(",0")).count();
+        assert_eq!(filled, groups, "{by}");
+        for (max, answered) in [(groups, true), (groups - 1, false), (100, false)] {
+            let out = tally(&[
+                "count",
+                "arrests",
+                "--store",
+                path_str(s),
+                "--by",
+                by,
+                "--format",
+                "csv",
+                "--max-groups",
+                &max.to_string(),
+            ]);
+            assert_eq!(
+                out.status.success(),
+                answered,
+                "{by} --max-groups {max}: {}",
+                stderr(&out)
+            );
+            if answered {
+                assert_eq!(stdout(&out), csv, "{by}: the limit changes no answer");
+            } else {
+                assert!(
+                    stderr(&out).contains(&format!(
+                        "the count holds more than {max} groups (before groups under the small-cell limit are hidden), the most allowed here (--max-groups {max}): group by fewer or coarser dimensions"
+                    )),
+                    "{by}: {}",
+                    stderr(&out)
+                );
+            }
+        }
+        if by == "aor,date" {
+            by_aor_date = csv;
+        }
+    }
+    let csv = by_aor_date;
+
+    let server = serve(s, &["--max-groups", "30862"]);
+    for twin in ["csv", "json"] {
+        let (status, headers, body) = get(
+            &server.addr,
+            &format!("/count/arrests.{twin}?by=aor,date"),
+            &[],
+        );
+        assert_eq!(status, 400, "{twin}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(header(&headers, "content-type"), Some("application/json"));
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["parameter"], "by", "{v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains("more than 30862 groups"),
+            "{v}"
+        );
+    }
+    let (status, _, body) = get(&server.addr, "/count/arrests?by=aor,date", &[]);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("more than 30862 groups"));
+    // Within the limit: the CLI's answer, and no trace of the limit in what is shown.
+    let (status, _, body) = get(&server.addr, "/count/arrests.csv?by=aor,fy", &[]);
+    assert_eq!(status, 200);
+    let cli = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(s),
+        "--by",
+        "aor,fy",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&body), stdout(&cli));
+    let (status, _, page) = get(&server.addr, "/count/arrests?by=aor,fy", &[]);
+    assert_eq!(status, 200);
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("tally count arrests --by aor,fy"), "{page}");
+    assert!(!page.contains("max-groups"), "{page}");
+    drop(server);
+
+    // The default limit (a million groups) answers the same count.
+    let server = serve(s, &[]);
+    let (status, _, body) = get(&server.addr, "/count/arrests.csv?by=aor,date", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(String::from_utf8_lossy(&body), csv);
+}

@@ -51,6 +51,7 @@ fn query(a: &Asked) -> CountQuery {
         dedup: None,
         dedup_marks: Vec::new(),
         rows_only: false,
+        max_groups: None,
     }
 }
 

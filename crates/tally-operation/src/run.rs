@@ -502,6 +502,7 @@ fn run_measuring(
         dedup: Some(op.dedup_rule()),
         dedup_marks: Vec::new(),
         rows_only: false,
+        max_groups: None,
     };
     let dedup = op.dedup_rule();
     let query_text = format!(

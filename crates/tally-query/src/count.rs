@@ -56,6 +56,15 @@ pub struct CountQuery {
     /// criminality, or citizenship alone; no de-duplication, time of day or cuts of one
     /// workbook) reads the rollups ([`rollups_answer`]).
     pub rows_only: bool,
+    /// Most groups the count may hold before small ones are hidden (`count --max-groups`,
+    /// which `tally serve` sets): past it the count is refused with
+    /// [`QueryError::Invalid`], its scan ending at the batch that passed it, so that a key
+    /// as fine as date by landmark (11 million groups and 2.9 GB over the 50 M-row
+    /// benchmark store, about 270 bytes a group once built) cannot take a server's memory.
+    /// What is held to it is the groups every file's tally holds, summed as the files are
+    /// read (what takes the memory: a group several releases hold counts once for each).
+    /// `None`: no limit.
+    pub max_groups: Option<usize>,
 }
 
 impl CountQuery {
@@ -117,6 +126,7 @@ impl CountQuery {
             dedup: None,
             dedup_marks: Vec::new(),
             rows_only: false,
+            max_groups: None,
         }
     }
 }
@@ -330,6 +340,9 @@ struct FileTally {
     records_differing: u64,
     mark_names: Interner,
     overlap_rows: Vec<(u64, u64)>,
+    /// Groups of this tally already added to the count's running total of groups held
+    /// ([`CountQuery::max_groups`]).
+    groups_reported: usize,
 }
 
 /// What a file's tally learns of its filters, per filter: each interned id's match.
@@ -609,15 +622,22 @@ impl GroupCounts {
         out
     }
 
-    /// Groups held (an upper bound where the dense table holds some: its slots in use
-    /// are not counted until visited).
+    /// Groups held: [`GroupCounts::hashed`] and the dense table's slots in use, counted
+    /// one by one (a pass over up to 2^16 slots; the adding loops do not count them, which
+    /// cost a twentieth of a scan).
     fn len(&self) -> usize {
         let dense = if self.dense.open {
-            self.dense.slots.len()
+            self.dense.slots.iter().filter(|n| **n > 0).count()
         } else {
             0
         };
-        self.wide.len() + self.packed.len() + dense
+        self.hashed() + dense
+    }
+
+    /// Groups held in the hashed maps: all but the dense table's (at most 2^16 groups,
+    /// 512 KiB).
+    fn hashed(&self) -> usize {
+        self.wide.len() + self.packed.len()
     }
 
     /// Hands every group to `visit` with its whole key (the slots past `width` are
@@ -1159,538 +1179,562 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             records_differing: 0,
             mark_names: Interner::new(),
             overlap_rows: vec![(0, 0); precedence.overlaps().len()],
+            groups_reported: 0,
         })
     };
     let scan = TableScan::new(store, query.table, &columns).with_rollups(use_rollups);
     let scan_started = std::time::Instant::now();
-    let tallies = scan.par_for_each(
-        &releases,
-        threads,
-        new_tally,
-        |st: &mut FileTally, release, batch: &RecordBatch| {
-            let bad = |what: &str| {
-                StoreError::Invalid(format!(
-                    "release {}: column {what} has an unexpected type",
-                    release.id
-                ))
-            };
-            let dates = batch
-                .column(0)
-                .as_primitive_opt::<Date32Type>()
-                .ok_or_else(|| bad("event_date"))?;
-            let text =
-                |i: usize, name: &str| TextColumn::new(batch.column(i)).map_err(|_| bad(name));
-            let aor = text(1, "aor")?;
-            let aor_name = text(2, aor_field)?;
-            let withheld = text(3, "withheld")?;
-            let datetimes = SecondsColumn::new(batch.column(5));
-            // Rows a batch row stands for: a rollup's `rollup_rows`, else 1 (a table
-            // file's column reads as nulls).
-            let weights = weight_at.and_then(|w| {
+    // The groups every file's tally holds in its hashed maps, summed, against
+    // `--max-groups` (its dense table, at most 512 KiB, is counted once the scan ends);
+    // set past it by the batch that took the sum there, whose scan then ends as a stopped
+    // one (told apart from a stop asked for below).
+    let groups_held = std::sync::atomic::AtomicUsize::new(0);
+    let over_budget = std::sync::atomic::AtomicBool::new(false);
+    let tally_batch = |st: &mut FileTally,
+                       release: &tally_store::ReleaseEntry,
+                       batch: &RecordBatch| {
+        let bad = |what: &str| {
+            StoreError::Invalid(format!(
+                "release {}: column {what} has an unexpected type",
+                release.id
+            ))
+        };
+        let dates = batch
+            .column(0)
+            .as_primitive_opt::<Date32Type>()
+            .ok_or_else(|| bad("event_date"))?;
+        let text = |i: usize, name: &str| TextColumn::new(batch.column(i)).map_err(|_| bad(name));
+        let aor = text(1, "aor")?;
+        let aor_name = text(2, aor_field)?;
+        let withheld = text(3, "withheld")?;
+        let datetimes = SecondsColumn::new(batch.column(5));
+        // Rows a batch row stands for: a rollup's `rollup_rows`, else 1 (a table
+        // file's column reads as nulls).
+        let weights = weight_at.and_then(|w| {
+            batch
+                .column(w)
+                .as_primitive_opt::<arrow_array::types::Int64Type>()
+        });
+        let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
+            .map(|i| TextColumn::new(batch.column(i)).ok())
+            .collect();
+        // Per dimension: interner id of each dictionary key of this batch's column.
+        let check_precedence = precedence.involves(&release.id);
+        let sheet = text(4, "source_sheet")?;
+        let source_rows = batch
+            .column(6)
+            .as_primitive_opt::<arrow_array::types::Int64Type>();
+        if needs_source_row && source_rows.is_none() {
+            return Err(bad("source_row"));
+        }
+        let source_row = |i: usize| source_rows.map_or(0, |r| r.value(i));
+        let records = match record_columns {
+            Some(at) if precedence.by_record(&release.id) => Some((
+                TextColumn::new(batch.column(at)).ok(),
+                TextColumn::new(batch.column(at + 1)).ok(),
                 batch
-                    .column(w)
-                    .as_primitive_opt::<arrow_array::types::Int64Type>()
-            });
-            let text_columns: Vec<Option<TextColumn>> = (0..batch.num_columns())
-                .map(|i| TextColumn::new(batch.column(i)).ok())
-                .collect();
-            // Per dimension: interner id of each dictionary key of this batch's column.
-            let check_precedence = precedence.involves(&release.id);
-            let sheet = text(4, "source_sheet")?;
-            let source_rows = batch
-                .column(6)
-                .as_primitive_opt::<arrow_array::types::Int64Type>();
-            if needs_source_row && source_rows.is_none() {
-                return Err(bad("source_row"));
+                    .column(at + 2)
+                    .as_primitive_opt::<arrow_array::types::Int64Type>(),
+            )),
+            _ => None,
+        };
+        let parts: std::collections::HashMap<&str, Option<&str>> = release
+            .report
+            .sheets
+            .iter()
+            .map(|s| (s.sheet.as_str(), s.part.as_deref()))
+            .collect();
+        // Sheets whose events carry a time of day (the others count as "(no time)").
+        let timed: Vec<&str> = release
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == query.table && s.event_time_rows > 0)
+            .map(|s| s.sheet.as_str())
+            .collect();
+        let use_entry = st.use_entry.get_or_insert_with(|| ReleaseUse {
+            id: release.id.clone(),
+            sha256: release.report.sha256.clone(),
+            file_name: release.report.file_name.clone(),
+            sheets: release
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table == query.table)
+                .map(|s| s.sheet.clone())
+                .collect(),
+            rows_counted: 0,
+            rows_shadowed: 0,
+            rows_duplicate: 0,
+        });
+        // Per dimension, each row's id, found a column at a time (one kind of lookup
+        // over many rows, rather than every kind in turn on each row). Rows outside
+        // the dates asked about are skipped: a value only they hold is never interned.
+        let rows = batch.num_rows();
+        let range_rows = (from.is_some() || to.is_some()).then(|| {
+            let mut kept = crate::scratch::FLAGS.take(rows, false);
+            for (i, kept) in kept.iter_mut().enumerate() {
+                *kept = dates.is_valid(i)
+                    && from.is_none_or(|f| dates.value(i) >= f)
+                    && to.is_none_or(|t| dates.value(i) <= t);
             }
-            let source_row = |i: usize| source_rows.map_or(0, |r| r.value(i));
-            let records = match record_columns {
-                Some(at) if precedence.by_record(&release.id) => Some((
-                    TextColumn::new(batch.column(at)).ok(),
-                    TextColumn::new(batch.column(at + 1)).ok(),
-                    batch
-                        .column(at + 2)
-                        .as_primitive_opt::<arrow_array::types::Int64Type>(),
-                )),
-                _ => None,
-            };
-            let parts: std::collections::HashMap<&str, Option<&str>> = release
-                .report
-                .sheets
-                .iter()
-                .map(|s| (s.sheet.as_str(), s.part.as_deref()))
-                .collect();
-            // Sheets whose events carry a time of day (the others count as "(no time)").
-            let timed: Vec<&str> = release
-                .report
-                .sheets
-                .iter()
-                .filter(|s| s.table == query.table && s.event_time_rows > 0)
-                .map(|s| s.sheet.as_str())
-                .collect();
-            let use_entry = st.use_entry.get_or_insert_with(|| ReleaseUse {
-                id: release.id.clone(),
-                sha256: release.report.sha256.clone(),
-                file_name: release.report.file_name.clone(),
-                sheets: release
-                    .report
-                    .sheets
-                    .iter()
-                    .filter(|s| s.table == query.table)
-                    .map(|s| s.sheet.clone())
-                    .collect(),
-                rows_counted: 0,
-                rows_shadowed: 0,
-                rows_duplicate: 0,
-            });
-            // Per dimension, each row's id, found a column at a time (one kind of lookup
-            // over many rows, rather than every kind in turn on each row). Rows outside
-            // the dates asked about are skipped: a value only they hold is never interned.
-            let rows = batch.num_rows();
-            let range_rows = (from.is_some() || to.is_some()).then(|| {
-                let mut kept = crate::scratch::FLAGS.take(rows, false);
-                for (i, kept) in kept.iter_mut().enumerate() {
-                    *kept = dates.is_valid(i)
-                        && from.is_none_or(|f| dates.value(i) >= f)
-                        && to.is_none_or(|t| dates.value(i) <= t);
-                }
-                kept
-            });
-            let in_range = |i: usize| range_rows.as_ref().is_none_or(|r| r[i]);
-            // A row's id where no column-wide lookup applies: the release, the time of
-            // day, plain text, and no value (withheld, an unmapped AOR, or blank).
-            let row_id = |interner: &mut Interner, k: usize, i: usize| -> u32 {
-                let d = &dims_needed[k];
-                if *d == Dimension::Release {
-                    return interner.id(&release.report.file_name);
-                }
-                if *d == Dimension::HourOfDay {
-                    let hour = datetimes
-                        .as_ref()
-                        .and_then(|t| t.get(i))
-                        .filter(|_| sheet.get(i).is_some_and(|s| timed.contains(&s)))
-                        .map(|seconds| seconds.rem_euclid(86_400) / 3_600);
-                    return match hour {
-                        Some(h) => interner.id(&format!("{h:02}")),
-                        None => interner.id("(no time)"),
-                    };
-                }
-                let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
-                if let Some(value) = col.and_then(|c| c.get(i)) {
-                    return match (d, scheme) {
-                        (Dimension::MethodGroup, Some(s)) => interner.id(s.group_of(value)),
-                        _ => interner.id(value),
-                    };
-                }
-                let name = match (d, scheme_field) {
-                    (Dimension::MethodGroup, Some(field)) => field,
-                    _ => d.withheld_field(query.table).unwrap_or(""),
+            kept
+        });
+        let in_range = |i: usize| range_rows.as_ref().is_none_or(|r| r[i]);
+        // A row's id where no column-wide lookup applies: the release, the time of
+        // day, plain text, and no value (withheld, an unmapped AOR, or blank).
+        let row_id = |interner: &mut Interner, k: usize, i: usize| -> u32 {
+            let d = &dims_needed[k];
+            if *d == Dimension::Release {
+                return interner.id(&release.report.file_name);
+            }
+            if *d == Dimension::HourOfDay {
+                let hour = datetimes
+                    .as_ref()
+                    .and_then(|t| t.get(i))
+                    .filter(|_| sheet.get(i).is_some_and(|s| timed.contains(&s)))
+                    .map(|seconds| seconds.rem_euclid(86_400) / 3_600);
+                return match hour {
+                    Some(h) => interner.id(&format!("{h:02}")),
+                    None => interner.id("(no time)"),
                 };
-                let is_withheld = withheld
-                    .get(i)
-                    .is_some_and(|w| w.split('|').any(|w| w.split('=').next() == Some(name)));
-                interner.id(if is_withheld {
-                    "(withheld)"
-                } else if *d == Dimension::Aor && aor_name.get(i).is_some() {
-                    "(unmapped)"
-                } else {
-                    "(blank)"
-                })
+            }
+            let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
+            if let Some(value) = col.and_then(|c| c.get(i)) {
+                return match (d, scheme) {
+                    (Dimension::MethodGroup, Some(s)) => interner.id(s.group_of(value)),
+                    _ => interner.id(value),
+                };
+            }
+            let name = match (d, scheme_field) {
+                (Dimension::MethodGroup, Some(field)) => field,
+                _ => d.withheld_field(query.table).unwrap_or(""),
             };
-            let mut row_ids: Vec<crate::scratch::Buffer<u32>> =
-                Vec::with_capacity(dims_needed.len());
-            // Every row is read (no dates asked about): each dimension's ids are looked up
-            // a row at a time in a table of the batch's values.
-            let every_row = range_rows.is_none();
-            for (k, d) in dims_needed.iter().enumerate() {
-                let mut ids = crate::scratch::IDS.take(rows, SKIPPED);
-                let interner = &mut st.interners[k];
-                let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
-                if d.is_date() {
-                    let days = dates.values();
-                    let memo = &mut st.date_cache[k];
-                    let buckets = &mut st.bucket_cache[k];
-                    if every_row && dates.null_count() == 0 {
-                        // One lookup a row, in a vector from the memo's first day; a day
-                        // not yet held is given its id (once per day, its bucket's label
-                        // once per bucket) and the lookup goes on.
-                        let mut at = 0;
-                        while at < rows {
-                            let (start, table) = memo.span();
-                            for (slot, day) in ids[at..].iter_mut().zip(&days[at..]) {
-                                let id = table
-                                    .get(day.wrapping_sub(start) as u32 as usize)
-                                    .copied()
-                                    .unwrap_or(SKIPPED);
-                                if id == SKIPPED {
-                                    break;
-                                }
-                                *slot = id;
+            let is_withheld = withheld
+                .get(i)
+                .is_some_and(|w| w.split('|').any(|w| w.split('=').next() == Some(name)));
+            interner.id(if is_withheld {
+                "(withheld)"
+            } else if *d == Dimension::Aor && aor_name.get(i).is_some() {
+                "(unmapped)"
+            } else {
+                "(blank)"
+            })
+        };
+        let mut row_ids: Vec<crate::scratch::Buffer<u32>> = Vec::with_capacity(dims_needed.len());
+        // Every row is read (no dates asked about): each dimension's ids are looked up
+        // a row at a time in a table of the batch's values.
+        let every_row = range_rows.is_none();
+        for (k, d) in dims_needed.iter().enumerate() {
+            let mut ids = crate::scratch::IDS.take(rows, SKIPPED);
+            let interner = &mut st.interners[k];
+            let col = dim_column[k].and_then(|c| text_columns[c].as_ref());
+            if d.is_date() {
+                let days = dates.values();
+                let memo = &mut st.date_cache[k];
+                let buckets = &mut st.bucket_cache[k];
+                if every_row && dates.null_count() == 0 {
+                    // One lookup a row, in a vector from the memo's first day; a day
+                    // not yet held is given its id (once per day, its bucket's label
+                    // once per bucket) and the lookup goes on.
+                    let mut at = 0;
+                    while at < rows {
+                        let (start, table) = memo.span();
+                        for (slot, day) in ids[at..].iter_mut().zip(&days[at..]) {
+                            let id = table
+                                .get(day.wrapping_sub(start) as u32 as usize)
+                                .copied()
+                                .unwrap_or(SKIPPED);
+                            if id == SKIPPED {
+                                break;
+                            }
+                            *slot = id;
+                            at += 1;
+                        }
+                        if let Some(day) = days.get(at).copied() {
+                            let id = day_id(d, day, interner, buckets);
+                            memo.set(day, id);
+                            if memo.get(day).is_none() {
+                                // Too far from the days held to be kept (an absurd
+                                // date): this row's id alone.
+                                ids[at] = id;
                                 at += 1;
                             }
-                            if let Some(day) = days.get(at).copied() {
+                        }
+                    }
+                    row_ids.push(ids);
+                    continue;
+                }
+                for (i, slot) in ids.iter_mut().enumerate() {
+                    if !in_range(i) {
+                        continue;
+                    }
+                    *slot = if dates.is_null(i) {
+                        interner.id("(undated)")
+                    } else {
+                        let day = days[i];
+                        match memo.get(day) {
+                            Some(id) => id,
+                            None => {
                                 let id = day_id(d, day, interner, buckets);
                                 memo.set(day, id);
-                                if memo.get(day).is_none() {
-                                    // Too far from the days held to be kept (an absurd
-                                    // date): this row's id alone.
-                                    ids[at] = id;
-                                    at += 1;
-                                }
-                            }
-                        }
-                        row_ids.push(ids);
-                        continue;
-                    }
-                    for (i, slot) in ids.iter_mut().enumerate() {
-                        if !in_range(i) {
-                            continue;
-                        }
-                        *slot = if dates.is_null(i) {
-                            interner.id("(undated)")
-                        } else {
-                            let day = days[i];
-                            match memo.get(day) {
-                                Some(id) => id,
-                                None => {
-                                    let id = day_id(d, day, interner, buckets);
-                                    memo.set(day, id);
-                                    id
-                                }
-                            }
-                        };
-                    }
-                } else if let Some(TextColumn::Dict(dict, _)) = col {
-                    // Each dictionary key's id, found the first time a row holds it.
-                    let keys = dict.keys().values();
-                    let mut key_ids = vec![SKIPPED; dict.values().len()];
-                    let mut key_id = |interner: &mut Interner, key: usize| -> u32 {
-                        match key_ids.get(key) {
-                            Some(id) if *id != SKIPPED => *id,
-                            _ => {
-                                let value = col.map_or("", |c| c.key_value(key));
-                                let id = match (d, scheme) {
-                                    (Dimension::MethodGroup, Some(s)) => {
-                                        interner.id(s.group_of(value))
-                                    }
-                                    _ => interner.id(value),
-                                };
-                                if let Some(memo) = key_ids.get_mut(key) {
-                                    *memo = id;
-                                }
                                 id
                             }
                         }
                     };
-                    let nulls = dict.nulls().filter(|n| n.null_count() > 0);
-                    // A null cell reads the same in every row with the same withheld
-                    // cell and AOR name: found once per such pair where the withheld
-                    // column is a dictionary (each row's text otherwise).
-                    let mut null_ids: rustc_hash::FxHashMap<(Option<usize>, bool), u32> =
-                        rustc_hash::FxHashMap::default();
-                    let keyed_withheld = matches!(withheld, TextColumn::Dict(..));
-                    let mut null_id = |interner: &mut Interner, i: usize| -> u32 {
-                        if !keyed_withheld {
-                            return row_id(interner, k, i);
-                        }
-                        let reading = (withheld.key(i), aor_name.get(i).is_some());
-                        match null_ids.get(&reading) {
-                            Some(id) => *id,
-                            None => {
-                                let id = row_id(interner, k, i);
-                                null_ids.insert(reading, id);
-                                id
-                            }
-                        }
-                    };
-                    match nulls {
-                        _ if every_row => {
-                            // Every key's id first (a few dozen values), then one lookup a
-                            // row, then the null rows' readings.
-                            let table: Vec<u32> = (0..dict.values().len())
-                                .map(|key| key_id(interner, key))
-                                .collect();
-                            for (slot, key) in ids.iter_mut().zip(keys.iter()) {
-                                *slot = match table.get(*key as usize) {
-                                    Some(id) => *id,
-                                    None => key_id(interner, *key as usize),
-                                };
-                            }
-                            if let Some(nulls) = nulls {
-                                for (at, chunk) in
-                                    nulls.inner().bit_chunks().iter_padded().enumerate()
-                                {
-                                    let mut missing = !chunk;
-                                    while missing != 0 {
-                                        let i = at * 64 + missing.trailing_zeros() as usize;
-                                        missing &= missing - 1;
-                                        if let Some(slot) = ids.get_mut(i) {
-                                            *slot = null_id(interner, i);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        nulls => {
-                            for (i, slot) in ids.iter_mut().enumerate() {
-                                if !in_range(i) {
-                                    continue;
-                                }
-                                if nulls.is_some_and(|n| n.is_null(i)) {
-                                    *slot = null_id(interner, i);
-                                    continue;
-                                }
-                                *slot = key_id(interner, keys[i] as usize);
-                            }
-                        }
-                    }
-                } else {
-                    for (i, slot) in ids.iter_mut().enumerate() {
-                        if in_range(i) {
-                            *slot = row_id(interner, k, i);
-                        }
-                    }
                 }
-                row_ids.push(ids);
-            }
-            // The row's ids by dimension; after its filters, slot `n_by` holds its marks.
-            let mut key = [0u32; MAX_DIMENSIONS + 1];
-            let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
-            let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
-            // A batch none of whose rows can be merged, shadowed, claimed as a record,
-            // marked or asked for its person: each row in range that passes the filters
-            // counts under its ids (what the loop below does for such rows, without
-            // asking about each), a column at a time.
-            if merged_sheets.is_none()
-                && records.is_none()
-                && !marked
-                && !check_precedence
-                && person_column.is_none()
-            {
-                // Rows left out: outside the dates, or failing a filter. Every filter is
-                // asked about every id a row in range holds, once, so that each value's
-                // "matched no row" note is true of it whatever the other filters do.
-                let mut skip = range_rows.as_ref().map(|r| {
-                    let mut skip = crate::scratch::FLAGS.take(rows, false);
-                    for (skip, kept) in skip.iter_mut().zip(r.iter()) {
-                        *skip = !kept;
-                    }
-                    skip
-                });
-                for (f, (k, allowed)) in filters.iter().enumerate() {
-                    let skip = skip.get_or_insert_with(|| crate::scratch::FLAGS.take(rows, false));
-                    let mut verdicts: Vec<Option<bool>> = vec![None; st.interners[*k].values.len()];
-                    for (i, id) in row_ids[*k].iter().enumerate() {
-                        if !in_range(i) {
-                            continue;
-                        }
-                        let passes = match verdicts[*id as usize] {
-                            Some(passes) => passes,
-                            None => {
-                                let passes =
-                                    st.filtering.id_passes(f, allowed, *id, &st.interners[*k]);
-                                verdicts[*id as usize] = Some(passes);
-                                passes
-                            }
-                        };
-                        skip[i] |= !passes;
-                    }
-                }
-                let skipped = |i: usize| skip.as_ref().is_some_and(|s| s[i]);
-                let weight = |i: usize| weights.map_or(1, |w| w.value(i).max(0) as u64);
-                let bounds: Vec<u32> = st.interners.iter().map(|n| n.values.len() as u32).collect();
-                let counted = st.groups.add_columns(
-                    rows,
-                    &row_ids,
-                    n_by,
-                    &bounds,
-                    weights.map(|w| w.values().as_ref()),
-                    skip.as_ref().map(|s| s.as_slice()),
-                );
-                match counted {
-                    Some(counted) => use_entry.rows_counted += counted,
-                    None => {
-                        for i in (0..rows).filter(|i| !skipped(*i)) {
-                            for (k, ids) in row_ids.iter().enumerate() {
-                                key[k] = ids[i];
-                            }
-                            use_entry.rows_counted += weight(i);
-                            st.groups.add(&key, n_by, weight(i));
-                        }
-                    }
-                }
-                if dates.null_count() > 0 {
-                    st.undated += (0..rows)
-                        .filter(|i| dates.is_null(*i) && !skipped(*i))
-                        .map(weight)
-                        .sum::<u64>();
-                }
-                return Ok(());
-            }
-            // The AOR key and table part precedence decides a row by.
-            let precedence_place = |i: usize| {
-                let aor_key = match aor.get(i) {
-                    Some(code) => code,
-                    None if aor_name.get(i).is_some() => "(unmapped)",
-                    None => "(blank)",
-                };
-                let part = sheet
-                    .get(i)
-                    .and_then(|name| parts.get(name).copied().flatten());
-                (aor_key, part)
-            };
-            'rows: for i in 0..batch.num_rows() {
-                let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
-                let day = dates.is_valid(i).then(|| dates.value(i));
-                if from.is_some() || to.is_some() {
-                    match day {
-                        None => continue,
-                        Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => {
-                            continue;
-                        }
-                        _ => {}
-                    }
-                }
-                for (k, ids) in row_ids.iter().enumerate() {
-                    key[k] = ids[i];
-                }
-                let passes = st.filtering.passes(&filters, &key, &st.interners);
-                if !passes {
-                    continue 'rows;
-                }
-                // A row a de-duplication rule merges into another: set aside below, and
-                // never standing for its source record among cuts of one workbook (every
-                // copy of a merged record is merged, crate::dedup).
-                let mut merged_row = false;
-                if let Some(sheets) = merged_sheets
-                    && let Some(name) = sheet.get(i)
-                {
-                    // Rows of a batch come from one sheet or a few: look each up once.
-                    let set = match merged_sheet {
-                        Some((last, set)) if last == name => set,
+            } else if let Some(TextColumn::Dict(dict, _)) = col {
+                // Each dictionary key's id, found the first time a row holds it.
+                let keys = dict.keys().values();
+                let mut key_ids = vec![SKIPPED; dict.values().len()];
+                let mut key_id = |interner: &mut Interner, key: usize| -> u32 {
+                    match key_ids.get(key) {
+                        Some(id) if *id != SKIPPED => *id,
                         _ => {
-                            let set = sheets.get(name);
-                            merged_sheet = Some((name, set));
-                            set
-                        }
-                    };
-                    merged_row = set.is_some_and(|s| s.contains(source_row(i)));
-                }
-                // A record already counted from another cut is a duplicate; one not yet
-                // counted is claimed only once precedence lets this row count (a copy a
-                // third release shadows must not keep the other cut's copy out).
-                let mut record = None;
-                if let Some((files, sheets, rows)) = &records {
-                    // The source record: DDP's pointer into ICE's workbook, else this
-                    // release's own file, sheet and row.
-                    let pointer = (
-                        files.as_ref().and_then(|f| f.get(i)),
-                        sheets.as_ref().and_then(|s| s.get(i)),
-                        rows.filter(|r| r.is_valid(i)).map(|r| r.value(i)),
-                    );
-                    let key = match pointer {
-                        (Some(f), Some(s), Some(r)) => Some(record_key(f, s, r)),
-                        _ if files.as_ref().is_some_and(|f| f.get(i).is_some()) => None,
-                        _ => sheet
-                            .get(i)
-                            .map(|s| record_key(&release.report.file_name, s, source_row(i))),
-                    };
-                    if let Some(key) = key
-                        && let Some(first) = seen_records
-                            .lock()
-                            .ok()
-                            .and_then(|seen| seen.get(&key).copied())
-                    {
-                        use_entry.rows_duplicate += weight;
-                        if first != record_says(day, aor.get(i), aor_name.get(i)) {
-                            st.records_differing += weight;
-                        }
-                        continue;
-                    }
-                    record = key;
-                }
-                // The rows a rule merges are told among the rows that would count: a
-                // merged copy of a record another cut already gave is a duplicate (above),
-                // and a merged row of a release precedence sets aside is set aside.
-                if merged_row {
-                    let shadowed = check_precedence && {
-                        let (aor_key, part) = precedence_place(i);
-                        matches!(
-                            precedence.decide(&release.id, part, aor_key, day),
-                            Decision::Shadowed(_)
-                        )
-                    };
-                    if shadowed {
-                        use_entry.rows_shadowed += weight;
-                    } else {
-                        st.rows_merged += weight;
-                        if let Some(key) = record
-                            && let Ok(mut seen) = seen_records.lock()
-                        {
-                            seen.insert(key, record_says(day, aor.get(i), aor_name.get(i)));
+                            let value = col.map_or("", |c| c.key_value(key));
+                            let id = match (d, scheme) {
+                                (Dimension::MethodGroup, Some(s)) => interner.id(s.group_of(value)),
+                                _ => interner.id(value),
+                            };
+                            if let Some(memo) = key_ids.get_mut(key) {
+                                *memo = id;
+                            }
+                            id
                         }
                     }
-                    continue 'rows;
-                }
-                let mut mask = 0u32;
-                if marked && let Some(sheet) = sheet.get(i) {
-                    for (r, m) in marks.iter().enumerate() {
-                        if m.is_merged(&release.id, sheet, source_row(i)) {
-                            mask |= 1 << r;
+                };
+                let nulls = dict.nulls().filter(|n| n.null_count() > 0);
+                // A null cell reads the same in every row with the same withheld
+                // cell and AOR name: found once per such pair where the withheld
+                // column is a dictionary (each row's text otherwise).
+                let mut null_ids: rustc_hash::FxHashMap<(Option<usize>, bool), u32> =
+                    rustc_hash::FxHashMap::default();
+                let keyed_withheld = matches!(withheld, TextColumn::Dict(..));
+                let mut null_id = |interner: &mut Interner, i: usize| -> u32 {
+                    if !keyed_withheld {
+                        return row_id(interner, k, i);
+                    }
+                    let reading = (withheld.key(i), aor_name.get(i).is_some());
+                    match null_ids.get(&reading) {
+                        Some(id) => *id,
+                        None => {
+                            let id = row_id(interner, k, i);
+                            null_ids.insert(reading, id);
+                            id
+                        }
+                    }
+                };
+                match nulls {
+                    _ if every_row => {
+                        // Every key's id first (a few dozen values), then one lookup a
+                        // row, then the null rows' readings.
+                        let table: Vec<u32> = (0..dict.values().len())
+                            .map(|key| key_id(interner, key))
+                            .collect();
+                        for (slot, key) in ids.iter_mut().zip(keys.iter()) {
+                            *slot = match table.get(*key as usize) {
+                                Some(id) => *id,
+                                None => key_id(interner, *key as usize),
+                            };
+                        }
+                        if let Some(nulls) = nulls {
+                            for (at, chunk) in nulls.inner().bit_chunks().iter_padded().enumerate()
+                            {
+                                let mut missing = !chunk;
+                                while missing != 0 {
+                                    let i = at * 64 + missing.trailing_zeros() as usize;
+                                    missing &= missing - 1;
+                                    if let Some(slot) = ids.get_mut(i) {
+                                        *slot = null_id(interner, i);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    nulls => {
+                        for (i, slot) in ids.iter_mut().enumerate() {
+                            if !in_range(i) {
+                                continue;
+                            }
+                            if nulls.is_some_and(|n| n.is_null(i)) {
+                                *slot = null_id(interner, i);
+                                continue;
+                            }
+                            *slot = key_id(interner, keys[i] as usize);
                         }
                     }
                 }
-                if check_precedence {
-                    let (aor_key, part) = precedence_place(i);
-                    // Both sides of every overlap the row lies in are tallied, whichever
-                    // release counts in the end (a third may supersede both).
-                    if let Some(d) = day {
-                        for o in precedence.wins(&release.id, part, aor_key, d) {
-                            st.overlap_rows[o].0 += weight;
-                        }
-                        for o in precedence.shadowed_in(&release.id, part, aor_key, d) {
-                            st.overlap_rows[o].1 += weight;
-                        }
-                    }
-                    if let Decision::Shadowed(_) =
-                        precedence.decide(&release.id, part, aor_key, day)
-                    {
-                        use_entry.rows_shadowed += weight;
-                        continue;
+            } else {
+                for (i, slot) in ids.iter_mut().enumerate() {
+                    if in_range(i) {
+                        *slot = row_id(interner, k, i);
                     }
                 }
-                // Locked only for a record (a lock per row was a quarter of a scan).
-                if let Some(key) = record
-                    && let Ok(mut seen) = seen_records.lock()
-                {
-                    seen.insert(key, record_says(day, aor.get(i), aor_name.get(i)));
-                }
-                use_entry.rows_counted += weight;
-                if day.is_none() {
-                    st.undated += weight;
-                }
-                if let Some(c) = person_column
-                    && text_columns[c]
-                        .as_ref()
-                        .is_none_or(|ids| ids.get(i).is_none_or(str::is_empty))
-                {
-                    st.rows_without_person += weight;
-                }
-                if marked {
-                    let names: Vec<&str> = query
-                        .dedup_marks
-                        .iter()
-                        .enumerate()
-                        .filter(|(r, _)| mask & (1 << r) != 0)
-                        .map(|(_, rule)| rule.name.as_str())
-                        .collect();
-                    key[n_by] = st.mark_names.id(&names.join("+"));
-                }
-                st.groups.add(&key, n_by + usize::from(marked), weight);
             }
-            Ok(())
-        },
-    )?;
+            row_ids.push(ids);
+        }
+        // The row's ids by dimension; after its filters, slot `n_by` holds its marks.
+        let mut key = [0u32; MAX_DIMENSIONS + 1];
+        let merged_sheets = merged.as_ref().and_then(|m| m.release(&release.id));
+        let mut merged_sheet: Option<(&str, Option<&crate::dedup::RowSet>)> = None;
+        // A batch none of whose rows can be merged, shadowed, claimed as a record,
+        // marked or asked for its person: each row in range that passes the filters
+        // counts under its ids (what the loop below does for such rows, without
+        // asking about each), a column at a time.
+        if merged_sheets.is_none()
+            && records.is_none()
+            && !marked
+            && !check_precedence
+            && person_column.is_none()
+        {
+            // Rows left out: outside the dates, or failing a filter. Every filter is
+            // asked about every id a row in range holds, once, so that each value's
+            // "matched no row" note is true of it whatever the other filters do.
+            let mut skip = range_rows.as_ref().map(|r| {
+                let mut skip = crate::scratch::FLAGS.take(rows, false);
+                for (skip, kept) in skip.iter_mut().zip(r.iter()) {
+                    *skip = !kept;
+                }
+                skip
+            });
+            for (f, (k, allowed)) in filters.iter().enumerate() {
+                let skip = skip.get_or_insert_with(|| crate::scratch::FLAGS.take(rows, false));
+                let mut verdicts: Vec<Option<bool>> = vec![None; st.interners[*k].values.len()];
+                for (i, id) in row_ids[*k].iter().enumerate() {
+                    if !in_range(i) {
+                        continue;
+                    }
+                    let passes = match verdicts[*id as usize] {
+                        Some(passes) => passes,
+                        None => {
+                            let passes = st.filtering.id_passes(f, allowed, *id, &st.interners[*k]);
+                            verdicts[*id as usize] = Some(passes);
+                            passes
+                        }
+                    };
+                    skip[i] |= !passes;
+                }
+            }
+            let skipped = |i: usize| skip.as_ref().is_some_and(|s| s[i]);
+            let weight = |i: usize| weights.map_or(1, |w| w.value(i).max(0) as u64);
+            let bounds: Vec<u32> = st.interners.iter().map(|n| n.values.len() as u32).collect();
+            let counted = st.groups.add_columns(
+                rows,
+                &row_ids,
+                n_by,
+                &bounds,
+                weights.map(|w| w.values().as_ref()),
+                skip.as_ref().map(|s| s.as_slice()),
+            );
+            match counted {
+                Some(counted) => use_entry.rows_counted += counted,
+                None => {
+                    for i in (0..rows).filter(|i| !skipped(*i)) {
+                        for (k, ids) in row_ids.iter().enumerate() {
+                            key[k] = ids[i];
+                        }
+                        use_entry.rows_counted += weight(i);
+                        st.groups.add(&key, n_by, weight(i));
+                    }
+                }
+            }
+            if dates.null_count() > 0 {
+                st.undated += (0..rows)
+                    .filter(|i| dates.is_null(*i) && !skipped(*i))
+                    .map(weight)
+                    .sum::<u64>();
+            }
+            return Ok(());
+        }
+        // The AOR key and table part precedence decides a row by.
+        let precedence_place = |i: usize| {
+            let aor_key = match aor.get(i) {
+                Some(code) => code,
+                None if aor_name.get(i).is_some() => "(unmapped)",
+                None => "(blank)",
+            };
+            let part = sheet
+                .get(i)
+                .and_then(|name| parts.get(name).copied().flatten());
+            (aor_key, part)
+        };
+        'rows: for i in 0..batch.num_rows() {
+            let weight = weights.map_or(1, |w| w.value(i).max(0) as u64);
+            let day = dates.is_valid(i).then(|| dates.value(i));
+            if from.is_some() || to.is_some() {
+                match day {
+                    None => continue,
+                    Some(d) if from.is_some_and(|f| d < f) || to.is_some_and(|t| d > t) => {
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            for (k, ids) in row_ids.iter().enumerate() {
+                key[k] = ids[i];
+            }
+            let passes = st.filtering.passes(&filters, &key, &st.interners);
+            if !passes {
+                continue 'rows;
+            }
+            // A row a de-duplication rule merges into another: set aside below, and
+            // never standing for its source record among cuts of one workbook (every
+            // copy of a merged record is merged, crate::dedup).
+            let mut merged_row = false;
+            if let Some(sheets) = merged_sheets
+                && let Some(name) = sheet.get(i)
+            {
+                // Rows of a batch come from one sheet or a few: look each up once.
+                let set = match merged_sheet {
+                    Some((last, set)) if last == name => set,
+                    _ => {
+                        let set = sheets.get(name);
+                        merged_sheet = Some((name, set));
+                        set
+                    }
+                };
+                merged_row = set.is_some_and(|s| s.contains(source_row(i)));
+            }
+            // A record already counted from another cut is a duplicate; one not yet
+            // counted is claimed only once precedence lets this row count (a copy a
+            // third release shadows must not keep the other cut's copy out).
+            let mut record = None;
+            if let Some((files, sheets, rows)) = &records {
+                // The source record: DDP's pointer into ICE's workbook, else this
+                // release's own file, sheet and row.
+                let pointer = (
+                    files.as_ref().and_then(|f| f.get(i)),
+                    sheets.as_ref().and_then(|s| s.get(i)),
+                    rows.filter(|r| r.is_valid(i)).map(|r| r.value(i)),
+                );
+                let key = match pointer {
+                    (Some(f), Some(s), Some(r)) => Some(record_key(f, s, r)),
+                    _ if files.as_ref().is_some_and(|f| f.get(i).is_some()) => None,
+                    _ => sheet
+                        .get(i)
+                        .map(|s| record_key(&release.report.file_name, s, source_row(i))),
+                };
+                if let Some(key) = key
+                    && let Some(first) = seen_records
+                        .lock()
+                        .ok()
+                        .and_then(|seen| seen.get(&key).copied())
+                {
+                    use_entry.rows_duplicate += weight;
+                    if first != record_says(day, aor.get(i), aor_name.get(i)) {
+                        st.records_differing += weight;
+                    }
+                    continue;
+                }
+                record = key;
+            }
+            // The rows a rule merges are told among the rows that would count: a
+            // merged copy of a record another cut already gave is a duplicate (above),
+            // and a merged row of a release precedence sets aside is set aside.
+            if merged_row {
+                let shadowed = check_precedence && {
+                    let (aor_key, part) = precedence_place(i);
+                    matches!(
+                        precedence.decide(&release.id, part, aor_key, day),
+                        Decision::Shadowed(_)
+                    )
+                };
+                if shadowed {
+                    use_entry.rows_shadowed += weight;
+                } else {
+                    st.rows_merged += weight;
+                    if let Some(key) = record
+                        && let Ok(mut seen) = seen_records.lock()
+                    {
+                        seen.insert(key, record_says(day, aor.get(i), aor_name.get(i)));
+                    }
+                }
+                continue 'rows;
+            }
+            let mut mask = 0u32;
+            if marked && let Some(sheet) = sheet.get(i) {
+                for (r, m) in marks.iter().enumerate() {
+                    if m.is_merged(&release.id, sheet, source_row(i)) {
+                        mask |= 1 << r;
+                    }
+                }
+            }
+            if check_precedence {
+                let (aor_key, part) = precedence_place(i);
+                // Both sides of every overlap the row lies in are tallied, whichever
+                // release counts in the end (a third may supersede both).
+                if let Some(d) = day {
+                    for o in precedence.wins(&release.id, part, aor_key, d) {
+                        st.overlap_rows[o].0 += weight;
+                    }
+                    for o in precedence.shadowed_in(&release.id, part, aor_key, d) {
+                        st.overlap_rows[o].1 += weight;
+                    }
+                }
+                if let Decision::Shadowed(_) = precedence.decide(&release.id, part, aor_key, day) {
+                    use_entry.rows_shadowed += weight;
+                    continue;
+                }
+            }
+            // Locked only for a record (a lock per row was a quarter of a scan).
+            if let Some(key) = record
+                && let Ok(mut seen) = seen_records.lock()
+            {
+                seen.insert(key, record_says(day, aor.get(i), aor_name.get(i)));
+            }
+            use_entry.rows_counted += weight;
+            if day.is_none() {
+                st.undated += weight;
+            }
+            if let Some(c) = person_column
+                && text_columns[c]
+                    .as_ref()
+                    .is_none_or(|ids| ids.get(i).is_none_or(str::is_empty))
+            {
+                st.rows_without_person += weight;
+            }
+            if marked {
+                let names: Vec<&str> = query
+                    .dedup_marks
+                    .iter()
+                    .enumerate()
+                    .filter(|(r, _)| mask & (1 << r) != 0)
+                    .map(|(_, rule)| rule.name.as_str())
+                    .collect();
+                key[n_by] = st.mark_names.id(&names.join("+"));
+            }
+            st.groups.add(&key, n_by + usize::from(marked), weight);
+        }
+        Ok(())
+    };
+    let tallies = scan
+        .par_for_each(
+            &releases,
+            threads,
+            new_tally,
+            |st: &mut FileTally, release, batch: &RecordBatch| {
+                tally_batch(st, release, batch)?;
+                if let Some(max) = query.max_groups {
+                    // A tally's hashed groups only grow.
+                    let now = st.groups.hashed();
+                    let new = now - std::mem::replace(&mut st.groups_reported, now);
+                    let held = groups_held.fetch_add(new, std::sync::atomic::Ordering::Relaxed);
+                    if held + new > max {
+                        over_budget.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Err(StoreError::Stopped);
+                    }
+                }
+                Ok(())
+            },
+        )
+        .map_err(|e| match (e, query.max_groups) {
+            (StoreError::Stopped, Some(max))
+                if over_budget.load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                too_many_groups(max)
+            }
+            (e, _) => QueryError::from(e),
+        })?;
 
     LAST_TIMING.with(|t| {
         t.set(CountTiming {
@@ -1780,6 +1824,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // vocabulary marks and each cell's coverage are found by id (thousands of cells share
     // a few hundred dates and AORs), and the cells are put in order once, at the end.
     stop_if_asked()?;
+    if let Some(max) = query.max_groups
+        && files.iter().map(|f| f.groups.len()).sum::<usize>() > max
+    {
+        return Err(too_many_groups(max));
+    }
     let mut cells = add_up(files, &interners[..n_by], marked.then_some(&mark_names))?;
     let total = cells.values().sum();
     let mut notes = other_tables;
@@ -2454,6 +2503,13 @@ struct FileGroups {
     ids: Vec<Vec<u32>>,
 }
 
+/// The refusal of a count holding more than `max` groups ([`CountQuery::max_groups`]).
+fn too_many_groups(max: usize) -> QueryError {
+    QueryError::Invalid(format!(
+        "the count holds more than {max} groups (before groups under the small-cell limit are hidden), the most allowed here (--max-groups {max}): group by fewer or coarser dimensions (month or week rather than date), filter, or narrow the dates (`tally count` on the command line, without --max-groups, has no limit)"
+    ))
+}
+
 /// The groups of every file added up under the merged ids of `interners` (and, for a
 /// count by de-duplication marks, `marks` after them); a key's slots past its own ids are
 /// 0. Where every key fits a small table (a few hundred thousand slots) the rows are
@@ -3029,11 +3085,14 @@ mod kernel_tests {
         feed(&mut g, [5, 7, 3], 4);
         feed(&mut g, [1, 0, 0], 5);
         assert!(g.dense.open, "3 + 3 + 2 bits fit the dense table");
+        assert_eq!(g.len(), 4, "the groups held, not the table's slots");
         feed(&mut g, [0, 200, 0], 6);
         feed(&mut g, [60, 7, 3], 1);
         assert!(g.dense.open, "6 + 8 + 2 bits still fit");
+        assert_eq!(g.len(), 6);
         feed(&mut g, [60, 7, 9], 2);
         assert!(!g.dense.open, "6 + 8 + 4 bits do not");
+        assert_eq!(g.len(), 7, "every group moved to the hashed map");
         feed(&mut g, [5, 7, 3], 10);
         feed(&mut g, [0, 0, 0], 1);
         feed(&mut g, [0xFFFF, 1, 1], 1);
@@ -3105,12 +3164,15 @@ mod kernel_tests {
                         expected += n;
                     }
                     assert_eq!(counted, Some(expected), "{width} {weighed} {skipping}");
+                    // The groups held (what --max-groups bounds), however they were added.
+                    let held = (by_columns.len(), by_rows.len());
                     let (mut a, mut b) =
                         (by_columns.into_groups(width), by_rows.into_groups(width));
                     a.sort();
                     b.sort();
                     assert_eq!(a, b, "{width} {weighed} {skipping}");
                     assert!(!a.is_empty());
+                    assert_eq!(held, (a.len(), a.len()), "{width} {weighed} {skipping}");
                 }
             }
         }

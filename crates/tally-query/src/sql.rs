@@ -885,6 +885,7 @@ mod tests {
             dedup: tally_model::dedup_rule("none"),
             dedup_marks: Vec::new(),
             rows_only: false,
+            max_groups: None,
         }
     }
 

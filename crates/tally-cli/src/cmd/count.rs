@@ -83,6 +83,11 @@ pub struct Args {
     /// answer, slower (for checking the rollups; see README, "At scale").
     #[arg(long)]
     pub no_rollups: bool,
+    /// Refuse the count when it holds more than N groups before small ones are hidden,
+    /// ending its scan as soon as one file passes N: a bound on memory (about 270 bytes a
+    /// group). `tally serve` sets it (its --max-groups, default 1000000). Default: no limit.
+    #[arg(long, value_name = "N")]
+    pub max_groups: Option<usize>,
     /// Print, instead of the count, one self-contained SQL query for DuckDB or Spark SQL
     /// over the store's Parquet files that returns this count's groups and counts: release
     /// precedence (resolved by Tally and inlined), cuts of one workbook counted once,
@@ -253,6 +258,7 @@ pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
         dedup: Some(dedup),
         dedup_marks,
         rows_only: args.no_rollups,
+        max_groups: args.max_groups,
     })
 }
 

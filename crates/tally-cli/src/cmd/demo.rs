@@ -136,6 +136,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         dedup: tally_model::dedup::NO_DEDUP.into(),
         compare_dedup: false,
         no_rollups: false,
+        max_groups: None,
         sql: None,
     };
     writeln!(
@@ -164,6 +165,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         dedup: tally_model::dedup::NO_DEDUP.into(),
         compare_dedup: false,
         no_rollups: false,
+        max_groups: None,
         sql: None,
     };
     writeln!(

@@ -285,7 +285,7 @@ fn view_url(argv: &[String]) -> (String, String) {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (flag, value) in words {
         match flag.as_str() {
-            "--store" | "--format" | "--suppress-below" => {}
+            "--store" | "--format" | "--suppress-below" | "--max-groups" => {}
             "--where" => {
                 if let Some((k, v)) = value.split_once('=') {
                     pairs.push((k.to_string(), v.to_string()));

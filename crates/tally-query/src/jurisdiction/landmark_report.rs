@@ -108,6 +108,7 @@ pub fn place_report(
         dedup: None,
         dedup_marks: Vec::new(),
         rows_only: false,
+        max_groups: None,
     };
     let result = count(store, &query)?;
     let blank = |v: &str| v.is_empty() || v.starts_with('(');
