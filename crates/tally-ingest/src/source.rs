@@ -76,11 +76,11 @@ pub struct ReleaseFile {
 enum Published {
     /// Read whole, and fingerprinted.
     Bytes(Vec<u8>),
-    /// A gzip file streamed from disk as its content is read, so an ingest holds chunks,
-    /// not the release: the bytes are fingerprinted as they go, and the stream fails at
-    /// its end unless they hash to the release's SHA-256 (what was read is what was
-    /// fingerprinted, even if the file changes meanwhile).
-    GzipFile,
+    /// A gzip file, or a delimited text file, streamed from disk as its content is read,
+    /// so an ingest holds chunks, not the release: the bytes are fingerprinted as they go,
+    /// and the stream fails at its end unless they hash to the release's SHA-256 (what was
+    /// read is what was fingerprinted, even if the file changes meanwhile).
+    OnDisk,
 }
 
 /// Decompressed bytes read ahead to tell a gzip file's format and delimiter.
@@ -187,16 +187,18 @@ impl ReleaseFile {
         })
     }
 
-    /// The gzip release at `path`, whose SHA-256 is `sha256`, to be streamed from disk
-    /// ([`Published::GzipFile`]): only the start of its content is read here, to tell the
-    /// format. Memory then stays proportional to the chunks read, whatever the release's
-    /// size. Returns `Ok(None)` when the file is not gzip-compressed (read it whole with
-    /// [`ReleaseFile::from_published`]).
+    /// The release at `path`, whose SHA-256 is `sha256`, to be streamed from disk
+    /// ([`Published::OnDisk`]) when it is gzip-compressed or delimited text (the
+    /// Deportation Data Project's CSVs run to gigabytes, and were read whole): only the
+    /// start of its content is read here, to tell the format. Memory then stays
+    /// proportional to the chunks read, whatever the release's size. Returns `Ok(None)`
+    /// for any other file, and an empty one (read it whole with
+    /// [`ReleaseFile::from_published`], which says what it is).
     ///
     /// # Errors
     /// An unreadable file, a damaged gzip stream, content that decompresses to nothing or
     /// whose format is not known.
-    pub fn gzip_on_disk(
+    pub fn on_disk(
         path: &Path,
         sha256: String,
         options: &IngestOptions,
@@ -211,31 +213,42 @@ impl ReleaseFile {
         };
         let mut file = std::fs::File::open(path).map_err(io)?;
         let bytes = file.metadata().map_err(io)?.len();
-        let mut magic = [0u8; 2];
-        if file.read_exact(&mut magic).is_err() || magic != GZIP_MAGIC {
-            return Ok(None);
-        }
-        let file = std::fs::File::open(path).map_err(io)?;
-        let head = gunzip_head(std::io::BufReader::new(file), &at)?;
-        if head.is_empty() {
-            return Err(IngestError::NoData {
-                at,
-                detail: "the gzip file decompresses to nothing".into(),
-            });
-        }
+        let mut start = Vec::new();
+        (&mut file)
+            .take(HEAD_BYTES)
+            .read_to_end(&mut start)
+            .map_err(io)?;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let format = detect_format(&file_name, &head, &at)?;
+        let gzipped = start.starts_with(GZIP_MAGIC);
+        let format = if gzipped {
+            let file = std::fs::File::open(path).map_err(io)?;
+            let head = gunzip_head(std::io::BufReader::new(file), &at)?;
+            if head.is_empty() {
+                return Err(IngestError::NoData {
+                    at,
+                    detail: "the gzip file decompresses to nothing".into(),
+                });
+            }
+            detect_format(&file_name, &head, &at)?
+        } else if start.is_empty() || file_name.to_ascii_lowercase().ends_with(".gz") {
+            return Ok(None);
+        } else {
+            match detect_format(&file_name, &start, &at) {
+                Ok(format @ SourceFormat::Delimited(_)) => format,
+                _ => return Ok(None),
+            }
+        };
         Ok(Some(ReleaseFile {
             path: path.to_path_buf(),
             file_name,
             sha256,
             bytes,
-            gzipped: true,
+            gzipped,
             format,
-            published: Published::GzipFile,
+            published: Published::OnDisk,
             limit: options.max_decompressed_bytes,
             confirmed: std::sync::atomic::AtomicBool::new(false),
         }))
@@ -276,18 +289,23 @@ impl ReleaseFile {
             Published::Bytes(raw) => Source::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(
                 raw.as_slice(),
             ))),
-            Published::GzipFile => match std::fs::File::open(&self.path) {
-                Ok(file) => Source::GzipFile {
-                    decoder: Box::new(flate2::bufread::MultiGzDecoder::new(
-                        std::io::BufReader::with_capacity(
+            Published::OnDisk => match std::fs::File::open(&self.path) {
+                Ok(file) => Source::OnDisk {
+                    stream: {
+                        let file = std::io::BufReader::with_capacity(
                             1 << 16,
                             FingerprintedFile {
                                 file,
                                 sha256: Sha256::new(),
                                 bytes: 0,
                             },
-                        ),
-                    )),
+                        );
+                        if self.gzipped {
+                            DiskStream::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(file)))
+                        } else {
+                            DiskStream::Plain(file)
+                        }
+                    },
                     expected: &self.sha256,
                     bytes: self.bytes,
                     checked: false,
@@ -366,10 +384,10 @@ enum Source<'a> {
     Plain(&'a [u8]),
     /// A gzip file read whole.
     Gzip(Box<flate2::bufread::MultiGzDecoder<&'a [u8]>>),
-    /// A gzip file streamed from disk, fingerprinted as it is read; checked against
+    /// A file streamed from disk, fingerprinted as it is read; checked against
     /// `expected` (SHA-256) and `bytes` at the end.
-    GzipFile {
-        decoder: Box<flate2::bufread::MultiGzDecoder<std::io::BufReader<FingerprintedFile>>>,
+    OnDisk {
+        stream: DiskStream,
         expected: &'a str,
         bytes: u64,
         /// The end was reached and checked.
@@ -379,6 +397,32 @@ enum Source<'a> {
     },
     /// The file could not be opened again.
     Failed(String),
+}
+
+/// A file read from disk: its content, decompressed or as it is.
+enum DiskStream {
+    Gzip(Box<flate2::bufread::MultiGzDecoder<std::io::BufReader<FingerprintedFile>>>),
+    Plain(std::io::BufReader<FingerprintedFile>),
+}
+
+impl DiskStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            DiskStream::Gzip(decoder) => decoder.read(buf),
+            DiskStream::Plain(file) => file.read(buf),
+        }
+    }
+
+    /// The file under the stream, read to its last byte (a gzip stream may end before
+    /// its file does).
+    fn read_to_end(&mut self) -> std::io::Result<&mut FingerprintedFile> {
+        let reader = match self {
+            DiskStream::Gzip(decoder) => decoder.get_mut(),
+            DiskStream::Plain(file) => file,
+        };
+        std::io::copy(reader, &mut std::io::sink())?;
+        Ok(reader.get_mut())
+    }
 }
 
 /// A file whose bytes are hashed as they are read.
@@ -423,28 +467,36 @@ impl ContentStream<'_> {
                     Err(e) => return Err(corrupt(e, &self.at)),
                 }
             },
-            Source::GzipFile {
-                decoder,
+            Source::OnDisk {
+                stream,
                 expected,
                 bytes,
                 checked,
                 confirmed,
             } => {
+                let gzip = matches!(stream, DiskStream::Gzip(_));
+                let failed = |e: std::io::Error, at: &Location| {
+                    if gzip {
+                        corrupt(e, at)
+                    } else {
+                        IngestError::Io {
+                            at: at.clone(),
+                            source: e,
+                        }
+                    }
+                };
                 let n = loop {
-                    match decoder.read(buf) {
+                    match stream.read(buf) {
                         Ok(n) => break n,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(corrupt(e, &self.at)),
+                        Err(e) => return Err(failed(e, &self.at)),
                     }
                 };
                 if n == 0 && !*checked {
                     *checked = true;
                     // The end: every byte of the file, trailing ones too, must be the
                     // bytes fingerprinted before the ingest began.
-                    let reader = decoder.get_mut();
-                    std::io::copy(reader, &mut std::io::sink())
-                        .map_err(|e| corrupt(e, &self.at))?;
-                    let file = reader.get_mut();
+                    let file = stream.read_to_end().map_err(|e| failed(e, &self.at))?;
                     let sha = hex(&std::mem::take(&mut file.sha256).finalize());
                     if sha != *expected || file.bytes != *bytes {
                         return Err(IngestError::Corrupt {
@@ -674,7 +726,7 @@ mod tests {
         let sha = gzip(&path, text);
         let options = IngestOptions::default();
         // Read as fingerprinted: the content, then the confirmation.
-        let file = ReleaseFile::gzip_on_disk(&path, sha.clone(), &options)
+        let file = ReleaseFile::on_disk(&path, sha.clone(), &options)
             .unwrap()
             .expect("gzip");
         assert_eq!(file.format, SourceFormat::Delimited(b'|'));
@@ -683,7 +735,7 @@ mod tests {
         assert!(file.confirm_fingerprint().is_ok());
         // The file replaced after it was fingerprinted: the stream fails at its end,
         // naming both fingerprints, and the release is never confirmed.
-        let file = ReleaseFile::gzip_on_disk(&path, sha.clone(), &options)
+        let file = ReleaseFile::on_disk(&path, sha.clone(), &options)
             .unwrap()
             .expect("gzip");
         let other = gzip(
@@ -701,19 +753,60 @@ mod tests {
         // Bytes after the gzip stream count too.
         let mut bytes = std::fs::read(&path).unwrap();
         let sha_before = sha256_hex(&bytes);
-        let file = ReleaseFile::gzip_on_disk(&path, sha_before, &options)
+        let file = ReleaseFile::on_disk(&path, sha_before, &options)
             .unwrap()
             .expect("gzip");
         bytes.extend_from_slice(b"trailing");
         std::fs::write(&path, &bytes).unwrap();
         assert!(drain(&file).is_err());
-        // Not gzip: read whole instead.
-        let plain = dir.path().join("plain.csv");
+    }
+
+    #[test]
+    fn delimited_text_is_streamed_from_disk_and_anything_else_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = IngestOptions::default();
+        let text = b"Area of Responsibility|Apprehension Date\nChicago|10/1/2018\n";
+        let plain = dir.path().join("EROArrests_FY2019.csv");
         std::fs::write(&plain, text).unwrap();
+        let file = ReleaseFile::on_disk(&plain, sha256_hex(text), &options)
+            .unwrap()
+            .expect("delimited text is streamed");
+        assert_eq!(file.format, SourceFormat::Delimited(b'|'));
+        assert!(!file.gzipped);
+        assert!(file.plain_content().is_none(), "not held in memory");
+        assert!(file.confirm_fingerprint().is_err(), "nothing read yet");
+        assert_eq!(drain(&file).unwrap(), text);
+        assert!(file.confirm_fingerprint().is_ok());
+        // Changed after it was fingerprinted: the stream fails at its end.
+        let file = ReleaseFile::on_disk(&plain, sha256_hex(text), &options)
+            .unwrap()
+            .unwrap();
+        std::fs::write(
+            &plain,
+            b"Area of Responsibility|Apprehension Date\nBoston|10/1/2018\n",
+        )
+        .unwrap();
+        let e = drain(&file).unwrap_err().to_string();
         assert!(
-            ReleaseFile::gzip_on_disk(&plain, sha256_hex(text), &options)
-                .unwrap()
-                .is_none()
+            e.contains("the file changed while it was being read"),
+            "{e}"
         );
+        assert!(file.confirm_fingerprint().is_err());
+        // A workbook, an empty file, and text named .gz are read whole (where they are
+        // told apart and refused with their own errors).
+        for (name, bytes) in [
+            ("book.xlsx", &b"PK\x03\x04rest of a zip"[..]),
+            ("empty.csv", &b""[..]),
+            ("named.csv.gz", &text[..]),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            assert!(
+                ReleaseFile::on_disk(&path, sha256_hex(bytes), &options)
+                    .unwrap()
+                    .is_none(),
+                "{name}"
+            );
+        }
     }
 }

@@ -2,8 +2,10 @@
 
 /// Sorts `v` by `key` like `sort_unstable_by_key`, the halves sorted on two threads and
 /// merged when `v` is long enough for that to pay (the result is the same as a sequential
-/// sort: equal keys may come in either order).
-pub fn sort_by_key<T: Send + Copy, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K + Sync) {
+/// sort: equal keys may come in either order). The merge takes a copy of the first half
+/// only (the stays of millions of stints sort rows of 56 bytes: a whole copy was a
+/// quarter of their peak memory).
+pub fn sort_by_key<T: Send + Copy, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K + Sync) {
     const WORTH_IT: usize = 1 << 20;
     let threads = tally_store::cores();
     if v.len() < WORTH_IT || threads < 2 {
@@ -18,20 +20,22 @@ pub fn sort_by_key<T: Send + Copy, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K
             b.sort_unstable_by_key(&key);
         });
     }
-    let mut out = Vec::with_capacity(v.len());
-    let (mut i, mut j) = (0, mid);
-    while i < mid && j < v.len() {
-        if key(&v[j]) < key(&v[i]) {
-            out.push(v[j]);
+    // Merged from the front: the place written is never past the second half's next
+    // unread one (it trails it by the first half's rows not yet placed).
+    let first: Vec<T> = v[..mid].to_vec();
+    let (mut i, mut j, mut at) = (0, mid, 0);
+    while i < first.len() && j < v.len() {
+        if key(&v[j]) < key(&first[i]) {
+            v[at] = v[j];
             j += 1;
         } else {
-            out.push(v[i]);
+            v[at] = first[i];
             i += 1;
         }
+        at += 1;
     }
-    out.extend_from_slice(&v[i..mid]);
-    out.extend_from_slice(&v[j..]);
-    *v = out;
+    // What is left of the second half is in place already.
+    v[at..at + first.len() - i].copy_from_slice(&first[i..]);
 }
 
 #[cfg(test)]

@@ -130,6 +130,10 @@ pub struct StayQuery {
     pub to: Option<NaiveDate>,
     /// Releases to read (ids); `None` for all.
     pub releases: Option<Vec<String>>,
+    /// Most groups the count may have (`count --max-groups`, which `tally serve` sets);
+    /// past it the count is refused with [`QueryError::Invalid`]. The stays themselves are
+    /// built whatever the limit (about 100 bytes a stint at the peak). `None`: no limit.
+    pub max_groups: Option<usize>,
 }
 
 /// One stay, as built.
@@ -145,21 +149,31 @@ pub struct Stay {
     pub has_person: bool,
     /// Index into [`StayResult::releases`].
     pub release: usize,
-    pub aor: String,
-    pub facility: String,
+    /// Its first stint's AOR code (or `(unmapped)`, `(blank)`): an index into
+    /// [`BuiltStays::aors`].
+    pub aor: u32,
+    /// Its first stint's facility code: an index into [`BuiltStays::facilities`].
+    pub facility: u32,
 }
 
 impl Stay {
     /// Its length group.
     pub fn length(&self) -> &'static str {
+        LENGTHS
+            .get(self.length_group())
+            .map_or(ONGOING, |(label, _)| label)
+    }
+
+    /// Its length group's place in [`LENGTHS`]; `LENGTHS.len()` while ongoing.
+    fn length_group(&self) -> usize {
         match self.end {
-            None => ONGOING,
+            None => LENGTHS.len(),
             Some(end) => {
                 let days = (end - self.start) as f64 / 86_400.0;
                 LENGTHS
                     .iter()
-                    .find(|(_, below)| days < *below)
-                    .map_or("over 365 days", |(l, _)| l)
+                    .position(|(_, below)| days < *below)
+                    .unwrap_or(LENGTHS.len() - 1)
             }
         }
     }
@@ -234,16 +248,41 @@ impl StayResult {
     }
 }
 
-/// One stint as read.
+/// One stint as read, in 56 bytes: a store's releases run to millions of stints, all held
+/// at once while they are sorted by person (with `Option`s and a `u128` a row took 96,
+/// and building the stays of 5 million stints peaked at 1.1 GB).
 #[derive(Clone, Copy)]
 struct StintRow {
-    person: Option<u128>,
+    /// The person's key ([`person_key`]) as two words (a `u128` aligns the row to 16
+    /// bytes); read only where `has_person`.
+    person: [u64; 2],
     book_in: i64,
-    book_out: Option<i64>,
-    stay_book_in: Option<i64>,
-    release: usize,
+    /// Seconds, or [`NO_TIME`].
+    book_out: i64,
+    /// Seconds, or [`NO_TIME`].
+    stay_book_in: i64,
+    release: u32,
     aor: u32,
     facility: u32,
+    has_person: bool,
+}
+
+/// A time a stint does not give.
+const NO_TIME: i64 = i64::MIN;
+
+impl StintRow {
+    fn person(&self) -> Option<u128> {
+        self.has_person
+            .then(|| (u128::from(self.person[0]) << 64) | u128::from(self.person[1]))
+    }
+
+    fn book_out(&self) -> Option<i64> {
+        (self.book_out != NO_TIME).then_some(self.book_out)
+    }
+
+    fn stay_book_in(&self) -> Option<i64> {
+        (self.stay_book_in != NO_TIME).then_some(self.stay_book_in)
+    }
 }
 
 /// Interned strings.
@@ -270,6 +309,10 @@ impl Names {
 #[derive(Debug, Clone)]
 pub struct BuiltStays {
     pub stays: Vec<Stay>,
+    /// The AORs [`Stay::aor`] indexes.
+    pub aors: Vec<String>,
+    /// The facility codes [`Stay::facility`] indexes.
+    pub facilities: Vec<String>,
     pub accounting: StayAccounting,
     pub releases: Vec<StayRelease>,
     pub covered: Vec<(NaiveDate, NaiveDate)>,
@@ -328,12 +371,20 @@ pub fn build_stays(
             failure: Option<String>,
         }
         let threads = tally_store::cores();
-        let states = TableScan::new(store, table, &columns).par_for_each(
+        let scan = TableScan::new(store, table, &columns);
+        // Each file's rows, held at their size from the start: grown by doubling, half a
+        // vector's room could stand empty.
+        let file_rows: Vec<usize> = scan
+            .files(&group)
+            .iter()
+            .map(|(_, f)| f.rows as usize)
+            .collect();
+        let states = scan.par_for_each(
             &group,
             threads,
-            |_| {
+            |at| {
                 Some(Read {
-                    rows: Vec::new(),
+                    rows: Vec::with_capacity(file_rows.get(at).copied().unwrap_or(0)),
                     aors: Names::default(),
                     facilities: Names::default(),
                     acc: StayAccounting::default(),
@@ -408,20 +459,30 @@ pub fn build_stays(
                             .or_insert_with(|| st.facilities.id(&code_text(i))),
                         None => st.facilities.id(&code_text(i)),
                     };
+                    let time = |c: &Option<SecondsColumn>| {
+                        c.as_ref().and_then(|c| c.get(i)).unwrap_or(NO_TIME)
+                    };
+                    let key = person.unwrap_or(0);
                     st.rows.push(StintRow {
-                        person,
+                        person: [(key >> 64) as u64, key as u64],
                         book_in: start,
-                        book_out: book_out.as_ref().and_then(|c| c.get(i)),
-                        stay_book_in: stay_in.as_ref().and_then(|c| c.get(i)),
-                        release: at,
+                        book_out: time(&book_out),
+                        stay_book_in: time(&stay_in),
+                        release: at as u32,
                         aor: aor_id,
                         facility,
+                        has_person: person.is_some(),
                     });
                 }
                 Ok(())
             },
         )?;
+        // One file's rows are kept where they are; several are gathered into one vector.
+        let files_read = states.iter().flatten().count();
         let mut rows: Vec<StintRow> = Vec::new();
+        if files_read > 1 {
+            rows.reserve_exact(states.iter().flatten().map(|st| st.rows.len()).sum());
+        }
         for st in states.into_iter().flatten() {
             if let Some(f) = st.failure {
                 return Err(QueryError::Invalid(f));
@@ -433,11 +494,16 @@ pub fn build_stays(
                 .iter()
                 .map(|n| facilities.id(n))
                 .collect();
-            rows.extend(st.rows.into_iter().map(|mut r| {
+            let mut read = st.rows;
+            for r in &mut read {
                 r.aor = aor_map[r.aor as usize];
                 r.facility = facility_map[r.facility as usize];
-                r
-            }));
+            }
+            if files_read == 1 {
+                rows = read;
+            } else {
+                rows.extend_from_slice(&read);
+            }
             acc.stints_read += st.acc.stints_read;
             acc.exact_copies_merged += st.acc.exact_copies_merged;
             acc.stints_without_book_in += st.acc.stints_without_book_in;
@@ -445,28 +511,28 @@ pub fn build_stays(
         }
         // By person, then by the stay the release names, then by book-in.
         crate::par::sort_by_key(&mut rows, |r| {
-            (r.person, r.stay_book_in.unwrap_or(r.book_in), r.book_in)
+            (r.person(), r.stay_book_in().unwrap_or(r.book_in), r.book_in)
         });
         let mut i = 0;
         while i < rows.len() {
             let first = &rows[i];
             let mut stay = Stay {
-                start: first.stay_book_in.unwrap_or(first.book_in),
-                end: first.book_out,
+                start: first.stay_book_in().unwrap_or(first.book_in),
+                end: first.book_out(),
                 stints: 1,
                 overlapping: false,
-                start_disagrees: first.stay_book_in.is_some_and(|s| s != first.book_in),
-                has_person: first.person.is_some(),
-                release: first.release,
-                aor: aors.names[first.aor as usize].clone(),
-                facility: facilities.names[first.facility as usize].clone(),
+                start_disagrees: first.stay_book_in().is_some_and(|s| s != first.book_in),
+                has_person: first.has_person,
+                release: first.release as usize,
+                aor: first.aor,
+                facility: first.facility,
             };
-            let mut open = first.book_out.is_none();
-            let mut latest_out = first.book_out.unwrap_or(i64::MIN);
+            let mut open = first.book_out().is_none();
+            let mut latest_out = first.book_out().unwrap_or(i64::MIN);
             let mut j = i + 1;
-            while j < rows.len() && first.person.is_some() && rows[j].person == first.person {
+            while j < rows.len() && first.has_person && rows[j].person() == first.person() {
                 let (prev, next) = (&rows[j - 1], &rows[j]);
-                let same = match (prev.stay_book_in, next.stay_book_in) {
+                let same = match (prev.stay_book_in(), next.stay_book_in()) {
                     (Some(a), Some(b)) => a == b,
                     _ => open || next.book_in <= latest_out + TRANSFER_GAP_HOURS * 3_600,
                 };
@@ -477,7 +543,7 @@ pub fn build_stays(
                     stay.overlapping = true;
                 }
                 stay.stints += 1;
-                match next.book_out {
+                match next.book_out() {
                     Some(out) => latest_out = latest_out.max(out),
                     None => open = true,
                 }
@@ -487,7 +553,8 @@ pub fn build_stays(
             // Precedence by the stay's first AOR and start day, as for a row.
             let day = stay.start.div_euclid(86_400) as i32;
             let id = &all[stay.release].id;
-            if let Decision::Shadowed(_) = precedence.decide(id, None, &stay.aor, Some(day)) {
+            let aor = &aors.names[stay.aor as usize];
+            if let Decision::Shadowed(_) = precedence.decide(id, None, aor, Some(day)) {
                 acc.stays_shadowed += 1;
             } else {
                 stays.push(stay);
@@ -498,6 +565,8 @@ pub fn build_stays(
     }
     Ok(BuiltStays {
         stays,
+        aors: aors.names,
+        facilities: facilities.names,
         accounting: acc,
         releases,
         covered: coverage.ranges(),
@@ -520,25 +589,49 @@ fn time_value(d: StayDimension, day: NaiveDate) -> String {
 pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryError> {
     let BuiltStays {
         stays,
+        aors,
+        facilities,
         accounting,
         releases,
         covered,
     } = build_stays(store, q.releases.as_deref())?;
-    let value = |d: StayDimension, s: &Stay| -> String {
-        let day = from_epoch_days(s.start.div_euclid(86_400) as i32);
+    if q.by.len() > StayDimension::ALL.len() {
+        return Err(QueryError::Invalid("--by lists a dimension twice".into()));
+    }
+    // A stay's value of a dimension as a number (an AOR's or facility's index, a length
+    // group, ended or not, the start day, the release), and that number's text: a count
+    // of millions of stays makes no text per stay (which took half its time), only one
+    // per value, and a filter is checked once per value.
+    let code = |d: StayDimension, s: &Stay| -> u64 {
         match d {
-            StayDimension::Aor => s.aor.clone(),
-            StayDimension::Facility => s.facility.clone(),
-            StayDimension::Length => s.length().to_string(),
-            StayDimension::Status => if s.end.is_some() { "ended" } else { ONGOING }.to_string(),
+            StayDimension::Aor => u64::from(s.aor),
+            StayDimension::Facility => u64::from(s.facility),
+            StayDimension::Length => s.length_group() as u64,
+            StayDimension::Status => u64::from(s.end.is_some()),
             StayDimension::Fy
             | StayDimension::Month
             | StayDimension::Week
-            | StayDimension::Date => time_value(d, day),
-            StayDimension::Release => releases[s.release].file_name.clone(),
+            | StayDimension::Date => u64::from(s.start.div_euclid(86_400) as i32 as u32),
+            StayDimension::Release => s.release as u64,
         }
     };
-    let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    let text = |d: StayDimension, code: u64| -> String {
+        let at = code as usize;
+        match d {
+            StayDimension::Aor => aors[at].clone(),
+            StayDimension::Facility => facilities[at].clone(),
+            StayDimension::Length => LENGTHS.get(at).map_or(ONGOING, |(l, _)| l).to_string(),
+            StayDimension::Status => if code == 1 { "ended" } else { ONGOING }.to_string(),
+            StayDimension::Fy
+            | StayDimension::Month
+            | StayDimension::Week
+            | StayDimension::Date => time_value(d, from_epoch_days(code as u32 as i32)),
+            StayDimension::Release => releases[at].file_name.clone(),
+        }
+    };
+    let mut passes: Vec<rustc_hash::FxHashMap<u64, bool>> =
+        vec![Default::default(); q.filters.len()];
+    let mut coded: rustc_hash::FxHashMap<[u64; StayDimension::ALL.len()], u64> = Default::default();
     let mut out = StayResult {
         dimensions: q.by.iter().map(|d| d.name().to_string()).collect(),
         cells: Vec::new(),
@@ -558,10 +651,17 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
         if q.from.is_some_and(|f| day < f) || q.to.is_some_and(|t| day > t) {
             continue;
         }
-        let kept = q.filters.iter().all(|(d, wanted)| {
-            let v = value(*d, s);
-            wanted.iter().any(|w| w.eq_ignore_ascii_case(&v))
-        });
+        let kept = q
+            .filters
+            .iter()
+            .zip(&mut passes)
+            .all(|((d, wanted), passes)| {
+                let c = code(*d, s);
+                *passes.entry(c).or_insert_with(|| {
+                    let v = text(*d, c);
+                    wanted.iter().any(|w| w.eq_ignore_ascii_case(&v))
+                })
+            });
         if !kept {
             continue;
         }
@@ -574,8 +674,25 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
             out.ended_lengths_days
                 .push((end - s.start) as f64 / 86_400.0);
         }
-        let key: Vec<String> = q.by.iter().map(|d| value(*d, s)).collect();
-        *cells.entry(key).or_default() += 1;
+        let mut key = [0u64; StayDimension::ALL.len()];
+        for (slot, d) in key.iter_mut().zip(&q.by) {
+            *slot = code(*d, s);
+        }
+        *coded.entry(key).or_default() += 1;
+    }
+    // Days of one period, one text: added up under it.
+    let mut cells: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for (key, n) in coded {
+        let values: Vec<String> = q.by.iter().zip(key).map(|(d, c)| text(*d, c)).collect();
+        *cells.entry(values).or_default() += n;
+    }
+    if let Some(max) = q.max_groups
+        && cells.len() > max
+    {
+        return Err(QueryError::Invalid(format!(
+            "the count has {} groups, more than the {max} allowed here (--max-groups): group by fewer or coarser dimensions, filter, or narrow the dates",
+            cells.len()
+        )));
     }
     out.ended_lengths_days.sort_by(f64::total_cmp);
     // Length groups in their order, not alphabetically.

@@ -303,9 +303,10 @@ fn stage_one(
             entry: Box::new(entry.clone()),
         };
     }
-    // A gzip file is streamed from disk, fingerprinted as it is read and checked against
-    // `expected_sha` at its end, so memory stays bounded by the chunks read.
-    match ReleaseFile::gzip_on_disk(path, expected_sha.to_string(), options) {
+    // A gzip or delimited text file is streamed from disk, fingerprinted as it is read
+    // and checked against `expected_sha` at its end, so memory stays bounded by the
+    // chunks read.
+    match ReleaseFile::on_disk(path, expected_sha.to_string(), options) {
         Ok(Some(file)) => return stage_file(path, file, lock, options, bar),
         Ok(None) => {}
         Err(e) => return Outcome::Failed(e.to_string()),

@@ -78,6 +78,7 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
         from: args.from,
         to: args.to,
         releases,
+        max_groups: args.max_groups,
     })
 }
 
