@@ -147,6 +147,38 @@ fn stays_from_planted_stints_are_exactly_the_planted_stays() {
     let got = csv_counts(&count(&["--by", "month", "--format", "csv"]));
     // A stay whose released start is 3 days before the data begins starts in December.
     assert_eq!(got, want);
+    // --max-groups (which `tally serve` sets) holds: the months' groups fit in their
+    // number and not in one fewer.
+    let months = got.len();
+    let limited = |max: usize| {
+        tally(&[
+            "count",
+            "detention-stays",
+            "--store",
+            path_str(&store),
+            "--by",
+            "month",
+            "--format",
+            "csv",
+            "--suppress-below",
+            "0",
+            "--max-groups",
+            &max.to_string(),
+        ])
+    };
+    let out = limited(months);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(csv_counts(&stdout(&out)), want);
+    let out = limited(months - 1);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!(
+            "the count has {months} groups, more than the {} allowed here (--max-groups)",
+            months - 1
+        )),
+        "{}",
+        stderr(&out)
+    );
 
     let json: serde_json::Value = serde_json::from_str(&count(&["--format", "json"])).unwrap();
     let n = |pred: &dyn Fn(&tally_synth::SynthStay) -> bool| {
