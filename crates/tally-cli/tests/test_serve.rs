@@ -1030,9 +1030,8 @@ fn a_computed_count_says_where_its_time_went_and_other_views_do_not() {
 #[test]
 fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() {
     let s = store();
-    let mut by_aor_date = String::new();
-    for (by, groups) in [("aor,date", 30_863), ("aor,date,method-group", 65_294)] {
-        let unlimited = tally(&[
+    let count = |by: &str, limit: &[&str]| {
+        let mut args = vec![
             "count",
             "arrests",
             "--store",
@@ -1041,24 +1040,19 @@ fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() 
             by,
             "--format",
             "csv",
-        ]);
+        ];
+        args.extend_from_slice(limit);
+        tally(&args)
+    };
+    let mut by_aor_date = String::new();
+    for (by, groups) in [("aor,date", 30_863), ("aor,date,method-group", 65_294)] {
+        let unlimited = count(by, &[]);
         assert!(unlimited.status.success(), "{}", stderr(&unlimited));
         let csv = stdout(&unlimited);
         let filled = csv.lines().skip(1).filter(|l| !l.ends_with(",0")).count();
         assert_eq!(filled, groups, "{by}");
         for (max, answered) in [(groups, true), (groups - 1, false), (100, false)] {
-            let out = tally(&[
-                "count",
-                "arrests",
-                "--store",
-                path_str(s),
-                "--by",
-                by,
-                "--format",
-                "csv",
-                "--max-groups",
-                &max.to_string(),
-            ]);
+            let out = count(by, &["--max-groups", &max.to_string()]);
             assert_eq!(
                 out.status.success(),
                 answered,
@@ -1108,17 +1102,10 @@ fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() 
     // Within the limit: the CLI's answer, and no trace of the limit in what is shown.
     let (status, _, body) = get(&server.addr, "/count/arrests.csv?by=aor,fy", &[]);
     assert_eq!(status, 200);
-    let cli = tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(s),
-        "--by",
-        "aor,fy",
-        "--format",
-        "csv",
-    ]);
-    assert_eq!(String::from_utf8_lossy(&body), stdout(&cli));
+    assert_eq!(
+        String::from_utf8_lossy(&body),
+        stdout(&count("aor,fy", &[]))
+    );
     let (status, _, page) = get(&server.addr, "/count/arrests?by=aor,fy", &[]);
     assert_eq!(status, 200);
     let page = String::from_utf8_lossy(&page);
