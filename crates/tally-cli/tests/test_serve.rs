@@ -1119,3 +1119,53 @@ fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() 
     assert_eq!(status, 200);
     assert_eq!(String::from_utf8_lossy(&body), csv);
 }
+
+/// A burst of one URL new to the server is computed by the requests that found a slot
+/// first (the server runs one per core), and every request queued behind them is answered
+/// from what they kept, the same bytes: before, each queued request computed it again.
+/// Run several times over, with fresh URLs, so that one lucky ordering proves nothing.
+#[test]
+fn a_burst_of_one_url_is_computed_once_per_slot_and_queued_requests_read_the_answer() {
+    let server = serve(store(), &[]);
+    let slots = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let burst = slots + 6;
+    for (round, aor) in ["CHI", "NYC", "LOS"].iter().enumerate() {
+        // A count of landmarks by day: long enough (a tenth of a second or more) for the
+        // burst to queue behind it.
+        let url = format!("/count/arrests.csv?by=landmark,date&aor={aor},SFR");
+        let answers: Vec<(u16, String, Vec<u8>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..burst)
+                .map(|_| {
+                    s.spawn(|| {
+                        let (status, headers, body) = get(&server.addr, &url, &[]);
+                        let timing = header(&headers, "server-timing").unwrap_or("").to_string();
+                        (status, timing, body)
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        assert!(
+            answers.iter().all(|(status, _, _)| *status == 200),
+            "round {round}"
+        );
+        assert!(
+            answers.iter().all(|(_, _, body)| *body == answers[0].2),
+            "round {round}: every answer the same bytes"
+        );
+        let computed = answers
+            .iter()
+            .filter(|(_, timing, _)| timing.contains("desc=\"computed\""))
+            .count();
+        let kept = answers
+            .iter()
+            .filter(|(_, timing, _)| timing.contains("response cache"))
+            .count();
+        let timings: Vec<&str> = answers.iter().map(|(_, t, _)| t.as_str()).collect();
+        assert_eq!(computed + kept, burst, "round {round}: {timings:?}");
+        assert!(
+            (1..=slots).contains(&computed),
+            "round {round}: {computed} of {burst} requests computed the count, with {slots} slots"
+        );
+    }
+}

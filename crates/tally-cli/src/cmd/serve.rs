@@ -424,7 +424,18 @@ where
         });
     }
     let command = argv.to_vec();
+    let (cache, cache_tag) = (Arc::clone(served), tag.map(str::to_string));
     let work = run_within(&served.running, served.timeout, move || {
+        // The same view asked for while this one waited for a slot may have been
+        // answered meanwhile: a burst of one URL (a shared link, a page's chart after a
+        // new ingest) is computed by the requests that found a slot first, not by every
+        // one queued behind them.
+        if let Some(hit) = cache_tag
+            .as_deref()
+            .and_then(|t| cache.cache.lock().ok()?.get(t))
+        {
+            return Ok((hit, None, true));
+        }
         let mut out = Vec::new();
         // Only this command's count is timed, not one an earlier request left behind.
         tally_query::count::take_count_timing();
@@ -434,7 +445,13 @@ where
                     // A view running several counts (an operation) is not timed so.
                     let timing = tally_query::count::take_count_timing()
                         .filter(|_| command.first().is_some_and(|c| c == "count"));
-                    (body, timing)
+                    let body = Bytes::from(body);
+                    // Kept before the slot is given back, so that a request waiting for
+                    // it finds the answer.
+                    if let (Some(tag), Ok(mut kept)) = (cache_tag, cache.cache.lock()) {
+                        kept.put(tag, body.clone());
+                    }
+                    (body, timing, false)
                 })
                 .map_err(|m| ("by".to_string(), m, false)),
             Err(e) => Err((parameter_of(&e.message, &command), e.message, e.store_fault)),
@@ -476,15 +493,12 @@ where
                 &message,
             ));
         }
-        Some(Ok(Ok((body, timing)))) => (Bytes::from(body), timing),
+        Some(Ok(Ok(answer))) => answer,
     };
-    let (body, timing) = body;
-    if let (Some(tag), Ok(mut cache)) = (tag, served.cache.lock()) {
-        cache.put(tag.to_string(), body.clone());
-    }
+    let (body, timing, cached) = body;
     Ok(Answered {
         body,
-        cached: false,
+        cached,
         timing,
     })
 }
