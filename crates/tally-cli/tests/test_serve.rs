@@ -1064,7 +1064,7 @@ fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() 
             } else {
                 assert!(
                     stderr(&out).contains(&format!(
-                        "the count holds more than {max} groups (before groups under the small-cell limit are hidden), the most allowed here (--max-groups {max}): group by fewer or coarser dimensions"
+                        "the count holds more than {max} groups (before groups under the small-cell limit are hidden), the most allowed here: group by fewer or coarser dimensions (month or week rather than date), filter, or narrow the dates (the limit is the server's, or --max-groups given to `tally count`, which otherwise has none)"
                     )),
                     "{by}: {}",
                     stderr(&out)

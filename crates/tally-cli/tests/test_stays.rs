@@ -169,11 +169,19 @@ fn stays_from_planted_stints_are_exactly_the_planted_stays() {
     let out = limited(months);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(csv_counts(&stdout(&out)), want);
+    // 0 would refuse every count, its total alone too: it is no limit to give.
+    let out = limited(0);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("\"0\" is not a number of groups of at least 1"),
+        "{}",
+        stderr(&out)
+    );
     let out = limited(months - 1);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains(&format!(
-            "the count has {months} groups, more than the {} allowed here (--max-groups)",
+            "the count holds more than {} groups (before groups under the small-cell limit are hidden), the most allowed here: group by fewer or coarser dimensions, filter, or narrow the dates",
             months - 1
         )),
         "{}",
@@ -463,4 +471,129 @@ fn a_filter_on_periods_lists_those_periods_and_uncovered_ones_are_not_zero() {
             stderr(&out)
         );
     }
+}
+
+#[test]
+fn a_key_of_day_and_facility_lists_no_small_stay_group_and_a_filter_that_never_matches_is_refused()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let (store, release) = stints_store(dir.path(), StintFormat::ProcessedCsv);
+    let run = |args: &[&str]| {
+        let mut all = vec!["count", "detention-stays", "--store", path_str(&store)];
+        all.extend_from_slice(args);
+        tally(&all)
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    let exact = csv_counts(&stdout(&ok(&[
+        "--by",
+        "date,facility",
+        "--format",
+        "csv",
+        "--suppress-below",
+        "0",
+    ])));
+    assert_eq!(
+        exact.values().sum::<u64>(),
+        release.stays.len() as u64,
+        "every stay in one day and facility"
+    );
+    let large: BTreeMap<String, u64> = exact
+        .iter()
+        .filter(|(_, n)| **n >= 10)
+        .map(|(k, n)| (k.clone(), *n))
+        .collect();
+    assert!(
+        exact.len() > large.len() + 100,
+        "most days and facilities hold a few stays: {} of {}",
+        large.len(),
+        exact.len()
+    );
+    // Published: a day and a facility make a small group nearly one person's stay, so
+    // only groups of 10 or more are listed, and the note says why.
+    let out = ok(&["--by", "date,facility", "--format", "csv"]);
+    assert_eq!(csv_counts(&stdout(&out)), large);
+    assert!(
+        stderr(&out).contains(
+            "note: groups of fewer than 10 stays are not listed: a count by date, facility"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&ok(&["--by", "date,facility"]));
+    let table: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("total"))
+        .collect();
+    assert_eq!(table.len() - 3, large.len(), "{text}");
+    assert!(!table.iter().any(|l| l.contains("<10")), "{text}");
+    assert!(
+        text.contains("note: groups of fewer than 10 stays are not listed"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&ok(&["--by", "date,facility", "--format", "json"]))).unwrap();
+    assert_eq!(json["cells"].as_array().unwrap().len(), large.len());
+    assert_eq!(json["notes"].as_array().unwrap().len(), 1);
+    // A filter pins its dimension: one facility by day is as fine, and one facility on
+    // one day is a total below 10, printed as a bound.
+    let (key, n) = exact.iter().find(|(_, n)| **n < 10).unwrap();
+    let (day, facility) = key.split_once(',').unwrap();
+    let where_facility = format!("facility={facility}");
+    let by_day = csv_counts(&stdout(&ok(&[
+        "--by",
+        "date",
+        "--where",
+        &where_facility,
+        "--format",
+        "csv",
+    ])));
+    assert!(by_day.values().all(|n| *n >= 10), "{by_day:?}");
+    let where_day = format!("date={day}");
+    let one = stdout(&ok(&["--where", &where_facility, "--where", &where_day]));
+    // Its one cell and its total.
+    assert_eq!(
+        one.lines().filter(|l| l.trim() == "<10").count(),
+        2,
+        "{n} stays: {one}"
+    );
+    // A coarse key lists its small groups as <10.
+    let by_facility = stdout(&ok(&["--by", "facility,month", "--format", "csv"]));
+    assert!(by_facility.contains(",<10\n"), "{by_facility}");
+    // Values that can never match are refused, naming what would; fy=2025 is FY2025.
+    for (filter, message) in [
+        (
+            "aor=ZZZ",
+            "--where aor=\"ZZZ\" can never match: expected an AOR code or name: ",
+        ),
+        (
+            "length=forever",
+            "--where length=\"forever\" can never match: expected a length group: under 1 day, 1-3 days,",
+        ),
+        (
+            "status=closed",
+            "--where status=\"closed\" can never match: expected ended or ongoing",
+        ),
+        (
+            "month=2025-13",
+            "--where month=\"2025-13\" can never match: expected a month as YYYY-MM",
+        ),
+    ] {
+        let out = run(&["--where", filter]);
+        assert!(!out.status.success(), "{filter}: {}", stdout(&out));
+        assert!(stderr(&out).contains(message), "{filter}: {}", stderr(&out));
+    }
+    let csv0 = ["--format", "csv", "--suppress-below", "0", "--by", "fy"];
+    assert_eq!(
+        stdout(&ok(&[&csv0[..], &["--where", "fy=2025"]].concat())),
+        stdout(&ok(&[&csv0[..], &["--where", "fy=FY2025"]].concat()))
+    );
+    assert_eq!(
+        stdout(&ok(&[&csv0[..], &["--where", "status=Ended"]].concat())),
+        stdout(&ok(&[&csv0[..], &["--where", "status=ended"]].concat()))
+    );
+    assert!(!stdout(&ok(&[&csv0[..], &["--where", "status=ended"]].concat())).contains(",0\n"));
 }

@@ -68,6 +68,25 @@ pub struct PublishedDedupUse {
     pub rows_merged: Figure,
 }
 
+/// The note of a count whose small groups are not listed
+/// (`tally_model::disclosure::lists_small_groups`): why, keyed by which `attributes` (its
+/// dimensions and pinned ones, repeats named once), and what that means for its figures,
+/// which count `unit` (`rows`, `stays`).
+pub(crate) fn pooling_note(rule: Disclosure, attributes: &[&str], unit: &str) -> String {
+    let mut named: Vec<&str> = Vec::new();
+    for a in attributes {
+        if !named.contains(a) {
+            named.push(a);
+        }
+    }
+    let t = rule.threshold;
+    format!(
+        "groups of fewer than {t} {unit} are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR, a nationality or country and a conviction, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {t} {unit} or more are listed, a total below that prints as <{t} (0 included), and filter values that match no {} are not named; the others' {unit} are in the total, and a combination not listed has fewer than {t} {unit} or none",
+        named.join(", "),
+        unit.trim_end_matches('s')
+    )
+}
+
 /// Applies the rule to a count result (a copy of it: [`publish_count_owned`] spends it).
 pub fn publish_count(result: &CountResult, rule: Disclosure) -> PublishedCount {
     publish_count_owned(result.clone(), rule)
@@ -190,20 +209,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
     if pooling {
         // Which filter values matched no row would tell none from some, as a 0 would.
         notes.retain(|n| !(n.starts_with("--where ") && n.contains(" matched no ")));
-        let mut named: Vec<&str> = Vec::new();
-        for a in &attributes {
-            if !named.contains(a) {
-                named.push(a);
-            }
-        }
-        notes.push(format!(
-            "groups of fewer than {} rows are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR, a nationality or country and a conviction, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {} rows or more are listed, a total below that prints as <{} (0 included), and filter values that match no row are not named; the others' rows are in the total, and a combination not listed has fewer than {} rows or none",
-            rule.threshold,
-            named.join(", "),
-            rule.threshold,
-            rule.threshold,
-            rule.threshold
-        ));
+        notes.push(pooling_note(rule, &attributes, "rows"));
     }
     // Partial last days: the release's own rows that day are a cell of their own.
     let mut by_release: Vec<(&str, Vec<String>)> = Vec::new();

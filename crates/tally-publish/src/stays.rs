@@ -36,6 +36,9 @@ pub struct PublishedStays {
     pub not_covered: Vec<String>,
     pub suppress_below: u64,
     pub any_suppressed: bool,
+    /// Notes on the figures: where the key is so fine that small groups are not listed,
+    /// why.
+    pub notes: Vec<String>,
 }
 
 /// Applies `rule` to `r`.
@@ -55,23 +58,46 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
         ..
     } = r.accounting;
     let enough = r.ended_lengths_days.len() as u64 >= rule.threshold.max(1);
+    // A key so fine that a small group is nearly one person's stay (a day and a
+    // facility): as for a count (`crate::count::publish_count_owned`), its small groups
+    // are not listed but count among the hidden cells, and a small total is a bound.
+    let pooling = rule.threshold > 1 && !r.lists_small_groups;
+    let total = if r.total == 0 && r.cells.is_empty() && !r.not_covered.is_empty() {
+        // Nothing counted and every period asked about uncovered: the total is missing
+        // too, not 0.
+        Figure::NotCovered
+    } else if pooling && r.total < rule.threshold {
+        Figure::Below(rule.threshold)
+    } else {
+        rule.sum(r.total, &hidden)
+    };
+    let attributes: Vec<&str> = r
+        .dimensions
+        .iter()
+        .chain(&r.pinned)
+        .map(String::as_str)
+        .collect();
+    let notes = if pooling {
+        vec![crate::count::pooling_note(rule, &attributes, "stays")]
+    } else {
+        Vec::new()
+    };
     PublishedStays {
         dimensions: r.dimensions.clone(),
         cells: r
             .cells
             .iter()
+            .filter(|c| !pooling || c.stays >= rule.threshold || r.dimensions.is_empty())
             .map(|c| PublishedStayCell {
                 values: c.values.clone(),
-                stays: rule.cell(c.stays),
+                stays: if pooling && r.dimensions.is_empty() {
+                    total
+                } else {
+                    rule.cell(c.stays)
+                },
             })
             .collect(),
-        // Nothing counted and every period asked about uncovered: the total is missing
-        // too, not 0.
-        total: if r.total == 0 && r.cells.is_empty() && !r.not_covered.is_empty() {
-            Figure::NotCovered
-        } else {
-            rule.sum(r.total, &hidden)
-        },
+        total,
         ongoing: rule.cell(r.ongoing),
         overlapping: rule.cell(r.overlapping),
         start_disagrees: rule.cell(r.start_disagrees),
@@ -89,5 +115,6 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
         not_covered: r.not_covered.clone(),
         suppress_below: rule.threshold,
         any_suppressed: !hidden.is_empty(),
+        notes,
     }
 }

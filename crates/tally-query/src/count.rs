@@ -1707,6 +1707,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         }
         Ok(())
     };
+    let by_day = query.by.contains(&Dimension::Date);
     let tallies = scan
         .par_for_each(
             &releases,
@@ -1731,7 +1732,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             (StoreError::Stopped, Some(max))
                 if over_budget.load(std::sync::atomic::Ordering::Relaxed) =>
             {
-                too_many_groups(max)
+                too_many_groups(max, by_day)
             }
             (e, _) => QueryError::from(e),
         })?;
@@ -1827,7 +1828,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     if let Some(max) = query.max_groups
         && files.iter().map(|f| f.groups.len()).sum::<usize>() > max
     {
-        return Err(too_many_groups(max));
+        return Err(too_many_groups(max, by_day));
     }
     let mut cells = add_up(files, &interners[..n_by], marked.then_some(&mark_names))?;
     let total = cells.values().sum();
@@ -2503,10 +2504,19 @@ struct FileGroups {
     ids: Vec<Vec<u32>>,
 }
 
-/// The refusal of a count holding more than `max` groups ([`CountQuery::max_groups`]).
-fn too_many_groups(max: usize) -> QueryError {
+/// The refusal of a count holding more than `max` groups ([`CountQuery::max_groups`],
+/// [`crate::stays::StayQuery::max_groups`]); `by_day`: whether it is keyed by day, where
+/// a month or week is the coarser key to suggest. Worded for a page as for a terminal:
+/// the limit is `tally serve`'s or one given to `tally count`.
+pub fn too_many_groups(max: usize, by_day: bool) -> QueryError {
+    let coarser = if by_day {
+        " (month or week rather than date)"
+    } else {
+        ""
+    };
+    let groups = if max == 1 { "group" } else { "groups" };
     QueryError::Invalid(format!(
-        "the count holds more than {max} groups (before groups under the small-cell limit are hidden), the most allowed here (--max-groups {max}): group by fewer or coarser dimensions (month or week rather than date), filter, or narrow the dates (`tally count` on the command line, without --max-groups, has no limit)"
+        "the count holds more than {max} {groups} (before groups under the small-cell limit are hidden), the most allowed here: group by fewer or coarser dimensions{coarser}, filter, or narrow the dates (the limit is the server's, or --max-groups given to `tally count`, which otherwise has none)"
     ))
 }
 

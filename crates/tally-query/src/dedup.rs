@@ -202,31 +202,18 @@ pub fn merged_rows(
 }
 
 /// Releases that hold the same records, as groups a rule applies to together: cuts of one
-/// raw ICE workbook (the Deportation Data Project's extracts name it in `file_original`)
-/// share their person identifiers, so a person's rows in two cuts are one person's; any
-/// other release is a group of its own (identifiers do not match across releases).
+/// raw ICE workbook share its person identifiers, so a person's rows in two cuts are one
+/// person's; any other release is a group of its own (identifiers do not match across
+/// releases). Which releases share records: [`crate::precedence::SharedRecords`].
 pub(crate) fn same_records<'r>(
     releases: &[&'r ReleaseEntry],
     table: TableKind,
 ) -> Vec<Vec<&'r ReleaseEntry>> {
-    let mut groups: Vec<(Vec<String>, Vec<&'r ReleaseEntry>)> = Vec::new();
-    for r in releases {
-        let mine: Vec<String> = crate::precedence::sources(r, table).into_iter().collect();
-        let joined: Vec<usize> = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, (s, _))| mine.iter().any(|m| s.contains(m)))
-            .map(|(i, _)| i)
-            .collect();
-        let mut merged = (mine, vec![*r]);
-        for i in joined.into_iter().rev() {
-            let (s, members) = groups.remove(i);
-            merged.0.extend(s);
-            merged.1.splice(0..0, members);
-        }
-        groups.push(merged);
-    }
-    groups.into_iter().map(|(_, members)| members).collect()
+    crate::precedence::SharedRecords::of(releases, table)
+        .groups()
+        .into_iter()
+        .map(|g| g.into_iter().map(|i| releases[i]).collect())
+        .collect()
 }
 
 /// A 128-bit hash (two independent 64-bit ones) of a person identifier: collisions among

@@ -196,13 +196,14 @@ impl Precedence {
             no_aor_held.push(without_aor);
         }
         // Releases sharing a source workbook are counted by record, not by AOR and day.
-        let sources: Vec<BTreeSet<String>> = held.iter().map(|(r, _)| sources(r, table)).collect();
+        let releases: Vec<&ReleaseEntry> = held.iter().map(|(r, _)| *r).collect();
+        let sharing = SharedRecords::of(&releases, table);
         let mut by_record: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (i, (a, _)) in held.iter().enumerate() {
             for (j, (b, _)) in held.iter().enumerate() {
-                if i != j && !sources[i].is_disjoint(&sources[j]) {
-                    by_record.insert(a.id.clone(), sources[i].clone());
-                    by_record.insert(b.id.clone(), sources[j].clone());
+                if i != j && sharing.between(i, j) {
+                    by_record.insert(a.id.clone(), sources(a, table));
+                    by_record.insert(b.id.clone(), sources(b, table));
                 }
             }
         }
@@ -222,7 +223,7 @@ impl Precedence {
             .collect();
         for (i, (a, a_held)) in held.iter().enumerate() {
             for (j, (b, b_held)) in held.iter().enumerate().skip(i + 1) {
-                if !sources[i].is_disjoint(&sources[j]) {
+                if sharing.between(i, j) {
                     continue;
                 }
                 for ((a_part, aor), ha) in a_held {
@@ -261,7 +262,7 @@ impl Precedence {
             preferences,
             &held,
             &no_aor_held,
-            &sources,
+            &sharing,
             &holes,
         );
         p
@@ -279,7 +280,7 @@ impl Precedence {
         preferences: &[Preference],
         held: &[(&ReleaseEntry, Holdings)],
         no_aor_held: &[Holdings],
-        sources: &[BTreeSet<String>],
+        sharing: &SharedRecords,
         holes: &[Vec<tally_store::Hole>],
     ) {
         let shadowed_on = |p: &Precedence, id: &str, part: &Option<String>, day: i32| {
@@ -289,7 +290,7 @@ impl Precedence {
         };
         for i in 0..held.len() {
             for j in i + 1..held.len() {
-                if !sources[i].is_disjoint(&sources[j]) {
+                if sharing.between(i, j) {
                     continue;
                 }
                 let (a, b) = (held[i].0, held[j].0);
@@ -404,6 +405,16 @@ impl Precedence {
             } else {
                 (rb, pb, ra, pa)
             };
+            // A revision published under its first version's name: "x.csv counts, x.csv
+            // does not" would say nothing, so each is named with its release id too.
+            let same_name = w_rel.report.file_name == l_rel.report.file_name;
+            let named = |r: &ReleaseEntry| {
+                if same_name {
+                    format!("{} (release {})", r.report.file_name, r.id)
+                } else {
+                    r.report.file_name.clone()
+                }
+            };
             self.record(
                 Overlap {
                     table,
@@ -411,9 +422,9 @@ impl Precedence {
                     aor: aor.to_string(),
                     first: seg_first,
                     last: seg_last,
-                    winner: w_rel.report.file_name.clone(),
+                    winner: named(w_rel),
                     winner_id: w_rel.id.clone(),
-                    shadowed: l_rel.report.file_name.clone(),
+                    shadowed: named(l_rel),
                     shadowed_id: l_rel.id.clone(),
                     reason,
                     like_for_like: pa == pb,
@@ -696,23 +707,93 @@ pub struct SetAside {
     pub last: NaiveDate,
 }
 
-/// The raw workbooks a release's rows of `table` come from: the `original_files` its
-/// sheets report (a processed release), else its own file name (a raw release).
-/// The raw workbooks a release's rows of `table` come from: the ones its rows point back to
-/// (DDP's `file_original`), else the release itself. Releases sharing one hold the same
-/// records (precedence counts them once by record; de-duplication treats them as one).
-pub(crate) fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
-    let pointed: BTreeSet<String> = r
-        .report
+/// The raw workbooks a release's rows of `table` point back to (DDP's `file_original`):
+/// empty for a raw release.
+fn pointed(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
+    r.report
         .sheets
         .iter()
         .filter(|s| s.table == table)
         .flat_map(|s| s.original_files.iter().cloned())
-        .collect();
+        .collect()
+}
+
+/// The raw workbooks a release's rows of `table` come from: the ones its rows point back to
+/// (DDP's `file_original`), else the release itself, by file name.
+pub(crate) fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
+    let pointed = pointed(r, table);
     if pointed.is_empty() {
         [r.report.file_name.clone()].into()
     } else {
         pointed
+    }
+}
+
+/// Which releases hold the same records: cuts of one raw ICE workbook, which share its
+/// person identifiers and its rows (precedence counts them once by record;
+/// de-duplication and stays treat them as one release). A processed release (its rows
+/// naming their workbook) shares records with every release of a workbook it names, raw
+/// or processed. Two raw releases never do, even under one file name: the same name
+/// published twice is a revision (rows edited, added or dropped), whose rows settle by
+/// AOR and day like any two releases; matched by row number they would keep the first
+/// one's edits and add the second one's new rows.
+pub(crate) struct SharedRecords {
+    /// Per pair of releases (row-major, `n` by `n`): whether they share records.
+    shared: Vec<bool>,
+    n: usize,
+}
+
+impl SharedRecords {
+    /// The relation over `releases` for `table`.
+    pub(crate) fn of(releases: &[&ReleaseEntry], table: TableKind) -> SharedRecords {
+        let n = releases.len();
+        let named: Vec<(bool, BTreeSet<String>)> = releases
+            .iter()
+            .map(|r| (!pointed(r, table).is_empty(), sources(r, table)))
+            .collect();
+        let mut shared = vec![false; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                let ((processed_i, a), (processed_j, b)) = (&named[i], &named[j]);
+                shared[i * n + j] = i != j && (*processed_i || *processed_j) && !a.is_disjoint(b);
+            }
+        }
+        SharedRecords { shared, n }
+    }
+
+    /// Whether releases `i` and `j` (positions in the list given to [`SharedRecords::of`])
+    /// share records.
+    pub(crate) fn between(&self, i: usize, j: usize) -> bool {
+        self.shared[i * self.n + j]
+    }
+
+    /// The releases as groups of releases sharing records, directly or through another
+    /// (positions; each group in the given order, groups by their first member).
+    pub(crate) fn groups(&self) -> Vec<Vec<usize>> {
+        let mut group_of: Vec<Option<usize>> = vec![None; self.n];
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for start in 0..self.n {
+            if group_of[start].is_some() {
+                continue;
+            }
+            let g = groups.len();
+            let mut members = vec![start];
+            group_of[start] = Some(g);
+            let mut k = 0;
+            while k < members.len() {
+                let i = members[k];
+                for (j, of) in group_of.iter_mut().enumerate() {
+                    if of.is_none() && self.between(i, j) {
+                        *of = Some(g);
+                        members.push(j);
+                    }
+                }
+                k += 1;
+            }
+            members.sort_unstable();
+            groups.push(members);
+        }
+        groups
     }
 }
 

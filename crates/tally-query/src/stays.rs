@@ -112,10 +112,18 @@ impl StayDimension {
 
     /// True for a dimension of the stay's start date.
     pub fn is_time(self) -> bool {
-        matches!(
-            self,
-            StayDimension::Fy | StayDimension::Month | StayDimension::Week | StayDimension::Date
-        )
+        self.period().is_some()
+    }
+
+    /// The count dimension of the same period of time (`fy`, `month`, `week`, `date`).
+    pub fn period(self) -> Option<crate::Dimension> {
+        match self {
+            StayDimension::Fy => Some(crate::Dimension::Fy),
+            StayDimension::Month => Some(crate::Dimension::Month),
+            StayDimension::Week => Some(crate::Dimension::Week),
+            StayDimension::Date => Some(crate::Dimension::Date),
+            _ => None,
+        }
     }
 }
 
@@ -134,6 +142,49 @@ pub struct StayQuery {
     /// past it the count is refused with [`QueryError::Invalid`]. The stays themselves are
     /// built whatever the limit (about 100 bytes a stint at the peak). `None`: no limit.
     pub max_groups: Option<usize>,
+}
+
+impl StayQuery {
+    /// The dimensions the query pins to given values (its filters), and `date` where the
+    /// start days asked (`--from`, `--to` and date filters) span under
+    /// [`crate::count::SHORT_RANGE_DAYS`], as for a count ([`crate::CountQuery::pinned`]).
+    pub fn pinned(&self) -> Vec<String> {
+        let mut asked = (self.from, self.to);
+        for (d, values) in &self.filters {
+            let Some(period) = d.period() else { continue };
+            let spans: Vec<(NaiveDate, NaiveDate)> = values
+                .iter()
+                .filter_map(|v| crate::count::date_bucket(period, v.trim()))
+                .collect();
+            if let (Some(f), Some(l)) = (
+                spans.iter().map(|s| s.0).min(),
+                spans.iter().map(|s| s.1).max(),
+            ) {
+                asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
+                asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
+            }
+        }
+        let short = matches!(asked, (Some(f), Some(t)) if (t - f).num_days() < crate::count::SHORT_RANGE_DAYS);
+        self.filters
+            .iter()
+            .map(|(d, _)| d.name().to_string())
+            .chain(short.then(|| "date".to_string()))
+            .collect()
+    }
+
+    /// Whether the count's small groups may be listed one by one: not where its key
+    /// (`by` and [`StayQuery::pinned`]) is so fine that one is nearly one record
+    /// (`tally_model::disclosure::lists_small_groups`: a day and a facility).
+    pub fn lists_small_groups(&self) -> bool {
+        let pinned = self.pinned();
+        let attributes: Vec<&str> = self
+            .by
+            .iter()
+            .map(|d| d.name())
+            .chain(pinned.iter().map(String::as_str))
+            .collect();
+        tally_model::disclosure::lists_small_groups(&attributes)
+    }
 }
 
 /// One stay, as built.
@@ -215,6 +266,10 @@ pub struct StayRelease {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StayResult {
     pub dimensions: Vec<String>,
+    /// The dimensions the query pinned ([`StayQuery::pinned`]).
+    pub pinned: Vec<String>,
+    /// Whether its small groups may be listed ([`StayQuery::lists_small_groups`]).
+    pub lists_small_groups: bool,
     pub cells: Vec<StayCell>,
     /// Stays of the selection (after filters).
     pub total: u64,
@@ -634,6 +689,8 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
     let mut coded: rustc_hash::FxHashMap<[u64; StayDimension::ALL.len()], u64> = Default::default();
     let mut out = StayResult {
         dimensions: q.by.iter().map(|d| d.name().to_string()).collect(),
+        pinned: q.pinned(),
+        lists_small_groups: q.lists_small_groups(),
         cells: Vec::new(),
         total: 0,
         ongoing: 0,
@@ -689,10 +746,10 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
     if let Some(max) = q.max_groups
         && cells.len() > max
     {
-        return Err(QueryError::Invalid(format!(
-            "the count has {} groups, more than the {max} allowed here (--max-groups): group by fewer or coarser dimensions, filter, or narrow the dates",
-            cells.len()
-        )));
+        return Err(crate::count::too_many_groups(
+            max,
+            q.by.contains(&StayDimension::Date),
+        ));
     }
     out.ended_lengths_days.sort_by(f64::total_cmp);
     // Length groups in their order, not alphabetically.

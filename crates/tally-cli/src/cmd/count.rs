@@ -86,7 +86,7 @@ pub struct Args {
     /// Refuse the count when it holds more than N groups before small ones are hidden,
     /// ending its scan as soon as one file passes N: a bound on memory (about 270 bytes a
     /// group). `tally serve` sets it (its --max-groups, default 1000000). Default: no limit.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one_group)]
     pub max_groups: Option<usize>,
     /// Print, instead of the count, one self-contained SQL query for DuckDB or Spark SQL
     /// over the store's Parquet files that returns this count's groups and counts: release
@@ -435,9 +435,18 @@ pub(crate) fn strict_date(v: &str) -> Option<NaiveDate> {
     .flatten()
 }
 
+/// `--max-groups N`: a whole number of at least 1 (0 would refuse every count, even one
+/// with no groups but its total).
+pub(crate) fn at_least_one_group(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a number of groups of at least 1")),
+    }
+}
+
 /// Refuses `--where` values that can never match: unknown AOR codes or method groups,
 /// malformed fiscal years, months and dates.
-fn check_where_value(
+pub(super) fn check_where_value(
     table: TableKind,
     dim: Dimension,
     value: &str,

@@ -54,7 +54,7 @@ pub struct Args {
     /// landmark: 11 million groups, 2.9 GB, over 50 million arrests) is refused 400 as
     /// soon as its scan passes N, so that the counts the server runs at once (one per
     /// core) stay well under 2 GiB (about 270 bytes a group). `tally count` has no limit.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GROUPS, value_parser = super::count::at_least_one_group)]
     pub max_groups: usize,
     /// An operation file (TOML) to offer beside the shipped ones, by its `name`
     /// (repeatable). Only files named here are run: a client never names a path.
@@ -834,15 +834,22 @@ fn check_count_parameters(table: &str, given: &[(String, String)]) -> Result<(),
             ));
         }
     }
-    let Some(kind) = TableKind::from_slug(table) else {
-        return Ok(());
+    // A parameter left empty filters nothing, but one naming no dimension is a typo the
+    // user should hear about (a filled one fails in the count itself).
+    let names_dimension = |k: &str| -> Result<(), String> {
+        match TableKind::from_slug(table) {
+            Some(kind) => tally_query::Dimension::parse(kind, k).map(|_| ()),
+            None => tally_query::stays::StayDimension::parse(k)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
     };
     for (k, v) in given {
         let fixed = COUNT_PARAMETERS.contains(&k.as_str())
             || super::serve_form::FORM_ONLY.contains(&k.as_str());
         if v.trim().is_empty()
             && !fixed
-            && let Err(message) = tally_query::Dimension::parse(kind, k)
+            && let Err(message) = names_dimension(k)
         {
             return Err((k.clone(), message));
         }
@@ -939,18 +946,18 @@ async fn count(
 /// A count's JSON, refused when it has more groups than the server allows (the limit is
 /// in the error; the CSV twin streams any size).
 fn bounded(body: &[u8], _: &[String]) -> Result<Vec<u8>, String> {
-    // The count's JSON holds one group a line inside its "groups" array (other arrays,
-    // such as the releases, hold objects at the same indent).
+    // The count's JSON holds one group a line inside its "groups" array (stays: "cells";
+    // other arrays, such as the releases, hold objects at the same indent).
     let groups = body
         .split(|b| *b == b'\n')
-        .skip_while(|l| !l.starts_with(b"  \"groups\": ["))
+        .skip_while(|l| !l.starts_with(b"  \"groups\": [") && !l.starts_with(b"  \"cells\": ["))
         .skip(1)
         .take_while(|l| !l.starts_with(b"  ]"))
         .filter(|l| l.starts_with(b"    {") || l.starts_with(b"    ,{"))
         .count();
     if groups > MAX_JSON_GROUPS {
         return Err(format!(
-            "the count has {groups} groups, more than the {MAX_JSON_GROUPS} a JSON view returns: group by fewer dimensions, or use the .csv twin"
+            "the count has {groups} groups, more than the {MAX_JSON_GROUPS} a page or JSON view returns: group by fewer dimensions, or use the .csv twin"
         ));
     }
     Ok(body.to_vec())
@@ -1479,6 +1486,41 @@ pub fn openapi() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stays' JSON holds its groups as "cells": the page and JSON views bound them as a
+    /// count's "groups", at exactly the limit; and an empty parameter naming no stays
+    /// dimension is refused as it is for a count.
+    #[test]
+    fn stays_views_are_bounded_and_their_parameters_checked_as_a_count_is() {
+        let body = |key: &str, n: usize| {
+            let cells: Vec<serde_json::Value> = (0..n)
+                .map(|i| serde_json::json!({"values": [format!("F{i}")], "stays": 12}))
+                .collect();
+            serde_json::to_vec_pretty(&serde_json::json!({key: cells, "releases": [{"id": "x"}]}))
+                .unwrap()
+        };
+        for key in ["cells", "groups"] {
+            assert!(bounded(&body(key, MAX_JSON_GROUPS), &[]).is_ok(), "{key}");
+            let refused = bounded(&body(key, MAX_JSON_GROUPS + 1), &[]).unwrap_err();
+            assert!(
+                refused.starts_with(&format!(
+                    "the count has {} groups, more than the {MAX_JSON_GROUPS} a page or JSON view returns",
+                    MAX_JSON_GROUPS + 1
+                )),
+                "{refused}"
+            );
+        }
+        let given = |k: &str| vec![(k.to_string(), String::new())];
+        let (parameter, message) =
+            check_count_parameters("detention-stays", &given("foo")).unwrap_err();
+        assert_eq!(parameter, "foo");
+        assert!(
+            message.contains("unknown dimension for detention-stays \"foo\""),
+            "{message}"
+        );
+        assert!(check_count_parameters("detention-stays", &given("facility")).is_ok());
+        assert!(check_count_parameters("arrests", &given("foo")).is_err());
+    }
 
     /// A runtime as the server's, on two threads.
     fn two_thread_runtime() -> tokio::runtime::Runtime {

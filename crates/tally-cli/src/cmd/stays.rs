@@ -49,25 +49,10 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
             split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?
         };
         let dim = StayDimension::parse(dim)?;
-        let period = match dim {
-            StayDimension::Fy => Some(tally_query::Dimension::Fy),
-            StayDimension::Month => Some(tally_query::Dimension::Month),
-            StayDimension::Week => Some(tally_query::Dimension::Week),
-            StayDimension::Date => Some(tally_query::Dimension::Date),
-            _ => None,
-        };
-        if let Some(period) = period {
-            for v in &values {
-                super::check_asked_period(period, v.trim())?;
-            }
-        }
-        let values: Vec<String> = match dim {
-            StayDimension::Aor => values
-                .iter()
-                .map(|v| aors.code_for(v).map_or_else(|| v.clone(), str::to_string))
-                .collect(),
-            _ => values,
-        };
+        let values = values
+            .iter()
+            .map(|v| stay_filter_value(dim, v.trim(), &aors))
+            .collect::<Result<Vec<String>>>()?;
         filters.push((dim, values));
     }
     let releases = super::release_ids(store, &args.store, &args.release)?;
@@ -82,6 +67,62 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
     })
 }
 
+/// A `--where` value as stays name it (`aor=Chicago` is `CHI`, `fy=2020` is `FY2020`);
+/// a value that can never match is an error naming what would, as in `count`.
+fn stay_filter_value(
+    dim: StayDimension,
+    v: &str,
+    aors: &tally_model::aor::AorCrosswalk,
+) -> Result<String> {
+    if let Some(period) = dim.period() {
+        let table = tally_model::TableKind::from_slug("detention-stints")
+            .ok_or_else(|| anyhow::anyhow!("no detention-stints table"))?;
+        super::count::check_where_value(table, period, v, tally_model::scheme::default_scheme())?;
+        return Ok(match dim {
+            StayDimension::Fy => tally_model::fiscal::parse_fiscal_year_label(v)
+                .map_or_else(|| v.to_string(), |fy| format!("FY{fy}")),
+            _ => v.to_string(),
+        });
+    }
+    let never = |expected: String| {
+        anyhow::anyhow!(
+            "--where {}={v:?} can never match: expected {expected}",
+            dim.name()
+        )
+    };
+    let lengths = || {
+        tally_query::stays::LENGTHS
+            .iter()
+            .map(|(label, _)| *label)
+            .chain([tally_query::stays::ONGOING])
+    };
+    Ok(match dim {
+        StayDimension::Aor if v.starts_with('(') => v.to_string(),
+        StayDimension::Aor => aors.code_for(v).map(str::to_string).ok_or_else(|| {
+            let codes: Vec<&str> = aors.codes().iter().map(|(c, _)| *c).collect();
+            never(format!(
+                "an AOR code or name: {}, or (blank) or (unmapped)",
+                codes.join(", ")
+            ))
+        })?,
+        StayDimension::Length => lengths()
+            .find(|l| l.eq_ignore_ascii_case(v))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                never(format!(
+                    "a length group: {}",
+                    lengths().collect::<Vec<_>>().join(", ")
+                ))
+            })?,
+        StayDimension::Status => ["ended", tally_query::stays::ONGOING]
+            .into_iter()
+            .find(|s| s.eq_ignore_ascii_case(v))
+            .map(str::to_string)
+            .ok_or_else(|| never("ended or ongoing".into()))?,
+        _ => v.to_string(),
+    })
+}
+
 /// Runs `tally count detention-stays`.
 ///
 /// # Errors
@@ -91,9 +132,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
     let query = parse_query(args, &store)?;
     let result = count_stays(&store, &query)?;
     if result.releases.is_empty() {
+        // Named without its path: `tally serve` answers with this text too.
         bail!(
-            "the store at {} holds no detention-stints release to build stays from",
-            args.store.display()
+            "the store holds no detention-stints release to build stays from (ingest a detention stints release first)"
         );
     }
     let p = publish_stays(&result, Disclosure::new(args.suppress_below));
@@ -112,6 +153,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
             out.write_all(&w.into_inner()?)?;
             for period in &p.not_covered {
                 crate::warn!("not covered: {period}");
+            }
+            for note in &p.notes {
+                crate::warn!("note: {note}");
             }
             crate::warn!("total: {}", p.total.plain());
         }
@@ -183,6 +227,9 @@ fn text(p: &PublishedStays, out: &mut dyn Write) -> Result<()> {
             "Counts below {} print as <{}; the total is rounded so that none can be worked out.",
             p.suppress_below, p.suppress_below
         )?;
+    }
+    for note in &p.notes {
+        writeln!(out, "note: {note}")?;
     }
     for period in &p.not_covered {
         writeln!(
