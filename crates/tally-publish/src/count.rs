@@ -212,7 +212,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         notes.push(pooling_note(rule, &attributes, "rows"));
     }
     // Partial last days: the release's own rows that day are a cell of their own.
-    let mut by_release: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut by_release: Vec<(&str, &str, Vec<String>)> = Vec::new();
     for p in &result.partial_days {
         let text = format!(
             "{}{} ({} rows where that weekday usually has {})",
@@ -221,12 +221,19 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             rule.cell(p.day.rows).text(),
             crate::thousands(p.day.usual)
         );
-        match by_release.iter_mut().find(|(f, _)| *f == p.file_name) {
-            Some((_, days)) => days.push(text),
-            None => by_release.push((&p.file_name, vec![text])),
+        match by_release.iter_mut().find(|(_, id, _)| *id == p.release) {
+            Some((_, _, days)) => days.push(text),
+            None => by_release.push((&p.file_name, &p.release, vec![text])),
         }
     }
-    for (file, days) in by_release {
+    let names: Vec<&str> = by_release.iter().map(|(f, _, _)| *f).collect();
+    for (file, id, days) in &by_release {
+        // A revision published under its first version's name is told apart by its id.
+        let file = if names.iter().filter(|n| *n == file).count() > 1 {
+            format!("{file} (release {id})")
+        } else {
+            file.to_string()
+        };
         notes.push(format!(
             "the last days of {file} look cut short: {}; counts on those days are likely too low (days and weeks holding them are marked incomplete)",
             days.join(", ")

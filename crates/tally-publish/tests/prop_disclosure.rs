@@ -52,6 +52,7 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
         // The first cell is a release's partial last day: the note prints its rows too.
         partial_days: vec![PartialDayUse {
             file_name: "a.csv".into(),
+            release: "r".into(),
             part: None,
             day: tally_query::count::PartialDay {
                 date: chrono::NaiveDate::from_ymd_opt(2019, 8, 31).expect("date"),
@@ -160,4 +161,46 @@ proptest! {
             );
         }
     }
+}
+
+/// Partial last days of two releases published under one file name (a revision and the
+/// release it revises) are noted per release, each named with its id: under the name
+/// alone their days read as one release's.
+#[test]
+fn partial_days_of_two_releases_of_one_name_are_told_apart() {
+    let mut r = result(&[40, 50], &[true, false]);
+    let day = r.partial_days[0].clone();
+    r.partial_days = ["a", "b"]
+        .iter()
+        .map(|id| PartialDayUse {
+            file_name: "x.csv".into(),
+            release: id.to_string(),
+            ..day.clone()
+        })
+        .collect();
+    let notes = publish_count(&r, Disclosure::default()).notes;
+    let partial: Vec<&String> = notes
+        .iter()
+        .filter(|n| n.contains("look cut short"))
+        .collect();
+    assert_eq!(partial.len(), 2, "{notes:?}");
+    assert!(
+        partial[0]
+            .starts_with("the last days of x.csv (release a) look cut short: 2019-08-31 (40 rows"),
+        "{notes:?}"
+    );
+    assert!(
+        partial[1]
+            .starts_with("the last days of x.csv (release b) look cut short: 2019-08-31 (40 rows"),
+        "{notes:?}"
+    );
+    // One release of the name: named as it is.
+    r.partial_days.truncate(1);
+    let notes = publish_count(&r, Disclosure::default()).notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("the last days of x.csv look cut short")),
+        "{notes:?}"
+    );
 }

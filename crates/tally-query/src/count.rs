@@ -215,6 +215,8 @@ pub use tally_catalog::partial::PartialDay;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartialDayUse {
     pub file_name: String,
+    /// The release's id (two releases may share a file name: a revision).
+    pub release: String,
     /// The part of the table (`None`: the whole table).
     pub part: Option<String>,
     #[serde(flatten)]
@@ -2109,6 +2111,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 });
             (0..days.len()).map(move |i| PartialDayUse {
                 file_name: r.report.file_name.clone(),
+                release: r.id.clone(),
                 part: days[i].0.clone(),
                 day: days[i].1,
             })

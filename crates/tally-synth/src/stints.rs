@@ -101,13 +101,19 @@ pub struct StintRelease {
 }
 
 fn facility(aor: &str, kind: char) -> String {
-    let letters: String = aor
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .take(3)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    format!("SYN{letters}{kind}")
+    // The words' initials, then the last word's letters: New York City, New Orleans and
+    // Newark are NYC, NOR and NEW (their first three letters made one code of the three,
+    // placed in three AORs), San Francisco and San Diego SFR and SDI.
+    let words: Vec<&str> = aor
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut letters: String = words.iter().filter_map(|w| w.get(..1)).collect();
+    if let Some(last) = words.last() {
+        letters.push_str(last.get(1..).unwrap_or_default());
+    }
+    letters.truncate(3);
+    format!("SYN{}{kind}", letters.to_ascii_uppercase())
 }
 
 /// The facility codes the generator uses for `aor` (name without suffix), with the
@@ -132,6 +138,33 @@ fn person_id(rng: &mut Rng) -> String {
         rng.next_u64(),
         rng.below(u32::MAX as u64)
     )
+}
+
+#[cfg(test)]
+mod facility_tests {
+    /// Each AOR the generator may name has facility codes of its own.
+    #[test]
+    fn no_two_aors_share_a_facility_code() {
+        let aors = [
+            "New York City",
+            "New Orleans",
+            "Newark",
+            "San Francisco",
+            "San Antonio",
+            "San Diego",
+            "Salt Lake City",
+            "Chicago",
+            "Los Angeles",
+            "Seattle",
+        ];
+        let codes: Vec<String> = aors.iter().map(|a| super::facility(a, 'J')).collect();
+        assert_eq!(codes[..3], ["SYNNYCJ", "SYNNORJ", "SYNNEWJ"]);
+        assert_eq!(codes[3..6], ["SYNSFRJ", "SYNSANJ", "SYNSDIJ"]);
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "{codes:?}");
+    }
 }
 
 /// Generates the stints and their stays (nothing written).
