@@ -140,33 +140,6 @@ fn person_id(rng: &mut Rng) -> String {
     )
 }
 
-#[cfg(test)]
-mod facility_tests {
-    /// Each AOR the generator may name has facility codes of its own.
-    #[test]
-    fn no_two_aors_share_a_facility_code() {
-        let aors = [
-            "New York City",
-            "New Orleans",
-            "Newark",
-            "San Francisco",
-            "San Antonio",
-            "San Diego",
-            "Salt Lake City",
-            "Chicago",
-            "Los Angeles",
-            "Seattle",
-        ];
-        let codes: Vec<String> = aors.iter().map(|a| super::facility(a, 'J')).collect();
-        assert_eq!(codes[..3], ["SYNNYCJ", "SYNNORJ", "SYNNEWJ"]);
-        assert_eq!(codes[3..6], ["SYNSFRJ", "SYNSANJ", "SYNSDIJ"]);
-        let mut unique = codes.clone();
-        unique.sort();
-        unique.dedup();
-        assert_eq!(unique.len(), codes.len(), "{codes:?}");
-    }
-}
-
 /// Generates the stints and their stays (nothing written).
 pub fn generate_stints(options: &StintOptions) -> (Vec<SynthStint>, Vec<SynthStay>, NaiveDateTime) {
     let mut rng = Rng::new(options.seed);
@@ -487,4 +460,31 @@ pub fn write_stint_release(
         stays,
         extracted,
     })
+}
+
+#[cfg(test)]
+mod facility_tests {
+    /// Each AOR the generator may name has facility codes of its own.
+    #[test]
+    fn no_two_aors_share_a_facility_code() {
+        let aors = [
+            "New York City",
+            "New Orleans",
+            "Newark",
+            "San Francisco",
+            "San Antonio",
+            "San Diego",
+            "Salt Lake City",
+            "Chicago",
+            "Los Angeles",
+            "Seattle",
+        ];
+        let codes: Vec<String> = aors.iter().map(|a| super::facility(a, 'J')).collect();
+        assert_eq!(codes[..3], ["SYNNYCJ", "SYNNORJ", "SYNNEWJ"]);
+        assert_eq!(codes[3..6], ["SYNSFRJ", "SYNSANJ", "SYNSDIJ"]);
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "{codes:?}");
+    }
 }
