@@ -181,6 +181,60 @@ fn counts_with_precedence_and_coverage_kept_between_queries_are_the_counts_deriv
             afresh[i]
         );
     }
+    // Stays: built once for every release and kept; a chosen release's are built afresh.
+    let stints = dir.path().join("stints");
+    let stints_store = dir.path().join("stints-store");
+    let o = tally(&[
+        "synth",
+        "--table",
+        "detention-stints",
+        "--rows",
+        "20000",
+        "--out",
+        path_str(&stints),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tally(&[
+        "ingest",
+        "--store",
+        path_str(&stints_store),
+        path_str(&stints),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stints_release = tally_store::Store::open(&stints_store)
+        .unwrap()
+        .manifest()
+        .releases
+        .iter()
+        .find(|r| r.report.file_name.contains("stints"))
+        .map(|r| r.id.clone())
+        .unwrap();
+    let stay_queries: Vec<tally_query::stays::StayQuery> = [
+        (vec!["aor"], None),
+        (vec!["month", "length"], None),
+        (vec!["facility"], Some(vec![stints_release.clone()])),
+        (vec!["status"], None),
+    ]
+    .into_iter()
+    .map(|(by, releases)| tally_query::stays::StayQuery {
+        by: by
+            .iter()
+            .map(|d| tally_query::stays::StayDimension::parse(d).unwrap())
+            .collect(),
+        releases,
+        ..Default::default()
+    })
+    .collect();
+    let stays = |q: &tally_query::stays::StayQuery| {
+        let opened = tally_store::Store::open(&stints_store).unwrap();
+        serde_json::to_value(tally_query::stays::count_stays(&opened, q).unwrap()).unwrap()
+    };
+    let stays_afresh: Vec<serde_json::Value> = stay_queries.iter().map(stays).collect();
+    assert!(
+        stays_afresh[0]["total"].as_u64().unwrap() > 5_000,
+        "{}",
+        stays_afresh[0]
+    );
     // Files changed in the last SETTLED_SECONDS are never kept: wait that out.
     std::thread::sleep(std::time::Duration::from_secs(
         tally_store::cache::SETTLED_SECONDS as u64 + 1,
@@ -200,4 +254,12 @@ fn counts_with_precedence_and_coverage_kept_between_queries_are_the_counts_deriv
     // Each of the 3 x 12 counts after the first of its set of releases reads back its
     // precedence and coverage (and each release's partial days) rather than making them.
     assert!(hits >= 60, "{hits} values read back");
+    // Stays of every release, three queries twice: made once, read back five times; the
+    // query of one chosen release builds its own each time and keeps none.
+    let before = tally_store::memo::hits();
+    for i in [0, 1, 2, 3, 2, 1, 0, 3] {
+        assert_eq!(stays(&stay_queries[i]), stays_afresh[i], "stays query {i}");
+    }
+    let hits = tally_store::memo::hits() - before;
+    assert_eq!(hits, 5, "stays read back");
 }

@@ -642,6 +642,16 @@ fn time_value(d: StayDimension, day: NaiveDate) -> String {
 /// # Errors
 /// Unreadable store files.
 pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryError> {
+    // A server keeps the stays of every release beside its cached manifest, so that a
+    // second count of them reads them back (seconds for millions of stints, and another
+    // building's memory at once); stays of a chosen few releases are built for the query
+    // alone, so that queries over ever new sets of releases cannot keep ever more.
+    let built = match &q.releases {
+        None => store
+            .memo()
+            .get_or_try_make("stays of every release", || build_stays(store, None))?,
+        Some(ids) => std::sync::Arc::new(build_stays(store, Some(ids))?),
+    };
     let BuiltStays {
         stays,
         aors,
@@ -649,7 +659,8 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
         accounting,
         releases,
         covered,
-    } = build_stays(store, q.releases.as_deref())?;
+    } = &*built;
+    let accounting = accounting.clone();
     if q.by.len() > StayDimension::ALL.len() {
         return Err(QueryError::Invalid("--by lists a dimension twice".into()));
     }
@@ -703,7 +714,7 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
         covered: covered.clone(),
         not_covered: Vec::new(),
     };
-    for s in &stays {
+    for s in stays {
         let day = from_epoch_days(s.start.div_euclid(86_400) as i32);
         if q.from.is_some_and(|f| day < f) || q.to.is_some_and(|t| day > t) {
             continue;

@@ -67,8 +67,25 @@ impl<'a> Memo<'a> {
     /// manifest's own contents: two queries giving one key must want the same value. Two
     /// threads asking at once may both make it; one of them is kept.
     pub fn get_or_make<T: Any + Send + Sync>(&self, key: &str, make: impl FnOnce() -> T) -> Arc<T> {
+        match self.get_or_try_make(key, || Ok::<T, std::convert::Infallible>(make())) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Memo::get_or_make`] for a value whose making may fail: a failure is returned and
+    /// nothing is kept (a count stopped by its time limit, an unreadable file), so the
+    /// next reader makes it again.
+    ///
+    /// # Errors
+    /// What `make` returns.
+    pub fn get_or_try_make<T: Any + Send + Sync, E>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
         let Some(kept) = self.kept else {
-            return Arc::new(make());
+            return make().map(Arc::new);
         };
         let type_id = TypeId::of::<T>();
         if let Ok(mut values) = kept.values.lock()
@@ -82,11 +99,11 @@ impl<'a> Memo<'a> {
             values.push(entry);
             if let Ok(value) = value.downcast::<T>() {
                 HITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return value;
+                return Ok(value);
             }
         }
         // Made outside the lock: other readers are not held up meanwhile.
-        let made = Arc::new(make());
+        let made = Arc::new(make()?);
         if let Ok(mut values) = kept.values.lock()
             && !values.iter().any(|(t, k, _)| *t == type_id && k == key)
         {
@@ -95,7 +112,7 @@ impl<'a> Memo<'a> {
             }
             values.push((type_id, key.to_string(), Arc::clone(&made) as KeptValue));
         }
-        made
+        Ok(made)
     }
 }
 
@@ -134,6 +151,18 @@ mod tests {
             kept.values.lock().map(|v| v.len()).unwrap_or(0),
             SHAPES_KEPT
         );
+    }
+
+    #[test]
+    fn a_value_whose_making_failed_is_not_kept() {
+        let kept = Kept::default();
+        let memo = Memo::of(&kept);
+        let failed: Result<Arc<u32>, &str> = memo.get_or_try_make("s", || Err("stopped"));
+        assert_eq!(failed, Err("stopped"));
+        let made: Result<Arc<u32>, &str> = memo.get_or_try_make("s", || Ok(5));
+        assert_eq!(made.map(|v| *v), Ok(5));
+        let again: Result<Arc<u32>, &str> = memo.get_or_try_make("s", || Err("not asked"));
+        assert_eq!(again.map(|v| *v), Ok(5));
     }
 
     #[test]
