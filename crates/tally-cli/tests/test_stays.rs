@@ -586,6 +586,58 @@ fn a_key_of_day_and_facility_lists_no_small_stay_group_and_a_filter_that_never_m
         assert!(!out.status.success(), "{filter}: {}", stdout(&out));
         assert!(stderr(&out).contains(message), "{filter}: {}", stderr(&out));
     }
+    // A release that is not in the store, and options stays do not take, are refused;
+    // the store's path is not named (a server answers with the same text).
+    for (args, message) in [
+        (
+            &["--where", "release=nosuch.csv"][..],
+            "--where release=\"nosuch.csv\" names no release in this store",
+        ),
+        (
+            &["--release", "nosuch.csv"][..],
+            "--release \"nosuch.csv\" names no release in this store",
+        ),
+        (
+            &["--per-capita", "total"][..],
+            "--per-capita does not apply to detention-stays",
+        ),
+        (
+            &["--policy", "sanctuary"][..],
+            "--policy does not apply to detention-stays",
+        ),
+    ] {
+        let out = run(args);
+        assert!(!out.status.success(), "{args:?}: {}", stdout(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains(path_str(&store)),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let sha256: String = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(std::fs::read(&release.path).unwrap());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let named = stdout(&ok(&[
+        "--by",
+        "release",
+        "--where",
+        &format!("release={}", &sha256[..12]),
+        "--format",
+        "csv",
+        "--suppress-below",
+        "0",
+    ]));
+    assert_eq!(
+        named,
+        format!(
+            "release,stays\n{},{}\n",
+            release.path.file_name().unwrap().to_string_lossy(),
+            release.stays.len()
+        )
+    );
     let csv0 = ["--format", "csv", "--suppress-below", "0", "--by", "fy"];
     assert_eq!(
         stdout(&ok(&[&csv0[..], &["--where", "fy=2025"]].concat())),
@@ -596,4 +648,202 @@ fn a_key_of_day_and_facility_lists_no_small_stay_group_and_a_filter_that_never_m
         stdout(&ok(&[&csv0[..], &["--where", "status=ended"]].concat()))
     );
     assert!(!stdout(&ok(&[&csv0[..], &["--where", "status=ended"]].concat())).contains(",0\n"));
+}
+
+/// A store of `tally synth --table detention-stints --rows ROWS` (about 20 stays a day per
+/// synthetic facility at 200,000) and its facility list.
+fn synth_stints_store(dir: &Path, rows: &str) -> PathBuf {
+    let src = dir.join("src");
+    let store = dir.join("store");
+    let o = tally(&[
+        "synth",
+        "--table",
+        "detention-stints",
+        "--rows",
+        rows,
+        "--out",
+        path_str(&src),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ingest(&store, &[&src]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    store
+}
+
+#[test]
+fn under_a_day_and_facility_key_nothing_published_tells_whether_an_unlisted_group_holds_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = synth_stints_store(dir.path(), "200000");
+    let run = |args: &[&str]| {
+        let mut all = vec!["count", "detention-stays", "--store", path_str(&store)];
+        all.extend_from_slice(args);
+        let out = tally(&all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        (stdout(&out), stderr(&out))
+    };
+    let codes: Vec<String> = std::fs::read_to_string(
+        dir.path()
+            .join("src")
+            .join("SYNTHETIC_coded_facilities.csv"),
+    )
+    .unwrap()
+    .lines()
+    .skip(1)
+    .filter_map(|l| l.split(',').next().map(str::to_string))
+    .collect();
+    // A day with listed facilities, one facility without stays and one with a few.
+    let (day, listed, none, some) = (2..28)
+        .find_map(|d| {
+            let day = format!("2012-01-{d:02}");
+            let exact = csv_counts(
+                &run(&[
+                    "--by",
+                    "facility",
+                    "--where",
+                    &format!("date={day}"),
+                    "--format",
+                    "csv",
+                    "--suppress-below",
+                    "0",
+                ])
+                .0,
+            );
+            let listed: Vec<String> = exact
+                .iter()
+                .filter(|(_, n)| **n >= 10)
+                .map(|(f, _)| f.clone())
+                .collect();
+            let none = codes.iter().find(|c| !exact.contains_key(*c))?.clone();
+            let some = exact.iter().find(|(_, n)| **n < 10)?.0.clone();
+            (listed.len() >= 3).then_some((day, listed, none, some))
+        })
+        .expect("a day with listed, empty and small facilities");
+    let asked = |unlisted: &str, extra: &[&str]| {
+        let facilities = format!("facility={},{unlisted}", listed.join(","));
+        let date = format!("date={day}");
+        let mut args = vec![
+            "--by",
+            "date,facility",
+            "--where",
+            &date,
+            "--where",
+            &facilities,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    for format in ["table", "csv", "json"] {
+        let with_none = asked(&none, &["--format", format]);
+        assert_eq!(with_none, asked(&some, &["--format", format]), "{format}");
+        if format == "table" {
+            assert!(
+                with_none
+                    .0
+                    .lines()
+                    .any(|l| l.starts_with("total ") && l.ends_with(" not shown")),
+                "{}",
+                with_none.0
+            );
+            assert!(
+                with_none.0.contains("Of these stays: <10 ongoing"),
+                "{}",
+                with_none.0
+            );
+        }
+    }
+    // The group limit is held to the groups listed: a refusal would tell whether the
+    // one more unlisted group holds stays.
+    let limit = listed.len().to_string();
+    assert_eq!(
+        asked(&none, &["--max-groups", &limit]),
+        asked(&some, &["--max-groups", &limit])
+    );
+}
+
+#[test]
+fn a_stint_release_and_its_earlier_cut_count_each_stay_once_and_days_asked_outside_are_not_covered()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let store = synth_stints_store(dir.path(), "20000");
+    let stays = |store: &Path, args: &[&str]| {
+        let mut all = vec![
+            "count",
+            "detention-stays",
+            "--store",
+            path_str(store),
+            "--suppress-below",
+            "0",
+        ];
+        all.extend_from_slice(args);
+        let out = tally(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let whole = stays(&store, &["--by", "month", "--format", "csv"]);
+    // The same release cut at its first 15 days of book-ins, under the same name, first:
+    // stays whose released Stay Book In is before any release's first day were counted
+    // by both.
+    let csv_path = std::fs::read_dir(dir.path().join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("stints"))
+        .unwrap();
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let book_in = header
+        .split(',')
+        .position(|h| h == "book_in_date_time")
+        .unwrap();
+    let early: Vec<&str> = lines
+        .filter(|l| l.split(',').nth(book_in).is_some_and(|b| b < "2012-01-16"))
+        .collect();
+    assert!(early.len() > 100, "{}", early.len());
+    let cut_dir = dir.path().join("cut");
+    std::fs::create_dir_all(&cut_dir).unwrap();
+    let cut = cut_dir.join(csv_path.file_name().unwrap());
+    std::fs::write(&cut, format!("{header}\n{}\n", early.join("\n"))).unwrap();
+    let both = dir.path().join("both");
+    let list = dir
+        .path()
+        .join("src")
+        .join("SYNTHETIC_coded_facilities.csv");
+    for files in [
+        vec![list.as_path(), cut.as_path()],
+        vec![csv_path.as_path()],
+    ] {
+        let out = ingest(&both, &files);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let started_before = whole.lines().nth(1).unwrap();
+    assert!(started_before.starts_with("2011-12,"), "{whole}");
+    assert_eq!(stays(&both, &["--by", "month", "--format", "csv"]), whole);
+    // Days asked that no release covers are missing, whatever the grouping.
+    for args in [
+        &["--by", "aor", "--where", "fy=FY2030"][..],
+        &["--where", "month=2030-01"][..],
+        &[
+            "--by",
+            "status",
+            "--from",
+            "2030-01-01",
+            "--to",
+            "2030-02-01",
+        ][..],
+    ] {
+        let text = stays(&store, args);
+        assert!(
+            text.contains("NOT COVERED: ") && text.contains("not covered\n"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            !text
+                .lines()
+                .any(|l| !l.starts_with("NOT COVERED") && l.trim_end().ends_with(" 0")),
+            "{args:?}: {text}"
+        );
+    }
+    // Days asked that a release covers in part count those.
+    let text = stays(&store, &["--by", "aor", "--from", "2011-01-01"]);
+    assert!(!text.contains("NOT COVERED"), "{text}");
 }

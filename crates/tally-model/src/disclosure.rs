@@ -250,6 +250,40 @@ impl Disclosure {
         self.threshold > 1 && n > 0 && n < self.threshold
     }
 
+    /// The total of a count whose small groups are not listed ([`lists_small_groups`]),
+    /// beside its listed groups, which sum to `listed`. Nothing published may tell whether
+    /// the unlisted groups hold rows (a new user pinned a filter to the listed groups and
+    /// one more, and read that one's rows off the total: exact where it held none, "about"
+    /// where it held some). So the total is not shown where the unlisted groups hold fewer
+    /// than the threshold squared (100 by default; none included), and is rounded to the
+    /// nearest 10 otherwise, which leaves each unlisted group, among at least 11, its
+    /// values.
+    pub fn pooled_total(&self, total: u64, listed: u64) -> Figure {
+        if self.threshold <= 1 {
+            return Figure::Exact(total);
+        }
+        if total.saturating_sub(listed) < self.threshold.saturating_mul(self.threshold) {
+            Figure::NotShown
+        } else {
+            Figure::About {
+                value: round_to(total, 10),
+                base: 10,
+            }
+        }
+    }
+
+    /// A count over every row of a selection whose small groups are not listed (its
+    /// ongoing stays, its rows without a person identifier): suppressed below the
+    /// threshold, zero included, since a 0 against a `<10` would tell a reader something
+    /// about rows in the unlisted groups.
+    pub fn pooled_cell(&self, n: u64) -> Figure {
+        if self.threshold > 1 && n < self.threshold {
+            Figure::Below(self.threshold)
+        } else {
+            Figure::Exact(n)
+        }
+    }
+
     /// A cell: exact, or suppressed.
     pub fn cell(&self, n: u64) -> Figure {
         if self.small(n) {

@@ -81,9 +81,10 @@ pub(crate) fn pooling_note(rule: Disclosure, attributes: &[&str], unit: &str) ->
     }
     let t = rule.threshold;
     format!(
-        "groups of fewer than {t} {unit} are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR, a nationality or country and a conviction, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {t} {unit} or more are listed, a total below that prints as <{t} (0 included), and filter values that match no {} are not named; the others' {unit} are in the total, and a combination not listed has fewer than {t} {unit} or none",
+        "groups of fewer than {t} {unit} are not listed: a count by {} (two or more of a day or hour, a place finer than an AOR, a nationality or country and a conviction, among its --by dimensions, its filters and a date range under a month) keys groups so finely that a small one is nearly one record, so only groups of {t} {unit} or more are listed, and filter values that match no {} are not named; beside listed groups the total is not shown unless the groups not listed hold {} {unit} or more (it is then rounded to 10), so that it cannot tell whether they hold any, and a count with no --by dimension prints below {t} as <{t}, 0 included; a combination not listed has fewer than {t} {unit} or none",
         named.join(", "),
-        unit.trim_end_matches('s')
+        unit.trim_end_matches('s'),
+        t.saturating_mul(t)
     )
 }
 
@@ -107,10 +108,33 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
     // one combination asked about holds rows.
     let pooling = rule.threshold > 1 && !result.lists_small_groups();
     let small_total = pooling && result.total < rule.threshold;
-    let total = if small_total {
+    // With groups listed beside it, such a total and every sum over the selection
+    // (releases' rows, overlaps' rows) could tell whether the unlisted groups hold rows:
+    // not shown, or rounded where they hold many (`Disclosure::pooled_total`).
+    let pooled_sums = pooling && !result.dimensions.is_empty();
+    let listed: u64 = result
+        .groups
+        .iter()
+        .map(|g| g.count)
+        .filter(|n| *n >= rule.threshold)
+        .sum();
+    // (Beside listed groups, not even a small total prints as <10: "<10" against "not
+    // shown" would tell whether one more unlisted group takes the rest past 10.)
+    let total = if pooled_sums {
+        rule.pooled_total(result.total, listed)
+    } else if small_total {
         Figure::Below(rule.threshold)
     } else {
         rule.sum(result.total, &hidden)
+    };
+    // Counts over the whole selection: under such a key, 0 against <10 would say
+    // something of the unlisted groups' rows.
+    let selection_cell = |n: u64| {
+        if pooled_sums {
+            rule.pooled_cell(n)
+        } else {
+            rule.cell(n)
+        }
     };
     // Sums over part of the cells (each release's rows, each overlap's rows), beside the
     // total, could narrow suppressed cells down: where any cell is suppressed they are not
@@ -134,7 +158,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             )
             .any(|n| rule.small(n));
     let sum = |n: u64| {
-        if small_total {
+        if small_total || pooled_sums {
             Figure::NotShown
         } else if (hidden.is_empty() && !small_part) || n == 0 {
             rule.cell(n)
@@ -243,9 +267,9 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         rule: d.rule.clone(),
         title: d.title.clone(),
         source: d.source.clone(),
-        rows_merged: rule.cell(d.rows_merged),
+        rows_merged: selection_cell(d.rows_merged),
     });
-    let rows_without_person = result.rows_without_person.map(|n| rule.cell(n));
+    let rows_without_person = result.rows_without_person.map(selection_cell);
     if let Some(d) = &dedup {
         notes.push(format!(
             "de-duplicated by the {} rule ({}; source: {}): {} rows merged into another row of their release",
@@ -260,17 +284,17 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
     if let Some(c) = result.dedup.as_ref().and_then(|d| d.flag_check) {
         notes.push(format!(
             "DDP's duplicate_likely flags {} rows: {} are in a multi-row 24-hour episode here, {} belong to a person with no other row in the releases counted (their episode's other rows lie outside them), {} to a person whose other rows here are over 24 hours away; {} rows of multi-row episodes here are not flagged",
-            rule.cell(c.flagged).text(),
-            rule.cell(c.flagged_in_episodes).text(),
-            rule.cell(c.flagged_alone).text(),
-            rule.cell(c.flagged_otherwise).text(),
-            rule.cell(c.unflagged_in_episodes).text(),
+            selection_cell(c.flagged).text(),
+            selection_cell(c.flagged_in_episodes).text(),
+            selection_cell(c.flagged_alone).text(),
+            selection_cell(c.flagged_otherwise).text(),
+            selection_cell(c.unflagged_in_episodes).text(),
         ));
     }
     if result.records_differing > 0 {
         notes.push(format!(
             "{} rows are copies of records another cut of the same ICE workbook also holds, with a different event date or AOR: the cuts disagree; each record counts once, as the first cut read gives it",
-            rule.cell(result.records_differing).text()
+            selection_cell(result.records_differing).text()
         ));
     }
     if let Some(n) = rows_without_person {
@@ -305,7 +329,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         coverage_gaps: result.coverage_gaps.clone(),
         notes,
         suppress_below: rule.threshold,
-        any_suppressed: !hidden.is_empty() || small_total,
+        any_suppressed: !hidden.is_empty() || small_total || pooled_sums,
         dedup,
         rows_without_person,
     }

@@ -39,6 +39,9 @@ pub struct PublishedStays {
     /// Notes on the figures: where the key is so fine that small groups are not listed,
     /// why.
     pub notes: Vec<String>,
+    /// Whether groups are listed beside groups not listed (a fine key with dimensions):
+    /// then no figure over the whole selection is published exactly, the median included.
+    pub pooled: bool,
 }
 
 /// Applies `rule` to `r`.
@@ -62,14 +65,32 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
     // facility): as for a count (`crate::count::publish_count_owned`), its small groups
     // are not listed but count among the hidden cells, and a small total is a bound.
     let pooling = rule.threshold > 1 && !r.lists_small_groups;
+    let pooled_sums = pooling && !r.dimensions.is_empty();
+    let listed: u64 = r
+        .cells
+        .iter()
+        .map(|c| c.stays)
+        .filter(|n| *n >= rule.threshold)
+        .sum();
     let total = if r.total == 0 && r.cells.is_empty() && !r.not_covered.is_empty() {
         // Nothing counted and every period asked about uncovered: the total is missing
         // too, not 0.
         Figure::NotCovered
+    } else if pooled_sums {
+        rule.pooled_total(r.total, listed)
     } else if pooling && r.total < rule.threshold {
         Figure::Below(rule.threshold)
     } else {
         rule.sum(r.total, &hidden)
+    };
+    // Counts over the whole selection (its ongoing stays, ...): under such a key, a 0
+    // against a <10 would say something of the unlisted groups' stays.
+    let selection_cell = |n: u64| {
+        if pooling {
+            rule.pooled_cell(n)
+        } else {
+            rule.cell(n)
+        }
     };
     let attributes: Vec<&str> = r
         .dimensions
@@ -98,13 +119,15 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
             })
             .collect(),
         total,
-        ongoing: rule.cell(r.ongoing),
-        overlapping: rule.cell(r.overlapping),
-        start_disagrees: rule.cell(r.start_disagrees),
-        without_person: rule.cell(r.without_person),
+        ongoing: selection_cell(r.ongoing),
+        overlapping: selection_cell(r.overlapping),
+        start_disagrees: selection_cell(r.start_disagrees),
+        without_person: selection_cell(r.without_person),
+        // Beside listed groups, a median over the selection moves with the unlisted
+        // groups' stays (one more stay or none): not published.
         median_length_days: r
             .median_length_days()
-            .filter(|_| enough)
+            .filter(|_| enough && !pooled_sums)
             .map(|d| (d * 10.0).round() / 10.0),
         stints_read: rule.cell(stints_read),
         exact_copies_merged: rule.cell(exact_copies_merged),
@@ -114,7 +137,8 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
         releases: r.releases.clone(),
         not_covered: r.not_covered.clone(),
         suppress_below: rule.threshold,
-        any_suppressed: !hidden.is_empty(),
+        any_suppressed: !hidden.is_empty() || pooling,
         notes,
+        pooled: pooled_sums,
     }
 }

@@ -18,7 +18,8 @@
 //! - a stint without a book-in date is in no stay, counted.
 //!
 //! Each stay is dated by its start and placed in its first stint's AOR, and where releases
-//! overlap, precedence decides by that AOR and day as for any row.
+//! overlap, precedence decides by that AOR and the first stint's book-in day, as for that
+//! stint's row.
 
 use crate::QueryError;
 use crate::dedup::{DedupScope, merged_rows, person_key, same_records};
@@ -139,8 +140,10 @@ pub struct StayQuery {
     /// Releases to read (ids); `None` for all.
     pub releases: Option<Vec<String>>,
     /// Most groups the count may have (`count --max-groups`, which `tally serve` sets);
-    /// past it the count is refused with [`QueryError::Invalid`]. The stays themselves are
-    /// built whatever the limit (about 100 bytes a stint at the peak). `None`: no limit.
+    /// past it the count is refused with [`QueryError::Invalid`], except under a key whose
+    /// small groups are not listed ([`StayQuery::lists_small_groups`]), where the caller
+    /// holds the groups it lists to it. The stays themselves are built whatever the limit
+    /// (about 100 bytes a stint at the peak). `None`: no limit.
     pub max_groups: Option<usize>,
 }
 
@@ -149,6 +152,18 @@ impl StayQuery {
     /// start days asked (`--from`, `--to` and date filters) span under
     /// [`crate::count::SHORT_RANGE_DAYS`], as for a count ([`crate::CountQuery::pinned`]).
     pub fn pinned(&self) -> Vec<String> {
+        let asked = self.asked_days();
+        let short = matches!(asked, (Some(f), Some(t)) if (t - f).num_days() < crate::count::SHORT_RANGE_DAYS);
+        self.filters
+            .iter()
+            .map(|(d, _)| d.name().to_string())
+            .chain(short.then(|| "date".to_string()))
+            .collect()
+    }
+
+    /// The first and last start day `--from`/`--to` and the period filters let in, where
+    /// they bound them (`fy=FY2026 --to 2025-10-01` is one day).
+    pub fn asked_days(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
         let mut asked = (self.from, self.to);
         for (d, values) in &self.filters {
             let Some(period) = d.period() else { continue };
@@ -164,12 +179,7 @@ impl StayQuery {
                 asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
             }
         }
-        let short = matches!(asked, (Some(f), Some(t)) if (t - f).num_days() < crate::count::SHORT_RANGE_DAYS);
-        self.filters
-            .iter()
-            .map(|(d, _)| d.name().to_string())
-            .chain(short.then(|| "date".to_string()))
-            .collect()
+        asked
     }
 
     /// Whether the count's small groups may be listed one by one: not where its key
@@ -287,7 +297,8 @@ pub struct StayResult {
     /// Start days any stint release covers, as inclusive ranges (all AORs together).
     pub covered: Vec<(NaiveDate, NaiveDate)>,
     /// With only time dimensions: periods of the asked range no release covers on any
-    /// day (their stays are missing, not zero).
+    /// day (their stays are missing, not zero); with others, the days asked (`first..last`)
+    /// where no release covers any of them.
     pub not_covered: Vec<String>,
 }
 
@@ -571,6 +582,7 @@ pub fn build_stays(
         let mut i = 0;
         while i < rows.len() {
             let first = &rows[i];
+            let first_book_in = first.book_in;
             let mut stay = Stay {
                 start: first.stay_book_in().unwrap_or(first.book_in),
                 end: first.book_out(),
@@ -605,8 +617,11 @@ pub fn build_stays(
                 j += 1;
             }
             stay.end = (!open).then_some(latest_out);
-            // Precedence by the stay's first AOR and start day, as for a row.
-            let day = stay.start.div_euclid(86_400) as i32;
+            // Precedence by the stay's first AOR and its first stint's book-in day, as for
+            // that stint's row: the released Stay Book In may lie before any release's
+            // coverage (a stay begun before the extract's first day), where no overlap is
+            // settled, and two releases would both count the stay.
+            let day = first_book_in.div_euclid(86_400) as i32;
             let id = &all[stay.release].id;
             let aor = &aors.names[stay.aor as usize];
             if let Decision::Shadowed(_) = precedence.decide(id, None, aor, Some(day)) {
@@ -754,7 +769,12 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
         let values: Vec<String> = q.by.iter().zip(key).map(|(d, c)| text(*d, c)).collect();
         *cells.entry(values).or_default() += n;
     }
+    // Under a key so fine that small groups are not listed, the groups counted here hold
+    // the unlisted ones, so a refusal would tell whether they hold stays (padded with
+    // listed groups up to the limit, one more group refused or not): the limit is then
+    // the caller's, on the groups it lists. Stays' groups are few beside their stints.
     if let Some(max) = q.max_groups
+        && q.lists_small_groups()
         && cells.len() > max
     {
         return Err(crate::count::too_many_groups(
@@ -797,6 +817,17 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
             key(a).cmp(&key(b))
         });
     }
+    // Days a filter on a period leaves out are not asked about (`--where date=2012-01-02`
+    // is that day's, not a row of 0 for the days beside it).
+    let asked = |day: NaiveDate| {
+        q.filters
+            .iter()
+            .filter(|(d, _)| d.is_time())
+            .all(|(d, wanted)| {
+                let v = time_value(*d, day);
+                wanted.iter().any(|w| w.eq_ignore_ascii_case(&v))
+            })
+    };
     // With only time dimensions, every period of the asked range is a row: a covered one
     // without stays is a true zero, one no release covers on any day is not covered.
     if !q.by.is_empty() && q.by.iter().all(|d| d.is_time()) {
@@ -832,17 +863,6 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
             .max();
         if let (Some(first), Some(last)) = (q.from.or(lowest), q.to.or(highest)) {
             let mut periods: BTreeMap<Vec<String>, bool> = BTreeMap::new();
-            // Days a filter on a period leaves out are not asked about (`--where
-            // date=2012-01-02` is that day's, not a row of 0 for the days beside it).
-            let asked = |day: NaiveDate| {
-                q.filters
-                    .iter()
-                    .filter(|(d, _)| d.is_time())
-                    .all(|(d, wanted)| {
-                        let v = time_value(*d, day);
-                        wanted.iter().any(|w| w.eq_ignore_ascii_case(&v))
-                    })
-            };
             let mut day = first;
             while day <= last {
                 if !asked(day) {
@@ -871,6 +891,31 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
                 }
             }
             cells.sort_by(|a, b| a.values.cmp(&b.values));
+        }
+    } else if let (Some(first), Some(last)) = match q.asked_days() {
+        (None, None) => (None, None),
+        (from, to) => (
+            from.or(covered.first().map(|c| c.0)),
+            to.or(covered.last().map(|c| c.1)),
+        ),
+    } {
+        // Grouped by other dimensions, stays asked about only on days no release covers
+        // are missing, not none (`--by aor --where fy=FY2030` printed a total of 0).
+        let covers_an_asked_day = covered.iter().any(|(f, l)| {
+            let (mut day, end) = ((*f).max(first), (*l).min(last));
+            while day <= end {
+                if asked(day) {
+                    return true;
+                }
+                match day.succ_opt() {
+                    Some(next) => day = next,
+                    None => break,
+                }
+            }
+            false
+        });
+        if !covers_an_asked_day {
+            out.not_covered.push(format!("{first}..{last}"));
         }
     }
     out.cells = cells;

@@ -305,8 +305,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 match store.manifest().select(v).as_slice() {
                     [one] => *v = one.report.file_name.clone(),
                     [] => bail!(
-                        "--where release={v:?} names no release in {} (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)",
-                        args.store.display()
+                        "--where release={v:?} names no release in this store (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)"
                     ),
                     // Several releases of one file name are all meant.
                     _ => {}

@@ -43,7 +43,7 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
             args.store.display()
         );
     };
-    let releases = super::release_ids(&store, &args.store, &args.release)?;
+    let releases = super::release_ids(&store, &args.release)?;
     let report = place_report(&store, kind, &counties, releases)?;
     let rule = Disclosure::new(args.suppress_below);
     let sources: Vec<String> = report

@@ -98,7 +98,6 @@ pub(crate) fn check_asked_period(dim: tally_query::Dimension, value: &str) -> an
 /// A value that names no release of the store.
 pub fn release_ids(
     store: &tally_store::Store,
-    store_path: &std::path::Path,
     selectors: &[String],
 ) -> anyhow::Result<Option<Vec<String>>> {
     if selectors.is_empty() {
@@ -108,9 +107,9 @@ pub fn release_ids(
     for r in selectors {
         let found = store.manifest().select(r);
         if found.is_empty() {
+            // Named without the store's path: `tally serve` answers with this text too.
             anyhow::bail!(
-                "--release {r:?} names no release in {} (`tally status` lists them)",
-                store_path.display()
+                "--release {r:?} names no release in this store (`tally status` lists them)"
             );
         }
         ids.extend(found.iter().map(|e| e.id.clone()));

@@ -116,7 +116,7 @@ fn parse_query(args: &Args, store: Option<&Store>) -> Result<PopulationQuery> {
             .map(tally_query::population::PopulationSource::parse)
             .transpose()?,
         releases: match store {
-            Some(store) => super::release_ids(store, &args.store, &args.release)?,
+            Some(store) => super::release_ids(store, &args.release)?,
             None => None,
         },
     })

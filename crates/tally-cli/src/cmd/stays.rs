@@ -18,6 +18,16 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
     if args.compare_schemes || args.compare_dedup || args.scheme != "default" {
         bail!("detention-stays has no method groups or de-duplication choices to compare");
     }
+    for (given, option) in [
+        (args.per_capita.is_some(), "--per-capita"),
+        (args.policy.is_some(), "--policy"),
+    ] {
+        if given {
+            bail!(
+                "{option} does not apply to detention-stays (stays have no county to place a population or a policy by)"
+            );
+        }
+    }
     if !matches!(args.dedup.as_str(), "none" | "exact") {
         bail!(
             "detention-stays always merges exact copies of a stint (the exact rule) before building stays; --dedup {} does not apply",
@@ -49,13 +59,24 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
             split_where_values(values).map_err(|e| anyhow::anyhow!("--where {f:?}: {e}"))?
         };
         let dim = StayDimension::parse(dim)?;
-        let values = values
+        let mut values = values
             .iter()
             .map(|v| stay_filter_value(dim, v.trim(), &aors))
             .collect::<Result<Vec<String>>>()?;
+        // A release as `--release` names one: file name, id or SHA-256 prefix.
+        if dim == StayDimension::Release {
+            for v in &mut values {
+                match store.manifest().select(v).as_slice() {
+                    [] => bail!(
+                        "--where release={v:?} names no release in this store (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)"
+                    ),
+                    [one, ..] => *v = one.report.file_name.clone(),
+                }
+            }
+        }
         filters.push((dim, values));
     }
-    let releases = super::release_ids(store, &args.store, &args.release)?;
+    let releases = super::release_ids(store, &args.release)?;
     super::check_asked_dates(args.from, args.to)?;
     Ok(StayQuery {
         by,
@@ -138,6 +159,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         );
     }
     let p = publish_stays(&result, Disclosure::new(args.suppress_below));
+    // A key whose small groups are not listed is held to the limit by the groups it lists
+    // (`StayQuery::max_groups`).
+    if let Some(max) = args.max_groups
+        && !result.lists_small_groups
+        && p.cells.len() > max
+    {
+        return Err(tally_query::count::too_many_groups(
+            max,
+            query.by.contains(&StayDimension::Date),
+        )
+        .into());
+    }
     match args.format {
         Format::Table => text(&p, out)?,
         Format::Csv => {
@@ -247,6 +280,13 @@ fn text(p: &PublishedStays, out: &mut dyn Write) -> Result<()> {
     )?;
     match p.median_length_days {
         Some(d) => writeln!(out, "Median length of the ended stays: {d:.1} days.")?,
+        None if p.pooled => writeln!(
+            out,
+            "Median length: not published (beside the groups listed it would move with the stays of groups not listed)."
+        )?,
+        None if p.suppress_below <= 1 => {
+            writeln!(out, "Median length: no ended stays.")?;
+        }
         None => writeln!(
             out,
             "Median length: not published (fewer than {} ended stays).",
