@@ -879,4 +879,18 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
         )),
         "{status}"
     );
+    // Each release's partial last days, named apart.
+    let partial: Vec<&str> = status
+        .lines()
+        .skip_while(|l| !l.starts_with("Partial last days"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(!partial.is_empty(), "{status}");
+    assert!(
+        partial
+            .iter()
+            .all(|l| l.starts_with(&format!("  {name} (release "))),
+        "{status}"
+    );
 }

@@ -699,6 +699,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         .collect();
     writeln!(out, "Releases (full SHA-256 in --format json)")?;
     write!(out, "{}", table(&header, &rows, &[0]))?;
+    // A release by its file name, and its id where another release has the same name (a
+    // revision published under its first version's name).
+    let named = |r: &ReleaseStatus| {
+        if status
+            .releases
+            .iter()
+            .filter(|o| o.file_name == r.file_name)
+            .count()
+            > 1
+        {
+            format!("{} (release {})", r.file_name, r.id)
+        } else {
+            r.file_name.clone()
+        }
+    };
     if status
         .releases
         .iter()
@@ -711,7 +726,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
         for r in &status.releases {
             for c in &r.vocabulary_changes {
-                writeln!(out, "  {}: {c}", r.file_name)?;
+                writeln!(out, "  {}: {c}", named(r))?;
             }
         }
     }
@@ -722,7 +737,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
         for r in &status.releases {
             for c in &r.cut_short {
-                writeln!(out, "  {}: {}", r.file_name, c.describe())?;
+                writeln!(out, "  {}: {}", named(r), c.describe())?;
             }
         }
     }
@@ -733,7 +748,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
         for r in &status.releases {
             for h in &r.holes {
-                writeln!(out, "  {}: {}", r.file_name, h.describe())?;
+                writeln!(out, "  {}: {}", named(r), h.describe())?;
             }
         }
     }
@@ -744,7 +759,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         )?;
         for r in &status.releases {
             for d in &r.partial_days {
-                writeln!(out, "  {}: {}", r.file_name, d.text)?;
+                writeln!(out, "  {}: {}", named(r), d.text)?;
             }
         }
     }
