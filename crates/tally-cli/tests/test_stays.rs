@@ -847,3 +847,61 @@ fn a_stint_release_and_its_earlier_cut_count_each_stay_once_and_days_asked_outsi
     let text = stays(&store, &["--by", "aor", "--from", "2011-01-01"]);
     assert!(!text.contains("NOT COVERED"), "{text}");
 }
+
+/// `GET path` over HTTP/1.0: status and body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_server_draws_stays_as_a_count_and_refuses_what_they_do_not_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = synth_stints_store(dir.path(), "20000");
+    let by_aor = csv_counts(&stdout(&tally(&[
+        "count",
+        "detention-stays",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--format",
+        "csv",
+    ])));
+    assert!(by_aor.len() > 20, "{by_aor:?}");
+    let server = serve(&store, &[]);
+    let (status, page) = http_get(&server.addr, "/count/detention-stays?by=aor");
+    assert_eq!(status, 200, "{page}");
+    // Every group is a row of the page's table (it read a count's groups, and stays have
+    // cells: the table was empty), and no link leads to a map stays do not have.
+    for (aor, n) in &by_aor {
+        let row = format!(
+            "<tr><td>{aor}</td><td class=\"n\">{}</td></tr>",
+            thousands(*n)
+        );
+        assert!(page.contains(&row), "{row}: {page}");
+    }
+    assert!(page.contains("<th scope=\"col\">stays</th>"), "{page}");
+    assert!(!page.contains("/map/detention-stays"), "{page}");
+    for (path, parameter) in [
+        ("/count/detention-stays.json?by=aor&foo=", "foo"),
+        (
+            "/count/detention-stays.json?by=aor&per-capita=total",
+            "per-capita",
+        ),
+    ] {
+        let (status, body) = http_get(&server.addr, path);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains(parameter), "{path}: {body}");
+        assert!(!body.contains(path_str(&store)), "{path}: {body}");
+    }
+}

@@ -115,8 +115,39 @@ pub fn count_page(
                 .collect()
         })
         .unwrap_or_default();
-    let groups = v["groups"].as_array().cloned().unwrap_or_default();
     let table = argv.get(1).cloned().unwrap_or_default();
+    // Stays are published as cells (`values`, `stays`), a count's groups keyed by
+    // dimension with a `count`: the page shows both alike.
+    let stays = table == super::stays::STAYS;
+    let groups: Vec<Value> = if stays {
+        v["cells"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let mut g = serde_json::Map::new();
+                for (d, value) in dims
+                    .iter()
+                    .zip(c["values"].as_array().into_iter().flatten())
+                {
+                    g.insert(d.clone(), value.clone());
+                }
+                g.insert("count".into(), c["stays"].clone());
+                Value::Object(g)
+            })
+            .collect()
+    } else {
+        v["groups"].as_array().cloned().unwrap_or_default()
+    };
+    let (unit, map_link) = if stays {
+        // No map of stays: `/map` draws row tables by AOR.
+        ("stays", String::new())
+    } else {
+        (
+            "records",
+            String::from(" · <a href=\"/map/{t}{mq}\">Map by AOR</a>"),
+        )
+    };
     let mut html = super::serve_form::controls(choices, query);
     let (path, q) = view_url(argv);
     // The map takes the view's filters but its AORs and breakdown: it shows every AOR.
@@ -133,13 +164,15 @@ pub fn count_page(
     };
     let _ = write!(
         html,
-        r#"<p class="total">Total: <strong data-total>{total}</strong> records of {t}</p><p><code>{cmd}</code></p><p><a href="{p}.csv{q}" download>Download CSV</a> · <a href="{p}.json{q}">JSON</a> · <a href="/map/{t}{mq}">Map by AOR</a> · permalink: <a href="{p}{q}" data-permalink>{p}{q}</a> <button type="button" data-copy="{p}{q}" hidden>Copy permalink</button></p>"#,
+        r#"<p class="total">Total: <strong data-total>{total}</strong> {unit} of {t}</p><p><code>{cmd}</code></p><p><a href="{p}.csv{q}" download>Download CSV</a> · <a href="{p}.json{q}">JSON</a>{map} · permalink: <a href="{p}{q}" data-permalink>{p}{q}</a> <button type="button" data-copy="{p}{q}" hidden>Copy permalink</button></p>"#,
         total = escape(&figure(&v["total"])),
+        map = map_link
+            .replace("{t}", &escape(&table))
+            .replace("{mq}", &escape(&map_query)),
         t = escape(&table),
         cmd = escape(&super::serve::command_line_for(argv)),
         p = escape(&path),
         q = escape(&q),
-        mq = escape(&map_query),
     );
     let meta = ChartMeta {
         table: table.clone(),
@@ -159,7 +192,11 @@ pub fn count_page(
     for d in &dims {
         let _ = write!(html, "<th scope=\"col\">{}</th>", escape(d));
     }
-    html.push_str("<th scope=\"col\">count</th></tr></thead><tbody>");
+    let _ = write!(
+        html,
+        "<th scope=\"col\">{}</th></tr></thead><tbody>",
+        if stays { "stays" } else { "count" }
+    );
     for g in &groups {
         html.push_str("<tr>");
         for d in &dims {
