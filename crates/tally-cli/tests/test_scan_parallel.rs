@@ -107,6 +107,7 @@ fn counts_running_at_once_give_the_answers_they_give_alone() {
             by: dims(&["fy", "aor"]),
             rows_only: true,
             max_groups: None,
+            listed_from: None,
             ..plain.clone()
         },
     ];

@@ -52,6 +52,7 @@ fn query(a: &Asked) -> CountQuery {
         dedup_marks: Vec::new(),
         rows_only: false,
         max_groups: None,
+        listed_from: None,
     }
 }
 

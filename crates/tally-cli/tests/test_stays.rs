@@ -745,12 +745,64 @@ fn under_a_day_and_facility_key_nothing_published_tells_whether_an_unlisted_grou
                 with_none.0
             );
             assert!(
-                with_none.0.contains("Of these stays: <10 ongoing"),
+                with_none.0.contains("Of these stays: not shown ongoing"),
                 "{}",
                 with_none.0
             );
         }
     }
+    // Parts of the selection are not shown beside listed groups: with status=ongoing the
+    // ongoing stays were the total, unlisted groups included.
+    for unlisted in [&none, &some] {
+        let json: serde_json::Value = serde_json::from_str(
+            &asked(unlisted, &["--where", "status=ongoing", "--format", "json"]).0,
+        )
+        .unwrap();
+        assert_eq!(
+            json["ongoing"],
+            serde_json::json!({"not_shown": true}),
+            "{json}"
+        );
+        assert_eq!(
+            json["total"],
+            serde_json::json!({"not_shown": true}),
+            "{json}"
+        );
+    }
+    // A part whose rest is small is not shown either: 21 ongoing of 22 stays would give
+    // the one ended stay. (One listed facility that day, alone: no dimension.)
+    let facility = format!("facility={}", listed[0]);
+    let date = format!("date={day}");
+    let exact_status = csv_counts(
+        &run(&[
+            "--by",
+            "status",
+            "--where",
+            &facility,
+            "--where",
+            &date,
+            "--format",
+            "csv",
+            "--suppress-below",
+            "0",
+        ])
+        .0,
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--where", &facility, "--where", &date, "--format", "json"]).0)
+            .unwrap();
+    let (ongoing, ended) = (
+        exact_status.get("ongoing").copied().unwrap_or(0),
+        exact_status.get("ended").copied().unwrap_or(0),
+    );
+    let want = if (1..10).contains(&ongoing) {
+        serde_json::json!({"below": 10})
+    } else if (1..10).contains(&ended) {
+        serde_json::json!({"not_shown": true})
+    } else {
+        serde_json::json!(ongoing)
+    };
+    assert_eq!(json["ongoing"], want, "{exact_status:?}: {json}");
     // The group limit is held to the groups listed: a refusal would tell whether the
     // one more unlisted group holds stays.
     let limit = listed.len().to_string();

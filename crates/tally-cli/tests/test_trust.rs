@@ -894,3 +894,128 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
         "{status}"
     );
 }
+
+#[test]
+fn under_a_fine_key_the_group_limit_holds_the_listed_groups_only() {
+    // Counted over every group, a refusal at the limit told whether one more unlisted
+    // group holds rows: fill the limit with listed groups, add the one, and ask.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    assert!(
+        ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")])
+            .status
+            .success()
+    );
+    let count = |extra: &[&str]| {
+        let mut args = vec![
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--by",
+            "date,landmark",
+            "--from",
+            "2019-01-01",
+            "--to",
+            "2019-01-31",
+            "--format",
+            "csv",
+        ];
+        args.extend_from_slice(extra);
+        tally(&args)
+    };
+    let all = count(&["--suppress-below", "0"]);
+    assert_eq!(stdout(&all).lines().count() - 1, 6_717);
+    let listed = count(&[]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert_eq!(stdout(&listed).lines().count() - 1, 89);
+    let limited = count(&["--max-groups", "89"]);
+    assert!(limited.status.success(), "{}", stderr(&limited));
+    assert_eq!(stdout(&limited), stdout(&listed));
+    let refused = count(&["--max-groups", "88"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains(
+            "the count holds more than 88 groups of 10 or more (the groups it would list), the most allowed here"
+        ),
+        "{}",
+        stderr(&refused)
+    );
+    // A range running on past the release's last day is as short as its covered days:
+    // one day of Chicago's nationalities lists none of its small ones (it listed MEXICO
+    // <10 and no other as a coarse count).
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "citizenship",
+        "--where",
+        "aor=CHI",
+        "--from",
+        "2019-08-31",
+        "--to",
+        "2019-10-15",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "citizenship,count\n",
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "groups of fewer than 10 rows are not listed: a count by citizenship, aor, date"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Rows on a day after the stated period print "not covered" as no rows do: "<10 rows
+    // of a release that does not claim these days" told MEXICO's 3 from GUATEMALA's none.
+    let one_day = |citizenship: &str| {
+        stdout(&tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--where",
+            "aor=HOU",
+            "--where",
+            &format!("citizenship={citizenship}"),
+            "--where",
+            "date=2019-09-01",
+            "--format",
+            "csv",
+        ]))
+    };
+    let truth = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--where",
+            "aor=HOU",
+            "--where",
+            "citizenship=MEXICO",
+            "--where",
+            "date=2019-09-01",
+            "--suppress-below",
+            "0",
+        ],
+    );
+    assert!(truth.starts_with("count,coverage\n3,"), "{truth}");
+    assert_eq!(
+        one_day("MEXICO"),
+        "count,coverage\nnot covered,not covered\n"
+    );
+    assert_eq!(one_day("GUATEMALA"), one_day("MEXICO"));
+    // Unsuppressed, every group counts toward the limit, as before.
+    let refused = count(&["--suppress-below", "0", "--max-groups", "6716"]);
+    assert!(
+        stderr(&refused).contains("the count holds more than 6716 groups (before groups under the small-cell limit are hidden)"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -284,6 +284,20 @@ impl Disclosure {
         }
     }
 
+    /// A count that is part of a published `whole` (the stays of a selection that are
+    /// ongoing, its rows without a person identifier): suppressed when small, and not
+    /// shown where the rest of the whole is small, which it would give away exactly (21
+    /// ongoing of 22 stays is one ended stay).
+    pub fn part(&self, n: u64, whole: u64) -> Figure {
+        if self.small(n) {
+            Figure::Below(self.threshold)
+        } else if self.small(whole.saturating_sub(n)) {
+            Figure::NotShown
+        } else {
+            Figure::Exact(n)
+        }
+    }
+
     /// A cell: exact, or suppressed.
     pub fn cell(&self, n: u64) -> Figure {
         if self.small(n) {

@@ -503,6 +503,7 @@ fn run_measuring(
         dedup_marks: Vec::new(),
         rows_only: false,
         max_groups: None,
+        listed_from: None,
     };
     let dedup = op.dedup_rule();
     let query_text = format!(

@@ -127,10 +127,13 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
     } else {
         rule.sum(result.total, &hidden)
     };
-    // Counts over the whole selection: under such a key, 0 against <10 would say
-    // something of the unlisted groups' rows.
+    // Counts over the whole selection: beside listed groups not shown (they would hold
+    // the unlisted groups' rows, the total being hidden); with a small total under such a
+    // key, <10 with 0 (0 against <10 would tell).
     let selection_cell = |n: u64| {
         if pooled_sums {
+            Figure::NotShown
+        } else if small_total {
             rule.pooled_cell(n)
         } else {
             rule.cell(n)
@@ -184,13 +187,21 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
             // ("Not yet in use" and "discontinued" marks go too: where they start and stop
             // tells the first and last day of a small group.)
             // A count with no dimensions keeps its one cell, printed as its total is.
-            let said = g.count == 0 && g.coverage == CellCoverage::NotCovered;
+            // (Under such a key a small group on days no release covers, rows of a
+            // release outside its stated period, is "not covered" as an empty one is:
+            // "<10 rows outside the period" against "not covered" would tell.)
+            let said = g.coverage == CellCoverage::NotCovered
+                && (g.count == 0 || (pooling && g.count < rule.threshold));
             !pooling || g.count >= rule.threshold || said || no_dimensions
         })
         .map(|g| PublishedGroup {
             values: g.values,
             count: match (g.vocabulary, g.coverage) {
-                (_, CellCoverage::NotCovered) if g.count == 0 => Figure::NotCovered,
+                (_, CellCoverage::NotCovered)
+                    if g.count == 0 || (pooling && g.count < rule.threshold) =>
+                {
+                    Figure::NotCovered
+                }
                 _ if pooling && no_dimensions => total,
                 (Some(VocabularyMark::Discontinued), _) if g.count == 0 => Figure::Discontinued,
                 (Some(VocabularyMark::NotYetInUse), _) if g.count == 0 => Figure::NotYetInUse,
@@ -269,7 +280,11 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         source: d.source.clone(),
         rows_merged: selection_cell(d.rows_merged),
     });
-    let rows_without_person = result.rows_without_person.map(selection_cell);
+    // A part of the total: not shown where the rest is small.
+    let rows_without_person = result.rows_without_person.map(|n| match selection_cell(n) {
+        Figure::Exact(_) => rule.part(n, result.total),
+        other => other,
+    });
     if let Some(d) = &dedup {
         notes.push(format!(
             "de-duplicated by the {} rule ({}; source: {}): {} rows merged into another row of their release",
@@ -308,7 +323,11 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         dimensions: result.dimensions.clone(),
         groups,
         total: match result.total_coverage {
-            CellCoverage::NotCovered if result.total == 0 => Figure::NotCovered,
+            CellCoverage::NotCovered
+                if result.total == 0 || (pooling && result.total < rule.threshold) =>
+            {
+                Figure::NotCovered
+            }
             _ => total,
         },
         undated_rows: sum(result.undated_rows),

@@ -83,13 +83,17 @@ pub fn publish_stays(r: &StayResult, rule: Disclosure) -> PublishedStays {
     } else {
         rule.sum(r.total, &hidden)
     };
-    // Counts over the whole selection (its ongoing stays, ...): under such a key, a 0
-    // against a <10 would say something of the unlisted groups' stays.
+    // Parts of the selection (its ongoing stays, ...): beside listed groups not shown
+    // (the whole is not, and with a filter of status=ongoing the part is the unlisted
+    // groups' stays); under such a key with a small total, <10 with 0 (0 against <10
+    // would tell); else not shown where the rest is small (21 ongoing of 22 stays).
     let selection_cell = |n: u64| {
-        if pooling {
+        if pooled_sums {
+            Figure::NotShown
+        } else if pooling && r.total < rule.threshold {
             rule.pooled_cell(n)
         } else {
-            rule.cell(n)
+            rule.part(n, r.total)
         }
     };
     let attributes: Vec<&str> = r

@@ -65,7 +65,21 @@ pub struct CountQuery {
     /// read (what takes the memory: a group several releases hold counts once for each).
     /// `None`: no limit.
     pub max_groups: Option<usize>,
+    /// The small-cell threshold where the count's small groups will not be listed
+    /// ([`CountQuery::lists_small_groups`] false, suppression on); `None` otherwise. Then
+    /// [`CountQuery::max_groups`] holds only the groups of that many rows or more (the
+    /// ones listed), and every group to [`HARD_GROUPS_UNDER_A_FINE_KEY`] or twice the
+    /// limit: a refusal counted over every group would tell whether one more unlisted
+    /// group holds rows (fill the limit with groups known to be listed, then ask).
+    pub listed_from: Option<u64>,
 }
+
+/// Under a key whose small groups are not listed, the most groups of any size a count
+/// may hold ([`CountQuery::listed_from`]) where twice its limit is fewer: a refusal
+/// there tells something of how many small groups hold rows only when a client already
+/// knows two million groups in one grid of its filters. Two counts at once, at about
+/// 270 bytes a group, stay near 1 GiB.
+pub const HARD_GROUPS_UNDER_A_FINE_KEY: usize = 2_000_000;
 
 impl CountQuery {
     /// The dimensions the filters name (`--where aor=CHI`; a list of values counts too:
@@ -127,6 +141,7 @@ impl CountQuery {
             dedup_marks: Vec::new(),
             rows_only: false,
             max_groups: None,
+            listed_from: None,
         }
     }
 }
@@ -345,6 +360,8 @@ struct FileTally {
     /// Groups of this tally already added to the count's running total of groups held
     /// ([`CountQuery::max_groups`]).
     groups_reported: usize,
+    /// Likewise for every group whatever its rows ([`HARD_GROUPS_UNDER_A_FINE_KEY`]).
+    all_groups_reported: usize,
 }
 
 /// What a file's tally learns of its filters, per filter: each interned id's match.
@@ -427,6 +444,10 @@ struct GroupCounts {
     dense: DenseCounts,
     packed: rustc_hash::FxHashMap<u64, u64>,
     wide: rustc_hash::FxHashMap<[u32; MAX_DIMENSIONS + 1], u64>,
+    /// Rows from which a group is listed ([`CountQuery::listed_from`]); 0: every group.
+    listed_from: u64,
+    /// Groups of the hashed maps holding `listed_from` rows or more.
+    listed_hashed: usize,
 }
 
 /// Groups counted by position: slot `Σ id_j << shift_j` holds 1 + the rows of the key
@@ -501,17 +522,63 @@ impl GroupCounts {
         if width <= 4 && own.iter().all(|id| *id < 0xFFFF) {
             let packed = own.iter().fold(0u64, |p, id| (p << 16) | u64::from(*id));
             // A lookup before an insert: `entry` reserves room on every call.
-            match self.packed.get_mut(&packed) {
-                Some(n) => *n += rows,
+            let before = match self.packed.get_mut(&packed) {
+                Some(n) => {
+                    *n += rows;
+                    *n - rows
+                }
                 None => {
                     self.packed.insert(packed, rows);
+                    0
                 }
-            }
+            };
+            self.note_listed(before, rows);
         } else {
             let mut key = [u32::MAX; MAX_DIMENSIONS + 1];
             key[..own.len()].copy_from_slice(own);
-            *self.wide.entry(key).or_default() += rows;
+            let n = self.wide.entry(key).or_default();
+            *n += rows;
+            let before = *n - rows;
+            self.note_listed(before, rows);
         }
+    }
+
+    /// Counts a hashed group that `rows` more rows take from `before` rows to
+    /// [`GroupCounts::listed_from`] or more.
+    #[inline]
+    fn note_listed(&mut self, before: u64, rows: u64) {
+        let t = self.listed_from;
+        if t > 0 && before < t && before + rows >= t {
+            self.listed_hashed += 1;
+        }
+    }
+
+    /// What the group limit holds a tally's hashed groups to: those of
+    /// [`GroupCounts::listed_from`] rows or more where it is set, else all of them.
+    fn limited_hashed(&self) -> usize {
+        if self.listed_from > 0 {
+            self.listed_hashed
+        } else {
+            self.hashed()
+        }
+    }
+
+    /// [`GroupCounts::limited_hashed`] with the dense table's groups counted one by one.
+    fn limited_len(&self) -> usize {
+        if self.listed_from == 0 {
+            return self.len();
+        }
+        let dense = if self.dense.open {
+            // A slot holds 1 + its rows.
+            self.dense
+                .slots
+                .iter()
+                .filter(|n| **n > self.listed_from)
+                .count()
+        } else {
+            0
+        };
+        self.listed_hashed + dense
     }
 
     /// Counts a batch of `rows` rows a column at a time: row `i` has ids `ids[j][i]` (`j <
@@ -1173,7 +1240,10 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             date_cache: dims_needed.iter().map(|_| DayMemo::default()).collect(),
             bucket_cache: dims_needed.iter().map(|_| BucketMemo::default()).collect(),
             filtering: FilterState::new(&filters),
-            groups: GroupCounts::default(),
+            groups: GroupCounts {
+                listed_from: query.listed_from.unwrap_or(0),
+                ..GroupCounts::default()
+            },
             use_entry: None,
             undated: 0,
             rows_merged: 0,
@@ -1182,6 +1252,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             mark_names: Interner::new(),
             overlap_rows: vec![(0, 0); precedence.overlaps().len()],
             groups_reported: 0,
+            all_groups_reported: 0,
         })
     };
     let scan = TableScan::new(store, query.table, &columns).with_rollups(use_rollups);
@@ -1191,6 +1262,13 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // set past it by the batch that took the sum there, whose scan then ends as a stopped
     // one (told apart from a stop asked for below).
     let groups_held = std::sync::atomic::AtomicUsize::new(0);
+    let all_groups_held = std::sync::atomic::AtomicUsize::new(0);
+    // The limit on every group: the limit itself, or under a key whose small groups are
+    // not listed, a looser one (see `CountQuery::listed_from`).
+    let hard_limit = |max: usize| match query.listed_from {
+        Some(_) => max.saturating_mul(2).max(HARD_GROUPS_UNDER_A_FINE_KEY),
+        None => max,
+    };
     let over_budget = std::sync::atomic::AtomicBool::new(false);
     let tally_batch = |st: &mut FileTally,
                        release: &tally_store::ReleaseEntry,
@@ -1719,10 +1797,14 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 tally_batch(st, release, batch)?;
                 if let Some(max) = query.max_groups {
                     // A tally's hashed groups only grow.
-                    let now = st.groups.hashed();
+                    let now = st.groups.limited_hashed();
                     let new = now - std::mem::replace(&mut st.groups_reported, now);
                     let held = groups_held.fetch_add(new, std::sync::atomic::Ordering::Relaxed);
-                    if held + new > max {
+                    let all_now = st.groups.hashed();
+                    let all_new = all_now - std::mem::replace(&mut st.all_groups_reported, all_now);
+                    let all_held =
+                        all_groups_held.fetch_add(all_new, std::sync::atomic::Ordering::Relaxed);
+                    if held + new > max || all_held + all_new > hard_limit(max) {
                         over_budget.store(true, std::sync::atomic::Ordering::Relaxed);
                         return Err(StoreError::Stopped);
                     }
@@ -1734,7 +1816,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             (StoreError::Stopped, Some(max))
                 if over_budget.load(std::sync::atomic::Ordering::Relaxed) =>
             {
-                too_many_groups(max, by_day)
+                too_many_groups(max, by_day, query.listed_from)
             }
             (e, _) => QueryError::from(e),
         })?;
@@ -1828,9 +1910,10 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // a few hundred dates and AORs), and the cells are put in order once, at the end.
     stop_if_asked()?;
     if let Some(max) = query.max_groups
-        && files.iter().map(|f| f.groups.len()).sum::<usize>() > max
+        && (files.iter().map(|f| f.groups.limited_len()).sum::<usize>() > max
+            || files.iter().map(|f| f.groups.len()).sum::<usize>() > hard_limit(max))
     {
-        return Err(too_many_groups(max, by_day));
+        return Err(too_many_groups(max, by_day, query.listed_from));
     }
     let mut cells = add_up(files, &interners[..n_by], marked.then_some(&mark_names))?;
     let total = cells.values().sum();
@@ -2383,9 +2466,14 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // Open ends are the releases' own: `--from` the last day any release holds is a day
     // too.
     let mut pinned = query.pinned();
-    let short = asked
-        .as_ref()
-        .is_some_and(|a| (a.last - a.first).num_days() < SHORT_RANGE_DAYS);
+    // Days no release covers hold no rows: a range ending on them is as short as its
+    // covered days (a day and six weeks past the release's end listed a day's
+    // nationalities as a coarse count).
+    let covered_ranges = read_cover.as_ref().unwrap_or(&cover).ranges();
+    let short = asked.as_ref().is_some_and(|a| {
+        covered_span_within(&covered_ranges, a.first, a.last)
+            .is_none_or(|(f, l)| (l - f).num_days() < SHORT_RANGE_DAYS)
+    });
     if short && !pinned.iter().any(|p| p == "date") {
         pinned.push("date".to_string());
     }
@@ -2511,15 +2599,22 @@ struct FileGroups {
 /// [`crate::stays::StayQuery::max_groups`]); `by_day`: whether it is keyed by day, where
 /// a month or week is the coarser key to suggest. Worded for a page as for a terminal:
 /// the limit is `tally serve`'s or one given to `tally count`.
-pub fn too_many_groups(max: usize, by_day: bool) -> QueryError {
+///
+/// `listed_from`: where small groups are not listed, the rows from which a group is (the
+/// limit holds those groups; see [`CountQuery::listed_from`]).
+pub fn too_many_groups(max: usize, by_day: bool, listed_from: Option<u64>) -> QueryError {
     let coarser = if by_day {
         " (month or week rather than date)"
     } else {
         ""
     };
     let groups = if max == 1 { "group" } else { "groups" };
+    let which = match listed_from {
+        Some(t) => format!("of {t} or more (the groups it would list)"),
+        None => "(before groups under the small-cell limit are hidden)".to_string(),
+    };
     QueryError::Invalid(format!(
-        "the count holds more than {max} {groups} (before groups under the small-cell limit are hidden), the most allowed here: group by fewer or coarser dimensions{coarser}, filter, or narrow the dates (the limit is the server's, or --max-groups given to `tally count`, which otherwise has none)"
+        "the count holds more than {max} {groups} {which}, the most allowed here: group by fewer or coarser dimensions{coarser}, filter, or narrow the dates (the limit is the server's, or --max-groups given to `tally count`, which otherwise has none)"
     ))
 }
 
@@ -2902,6 +2997,21 @@ pub fn date_bucket(d: Dimension, value: &str) -> Option<(NaiveDate, NaiveDate)> 
         }
         _ => None,
     }
+}
+
+/// The first and last day of `first..=last` that `ranges` (sorted, merged) cover; `None`
+/// where they cover none of it.
+pub fn covered_span_within(
+    ranges: &[(NaiveDate, NaiveDate)],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let inside: Vec<(NaiveDate, NaiveDate)> = ranges
+        .iter()
+        .map(|(f, l)| ((*f).max(first), (*l).min(last)))
+        .filter(|(f, l)| f <= l)
+        .collect();
+    Some((inside.first()?.0, inside.last()?.1))
 }
 
 /// Notes for the AOR-days no release covers, however short: which days, which AORs.

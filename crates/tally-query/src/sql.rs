@@ -886,6 +886,7 @@ mod tests {
             dedup_marks: Vec::new(),
             rows_only: false,
             max_groups: None,
+            listed_from: None,
         }
     }
 

@@ -652,6 +652,27 @@ fn time_value(d: StayDimension, day: NaiveDate) -> String {
     }
 }
 
+/// [`StayQuery::pinned`], with the days asked narrowed to those a release covers
+/// (`covered`, sorted and merged), open ends included: a range running on past the
+/// releases is as short as its covered days.
+fn stay_pinned(q: &StayQuery, covered: &[(NaiveDate, NaiveDate)]) -> Vec<String> {
+    let mut pinned: Vec<String> = q.pinned();
+    let (from, to) = q.asked_days();
+    if (from.is_some() || to.is_some()) && !pinned.iter().any(|p| p == "date") {
+        let first = from.or(covered.first().map(|c| c.0));
+        let last = to.or(covered.last().map(|c| c.1));
+        let short = match (first, last) {
+            (Some(f), Some(l)) => crate::count::covered_span_within(covered, f, l)
+                .is_none_or(|(f, l)| (l - f).num_days() < crate::count::SHORT_RANGE_DAYS),
+            _ => false,
+        };
+        if short {
+            pinned.push("date".to_string());
+        }
+    }
+    pinned
+}
+
 /// Counts stays.
 ///
 /// # Errors
@@ -715,8 +736,8 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
     let mut coded: rustc_hash::FxHashMap<[u64; StayDimension::ALL.len()], u64> = Default::default();
     let mut out = StayResult {
         dimensions: q.by.iter().map(|d| d.name().to_string()).collect(),
-        pinned: q.pinned(),
-        lists_small_groups: q.lists_small_groups(),
+        pinned: stay_pinned(q, covered),
+        lists_small_groups: true,
         cells: Vec::new(),
         total: 0,
         ongoing: 0,
@@ -728,6 +749,14 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
         releases: releases.clone(),
         covered: covered.clone(),
         not_covered: Vec::new(),
+    };
+    out.lists_small_groups = {
+        let attributes: Vec<&str> =
+            q.by.iter()
+                .map(|d| d.name())
+                .chain(out.pinned.iter().map(String::as_str))
+                .collect();
+        tally_model::disclosure::lists_small_groups(&attributes)
     };
     for s in stays {
         let day = from_epoch_days(s.start.div_euclid(86_400) as i32);
@@ -774,12 +803,13 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
     // listed groups up to the limit, one more group refused or not): the limit is then
     // the caller's, on the groups it lists. Stays' groups are few beside their stints.
     if let Some(max) = q.max_groups
-        && q.lists_small_groups()
+        && out.lists_small_groups
         && cells.len() > max
     {
         return Err(crate::count::too_many_groups(
             max,
             q.by.contains(&StayDimension::Date),
+            None,
         ));
     }
     out.ended_lengths_days.sort_by(f64::total_cmp);

@@ -247,7 +247,7 @@ pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
     } else {
         Vec::new()
     };
-    Ok(CountQuery {
+    let mut query = CountQuery {
         table,
         by,
         filters,
@@ -259,7 +259,15 @@ pub(super) fn parse_query(args: &Args) -> Result<CountQuery> {
         dedup_marks,
         rows_only: args.no_rollups,
         max_groups: args.max_groups,
-    })
+        listed_from: None,
+    };
+    // Where small groups will not be listed, the group limit holds the listed ones (a
+    // refusal counted over every group would tell whether an unlisted one holds rows).
+    let rule = Disclosure::for_table(args.suppress_below, table);
+    if rule.threshold > 1 && !query.lists_small_groups() {
+        query.listed_from = Some(rule.threshold);
+    }
+    Ok(query)
 }
 
 /// Runs the count and prints it.

@@ -168,6 +168,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         return Err(tally_query::count::too_many_groups(
             max,
             query.by.contains(&StayDimension::Date),
+            Some(args.suppress_below),
         )
         .into());
     }

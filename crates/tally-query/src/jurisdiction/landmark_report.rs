@@ -109,6 +109,7 @@ pub fn place_report(
         dedup_marks: Vec::new(),
         rows_only: false,
         max_groups: None,
+        listed_from: None,
     };
     let result = count(store, &query)?;
     let blank = |v: &str| v.is_empty() || v.starts_with('(');
