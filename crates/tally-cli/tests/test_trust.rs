@@ -960,12 +960,7 @@ fn under_a_fine_key_the_group_limit_holds_the_listed_groups_only() {
         "--format",
         "csv",
     ]);
-    assert_eq!(
-        stdout(&out),
-        "citizenship,count\n",
-        "{}",
-        stderr(&out)
-    );
+    assert_eq!(stdout(&out), "citizenship,count\n", "{}", stderr(&out));
     assert!(
         stderr(&out).contains(
             "groups of fewer than 10 rows are not listed: a count by citizenship, aor, date"

@@ -100,21 +100,18 @@ impl CountQuery {
     /// `week=`, `month=`, `fy=`) let in, where they bound them (`fy=FY2026 --to
     /// 2025-10-01` is one day).
     pub fn days_asked(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        let mut asked: (Option<NaiveDate>, Option<NaiveDate>) = (self.from, self.to);
-        for (d, values) in self.filters.iter().filter(|(d, _)| d.is_date()) {
-            let spans: Vec<(NaiveDate, NaiveDate)> = values
+        narrowed_by_periods(
+            (self.from, self.to),
+            self.filters
                 .iter()
-                .filter_map(|v| date_bucket(*d, &d.normalize_value(self.table, v)))
-                .collect();
-            if let (Some(f), Some(l)) = (
-                spans.iter().map(|s| s.0).min(),
-                spans.iter().map(|s| s.1).max(),
-            ) {
-                asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
-                asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
-            }
-        }
-        asked
+                .filter(|(d, _)| d.is_date())
+                .map(|(d, values)| {
+                    values
+                        .iter()
+                        .map(|v| (*d, d.normalize_value(self.table, v)))
+                        .collect()
+                }),
+        )
     }
 
     /// Whether the count's small groups may be listed one by one: not where its key
@@ -2997,6 +2994,29 @@ pub fn date_bucket(d: Dimension, value: &str) -> Option<(NaiveDate, NaiveDate)> 
         }
         _ => None,
     }
+}
+
+/// `(from, to)` narrowed by period filters, each the list of its (period, value): to
+/// the days from the first of a filter's periods to the last of them, where they bound
+/// the days (`fy=FY2026 --to 2025-10-01` is one day). Shared by counts and stays.
+pub fn narrowed_by_periods(
+    mut asked: (Option<NaiveDate>, Option<NaiveDate>),
+    filters: impl Iterator<Item = Vec<(Dimension, String)>>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    for values in filters {
+        let spans: Vec<(NaiveDate, NaiveDate)> = values
+            .iter()
+            .filter_map(|(d, v)| date_bucket(*d, v))
+            .collect();
+        if let (Some(f), Some(l)) = (
+            spans.iter().map(|s| s.0).min(),
+            spans.iter().map(|s| s.1).max(),
+        ) {
+            asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
+            asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
+        }
+    }
+    asked
 }
 
 /// The first and last day of `first..=last` that `ranges` (sorted, merged) cover; `None`

@@ -164,22 +164,18 @@ impl StayQuery {
     /// The first and last start day `--from`/`--to` and the period filters let in, where
     /// they bound them (`fy=FY2026 --to 2025-10-01` is one day).
     pub fn asked_days(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        let mut asked = (self.from, self.to);
-        for (d, values) in &self.filters {
-            let Some(period) = d.period() else { continue };
-            let spans: Vec<(NaiveDate, NaiveDate)> = values
-                .iter()
-                .filter_map(|v| crate::count::date_bucket(period, v.trim()))
-                .collect();
-            if let (Some(f), Some(l)) = (
-                spans.iter().map(|s| s.0).min(),
-                spans.iter().map(|s| s.1).max(),
-            ) {
-                asked.0 = Some(asked.0.map_or(f, |a| a.max(f)));
-                asked.1 = Some(asked.1.map_or(l, |a| a.min(l)));
-            }
-        }
-        asked
+        crate::count::narrowed_by_periods(
+            (self.from, self.to),
+            self.filters.iter().filter_map(|(d, values)| {
+                let period = d.period()?;
+                Some(
+                    values
+                        .iter()
+                        .map(|v| (period, v.trim().to_string()))
+                        .collect(),
+                )
+            }),
+        )
     }
 
     /// Whether the count's small groups may be listed one by one: not where its key
