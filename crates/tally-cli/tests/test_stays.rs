@@ -943,6 +943,11 @@ fn the_server_draws_stays_as_a_count_and_refuses_what_they_do_not_take() {
         assert!(page.contains(&row), "{row}: {page}");
     }
     assert!(page.contains("<th scope=\"col\">stays</th>"), "{page}");
+    assert!(page.contains("Stays by aor"), "{page}");
+    assert!(
+        page.contains(r#"<option value="detention-stays" selected>"#),
+        "{page}"
+    );
     assert!(!page.contains("/map/detention-stays"), "{page}");
     for (path, parameter) in [
         ("/count/detention-stays.json?by=aor&foo=", "foo"),

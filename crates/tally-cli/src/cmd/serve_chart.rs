@@ -12,12 +12,33 @@ use std::fmt::Write;
 /// What a chart says about itself: the table counted, the period asked for, and the
 /// releases the numbers come from.
 pub struct ChartMeta {
-    /// Table slug (`arrests`): the unit is "records of" it.
+    /// Table slug (`arrests`): the unit is "records of" it (stays: `detention-stays`,
+    /// whose unit is a stay).
     pub table: String,
     /// The period of the view, as words (`2018-10-01 to 2019-09-30`, `FY2019`).
     pub period: String,
     /// The source files, as one line.
     pub source: String,
+}
+
+impl ChartMeta {
+    /// What the chart counts, for its title: `Records of arrests`, `Stays`.
+    fn what(&self) -> String {
+        if self.table == super::stays::STAYS {
+            "Stays".to_string()
+        } else {
+            format!("Records of {}", self.table)
+        }
+    }
+
+    /// The count axis's label: `arrests (count)`, `stays`.
+    fn axis(&self) -> String {
+        if self.table == super::stays::STAYS {
+            "stays".to_string()
+        } else {
+            format!("{} (count)", self.table)
+        }
+    }
 }
 
 /// Dimensions drawn as a time axis.
@@ -164,12 +185,19 @@ fn series_chart(
         .max()
         .unwrap_or(0);
     let title = match line_dim {
-        Some(d) => format!("Records of {} per {period_dim}, by {d}", meta.table),
-        None => format!("Records of {} per {period_dim}", meta.table),
+        Some(d) => format!("{} per {period_dim}, by {d}", meta.what()),
+        None => format!("{} per {period_dim}", meta.what()),
     };
     let (mut svg, top) = frame(
         &title,
-        &format!("{} per {period_dim}", meta.table),
+        &format!(
+            "{} per {period_dim}",
+            if meta.table == super::stays::STAYS {
+                "stays"
+            } else {
+                &meta.table
+            }
+        ),
         max,
         meta,
     );
@@ -280,8 +308,8 @@ fn bar_chart(dims: &[String], groups: &[Value], meta: &ChartMeta) -> String {
         return String::new();
     }
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0);
-    let title = format!("Records of {} by {first}", meta.table);
-    let (mut svg, top) = frame(&title, &format!("{} (count)", meta.table), max, meta);
+    let title = format!("{} by {first}", meta.what());
+    let (mut svg, top) = frame(&title, &meta.axis(), max, meta);
     let bar_w = 680.0 / bars.len() as f64;
     for (i, (label, n, partial)) in bars.iter().enumerate() {
         let y = y_of(*n, top);

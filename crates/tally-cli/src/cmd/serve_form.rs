@@ -50,9 +50,12 @@ pub fn controls(c: &Choices, query: &[(String, String)]) -> String {
     let mut html = String::from(
         r#"<form method="get" action="/" class="controls" aria-label="choose a view">"#,
     );
+    // Stays are counted on a page of their own (`/count/detention-stays`), as a table.
     let tables: String = tally_model::TableKind::all()
         .iter()
-        .map(|t| option(t.slug(), t.slug(), t.slug() == c.table))
+        .map(|t| t.slug())
+        .chain([super::stays::STAYS])
+        .map(|slug| option(slug, slug, slug == c.table))
         .collect();
     let _ = write!(
         html,
