@@ -896,7 +896,8 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
 }
 
 #[test]
-fn under_a_fine_key_the_group_limit_holds_the_listed_groups_only() {
+fn under_a_fine_key_neither_the_group_limit_nor_days_past_the_data_nor_uncovered_days_tell_an_unlisted_group()
+ {
     // Counted over every group, a refusal at the limit told whether one more unlisted
     // group holds rows: fill the limit with listed groups, add the one, and ask.
     let dir = tempfile::tempdir().unwrap();

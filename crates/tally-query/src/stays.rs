@@ -141,7 +141,7 @@ pub struct StayQuery {
     pub releases: Option<Vec<String>>,
     /// Most groups the count may have (`count --max-groups`, which `tally serve` sets);
     /// past it the count is refused with [`QueryError::Invalid`], except under a key whose
-    /// small groups are not listed ([`StayQuery::lists_small_groups`]), where the caller
+    /// small groups are not listed ([`StayResult::lists_small_groups`]), where the caller
     /// holds the groups it lists to it. The stays themselves are built whatever the limit
     /// (about 100 bytes a stint at the peak). `None`: no limit.
     pub max_groups: Option<usize>,
@@ -178,11 +178,11 @@ impl StayQuery {
         )
     }
 
-    /// Whether the count's small groups may be listed one by one: not where its key
-    /// (`by` and [`StayQuery::pinned`]) is so fine that one is nearly one record
+    /// Whether the count's small groups may be listed one by one, given what it pins
+    /// (`pinned`: [`StayQuery::pinned`], narrowed to covered days by the count): not where
+    /// its key is so fine that one is nearly one record
     /// (`tally_model::disclosure::lists_small_groups`: a day and a facility).
-    pub fn lists_small_groups(&self) -> bool {
-        let pinned = self.pinned();
+    pub fn lists_small_groups(&self, pinned: &[String]) -> bool {
         let attributes: Vec<&str> = self
             .by
             .iter()
@@ -274,7 +274,8 @@ pub struct StayResult {
     pub dimensions: Vec<String>,
     /// The dimensions the query pinned ([`StayQuery::pinned`]).
     pub pinned: Vec<String>,
-    /// Whether its small groups may be listed ([`StayQuery::lists_small_groups`]).
+    /// Whether its small groups may be listed ([`StayQuery::lists_small_groups`] of
+    /// [`StayResult::pinned`]).
     pub lists_small_groups: bool,
     pub cells: Vec<StayCell>,
     /// Stays of the selection (after filters).
@@ -730,10 +731,11 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
     let mut passes: Vec<rustc_hash::FxHashMap<u64, bool>> =
         vec![Default::default(); q.filters.len()];
     let mut coded: rustc_hash::FxHashMap<[u64; StayDimension::ALL.len()], u64> = Default::default();
+    let pinned = stay_pinned(q, covered);
     let mut out = StayResult {
         dimensions: q.by.iter().map(|d| d.name().to_string()).collect(),
-        pinned: stay_pinned(q, covered),
-        lists_small_groups: true,
+        lists_small_groups: q.lists_small_groups(&pinned),
+        pinned,
         cells: Vec::new(),
         total: 0,
         ongoing: 0,
@@ -745,14 +747,6 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
         releases: releases.clone(),
         covered: covered.clone(),
         not_covered: Vec::new(),
-    };
-    out.lists_small_groups = {
-        let attributes: Vec<&str> =
-            q.by.iter()
-                .map(|d| d.name())
-                .chain(out.pinned.iter().map(String::as_str))
-                .collect();
-        tally_model::disclosure::lists_small_groups(&attributes)
     };
     for s in stays {
         let day = from_epoch_days(s.start.div_euclid(86_400) as i32);
