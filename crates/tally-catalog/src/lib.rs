@@ -11,7 +11,9 @@ pub mod schema;
 pub mod short;
 pub mod vocabulary;
 
-pub use manifest::{CoverageSpans, DataFile, Manifest, ManifestError, Preference, ReleaseEntry};
+pub use manifest::{
+    CoverageSpans, DataFile, Manifest, ManifestError, Preference, ReleaseEntry, release_label,
+};
 pub use report::{
     AorSpan, Banner, ColumnRole, HeaderNote, RejectedRow, ReleaseReport, Respelling, SheetReport,
     SkippedSheet, SummaryBlock, SummaryCheck, UnmatchedSummary, ValueSpan,

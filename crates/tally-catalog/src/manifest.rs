@@ -300,6 +300,18 @@ impl Preference {
     }
 }
 
+/// A release as outputs name it: `file_name`, or, where another release of the store
+/// has the same file name (`shared`), `file_name (release id)`, so that a revision
+/// republished under its first version's name is told apart from it in groups, notes
+/// and status alike.
+pub fn release_label(file_name: &str, id: &str, shared: bool) -> String {
+    if shared {
+        format!("{file_name} (release {id})")
+    } else {
+        file_name.to_string()
+    }
+}
+
 /// The whole manifest (`manifest.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -359,9 +371,21 @@ impl Manifest {
         self.releases.iter().find(|r| r.report.sha256 == sha256)
     }
 
+    /// How every output names `release` ([`release_label`]): its file name, with its id
+    /// where another release of this store has the same file name (a revision
+    /// republished under its first version's name).
+    pub fn release_label(&self, release: &ReleaseEntry) -> String {
+        let shared = self
+            .releases
+            .iter()
+            .any(|r| r.id != release.id && r.report.file_name == release.report.file_name);
+        release_label(&release.report.file_name, &release.id, shared)
+    }
+
     /// Releases matching a selector: a release id or SHA-256 prefix (at least 6 hex
-    /// digits), a file name, or the end of exactly one file name after a separator
-    /// (`participatingAgencies-20251231.xlsx` selects
+    /// digits), a file name (every release of that name), a release's label as outputs
+    /// print it ([`Manifest::release_label`]), or the end of exactly one file name after
+    /// a separator (`participatingAgencies-20251231.xlsx` selects
     /// `ice_287g_participatingAgencies-20251231.xlsx`).
     pub fn select(&self, selector: &str) -> Vec<&ReleaseEntry> {
         let s = selector.trim();
@@ -370,6 +394,7 @@ impl Manifest {
             .iter()
             .filter(|r| {
                 r.report.file_name == s
+                    || release_label(&r.report.file_name, &r.id, true) == s
                     || (s.len() >= 6 && r.report.sha256.starts_with(&s.to_ascii_lowercase()))
             })
             .collect();

@@ -254,6 +254,12 @@ pub struct UnmatchedSummary {
     pub column: String,
     /// Why it was not matched.
     pub reason: String,
+    /// The FY figures the column prints (each one a total not reconciled).
+    #[serde(default)]
+    pub figures: u64,
+    /// Their sum: the rows the Summary says the workbook holds that no data sheet gives.
+    #[serde(default)]
+    pub rows: i64,
 }
 
 /// Everything learned from one release file.
@@ -294,6 +300,25 @@ pub struct ReleaseReport {
 }
 
 impl ReleaseReport {
+    /// How the workbook's Summary reconciles with the rows ingested: `(figures that
+    /// match, figures in all)`, counting each FY figure of a Summary column no data sheet
+    /// matches as one that does not (a sheet missing from a copy of the workbook must
+    /// not leave "24 of 24 match"). `None` when the release has no Summary.
+    pub fn summary_reconciled(&self) -> Option<(usize, usize)> {
+        let unmatched: u64 = self
+            .unmatched_summary
+            .iter()
+            .map(|u| u.figures.max(1))
+            .sum();
+        let all = self.summary_checks.len() + unmatched as usize;
+        (all > 0).then(|| {
+            (
+                self.summary_checks.iter().filter(|c| c.matches()).count(),
+                all,
+            )
+        })
+    }
+
     /// Rows read over all sheets.
     pub fn rows_read(&self) -> u64 {
         self.sheets.iter().map(|s| s.rows_read).sum()

@@ -71,6 +71,60 @@ fn seattle_workbook_sheet_counts_and_summary_reconcile_exactly() {
 }
 
 #[test]
+fn a_workbook_missing_a_sheet_its_summary_totals_does_not_reconcile() {
+    // The Seattle workbook with its "Book Ins" sheet taken out of the workbook's sheet
+    // list (the Summary still totals it): its 8 Book Ins figures are totals no sheet
+    // gives, counted as not matching and warned of, at ingest and in `status`.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(seattle_workbook()).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(data).unwrap();
+            let sheet = "<sheet name=\"Book Ins\" sheetId=\"8\" r:id=\"rId4\" />";
+            assert!(text.contains(sheet), "{text}");
+            data = text.replace(sheet, "").into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, &data).unwrap();
+    }
+    let copy = dir.path().join("seattle_without_book_ins.xlsx");
+    std::fs::write(&copy, out.finish().unwrap().into_inner()).unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&copy]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "WARNING: reconciliation with the workbook's Summary: 32 of 40 FY totals match"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Book Ins for the Seattle Area of Responsibility\" (8 FY totals, 36,811 rows) not reconciled: no data sheet of this workbook matches"),
+        "{text}"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains(
+            "Workbook Summaries that do not reconcile with the rows ingested\n  seattle_without_book_ins.xlsx: 32 of 40 FY totals match\n"
+        ),
+        "{status}"
+    );
+    // The whole workbook says nothing of the kind.
+    let whole = dir.path().join("whole");
+    assert!(ingest(&whole, &[&seattle_workbook()]).status.success());
+    let status = stdout(&tally(&["status", "--store", path_str(&whole)]));
+    assert!(!status.contains("Workbook Summaries"), "{status}");
+}
+
+#[test]
 fn xlsx_sheets_and_their_pipe_dumps_give_identical_canonical_rows() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");

@@ -262,6 +262,44 @@ fn days_without_data_are_left_out_never_counted_as_zero() {
         caveats.contains("is counted on 17 of its 47 days"),
         "{caveats}"
     );
+    // The baselines are counted on the same 17 days of their spans (August 15-31 of each
+    // year): against their whole spans, late August would be compared with late August
+    // and September.
+    let periods = r["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 4);
+    for (p, year) in periods.iter().zip([2016, 2017, 2018]) {
+        assert_eq!(p["counted_days"], 17, "{p}");
+        assert_eq!(
+            p["counted"],
+            serde_json::json!([{ "first": format!("{year}-08-15"), "last": format!("{year}-08-31") }])
+        );
+    }
+    let at_large_2016 = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--where",
+            "aor=ATL,HOU",
+            "--where",
+            "method-group=at-large",
+            "--from",
+            "2016-08-15",
+            "--to",
+            "2016-08-31",
+        ],
+    );
+    let at_large = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "at-large")
+        .unwrap()["treated"][0]
+        .clone();
+    assert_eq!(
+        at_large.as_u64(),
+        Some(at_large_2016.lines().nth(1).unwrap().parse().unwrap()),
+        "{at_large_2016}"
+    );
     // The window's counts equal `tally count` over the covered days only.
     let csv = count_csv(
         &store,

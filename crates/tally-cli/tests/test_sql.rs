@@ -722,3 +722,76 @@ fn a_record_a_third_release_shadows_in_one_cut_counts_from_the_other() {
         );
     }
 }
+
+#[test]
+fn releases_of_one_file_name_are_told_apart_by_release_in_counts_and_in_the_sql() {
+    // Two extracts published under one file name (Chicago's, then New York's), which
+    // cover different AORs: both count, and `--by release` must not add them up as one
+    // release. Each is named with its id; the file name still selects both.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = national_fy2019_rows();
+    let of = |aor: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.starts_with(aor))
+            .take(400)
+            .cloned()
+            .collect()
+    };
+    let name = "EROArrests_FY2019_extract.pipe.csv";
+    let mut ids = Vec::new();
+    let store = dir.path().join("store");
+    for (folder, aor) in [("chi", "\"Chicago"), ("nyc", "\"New York")] {
+        let path = dir.path().join(folder).join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        national_layout(&path, "ERO Administrative Arrests for FY2019", &of(aor));
+        let out = ingest(&store, &[path.as_path()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(std::fs::read(&path).unwrap());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        ids.push(hex[..16].to_string());
+    }
+    let chicago = format!("{name} (release {})", ids[0]);
+    let new_york = format!("{name} (release {})", ids[1]);
+    let by_release = tally_groups(&store, "arrests", &["--by", "release"]);
+    assert_eq!(by_release.len(), 2, "{by_release:?}");
+    assert_eq!(exact(&by_release, &[&chicago]), Some(400));
+    assert_eq!(exact(&by_release, &[&new_york]), Some(400));
+    // A label as printed selects its release; the shared file name both.
+    let one = tally_groups(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "release,aor",
+            "--where",
+            &format!("release={new_york}"),
+        ],
+    );
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert_eq!(exact(&one, &[&new_york, "NYC"]), Some(400));
+    let both = tally_groups(
+        &store,
+        "arrests",
+        &["--by", "release", "--where", &format!("release={name}")],
+    );
+    assert_eq!(both, by_release);
+    // `status` names them the same way.
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(status.contains(&chicago), "{status}");
+    if !can_run("releases_of_one_file_name_are_told_apart_by_release_in_counts_and_in_the_sql") {
+        return;
+    }
+    let release_filter = format!("release={name}");
+    let results = assert_same(
+        &store,
+        &[
+            ("arrests", vec!["--by", "release"]),
+            (
+                "arrests",
+                vec!["--by", "release,method", "--where", &release_filter],
+            ),
+        ],
+    );
+    assert_eq!(exact(&results[0].1, &[&chicago]), Some(400));
+}

@@ -797,10 +797,21 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
         .filter(|r| r.starts_with("\"Chicago"))
         .take(340)
         .collect();
-    let first: Vec<String> = chicago[..300].to_vec();
-    let mut revised = chicago.clone();
+    // With 20 rows without an AOR in both: they go with their release.
+    let no_aor: Vec<String> = national_fy2019_rows()
+        .into_iter()
+        .filter(|r| r.starts_with("\"\"|") || r.starts_with('|'))
+        .take(20)
+        .collect();
+    assert_eq!(no_aor.len(), 20);
+    let first: Vec<String> = chicago[..300].iter().chain(&no_aor).cloned().collect();
+    let mut revised: Vec<String> = chicago.iter().chain(&no_aor).cloned().collect();
     let mut corrected = 0;
-    for row in revised.iter_mut().filter(|r| r.contains("|\"Located\"|")) {
+    for row in revised
+        .iter_mut()
+        .take(chicago.len())
+        .filter(|r| r.contains("|\"Located\"|"))
+    {
         *row = row.replace("|\"Located\"|", "|\"Non-Custodial Arrest\"|");
         corrected += 1;
     }
@@ -844,11 +855,12 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
         )
     };
     let revised_alone = by_method(&alone);
-    assert!(!revised_alone.contains("Located"), "{revised_alone}");
+    // Only the 2 "Located" rows without an AOR, which the revision leaves as they were.
+    assert!(revised_alone.contains("\nLocated,2\n"), "{revised_alone}");
     // The revision ends later, so it counts every day the two share: the store holding
     // both counts exactly what the revision holds.
     assert_eq!(counts_only(&by_method(&both)), counts_only(&revised_alone));
-    assert_eq!(fy_totals(&both, "arrests")["FY2019"], "340");
+    assert_eq!(fy_totals(&both, "arrests")["FY2019"], "360");
     // Told apart by release id where their names are the same, and their
     // disagreement reported.
     // A release's id: the first 16 hex digits of its SHA-256.
@@ -877,6 +889,19 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
         status.contains(&format!(
             "arrests CHI 2018-10-01 .. 2018-10-15: {name} (release {revision}) counts, {name} (release "
         )),
+        "{status}"
+    );
+    // Their rows without an AOR: the revision's 20 count against the first one's 20,
+    // both named with their ids (the first one's were printed bare, and its winner's as
+    // 0 rows).
+    assert!(
+        status.contains(&format!(
+            "arrests (no AOR) 2018-10-01 .. 2018-10-15: {name} (release {revision}) counts, {name} (release "
+        )),
+        "{status}"
+    );
+    assert!(
+        status.contains("superseded here for every AOR it covers; 20 rows against 20)"),
         "{status}"
     );
     // Each release's partial last days, named apart.

@@ -41,11 +41,18 @@ pub fn reconcile_summary(report: &mut ReleaseReport) {
                 Vec::new()
             };
             if sheets.is_empty() {
+                let figures: Vec<i64> = block
+                    .rows
+                    .iter()
+                    .filter_map(|(_, _, _, values)| values.get(ci).copied().flatten())
+                    .collect();
                 unmatched.push(UnmatchedSummary {
                     block_title: block.title.clone(),
                     column: column.clone(),
                     reason: "no data sheet of this workbook matches the column or the block title"
                         .into(),
+                    figures: figures.len() as u64,
+                    rows: figures.iter().sum(),
                 });
                 continue;
             }

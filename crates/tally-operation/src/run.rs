@@ -627,15 +627,36 @@ fn run_measuring(
             in_periods.join(", ")
         ));
     }
+    // A day left out of one period is left out of every period at the same place in its
+    // span (its day number from the period's first day): the window counted on August
+    // 15-31 only is compared with August 15-31 of the baseline years, not with their
+    // whole August 15 - September 30 (whose rate differs with the season).
+    let counts_day = |day: NaiveDate| {
+        all_aors.iter().all(|a| cover.covers(a, day)) && !partial_days.contains(&day)
+    };
+    let left_out: std::collections::BTreeSet<i64> = periods
+        .iter()
+        .flat_map(|p| {
+            p.window
+                .first
+                .iter_days()
+                .take_while(|d| *d <= p.window.last)
+                .enumerate()
+                .filter(|(_, day)| !counts_day(*day))
+                .map(|(at, _)| at as i64)
+                .collect::<Vec<i64>>()
+        })
+        .collect();
     for p in &mut periods {
         let mut runs: Vec<Window> = Vec::new();
-        for day in p
+        for (at, day) in p
             .window
             .first
             .iter_days()
             .take_while(|d| *d <= p.window.last)
+            .enumerate()
         {
-            if all_aors.iter().all(|a| cover.covers(a, day)) && !partial_days.contains(&day) {
+            if !left_out.contains(&(at as i64)) {
                 match runs.last_mut() {
                     Some(r) if r.last.succ_opt() == Some(day) => r.last = day,
                     _ => runs.push(Window {
@@ -658,7 +679,7 @@ fn run_measuring(
         }
         if p.counted_days < p.window.days() {
             caveats.push(format!(
-                "The {} is counted on {} of its {} days: days some AOR's releases do not cover, and partial last days, are left out for every AOR.",
+                "The {} is counted on {} of its {} days: days some AOR's releases do not cover, and partial last days, are left out for every AOR, and so is the same day of every other period, so that each period counts the same days of its span.",
                 p.label,
                 p.counted_days,
                 p.window.days()
@@ -860,7 +881,7 @@ fn run_measuring(
         .collect();
     if !edge.is_empty() {
         caveats.push(format!(
-            "Weeks of the series with days some AOR's releases do not cover (counts there understate): {}.",
+            "Weeks of the series with days some AOR's releases do not cover print \"not covered\" (their covered days alone would understate the week): {}.",
             edge.join("; ")
         ));
     }

@@ -1060,6 +1060,11 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .filter(|r| r.tables().contains(&query.table))
         .collect();
     let precedence = Precedence::of_store(store, query.table, &releases);
+    // The `release` dimension's values: file names, with ids where names are shared.
+    let labels: std::collections::HashMap<&str, String> = releases
+        .iter()
+        .map(|r| (r.id.as_str(), store.manifest().release_label(r)))
+        .collect();
 
     // Columns: event_date, aor, the AOR field, withheld, source_sheet, event_datetime,
     // then one per text dimension.
@@ -1329,6 +1334,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             .filter(|s| s.table == query.table && s.event_time_rows > 0)
             .map(|s| s.sheet.as_str())
             .collect();
+        let release_label = labels.get(release.id.as_str()).map_or("", String::as_str);
         let use_entry = st.use_entry.get_or_insert_with(|| ReleaseUse {
             id: release.id.clone(),
             sha256: release.report.sha256.clone(),
@@ -1363,7 +1369,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         let row_id = |interner: &mut Interner, k: usize, i: usize| -> u32 {
             let d = &dims_needed[k];
             if *d == Dimension::Release {
-                return interner.id(&release.report.file_name);
+                return interner.id(release_label);
             }
             if *d == Dimension::HourOfDay {
                 let hour = datetimes

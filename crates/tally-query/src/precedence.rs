@@ -409,11 +409,7 @@ impl Precedence {
             // does not" would say nothing, so each is named with its release id too.
             let same_name = w_rel.report.file_name == l_rel.report.file_name;
             let named = |r: &ReleaseEntry| {
-                if same_name {
-                    format!("{} (release {})", r.report.file_name, r.id)
-                } else {
-                    r.report.file_name.clone()
-                }
+                tally_catalog::release_label(&r.report.file_name, &r.id, same_name)
             };
             self.record(
                 Overlap {
@@ -525,6 +521,12 @@ impl Precedence {
                         })
                         .collect();
                     let index = self.overlaps.len();
+                    // Named with its id where a winner shares its file name (a revision
+                    // republished under it), as the winners are.
+                    let shared = winners.iter().any(|(id, name)| {
+                        *id != r.id
+                            && *name == tally_catalog::release_label(&r.report.file_name, id, true)
+                    });
                     self.overlaps.push(Overlap {
                         table,
                         part: part.clone(),
@@ -533,7 +535,7 @@ impl Precedence {
                         last: from_epoch_days(l),
                         winner: winners.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(" + "),
                         winner_id: winners.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>().join("+"),
-                        shadowed: r.report.file_name.clone(),
+                        shadowed: tally_catalog::release_label(&r.report.file_name, &r.id, shared),
                         shadowed_id: r.id.clone(),
                         reason: "rows without an AOR go with their release, superseded here for every AOR it covers".into(),
                         like_for_like: false,
@@ -542,6 +544,20 @@ impl Precedence {
                         .entry((r.id.clone(), part.clone(), NO_AOR.into()))
                         .or_default()
                         .push((f, l, index));
+                    // The winners' own rows without an AOR on those days are the other
+                    // side of it (tallied as every overlap's two sides are: `status`
+                    // printed 0 rows against the release set aside).
+                    for (id, _) in &winners {
+                        let their_part = if self.whole.contains(id) {
+                            None
+                        } else {
+                            part.clone()
+                        };
+                        self.wins
+                            .entry((id.clone(), their_part, NO_AOR.into()))
+                            .or_default()
+                            .push((f, l, index));
+                    }
                 }
             }
         }

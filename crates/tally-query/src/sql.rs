@@ -171,8 +171,10 @@ pub struct SqlRelease {
     /// Release id (16 hex digits).
     pub id: String,
     pub sha256: String,
-    /// File name, the value of the `release` dimension.
+    /// File name (what a record of its own is keyed by).
     pub file_name: String,
+    /// The value of the `release` dimension ([`tally_catalog::Manifest::release_label`]).
+    pub label: String,
     /// True when its rows are counted once by source record beside other cuts of the same
     /// workbook ([`Precedence::by_record`]).
     pub by_record: bool,
@@ -273,6 +275,7 @@ impl SqlInput {
                 id: r.id.clone(),
                 sha256: r.report.sha256.clone(),
                 file_name: r.report.file_name.clone(),
+                label: store.manifest().release_label(r),
                 by_record: precedence.by_record(&r.id),
                 sheets,
             });
@@ -507,11 +510,14 @@ impl<'a> Writer<'a> {
                 false => "CAST(1 AS BIGINT) AS tally_weight".into(),
             });
         }
-        if self.needs(Dimension::Release) || self.by_record {
+        if self.by_record {
             cols.push(format!(
                 "{} AS tally_release_name",
                 self.s(&release.file_name)
             ));
+        }
+        if self.needs(Dimension::Release) {
+            cols.push(format!("{} AS tally_release_label", self.s(&release.label)));
         }
         if self.parts {
             let part = self.by_sheet(release, |s| s.part.as_deref().map(|p| self.s(p)));
@@ -604,7 +610,7 @@ impl<'a> Writer<'a> {
             Dimension::Week => undated(format!("CAST({} AS STRING)", self.d.monday(date))),
             Dimension::Date => undated(format!("CAST({date} AS STRING)")),
             Dimension::HourOfDay => "CASE WHEN tally_hour IS NULL THEN '(no time)' ELSE lpad(CAST(tally_hour AS STRING), 2, '0') END".into(),
-            Dimension::Release => "tally_release_name".into(),
+            Dimension::Release => "tally_release_label".into(),
             Dimension::Aor => format!(
                 "CASE WHEN aor IS NOT NULL THEN aor WHEN {} THEN '(withheld)' WHEN {AOR_SOURCE} IS NOT NULL THEN '(unmapped)' ELSE '(blank)' END",
                 self.withheld_names(dim.withheld_field(self.query.table).unwrap_or(""))
@@ -914,6 +920,7 @@ mod tests {
                     id: "a".repeat(16),
                     sha256: "a".repeat(64),
                     file_name: "O'Brien\\national.csv".into(),
+                    label: "O'Brien\\national.csv".into(),
                     by_record: false,
                     sheets: vec![sheet("timed", None)],
                 },
@@ -921,6 +928,7 @@ mod tests {
                     id: "b".repeat(16),
                     sha256: "b".repeat(64),
                     file_name: "cut.csv".into(),
+                    label: "cut.csv".into(),
                     by_record: true,
                     sheets: vec![sheet("x", Some("expedited")), sheet("y", None)],
                 },

@@ -266,6 +266,9 @@ pub struct StayRelease {
     pub id: String,
     pub sha256: String,
     pub file_name: String,
+    /// How outputs name it, the `release` dimension's value
+    /// ([`tally_catalog::Manifest::release_label`]).
+    pub label: String,
 }
 
 /// Stays grouped, with what the rule did.
@@ -407,6 +410,7 @@ pub fn build_stays(
             id: r.id.clone(),
             sha256: r.report.sha256.clone(),
             file_name: r.report.file_name.clone(),
+            label: store.manifest().release_label(r),
         })
         .collect();
     let mut acc = StayAccounting::default();
@@ -725,7 +729,7 @@ pub fn count_stays(store: &Store, q: &StayQuery) -> Result<StayResult, QueryErro
             | StayDimension::Month
             | StayDimension::Week
             | StayDimension::Date => time_value(d, from_epoch_days(code as u32 as i32)),
-            StayDimension::Release => releases[at].file_name.clone(),
+            StayDimension::Release => releases[at].label.clone(),
         }
     };
     let mut passes: Vec<rustc_hash::FxHashMap<u64, bool>> =

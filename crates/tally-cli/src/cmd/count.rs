@@ -306,19 +306,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     }
     let mut query = parse_query(&args)?;
     let store = Store::open(&args.store)?;
-    // `--where release=` accepts what `--release` accepts: file name, id or SHA-256 prefix.
+    // `--where release=` accepts what `--release` accepts: file name, id or SHA-256
+    // prefix, or a label as printed; each value stands for the labels of the releases
+    // it names (a file name for every release of that name).
     for (dim, values) in &mut query.filters {
         if *dim == Dimension::Release {
-            for v in values.iter_mut() {
-                match store.manifest().select(v).as_slice() {
-                    [one] => *v = one.report.file_name.clone(),
-                    [] => bail!(
-                        "--where release={v:?} names no release in this store (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)"
-                    ),
-                    // Several releases of one file name are all meant.
-                    _ => {}
-                }
-            }
+            *values = super::release_labels(&store, values)?;
         }
     }
     if let Some(dialect) = sql {

@@ -770,12 +770,11 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
             report.notes.len()
         )?;
     }
-    if !report.summary_checks.is_empty() {
-        let matched = report.summary_checks.iter().filter(|c| c.matches()).count();
+    if let Some((matched, all)) = report.summary_reconciled() {
         writeln!(
             out,
-            "  reconciliation with the workbook's Summary: {matched} of {} FY totals match",
-            report.summary_checks.len()
+            "  {}reconciliation with the workbook's Summary: {matched} of {all} FY totals match",
+            if matched < all { "WARNING: " } else { "" }
         )?;
         let removal_sheets: Vec<&str> = report
             .sheets
@@ -815,8 +814,12 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
     for u in &report.unmatched_summary {
         writeln!(
             out,
-            "  Summary column {:?} of {:?} not reconciled: {}",
-            u.column, u.block_title, u.reason
+            "  WARNING: Summary column {:?} of {:?} ({} FY totals, {} rows) not reconciled: {} (is a sheet missing from this copy of the workbook?)",
+            u.column,
+            u.block_title,
+            u.figures,
+            thousands(u.rows.max(0) as u64),
+            u.reason
         )?;
     }
     Ok(())

@@ -91,6 +91,35 @@ pub(crate) fn check_asked_period(dim: tally_query::Dimension, value: &str) -> an
     Ok(())
 }
 
+/// The `release` dimension's values (`--where release=`) the given values stand for: the
+/// label ([`tally_catalog::Manifest::release_label`]) of every release each one selects
+/// (file name, label, id or SHA-256 prefix), so that a file name two releases share
+/// means both.
+///
+/// # Errors
+/// A value that names no release of the store.
+pub fn release_labels(
+    store: &tally_store::Store,
+    values: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let mut labels: Vec<String> = Vec::new();
+    for v in values {
+        let found = store.manifest().select(v);
+        if found.is_empty() {
+            anyhow::bail!(
+                "--where release={v:?} names no release in this store (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)"
+            );
+        }
+        for r in found {
+            let label = store.manifest().release_label(r);
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+    }
+    Ok(labels)
+}
+
 /// The release ids that `--release` values name (file name, release id or SHA-256
 /// prefix); `None` when none is given (every release).
 ///

@@ -61,6 +61,52 @@ struct PublishedValueSpan {
 }
 
 #[derive(Serialize)]
+struct SummaryStatus {
+    matched: usize,
+    of: usize,
+    lines: Vec<String>,
+}
+
+/// A release's Summary reconciliation, where some figure does not match.
+fn summary_status(report: &tally_catalog::ReleaseReport) -> Option<SummaryStatus> {
+    let (matched, of) = report.summary_reconciled()?;
+    if matched == of {
+        return None;
+    }
+    let mut lines: Vec<String> = report
+        .unmatched_summary
+        .iter()
+        .map(|u| {
+            format!(
+                "column {:?} of {:?} ({} FY totals, {} rows): {}",
+                u.column,
+                u.block_title,
+                u.figures,
+                thousands(u.rows.max(0) as u64),
+                u.reason
+            )
+        })
+        .collect();
+    lines.extend(
+        report
+            .summary_checks
+            .iter()
+            .filter(|c| !c.matches())
+            .map(|c| {
+                format!(
+                    "{} {}: the Summary says {}, {} rows were ingested (sheets {})",
+                    c.fy_label,
+                    c.column,
+                    thousands(c.summary_total.max(0) as u64),
+                    Disclosure::default().cell(c.ingested.max(0) as u64).text(),
+                    c.sheets.join(" + ")
+                )
+            }),
+    );
+    Some(SummaryStatus { matched, of, lines })
+}
+
+#[derive(Serialize)]
 struct ReleaseStatus {
     id: String,
     sequence: u64,
@@ -78,6 +124,9 @@ struct ReleaseStatus {
     cut_short: Vec<tally_store::ShortOfStated>,
     /// Long stretches with no rows inside what the release would cover: not covered.
     holes: Vec<tally_store::Hole>,
+    /// Where a workbook's Summary does not reconcile with the rows ingested: the figures
+    /// that match, of all, and a line for each figure that does not.
+    summary_not_reconciled: Option<SummaryStatus>,
     /// Per table and categorical field, each value's first and last event date and rows,
     /// as published: a value held by few rows prints its rows suppressed and no dates
     /// (one arrest's date is not an aggregate).
@@ -413,6 +462,7 @@ fn gather(store: &Store) -> Result<Status> {
                 .into_iter()
                 .flat_map(|t| tally_store::holes(&r.report, t))
                 .collect(),
+            summary_not_reconciled: summary_status(&r.report),
             partial_days: r
                 .tables()
                 .into_iter()
@@ -702,17 +752,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     // A release by its file name, and its id where another release has the same name (a
     // revision published under its first version's name).
     let named = |r: &ReleaseStatus| {
-        if status
+        let shared = status
             .releases
             .iter()
-            .filter(|o| o.file_name == r.file_name)
-            .count()
-            > 1
-        {
-            format!("{} (release {})", r.file_name, r.id)
-        } else {
-            r.file_name.clone()
-        }
+            .any(|o| o.id != r.id && o.file_name == r.file_name);
+        tally_catalog::release_label(&r.file_name, &r.id, shared)
     };
     if status
         .releases
@@ -749,6 +793,30 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         for r in &status.releases {
             for h in &r.holes {
                 writeln!(out, "  {}: {}", named(r), h.describe())?;
+            }
+        }
+    }
+    if status
+        .releases
+        .iter()
+        .any(|r| r.summary_not_reconciled.is_some())
+    {
+        writeln!(
+            out,
+            "\nWorkbook Summaries that do not reconcile with the rows ingested"
+        )?;
+        for r in &status.releases {
+            if let Some(s) = &r.summary_not_reconciled {
+                writeln!(
+                    out,
+                    "  {}: {} of {} FY totals match",
+                    named(r),
+                    s.matched,
+                    s.of
+                )?;
+                for line in &s.lines {
+                    writeln!(out, "    {line}")?;
+                }
             }
         }
     }

@@ -63,16 +63,9 @@ fn parse_query(args: &Args, store: &Store) -> Result<StayQuery> {
             .iter()
             .map(|v| stay_filter_value(dim, v.trim(), &aors))
             .collect::<Result<Vec<String>>>()?;
-        // A release as `--release` names one: file name, id or SHA-256 prefix.
+        // A release as `--release` names one (or several, a file name they share).
         if dim == StayDimension::Release {
-            for v in &mut values {
-                match store.manifest().select(v).as_slice() {
-                    [] => bail!(
-                        "--where release={v:?} names no release in this store (use a file name, a release id or at least 6 hex digits of a SHA-256; `tally status` lists them)"
-                    ),
-                    [one, ..] => *v = one.report.file_name.clone(),
-                }
-            }
+            values = super::release_labels(store, &values)?;
         }
         filters.push((dim, values));
     }
