@@ -1771,3 +1771,99 @@ fn a_fine_key_tells_none_from_some_nowhere() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefer() {
+    // DDP's file published again under its name, 4 Seattle arrests' methods revised
+    // ("Located" to a CAP method): the two share DDP's pointers into ICE's workbook, but
+    // are two versions of one file, not two cuts of the workbook (matched by pointer, the
+    // first one's methods stood and nothing said so; `prefer` refused).
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(arrests_csv()).unwrap();
+    let mut revised = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if revised < 4 && line.contains(",Seattle Area of Responsibility,") {
+                let cells: Vec<&str> = line.split(',').collect();
+                if cells[5] == "Located" {
+                    revised += 1;
+                    let mut cells = cells;
+                    cells[5] = "CAP Local Incarceration";
+                    return cells.join(",");
+                }
+            }
+            line.to_string()
+        })
+        .collect();
+    assert_eq!(revised, 4);
+    let name = arrests_csv().file_name().unwrap().to_owned();
+    let newer = dir.path().join("newer").join(&name);
+    std::fs::create_dir_all(newer.parent().unwrap()).unwrap();
+    std::fs::write(&newer, lines.join("\n") + "\n").unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&arrests_csv()]).status.success());
+    let out = ingest(&store, &[&newer]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("note: the store holds another version of arrests_washington-state_2023-09_2025-10.csv (release "),
+        "{text}"
+    );
+    // An independent count of each version: SEA's arrests by "Located".
+    let located = |path: &Path| {
+        csv_rows(path)
+            .iter()
+            .filter(|r| {
+                r["apprehension_aor"] == "Seattle Area of Responsibility"
+                    && r["apprehension_method"] == "Located"
+            })
+            .count()
+    };
+    let (first, second) = (located(&arrests_csv()), located(&newer));
+    assert_eq!(second + 4, first);
+    let located_counted = |store: &Path| -> usize {
+        let csv = count_csv(store, "arrests", &["--by", "method", "--where", "aor=SEA"]);
+        csv.lines()
+            .find_map(|l| l.strip_prefix("Located,"))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Ingested first, the first version counts, and the count says so and how to choose.
+    assert_eq!(located_counted(&store), first);
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--where",
+        "aor=SEA",
+    ]);
+    let said = stdout(&out);
+    let id = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(std::fs::read(&newer).unwrap());
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()[..16]
+            .to_string()
+    };
+    assert!(
+        said.contains(&format!(
+            "are two versions of one file covering the same days: where they overlap the first counts because it was ingested first, which says nothing of which is newer; if the second is the newer version, `tally prefer {id} --table arrests` makes it count"
+        )),
+        "{said}"
+    );
+    let out = tally(&[
+        "prefer",
+        &id,
+        "--store",
+        path_str(&store),
+        "--table",
+        "arrests",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(located_counted(&store), second);
+}

@@ -5,7 +5,7 @@ use crate::QueryError;
 use crate::coverage::CoverageMap;
 use crate::dedup::{DedupScope, MergedRows, merged_rows};
 use crate::dimension::Dimension;
-use crate::precedence::{Decision, Overlap, Precedence};
+use crate::precedence::{Decision, INGESTED_FIRST, Overlap, Precedence};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
 use arrow_array::{Array, RecordBatch};
@@ -2453,6 +2453,30 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             COUNT_MARK,
             COUNT_MARK,
             o.overlap.reason
+        ));
+    }
+    // Two versions of one file covering the same days: the ingest order decided which
+    // counts, which is no sign of which is the newer. Said once per pair, with the way
+    // to choose.
+    let mut versions: Vec<(&str, &str)> = Vec::new();
+    for o in overlaps
+        .iter()
+        .filter(|o| o.winner_rows + o.shadowed_rows > 0 && o.overlap.reason == INGESTED_FIRST)
+    {
+        let name = |id: &str| {
+            releases
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.report.file_name.as_str())
+        };
+        let pair = (o.overlap.winner_id.as_str(), o.overlap.shadowed_id.as_str());
+        if name(pair.0).is_none() || name(pair.0) != name(pair.1) || versions.contains(&pair) {
+            continue;
+        }
+        versions.push(pair);
+        notes.push(format!(
+            "{} and {} are two versions of one file covering the same days: where they overlap the first counts because it was ingested first, which says nothing of which is newer; if the second is the newer version, `tally prefer {} --table {}` makes it count",
+            o.overlap.winner, o.overlap.shadowed, pair.1, query.table
         ));
     }
     let total_coverage = match &asked {

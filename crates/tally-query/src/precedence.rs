@@ -749,9 +749,10 @@ pub(crate) fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
 /// person identifiers and its rows (precedence counts them once by record;
 /// de-duplication and stays treat them as one release). A processed release (its rows
 /// naming their workbook) shares records with every release of a workbook it names, raw
-/// or processed. Two raw releases never do, even under one file name: the same name
-/// published twice is a revision (rows edited, added or dropped), whose rows settle by
-/// AOR and day like any two releases; matched by row number they would keep the first
+/// or processed, except another processed release of its own file name. Two raw
+/// releases never do, even under one file name: the same name published twice is a
+/// revision (rows edited, added or dropped), whose rows settle by AOR and day like any
+/// two releases; matched by row number (or by DDP's pointers) they would keep the first
 /// one's edits and add the second one's new rows.
 pub(crate) struct SharedRecords {
     /// Per pair of releases (row-major, `n` by `n`): whether they share records.
@@ -771,7 +772,11 @@ impl SharedRecords {
         for i in 0..n {
             for j in 0..n {
                 let ((processed_i, a), (processed_j, b)) = (&named[i], &named[j]);
-                shared[i * n + j] = i != j && (*processed_i || *processed_j) && !a.is_disjoint(b);
+                let revision = *processed_i
+                    && *processed_j
+                    && releases[i].report.file_name == releases[j].report.file_name;
+                shared[i * n + j] =
+                    i != j && (*processed_i || *processed_j) && !revision && !a.is_disjoint(b);
             }
         }
         SharedRecords { shared, n }
@@ -850,8 +855,9 @@ fn rule(a: &ReleaseEntry, ha: &Held, b: &ReleaseEntry, hb: &Held) -> (bool, Stri
             "the one counted has coverage ending later".into(),
         );
     }
-    (
-        a.sequence < b.sequence,
-        "same coverage end; ingested first".into(),
-    )
+    (a.sequence < b.sequence, INGESTED_FIRST.into())
 }
+
+/// The reason of an overlap the ingest order decided (equal coverage ends): for two
+/// versions of one file, Tally cannot tell which is the newer.
+pub const INGESTED_FIRST: &str = "same coverage end; ingested first";

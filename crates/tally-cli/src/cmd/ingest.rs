@@ -499,13 +499,37 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 };
                 print_report(out, &report)?;
                 match committed.iter().find(|e| e.report.sha256 == report.sha256) {
-                    Some(entry) => writeln!(
-                        out,
-                        "  committed: release {} ({} Parquet files and {} daily rollups, verified)\n",
-                        entry.id,
-                        entry.files.iter().filter(|f| f.rollup_of.is_none()).count(),
-                        entry.files.iter().filter(|f| f.rollup_of.is_some()).count()
-                    )?,
+                    Some(entry) => {
+                        // Another version of the same file: which counts where both
+                        // cover a day is the ingest order's choice unless told.
+                        let mut versions: Vec<&str> = store
+                            .manifest()
+                            .releases
+                            .iter()
+                            .chain(&committed)
+                            .filter(|r| {
+                                r.report.file_name == entry.report.file_name && r.id != entry.id
+                            })
+                            .map(|r| r.id.as_str())
+                            .collect();
+                        versions.dedup();
+                        if !versions.is_empty() {
+                            writeln!(
+                                out,
+                                "  note: the store holds another version of {} (release {}): where versions cover the same days, the one ingested first counts unless `tally prefer {} --table TABLE` chooses this one; `count` says where they overlap",
+                                entry.report.file_name,
+                                versions.join(", release "),
+                                entry.id
+                            )?;
+                        }
+                        writeln!(
+                            out,
+                            "  committed: release {} ({} Parquet files and {} daily rollups, verified)\n",
+                            entry.id,
+                            entry.files.iter().filter(|f| f.rollup_of.is_none()).count(),
+                            entry.files.iter().filter(|f| f.rollup_of.is_some()).count()
+                        )?
+                    }
                     None => writeln!(
                         out,
                         "  not committed: the same file appears twice in this run\n"
