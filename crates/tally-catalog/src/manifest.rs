@@ -119,7 +119,10 @@ impl ReleaseEntry {
     /// a stated period (a few stragglers after it) are kept and counted but do not extend
     /// it: the sheet report counts them (`rows_outside_stated`). Where no period is
     /// stated, an AOR with few rows ([`is_incidental`]: a state's extract holding a few rows
-    /// of other AORs) is taken to cover nothing; its rows still count. Where the rows stop
+    /// of other AORs) is taken to cover nothing; its rows still count. (An extract of one
+    /// state's rows, [`ReleaseReport::extract_state`], covers its AORs' days here, but
+    /// holds only that state's part of an AOR reaching beyond it: counts say so.) Where
+    /// the rows stop
     /// far short of the stated period ([`crate::short`]: a file cut short), the period is
     /// cut to the days the rows reach. AOR keys are codes, or
     /// `(blank)` / `(unmapped)` for rows without a usable AOR (which belong to the release

@@ -300,6 +300,33 @@ pub struct ReleaseReport {
 }
 
 impl ReleaseReport {
+    /// The state (postal code) every kept row of `table` names in the table's event-state
+    /// field (`TableDef::event_state`: an arrest's apprehension state), where every one
+    /// names the same: the release is an extract of that state's rows (the Deportation
+    /// Data Project's Washington-state arrests), and covers only the AORs lying wholly
+    /// within it ([`tally_model::aor_territory::lies_within`]). `None` where a row names
+    /// another state or none, or the field was not released.
+    pub fn extract_state(&self, table: TableKind) -> Option<&'static str> {
+        let def = table.def();
+        let field = &def.fields[def.event_state?].name;
+        let mut state: Option<&'static str> = None;
+        for sheet in self.sheets.iter().filter(|s| s.table == table) {
+            let spans = sheet.value_spans.get(field)?;
+            let rows: u64 = spans.iter().map(|v| v.rows).sum();
+            if rows == 0 || rows != sheet.rows_kept {
+                return None;
+            }
+            for span in spans {
+                let postal = tally_model::states::state(&span.value)?.postal.as_str();
+                match state {
+                    Some(s) if s != postal => return None,
+                    _ => state = Some(postal),
+                }
+            }
+        }
+        state
+    }
+
     /// How the workbook's Summary reconciles with the rows ingested: `(figures that
     /// match, figures in all)`, counting each FY figure of a Summary column no data sheet
     /// matches as one that does not (a sheet missing from a copy of the workbook must

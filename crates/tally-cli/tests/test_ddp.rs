@@ -1867,3 +1867,64 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(located_counted(&store), second);
 }
+
+#[test]
+fn an_extract_of_one_states_arrests_is_said_to_hold_only_that_states_part_of_an_aor() {
+    // DDP's file holds the arrests whose apprehension state is Washington: all of them
+    // are not all of Seattle's, whose territory takes in Alaska and Oregon too. Counts
+    // of it say so beside the figures, and `status` lists it. The same rows said to be
+    // New Jersey's arrests by Newark (an AOR lying wholly within New Jersey) are Newark's
+    // whole count: nothing is said.
+    let (_dir, store) = store_with(&[&arrests_csv()]);
+    let rows = csv_rows(&arrests_csv());
+    assert!(rows.iter().all(|r| r["apprehension_state"] == "WASHINGTON"));
+    let count = |store: &Path, aor: &str| {
+        let out = tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(store),
+            "--by",
+            "fy",
+            "--where",
+            &format!("aor={aor}"),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let text = count(&store, "SEA");
+    assert!(
+        text.contains("note: arrests_washington-state_2023-09_2025-10.csv holds only the arrests whose apprehension_state is WA: its rows of SEA (AK OR WA) are WA's part of those AORs, not their whole count"),
+        "{text}"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("Extracts of one state (they hold all of an AOR's rows only where it lies wholly within that state)\n  arrests_washington-state_2023-09_2025-10.csv: arrests: every row names WA (apprehension_state): its rows of CHI (IL IN KS KY MO WI), NOL (AL AR LA MS TN), PHI (DE PA WV), SEA (AK OR WA), WAS (DC VA) are WA's part of those AORs"),
+        "{status}"
+    );
+
+    // Newark's, in New Jersey: its whole count.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(arrests_csv()).unwrap();
+    let newark: String = text
+        .lines()
+        .map(|l| l.replace(",WASHINGTON,", ",NEW JERSEY,"))
+        .map(|l| {
+            let mut cells: Vec<String> = l.split(',').map(String::from).collect();
+            if cells[2].ends_with("Area of Responsibility") {
+                cells[2] = "Newark Area of Responsibility".into();
+            }
+            cells.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = dir.path().join("arrests_new-jersey.csv");
+    std::fs::write(&path, newark + "\n").unwrap();
+    let nj = dir.path().join("store");
+    assert!(ingest(&nj, &[&path]).status.success());
+    let text = count(&nj, "NEW");
+    assert!(text.contains("FY2024"), "{text}");
+    assert!(!text.contains("holds only"), "{text}");
+    let status = stdout(&tally(&["status", "--store", path_str(&nj)]));
+    assert!(!status.contains("Extracts of one state"), "{status}");
+}

@@ -1049,7 +1049,14 @@ fn a_count_past_the_servers_group_limit_is_refused_before_it_takes_the_memory() 
         let unlimited = count(by, &[]);
         assert!(unlimited.status.success(), "{}", stderr(&unlimited));
         let csv = stdout(&unlimited);
-        let filled = csv.lines().skip(1).filter(|l| !l.ends_with(",0")).count();
+        // The count is the column after the key's (a coverage column may follow: the
+        // rows of 2019-09-01, past the release's stated period, are "not covered").
+        let at = by.split(',').count();
+        let filled = csv
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(at) != Some("0"))
+            .count();
         assert_eq!(filled, groups, "{by}");
         for (max, answered) in [(groups, true), (groups - 1, false), (100, false)] {
             let out = count(by, &["--max-groups", &max.to_string()]);

@@ -56,6 +56,7 @@ struct TableFile {
     aor: Option<String>,
     method: Option<String>,
     person: Option<String>,
+    event_state: Option<String>,
     #[serde(default)]
     reference: bool,
     #[serde(default = "yes")]
@@ -280,6 +281,11 @@ fn table_def(
         .as_deref()
         .map(|p| find("person", p, &[FieldType::Identifier]))
         .transpose()?;
+    let event_state = t
+        .event_state
+        .as_deref()
+        .map(|p| find("event_state", p, &[FieldType::Text]))
+        .transpose()?;
     Ok(TableDef {
         name: t.name.ok_or_else(|| missing("name"))?,
         description: t.description.ok_or_else(|| missing("description"))?,
@@ -293,6 +299,7 @@ fn table_def(
         aor,
         method,
         person,
+        event_state,
         reference: t.reference,
         counts_people: t.counts_people,
         key,

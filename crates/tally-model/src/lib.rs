@@ -21,6 +21,7 @@
 //! ```
 
 pub mod aor;
+pub mod aor_territory;
 pub mod catalog;
 pub mod crosswalk;
 pub mod date;

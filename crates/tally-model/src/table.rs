@@ -48,6 +48,11 @@ pub struct TableDef {
     pub method: Option<usize>,
     /// The person identifier, used inside one release only.
     pub person: Option<usize>,
+    /// The field naming the U.S. state the event took place in (an arrest's apprehension
+    /// state): a release all of whose rows name one state is an extract of that state,
+    /// and covers only the AORs lying wholly within it
+    /// (`tally_catalog::ReleaseReport::extract_state`, [`crate::aor_territory`]).
+    pub event_state: Option<usize>,
     /// True for a reference table: a list of things (facilities) keyed by `key`, with no
     /// event date; its releases are snapshots that cover no days.
     pub reference: bool,

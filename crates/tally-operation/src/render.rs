@@ -13,6 +13,16 @@ pub const SUPPRESS_BELOW: u64 = tally_model::disclosure::DEFAULT_THRESHOLD;
 /// How small cells are published, printed under every counts table.
 pub const ROUNDING_NOTE: &str = "Counts below 10 print as <10; a total marked ~ is rounded (to the nearest 10, or coarser where that could give a suppressed count back) because a method group in its column is suppressed; such a total has no percent change.";
 
+/// The note under an operation's table of figures: [`ROUNDING_NOTE`] for counts by method
+/// group; a population's figures are one measure with no groups to round a total for.
+pub fn rounding_note(r: &OperationResult) -> &'static str {
+    if r.is_population() {
+        "Average daily populations below 10 print as <10."
+    } else {
+        ROUNDING_NOTE
+    }
+}
+
 /// True for a count that is published as `<10`.
 pub fn is_small(n: u64) -> bool {
     tally_model::Disclosure::default().small(n)
@@ -356,7 +366,7 @@ pub fn text(r: &OperationResult) -> String {
     let _ = writeln!(s, "{}", r.figures_heading());
     let (h, rows) = count_rows(r);
     s.push_str(&aligned(&h, &rows));
-    let _ = writeln!(s, "{ROUNDING_NOTE}");
+    let _ = writeln!(s, "{}", rounding_note(r));
     if let Some(line) = share_line(r) {
         let _ = writeln!(s, "\n{line}");
     }
@@ -436,7 +446,7 @@ pub fn markdown(r: &OperationResult) -> String {
     let _ = writeln!(s, "## {}\n", r.figures_heading());
     let (h, rows) = count_rows(r);
     s.push_str(&md_table(&h, &rows));
-    let _ = writeln!(s, "\n{ROUNDING_NOTE}");
+    let _ = writeln!(s, "\n{}", rounding_note(r));
     if let Some(line) = share_line(r) {
         let _ = writeln!(s, "\n{line}.");
     }

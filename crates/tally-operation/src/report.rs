@@ -119,7 +119,7 @@ code{{font-size:12px;word-break:break-all}} .note{{color:#555;font-size:0.9em}}
         weeks = html_table(&wh, &wrows),
         query = escape(&r.query),
         version = env!("CARGO_PKG_VERSION"),
-        rounding = escape(render::ROUNDING_NOTE),
+        rounding = escape(render::rounding_note(r)),
         figures_heading = escape(r.figures_heading()),
     )
 }

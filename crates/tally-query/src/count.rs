@@ -2455,6 +2455,47 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             o.overlap.reason
         ));
     }
+    // An extract of one state's rows holds only that state's part of an AOR reaching
+    // beyond it (Washington's arrests of Seattle's AK, OR and WA): said beside counts of
+    // it, so that its figures are not set beside an AOR-wide release's as like for like.
+    // (Said from the release's AORs alone, whatever rows the query counts: said only where
+    // rows count, it would tell none from some under a fine key.)
+    let asked_aors: Option<&Vec<String>> = query
+        .filters
+        .iter()
+        .find(|(d, _)| *d == Dimension::Aor)
+        .map(|(_, v)| v);
+    for r in &releases {
+        let Some(state) = r.report.extract_state(query.table) else {
+            continue;
+        };
+        let mut beyond: Vec<String> = r
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == query.table)
+            .flat_map(|s| s.aors.keys())
+            .filter(|aor| !tally_model::aor_territory::lies_within(aor, state))
+            .filter(|aor| {
+                asked_aors.is_none_or(|asked| asked.iter().any(|a| a.eq_ignore_ascii_case(aor)))
+            })
+            .filter_map(|aor| {
+                let states = tally_model::aor_territory::states_of(aor)?;
+                (!states.is_empty()).then(|| format!("{aor} ({})", states.join(" ")))
+            })
+            .collect();
+        beyond.sort();
+        beyond.dedup();
+        if !beyond.is_empty() {
+            notes.push(format!(
+                "{} holds only the {} whose {} is {state}: its rows of {} are {state}'s part of those AORs, not their whole count",
+                store.manifest().release_label(r),
+                query.table,
+                def.event_state.map_or("state", |f| def.fields[f].name.as_str()),
+                beyond.join(", ")
+            ));
+        }
+    }
     // Two versions of one file covering the same days: the ingest order decided which
     // counts, which is no sign of which is the newer. Said once per pair, with the way
     // to choose.
@@ -2846,6 +2887,14 @@ impl Asked {
         match (pieces.first(), pieces.last()) {
             (Some(a), Some(b)) if self.spans.len() > 1 => Some((a.0, b.1)),
             (Some(_), Some(_)) => Some((first, last)),
+            // Past an end no one asked about (the releases' coverage ends there): rows of
+            // days no release covers (stragglers past a stated period, an extract of one
+            // state's rows), whose cell is judged on its own days, not taken as covered.
+            _ if (self.from.is_none() && last < self.first)
+                || (self.to.is_none() && first > self.last) =>
+            {
+                Some((first, last))
+            }
             _ => None,
         }
     }

@@ -67,6 +67,33 @@ struct SummaryStatus {
     lines: Vec<String>,
 }
 
+/// What a release holding one state's rows of `table` covers, where it does.
+fn one_state_extract(report: &tally_catalog::ReleaseReport, table: TableKind) -> Option<String> {
+    let state = report.extract_state(table)?;
+    let def = table.def();
+    let field = def.event_state.map_or("", |f| def.fields[f].name.as_str());
+    let mut beyond: Vec<String> = report
+        .sheets
+        .iter()
+        .filter(|s| s.table == table)
+        .flat_map(|s| s.aors.keys())
+        .filter(|aor| !tally_model::aor_territory::lies_within(aor, state))
+        .filter_map(|aor| {
+            let states = tally_model::aor_territory::states_of(aor)?;
+            (!states.is_empty()).then(|| format!("{aor} ({})", states.join(" ")))
+        })
+        .collect();
+    beyond.sort();
+    beyond.dedup();
+    if beyond.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{table}: every row names {state} ({field}): its rows of {} are {state}'s part of those AORs, not their whole count (`count` says so beside them)",
+        beyond.join(", ")
+    ))
+}
+
 /// A release's Summary reconciliation, where some figure does not match.
 fn summary_status(report: &tally_catalog::ReleaseReport) -> Option<SummaryStatus> {
     let (matched, of) = report.summary_reconciled()?;
@@ -127,6 +154,9 @@ struct ReleaseStatus {
     /// Where a workbook's Summary does not reconcile with the rows ingested: the figures
     /// that match, of all, and a line for each figure that does not.
     summary_not_reconciled: Option<SummaryStatus>,
+    /// Tables of which the release holds one state's rows (`ReleaseReport::extract_state`),
+    /// each said with the AORs reaching beyond that state, of which it holds a part.
+    extract_of_one_state: Vec<String>,
     /// Per table and categorical field, each value's first and last event date and rows,
     /// as published: a value held by few rows prints its rows suppressed and no dates
     /// (one arrest's date is not an aggregate).
@@ -463,6 +493,11 @@ fn gather(store: &Store) -> Result<Status> {
                 .flat_map(|t| tally_store::holes(&r.report, t))
                 .collect(),
             summary_not_reconciled: summary_status(&r.report),
+            extract_of_one_state: r
+                .tables()
+                .into_iter()
+                .filter_map(|t| one_state_extract(&r.report, t))
+                .collect(),
             partial_days: r
                 .tables()
                 .into_iter()
@@ -817,6 +852,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 for line in &s.lines {
                     writeln!(out, "    {line}")?;
                 }
+            }
+        }
+    }
+    if status
+        .releases
+        .iter()
+        .any(|r| !r.extract_of_one_state.is_empty())
+    {
+        writeln!(
+            out,
+            "\nExtracts of one state (they hold all of an AOR's rows only where it lies wholly within that state)"
+        )?;
+        for r in &status.releases {
+            for line in &r.extract_of_one_state {
+                writeln!(out, "  {}: {line}", named(r))?;
             }
         }
     }
