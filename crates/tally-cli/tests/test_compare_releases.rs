@@ -93,7 +93,7 @@ fn national_fy2019_against_the_seattle_workbook() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "in the overlap: A 1,933 to 1,957 rows, B 1,931 to 1,939 rows; 1,930 records in both; 3 to 27 only in A; <10 only in B"
+            "in the overlap: A 1,933 to 1,957 rows, B 1,931 to 1,939 rows; 1,930 records in both; 3 to 27 only in A; <10 only in B; outside the days and AORs both cover, not compared: A 129,970 rows, B 30,618 rows"
         ),
         "{text}"
     );
@@ -318,4 +318,72 @@ fn revised_records_are_paired_on_the_identifier() {
         ),
         "{text}"
     );
+}
+
+#[test]
+fn rows_a_revision_moves_outside_the_overlap_are_said_not_hidden() {
+    // A revision of DDP's Washington-state file moving 2 Seattle arrests of September
+    // 2023 to the Washington (DC) AOR, whose days in the first version start in November:
+    // they fall outside the days and AORs both cover, so they are neither "only in B" nor
+    // compared. The summary said 0 only in B and read as 2 records deleted.
+    let dir = tempfile::tempdir().unwrap();
+    let original = shared_data().join("ddp-processed/arrests_washington-state_2023-09_2025-10.csv");
+    let text = std::fs::read_to_string(&original).unwrap();
+    let mut moved = 0;
+    let revised: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if moved < 2
+                && l.starts_with("2023-09-")
+                && l.contains(",Seattle Area of Responsibility,")
+            {
+                moved += 1;
+                return l.replace(
+                    ",Seattle Area of Responsibility,",
+                    ",Washington Area of Responsibility,",
+                );
+            }
+            l.to_string()
+        })
+        .collect();
+    assert_eq!(moved, 2);
+    let newer = dir.path().join("b").join(original.file_name().unwrap());
+    std::fs::create_dir_all(newer.parent().unwrap()).unwrap();
+    std::fs::write(&newer, revised.join("\n") + "\n").unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&original]).status.success());
+    assert!(ingest(&store, &[&newer]).status.success());
+    let id = |path: &Path| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(std::fs::read(path).unwrap());
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()[..16]
+            .to_string()
+    };
+    let (a, b) = (id(&original), id(&newer));
+    let out = tally(&["compare-releases", &a, &b, "--store", path_str(&store)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("<10 only in A; 0 only in B; outside the days and AORs both cover, not compared: A 0 rows, B <10 rows"),
+        "{text}"
+    );
+    let out = tally(&[
+        "compare-releases",
+        &a,
+        &b,
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+        "--suppress-below",
+        "0",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["a"]["outside_overlap"], 0);
+    assert_eq!(v["b"]["outside_overlap"], 2);
+    assert_eq!(v["a"]["only_here"], 2);
+    assert_eq!(v["b"]["only_here"], 0);
 }

@@ -1780,23 +1780,44 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
     // first one's methods stood and nothing said so; `prefer` refused).
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(arrests_csv()).unwrap();
-    let mut revised = 0;
+    // Also 10 Seattle arrests moved to Chicago's AOR: settled AOR by AOR (Chicago going to
+    // the revision, in which the first one is far thinner), each counted twice.
+    let (mut revised, mut moved) = (0, 0);
     let lines: Vec<String> = text
         .lines()
         .map(|line| {
-            if revised < 4 && line.contains(",Seattle Area of Responsibility,") {
+            if line.contains(",Seattle Area of Responsibility,") {
                 let cells: Vec<&str> = line.split(',').collect();
-                if cells[5] == "Located" {
+                if revised < 4 && cells[5] == "Located" {
                     revised += 1;
                     let mut cells = cells;
                     cells[5] = "CAP Local Incarceration";
                     return cells.join(",");
                 }
+                if moved < 10 && cells[5] != "Located" {
+                    moved += 1;
+                    return line.replace(
+                        ",Seattle Area of Responsibility,",
+                        ",Chicago Area of Responsibility,",
+                    );
+                }
             }
             line.to_string()
         })
         .collect();
-    assert_eq!(revised, 4);
+    assert_eq!((revised, moved), (4, 10));
+    let rows_in_file = text.lines().count() - 1;
+    let total = |store: &Path| -> usize {
+        let csv = count_csv(
+            store,
+            "arrests",
+            &["--by", "release", "--suppress-below", "0"],
+        );
+        csv.lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().parse::<usize>().unwrap())
+            .sum()
+    };
     let name = arrests_csv().file_name().unwrap().to_owned();
     let newer = dir.path().join("newer").join(&name);
     std::fs::create_dir_all(newer.parent().unwrap()).unwrap();
@@ -1807,7 +1828,7 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("note: the store holds another version of arrests_washington-state_2023-09_2025-10.csv (release "),
+        text.contains("note: the store holds another release named arrests_washington-state_2023-09_2025-10.csv (release "),
         "{text}"
     );
     // An independent count of each version: SEA's arrests by "Located".
@@ -1832,15 +1853,8 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
     };
     // Ingested first, the first version counts, and the count says so and how to choose.
     assert_eq!(located_counted(&store), first);
-    let out = tally(&[
-        "count",
-        "arrests",
-        "--store",
-        path_str(&store),
-        "--where",
-        "aor=SEA",
-    ]);
-    let said = stdout(&out);
+    // Every record once, from the first version.
+    assert_eq!(total(&store), rows_in_file);
     let id = {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(std::fs::read(&newer).unwrap());
@@ -1850,6 +1864,36 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
             .collect::<String>()[..16]
             .to_string()
     };
+    // Kept by `--where release=` after precedence, the revision counts nothing here: said,
+    // and no "disagree" note set against its filtered-out counterpart.
+    let label = format!("release=arrests_washington-state_2023-09_2025-10.csv (release {id})");
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "aor",
+        "--where",
+        &label,
+    ]);
+    let said = stdout(&out);
+    assert!(
+        said.contains(
+            "note: --where release= keeps the rows of the releases named that precedence counts"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains(" disagree on "), "{said}");
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--where",
+        "aor=SEA",
+    ]);
+    let said = stdout(&out);
     assert!(
         said.contains(&format!(
             "are two versions of one file covering the same days: where they overlap the first counts because it was ingested first, which says nothing of which is newer; if the second is the newer version, `tally prefer {id} --table arrests` makes it count"
@@ -1866,6 +1910,8 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(located_counted(&store), second);
+    // Every record once, from the revision.
+    assert_eq!(total(&store), rows_in_file);
 }
 
 #[test]
@@ -1927,4 +1973,50 @@ fn an_extract_of_one_states_arrests_is_said_to_hold_only_that_states_part_of_an_
     assert!(!text.contains("holds only"), "{text}");
     let status = stdout(&tally(&["status", "--store", path_str(&nj)]));
     assert!(!status.contains("Extracts of one state"), "{status}");
+}
+
+#[test]
+fn two_states_extracts_under_one_name_are_not_versions_and_both_count() {
+    // A Washington extract and an Oregon one downloaded under one generic name: different
+    // records (their pointers into ICE's workbook differ), not two versions of one file.
+    // Taken for versions, one would be set aside on every day both span.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(arrests_csv()).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let oregon: Vec<String> = std::iter::once(header.to_string())
+        .chain(lines.map(|l| {
+            let mut cells: Vec<String> = l.split(',').map(String::from).collect();
+            cells[1] = "OREGON".into();
+            let last = cells.len() - 1;
+            cells[last] = (cells[last].parse::<u64>().unwrap() + 10_000_000).to_string();
+            cells.join(",")
+        }))
+        .collect();
+    let name = "arrests.csv";
+    let (wa, or) = (
+        dir.path().join("wa").join(name),
+        dir.path().join("or").join(name),
+    );
+    std::fs::create_dir_all(wa.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(or.parent().unwrap()).unwrap();
+    std::fs::copy(arrests_csv(), &wa).unwrap();
+    std::fs::write(&or, oregon.join("\n") + "\n").unwrap();
+    let store = dir.path().join("store");
+    assert!(ingest(&store, &[&wa]).status.success());
+    assert!(ingest(&store, &[&or]).status.success());
+    let rows = text.lines().count() - 1;
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--by", "release", "--suppress-below", "0"],
+    );
+    let counted: Vec<usize> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(counted, vec![rows, rows], "{csv}");
+    let said = stdout(&tally(&["count", "arrests", "--store", path_str(&store)]));
+    assert!(!said.contains("two versions of one file"), "{said}");
 }

@@ -511,3 +511,38 @@ fn an_operation_on_overlapping_releases_counts_each_day_once_and_says_where_they
         "{caveats}"
     );
 }
+
+#[test]
+fn periods_sharing_no_covered_day_of_their_spans_are_refused_saying_why() {
+    // FY2017 missing: the baselines of a window of 2018-09-15..10-15 are covered on
+    // different days of their spans (2015's from October 1, 2016's to September 30,
+    // 2017's on none), so no day is covered in every period. The refusal said "no day of
+    // the baseline 2015-09-15..2015-10-15 is covered" and told the user to ingest it.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    for fy in ["2016", "2018", "2019"] {
+        let out = ingest(
+            &store,
+            &[&national().join(format!("EROArrests_FY{fy}.pipe.csv.gz"))],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let op = write_op(
+        dir.path(),
+        "gap",
+        "aors = [\"CHI\"]\nwindow = { first = \"2018-09-15\", last = \"2018-10-15\" }\n[comparison]\ncomparison_aors = [\"NYC\", \"LOS\"]\n",
+    );
+    let out = tally(&[
+        "operation",
+        "run",
+        path_str(&op),
+        "--store",
+        path_str(&store),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("operation gap: the periods share no covered day of their spans: the baseline 2015-09-15..2015-10-15 is covered on 15 of its 31 days, but every one of them falls at a place in the span where another period has a day some AOR's releases do not cover"),
+        "{}",
+        stderr(&out)
+    );
+}

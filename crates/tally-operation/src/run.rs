@@ -669,6 +669,23 @@ fn run_measuring(
         p.counted_days = runs.iter().map(Window::days).sum();
         p.counted = runs;
         if p.counted_days == 0 {
+            let own: i64 = p
+                .window
+                .first
+                .iter_days()
+                .take_while(|d| *d <= p.window.last)
+                .filter(|d| counts_day(*d))
+                .count() as i64;
+            // Its own days are covered, but each falls where another period's is not.
+            if own > 0 {
+                return Err(RunError::NoCoverage(format!(
+                    "operation {}: the periods share no covered day of their spans: the {} is covered on {own} of its {} days, but every one of them falls at a place in the span where another period has a day some AOR's releases do not cover (periods are counted on the same days of their spans, so that they compare like with like); \
+                     choose baselines whose days the releases cover where the window's are covered, or ingest releases covering the others",
+                    op.name,
+                    p.label,
+                    p.window.days()
+                )));
+            }
             return Err(RunError::NoCoverage(format!(
                 "operation {}: no day of the {} is covered by {table} releases for every AOR of the design ({}); \
                  ingest releases covering it",

@@ -40,6 +40,8 @@ pub struct PublishedSide {
     pub sha256: String,
     pub rows_in_overlap: Figure,
     pub only_here: Figure,
+    /// Rows outside the days and AORs both releases cover: not compared.
+    pub outside_overlap: Figure,
     /// `(sheet, row)` pointers to the first unmatched rows, or `None` when not shown.
     pub only_here_rows: Option<Vec<(String, i64)>>,
 }
@@ -105,6 +107,7 @@ pub fn publish_comparison(c: &Comparison, rule: Disclosure) -> PublishedComparis
         sha256: s.sha256.clone(),
         rows_in_overlap: rule.sum_hiding_parts(s.rows_in_overlap, all),
         only_here: rule.sum_hiding_parts(s.only_here, only),
+        outside_overlap: rule.cell(s.outside_overlap),
         only_here_rows: pointers(s, only),
     };
     let changed_records = rule.cell(c.changed_records);
@@ -153,6 +156,7 @@ impl PublishedComparison {
                 "sha256": s.sha256,
                 "rows_in_overlap": s.rows_in_overlap.json(),
                 "only_here": s.only_here.json(),
+                "outside_overlap": s.outside_overlap.json(),
                 "only_here_rows": match &s.only_here_rows {
                     Some(rows) => json!(rows),
                     None => json!({ "not_shown": true }),

@@ -33,6 +33,7 @@ fn comparison(cells: &[(u64, u64, u64)], changed: u64) -> Comparison {
         sha256: id.repeat(8),
         rows_in_overlap: rows_in,
         only_here: only,
+        outside_overlap: 0,
         only_here_rows: (0..only.min(50) as i64)
             .map(|r| (format!("{id}.csv"), r + 2))
             .collect(),

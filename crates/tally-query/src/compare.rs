@@ -35,6 +35,10 @@ pub struct ReleaseSide {
     pub rows_in_overlap: u64,
     /// Rows with no counterpart in the other release.
     pub only_here: u64,
+    /// Rows of the part compared dated outside the days and AORs both releases cover
+    /// (not compared): rows a revision moved to an AOR-day the other release does not
+    /// reach show here, not among the rows only in it.
+    pub outside_overlap: u64,
     /// `(sheet, row)` of the first unmatched rows.
     pub only_here_rows: Vec<(String, i64)>,
 }
@@ -223,8 +227,9 @@ fn read_rows(
     overlap: &BTreeMap<String, (i32, i32)>,
     parts: &[Option<String>],
     merged: Option<&MergedRows>,
-) -> Result<(Vec<Row>, Vec<bool>, u64), QueryError> {
+) -> Result<(Vec<Row>, Vec<bool>, u64, u64), QueryError> {
     let mut merged_rows = 0u64;
+    let mut outside = 0u64;
     let key_fields = key_fields(table);
     let def = table.def();
     let aor_field = def
@@ -282,9 +287,11 @@ fn read_rows(
                 continue;
             }
             let Some((first, last)) = overlap.get(aor_key) else {
+                outside += 1;
                 continue;
             };
             if day < *first || day > *last {
+                outside += 1;
                 continue;
             }
             if merged.is_some_and(|m| {
@@ -315,7 +322,7 @@ fn read_rows(
         }
         Ok(())
     })?;
-    Ok((rows, filled, merged_rows))
+    Ok((rows, filled, merged_rows, outside))
 }
 
 /// Compares releases `a` and `b` (selectors as for `count --release`) on `table`, or on
@@ -373,9 +380,9 @@ pub fn compare_releases(
         };
         return Err(QueryError::Invalid(format!(
             "{} holds {} and {} holds {}: no part of the table in common to compare",
-            ra.report.file_name,
+            store.manifest().release_label(ra),
             describe(&pa),
-            rb.report.file_name,
+            store.manifest().release_label(rb),
             describe(&pb)
         )));
     }
@@ -417,9 +424,9 @@ pub fn compare_releases(
     if !same_scope {
         notes.push(format!(
             "rows without an AOR are not compared: {} holds {} AORs and {} holds {}, so they could belong to AORs only one release covers",
-            ra.report.file_name,
+            store.manifest().release_label(ra),
             codes(&ca).len(),
-            rb.report.file_name,
+            store.manifest().release_label(rb),
             codes(&cb).len()
         ));
         for key in [NO_AOR_BLANK, NO_AOR_UNMAPPED] {
@@ -439,7 +446,8 @@ pub fn compare_releases(
     if overlap.is_empty() {
         return Err(QueryError::Invalid(format!(
             "{} and {} do not overlap: no AOR has {table} days in both",
-            ra.report.file_name, rb.report.file_name
+            store.manifest().release_label(ra),
+            store.manifest().release_label(rb)
         )));
     }
     let merged = match dedup.filter(|r| !r.is_none()) {
@@ -460,9 +468,9 @@ pub fn compare_releases(
             ));
         }
     }
-    let (rows_a, filled_a, merged_a) =
+    let (rows_a, filled_a, merged_a, outside_a) =
         read_rows(store, ra, table, &overlap_days, &parts, merged.as_ref())?;
-    let (rows_b, filled_b, merged_b) =
+    let (rows_b, filled_b, merged_b, outside_b) =
         read_rows(store, rb, table, &overlap_days, &parts, merged.as_ref())?;
     // Compare on event date, AOR and the fields both releases fill.
     let key_fields = key_fields(table);
@@ -578,12 +586,13 @@ pub fn compare_releases(
             c
         })
         .collect();
-    let side = |r: &ReleaseEntry, rows: &[Row], only: &[usize]| ReleaseSide {
+    let side = |r: &ReleaseEntry, rows: &[Row], only: &[usize], outside: u64| ReleaseSide {
         id: r.id.clone(),
         file_name: r.report.file_name.clone(),
         sha256: r.report.sha256.clone(),
         rows_in_overlap: rows.len() as u64,
         only_here: only.len() as u64,
+        outside_overlap: outside,
         only_here_rows: only
             .iter()
             .take(MAX_ROW_POINTERS)
@@ -595,8 +604,8 @@ pub fn compare_releases(
     Ok(Comparison {
         table,
         part: compared_part,
-        a: side(ra, &rows_a, &only_a),
-        b: side(rb, &rows_b, &only_b),
+        a: side(ra, &rows_a, &only_a, outside_a),
+        b: side(rb, &rows_b, &only_b, outside_b),
         overlap,
         no_aor_overlap,
         notes,

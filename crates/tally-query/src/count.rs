@@ -2441,7 +2441,20 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             shadowed_rows: *l,
         })
         .collect();
-    for o in overlaps.iter().filter(|o| o.disagrees()) {
+    // `--where release=` keeps rows after precedence: a release set aside on some days
+    // counts nothing there, and an overlap's two sides, one of them filtered out, would
+    // read as a disagreement.
+    let release_filtered = query.filters.iter().any(|(d, _)| *d == Dimension::Release);
+    // (Said wherever the releases read overlap at all, whatever rows the query holds.)
+    if release_filtered && !precedence.overlaps().is_empty() {
+        notes.push(
+            "--where release= keeps the rows of the releases named that precedence counts: on days another release counts instead, they count nothing here, which is no zero of theirs; `--release` counts releases as if no other were in the store".into(),
+        );
+    }
+    for o in overlaps
+        .iter()
+        .filter(|o| o.disagrees() && !release_filtered)
+    {
         notes.push(format!(
             "{} and {} disagree on {} {} {}..{}: {} rows in the first (counted), {} in the second (set aside by precedence: {})",
             o.overlap.winner,
@@ -2504,14 +2517,12 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .iter()
         .filter(|o| o.winner_rows + o.shadowed_rows > 0 && o.overlap.reason == INGESTED_FIRST)
     {
-        let name = |id: &str| {
-            releases
-                .iter()
-                .find(|r| r.id == id)
-                .map(|r| r.report.file_name.as_str())
-        };
         let pair = (o.overlap.winner_id.as_str(), o.overlap.shadowed_id.as_str());
-        if name(pair.0).is_none() || name(pair.0) != name(pair.1) || versions.contains(&pair) {
+        let release = |id: &str| releases.iter().find(|r| r.id == id).copied();
+        let (Some(winner), Some(shadowed)) = (release(pair.0), release(pair.1)) else {
+            continue;
+        };
+        if !crate::precedence::versions(winner, shadowed, query.table) || versions.contains(&pair) {
             continue;
         }
         versions.push(pair);

@@ -226,6 +226,15 @@ impl Precedence {
                 if sharing.between(i, j) {
                     continue;
                 }
+                if versions(a, b, table) {
+                    p.settle_versions(
+                        table,
+                        preferences,
+                        (a, a_held, &holes[i]),
+                        (b, b_held, &holes[j]),
+                    );
+                    continue;
+                }
                 for ((a_part, aor), ha) in a_held {
                     for ((b_part, b_aor), hb) in b_held {
                         if b_aor != aor {
@@ -266,6 +275,56 @@ impl Precedence {
             &holes,
         );
         p
+    }
+
+    /// Two versions of one file (the same file name; a revision published again under it)
+    /// settle as wholes, not AOR by AOR: on the days both span, one of them counts for
+    /// every AOR either holds, decided once by the rule over each one's rows and days
+    /// (or `tally prefer`). Settled AOR by AOR, a record the revision moved from one AOR
+    /// to another counted twice: in the first version's old AOR and the revision's new
+    /// one (and each AOR could go to a different version, by thinness).
+    fn settle_versions(
+        &mut self,
+        table: TableKind,
+        preferences: &[Preference],
+        a: (&ReleaseEntry, &Holdings, &[tally_store::Hole]),
+        b: (&ReleaseEntry, &Holdings, &[tally_store::Hole]),
+    ) {
+        let whole = |h: &Holdings| {
+            h.values().copied().reduce(|x, y| Held {
+                first: x.first.min(y.first),
+                last: x.last.max(y.last),
+                rows: x.rows + y.rows,
+            })
+        };
+        let ((ra, held_a, holes_a), (rb, held_b, holes_b)) = (a, b);
+        let (Some(wa), Some(wb)) = (whole(held_a), whole(held_b)) else {
+            return;
+        };
+        let (first, last) = (wa.first.max(wb.first), wa.last.min(wb.last));
+        if first > last {
+            return;
+        }
+        let keys: BTreeSet<&(Option<String>, String)> =
+            held_a.keys().chain(held_b.keys()).collect();
+        for (part, aor) in keys {
+            let pieces: Vec<(NaiveDate, NaiveDate)> =
+                tally_store::without_holes((first, last), holes_a, part)
+                    .into_iter()
+                    .flat_map(|s| tally_store::without_holes(s, holes_b, part))
+                    .collect();
+            for (f, l) in pieces {
+                self.settle(
+                    table,
+                    preferences,
+                    (ra, part, &wa),
+                    (rb, part, &wb),
+                    aor,
+                    f,
+                    l,
+                );
+            }
+        }
     }
 
     /// Two releases that both hold rows without an AOR on the same days, and both still
@@ -745,11 +804,44 @@ pub(crate) fn sources(r: &ReleaseEntry, table: TableKind) -> BTreeSet<String> {
     }
 }
 
+/// Whether `a` and `b` are two versions of one file for `table`: the same file name (a
+/// revision republished under it), holding the same AORs' rows (some AOR in common, each
+/// counted where its rows are more than incidental) and, where each is one state's extract,
+/// the same state's. Two different extracts that happen to share a generic name (one
+/// city's `arrests.csv` and another's; Washington's and Oregon's) are not versions.
+pub(crate) fn versions(a: &ReleaseEntry, b: &ReleaseEntry, table: TableKind) -> bool {
+    if a.id == b.id || a.report.file_name != b.report.file_name {
+        return false;
+    }
+    if let (Some(x), Some(y)) = (a.report.extract_state(table), b.report.extract_state(table))
+        && x != y
+    {
+        return false;
+    }
+    let aors = |r: &ReleaseEntry| -> BTreeSet<String> {
+        r.report
+            .sheets
+            .iter()
+            .filter(|s| s.table == table)
+            .flat_map(|s| {
+                s.aors
+                    .iter()
+                    .filter(|(aor, span)| {
+                        !is_no_aor(aor)
+                            && !tally_catalog::manifest::is_incidental(span, s.rows_kept)
+                    })
+                    .map(|(aor, _)| aor.clone())
+            })
+            .collect()
+    };
+    !aors(a).is_disjoint(&aors(b))
+}
+
 /// Which releases hold the same records: cuts of one raw ICE workbook, which share its
 /// person identifiers and its rows (precedence counts them once by record;
 /// de-duplication and stays treat them as one release). A processed release (its rows
 /// naming their workbook) shares records with every release of a workbook it names, raw
-/// or processed, except another processed release of its own file name. Two raw
+/// or processed, except another version of its own file ([`versions`]). Two raw
 /// releases never do, even under one file name: the same name published twice is a
 /// revision (rows edited, added or dropped), whose rows settle by AOR and day like any
 /// two releases; matched by row number (or by DDP's pointers) they would keep the first
@@ -772,9 +864,8 @@ impl SharedRecords {
         for i in 0..n {
             for j in 0..n {
                 let ((processed_i, a), (processed_j, b)) = (&named[i], &named[j]);
-                let revision = *processed_i
-                    && *processed_j
-                    && releases[i].report.file_name == releases[j].report.file_name;
+                let revision =
+                    *processed_i && *processed_j && versions(releases[i], releases[j], table);
                 shared[i * n + j] =
                     i != j && (*processed_i || *processed_j) && !revision && !a.is_disjoint(b);
             }

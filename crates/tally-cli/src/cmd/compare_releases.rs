@@ -112,12 +112,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
 /// The overlap's totals in one line.
 fn summary(p: &PublishedComparison) -> String {
     format!(
-        "in the overlap: A {} rows, B {} rows; {} records in both; {} only in A; {} only in B",
+        "in the overlap: A {} rows, B {} rows; {} records in both; {} only in A; {} only in B; outside the days and AORs both cover, not compared: A {} rows, B {} rows",
         p.a.rows_in_overlap.text(),
         p.b.rows_in_overlap.text(),
         p.matched_rows.text(),
         p.a.only_here.text(),
-        p.b.only_here.text()
+        p.b.only_here.text(),
+        p.a.outside_overlap.text(),
+        p.b.outside_overlap.text()
     )
 }
 

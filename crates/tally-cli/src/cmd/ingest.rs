@@ -516,7 +516,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                         if !versions.is_empty() {
                             writeln!(
                                 out,
-                                "  note: the store holds another version of {} (release {}): where versions cover the same days, the one ingested first counts unless `tally prefer {} --table TABLE` chooses this one; `count` says where they overlap",
+                                "  note: the store holds another release named {} (release {}): if they are two versions of one file, where they cover the same days the one ingested first counts unless `tally prefer {} --table TABLE` chooses this one; `count` says where they overlap",
                                 entry.report.file_name,
                                 versions.join(", release "),
                                 entry.id
@@ -689,7 +689,8 @@ pub fn print_report(out: &mut dyn Write, report: &ReleaseReport) -> std::io::Res
                 "    AORs: {} (rows per AOR: tally count {} --by aor --release {}, which keeps small counts from being worked out)",
                 codes.join(", "),
                 sheet.table,
-                super::count::shell_word(&report.file_name)
+                // The release's id: its file name may be another release's too.
+                report.sha256.get(..16).unwrap_or(&report.sha256)
             )?;
         } else {
             let codes: Vec<String> = sheet
