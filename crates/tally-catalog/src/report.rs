@@ -327,6 +327,31 @@ impl ReleaseReport {
         state
     }
 
+    /// For one state's extract ([`ReleaseReport::extract_state`]): its state, and the AORs
+    /// it holds rows of whose territory reaches beyond that state (so that its rows of
+    /// them are that state's part), by code with their states (`("SEA", "AK OR WA")`),
+    /// sorted. `None` for a release that is no such extract.
+    pub fn extract_beyond(
+        &self,
+        table: TableKind,
+    ) -> Option<(&'static str, Vec<(String, String)>)> {
+        let state = self.extract_state(table)?;
+        let mut beyond: Vec<(String, String)> = self
+            .sheets
+            .iter()
+            .filter(|s| s.table == table)
+            .flat_map(|s| s.aors.keys())
+            .filter(|aor| !tally_model::aor_territory::lies_within(aor, state))
+            .filter_map(|aor| {
+                let states = tally_model::aor_territory::states_of(aor)?;
+                (!states.is_empty()).then(|| (aor.clone(), states.join(" ")))
+            })
+            .collect();
+        beyond.sort();
+        beyond.dedup();
+        Some((state, beyond))
+    }
+
     /// How the workbook's Summary reconciles with the rows ingested: `(figures that
     /// match, figures in all)`, counting each FY figure of a Summary column no data sheet
     /// matches as one that does not (a sheet missing from a copy of the workbook must

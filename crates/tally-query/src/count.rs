@@ -2479,26 +2479,16 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .find(|(d, _)| *d == Dimension::Aor)
         .map(|(_, v)| v);
     for r in &releases {
-        let Some(state) = r.report.extract_state(query.table) else {
+        let Some((state, beyond)) = r.report.extract_beyond(query.table) else {
             continue;
         };
-        let mut beyond: Vec<String> = r
-            .report
-            .sheets
+        let beyond: Vec<String> = beyond
             .iter()
-            .filter(|s| s.table == query.table)
-            .flat_map(|s| s.aors.keys())
-            .filter(|aor| !tally_model::aor_territory::lies_within(aor, state))
-            .filter(|aor| {
+            .filter(|(aor, _)| {
                 asked_aors.is_none_or(|asked| asked.iter().any(|a| a.eq_ignore_ascii_case(aor)))
             })
-            .filter_map(|aor| {
-                let states = tally_model::aor_territory::states_of(aor)?;
-                (!states.is_empty()).then(|| format!("{aor} ({})", states.join(" ")))
-            })
+            .map(|(aor, states)| format!("{aor} ({states})"))
             .collect();
-        beyond.sort();
-        beyond.dedup();
         if !beyond.is_empty() {
             notes.push(format!(
                 "{} holds only the {} whose {} is {state}: its rows of {} are {state}'s part of those AORs, not their whole count",

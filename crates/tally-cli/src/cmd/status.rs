@@ -69,25 +69,16 @@ struct SummaryStatus {
 
 /// What a release holding one state's rows of `table` covers, where it does.
 fn one_state_extract(report: &tally_catalog::ReleaseReport, table: TableKind) -> Option<String> {
-    let state = report.extract_state(table)?;
+    let (state, beyond) = report.extract_beyond(table)?;
     let def = table.def();
     let field = def.event_state.map_or("", |f| def.fields[f].name.as_str());
-    let mut beyond: Vec<String> = report
-        .sheets
-        .iter()
-        .filter(|s| s.table == table)
-        .flat_map(|s| s.aors.keys())
-        .filter(|aor| !tally_model::aor_territory::lies_within(aor, state))
-        .filter_map(|aor| {
-            let states = tally_model::aor_territory::states_of(aor)?;
-            (!states.is_empty()).then(|| format!("{aor} ({})", states.join(" ")))
-        })
-        .collect();
-    beyond.sort();
-    beyond.dedup();
     if beyond.is_empty() {
         return None;
     }
+    let beyond: Vec<String> = beyond
+        .iter()
+        .map(|(aor, states)| format!("{aor} ({states})"))
+        .collect();
     Some(format!(
         "{table}: every row names {state} ({field}): its rows of {} are {state}'s part of those AORs, not their whole count (`count` says so beside them)",
         beyond.join(", ")
