@@ -353,16 +353,7 @@ fn rows_a_revision_moves_outside_the_overlap_are_said_not_hidden() {
     let store = dir.path().join("store");
     assert!(ingest(&store, &[&original]).status.success());
     assert!(ingest(&store, &[&newer]).status.success());
-    let id = |path: &Path| {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(std::fs::read(path).unwrap());
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()[..16]
-            .to_string()
-    };
-    let (a, b) = (id(&original), id(&newer));
+    let (a, b) = (release_id(&original), release_id(&newer));
     let out = tally(&["compare-releases", &a, &b, "--store", path_str(&store)]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);

@@ -1855,15 +1855,7 @@ fn a_revised_ddp_file_under_its_old_name_is_a_version_said_and_chosen_with_prefe
     assert_eq!(located_counted(&store), first);
     // Every record once, from the first version.
     assert_eq!(total(&store), rows_in_file);
-    let id = {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(std::fs::read(&newer).unwrap());
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()[..16]
-            .to_string()
-    };
+    let id = release_id(&newer);
     // Kept by `--where release=` after precedence, the revision counts nothing here: said,
     // and no "disagree" note set against its filtered-out counterpart.
     let label = format!("release=arrests_washington-state_2023-09_2025-10.csv (release {id})");

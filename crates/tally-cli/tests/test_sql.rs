@@ -746,10 +746,7 @@ fn releases_of_one_file_name_are_told_apart_by_release_in_counts_and_in_the_sql(
         national_layout(&path, "ERO Administrative Arrests for FY2019", &of(aor));
         let out = ingest(&store, &[path.as_path()]);
         assert!(out.status.success(), "{}", stderr(&out));
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(std::fs::read(&path).unwrap());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        ids.push(hex[..16].to_string());
+        ids.push(release_id(&path));
     }
     let chicago = format!("{name} (release {})", ids[0]);
     let new_york = format!("{name} (release {})", ids[1]);

@@ -615,11 +615,7 @@ fn a_key_of_day_and_facility_lists_no_small_stay_group_and_a_filter_that_never_m
             stderr(&out)
         );
     }
-    let sha256: String = {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(std::fs::read(&release.path).unwrap());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
-    };
+    let sha256 = sha256_hex(&release.path);
     let named = stdout(&ok(&[
         "--by",
         "release",

@@ -863,16 +863,7 @@ fn a_revision_published_under_the_same_file_name_settles_by_aor_and_day() {
     assert_eq!(fy_totals(&both, "arrests")["FY2019"], "360");
     // Told apart by release id where their names are the same, and their
     // disagreement reported.
-    // A release's id: the first 16 hex digits of its SHA-256.
-    let revision: String = {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(std::fs::read(b.join(name)).unwrap());
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()[..16]
-            .to_string()
-    };
+    let revision = release_id(&b.join(name));
     let text = arrests_by(&both, "method");
     assert!(
         text.contains(&format!(

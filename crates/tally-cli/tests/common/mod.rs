@@ -77,6 +77,20 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A file's SHA-256 in hex, as a store records it.
+#[allow(dead_code)]
+pub fn sha256_hex(path: &Path) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(std::fs::read(path).expect("read file"));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The id a store gives the release ingested from `path`: its SHA-256's first 16 hex digits.
+#[allow(dead_code)]
+pub fn release_id(path: &Path) -> String {
+    sha256_hex(path)[..16].to_string()
+}
+
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
