@@ -2532,20 +2532,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     if marked {
         dimensions.push(MERGED_BY.to_string());
     }
-    // Open ends are the releases' own: `--from` the last day any release holds is a day
-    // too.
-    let mut pinned = query.pinned();
-    // Days no release covers hold no rows: a range ending on them is as short as its
-    // covered days (a day and six weeks past the release's end listed a day's
-    // nationalities as a coarse count).
-    let covered_ranges = read_cover.as_ref().unwrap_or(&cover).ranges();
-    let short = asked.as_ref().is_some_and(|a| {
-        covered_span_within(&covered_ranges, a.first, a.last)
-            .is_none_or(|(f, l)| (l - f).num_days() < SHORT_RANGE_DAYS)
-    });
-    if short && !pinned.iter().any(|p| p == "date") {
-        pinned.push("date".to_string());
-    }
+    let pinned = pinned_within(query, asked.as_ref(), read_cover.as_ref().unwrap_or(&cover));
     // Where a key is so fine that its small groups are not listed, every release read is
     // listed, rows or none: which ones hold rows would tell none from some.
     let attributes: Vec<&str> = dimensions
@@ -2784,7 +2771,7 @@ pub const COUNT_MARK: &str = "{count}";
 
 /// The AOR-days a query asks about: the AORs of `--where aor=` (else every AOR some
 /// release covers) and the days of `--from/--to` (else the releases' extent).
-struct Asked {
+pub(crate) struct Asked {
     aors: Vec<String>,
     first: NaiveDate,
     last: NaiveDate,
@@ -2803,8 +2790,34 @@ struct Asked {
 /// AORs); larger grids print only the groups that have rows.
 pub const MAX_GRID_CELLS: usize = 200_000;
 
+/// The attributes every group of `query`'s count names beyond its dimensions, judged on
+/// the days the releases read cover (`cover`, `asked` from it): [`CountQuery::pinned`],
+/// with `date` where the days asked hold under [`SHORT_RANGE_DAYS`] covered days. Open
+/// ends are the releases' own (`--from` the last day any release holds is a day), and
+/// days no release covers hold no rows, so a range ending on them is as short as its
+/// covered days (a day and six weeks past the release's end listed a day's nationalities
+/// as a coarse count). One definition for the count and the SQL written for it
+/// (`crate::sql`), which must list the same groups.
+pub(crate) fn pinned_within(
+    query: &CountQuery,
+    asked: Option<&Asked>,
+    cover: &CoverageMap,
+) -> Vec<String> {
+    let mut pinned = query.pinned();
+    let short = asked.is_some_and(|a| {
+        covered_span_within(&cover.ranges(), a.first, a.last)
+            .is_none_or(|(f, l)| (l - f).num_days() < SHORT_RANGE_DAYS)
+    });
+    if short && !pinned.iter().any(|p| p == "date") {
+        pinned.push("date".to_string());
+    }
+    pinned
+}
+
 impl Asked {
-    fn of(query: &CountQuery, cover: &CoverageMap) -> Option<Asked> {
+    /// The days and AORs `query` asks about, open ends taken from `cover` (the coverage
+    /// of every release read); none where it asks about no AOR or no day.
+    pub(crate) fn of(query: &CountQuery, cover: &CoverageMap) -> Option<Asked> {
         let aors: Vec<String> = match query.filters.iter().find(|(d, _)| *d == Dimension::Aor) {
             Some((_, values)) => values
                 .iter()

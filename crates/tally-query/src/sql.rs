@@ -33,7 +33,8 @@
 //! - **Small cells.** `count` is NULL and `published` is `<N` for a count from 1 to N-1
 //!   (N = `--suppress-below`, none for tables that count no people), as
 //!   `tally_model::Disclosure` publishes a cell; where the key is so fine that a small
-//!   group is nearly one record ([`CountQuery::lists_small_groups`]), such groups are not
+//!   group is nearly one record (its dimensions, filters and the days asked that releases
+//!   cover, as the count judges them: [`SqlInput::lists_small_groups`]), such groups are not
 //!   returned, as Tally does not list them.
 //!
 //! Not in the SQL: totals (and their rounding), cells Tally fills in with 0, "not
@@ -43,7 +44,8 @@
 //! `--compare-dedup`, and method-group schemes other than the default.
 
 use crate::QueryError;
-use crate::count::{CountQuery, MAX_DIMENSIONS, select_releases};
+use crate::count::{Asked, CountQuery, MAX_DIMENSIONS, pinned_within, select_releases};
+use crate::coverage::CoverageMap;
 use crate::dimension::Dimension;
 use crate::precedence::{NO_AOR, Precedence, SetAside};
 use chrono::NaiveDate;
@@ -207,6 +209,10 @@ pub struct SqlInput {
     /// Counts from 1 to this minus 1 are suppressed (0 or 1: none), as
     /// `tally_model::Disclosure::for_table` gives for the table.
     pub suppress_below: u64,
+    /// Whether small groups are listed one by one: not where the key is so fine that
+    /// one is nearly one record, judged on the days the releases cover as the count
+    /// judges it (`crate::count::pinned_within`), so the SQL lists the groups Tally lists.
+    pub lists_small_groups: bool,
 }
 
 impl SqlInput {
@@ -293,11 +299,16 @@ impl SqlInput {
                 });
             }
         }
+        let cover = CoverageMap::of(&releases, query.table, &precedence);
+        let pinned = pinned_within(query, Asked::of(query, &cover).as_ref(), &cover);
+        let attributes: Vec<String> = query.by.iter().map(|d| d.name()).chain(pinned).collect();
+        let attributes: Vec<&str> = attributes.iter().map(String::as_str).collect();
         Ok(SqlInput {
             releases: out_releases,
             files,
             set_aside: precedence.set_aside(),
             suppress_below,
+            lists_small_groups: tally_model::disclosure::lists_small_groups(&attributes),
         })
     }
 }
@@ -857,7 +868,7 @@ impl<'a> Writer<'a> {
         };
         let _ = write!(sql, "\nSELECT {}\nFROM ({grouped}) g", select.join(",\n  "));
         // A key so fine that a small group is nearly one record lists none of them.
-        if t > 1 && !self.query.lists_small_groups() {
+        if t > 1 && !input.lists_small_groups {
             let _ = write!(sql, "\nWHERE n >= {t}");
         }
         if !keys.is_empty() {
@@ -955,6 +966,7 @@ mod tests {
                 last: day("2019-01-31"),
             }],
             suppress_below: 10,
+            lists_small_groups: true,
         }
     }
 
