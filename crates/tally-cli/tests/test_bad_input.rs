@@ -746,3 +746,22 @@ fn several_periods_asked_list_those_periods_not_zeros_between() {
         "{notes}"
     );
 }
+
+/// ICE's biweekly detention-statistics workbooks (FY2020 to FY2026, as published) are sums,
+/// not records: each is refused as such, not as a sheet with no header.
+#[test]
+fn ices_published_detention_statistics_are_refused_as_aggregates() {
+    let folder = shared_data().join("detention");
+    for name in [
+        "ice_FY20-detentionstats_carwilb.xlsx",
+        "ice_FY21_detentionStats07082021_raw.xlsx",
+        "ice_FY25_detentionStats09242025.xlsx",
+        "ice_FY26_detentionStats02022026.xlsx",
+        "ice_FY26_detentionStats_04092026.xlsx",
+    ] {
+        assert_rejected(
+            &folder.join(name),
+            "sheet \"Header\": \"ICE Detention Statistics\", ICE's published detention statistics: tables of figures ICE has already summed, not records",
+        );
+    }
+}

@@ -65,6 +65,13 @@ pub enum IngestError {
         scanned: usize,
         examples: String,
     },
+    /// A workbook of ICE's published aggregate tables (its biweekly "ICE Detention
+    /// Statistics": average daily population, book-ins, facilities), not a release of
+    /// records: its figures are ICE's own sums, which Tally cannot count or trace to rows.
+    #[error(
+        "{at}: {what}: tables of figures ICE has already summed, not records; Tally counts records (one row per arrest, detainer, stay...) and cannot ingest it. set its average daily population beside `tally population` over a headcount or detention-stints release, or its book-ins beside `tally count detention-stays`"
+    )]
+    Aggregates { at: Location, what: String },
     /// Neither title, sheet name, file name nor columns tell the table kind.
     #[error("{at}: cannot tell which table this is: {detail}")]
     UnknownTable { at: Location, detail: String },
@@ -94,6 +101,7 @@ impl IngestError {
             | IngestError::Corrupt { at, .. }
             | IngestError::NoHeader { at, .. }
             | IngestError::UnknownTable { at, .. }
+            | IngestError::Aggregates { at, .. }
             | IngestError::MissingColumn { at, .. }
             | IngestError::NoData { at, .. }
             | IngestError::TooLarge { at, .. }

@@ -17,6 +17,21 @@ use std::borrow::Cow;
 use std::io::Cursor;
 use tally_catalog::{ReleaseReport, SkippedSheet};
 
+/// The title ICE's biweekly detention-statistics workbooks open with (sheet "Header",
+/// first row; FY2020 to FY2026 alike): tables of sums, not records.
+const DETENTION_STATISTICS_TITLE: &str = "ICE Detention Statistics";
+
+/// The title of a sheet that opens ICE's published aggregate tables, if the preview rows
+/// hold one.
+fn aggregate_title(rows: &[PreviewRow]) -> Option<String> {
+    rows.iter().flat_map(|(_, cells)| cells).find_map(|c| {
+        let text = c.to_text();
+        let text = text.trim();
+        text.eq_ignore_ascii_case(DETENTION_STATISTICS_TITLE)
+            .then(|| text.to_string())
+    })
+}
+
 /// Widest row Tally materializes (Excel's own limit is 16,384 columns).
 const MAX_COLUMNS: usize = 16_384;
 
@@ -229,6 +244,12 @@ impl<'v> SheetProcessor<'v> {
                 if rows.iter().any(|(_, cells)| is_fiscal_year_header(cells)) {
                     self.phase = Phase::Summary(rows);
                     return Ok(());
+                }
+                if let Some(title) = aggregate_title(&rows) {
+                    return Err(IngestError::Aggregates {
+                        at: self.at(None),
+                        what: format!("\"{title}\", ICE's published detention statistics"),
+                    });
                 }
                 return Err(IngestError::NoHeader {
                     at: self.at(None),
