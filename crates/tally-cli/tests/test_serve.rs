@@ -740,6 +740,39 @@ fn the_map_shades_aors_by_the_count_and_never_a_hidden_one() {
     );
 }
 
+/// Rows of a release on days or AORs it does not claim are "not covered" in the table, and
+/// so on the map and chart: DDP's Washington-state file codes 41 FY2025 arrests to the
+/// Washington, DC office, which the map had shaded as DC's count.
+#[test]
+fn rows_a_release_does_not_claim_are_hatched_on_the_map_and_not_drawn_as_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let wa = shared_data().join("ddp-processed/arrests_washington-state_2023-09_2025-10.csv");
+    let out = ingest(&store, &[&wa]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = serve(&store, &[]);
+    let (status, _, body) = get(&server.addr, "/map/arrests?fy=FY2025", &[]);
+    let html = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("fill=\"url(#hatch)\" stroke=\"#333\" stroke-width=\"0.6\" data-aor=\"WAS\"><title>WAS: not covered: 41 rows of a release that does not claim these days (not shaded)</title>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-aor=\"SEA\"><title>SEA: 1,876</title>"),
+        "{html}"
+    );
+    let (status, _, body) = get(&server.addr, "/count/arrests?by=aor&fy=FY2025", &[]);
+    let html = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("<title>WAS: suppressed, missing or not covered, not drawn</title>"),
+        "{html}"
+    );
+    assert!(!html.contains("<title>WAS: 41</title>"), "{html}");
+    assert!(html.contains("<title>SEA: 1,876</title>"), "{html}");
+}
+
 #[test]
 fn the_dashboard_form_leads_to_a_drawn_view_with_its_uncovered_days() {
     let server = serve(store(), &[]);

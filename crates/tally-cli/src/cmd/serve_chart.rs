@@ -76,8 +76,22 @@ fn exact(count: &Value) -> Option<u64> {
     tally_model::Figure::from_json(count).and_then(|f| f.exact())
 }
 
-fn not_covered(g: &Value) -> bool {
-    g["count"]["not_covered"] == Value::Bool(true)
+/// Whether a group's cell is not covered: no day of it covered (`count.not_covered`), or
+/// rows only of a release that does not claim its days (`coverage.coverage`
+/// `not-covered`: 41 Washington-state rows coded to the DC office, printed "not covered"
+/// in the table, had been drawn as DC's arrests).
+pub(crate) fn not_covered(g: &Value) -> bool {
+    g["count"]["not_covered"] == Value::Bool(true) || g["coverage"]["coverage"] == "not-covered"
+}
+
+/// The count a chart or map draws for a group: its exact count where its cell is covered;
+/// `None` (not drawn, said so) where suppressed, rounded, missing or not covered.
+pub(crate) fn drawn(g: &Value) -> Option<u64> {
+    if not_covered(g) {
+        None
+    } else {
+        exact(&g["count"])
+    }
 }
 
 /// A step that gives 4-6 round ticks up to `max`.
@@ -168,7 +182,7 @@ fn series_chart(
         if points.len() <= at {
             points.resize(at + 1, None);
         }
-        let value = exact(&g["count"]);
+        let value = drawn(g);
         points[at] = value;
         lines[line].2 += value.unwrap_or(0);
     }
@@ -295,7 +309,7 @@ fn bar_chart(dims: &[String], groups: &[Value], meta: &ChartMeta) -> String {
     let mut bars: Vec<(String, u64, bool)> = Vec::new();
     for g in groups {
         let key = g[first].as_str().unwrap_or("").to_string();
-        let value = exact(&g["count"]);
+        let value = drawn(g);
         match bars.iter_mut().find(|b| b.0 == key) {
             Some(b) => {
                 b.1 += value.unwrap_or(0);
@@ -322,8 +336,11 @@ fn bar_chart(dims: &[String], groups: &[Value], meta: &ChartMeta) -> String {
             if *partial { "#9ab" } else { "#357" },
             escape(label),
             match (*n, *partial) {
-                (0, true) => "suppressed or missing, not drawn".to_string(),
-                (n, true) => format!("{} drawn, plus cells suppressed or missing", thousands(n)),
+                (0, true) => "suppressed, missing or not covered, not drawn".to_string(),
+                (n, true) => format!(
+                    "{} drawn, plus cells suppressed, missing or not covered",
+                    thousands(n)
+                ),
                 (n, false) => thousands(n),
             },
         );

@@ -6,6 +6,7 @@ use super::serve_chart::ChartMeta;
 use super::serve_form::Choices;
 use serde_json::Value;
 use std::fmt::Write;
+use tally_model::Figure;
 
 /// Text escaped for HTML.
 pub fn escape(text: &str) -> String {
@@ -375,13 +376,23 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
     let mut values: Vec<(String, Option<f64>, String)> = Vec::new();
     for g in v["groups"].as_array().into_iter().flatten() {
         let aor = g["aor"].as_str().unwrap_or("").to_string();
-        let count = tally_model::Figure::from_json(&g["count"]);
-        let value = if rate {
+        let count = Figure::from_json(&g["count"]);
+        let uncovered = super::serve_chart::not_covered(g);
+        let value = if uncovered {
+            None
+        } else if rate {
             g["per_100k"]["rate"].as_f64()
         } else {
-            count.and_then(|f| f.exact()).map(|n| n as f64)
+            super::serve_chart::drawn(g).map(|n| n as f64)
         };
         let label = match (value, rate) {
+            (None, _) if uncovered => match count {
+                Some(f) if !matches!(f, Figure::NotCovered | Figure::Exact(0)) => format!(
+                    "not covered: {} rows of a release that does not claim these days",
+                    f.text()
+                ),
+                _ => "not covered".to_string(),
+            },
             (Some(x), true) => format!(
                 "{x:.1} per 100,000 ({})",
                 count.map(|f| f.text()).unwrap_or_default()
