@@ -653,7 +653,9 @@ fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_disconti
         "month,citizenship,count\n2016-06,GERMANY,6\n2016-07,GERMANY,6\n2016-08,GERMANY,5\n\
          2016-10,GERMANY,5\n2016-11,GERMANY,4\n2016-12,GERMANY,5\n"
     );
-    // Read from the FY2016 file alone, GERMANY does stop in it: September is marked.
+    // Read from the FY2016 file alone, September has none either, and is left out as
+    // above: at GERMANY's rate (about 6 a month) a month without any happens by chance,
+    // and it is no vocabulary change (it had printed "discontinued").
     let csv = count_csv(
         &store,
         "arrests",
@@ -674,7 +676,7 @@ fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_disconti
     );
     assert_eq!(
         csv,
-        "month,citizenship,count\n2016-08,GERMANY,5\n2016-09,GERMANY,discontinued\n"
+        "month,citizenship,count\n2016-08,GERMANY,5\n"
     );
 }
 

@@ -791,8 +791,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     {
         writeln!(
             out,
-            "\nVocabulary changes (values that start or stop inside a release, {}+ rows; every value's dates in --format json)",
-            tally_catalog::vocabulary::CHANGE_MIN_ROWS
+            "\nVocabulary changes (values of {}+ rows absent from a release's first or last {}+ days, where their own rate would have put {}+ rows; every value's dates in --format json)",
+            tally_catalog::vocabulary::CHANGE_MIN_ROWS,
+            tally_catalog::vocabulary::CHANGE_MARGIN_DAYS,
+            tally_catalog::vocabulary::CHANGE_MIN_EXPECTED_ROWS
         )?;
         for r in &status.releases {
             for c in &r.vocabulary_changes {
