@@ -674,10 +674,7 @@ fn a_value_absent_at_the_end_of_one_release_and_used_in_the_next_is_not_disconti
             "0",
         ],
     );
-    assert_eq!(
-        csv,
-        "month,citizenship,count\n2016-08,GERMANY,5\n"
-    );
+    assert_eq!(csv, "month,citizenship,count\n2016-08,GERMANY,5\n");
 }
 
 #[test]

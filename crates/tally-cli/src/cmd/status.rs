@@ -305,7 +305,10 @@ fn gather(store: &Store) -> Result<Status> {
     let mut coverage: BTreeMap<(TableKind, String), Coverage> = BTreeMap::new();
     let mut unknown_methods = BTreeMap::new();
     let mut unmapped_aors = BTreeMap::new();
-    let mut sheet_notes = Vec::new();
+    let mut sheet_notes: Vec<SheetNotes> = Vec::new();
+    // Warnings that name an AOR's rows, written once the coverage table's figures are
+    // known: (note, warning, table, AOR, rows, first and last day).
+    let mut incidental: Vec<(usize, usize, TableKind, String, u64, String)> = Vec::new();
     for r in &manifest.releases {
         let mut tables: BTreeMap<String, TableRows> = BTreeMap::new();
         for s in &r.report.sheets {
@@ -369,12 +372,19 @@ fn gather(store: &Store) -> Result<Status> {
                     .iter()
                     .filter(|(_, span)| tally_store::is_incidental(span, s.rows_kept))
                 {
-                    warnings.push(format!(
-                        "{aor}: {} rows over {}..{} (fewer than one a week, or than one in a thousand of the sheet's): counted, but this release is not taken to cover {aor}",
-                        Disclosure::default().cell(span.rows).text(),
-                        span.first.map(|d| d.to_string()).unwrap_or_default(),
-                        span.last.map(|d| d.to_string()).unwrap_or_default(),
+                    incidental.push((
+                        sheet_notes.len(),
+                        warnings.len(),
+                        s.table,
+                        aor.clone(),
+                        span.rows,
+                        format!(
+                            "{}..{}",
+                            span.first.map(|d| d.to_string()).unwrap_or_default(),
+                            span.last.map(|d| d.to_string()).unwrap_or_default()
+                        ),
                     ));
+                    warnings.push(String::new());
                 }
             }
             if !warnings.is_empty() || !s.header_notes.is_empty() {
@@ -567,6 +577,18 @@ fn gather(store: &Store) -> Result<Status> {
                 c.rows_text = figure.text();
             }
         }
+    }
+    // An AOR's rows in one release are printed as the coverage table prints them where
+    // they are all its rows there: "42 rows" beside a table rounding them to "<50" gave
+    // back what the rounding hides.
+    for (note, at, table, aor, rows, days) in incidental {
+        let figure = match coverage.get(&(table, aor.clone())) {
+            Some(c) if c.rows_in_releases == rows => c.rows_text.clone(),
+            _ => Disclosure::default().cell(rows).text(),
+        };
+        sheet_notes[note].warnings[at] = format!(
+            "{aor}: {figure} rows over {days} (fewer than one a week, or than one in a thousand of the sheet's): counted, but this release is not taken to cover {aor}"
+        );
     }
     // Each table's overlaps with both sides' rows: a count with no dimensions tallies them.
     let rule = Disclosure::default();
