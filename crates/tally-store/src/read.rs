@@ -329,11 +329,13 @@ impl<'s> TableScan<'s> {
             .with_batch_size(65_536)
             .build()
             .map_err(perr)?;
+        let event_date = wanted
+            .iter()
+            .position(|f| f.name() == tally_catalog::schema::EVENT_DATE);
+        let mut rows_before = 0u64;
         for batch in reader {
-            let batch = batch.map_err(|e| StoreError::Parquet {
-                path: path.clone(),
-                detail: e.to_string(),
-            })?;
+            let batch =
+                batch.map_err(|e| damaged_or_unreadable(&path, e.to_string(), self.store))?;
             // The projection returns columns in file order; put them in the order
             // asked, with nulls for the ones the file lacks.
             let columns: Vec<ArrayRef> = found
@@ -348,10 +350,72 @@ impl<'s> TableScan<'s> {
                 })
                 .collect();
             let batch = as_asked(&path, wanted, columns, batch.num_rows())?;
+            if let Some(at) = event_date {
+                check_event_dates(&path, batch.column(at), rows_before, self.store)?;
+            }
+            rows_before += batch.num_rows() as u64;
             visit(release, &batch)?;
         }
         Ok(())
     }
+}
+
+/// The error of a committed file whose pages do not decode: where a page's CRC (written
+/// with every page since 2026-12-04) does not match, the file changed after its commit.
+fn damaged_or_unreadable(path: &std::path::Path, detail: String, store: &Store) -> StoreError {
+    if detail.contains("CRC checksum mismatch") {
+        StoreError::Invalid(format!(
+            "{}: a page's bytes do not match the CRC written with them: the file is damaged (run `tally verify --store {}`; re-ingest its release)",
+            path.display(),
+            store.root().display()
+        ))
+    } else {
+        StoreError::Parquet {
+            path: path.to_path_buf(),
+            detail,
+        }
+    }
+}
+
+/// Refuses a batch of a table file holding an event date ingest never stores (outside
+/// `tally_model::date::EVENT_DATE_RANGE`): a damaged file, whose rows would otherwise count
+/// in a fiscal year such as FY-262143 (a byte changed in a committed file; the count
+/// checks size and row count only, `tally verify` the SHA-256). `rows_before`: the file's
+/// rows in earlier batches, to name the row.
+fn check_event_dates(
+    path: &std::path::Path,
+    column: &ArrayRef,
+    rows_before: u64,
+    store: &Store,
+) -> Result<(), StoreError> {
+    let Some(dates) = column.as_primitive_opt::<arrow_array::types::Date32Type>() else {
+        return Ok(());
+    };
+    let (first, last) = tally_model::date::EVENT_DATE_RANGE;
+    let (lo, hi) = (
+        tally_model::date::to_epoch_days(first),
+        tally_model::date::to_epoch_days(last),
+    );
+    // Checked on the values alone first (a null's slot may hold anything), which is
+    // one pass a compiler vectorizes; rows are looked at only where it finds one out.
+    let values = dates.values();
+    if values.iter().all(|d| (lo..=hi).contains(d)) {
+        return Ok(());
+    }
+    let Some(i) = (0..dates.len()).find(|&i| dates.is_valid(i) && !(lo..=hi).contains(&values[i]))
+    else {
+        return Ok(());
+    };
+    Err(StoreError::Invalid(format!(
+        "{}: row {} holds event date {}, outside {first}..{last}, which ingest never stores: the file is damaged (run `tally verify --store {}`; re-ingest its release)",
+        path.display(),
+        rows_before + i as u64 + 1,
+        dates.value_as_date(i).map_or_else(
+            || format!("{} days from 1970-01-01", values[i]),
+            |d| d.to_string()
+        ),
+        store.root().display()
+    )))
 }
 
 /// A batch of `rows` rows holding `columns`, named as `wanted` names them (in its order),

@@ -230,7 +230,12 @@ impl CompressedPage {
             r#type: page_type,
             uncompressed_page_size: uncompressed_size as i32,
             compressed_page_size: compressed_size as i32,
-            // TODO: Add support for crc checksum
+            // The page's bytes as written after its header (parquet-format: "computed on the
+            // serialization binary representation of the page (as written to disk),
+            // excluding the page header"), which `decode_page` checks with the same feature.
+            #[cfg(feature = "crc")]
+            crc: Some(crc32fast::hash(self.data()) as i32),
+            #[cfg(not(feature = "crc"))]
             crc: None,
             data_page_header: None,
             index_page_header: None,
