@@ -161,7 +161,7 @@ fn bad_file_in_a_folder_does_not_stop_the_good_ones() {
         stderr(&out)
     );
     assert_eq!(
-        count_csv(&store, "arrests", &["--by", "aor"]),
+        counts_only(&count_csv(&store, "arrests", &["--by", "aor"])),
         format!("aor,count\nNEW,{}\n", rows.len())
     );
 }

@@ -2478,7 +2478,16 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         .iter()
         .find(|(d, _)| *d == Dimension::Aor)
         .map(|(_, v)| v);
-    for r in &releases {
+    // Said for a release whose days meet the days asked (from its report, as `status`
+    // shows them: a Chicago count of FY2019 had carried the note of a 2023-2025 extract).
+    let meets_asked = |r: &ReleaseEntry| {
+        asked.as_ref().is_none_or(|a| {
+            r.extent(query.table)
+                .values()
+                .any(|(f, l)| *f <= a.last && a.first <= *l)
+        })
+    };
+    for r in releases.iter().filter(|r| meets_asked(r)) {
         let Some((state, beyond)) = r.report.extract_beyond(query.table) else {
             continue;
         };
@@ -2833,7 +2842,7 @@ impl Asked {
         // Ends nothing asks about are the releases' own; an end asked about beyond them
         // (`--to` before the first day any release covers) is asked about still, as its
         // one day: nothing up to it is covered, so its counts are missing, not zero.
-        let (first, last) = match (asked, cover.extent()) {
+        let (first, last) = match (asked, cover.asked_extent()) {
             ((Some(f), Some(l)), _) => (f, l),
             ((f, l), Some((lo, hi))) => (
                 f.unwrap_or(l.map_or(lo, |l| lo.min(l))),

@@ -34,6 +34,9 @@ pub const AOR_NOT_GIVEN: &str = "(AOR not given)";
 #[derive(Debug, Clone, Default)]
 pub struct CoverageMap {
     spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
+    /// The first and last day the releases' banners state, covered or not (a file cut
+    /// short states days its rows never reach).
+    stated: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl CoverageMap {
@@ -47,7 +50,18 @@ impl CoverageMap {
     ) -> CoverageMap {
         let mut spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>> = BTreeMap::new();
         let whole = table.def().aor.is_none();
+        let mut stated: Option<(NaiveDate, NaiveDate)> = None;
         for r in releases {
+            for (f, l) in r
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table == table)
+                .filter_map(|s| s.banner.coverage)
+            {
+                let e = stated.get_or_insert((f, l));
+                *e = (e.0.min(f), e.1.max(l));
+            }
             // Long stretches with no rows (a mistyped date years before the rest) are not
             // covered: tally_catalog::holes.
             let holes = tally_store::holes(&r.report, table);
@@ -78,7 +92,20 @@ impl CoverageMap {
         for list in spans.values_mut() {
             *list = merge(std::mem::take(list));
         }
-        CoverageMap { spans }
+        CoverageMap { spans, stated }
+    }
+
+    /// The first and last day a count's open ends reach: those of any AOR's covered days,
+    /// widened to the days the releases' banners state. A release cut short (its rows stop
+    /// in March under a banner stating to August 31) is not taken to cover April to
+    /// August, and a count from January with no end prints those months "not covered",
+    /// as its ingest said it would, rather than stopping at March as if they were not
+    /// asked about.
+    pub fn asked_extent(&self) -> Option<(NaiveDate, NaiveDate)> {
+        match (self.extent(), self.stated) {
+            (Some((f, l)), Some((sf, sl))) => Some((f.min(sf), l.max(sl))),
+            (covered, stated) => covered.or(stated),
+        }
     }
 
     /// The AOR codes some release covers.
@@ -222,6 +249,7 @@ mod tests {
             )]
             .into_iter()
             .collect(),
+            stated: None,
         };
         assert_eq!(map.spans("CHI"), [(d(1, 10), d(1, 25)), (d(2, 1), d(2, 5))]);
         assert_eq!(

@@ -49,6 +49,17 @@ pub fn thousands(n: u64) -> String {
 
 /// A count's CSV without the rows of covered days that had no records (`...,0`): tests
 /// about parsing look at the rows that hold records.
+/// A count's CSV without its coverage column and without the lines of zero or "not
+/// covered" (a synthetic release whose banner states more days than its few rows reach
+/// prints those days not covered): the rows' own counts.
+pub fn covered_counts(csv: &str) -> String {
+    without_zeros(&counts_only(csv))
+        .lines()
+        .filter(|l| !l.ends_with(",not covered"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 pub fn without_zeros(csv: &str) -> String {
     csv.lines()
         .filter(|l| !l.ends_with(",0"))
