@@ -1935,6 +1935,25 @@ fn an_extract_of_one_states_arrests_is_said_to_hold_only_that_states_part_of_an_
         text.contains("note: arrests_washington-state_2023-09_2025-10.csv holds only the arrests whose apprehension_state is WA: its rows of SEA (AK OR WA) are WA's part of those AORs, not their whole count"),
         "{text}"
     );
+    // Asked about days the extract does not reach (FY2019, before its first day), the
+    // note is not said: it spoke of a file with no rows there (from its span, as `status`
+    // shows it, whatever the count's rows).
+    let out = tally(&[
+        "count",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--by",
+        "fy",
+        "--where",
+        "aor=SEA,CHI",
+        "--from",
+        "2018-10-01",
+        "--to",
+        "2019-08-31",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("holds only"), "{}", stdout(&out));
     let status = stdout(&tally(&["status", "--store", path_str(&store)]));
     assert!(
         status.contains("Extracts of one state (they hold all of an AOR's rows only where it lies wholly within that state)\n  arrests_washington-state_2023-09_2025-10.csv: arrests: every row names WA (apprehension_state): its rows of CHI (IL IN KS KY MO WI), NOL (AL AR LA MS TN), PHI (DE PA WV), SEA (AK OR WA), WAS (DC VA) are WA's part of those AORs"),
