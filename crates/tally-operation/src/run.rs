@@ -915,6 +915,8 @@ fn run_measuring(
                 rows_counted: r.rows,
                 rows_shadowed: 0,
                 rows_duplicate: 0,
+                cut_of_workbook: false,
+                overlaps_another: false,
             })
             .collect(),
         (None, None) => Vec::new(),

@@ -25,6 +25,11 @@ pub struct PublishedRelease {
     pub rows_counted: Figure,
     pub rows_shadowed: Figure,
     pub rows_duplicate: Figure,
+    /// Whether the release is a cut of one raw ICE workbook, counted by source record
+    /// (only such a release sets rows aside as already counted from another cut).
+    pub cut_of_workbook: bool,
+    /// Whether the release overlaps another (only such a release has rows shadowed).
+    pub overlaps_another: bool,
 }
 
 /// An overlap as published, with both releases' rows.
@@ -342,6 +347,8 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
                 rows_counted: sum(r.rows_counted),
                 rows_shadowed: sum(r.rows_shadowed),
                 rows_duplicate: sum(r.rows_duplicate),
+                cut_of_workbook: r.cut_of_workbook,
+                overlaps_another: r.overlaps_another,
             })
             .collect(),
         overlaps,

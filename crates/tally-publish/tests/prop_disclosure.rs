@@ -38,6 +38,8 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
         rows_counted: rows,
         rows_shadowed: 0,
         rows_duplicate: 0,
+        cut_of_workbook: false,
+        overlaps_another: true,
     };
     CountResult {
         table,

@@ -175,6 +175,12 @@ pub struct ReleaseUse {
     /// Rows set aside because an earlier release already counted the same source record
     /// (cuts of one raw workbook, by DDP's `file_original`/`sheet_original`/`row_original`).
     pub rows_duplicate: u64,
+    /// Whether the release is a cut of one raw ICE workbook counted by source record
+    /// (`Precedence::by_record`): only such a release can have `rows_duplicate`.
+    pub cut_of_workbook: bool,
+    /// Whether the release overlaps another on some AOR and day (`Precedence::involves`):
+    /// only such a release can have `rows_shadowed`.
+    pub overlaps_another: bool,
 }
 
 /// How much of a cell's AOR-days some release covers.
@@ -1349,6 +1355,8 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             rows_counted: 0,
             rows_shadowed: 0,
             rows_duplicate: 0,
+            cut_of_workbook: precedence.by_record(&release.id),
+            overlaps_another: precedence.involves(&release.id),
         });
         // Per dimension, each row's id, found a column at a time (one kind of lookup
         // over many rows, rather than every kind in turn on each row). Rows outside

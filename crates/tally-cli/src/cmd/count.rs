@@ -551,14 +551,17 @@ pub fn write_result(
         .releases
         .iter()
         .map(|r| {
+            // Said of releases that overlap another, and of cuts of one ICE workbook
+            // (status says which releases are): of any other release they are always none.
             let mut shadowed = match r.rows_shadowed {
+                _ if !r.overlaps_another => String::new(),
                 Figure::Exact(0) => String::new(),
                 f => format!(
                     ", {}",
                     rows_phrase(f, "on days another release covers (precedence)")
                 ),
             };
-            if r.rows_duplicate != Figure::Exact(0) {
+            if r.cut_of_workbook && r.rows_duplicate != Figure::Exact(0) {
                 shadowed.push_str(&format!(
                     ", {}",
                     rows_phrase(
