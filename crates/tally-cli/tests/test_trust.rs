@@ -600,6 +600,13 @@ fn a_few_rows_of_an_aor_do_not_make_it_covered() {
         "{status}"
     );
     assert!(!status.contains(" 42 rows"), "{status}");
+    // Its rows without an AOR are the release's own, not an AOR it does not cover (a count
+    // prints them bare; status had said the release was "not taken to cover (blank)").
+    assert!(
+        status.contains("arrests  (blank)  2023-09-25  2024-04-03"),
+        "{status}"
+    );
+    assert!(!status.contains("not taken to cover (blank)"), "{status}");
 }
 
 /// A file cut short (a download that stopped) keeps its banner's whole period: the

@@ -371,6 +371,9 @@ fn gather(store: &Store) -> Result<Status> {
                     .aors
                     .iter()
                     .filter(|(_, span)| tally_store::is_incidental(span, s.rows_kept))
+                    // Rows without an AOR belong to their release as a whole, are not
+                    // judged as an AOR it covers, and a count prints them so.
+                    .filter(|(aor, _)| !tally_query::coverage::is_no_aor(aor))
                 {
                     incidental.push((
                         sheet_notes.len(),
