@@ -857,3 +857,37 @@ fn source_lines_name_only_what_a_release_can_have_set_aside() {
         assert!(line.ends_with("rows counted: not shown"), "{line}");
     }
 }
+
+/// A week the days asked cut is said to be cut in the CSV's coverage column too (a
+/// spreadsheet shows no stderr, where the note is): `--from 2019-08-14` counts five days
+/// of the week of August 12.
+#[test]
+fn a_bucket_the_days_asked_cut_says_so_in_the_csv() {
+    let (_dir, store) = national_store(&["EROArrests_FY2019.pipe.csv.gz"]);
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &[
+            "--by",
+            "week",
+            "--where",
+            "aor=NYC",
+            "--from",
+            "2019-08-14",
+            "--to",
+            "2019-08-25",
+        ],
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "week,count,coverage", "{csv}");
+    assert!(
+        lines[1].starts_with("2019-08-12,")
+            && lines[1].ends_with(",counts only 2019-08-14..2019-08-18 (the days asked cut it)"),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with("2019-08-19,") && lines[2].ends_with(','),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+}

@@ -599,8 +599,10 @@ pub fn write_result(
         Format::Csv => {
             let mut header = p.dimensions.clone();
             header.push("count".into());
-            // A spreadsheet shows no stderr: cells that miss days say so in a column.
-            let partial = needs_coverage_column(&p);
+            // A spreadsheet shows no stderr: cells that miss days say so in a column, and
+            // so do buckets the days asked cut (a week from a mid-week --from).
+            let cut = buckets_cut(query, &p);
+            let partial = needs_coverage_column(&p) || cut.iter().any(Option::is_some);
             if partial {
                 header.push("coverage".into());
             }
@@ -619,7 +621,12 @@ pub fn write_result(
                 }
                 w.write_field(g.count.plain())?;
                 if partial {
-                    w.write_field(cell_coverage_text(&p.table, g))?;
+                    let words = cell_coverage_text(&p.table, g);
+                    match cut.get(i).cloned().flatten() {
+                        Some(c) if words.is_empty() => w.write_field(c)?,
+                        Some(c) => w.write_field(format!("{words}; {c}"))?,
+                        None => w.write_field(words)?,
+                    }
                 }
                 if let Some(r) = rates.get(i) {
                     for column in r.columns() {
@@ -792,6 +799,37 @@ pub fn write_result(
 
 /// True when some cell misses days (not or partly covered, or holding a partial last
 /// day): the table and CSV then carry a `coverage` column.
+/// Per group of `p`: where the days `query` asks about (`--from`/`--to` and date
+/// filters) cut one of its date buckets, the days it counts (`counts only
+/// 2019-08-14..2019-08-18 (the days asked cut it)`), as the count's notes say them.
+fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
+    let (from, to) = query.days_asked();
+    let date_dims: Vec<(usize, Dimension)> = query
+        .by
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_date())
+        .map(|(k, d)| (k, *d))
+        .collect();
+    if (from.is_none() && to.is_none()) || date_dims.is_empty() {
+        return Vec::new();
+    }
+    p.groups
+        .iter()
+        .map(|g| {
+            date_dims.iter().find_map(|(k, d)| {
+                let (start, end) = tally_query::count::date_bucket(*d, g.values.get(*k)?)?;
+                let (first, last) = (
+                    from.map_or(start, |f| f.max(start)),
+                    to.map_or(end, |t| t.min(end)),
+                );
+                ((first, last) != (start, end) && first <= last)
+                    .then(|| format!("counts only {first}..{last} (the days asked cut it)"))
+            })
+        })
+        .collect()
+}
+
 fn needs_coverage_column(p: &PublishedCount) -> bool {
     p.groups
         .iter()
