@@ -817,6 +817,10 @@ fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
     p.groups
         .iter()
         .map(|g| {
+            // A cell no day of which is covered counts nothing to cut.
+            if g.count == Figure::NotCovered {
+                return None;
+            }
             date_dims.iter().find_map(|(k, d)| {
                 let (start, end) = tally_query::count::date_bucket(*d, g.values.get(*k)?)?;
                 let (first, last) = (
