@@ -183,6 +183,32 @@ fn national_and_seattle_releases_count_each_seattle_day_once() {
         "json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // A count lists the overlaps of the AORs and days it asks about: Seattle's four for
+    // Seattle, none for Chicago (which had listed Seattle's).
+    let overlaps_of = |aor: &str| {
+        let out = tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--by",
+            "fy",
+            "--where",
+            &format!("aor={aor}"),
+            "--format",
+            "json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        json["overlaps_resolved"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["aor"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(overlaps_of("SEA"), ["SEA", "SEA", "SEA", "SEA"]);
+    assert_eq!(overlaps_of("CHI"), Vec::<String>::new());
 }
 
 /// Writes the national FY2019 arrests layout with `rows` (pipe text lines).

@@ -2434,14 +2434,29 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             })
         })
         .collect::<Result<_, QueryError>>()?;
-    // Only the overlaps that touch the counted range matter to this result.
+    // Only the overlaps that touch the days and AORs asked about matter to this result (a
+    // count of Chicago had listed Seattle's).
+    let aor_filter: Option<&Vec<String>> = query
+        .filters
+        .iter()
+        .find(|(d, _)| *d == Dimension::Aor)
+        .map(|(_, v)| v);
     let overlaps: Vec<OverlapUse> = precedence
         .overlaps()
         .iter()
         .zip(&overlap_rows)
         .filter(|(o, (w, l))| {
             (w + l > 0)
-                || (query.from.is_none_or(|f| o.last >= f) && query.to.is_none_or(|t| o.first <= t))
+                || (asked
+                    .as_ref()
+                    .is_none_or(|a| o.last >= a.first && o.first <= a.last)
+                    && aor_filter.is_none_or(|asked| {
+                        asked.iter().any(|a| {
+                            Dimension::Aor
+                                .normalize_value(query.table, a)
+                                .eq_ignore_ascii_case(&o.aor)
+                        })
+                    }))
         })
         .map(|(o, (w, l))| OverlapUse {
             overlap: o.clone(),
