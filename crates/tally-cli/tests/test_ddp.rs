@@ -1935,6 +1935,26 @@ fn an_extract_of_one_states_arrests_is_said_to_hold_only_that_states_part_of_an_
         text.contains("note: arrests_washington-state_2023-09_2025-10.csv holds only the arrests whose apprehension_state is WA: its rows of SEA (AK OR WA) are WA's part of those AORs, not their whole count"),
         "{text}"
     );
+    // A spreadsheet shows no stderr: the CSV's coverage column says it of the cells the
+    // extract may reach (by their AOR and days, not their rows), and of no other.
+    let national_fy2019 = national().join("EROArrests_FY2019.pipe.csv.gz");
+    assert!(ingest(&store, &[&national_fy2019]).status.success());
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--by", "fy,aor", "--where", "aor=SEA,NYC"],
+    );
+    let line = |prefix: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {csv}"))
+            .to_string()
+    };
+    let caveat = "WA's part of SEA only (arrests_washington-state_2023-09_2025-10.csv is one state's extract)";
+    assert!(line("FY2024,SEA,").ends_with(caveat), "{csv}");
+    assert!(line("FY2025,SEA,").contains(caveat), "{csv}");
+    assert!(!line("FY2019,SEA,").contains(caveat), "{csv}");
+    assert!(!line("FY2024,NYC,").contains(caveat), "{csv}");
     // Asked about days the extract does not reach (FY2019, before its first day), the
     // note is not said: it spoke of a file with no rows there (from its span, as `status`
     // shows it, whatever the count's rows).

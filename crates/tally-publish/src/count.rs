@@ -53,6 +53,8 @@ pub struct PublishedCount {
     pub overlaps: Vec<PublishedOverlap>,
     pub coverage_gaps: Vec<CoverageGap>,
     pub notes: Vec<String>,
+    /// Extracts of one state's rows read (as the count gives them: no counts).
+    pub state_extracts: Vec<tally_query::count::StateExtractUse>,
     pub suppress_below: u64,
     /// True when some cell is suppressed (so sums print rounded).
     pub any_suppressed: bool,
@@ -354,6 +356,7 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
         overlaps,
         coverage_gaps: result.coverage_gaps.clone(),
         notes,
+        state_extracts: result.state_extracts.clone(),
         suppress_below: rule.threshold,
         any_suppressed: !hidden.is_empty() || small_total || pooled_sums,
         dedup,

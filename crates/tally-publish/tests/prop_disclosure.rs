@@ -62,6 +62,7 @@ fn result(cells: &[u64], split: &[bool]) -> CountResult {
                 usual: 400,
             },
         }],
+        state_extracts: Vec::new(),
         notes: Vec::new(),
         dedup: None,
         rows_without_person: None,

@@ -280,6 +280,22 @@ pub struct CoverageGap {
     pub aors: Vec<String>,
 }
 
+/// A release of one state's rows read by a count, whose rows of some AORs are that
+/// state's part of them (`tally_catalog::ReleaseReport::extract_beyond`): the count's note
+/// says so, and a CSV's coverage column marks the cells it may reach.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateExtractUse {
+    /// The release, as labels print it.
+    pub release: String,
+    /// The state's postal code (`WA`).
+    pub state: String,
+    /// AOR codes asked about whose territory reaches beyond the state.
+    pub aors: Vec<String>,
+    /// The first and last day of its rows or stated period.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
 /// Result of a count: one row per group, sorted by the dimension values.
 #[derive(Debug, Clone, Serialize)]
 pub struct CountResult {
@@ -298,6 +314,8 @@ pub struct CountResult {
     pub total_coverage: CellCoverage,
     /// Partial last days of the releases counted, inside the range asked about.
     pub partial_days: Vec<PartialDayUse>,
+    /// Extracts of one state's rows read, where their days meet the days asked.
+    pub state_extracts: Vec<StateExtractUse>,
     /// Things a reader of the numbers should know: filter values that matched no row,
     /// days no release covers, releases that disagree where they overlap.
     pub notes: Vec<String>,
@@ -2510,15 +2528,33 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 .any(|(f, l)| *f <= a.last && a.first <= *l)
         })
     };
+    let mut state_extracts: Vec<StateExtractUse> = Vec::new();
     for r in releases.iter().filter(|r| meets_asked(r)) {
         let Some((state, beyond)) = r.report.extract_beyond(query.table) else {
             continue;
         };
-        let beyond: Vec<String> = beyond
+        let beyond: Vec<&(String, String)> = beyond
             .iter()
             .filter(|(aor, _)| {
                 asked_aors.is_none_or(|asked| asked.iter().any(|a| a.eq_ignore_ascii_case(aor)))
             })
+            .collect();
+        let extent = r.extent(query.table);
+        if let (Some(first), Some(last)) = (
+            extent.values().map(|s| s.0).min(),
+            extent.values().map(|s| s.1).max(),
+        ) && !beyond.is_empty()
+        {
+            state_extracts.push(StateExtractUse {
+                release: store.manifest().release_label(r),
+                state: state.to_string(),
+                aors: beyond.iter().map(|(aor, _)| aor.clone()).collect(),
+                first,
+                last,
+            });
+        }
+        let beyond: Vec<String> = beyond
+            .iter()
             .map(|(aor, states)| format!("{aor} ({states})"))
             .collect();
         if !beyond.is_empty() {
@@ -2590,6 +2626,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         coverage_gaps,
         partial_days,
         notes,
+        state_extracts,
         dedup: dedup.map(|rule| DedupUse {
             rule: rule.name.clone(),
             title: rule.title.clone(),

@@ -602,7 +602,10 @@ pub fn write_result(
             // A spreadsheet shows no stderr: cells that miss days say so in a column, and
             // so do buckets the days asked cut (a week from a mid-week --from).
             let cut = buckets_cut(query, &p);
-            let partial = needs_coverage_column(&p) || cut.iter().any(Option::is_some);
+            let extracts = state_extract_cells(query, &p);
+            let partial = needs_coverage_column(&p)
+                || cut.iter().any(Option::is_some)
+                || extracts.iter().any(Option::is_some);
             if partial {
                 header.push("coverage".into());
             }
@@ -621,12 +624,12 @@ pub fn write_result(
                 }
                 w.write_field(g.count.plain())?;
                 if partial {
-                    let words = cell_coverage_text(&p.table, g);
-                    match cut.get(i).cloned().flatten() {
-                        Some(c) if words.is_empty() => w.write_field(c)?,
-                        Some(c) => w.write_field(format!("{words}; {c}"))?,
-                        None => w.write_field(words)?,
-                    }
+                    let words: Vec<String> = std::iter::once(cell_coverage_text(&p.table, g))
+                        .chain(cut.get(i).cloned().flatten())
+                        .chain(extracts.get(i).cloned().flatten())
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    w.write_field(words.join("; "))?;
                 }
                 if let Some(r) = rates.get(i) {
                     for column in r.columns() {
@@ -830,6 +833,58 @@ fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
                 ((first, last) != (start, end) && first <= last)
                     .then(|| format!("counts only {first}..{last} (the days asked cut it)"))
             })
+        })
+        .collect()
+}
+
+/// Per group of `p`: where an extract of one state's rows may reach it (an AOR of the
+/// extract's beyond its state, on days the extract spans), that its rows there are the
+/// state's part (`WA's part of SEA only (arrests_washington-state_...csv is one state's
+/// extract)`), as the count's note says: a spreadsheet shows no stderr. Judged from the
+/// cell's AOR and days, never its rows.
+fn state_extract_cells(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
+    if p.state_extracts.is_empty() {
+        return Vec::new();
+    }
+    let aor_at = p.dimensions.iter().position(|d| d == "aor");
+    let date_dims: Vec<(usize, Dimension)> = query
+        .by
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_date())
+        .map(|(k, d)| (k, *d))
+        .collect();
+    p.groups
+        .iter()
+        .map(|g| {
+            let days = date_dims
+                .iter()
+                .find_map(|(k, d)| tally_query::count::date_bucket(*d, g.values.get(*k)?));
+            let said: Vec<String> = p
+                .state_extracts
+                .iter()
+                .filter(|e| days.is_none_or(|(f, l)| f <= e.last && e.first <= l))
+                .filter_map(|e| {
+                    let aors: Vec<&str> = match aor_at.and_then(|k| g.values.get(k)) {
+                        Some(aor) => e
+                            .aors
+                            .iter()
+                            .filter(|a| *a == aor)
+                            .map(String::as_str)
+                            .collect(),
+                        None => e.aors.iter().map(String::as_str).collect(),
+                    };
+                    (!aors.is_empty()).then(|| {
+                        format!(
+                            "{}'s part of {} only ({} is one state's extract)",
+                            e.state,
+                            aors.join(", "),
+                            e.release
+                        )
+                    })
+                })
+                .collect();
+            (!said.is_empty()).then(|| said.join("; "))
         })
         .collect()
 }

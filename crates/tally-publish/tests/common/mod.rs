@@ -27,6 +27,7 @@ pub fn arrests_count(dimensions: &[&str], groups: Vec<(Vec<String>, u64)>) -> Co
         undated_rows: 0,
         coverage_gaps: Vec::new(),
         partial_days: Vec::new(),
+        state_extracts: Vec::new(),
         notes: Vec::new(),
         dedup: None,
         rows_without_person: None,
