@@ -890,4 +890,15 @@ fn a_bucket_the_days_asked_cut_says_so_in_the_csv() {
         "{csv}"
     );
     assert_eq!(lines.len(), 3, "{csv}");
+    // Two days asked by a filter cut their months to those days, not to the days between.
+    let (_dir, store) = national_store(&["EROArrests_FY2018.pipe.csv.gz"]);
+    let csv = count_csv(
+        &store,
+        "arrests",
+        &["--by", "month", "--where", "date=2018-01-29,2018-02-03"],
+    );
+    assert_eq!(
+        csv,
+        "month,count,coverage\n2018-01,572,counts only 2018-01-29..2018-01-29 (the days asked cut it)\n2018-02,118,counts only 2018-02-03..2018-02-03 (the days asked cut it)\n"
+    );
 }

@@ -773,6 +773,46 @@ fn rows_a_release_does_not_claim_are_hatched_on_the_map_and_not_drawn_as_bars() 
     assert!(html.contains("<title>SEA: 1,876</title>"), "{html}");
 }
 
+/// A page's table says, cell by cell, what misses days, as the CLI's table and CSV do; its
+/// chart draws a partly covered point hollow (a week of 2019-08-26, whose September days
+/// no release covers, had read as an ordinary drop).
+#[test]
+fn a_page_says_which_cells_miss_days() {
+    let server = serve(store(), &[]);
+    let (status, _, body) = get(
+        &server.addr,
+        "/count/arrests?by=month&from=2019-07-01&to=2019-09-30",
+        &[],
+    );
+    let html = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<th scope=\"col\">coverage</th>"), "{html}");
+    assert!(
+        html.contains(
+            "<tr><td>2019-08</td><td class=\"n\">11,459</td><td data-cell-coverage></td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td>2019-09</td><td class=\"n\">&lt;10</td><td data-cell-coverage>not covered: rows of a release that does not claim these days"),
+        "{html}"
+    );
+    let (status, _, body) = get(
+        &server.addr,
+        "/count/arrests?by=week&from=2019-07-01&to=2019-09-30",
+        &[],
+    );
+    let html = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("data-partly-covered><title>all 2019-08-26: 2,498 (partly covered: days missing, see the table)"),
+        "{html}"
+    );
+    // A view every day of which is covered has no such column.
+    let (_, _, body) = get(&server.addr, "/count/arrests?by=month&fy=FY2018", &[]);
+    assert!(!String::from_utf8_lossy(&body).contains("data-cell-coverage"));
+}
+
 #[test]
 fn the_dashboard_form_leads_to_a_drawn_view_with_its_uncovered_days() {
     let server = serve(store(), &[]);

@@ -807,6 +807,30 @@ pub fn write_result(
 /// 2019-08-14..2019-08-18 (the days asked cut it)`), as the count's notes say them.
 fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
     let (from, to) = query.days_asked();
+    // The days asked: `--from`..`--to`, narrowed by each date filter to its values' buckets
+    // (`--where date=2018-01-29,2018-02-03` asks about two days, not those between).
+    let mut spans: Vec<(NaiveDate, NaiveDate)> =
+        vec![(from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX))];
+    for (d, values) in query.filters.iter().filter(|(d, _)| d.is_date()) {
+        let let_in: Vec<(NaiveDate, NaiveDate)> = values
+            .iter()
+            .filter_map(|v| tally_query::count::date_bucket(*d, &d.normalize_value(query.table, v)))
+            .collect();
+        if let_in.is_empty() {
+            continue;
+        }
+        spans = spans
+            .iter()
+            .flat_map(|(f, l)| {
+                let_in
+                    .iter()
+                    .map(move |(a, b)| ((*f).max(*a), (*l).min(*b)))
+                    .filter(|(a, b)| a <= b)
+            })
+            .collect();
+        spans.sort();
+        spans.dedup();
+    }
     let date_dims: Vec<(usize, Dimension)> = query
         .by
         .iter()
@@ -826,12 +850,16 @@ fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
             }
             date_dims.iter().find_map(|(k, d)| {
                 let (start, end) = tally_query::count::date_bucket(*d, g.values.get(*k)?)?;
-                let (first, last) = (
-                    from.map_or(start, |f| f.max(start)),
-                    to.map_or(end, |t| t.min(end)),
-                );
-                ((first, last) != (start, end) && first <= last)
-                    .then(|| format!("counts only {first}..{last} (the days asked cut it)"))
+                let pieces: Vec<(NaiveDate, NaiveDate)> = spans
+                    .iter()
+                    .map(|(f, l)| ((*f).max(start), (*l).min(end)))
+                    .filter(|(f, l)| f <= l)
+                    .collect();
+                (!pieces.is_empty() && pieces != [(start, end)]).then(|| {
+                    let days: Vec<String> =
+                        pieces.iter().map(|(f, l)| format!("{f}..{l}")).collect();
+                    format!("counts only {} (the days asked cut it)", days.join(", "))
+                })
             })
         })
         .collect()
@@ -843,10 +871,13 @@ fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
 /// extract)`), as the count's note says: a spreadsheet shows no stderr. Judged from the
 /// cell's AOR and days, never its rows.
 fn state_extract_cells(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
-    if p.state_extracts.is_empty() {
+    let aor_at = p.dimensions.iter().position(|d| d == "aor");
+    // Said of AOR-level figures: a count by AOR or of chosen AORs (a count over every AOR
+    // has its note).
+    let aor_asked = aor_at.is_some() || query.filters.iter().any(|(d, _)| *d == Dimension::Aor);
+    if p.state_extracts.is_empty() || !aor_asked {
         return Vec::new();
     }
-    let aor_at = p.dimensions.iter().position(|d| d == "aor");
     let date_dims: Vec<(usize, Dimension)> = query
         .by
         .iter()
@@ -857,34 +888,50 @@ fn state_extract_cells(query: &CountQuery, p: &PublishedCount) -> Vec<Option<Str
     p.groups
         .iter()
         .map(|g| {
+            // A cell no day of which is covered holds no part of anything.
+            if g.count == Figure::NotCovered {
+                return None;
+            }
             let days = date_dims
                 .iter()
                 .find_map(|(k, d)| tally_query::count::date_bucket(*d, g.values.get(*k)?));
-            let said: Vec<String> = p
+            // (state, AORs) -> the extracts saying it: two extracts of one state say it once.
+            let mut said: Vec<((String, String), Vec<&str>)> = Vec::new();
+            for e in p
                 .state_extracts
                 .iter()
                 .filter(|e| days.is_none_or(|(f, l)| f <= e.last && e.first <= l))
-                .filter_map(|e| {
-                    let aors: Vec<&str> = match aor_at.and_then(|k| g.values.get(k)) {
-                        Some(aor) => e
-                            .aors
-                            .iter()
-                            .filter(|a| *a == aor)
-                            .map(String::as_str)
-                            .collect(),
-                        None => e.aors.iter().map(String::as_str).collect(),
+            {
+                let aors: Vec<&str> = match aor_at.and_then(|k| g.values.get(k)) {
+                    Some(aor) => e
+                        .aors
+                        .iter()
+                        .filter(|a| *a == aor)
+                        .map(String::as_str)
+                        .collect(),
+                    None => e.aors.iter().map(String::as_str).collect(),
+                };
+                if aors.is_empty() {
+                    continue;
+                }
+                let key = (e.state.clone(), aors.join(", "));
+                match said.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, releases)) => releases.push(&e.release),
+                    None => said.push((key, vec![&e.release])),
+                }
+            }
+            let words: Vec<String> = said
+                .into_iter()
+                .map(|((state, aors), releases)| {
+                    let (list, what) = if releases.len() == 1 {
+                        (releases[0].to_string(), "is one state's extract")
+                    } else {
+                        (releases.join(", "), "are extracts of one state")
                     };
-                    (!aors.is_empty()).then(|| {
-                        format!(
-                            "{}'s part of {} only ({} is one state's extract)",
-                            e.state,
-                            aors.join(", "),
-                            e.release
-                        )
-                    })
+                    format!("{state}'s part of {aors} only ({list} {what})")
                 })
                 .collect();
-            (!said.is_empty()).then(|| said.join("; "))
+            (!words.is_empty()).then(|| words.join("; "))
         })
         .collect()
 }

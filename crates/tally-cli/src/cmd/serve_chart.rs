@@ -84,6 +84,16 @@ pub(crate) fn not_covered(g: &Value) -> bool {
     g["count"]["not_covered"] == Value::Bool(true) || g["coverage"]["coverage"] == "not-covered"
 }
 
+/// One line of a series chart: its name, its points (`None`: not drawn), its total (for
+/// the order of lines) and which points are partly covered.
+type Line = (String, Vec<Option<u64>>, u64, Vec<bool>);
+
+/// Whether a group's cell misses some days (partly covered, or holding a release's
+/// partial last day): its point is drawn hollow and says so.
+fn partly_covered(g: &Value) -> bool {
+    g["coverage"]["coverage"] == "partial" || g["incomplete"] == Value::Bool(true)
+}
+
 /// The count a chart or map draws for a group: its exact count where its cell is covered;
 /// `None` (not drawn, said so) where suppressed, rounded, missing or not covered.
 pub(crate) fn drawn(g: &Value) -> Option<u64> {
@@ -157,6 +167,8 @@ fn series_chart(
         uncovered.push(not_covered(g));
     }
     let mut lines: Vec<(String, Vec<Option<u64>>, u64)> = Vec::new();
+    // (line, period) of points whose cell misses days: drawn hollow, and said.
+    let mut partial: std::collections::HashSet<(usize, usize)> = Default::default();
     for g in groups {
         let period = g[period_dim].as_str().unwrap_or("").to_string();
         let at = match periods.iter().position(|p| *p == period) {
@@ -184,11 +196,25 @@ fn series_chart(
         }
         let value = drawn(g);
         points[at] = value;
+        if value.is_some() && partly_covered(g) {
+            partial.insert((line, at));
+        }
         lines[line].2 += value.unwrap_or(0);
     }
     if periods.is_empty() {
         return String::new();
     }
+    // Sorted by size below: keep each line's partial points with it.
+    let mut lines: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, points, total))| {
+            let hollow = (0..points.len())
+                .map(|i| partial.contains(&(k, i)))
+                .collect();
+            (name, points, total, hollow)
+        })
+        .collect();
     lines.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     let hidden = lines.len().saturating_sub(MAX_LINES);
     lines.truncate(MAX_LINES);
@@ -242,7 +268,7 @@ fn series_chart(
             escape(&periods[i])
         );
     }
-    for (k, (name, points, _)) in lines.iter().enumerate() {
+    for (k, (name, points, _, hollow)) in lines.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         // A line breaks at a suppressed or missing point.
         let mut path = String::new();
@@ -270,14 +296,22 @@ fn series_chart(
         if n <= 120 {
             for (i, p) in points.iter().enumerate() {
                 if let Some(v) = p {
+                    let part = hollow.get(i).copied().unwrap_or(false);
                     let _ = write!(
                         svg,
-                        r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{colour}"><title>{} {}: {}</title></circle>"##,
+                        r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{}" stroke="{colour}"{}><title>{} {}: {}{}</title></circle>"##,
                         x_of(i),
                         y_of(*v, top),
+                        if part { "white" } else { colour },
+                        if part { " data-partly-covered" } else { "" },
                         escape(name),
                         escape(&periods[i]),
-                        thousands(*v)
+                        thousands(*v),
+                        if part {
+                            " (partly covered: days missing, see the table)"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }

@@ -189,35 +189,69 @@ pub fn count_page(
         super::serve_chart::chart(&dims, &groups, axis.as_deref(), &meta)
     );
     html.push_str(&coverage(&v));
+    // Cells that miss days say so in a column, as the CLI's table and CSV do (a month
+    // half covered had read as a drop).
+    let words: Vec<String> = groups.iter().map(|g| cell_coverage(&table, g)).collect();
+    let with_coverage = words.iter().any(|w| !w.is_empty());
     html.push_str("<div class=\"scroll\"><table><thead><tr>");
     for d in &dims {
         let _ = write!(html, "<th scope=\"col\">{}</th>", escape(d));
     }
     let _ = write!(
         html,
-        "<th scope=\"col\">{}</th></tr></thead><tbody>",
-        if stays { "stays" } else { "count" }
+        "<th scope=\"col\">{}</th>{}</tr></thead><tbody>",
+        if stays { "stays" } else { "count" },
+        if with_coverage {
+            "<th scope=\"col\">coverage</th>"
+        } else {
+            ""
+        }
     );
-    for g in &groups {
+    for (g, w) in groups.iter().zip(&words) {
         html.push_str("<tr>");
         for d in &dims {
             let _ = write!(html, "<td>{}</td>", escape(g[d].as_str().unwrap_or("")));
         }
         let _ = write!(
             html,
-            "<td class=\"n\">{}</td></tr>",
+            "<td class=\"n\">{}</td>",
             escape(&figure(&g["count"]))
         );
+        if with_coverage {
+            let _ = write!(html, "<td data-cell-coverage>{}</td>", escape(w));
+        }
+        html.push_str("</tr>");
     }
     let _ = write!(
         html,
-        "</tbody><tfoot><tr><th scope=\"row\" colspan=\"{}\">total</th><td class=\"n\">{}</td></tr></tfoot></table></div>",
+        "</tbody><tfoot><tr><th scope=\"row\" colspan=\"{}\">total</th><td class=\"n\">{}</td>{}</tr></tfoot></table></div>",
         dims.len().max(1),
-        escape(&figure(&v["total"]))
+        escape(&figure(&v["total"])),
+        if with_coverage { "<td></td>" } else { "" }
     );
     html.push_str(&provenance(&v));
     html.push_str(super::serve_form::SCRIPT);
     Ok(page(&format!("Count of {table}"), &html).into_bytes())
+}
+
+/// A group's coverage in the words of the CLI's coverage column (empty when every day is
+/// covered), from its JSON (`coverage`, `incomplete`).
+fn cell_coverage(table: &str, g: &Value) -> String {
+    let coverage = match g["coverage"]["coverage"].as_str() {
+        Some("partial") => tally_query::count::CellCoverage::Partial {
+            covered: g["coverage"]["covered"].as_i64().unwrap_or(0),
+            of: g["coverage"]["of"].as_i64().unwrap_or(0),
+        },
+        Some("not-covered") => tally_query::count::CellCoverage::NotCovered,
+        _ => tally_query::count::CellCoverage::Full,
+    };
+    let count = Figure::from_json(&g["count"]).unwrap_or(Figure::NotShown);
+    super::count::cell_coverage_words(
+        table,
+        &coverage,
+        &count,
+        g["incomplete"] == Value::Bool(true),
+    )
 }
 
 /// A published figure as the table prints it: `1,234`, `<10`, `about 1,230`, `not
