@@ -831,13 +831,7 @@ fn buckets_cut(query: &CountQuery, p: &PublishedCount) -> Vec<Option<String>> {
         spans.sort();
         spans.dedup();
     }
-    let date_dims: Vec<(usize, Dimension)> = query
-        .by
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_date())
-        .map(|(k, d)| (k, *d))
-        .collect();
+    let date_dims = date_dimensions(query);
     if (from.is_none() && to.is_none()) || date_dims.is_empty() {
         return Vec::new();
     }
@@ -878,13 +872,7 @@ fn state_extract_cells(query: &CountQuery, p: &PublishedCount) -> Vec<Option<Str
     if p.state_extracts.is_empty() || !aor_asked {
         return Vec::new();
     }
-    let date_dims: Vec<(usize, Dimension)> = query
-        .by
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_date())
-        .map(|(k, d)| (k, *d))
-        .collect();
+    let date_dims = date_dimensions(query);
     p.groups
         .iter()
         .map(|g| {
@@ -933,6 +921,17 @@ fn state_extract_cells(query: &CountQuery, p: &PublishedCount) -> Vec<Option<Str
                 .collect();
             (!words.is_empty()).then(|| words.join("; "))
         })
+        .collect()
+}
+
+/// The date dimensions of `query`'s `by` (fy, month, week, date), with their positions.
+fn date_dimensions(query: &CountQuery) -> Vec<(usize, Dimension)> {
+    query
+        .by
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_date())
+        .map(|(k, d)| (k, *d))
         .collect()
 }
 
