@@ -485,10 +485,8 @@ fn a_damaged_page_is_refused_by_a_count_never_counted() {
                 unchanged += 1;
             } else {
                 let err = stderr(&out);
-                assert!(
-                    err.contains("the file is damaged") || err.contains("Parquet error"),
-                    "byte {at}: {err}"
-                );
+                // A page's data against its CRC, or a page header that no longer decodes.
+                assert!(err.contains("the file is damaged"), "byte {at}: {err}");
                 refused += 1;
             }
         }

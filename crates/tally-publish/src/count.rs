@@ -238,6 +238,20 @@ pub fn publish_count_owned(mut result: CountResult, rule: Disclosure) -> Publish
                 return n.clone();
             }
             match disagreeing.next() {
+                // Neither side's rows shown: say which counted, and where the rows are
+                // ("not shown rows in the first, not shown in the second" said nothing).
+                Some(o)
+                    if o.winner_rows == Figure::NotShown && o.shadowed_rows == Figure::NotShown =>
+                {
+                    n.replacen(
+                        &format!(
+                            "{COUNT_MARK} rows in the first (counted), {COUNT_MARK} in the second"
+                        ),
+                        "the first counted, the second not (each side's rows are not shown beside this count; `tally status` gives them)",
+                        1,
+                    )
+                    .replace(COUNT_MARK, "not shown")
+                }
                 Some(o) => n.replacen(COUNT_MARK, &o.winner_rows.text(), 1).replacen(
                     COUNT_MARK,
                     &o.shadowed_rows.text(),

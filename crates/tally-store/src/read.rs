@@ -169,10 +169,6 @@ impl<'s> TableScan<'s> {
     ) -> Result<(), StoreError> {
         let wanted = &self.wanted;
         let path = self.store.root().join(&file.path);
-        let perr = |e: parquet::errors::ParquetError| StoreError::Parquet {
-            path: path.clone(),
-            detail: e.to_string(),
-        };
         // A rollup is only looked at here (`decode_rollup` opens it when it is read): one
         // system call rather than three for each file of every count.
         let opened = match file.rollup_of {
@@ -213,7 +209,8 @@ impl<'s> TableScan<'s> {
             })?;
             return self.visit_rollup(release, file, &path, &decoded, wanted, visit);
         };
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(perr)?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(f)
+            .map_err(|e| damaged_or_unreadable(&path, e.to_string(), self.store))?;
         self.read_built(release, file, &path, builder, wanted, visit)
     }
 
@@ -361,20 +358,20 @@ impl<'s> TableScan<'s> {
 }
 
 /// The error of a committed file whose pages do not decode: where a page's CRC (written
-/// with every page since 2026-12-04) does not match, the file changed after its commit.
+/// with every page since 2026-12-04) does not match, the file changed after its commit;
+/// any other failure to decode a file the manifest lists (a changed page header or footer:
+/// "Unexpected PageType -3") says the same, with the reader's words.
 fn damaged_or_unreadable(path: &std::path::Path, detail: String, store: &Store) -> StoreError {
-    if detail.contains("CRC checksum mismatch") {
-        StoreError::Invalid(format!(
-            "{}: a page's bytes do not match the CRC written with them: the file is damaged (run `tally verify --store {}`; re-ingest its release)",
-            path.display(),
-            store.root().display()
-        ))
+    let what = if detail.contains("CRC checksum mismatch") {
+        "a page's bytes do not match the CRC written with them".to_string()
     } else {
-        StoreError::Parquet {
-            path: path.to_path_buf(),
-            detail,
-        }
-    }
+        format!("it does not decode ({detail})")
+    };
+    StoreError::Invalid(format!(
+        "{}: {what}: the file is damaged (run `tally verify --store {}`; re-ingest its release)",
+        path.display(),
+        store.root().display()
+    ))
 }
 
 /// Refuses a batch of a table file holding an event date ingest never stores (outside
