@@ -758,8 +758,10 @@ fn rows_a_release_does_not_claim_are_hatched_on_the_map_and_not_drawn_as_bars() 
         html.contains("fill=\"url(#hatch)\" stroke=\"#333\" stroke-width=\"0.6\" data-aor=\"WAS\"><title>WAS: not covered: 41 rows of a release that does not claim these days (not shaded)</title>"),
         "{html}"
     );
+    // Shaded, and said to be Washington's part of Seattle (Alaska and Oregon are shaded
+    // with it).
     assert!(
-        html.contains("data-aor=\"SEA\"><title>SEA: 1,876</title>"),
+        html.contains("data-aor=\"SEA\"><title>SEA: 1,876 (WA's part only: arrests_washington-state_2023-09_2025-10.csv is one state's extract)</title>"),
         "{html}"
     );
     let (status, _, body) = get(&server.addr, "/count/arrests?by=aor&fy=FY2025", &[]);

@@ -723,6 +723,7 @@ pub fn write_result(
                 "releases": releases,
                 "overlaps_resolved": overlaps,
                 "coverage_gaps": p.coverage_gaps,
+                "state_extracts": p.state_extracts,
                 "notes": notes,
             });
             let tail = serde_json::to_string_pretty(&doc)?;

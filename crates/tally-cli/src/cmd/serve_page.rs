@@ -419,6 +419,31 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
         } else {
             super::serve_chart::drawn(g).map(|n| n as f64)
         };
+        // An extract of one state's rows holds only that state's part of this AOR: said
+        // where the AOR is shaded (Seattle's 1,876 from Washington's file had read as
+        // Alaska's and Oregon's too).
+        let part_of: Vec<String> = v["state_extracts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| {
+                e["aors"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(aor.as_str())))
+            })
+            .map(|e| {
+                format!(
+                    "{}'s part only: {} is one state's extract",
+                    e["state"].as_str().unwrap_or(""),
+                    e["release"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let part_of = if part_of.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", part_of.join("; "))
+        };
         let label = match (value, rate) {
             (None, _) if uncovered => match count {
                 Some(f) if !matches!(f, Figure::NotCovered | Figure::Exact(0)) => format!(
@@ -428,10 +453,10 @@ pub fn map_page(body: &[u8], argv: &[String]) -> Result<Vec<u8>, String> {
                 _ => "not covered".to_string(),
             },
             (Some(x), true) => format!(
-                "{x:.1} per 100,000 ({})",
+                "{x:.1} per 100,000 ({}){part_of}",
                 count.map(|f| f.text()).unwrap_or_default()
             ),
-            (Some(x), false) => crate::render::thousands(x as u64),
+            (Some(x), false) => format!("{}{part_of}", crate::render::thousands(x as u64)),
             (None, _) => count.map(|f| f.text()).unwrap_or_else(|| "no data".into()),
         };
         values.push((aor, value, label));
