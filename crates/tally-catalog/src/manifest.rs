@@ -55,6 +55,14 @@ pub struct DataFile {
     pub bytes: u64,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
+    /// SHA-256 of the file's Parquet footer: its last `8 + n` bytes (the Thrift
+    /// `FileMetaData`, `n` bytes, then `n` as a little-endian u32 and `PAR1`; Parquet
+    /// format spec, "File format"). Checked by every read of the file, where its pages
+    /// carry their own CRC32 and the footer (column offsets, statistics, the list of
+    /// all-null columns) none. Written since 2026-12-04 for table and rejects files;
+    /// `None` in older stores and for rollups, which are read and hashed whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer_sha256: Option<String>,
     /// For a rollup (`_rollup/...`, [`crate::schema::Rollup::schema`]): the path of the
     /// table file whose rows it sums. `None` for table files and rejects.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -432,6 +432,97 @@ fn concurrent_ingests_are_serialized_and_readers_see_whole_manifests() {
 /// set to 0xFF at 40 places across its pages; before, a change at byte 5,000 moved
 /// 543 arrests into "FY-262143" and one at byte 700,000 changed nationalities, silently).
 #[test]
+fn a_changed_footer_is_refused_where_it_would_have_decoded_as_another_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = std::fs::read_dir(store.join("arrests"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("fy=2019/part-0.parquet"))
+        .next()
+        .unwrap();
+    let original = std::fs::read(&file).unwrap();
+    let run = || {
+        tally(&[
+            "count",
+            "arrests",
+            "--store",
+            path_str(&store),
+            "--no-rollups",
+            "--by",
+            "aor",
+            "--format",
+            "csv",
+            "--suppress-below",
+            "0",
+        ])
+    };
+    let expected = stdout(&run());
+    assert!(expected.contains("CHI,"), "{expected}");
+    // The footer lists the columns null in every row, which are then not read. Naming
+    // `aor` there in place of a column really null keeps the footer valid Thrift of the
+    // same length: before footers were fingerprinted, every arrest counted as
+    // "(unmapped)" and each AOR printed 0.
+    let n = original.len();
+    let footer_len = u32::from_le_bytes(original[n - 8..n - 4].try_into().unwrap()) as usize;
+    let footer_start = n - 8 - footer_len;
+    let listed = original
+        .windows(18)
+        .position(|w| w == b"tally.null_columns")
+        .expect("the all-null column list");
+    assert!(listed > footer_start);
+    let criminality = listed
+        + original[listed..]
+            .windows(25)
+            .position(|w| w == b"apprehension_criminality,")
+            .expect("an all-null column listed");
+    let mut relisted = original.clone();
+    relisted[criminality..criminality + 4].copy_from_slice(b"aor,");
+    std::fs::write(&file, &relisted).unwrap();
+    let out = run();
+    assert!(!out.status.success(), "counted: {}", stdout(&out));
+    assert!(
+        stderr(&out).contains(
+            "part-0.parquet: its footer's bytes do not match the SHA-256 the manifest records: the file is damaged"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // `status` reads no rows, but says so, and fails.
+    let status = tally(&["status", "--store", path_str(&store)]);
+    assert!(!status.status.success());
+    assert!(
+        stdout(&status).contains("DAMAGED: 1 file(s) changed after their commit"),
+        "{}",
+        stdout(&status)
+    );
+    // Any byte of the footer, its length and magic included: refused, never counted.
+    for k in 0..30 {
+        let at = footer_start + k * (footer_len + 8) / 30;
+        let mut damaged = original.clone();
+        damaged[at] ^= 0x01;
+        std::fs::write(&file, &damaged).unwrap();
+        let out = run();
+        assert!(
+            !out.status.success(),
+            "footer byte {at} changed, counted: {}",
+            stdout(&out)
+        );
+        assert!(
+            stderr(&out).contains("the file is damaged"),
+            "byte {at}: {}",
+            stderr(&out)
+        );
+    }
+    std::fs::write(&file, &original).unwrap();
+    assert_eq!(stdout(&run()), expected);
+    let status = tally(&["status", "--store", path_str(&store)]);
+    assert!(status.status.success(), "{}", stdout(&status));
+    assert!(!stdout(&status).contains("DAMAGED"));
+}
+
+#[test]
 fn a_damaged_page_is_refused_by_a_count_never_counted() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");

@@ -21,6 +21,7 @@
 pub mod cache;
 pub mod cancel;
 pub mod commit;
+pub mod footer;
 pub mod memo;
 pub mod read;
 mod rollup;

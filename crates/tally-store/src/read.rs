@@ -5,7 +5,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field as ArrowField};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use std::fs::File;
 use tally_catalog::schema::Rollup;
 use tally_catalog::{DataFile, ReleaseEntry};
@@ -209,8 +211,23 @@ impl<'s> TableScan<'s> {
             })?;
             return self.visit_rollup(release, file, &path, &decoded, wanted, visit);
         };
-        let builder = ParquetRecordBatchReaderBuilder::try_new(f)
-            .map_err(|e| damaged_or_unreadable(&path, e.to_string(), self.store))?;
+        // The footer is read here rather than by the Parquet reader, to be checked first.
+        let footer = crate::footer::read_footer(&path, &f, bytes)?;
+        if let Some(expected) = &file.footer_sha256
+            && crate::footer::footer_sha256(&footer) != *expected
+        {
+            return Err(damaged(
+                &path,
+                "its footer's bytes do not match the SHA-256 the manifest records",
+                self.store,
+            ));
+        }
+        let unreadable = |detail: String| damaged_or_unreadable(&path, detail, self.store);
+        let metadata = crate::footer::decode(&footer).map_err(unreadable)?;
+        let metadata =
+            ArrowReaderMetadata::try_new(std::sync::Arc::new(metadata), ArrowReaderOptions::new())
+                .map_err(|e| unreadable(e.to_string()))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(f, metadata);
         self.read_built(release, file, &path, builder, wanted, visit)
     }
 
@@ -367,6 +384,12 @@ fn damaged_or_unreadable(path: &std::path::Path, detail: String, store: &Store) 
     } else {
         format!("it does not decode ({detail})")
     };
+    damaged(path, &what, store)
+}
+
+/// The error of a committed file found changed by `what`: "the file is damaged", with
+/// what to run.
+fn damaged(path: &std::path::Path, what: &str, store: &Store) -> StoreError {
     StoreError::Invalid(format!(
         "{}: {what}: the file is damaged (run `tally verify --store {}`; re-ingest its release)",
         path.display(),

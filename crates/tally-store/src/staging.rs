@@ -109,7 +109,14 @@ impl Staging {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(StoreError::io(parent))?;
             }
-            let file = File::create(&path).map_err(StoreError::io(&path))?;
+            // Readable too: its footer is read back for the manifest once it is written.
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&path)
+                .map_err(StoreError::io(&path))?;
             let file = HashingFile {
                 file,
                 sha256: Sha256::new(),
@@ -166,6 +173,7 @@ impl Staging {
                 detail: e.to_string(),
             })?;
             written.file.sync_all().map_err(StoreError::io(&path))?;
+            let footer = crate::footer::read_footer(&path, &written.file, written.bytes)?;
             self.files.push(DataFile {
                 path: rel.clone(),
                 table: Some(table),
@@ -173,6 +181,7 @@ impl Staging {
                 rows,
                 bytes: written.bytes,
                 sha256: tally_catalog::hex(&written.sha256.finalize()),
+                footer_sha256: Some(crate::footer::footer_sha256(&footer)),
                 rollup_of: None,
                 rollup: Rollup::Daily,
             });
@@ -323,6 +332,12 @@ fn fingerprint(
     let path = dir.join(&rel);
     let bytes = std::fs::read(&path).map_err(StoreError::io(&path))?;
     let sha256 = tally_catalog::hex(&Sha256::digest(&bytes));
+    let footer = crate::footer::footer_of(&bytes).ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "{}: written without a Parquet footer",
+            path.display()
+        ))
+    })?;
     Ok(DataFile {
         path: rel,
         table,
@@ -330,6 +345,7 @@ fn fingerprint(
         rows,
         bytes: bytes.len() as u64,
         sha256,
+        footer_sha256: Some(crate::footer::footer_sha256(footer)),
         rollup_of: None,
         rollup: Rollup::Daily,
     })

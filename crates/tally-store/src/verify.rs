@@ -54,6 +54,53 @@ impl VerifyReport {
     }
 }
 
+/// What a read checks of each file the manifest lists before it trusts it, for the whole
+/// store at once: the file's size and, where the manifest records one, its footer's
+/// SHA-256 (`DataFile::footer_sha256`). Neither its pages (each read checks their CRCs)
+/// nor its rows ([`verify_store`] does). One `open` and two small reads per file, so
+/// `tally status` can say a store is damaged without reading it whole. Problems come in
+/// manifest order.
+pub fn quick_check(store: &Store) -> Vec<Problem> {
+    let manifest = store.manifest();
+    let mut problems = Vec::new();
+    for release in &manifest.releases {
+        for file in &release.files {
+            let path = store.root().join(&file.path);
+            let detail = match check_size_and_footer(&path, file) {
+                Ok(()) => continue,
+                Err(detail) => detail,
+            };
+            problems.push(Problem {
+                release: Some(release.id.clone()),
+                path: Some(file.path.clone()),
+                detail,
+            });
+        }
+    }
+    problems
+}
+
+/// [`quick_check`] of one file: what differs, in words.
+fn check_size_and_footer(path: &Path, file: &tally_catalog::DataFile) -> Result<(), String> {
+    let opened = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let size = opened
+        .metadata()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    if size != file.bytes {
+        return Err(format!("size {size} bytes, manifest says {}", file.bytes));
+    }
+    let Some(expected) = &file.footer_sha256 else {
+        return Ok(());
+    };
+    let footer = crate::footer::read_footer(path, &opened, size).map_err(|e| e.to_string())?;
+    let sha = crate::footer::footer_sha256(&footer);
+    if sha != *expected {
+        return Err(format!("footer SHA-256 {sha}, manifest says {expected}"));
+    }
+    Ok(())
+}
+
 /// Verifies a whole store.
 pub fn verify_store(store: &Store) -> VerifyReport {
     let manifest = store.manifest();

@@ -233,6 +233,9 @@ struct Coverage {
 struct Status {
     store: String,
     generation: u64,
+    /// Files changed after their commit, as every read would find them (size, footer):
+    /// any makes `status` exit non-zero, as counts over them are refused.
+    damaged_files: Vec<tally_store::verify::Problem>,
     precedence_rule: &'static str,
     releases: Vec<ReleaseStatus>,
     coverage: Vec<Coverage>,
@@ -617,6 +620,7 @@ fn gather(store: &Store) -> Result<Status> {
     Ok(Status {
         store: store.root().display().to_string(),
         generation: manifest.generation,
+        damaged_files: tally_store::verify::quick_check(store),
         precedence_rule: PRECEDENCE_RULE,
         releases,
         coverage: coverage.into_values().collect(),
@@ -749,10 +753,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
     if let Some(name) = &args.store_shown_as {
         status.store = name.clone();
     }
+    let exit = if status.damaged_files.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
     if args.format == ReportFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &status)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(exit);
     }
     writeln!(
         out,
@@ -761,6 +770,23 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
         status.generation,
         status.releases.len()
     )?;
+    if !status.damaged_files.is_empty() {
+        writeln!(
+            out,
+            "DAMAGED: {} file(s) changed after their commit; counts reading them are refused (run `tally verify --store {}`; re-ingest their releases):",
+            status.damaged_files.len(),
+            status.store
+        )?;
+        for p in &status.damaged_files {
+            writeln!(
+                out,
+                "  {}: {}",
+                p.path.as_deref().unwrap_or_default(),
+                p.detail
+            )?;
+        }
+        writeln!(out)?;
+    }
     let header: Vec<String> = [
         "#",
         "release",
@@ -1079,5 +1105,5 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit)
 }
