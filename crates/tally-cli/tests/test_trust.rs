@@ -1089,3 +1089,57 @@ fn under_a_fine_key_neither_the_group_limit_nor_days_past_the_data_nor_uncovered
         stderr(&refused)
     );
 }
+
+/// A copy of a release whose AOR column was renamed (so that no row gives an AOR) holds
+/// rows that may be any AOR's: beside the release giving AORs it was counted on top of it
+/// (FY2018's 158,581 arrests printed as 316,289). Where the release giving AORs is far
+/// thinner (a 300-row Chicago extract), the copy counts and the extract is set aside.
+#[test]
+fn a_copy_whose_aor_column_is_renamed_is_not_counted_beside_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = national_fy2019_rows();
+    let title = "ERO Administrative Arrests for FY2019 (10/1/2018 - 8/31/2019)";
+    let renamed = dir.path().join("EROArrests_FY2019_renamed.pipe.csv");
+    national_layout(&renamed, title, &rows);
+    let text = std::fs::read_to_string(&renamed).unwrap().replacen(
+        "\"Area of Responsibility\"|",
+        "\"AOR Name\"|",
+        1,
+    );
+    std::fs::write(&renamed, text).unwrap();
+    let national_file = national().join("EROArrests_FY2019.pipe.csv.gz");
+
+    let store = dir.path().join("store");
+    // The copy first, so that "ingested first" cannot be what settles it.
+    let out = ingest(&store, &[&renamed]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(ingest(&store, &[&national_file]).status.success());
+    assert_eq!(fy_totals(&store, "arrests")["FY2019"], "131904");
+    assert_eq!(
+        count_csv(&store, "arrests", &["--by", "aor", "--where", "aor=CHI"]),
+        "aor,count\nCHI,7769\n"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("arrests (no AOR) 2018-10-01 .. 2019-09-01: EROArrests_FY2019.pipe.csv.gz counts, EROArrests_FY2019_renamed.pipe.csv does not (a release giving each row's AOR counts over one giving none (whose rows may be any AOR's); 131,904 rows against 131,904)"),
+        "{status}"
+    );
+
+    // A thin extract giving AORs does not make the copy's rows count twice either.
+    let chicago: Vec<String> = rows
+        .iter()
+        .filter(|r| r.starts_with("\"Chicago"))
+        .take(300)
+        .cloned()
+        .collect();
+    let extract = dir.path().join("EROArrests_FY2019_CHI_extract.pipe.csv");
+    national_layout(&extract, title, &chicago);
+    let store = dir.path().join("store2");
+    assert!(ingest(&store, &[&extract, &renamed]).status.success());
+    assert_eq!(fy_totals(&store, "arrests")["FY2019"], "131904");
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("arrests CHI 2018-10-01 .. 2018-10-15: EROArrests_FY2019_renamed.pipe.csv counts, EROArrests_FY2019_CHI_extract.pipe.csv does not (EROArrests_FY2019_CHI_extract.pipe.csv is far thinner (under half the other's rows per day); 5,839 rows against 300)"),
+        "{status}"
+    );
+}

@@ -25,6 +25,12 @@
 //! AOR that carries the national file's blank rows too), those rows are settled between
 //! the two as if they were one more AOR, `(no AOR)`, by the same rule.
 //!
+//! A release none of whose rows gives an AOR (its AOR column missing or renamed) holds
+//! rows that may be any AOR's: on the days it shares with a release giving AORs (of the
+//! AORs reaching its state, where it is one state's extract), the two settle as wholes,
+//! and the one giving AORs counts unless it is far thinner. Counted side by side, a copy
+//! of FY2018's arrests with its AOR column renamed doubled the year.
+//!
 //! Cuts of the same records: releases derived from the same raw ICE workbook (the
 //! Deportation Data Project's state extracts point back to it with `file_original` /
 //! `sheet_original` / `row_original`; a raw release is its own source) do not shadow each
@@ -68,7 +74,8 @@ pub struct Overlap {
     /// whole table over a part.
     pub reason: String,
     /// False when the two sides hold different shares of the table (a whole release
-    /// against one part of it), so their row counts are not comparable.
+    /// against one part of it, or a release giving no AOR against one giving AORs), so
+    /// their row counts are not comparable.
     pub like_for_like: bool,
 }
 
@@ -98,6 +105,9 @@ pub struct Precedence {
     /// (release id, AOR) pairs found far thinner than another release: extracts whose
     /// banner's claim to cover a whole period is not taken for coverage.
     thin: BTreeSet<(String, String)>,
+    /// Releases none of whose rows of the table gives an AOR (a file whose AOR column is
+    /// missing or renamed; NPR's processed detainers): each row may be any AOR's.
+    without_aor: BTreeSet<String>,
 }
 
 /// A release's holdings per (effective part, AOR).
@@ -148,6 +158,7 @@ impl Precedence {
         let mut held: Vec<(&ReleaseEntry, Holdings)> = Vec::new();
         // Rows without a usable AOR, per release (index as in `held`).
         let mut no_aor_held: Vec<Holdings> = Vec::new();
+        let mut gives_no_aor: BTreeSet<String> = BTreeSet::new();
         for r in releases {
             let parts: BTreeSet<Option<&str>> = r
                 .report
@@ -192,6 +203,9 @@ impl Precedence {
                 e.last = e.last.max(last);
                 e.rows += rows;
             }
+            if spans.is_empty() && !without_aor.is_empty() {
+                gives_no_aor.insert(r.id.clone());
+            }
             held.push((r, spans));
             no_aor_held.push(without_aor);
         }
@@ -214,6 +228,7 @@ impl Precedence {
             wins: HashMap::new(),
             overlaps: Vec::new(),
             thin: BTreeSet::new(),
+            without_aor: gives_no_aor,
         };
         // Long stretches a release holds no rows in (tally_catalog::holes) are no part of
         // an overlap: there the other release's rows count, not nothing.
@@ -265,6 +280,7 @@ impl Precedence {
                 }
             }
         }
+        p.settle_releases_without_aor(table, preferences, &held, &no_aor_held, &sharing, &holes);
         p.settle_rows_without_aor(table, &held);
         p.settle_between_rows_without_aor(
             table,
@@ -424,7 +440,8 @@ impl Precedence {
                 "a whole-table release counts over a release of one part",
             )),
             _ => return,
-        };
+        }
+        .or_else(|| self.giving_aors_counts(ra, ha, rb, hb));
         // Day boundaries of the choices that concern these two releases.
         let relevant: Vec<&Preference> = preferences
             .iter()
@@ -486,6 +503,180 @@ impl Precedence {
                 },
                 w_part.clone(),
             );
+        }
+    }
+
+    /// Between a release that gives no row's AOR and one that gives AORs, over the same
+    /// days: the one giving AORs counts, unless it is far thinner (then [`rule`] decides).
+    /// `None` when the two do not differ so. Returns whether `a` counts, and why.
+    fn giving_aors_counts(
+        &self,
+        a: &ReleaseEntry,
+        ha: &Held,
+        b: &ReleaseEntry,
+        hb: &Held,
+    ) -> Option<(bool, &'static str)> {
+        let (a_none, b_none) = (
+            self.without_aor.contains(&a.id),
+            self.without_aor.contains(&b.id),
+        );
+        if a_none == b_none {
+            return None;
+        }
+        let (giver, other) = if a_none { (hb, ha) } else { (ha, hb) };
+        if giver.density() < THIN_RATIO * other.density() {
+            return None;
+        }
+        Some((
+            !a_none,
+            "a release giving each row's AOR counts over one giving none (whose rows may be any AOR's)",
+        ))
+    }
+
+    /// A release none of whose rows gives an AOR (`without_aor`) holds, on the days it
+    /// shares with another release of the table, rows that may be any of the other's
+    /// AORs: the same records under a renamed AOR column counted twice (FY2018's 158,581
+    /// arrests printed as 316,289). The two are settled as wholes on those days, once: the
+    /// release giving AORs counts unless far thinner ([`Precedence::giving_aors_counts`]);
+    /// where it counts, the other's rows are set aside (key [`NO_AOR`]); where it does
+    /// not, its rows of every AOR are, and its rows without an AOR then go with it
+    /// ([`Precedence::settle_rows_without_aor`]). Cuts of one workbook are counted by
+    /// record instead; holes are no part of it, as for an AOR.
+    fn settle_releases_without_aor(
+        &mut self,
+        table: TableKind,
+        preferences: &[Preference],
+        held: &[(&ReleaseEntry, Holdings)],
+        no_aor_held: &[Holdings],
+        sharing: &SharedRecords,
+        holes: &[Vec<tally_store::Hole>],
+    ) {
+        let merged = |entries: &mut dyn Iterator<Item = &Held>| {
+            entries.copied().reduce(|x, y| Held {
+                first: x.first.min(y.first),
+                last: x.last.max(y.last),
+                rows: x.rows + y.rows,
+            })
+        };
+        for i in 0..held.len() {
+            if !self.without_aor.contains(&held[i].0.id) {
+                continue;
+            }
+            for j in 0..held.len() {
+                let (a, b) = (held[i].0, held[j].0);
+                if i == j || sharing.between(i, j) || self.without_aor.contains(&b.id) {
+                    continue;
+                }
+                // One state's extract holds none of another state's records: of `b`'s
+                // AORs, only those reaching `a`'s state (where `a` is one state's rows).
+                let a_state = a.report.extract_state(table);
+                let b_state = b.report.extract_state(table);
+                if a_state.is_some() && b_state.is_some() && a_state != b_state {
+                    continue;
+                }
+                let reaches =
+                    |aor: &str| match (a_state, tally_model::aor_territory::states_of(aor)) {
+                        (Some(state), Some(states)) if !states.is_empty() => {
+                            states.iter().any(|s| s == state)
+                        }
+                        _ => true,
+                    };
+                let b_held: Holdings = held[j]
+                    .1
+                    .iter()
+                    .filter(|((_, aor), _)| reaches(aor))
+                    .map(|(k, h)| (k.clone(), *h))
+                    .collect();
+                if b_held.is_empty() {
+                    continue;
+                }
+                let b_parts: BTreeSet<&Option<String>> =
+                    b_held.keys().map(|(part, _)| part).collect();
+                for ((a_part, _), ha) in &no_aor_held[i] {
+                    for b_part in &b_parts {
+                        let same_records = match (a_part, *b_part) {
+                            (x, y) if x == y => true,
+                            (None, _) | (_, None) => true,
+                            _ => false,
+                        };
+                        if !same_records {
+                            continue;
+                        }
+                        let Some(hb) = merged(
+                            &mut b_held
+                                .iter()
+                                .chain(&no_aor_held[j])
+                                .filter(|((p, _), _)| p == *b_part)
+                                .map(|(_, h)| h),
+                        ) else {
+                            continue;
+                        };
+                        let (first, last) = (ha.first.max(hb.first), ha.last.min(hb.last));
+                        if first > last {
+                            continue;
+                        }
+                        let b_counts = match self.giving_aors_counts(b, &hb, a, ha) {
+                            Some((b_counts, _)) => b_counts,
+                            None => !rule(a, ha, b, &hb).0,
+                        };
+                        // The loser's keys: the other's one, or every AOR this one gives.
+                        let keys: Vec<String> = if b_counts {
+                            vec![NO_AOR.to_string()]
+                        } else {
+                            b_held
+                                .keys()
+                                .filter(|(p, _)| p == *b_part)
+                                .map(|(_, aor)| aor.clone())
+                                .collect()
+                        };
+                        let pieces: Vec<(NaiveDate, NaiveDate)> =
+                            tally_store::without_holes((first, last), &holes[i], a_part)
+                                .into_iter()
+                                .flat_map(|s| tally_store::without_holes(s, &holes[j], b_part))
+                                .collect();
+                        let before = self.overlaps.len();
+                        for aor in &keys {
+                            for &(f, l) in &pieces {
+                                self.settle(
+                                    table,
+                                    preferences,
+                                    (a, a_part, ha),
+                                    (b, b_part, &hb),
+                                    aor,
+                                    f,
+                                    l,
+                                );
+                            }
+                        }
+                        // Each side is all its rows on those days: where `b` counts,
+                        // its rows of every AOR are its side of the overlap. The two are
+                        // never said to disagree: a count's filter on AOR keeps `b`'s
+                        // rows and none of `a`'s, and `a`'s rows cannot be set beside one
+                        // AOR's of `b`.
+                        for index in before..self.overlaps.len() {
+                            let o = &mut self.overlaps[index];
+                            o.like_for_like = false;
+                            let range = (to_epoch_days(o.first), to_epoch_days(o.last), index);
+                            let sides: Vec<(Option<String>, String)> = if o.winner_id == b.id {
+                                b_held
+                                    .keys()
+                                    .filter(|(p, _)| p == *b_part)
+                                    .cloned()
+                                    .collect()
+                            } else {
+                                vec![(a_part.clone(), NO_AOR.to_string())]
+                            };
+                            let winner = o.winner_id.clone();
+                            for key in sides {
+                                self.wins
+                                    .entry((winner.clone(), key.0, key.1))
+                                    .or_default()
+                                    .push(range);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
