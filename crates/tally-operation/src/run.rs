@@ -1096,7 +1096,14 @@ fn population_caveats(
 /// rounded to the nearest 10, and neither the total's percent change nor the period's
 /// at-large share is published (either would give the total back); every other percent
 /// change and share is rounded to a whole percent, and one computed from a suppressed
-/// count is not published. Renderers (text,
+/// count is not published. With AOR and period effects and one treated block, an
+/// estimate's `beta` has a closed form, `log(T_w C_b / (T_b C_w))` over the group's
+/// treated and comparison counts in the window and the baselines: at full precision the
+/// total's `beta` beside the shown method groups gave back three suppressed border counts
+/// exactly. So no estimate is published where a count it is fitted from is suppressed (a
+/// method group's own counts; for the total, any method group's), and the others are
+/// published to 2 decimals (rate ratio, interval, `beta`, `se`; the dispersion, a sum
+/// over the unpublished AOR counts, to 1). Renderers (text,
 /// Markdown, HTML, charts, JSON) all print this, never the raw result.
 pub fn for_publication(r: &OperationResult) -> OperationResult {
     use crate::render::hidden_columns;
@@ -1126,10 +1133,31 @@ pub fn for_publication(r: &OperationResult) -> OperationResult {
         } else {
             rule.percent(g.comparison_change_pct, &g.comparison)
         };
+        let fitted_from_hidden = if total {
+            any_hidden
+        } else {
+            g.treated.iter().chain(&g.comparison).any(|n| rule.small(*n))
+        };
+        if fitted_from_hidden && g.estimate.is_some() {
+            g.estimate = None;
+            // Short: it stands in the table's estimate column.
+            g.no_estimate = Some(format!(
+                "not published ({} <{}, which it would give back)",
+                if total {
+                    "a method group's count is"
+                } else {
+                    "one of its counts is"
+                },
+                rule.threshold
+            ));
+        }
         if let Some(e) = &mut g.estimate {
             e.rate_ratio = (e.rate_ratio * 100.0).round() / 100.0;
             e.ci_low = (e.ci_low * 100.0).round() / 100.0;
             e.ci_high = (e.ci_high * 100.0).round() / 100.0;
+            e.beta = (e.beta * 100.0).round() / 100.0;
+            e.se = (e.se * 100.0).round() / 100.0;
+            e.dispersion = (e.dispersion * 10.0).round() / 10.0;
         }
     }
     // A share is at-large over the total: where any method group of the period is

@@ -2,11 +2,13 @@
 //! over a window and three baselines, every assignment of values to the suppressed counts
 //! is tried, and each suppressed count must keep at least two values under which the
 //! published result (JSON, with totals, percent changes and shares, and the text report)
-//! comes out identical.
+//! comes out identical. Each group carries the difference-in-differences estimate
+//! `operation run` fits, whose `beta` has a closed form in the group's counts.
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use tally_model::TableKind;
+use tally_operation::estimate::{PanelCell, poisson_did};
 use tally_operation::run::{
     GroupCounts, OperationResult, Period, TOTAL, change_pct, for_publication, published,
 };
@@ -25,14 +27,32 @@ fn window(y: i32) -> Window {
 /// An operation result whose every derived number comes from `counts[group][side][period]`.
 fn result(counts: &[[[u64; 4]; 2]; 4]) -> OperationResult {
     let op = Operation::parse("t.toml", "name = \"t\"\ntitle = \"t\"\ndescription = \"d\"\naors = [\"CHI\"]\nwindow = { first = \"2019-07-14\", last = \"2019-07-27\" }\n").unwrap();
-    let group = |name: &str, t: Vec<u64>, c: Vec<u64>| GroupCounts {
-        group: name.into(),
-        treated_change_pct: change_pct(&t, &DAYS),
-        comparison_change_pct: change_pct(&c, &DAYS),
-        treated: t,
-        comparison: c,
-        estimate: None,
-        no_estimate: Some("test".into()),
+    // Each group's estimate fitted as `operation run` fits it, on one treated and one
+    // comparison AOR: its `beta` is then the closed form that gave suppressed counts back.
+    let group = |name: &str, t: Vec<u64>, c: Vec<u64>| {
+        let panel: Vec<PanelCell> = [&t, &c]
+            .iter()
+            .enumerate()
+            .flat_map(|(aor, counts)| {
+                counts.iter().enumerate().map(move |(period, n)| PanelCell {
+                    aor,
+                    period,
+                    treated_in_window: aor == 0 && period == 3,
+                    count: *n as f64,
+                    exposure: 1.0,
+                })
+            })
+            .collect();
+        let estimate = poisson_did(&panel).ok();
+        GroupCounts {
+            group: name.into(),
+            treated_change_pct: change_pct(&t, &DAYS),
+            comparison_change_pct: change_pct(&c, &DAYS),
+            treated: t,
+            comparison: c,
+            no_estimate: estimate.is_none().then(|| "test".into()),
+            estimate,
+        }
     };
     let mut groups: Vec<GroupCounts> = GROUPS
         .iter()
