@@ -129,7 +129,10 @@ fn the_july_2019_operation_runs_end_to_end_and_its_counts_equal_tally_count() {
     );
     let e = &group("at-large")["estimate"];
     assert_eq!(e["rate_ratio"], 0.72);
-    assert_eq!((e["ci_low"].as_f64(), e["ci_high"].as_f64()), (Some(0.5), Some(1.03)));
+    assert_eq!(
+        (e["ci_low"].as_f64(), e["ci_high"].as_f64()),
+        (Some(0.5), Some(1.03))
+    );
     assert_eq!(e["beta"], -0.33);
     assert_eq!(e["se"], 0.18);
     assert_eq!(e["dispersion"], 7.0);

@@ -85,16 +85,18 @@ pub fn fips_of(code: &str) -> Option<&'static str> {
 }
 
 /// Splits `Place, State Name` at its last comma when what follows is a state's name or
-/// its postal code in capitals (`Washington, DC`): (place, postal code). `None` when there
-/// is no comma, or the text after it is neither (`Franklin County, Washington 99301`
-/// with its ZIP code is kept whole).
+/// its postal code in capitals (`Washington, DC`), a ZIP code after it dropped
+/// (`Franklin County, Washington 99301`, as CIS's 2017 sanctuary map writes it; kept
+/// whole, the county was on no sanctuary list in counts by policy): (place, postal
+/// code). `None` when there is no comma, or the text after it is neither: a misspelt
+/// state (`Cass County, lowa`) is never guessed.
 pub fn split_place_state(text: &str) -> Option<(&str, &'static str)> {
     let (place, st) = text.rsplit_once(',')?;
     let place = place.trim();
     if place.is_empty() {
         return None;
     }
-    let st = st.trim();
+    let st = without_zip(st.trim());
     postal_code(st)
         .or_else(|| {
             states()
@@ -103,6 +105,20 @@ pub fn split_place_state(text: &str) -> Option<(&str, &'static str)> {
                 .map(|s| s.postal.as_str())
         })
         .map(|code| (place, code))
+}
+
+/// `text` less a trailing ZIP code (`Washington 99301`, `Washington 99301-1234`).
+fn without_zip(text: &str) -> &str {
+    let Some((before, last)) = text.rsplit_once(' ') else {
+        return text;
+    };
+    let (five, four) = last.split_once('-').unwrap_or((last, "0000"));
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if digits(five, 5) && digits(four, 4) {
+        before.trim_end()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -139,7 +155,16 @@ mod tests {
             split_place_state("Washington, DC"),
             Some(("Washington", "DC"))
         );
-        assert_eq!(split_place_state("Franklin County, Washington 99301"), None);
+        assert_eq!(
+            split_place_state("Franklin County, Washington 99301"),
+            Some(("Franklin County", "WA"))
+        );
+        assert_eq!(
+            split_place_state("Franklin County, Washington 99301-1234"),
+            Some(("Franklin County", "WA"))
+        );
+        assert_eq!(split_place_state("Franklin County, Washington 9930"), None);
+        assert_eq!(split_place_state("Route 9, Old Highway 99301"), None);
         assert_eq!(split_place_state("Cass County, lowa"), None);
         assert_eq!(split_place_state("East Haven. Connecticut"), None);
         assert_eq!(split_place_state("Rhode Island"), None);

@@ -1136,7 +1136,10 @@ pub fn for_publication(r: &OperationResult) -> OperationResult {
         let fitted_from_hidden = if total {
             any_hidden
         } else {
-            g.treated.iter().chain(&g.comparison).any(|n| rule.small(*n))
+            g.treated
+                .iter()
+                .chain(&g.comparison)
+                .any(|n| rule.small(*n))
         };
         if fitted_from_hidden && g.estimate.is_some() {
             g.estimate = None;

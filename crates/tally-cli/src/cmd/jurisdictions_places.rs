@@ -163,8 +163,27 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .iter()
         .map(|s| {
             let (placed, share) = published(s.placed, s.rows);
-            let (not_place, _) = published(s.not_a_place, s.rows);
-            let (custody_placed, custody_share) = published(s.custody_placed, s.custody);
+            let (mut not_place, _) = published(s.not_a_place, s.rows);
+            let (mut custody_placed, mut custody_share) = published(s.custody_placed, s.custody);
+            // The row's parts beside its printed figures: rows placed by a landmark that
+            // is no jail (placed less jail rows placed) and rows naming a place that is
+            // not placed (rows less not a place less placed). Where one is small and the
+            // figures it is the difference of are exact, one of them is not shown (MIA
+            // FY2019's 8 rows placed but not by a jail were printed as such a difference).
+            let exact = |f: &Figure| matches!(f, Figure::Exact(_));
+            let placed_not_jail = s.placed.saturating_sub(s.custody_placed);
+            if rule.small(placed_not_jail) && exact(&placed) && exact(&custody_placed) {
+                custody_placed = Figure::NotShown;
+                custody_share = None;
+            }
+            let place_not_placed = s.rows.saturating_sub(s.not_a_place + s.placed);
+            if rule.small(place_not_placed)
+                && exact(&placed)
+                && exact(&not_place)
+                && !rule.small(s.rows)
+            {
+                not_place = Figure::NotShown;
+            }
             let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.0}%", v * 100.0));
             let show = |f: Figure| {
                 if args.format == Format::Table {

@@ -137,6 +137,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
         format!("counties from {}", counties.crosswalk),
         "an AOR's share of population under each policy is not computed: the store has populations per AOR, not per county".to_string(),
     ];
+    if !result.lists_without_state.is_empty() {
+        let entries: Vec<String> = result
+            .lists_without_state
+            .iter()
+            .map(|(list, entry)| format!("{entry:?} ({list})"))
+            .collect();
+        notes.push(format!(
+            "{} list entr{} read with no U.S. state, so placed in no county or state and under the policy nowhere in this count: {}",
+            entries.len(),
+            if entries.len() == 1 { "y is" } else { "ies are" },
+            entries.join(", ")
+        ));
+    }
     if !hidden.is_empty() {
         notes.push(format!(
             "cells below {} print as <{}; the total is rounded so that they cannot be worked out",

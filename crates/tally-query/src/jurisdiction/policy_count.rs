@@ -59,6 +59,9 @@ pub struct PolicyCount {
     pub lists: Vec<String>,
     /// Rows counted without an event date (no policy can be looked up).
     pub undated: u64,
+    /// List entries read with no U.S. state, placed nowhere: (list file, entry)
+    /// (`PolicyTimeline::without_state`).
+    pub lists_without_state: Vec<(String, String)>,
 }
 
 /// Counts `query.table` (its filters, dates and releases; its `by` is replaced) by `by`
@@ -221,5 +224,6 @@ pub fn count_by_policy(
         releases: result.releases,
         lists: timeline.lists,
         undated,
+        lists_without_state: timeline.without_state,
     })
 }

@@ -33,6 +33,10 @@ pub struct PolicyTimeline {
     pub lists: Vec<String>,
     /// Rows placed in no county or state (cities, unmatched names), per list.
     pub unplaced: BTreeMap<String, usize>,
+    /// Entries of sanctuary lists read with no U.S. state (`Cass County, lowa`, its
+    /// state misspelt; ingest keeps such a name whole and says so): (list file, entry).
+    /// Placed nowhere, so no county of theirs is under the policy in a count.
+    pub without_state: Vec<(String, String)>,
 }
 
 /// True when the interval holds the day (an open end holds every day on its side).
@@ -134,6 +138,11 @@ impl PolicyTimeline {
                 match (kind.as_str(), fips, st) {
                     (_, Some(f), _) => self.by_county.entry(f).or_default().push(interval),
                     ("state", None, Some(s)) => self.by_state.entry(s).or_default().push(interval),
+                    (_, None, None) => {
+                        unplaced += 1;
+                        self.without_state
+                            .push((release.report.file_name.clone(), name));
+                    }
                     _ => unplaced += 1,
                 }
             }
