@@ -2589,6 +2589,65 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             o.overlap.winner, o.overlap.shadowed, pair.1, query.table
         ));
     }
+    // Releases dating the table's events by different fields (removals: the national
+    // files by removal date, the UW v. DHS workbook by departed date): where precedence
+    // passes from one to the other, a record dated differently in each lands on both
+    // sides of the day or on neither (96 Seattle removals of FY2019's national file,
+    // dated from 2018-10-01 on, had departed before it). Said once per pair.
+    let event_field = |r: &ReleaseEntry| -> Option<&str> {
+        let sheets: Vec<&tally_catalog::SheetReport> = r
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == query.table)
+            .collect();
+        def.event
+            .iter()
+            .map(|&f| def.fields[f].name.as_str())
+            .find(|name| sheets.iter().any(|s| s.has_field(name)))
+    };
+    // By field, the releases of overlaps dated apart (a release in one list once).
+    let mut dated_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for o in overlaps
+        .iter()
+        .filter(|o| def.event.len() > 1 && o.winner_rows + o.shadowed_rows > 0)
+    {
+        let release = |id: &str| releases.iter().find(|r| r.id == id).copied();
+        let (Some(winner), Some(shadowed)) = (
+            release(&o.overlap.winner_id),
+            release(&o.overlap.shadowed_id),
+        ) else {
+            continue;
+        };
+        let (Some(winner_field), Some(shadowed_field)) =
+            (event_field(winner), event_field(shadowed))
+        else {
+            continue;
+        };
+        if winner_field == shadowed_field {
+            continue;
+        }
+        for (field, label) in [
+            (winner_field, o.overlap.winner.as_str()),
+            (shadowed_field, o.overlap.shadowed.as_str()),
+        ] {
+            let labels = dated_by.entry(field).or_default();
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+    }
+    if !dated_by.is_empty() {
+        let by: Vec<String> = dated_by
+            .iter()
+            .map(|(field, labels)| format!("by {field} in {}", labels.join(", ")))
+            .collect();
+        notes.push(format!(
+            "{} are dated {}, and these releases overlap: where precedence passes from one to another, a record whose two dates fall on either side of that day is counted by both or by neither (`tally status` gives where each counts)",
+            query.table,
+            by.join("; ")
+        ));
+    }
     let total_coverage = match &asked {
         Some(asked) => asked.range_coverage(&cover),
         // No release read holds the table (or, for an hour of day, records times): nothing
