@@ -129,8 +129,9 @@ impl ReleaseEntry {
     /// stated, an AOR with few rows ([`is_incidental`]: a state's extract holding a few rows
     /// of other AORs) is taken to cover nothing; its rows still count. (An extract of one
     /// state's rows, [`ReleaseReport::extract_state`], covers its AORs' days here, but
-    /// holds only that state's part of an AOR reaching beyond it: counts say so.) Where
-    /// the rows stop
+    /// holds only that state's part of an AOR reaching beyond it: counts say so. An
+    /// extract of one place's records, [`crate::SheetReport::one_place`], covers nothing.)
+    /// Where the rows stop
     /// far short of the stated period ([`crate::short`]: a file cut short), the period is
     /// cut to the days the rows reach. AOR keys are codes, or
     /// `(blank)` / `(unmapped)` for rows without a usable AOR (which belong to the release
@@ -138,7 +139,13 @@ impl ReleaseEntry {
     pub fn coverage(&self, table: TableKind) -> CoverageSpans {
         let mut out = CoverageSpans::new();
         let short = crate::short::short_of_stated(&self.report, table);
-        for sheet in self.report.sheets.iter().filter(|s| s.table == table) {
+        // An extract of one place's records covers none of its AORs (its rows still count).
+        for sheet in self
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == table && s.one_place().is_none())
+        {
             for (aor, span) in &sheet.aors {
                 if sheet.banner.coverage.is_none() && is_incidental(span, sheet.rows_kept) {
                     continue;

@@ -185,7 +185,32 @@ pub struct SheetReport {
     pub warnings: Vec<String>,
 }
 
+/// The fields that name one place a record belongs to: a sheet whose every row names the
+/// same one ([`SheetReport::one_place`]) is an extract of that place's records. Not the
+/// landmark: it is as often an office, program or area label ("CHI GENERAL AREA,
+/// NON-SPECIFIC") as a place, so one landmark throughout says no release is one place's.
+pub const PLACE_FIELDS: [&str; 2] = ["detention_facility_code", "detention_facility"];
+
 impl SheetReport {
+    /// The place every kept row names, where all (two or more) name the same one in one
+    /// of [`PLACE_FIELDS`]: (field, value). Such a sheet is an extract of one place's
+    /// records (DDP's St. Cloud detainers: 22 rows, one facility, one lift reason) and
+    /// covers no AOR: taken to cover St. Paul's AOR, it printed 0 for the eight days
+    /// between two of its rows. `None` for a reference table, a table without AORs, or
+    /// rows naming several places or none.
+    pub fn one_place(&self) -> Option<(&'static str, &str)> {
+        let def = self.table.def();
+        if def.reference || def.aor.is_none() || self.rows_kept < 2 {
+            return None;
+        }
+        PLACE_FIELDS.iter().find_map(|&field| {
+            match self.value_spans.get(field).map(Vec::as_slice) {
+                Some([only]) if only.rows == self.rows_kept => Some((field, only.value.as_str())),
+                _ => None,
+            }
+        })
+    }
+
     /// The field a column role names, if any.
     pub fn has_field(&self, field: &str) -> bool {
         self.columns

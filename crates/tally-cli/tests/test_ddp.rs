@@ -322,6 +322,21 @@ fn st_cloud_detainers_count_by_type_and_criminality() {
         ])
         .or_default() += 1;
     }
+    // One facility's extract covers no AOR's days: its rows count, each cell saying they
+    // fall on days no release claims.
+    let claim = "\"not covered: rows of a release that does not claim these days (outside its stated period, a few rows of an AOR it does not cover, or one place's records; see tally status)\"";
+    let with_claim = |csv: String| -> String {
+        csv.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{l},coverage\n")
+                } else {
+                    format!("{l},{claim}\n")
+                }
+            })
+            .collect()
+    };
     assert_eq!(
         count_csv(
             &store,
@@ -333,16 +348,19 @@ fn st_cloud_detainers_count_by_type_and_criminality() {
                 "0"
             ]
         ),
-        expected(by, "detainer-type,criminality,lift-reason")
+        with_claim(expected(by, "detainer-type,criminality,lift-reason"))
     );
+    // The days between its rows are no zeros of St. Paul's (they printed 0; asked about
+    // by name, they print "not covered": `one_facilitys_extract_covers_no_aor`).
+    let by_day =
+        format!("aor,date,count,coverage\nSPM,2026-02-02,1,{claim}\nSPM,2026-02-11,21,{claim}\n");
     assert_eq!(
         count_csv(
             &store,
             "detainers",
             &["--by", "aor,date", "--suppress-below", "0"]
         ),
-        // Days the release covers with no detainer are true zeros, printed as such.
-        "aor,date,count\nSPM,2026-02-02,1\nSPM,2026-02-03,0\nSPM,2026-02-04,0\nSPM,2026-02-05,0\nSPM,2026-02-06,0\nSPM,2026-02-07,0\nSPM,2026-02-08,0\nSPM,2026-02-09,0\nSPM,2026-02-10,0\nSPM,2026-02-11,21\n"
+        by_day
     );
     // NA is missing, not a category.
     assert_eq!(
@@ -351,7 +369,7 @@ fn st_cloud_detainers_count_by_type_and_criminality() {
             "detainers",
             &["--by", "case-status", "--suppress-below", "0"]
         ),
-        "case-status,count\n(blank),2\nACTIVE,20\n"
+        with_claim("case-status,count\n(blank),2\nACTIVE,20\n".to_string())
     );
 }
 
@@ -2079,4 +2097,56 @@ fn two_states_extracts_under_one_name_are_not_versions_and_both_count() {
     assert_eq!(counted, vec![rows, rows], "{csv}");
     let said = stdout(&tally(&["count", "arrests", "--store", path_str(&store)]));
     assert!(!said.contains("two versions of one file"), "{said}");
+}
+
+/// The St. Cloud detainers are one facility's declined detainers: an extract of one
+/// place's records, which covers no AOR. Taken to cover St. Paul's AOR, the eight days
+/// between two of its rows printed 0 detainers for the whole AOR.
+#[test]
+fn one_facilitys_extract_covers_no_aor() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&detainers_csv()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = tally(&[
+        "count",
+        "detainers",
+        "--store",
+        path_str(&store),
+        "--by",
+        "date",
+        "--where",
+        "aor=SPM",
+        "--from",
+        "2026-02-02",
+        "--to",
+        "2026-02-11",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 11, "{text}");
+    assert!(
+        rows[1].starts_with("2026-02-02,<10,\"not covered: rows of a release"),
+        "{text}"
+    );
+    for day in 3..=10 {
+        assert!(
+            rows.contains(&format!("2026-02-{day:02},not covered,not covered").as_str()),
+            "{text}"
+        );
+    }
+    assert!(rows[10].starts_with("2026-02-11,21,\"not covered: rows of a release that does not claim these days (outside its stated period, a few rows of an AOR it does not cover, or one place's records"), "{text}");
+    assert!(
+        stderr(&out).contains("detainers_st-cloud-declined_2026-02.csv holds only the detainers whose detention_facility_code is \"MNCFSTC\": an extract of one place's records, it covers no AOR's days"),
+        "{}",
+        stderr(&out)
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("WARNING: every row names one detention_facility_code, \"MNCFSTC\": an extract of one place's records, not taken to cover any AOR"),
+        "{status}"
+    );
 }

@@ -1345,7 +1345,10 @@ fn modern_releases_place_rows_by_their_state_and_detainers_by_their_facility() {
     );
     assert_eq!(
         by_policy.lines().take(2).collect::<Vec<_>>(),
-        ["policy,count", "county under a sanctuary policy,22"],
+        [
+            "policy,count,coverage",
+            "county under a sanctuary policy,22,\"not covered: rows of a release that does not claim these days (outside its stated period, a few rows of an AOR it does not cover, or one place's records; see tally status)\""
+        ],
         "{by_policy}"
     );
 }

@@ -2003,6 +2003,9 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
     // The days and AORs asked about are those of every release read, covered or not.
     let read_cover = (covering.len() < releases.len()).then(|| coverage_of(&releases));
     let asked = Asked::of(query, read_cover.as_ref().unwrap_or(&cover));
+    // Releases whose rows cover no day at all (one facility's extract alone): their rows'
+    // cells are rows of releases that claim no days, said so as a cell's coverage.
+    let nothing_covered = cover.aors().is_empty() && !query.table.def().reference;
     for (f, (dim, values)) in query.filters.iter().enumerate() {
         for (p, value) in values.iter().enumerate() {
             let (k, _) = &filters[f];
@@ -2441,6 +2444,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
                 Some(asked) => *coverage_memo
                     .entry(place)
                     .or_insert_with(|| asked.cell_coverage(query, &cover, days, &values)),
+                None if nothing_covered => CellCoverage::NotCovered,
                 None => CellCoverage::Full,
             };
             Ok(Group {
@@ -2567,6 +2571,24 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             ));
         }
     }
+    // An extract of one place's records covers no AOR (`SheetReport::one_place`): its
+    // rows count on days that print as not covered, and the note says why.
+    for r in releases.iter().filter(|r| meets_asked(r)) {
+        let places: std::collections::BTreeSet<(&str, &str)> = r
+            .report
+            .sheets
+            .iter()
+            .filter(|s| s.table == query.table)
+            .filter_map(|s| s.one_place())
+            .collect();
+        for (field, value) in places {
+            notes.push(format!(
+                "{} holds only the {} whose {field} is {value:?}: an extract of one place's records, it covers no AOR's days (its rows count, on days that print \"not covered\")",
+                store.manifest().release_label(r),
+                query.table
+            ));
+        }
+    }
     // Two versions of one file covering the same days: the ingest order decided which
     // counts, which is no sign of which is the newer. Said once per pair, with the way
     // to choose.
@@ -2652,7 +2674,7 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
         Some(asked) => asked.range_coverage(&cover),
         // No release read holds the table (or, for an hour of day, records times): nothing
         // is covered.
-        None if covering.is_empty() => CellCoverage::NotCovered,
+        None if covering.is_empty() || nothing_covered => CellCoverage::NotCovered,
         None => CellCoverage::Full,
     };
     let mut dimensions: Vec<String> = query.by.iter().map(|d| d.name()).collect();

@@ -35,7 +35,8 @@ pub const AOR_NOT_GIVEN: &str = "(AOR not given)";
 pub struct CoverageMap {
     spans: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
     /// The first and last day the releases' banners state, covered or not (a file cut
-    /// short states days its rows never reach).
+    /// short states days its rows never reach), and the days of the rows of one place's
+    /// extracts (`SheetReport::one_place`), which cover none.
     stated: Option<(NaiveDate, NaiveDate)>,
 }
 
@@ -57,7 +58,13 @@ impl CoverageMap {
                 .sheets
                 .iter()
                 .filter(|s| s.table == table)
-                .filter_map(|s| s.banner.coverage)
+                .filter_map(|s| match s.one_place() {
+                    // One place's extract covers no days, but its rows' days are asked
+                    // about by an open count, as a banner's are: the years between two
+                    // releases print "not covered" rather than being left out.
+                    Some(_) => s.first_date.zip(s.last_date),
+                    None => s.banner.coverage,
+                })
             {
                 let e = stated.get_or_insert((f, l));
                 *e = (e.0.min(f), e.1.max(l));

@@ -210,7 +210,7 @@ const LAYOUTS: &[Layout] = &[
             ("Case Status", Category(STATUS)),
             ("Detainer Criminality", Criminality),
             ("Detainer Facility", Category(FACILITIES)),
-            ("Detainer Facility Code", Category(&["SYNJAIL"])),
+            ("Detainer Facility Code", Category(&["SYNJAIL", "SYNSPC"])),
             ("Facility City", Category(&["SYNTHETIC CITY"])),
             ("Detainer Threat Level", Category(LEVEL)),
             ("Gender", Gender),

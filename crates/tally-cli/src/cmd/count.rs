@@ -962,7 +962,9 @@ pub(super) fn cell_coverage_words(
     if *coverage == CellCoverage::NotCovered && *count != Figure::NotCovered {
         let why = match TableKind::from_slug(table).map(|t| t.def().aor.is_some()) {
             Some(false) => "outside its stated period",
-            _ => "outside its stated period, or a few rows of an AOR it does not cover",
+            _ => {
+                "outside its stated period, a few rows of an AOR it does not cover, or one place's records"
+            }
         };
         text = format!(
             "not covered: rows of a release that does not claim these days ({why}; see tally status)"

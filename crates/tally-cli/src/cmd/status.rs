@@ -369,6 +369,11 @@ fn gather(store: &Store) -> Result<Status> {
                 *unmapped_aors.entry(a.clone()).or_default() += n;
             }
             let mut warnings = s.warnings.clone();
+            if let Some((field, value)) = s.one_place() {
+                warnings.push(format!(
+                    "every row names one {field}, {value:?}: an extract of one place's records, not taken to cover any AOR (its rows count; its days print \"not covered\")"
+                ));
+            }
             // A reference list covers no days: its few rows of an AOR are no thin coverage.
             if s.banner.coverage.is_none() && !s.table.def().reference {
                 for (aor, span) in s
