@@ -77,6 +77,25 @@ fn with_a_store_each_field_says_how_much_is_missing_and_withheld() {
     assert_eq!(field("aor_name")["distinct"], 25);
     assert_eq!(field("apprehension_criminality")["missing"], 131_904);
     assert_eq!(field("apprehension_criminality")["releases_with_column"], 0);
+    // The figures name the releases they are of.
+    let text = stdout(&tally(&["fields", "arrests", "--store", path_str(&store)]));
+    assert!(
+        text.contains("  in this store: 131,904 rows\n  source: EROArrests_FY2019.pipe.csv.gz (sha256 94bd7703fec8b39a4996600e5dcd4d03be2009879c6f2f26e1417df980a751a1)\n"),
+        "{text}"
+    );
+    let out = tally(&[
+        "fields",
+        "arrests",
+        "--store",
+        path_str(&store),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc[0]["sources"],
+        serde_json::json!([{"file_name": "EROArrests_FY2019.pipe.csv.gz", "sha256": "94bd7703fec8b39a4996600e5dcd4d03be2009879c6f2f26e1417df980a751a1"}])
+    );
 }
 
 /// Rows missing in a field are published to the nearest 10 (none and all exact): exact,

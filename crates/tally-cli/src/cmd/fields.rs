@@ -113,6 +113,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                         .collect();
                     json!({
                         "table": t.slug(),
+                        "sources": store.as_ref().map(|s| {
+                            releases_of(s, *t)
+                                .into_iter()
+                                .map(|(name, sha)| json!({"file_name": name, "sha256": sha}))
+                                .collect::<Vec<_>>()
+                        }),
                         "name": def.name,
                         "description": def.description,
                         "source": def.source,
@@ -194,6 +200,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode> {
                 if let Some(p) = p {
                     let rows = p.first().map_or(0, |x| x.rows);
                     writeln!(out, "  in this store: {} rows", thousands(rows))?;
+                    // Each figure below is of these releases' rows, every row of each
+                    // (no precedence: a field's missing cells are a release's own).
+                    if let Some(s) = &store {
+                        for (name, sha) in releases_of(s, *t) {
+                            writeln!(out, "  source: {name} (sha256 {sha})")?;
+                        }
+                    }
                     header.extend(["missing", "withheld", "distinct"].map(String::from));
                 }
                 header.push("description".into());
@@ -337,4 +350,16 @@ fn markdown(out: &mut dyn Write, tables: &[TableKind]) -> std::io::Result<()> {
         writeln!(out, "\n</details>\n")?;
     }
     Ok(())
+}
+
+/// The releases of `store` holding `table`, in ingest order: (file name, SHA-256), the
+/// sources of the figures `fields` prints for it.
+fn releases_of(store: &Store, table: TableKind) -> Vec<(String, String)> {
+    store
+        .manifest()
+        .releases
+        .iter()
+        .filter(|r| r.tables().contains(&table))
+        .map(|r| (r.report.file_name.clone(), r.report.sha256.clone()))
+        .collect()
 }

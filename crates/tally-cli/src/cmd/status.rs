@@ -546,6 +546,10 @@ fn gather(store: &Store) -> Result<Status> {
         ) {
             c.first = Some(f);
             c.last = Some(l);
+        } else if Disclosure::default().small(c.rows_in_releases) {
+            // Covered by no release, its first and last days are those of a few records.
+            c.first = None;
+            c.last = None;
         }
         c.gaps = gaps(&mut c.spans);
         let figure = Disclosure::default().sum_hiding_parts(c.rows_in_releases, &c.small_parts);
@@ -598,8 +602,15 @@ fn gather(store: &Store) -> Result<Status> {
             Some(c) if c.rows_in_releases == rows => c.rows_text.clone(),
             _ => Disclosure::default().cell(rows).text(),
         };
+        // The days of a few rows are not given, as the vocabulary's are not: a span of
+        // one row is that record's date.
+        let over = if Disclosure::default().small(rows) {
+            String::new()
+        } else {
+            format!(" over {days}")
+        };
         sheet_notes[note].warnings[at] = format!(
-            "{aor}: {figure} rows over {days} (fewer than one a week, or than one in a thousand of the sheet's): counted, but this release is not taken to cover {aor}"
+            "{aor}: {figure} rows{over} (fewer than one a week, or than one in a thousand of the sheet's): counted, but this release is not taken to cover {aor}"
         );
     }
     // Each table's overlaps with both sides' rows: a count with no dimensions tallies them.
