@@ -2150,3 +2150,60 @@ fn one_facilitys_extract_covers_no_aor() {
         "{status}"
     );
 }
+
+/// One facility's extract never counts over a release of many facilities for the same
+/// days, whatever the ingest order (its 22 St. Cloud detainers, without DDP's pointers
+/// back to ICE's workbook, `*_original`, set aside the AOR's 44 where ingested first).
+#[test]
+fn one_facilitys_extract_never_counts_over_a_release_of_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = csv_rows(&detainers_csv());
+    let names: Vec<String> = csv::Reader::from_path(detainers_csv())
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .filter(|h| !h.ends_with("_original"))
+        .map(String::from)
+        .collect();
+    let write = |path: &Path, copies: &[(&str, &str)]| {
+        let mut w = csv::Writer::from_path(path).unwrap();
+        w.write_record(&names).unwrap();
+        for (code, name) in copies {
+            for r in &rows {
+                let record: Vec<String> = names
+                    .iter()
+                    .map(|h| match h.as_str() {
+                        "detention_facility_code" => code.to_string(),
+                        "detention_facility" => name.to_string(),
+                        _ => r[h].clone(),
+                    })
+                    .collect();
+                w.write_record(&record).unwrap();
+            }
+        }
+        w.flush().unwrap();
+    };
+    let one = dir.path().join("detainers_st-cloud_only.csv");
+    let many = dir.path().join("detainers_st-paul.csv");
+    write(&one, &[("MNCFSTC", "MINN.C.F.,ST.CLOUD")]);
+    write(
+        &many,
+        &[
+            ("MNCFSTC", "MINN.C.F.,ST.CLOUD"),
+            ("MNSHERB", "SHERBURNE COUNTY JAIL"),
+        ],
+    );
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&one, &many]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        count_csv(&store, "detainers", &["--by", "aor"]),
+        "aor,count\nSPM,44\n"
+    );
+    let status = stdout(&tally(&["status", "--store", path_str(&store)]));
+    assert!(
+        status.contains("detainers_st-paul.csv counts, detainers_st-cloud_only.csv does not (a release of one place's records never counts over one of many places'; 44 rows against 22)"),
+        "{status}"
+    );
+}

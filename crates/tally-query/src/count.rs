@@ -2065,8 +2065,22 @@ fn count_timed(store: &Store, query: &CountQuery) -> Result<CountResult, QueryEr
             if spans.is_empty() || !spans.keys().all(|(_, aor)| crate::coverage::is_no_aor(aor)) {
                 continue;
             }
-            let first = spans.values().map(|s| s.0).min();
-            let last = spans.values().map(|s| s.1).max();
+            // Its days less those a release giving AORs counts for in its place.
+            let own: Vec<(NaiveDate, NaiveDate)> = spans
+                .iter()
+                .flat_map(|((part, _), span)| {
+                    precedence.without_shadowed_rows_without_aor(&r.id, part, vec![*span])
+                })
+                .collect();
+            if own.is_empty() {
+                notes.push(format!(
+                    "{} gives no AOR for any of its rows, and on all its days a release giving AORs counts in its place (`tally status` lists where)",
+                    r.report.file_name
+                ));
+                continue;
+            }
+            let first = own.iter().map(|s| s.0).min();
+            let last = own.iter().map(|s| s.1).max();
             if let (Some(first), Some(last)) = (first, last) {
                 notes.push(format!(
                     "{} gives no AOR for any of its rows: it covers {first}..{last} for no AOR in particular (counted as {}), so days it does not cover print \"not covered\" but what it covers cannot be placed by AOR",

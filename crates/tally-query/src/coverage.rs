@@ -90,10 +90,17 @@ impl CoverageMap {
                 } else {
                     span
                 };
-                spans
-                    .entry(aor)
-                    .or_default()
-                    .extend(tally_store::without_holes(span, &holes, &part));
+                let mut pieces = tally_store::without_holes(span, &holes, &part);
+                // A release giving no AOR, set aside where one giving AORs counts for its
+                // days, covers no AOR of its own there: kept, "(AOR not given)" made every
+                // other day of a full store "partly" covered beside a renamed copy of a
+                // quarter's arrests.
+                if aor == AOR_NOT_GIVEN {
+                    pieces = precedence.without_shadowed_rows_without_aor(&r.id, &part, pieces);
+                }
+                if !pieces.is_empty() {
+                    spans.entry(aor).or_default().extend(pieces);
+                }
             }
         }
         for list in spans.values_mut() {

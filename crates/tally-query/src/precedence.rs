@@ -28,8 +28,13 @@
 //! A release none of whose rows gives an AOR (its AOR column missing or renamed) holds
 //! rows that may be any AOR's: on the days it shares with a release giving AORs (of the
 //! AORs reaching its state, where it is one state's extract), the two settle as wholes,
-//! and the one giving AORs counts unless it is far thinner. Counted side by side, a copy
+//! and the one giving AORs counts unless it holds under [`GIVING_AORS_MIN_SHARE`] of
+//! the other's rows a day (the other may hold AORs it lacks). Counted side by side, a copy
 //! of FY2018's arrests with its AOR column renamed doubled the year.
+//!
+//! A release of one facility's records (`SheetReport::one_place`) never counts over a
+//! release of many places for the same days, and two places' extracts never shadow
+//! each other: they are different records.
 //!
 //! Cuts of the same records: releases derived from the same raw ICE workbook (the
 //! Deportation Data Project's state extracts point back to it with `file_original` /
@@ -108,6 +113,9 @@ pub struct Precedence {
     /// Releases none of whose rows of the table gives an AOR (a file whose AOR column is
     /// missing or renamed; NPR's processed detainers): each row may be any AOR's.
     without_aor: BTreeSet<String>,
+    /// Releases of one place's records (`SheetReport::one_place`: every row of every
+    /// sheet of the table names one facility), with that place as `field=value`.
+    one_place: BTreeMap<String, String>,
 }
 
 /// A release's holdings per (effective part, AOR).
@@ -159,6 +167,7 @@ impl Precedence {
         // Rows without a usable AOR, per release (index as in `held`).
         let mut no_aor_held: Vec<Holdings> = Vec::new();
         let mut gives_no_aor: BTreeSet<String> = BTreeSet::new();
+        let mut one_place: BTreeMap<String, String> = BTreeMap::new();
         for r in releases {
             let parts: BTreeSet<Option<&str>> = r
                 .report
@@ -206,6 +215,16 @@ impl Precedence {
             if spans.is_empty() && !without_aor.is_empty() {
                 gives_no_aor.insert(r.id.clone());
             }
+            let places: BTreeSet<Option<(&str, &str)>> = r
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table == table)
+                .map(|s| s.one_place())
+                .collect();
+            if let [Some((field, value))] = places.into_iter().collect::<Vec<_>>()[..] {
+                one_place.insert(r.id.clone(), format!("{field}={value}"));
+            }
             held.push((r, spans));
             no_aor_held.push(without_aor);
         }
@@ -229,6 +248,7 @@ impl Precedence {
             overlaps: Vec::new(),
             thin: BTreeSet::new(),
             without_aor: gives_no_aor,
+            one_place,
         };
         // Long stretches a release holds no rows in (tally_catalog::holes) are no part of
         // an overlap: there the other release's rows count, not nothing.
@@ -440,6 +460,17 @@ impl Precedence {
                 "a whole-table release counts over a release of one part",
             )),
             _ => return,
+        };
+        // One place's records: two places' are different records, and one place's never
+        // stand for an AOR's (38 rows of one facility, ingested first, set aside the
+        // AOR's 72).
+        let (place_a, place_b) = (self.one_place.get(&ra.id), self.one_place.get(&rb.id));
+        let same_place = place_a == place_b;
+        let structural = match (place_a, place_b) {
+            (Some(x), Some(y)) if x != y => return,
+            (Some(_), None) => Some((false, ONE_PLACE)),
+            (None, Some(_)) => Some((true, ONE_PLACE)),
+            _ => structural,
         }
         .or_else(|| self.giving_aors_counts(ra, ha, rb, hb));
         // Day boundaries of the choices that concern these two releases.
@@ -499,7 +530,7 @@ impl Precedence {
                     shadowed: named(l_rel),
                     shadowed_id: l_rel.id.clone(),
                     reason,
-                    like_for_like: pa == pb,
+                    like_for_like: pa == pb && same_place,
                 },
                 w_part.clone(),
             );
@@ -507,8 +538,9 @@ impl Precedence {
     }
 
     /// Between a release that gives no row's AOR and one that gives AORs, over the same
-    /// days: the one giving AORs counts, unless it is far thinner (then [`rule`] decides).
-    /// `None` when the two do not differ so. Returns whether `a` counts, and why.
+    /// days: the one giving AORs counts, unless it holds under [`GIVING_AORS_MIN_SHARE`]
+    /// of the other's rows per day (then the other). `None` when the two do not differ
+    /// so. Returns whether `a` counts, and why.
     fn giving_aors_counts(
         &self,
         a: &ReleaseEntry,
@@ -524,8 +556,11 @@ impl Precedence {
             return None;
         }
         let (giver, other) = if a_none { (hb, ha) } else { (ha, hb) };
-        if giver.density() < THIN_RATIO * other.density() {
-            return None;
+        if giver.density() < GIVING_AORS_MIN_SHARE * other.density() {
+            return Some((
+                a_none,
+                "a release giving no row's AOR counts over one giving AORs with far fewer rows per day (it may hold AORs the other lacks)",
+            ));
         }
         Some((
             !a_none,
@@ -615,9 +650,21 @@ impl Precedence {
                         if first > last {
                             continue;
                         }
-                        let b_counts = match self.giving_aors_counts(b, &hb, a, ha) {
-                            Some((b_counts, _)) => b_counts,
-                            None => !rule(a, ha, b, &hb).0,
+                        // As `settle` decides it: parts, one place's records, then
+                        // which gives AORs.
+                        let b_counts = match (
+                            a_part == *b_part,
+                            self.one_place.get(&a.id),
+                            self.one_place.get(&b.id),
+                        ) {
+                            (false, _, _) => b_part.is_none(),
+                            (true, Some(x), Some(y)) if x != y => continue,
+                            (true, Some(_), None) => true,
+                            (true, None, Some(_)) => false,
+                            _ => match self.giving_aors_counts(b, &hb, a, ha) {
+                                Some((b_counts, _)) => b_counts,
+                                None => !rule(a, ha, b, &hb).0,
+                            },
                         };
                         // The loser's keys: the other's one, or every AOR this one gives.
                         let keys: Vec<String> = if b_counts {
@@ -909,6 +956,49 @@ impl Precedence {
                 .any(|(r, _, _)| r == release_id)
     }
 
+    /// `pieces` (days of a release's table part `part`) less the days on which the rows
+    /// of `release_id` without an AOR are set aside.
+    pub fn without_shadowed_rows_without_aor(
+        &self,
+        release_id: &str,
+        part: &Option<String>,
+        pieces: Vec<(NaiveDate, NaiveDate)>,
+    ) -> Vec<(NaiveDate, NaiveDate)> {
+        let key = (
+            release_id.to_string(),
+            self.effective(release_id, part.as_deref()),
+            NO_AOR.to_string(),
+        );
+        let Some(shadowed) = self.shadows.get(&key) else {
+            return pieces;
+        };
+        let mut left: Vec<(i32, i32)> = pieces
+            .iter()
+            .map(|(f, l)| (to_epoch_days(*f), to_epoch_days(*l)))
+            .collect();
+        for &(sf, sl, _) in shadowed {
+            left = left
+                .into_iter()
+                .flat_map(|(f, l)| {
+                    let mut kept = Vec::with_capacity(2);
+                    if f < sf {
+                        kept.push((f, l.min(sf - 1)));
+                    }
+                    if l > sl {
+                        kept.push((f.max(sl + 1), l));
+                    }
+                    if sl < f || l < sf {
+                        kept = vec![(f, l)];
+                    }
+                    kept
+                })
+                .collect();
+        }
+        left.into_iter()
+            .map(|(f, l)| (from_epoch_days(f), from_epoch_days(l)))
+            .collect()
+    }
+
     /// True when `release_id` was found far thinner than another release for `aor`: its
     /// banner's claim to cover a whole period is not taken for coverage there, only the
     /// days its rows span.
@@ -1102,6 +1192,14 @@ impl SharedRecords {
 
 /// How the thinness rule is named in reasons.
 const FAR_THINNER: &str = "far thinner";
+
+/// The reason where a release of one place's records meets one of many places'.
+const ONE_PLACE: &str = "a release of one place's records never counts over one of many places'";
+
+/// Below this share of the other's rows per day, a release giving AORs does not count
+/// over one giving none: the other may hold AORs it lacks (seven AORs' 85,900 FY2018
+/// arrests had set aside a renamed copy's 158,581), so the fuller counts.
+pub const GIVING_AORS_MIN_SHARE: f64 = 0.9;
 
 /// The AOR key of overlaps of rows without an AOR.
 pub const NO_AOR: &str = "(no AOR)";

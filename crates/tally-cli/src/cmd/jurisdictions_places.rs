@@ -145,6 +145,11 @@ pub fn run(args: PlaceArgs, out: &mut dyn Write) -> Result<ExitCode> {
     // above the threshold (else the other part follows from the published rows).
     let published = |part: u64, whole: u64| -> (Figure, Option<f64>) {
         let rest = whole.saturating_sub(part);
+        // Of a row of fewer than the threshold, no part is told: 0 printed as not shown
+        // and 1-9 as <10 told none from some.
+        if rule.small(whole) {
+            return (Figure::NotShown, None);
+        }
         if rule.small(part) {
             (Figure::Below(args.suppress_below), None)
         } else if rule.small(rest) {
