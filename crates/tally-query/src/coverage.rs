@@ -97,6 +97,11 @@ impl CoverageMap {
                 // quarter's arrests.
                 if aor == AOR_NOT_GIVEN {
                     pieces = precedence.without_shadowed_rows_without_aor(&r.id, &part, pieces);
+                } else if !whole {
+                    // Days a release giving no AOR counts in its place: the AOR's rows
+                    // are counted there, but not as its own.
+                    pieces =
+                        precedence.without_days_counted_without_aor(&r.id, &part, &aor, pieces);
                 }
                 if !pieces.is_empty() {
                     spans.entry(aor).or_default().extend(pieces);

@@ -300,7 +300,7 @@ impl Precedence {
                 }
             }
         }
-        p.settle_releases_without_aor(table, preferences, &held, &no_aor_held, &sharing, &holes);
+        p.settle_releases_without_aor(table, &held, &no_aor_held, &sharing, &holes);
         p.settle_rows_without_aor(table, &held);
         p.settle_between_rows_without_aor(
             table,
@@ -471,8 +471,7 @@ impl Precedence {
             (Some(_), None) => Some((false, ONE_PLACE)),
             (None, Some(_)) => Some((true, ONE_PLACE)),
             _ => structural,
-        }
-        .or_else(|| self.giving_aors_counts(ra, ha, rb, hb));
+        };
         // Day boundaries of the choices that concern these two releases.
         let relevant: Vec<&Preference> = preferences
             .iter()
@@ -537,74 +536,40 @@ impl Precedence {
         }
     }
 
-    /// Between a release that gives no row's AOR and one that gives AORs, over the same
-    /// days: the one giving AORs counts, unless it holds under [`GIVING_AORS_MIN_SHARE`]
-    /// of the other's rows per day (then the other). `None` when the two do not differ
-    /// so. Returns whether `a` counts, and why.
-    fn giving_aors_counts(
-        &self,
-        a: &ReleaseEntry,
-        ha: &Held,
-        b: &ReleaseEntry,
-        hb: &Held,
-    ) -> Option<(bool, &'static str)> {
-        let (a_none, b_none) = (
-            self.without_aor.contains(&a.id),
-            self.without_aor.contains(&b.id),
-        );
-        if a_none == b_none {
-            return None;
-        }
-        let (giver, other) = if a_none { (hb, ha) } else { (ha, hb) };
-        if giver.density() < GIVING_AORS_MIN_SHARE * other.density() {
-            return Some((
-                a_none,
-                "a release giving no row's AOR counts over one giving AORs with far fewer rows per day (it may hold AORs the other lacks)",
-            ));
-        }
-        Some((
-            !a_none,
-            "a release giving each row's AOR counts over one giving none (whose rows may be any AOR's)",
-        ))
-    }
-
-    /// A release none of whose rows gives an AOR (`without_aor`) holds, on the days it
-    /// shares with another release of the table, rows that may be any of the other's
-    /// AORs: the same records under a renamed AOR column counted twice (FY2018's 158,581
-    /// arrests printed as 316,289). The two are settled as wholes on those days, once: the
-    /// release giving AORs counts unless far thinner ([`Precedence::giving_aors_counts`]);
-    /// where it counts, the other's rows are set aside (key [`NO_AOR`]); where it does
-    /// not, its rows of every AOR are, and its rows without an AOR then go with it
-    /// ([`Precedence::settle_rows_without_aor`]). Cuts of one workbook are counted by
-    /// record instead; holes are no part of it, as for an AOR.
+    /// A release none of whose rows gives an AOR (`without_aor`) holds rows that may be
+    /// any AOR's: beside releases giving AORs it counted twice (a copy of FY2018's
+    /// arrests with its AOR column renamed printed 316,289 for 158,581). It is settled,
+    /// day range by day range, against what the releases giving AORs still count there
+    /// once AOR precedence is done (their AORs' rows not set aside, those without an AOR
+    /// too), taken together: where together they hold [`GIVING_AORS_MIN_SHARE`] of its
+    /// rows per day or more, its rows are set aside; else it may hold AORs they lack, and
+    /// it counts in their place, their rows set aside. Settled pair by pair, three
+    /// releases went round in a circle (a seven-AOR extract over the national file, the
+    /// renamed copy over the extract, the national file over the copy) and 85,900 rows
+    /// counted nowhere. Releases it shares records with (cuts of one workbook) and, where
+    /// it is one state's extract, AORs not reaching that state are left out; its holes
+    /// are no part of it.
     fn settle_releases_without_aor(
         &mut self,
         table: TableKind,
-        preferences: &[Preference],
         held: &[(&ReleaseEntry, Holdings)],
         no_aor_held: &[Holdings],
         sharing: &SharedRecords,
         holes: &[Vec<tally_store::Hole>],
     ) {
-        let merged = |entries: &mut dyn Iterator<Item = &Held>| {
-            entries.copied().reduce(|x, y| Held {
-                first: x.first.min(y.first),
-                last: x.last.max(y.last),
-                rows: x.rows + y.rows,
-            })
-        };
-        for i in 0..held.len() {
-            if !self.without_aor.contains(&held[i].0.id) {
-                continue;
-            }
-            for j in 0..held.len() {
-                let (a, b) = (held[i].0, held[j].0);
-                if i == j || sharing.between(i, j) || self.without_aor.contains(&b.id) {
+        let mut order: Vec<usize> = (0..held.len())
+            .filter(|&i| self.without_aor.contains(&held[i].0.id))
+            .collect();
+        order.sort_by_key(|&i| held[i].0.sequence);
+        for i in order {
+            let a = held[i].0;
+            let a_state = a.report.extract_state(table);
+            // The keys of the releases giving AORs set beside it: (index, part, AOR key, held).
+            let mut beside: Vec<(usize, Option<String>, String, Held)> = Vec::new();
+            for (j, (b, b_held)) in held.iter().enumerate() {
+                if j == i || sharing.between(i, j) || self.without_aor.contains(&b.id) {
                     continue;
                 }
-                // One state's extract holds none of another state's records: of `b`'s
-                // AORs, only those reaching `a`'s state (where `a` is one state's rows).
-                let a_state = a.report.extract_state(table);
                 let b_state = b.report.extract_state(table);
                 if a_state.is_some() && b_state.is_some() && a_state != b_state {
                     continue;
@@ -616,115 +581,232 @@ impl Precedence {
                         }
                         _ => true,
                     };
-                let b_held: Holdings = held[j]
-                    .1
+                for ((part, aor), h) in b_held.iter().chain(&no_aor_held[j]) {
+                    if aor == NO_AOR || reaches(aor) {
+                        beside.push((j, part.clone(), aor.clone(), *h));
+                    }
+                }
+            }
+            for ((a_part, _), ha) in &no_aor_held[i] {
+                let keys: Vec<&(usize, Option<String>, String, Held)> = beside
                     .iter()
-                    .filter(|((_, aor), _)| reaches(aor))
-                    .map(|(k, h)| (k.clone(), *h))
+                    .filter(|(_, part, _, _)| part == a_part || part.is_none() || a_part.is_none())
                     .collect();
-                if b_held.is_empty() {
+                if keys.is_empty() {
                     continue;
                 }
-                let b_parts: BTreeSet<&Option<String>> =
-                    b_held.keys().map(|(part, _)| part).collect();
-                for ((a_part, _), ha) in &no_aor_held[i] {
-                    for b_part in &b_parts {
-                        let same_records = match (a_part, *b_part) {
-                            (x, y) if x == y => true,
-                            (None, _) | (_, None) => true,
-                            _ => false,
-                        };
-                        if !same_records {
-                            continue;
+                // Elementary day ranges: every boundary of its span, theirs and the
+                // ranges already set aside.
+                let mut cuts: BTreeSet<i32> = BTreeSet::new();
+                let own: Vec<(i32, i32)> =
+                    tally_store::without_holes((ha.first, ha.last), &holes[i], a_part)
+                        .into_iter()
+                        .map(|(f, l)| (to_epoch_days(f), to_epoch_days(l)))
+                        .collect();
+                for (f, l) in &own {
+                    cuts.insert(*f);
+                    cuts.insert(*l + 1);
+                }
+                for (j, part, aor, h) in &keys {
+                    cuts.insert(to_epoch_days(h.first));
+                    cuts.insert(to_epoch_days(h.last) + 1);
+                    let key = (held[*j].0.id.clone(), part.clone(), aor.clone());
+                    for (f, l, _) in self.shadows.get(&key).into_iter().flatten() {
+                        cuts.insert(*f);
+                        cuts.insert(*l + 1);
+                    }
+                }
+                let cuts: Vec<i32> = cuts.into_iter().collect();
+                // Runs of ranges decided alike, by the same releases' keys.
+                type Run = (i32, i32, bool, Vec<usize>);
+                let mut runs: Vec<Run> = Vec::new();
+                for w in cuts.windows(2) {
+                    let (day, last) = (w[0], w[1] - 1);
+                    if !own.iter().any(|(f, l)| *f <= day && day <= *l) {
+                        continue;
+                    }
+                    let counting: Vec<usize> = keys
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (j, part, aor, h))| {
+                            let key = (held[*j].0.id.clone(), part.clone(), aor.clone());
+                            to_epoch_days(h.first) <= day
+                                && day <= to_epoch_days(h.last)
+                                && !self.shadows.get(&key).is_some_and(|s| {
+                                    s.iter().any(|(f, l, _)| *f <= day && day <= *l)
+                                })
+                        })
+                        .map(|(k, _)| k)
+                        .collect();
+                    if counting.is_empty() {
+                        continue;
+                    }
+                    let a_counts = match self
+                        .rows_beside(table, a, a_part, held, &keys, &counting, day, last)
+                    {
+                        // Rows on these very days where every release recorded them per
+                        // day (a straggler day's 4 rows against its rows, not a year's
+                        // rate against a day's).
+                        Some((own, together)) => together < GIVING_AORS_MIN_SHARE * own,
+                        None => {
+                            let together: f64 = counting.iter().map(|&k| keys[k].3.density()).sum();
+                            together < GIVING_AORS_MIN_SHARE * ha.density()
                         }
-                        let Some(hb) = merged(
-                            &mut b_held
+                    };
+                    match runs.last_mut() {
+                        Some(run) if run.1 + 1 == day && run.2 == a_counts && run.3 == counting => {
+                            run.1 = last
+                        }
+                        _ => runs.push((day, last, a_counts, counting)),
+                    }
+                }
+                for (f, l, a_counts, counting) in runs {
+                    let releases: BTreeSet<usize> = counting.iter().map(|&k| keys[k].0).collect();
+                    if a_counts {
+                        // Its rows count; each key giving AORs there is set aside.
+                        for &k in &counting {
+                            let (j, part, aor, _) = keys[k];
+                            let b = held[*j].0;
+                            let index = self.overlaps.len();
+                            self.overlaps.push(Overlap {
+                                table,
+                                part: part.clone(),
+                                aor: aor.clone(),
+                                first: from_epoch_days(f),
+                                last: from_epoch_days(l),
+                                winner: tally_catalog::release_label(
+                                    &a.report.file_name,
+                                    &a.id,
+                                    a.report.file_name == b.report.file_name,
+                                ),
+                                winner_id: a.id.clone(),
+                                shadowed: tally_catalog::release_label(
+                                    &b.report.file_name,
+                                    &b.id,
+                                    a.report.file_name == b.report.file_name,
+                                ),
+                                shadowed_id: b.id.clone(),
+                                reason: AOR_LESS_COUNTS.into(),
+                                like_for_like: false,
+                            });
+                            self.shadows
+                                .entry((b.id.clone(), part.clone(), aor.clone()))
+                                .or_default()
+                                .push((f, l, index));
+                            self.wins
+                                .entry((a.id.clone(), a_part.clone(), NO_AOR.into()))
+                                .or_default()
+                                .push((f, l, index));
+                        }
+                    } else {
+                        let named: Vec<(String, String)> = releases
+                            .iter()
+                            .map(|&j| {
+                                let b = held[j].0;
+                                let same = a.report.file_name == b.report.file_name;
+                                (
+                                    b.id.clone(),
+                                    tally_catalog::release_label(&b.report.file_name, &b.id, same),
+                                )
+                            })
+                            .collect();
+                        let index = self.overlaps.len();
+                        self.overlaps.push(Overlap {
+                            table,
+                            part: a_part.clone(),
+                            aor: NO_AOR.into(),
+                            first: from_epoch_days(f),
+                            last: from_epoch_days(l),
+                            winner: named
                                 .iter()
-                                .chain(&no_aor_held[j])
-                                .filter(|((p, _), _)| p == *b_part)
-                                .map(|(_, h)| h),
-                        ) else {
-                            continue;
-                        };
-                        let (first, last) = (ha.first.max(hb.first), ha.last.min(hb.last));
-                        if first > last {
-                            continue;
-                        }
-                        // As `settle` decides it: parts, one place's records, then
-                        // which gives AORs.
-                        let b_counts = match (
-                            a_part == *b_part,
-                            self.one_place.get(&a.id),
-                            self.one_place.get(&b.id),
-                        ) {
-                            (false, _, _) => b_part.is_none(),
-                            (true, Some(x), Some(y)) if x != y => continue,
-                            (true, Some(_), None) => true,
-                            (true, None, Some(_)) => false,
-                            _ => match self.giving_aors_counts(b, &hb, a, ha) {
-                                Some((b_counts, _)) => b_counts,
-                                None => !rule(a, ha, b, &hb).0,
-                            },
-                        };
-                        // The loser's keys: the other's one, or every AOR this one gives.
-                        let keys: Vec<String> = if b_counts {
-                            vec![NO_AOR.to_string()]
-                        } else {
-                            b_held
-                                .keys()
-                                .filter(|(p, _)| p == *b_part)
-                                .map(|(_, aor)| aor.clone())
-                                .collect()
-                        };
-                        let pieces: Vec<(NaiveDate, NaiveDate)> =
-                            tally_store::without_holes((first, last), &holes[i], a_part)
-                                .into_iter()
-                                .flat_map(|s| tally_store::without_holes(s, &holes[j], b_part))
-                                .collect();
-                        let before = self.overlaps.len();
-                        for aor in &keys {
-                            for &(f, l) in &pieces {
-                                self.settle(
-                                    table,
-                                    preferences,
-                                    (a, a_part, ha),
-                                    (b, b_part, &hb),
-                                    aor,
-                                    f,
-                                    l,
-                                );
-                            }
-                        }
-                        // Each side is all its rows on those days: where `b` counts,
-                        // its rows of every AOR are its side of the overlap. The two are
-                        // never said to disagree: a count's filter on AOR keeps `b`'s
-                        // rows and none of `a`'s, and `a`'s rows cannot be set beside one
-                        // AOR's of `b`.
-                        for index in before..self.overlaps.len() {
-                            let o = &mut self.overlaps[index];
-                            o.like_for_like = false;
-                            let range = (to_epoch_days(o.first), to_epoch_days(o.last), index);
-                            let sides: Vec<(Option<String>, String)> = if o.winner_id == b.id {
-                                b_held
-                                    .keys()
-                                    .filter(|(p, _)| p == *b_part)
-                                    .cloned()
-                                    .collect()
-                            } else {
-                                vec![(a_part.clone(), NO_AOR.to_string())]
-                            };
-                            let winner = o.winner_id.clone();
-                            for key in sides {
-                                self.wins
-                                    .entry((winner.clone(), key.0, key.1))
-                                    .or_default()
-                                    .push(range);
-                            }
+                                .map(|(_, n)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" + "),
+                            winner_id: named
+                                .iter()
+                                .map(|(i, _)| i.as_str())
+                                .collect::<Vec<_>>()
+                                .join("+"),
+                            shadowed: tally_catalog::release_label(
+                                &a.report.file_name,
+                                &a.id,
+                                false,
+                            ),
+                            shadowed_id: a.id.clone(),
+                            reason: AOR_GIVERS_COUNT.into(),
+                            like_for_like: false,
+                        });
+                        self.shadows
+                            .entry((a.id.clone(), a_part.clone(), NO_AOR.into()))
+                            .or_default()
+                            .push((f, l, index));
+                        for &k in &counting {
+                            let (j, part, aor, _) = keys[k];
+                            self.wins
+                                .entry((held[*j].0.id.clone(), part.clone(), aor.clone()))
+                                .or_default()
+                                .push((f, l, index));
                         }
                     }
                 }
             }
         }
+    }
+
+    /// For [`Precedence::settle_releases_without_aor`]: the rows `a` (table part `part`)
+    /// holds on days `first..=last` (days since 1970-01-01), and the rows the releases of
+    /// `keys` hold there that still count (each release's rows on those days in the
+    /// share of its keys spanning them that are `counting`, by their rows per day).
+    /// `None` where a release has no rows per day recorded (stores from before they were).
+    #[allow(clippy::too_many_arguments)]
+    fn rows_beside(
+        &self,
+        table: TableKind,
+        a: &ReleaseEntry,
+        part: &Option<String>,
+        held: &[(&ReleaseEntry, Holdings)],
+        keys: &[&(usize, Option<String>, String, Held)],
+        counting: &[usize],
+        first: i32,
+        last: i32,
+    ) -> Option<(f64, f64)> {
+        let rows_in = |r: &ReleaseEntry, part: &Option<String>| -> Option<f64> {
+            let sheets: Vec<&tally_catalog::SheetReport> = r
+                .report
+                .sheets
+                .iter()
+                .filter(|s| s.table == table && (part.is_none() || s.part == *part))
+                .collect();
+            if sheets.is_empty() || sheets.iter().any(|s| s.rows_by_day.is_empty()) {
+                return None;
+            }
+            let (f, l) = (from_epoch_days(first), from_epoch_days(last));
+            Some(
+                sheets
+                    .iter()
+                    .flat_map(|s| s.rows_by_day.range(f..=l).map(|(_, n)| *n))
+                    .sum::<u64>() as f64,
+            )
+        };
+        let own = rows_in(a, part)?;
+        let releases: BTreeSet<usize> = counting.iter().map(|&k| keys[k].0).collect();
+        let mut together = 0.0;
+        for j in releases {
+            let spanning = keys.iter().enumerate().filter(|(_, (r, _, _, h))| {
+                *r == j && to_epoch_days(h.first) <= first && first <= to_epoch_days(h.last)
+            });
+            let (mut all, mut kept) = (0.0, 0.0);
+            for (k, (_, _, _, h)) in spanning {
+                all += h.density();
+                if counting.contains(&k) {
+                    kept += h.density();
+                }
+            }
+            if all > 0.0 {
+                together += rows_in(held[j].0, &None)? * kept / all;
+            }
+        }
+        Some((own, together))
     }
 
     fn record(&mut self, o: Overlap, winner_part: Option<String>) {
@@ -964,10 +1046,38 @@ impl Precedence {
         part: &Option<String>,
         pieces: Vec<(NaiveDate, NaiveDate)>,
     ) -> Vec<(NaiveDate, NaiveDate)> {
+        self.without_shadowed(release_id, part, NO_AOR, pieces, |_| true)
+    }
+
+    /// `pieces` (days `release_id` covers `aor` in table part `part`) less the days on
+    /// which a release giving no AOR counts in its place: there the AOR's rows are counted
+    /// without an AOR, so the AOR is not covered (its cells printed 0).
+    pub fn without_days_counted_without_aor(
+        &self,
+        release_id: &str,
+        part: &Option<String>,
+        aor: &str,
+        pieces: Vec<(NaiveDate, NaiveDate)>,
+    ) -> Vec<(NaiveDate, NaiveDate)> {
+        self.without_shadowed(release_id, part, aor, pieces, |o| {
+            o.reason == AOR_LESS_COUNTS
+        })
+    }
+
+    /// `pieces` less the day ranges where `release_id`'s rows of `aor_key` are set aside
+    /// by an overlap `which` accepts.
+    fn without_shadowed(
+        &self,
+        release_id: &str,
+        part: &Option<String>,
+        aor_key: &str,
+        pieces: Vec<(NaiveDate, NaiveDate)>,
+        which: impl Fn(&Overlap) -> bool,
+    ) -> Vec<(NaiveDate, NaiveDate)> {
         let key = (
             release_id.to_string(),
             self.effective(release_id, part.as_deref()),
-            NO_AOR.to_string(),
+            aor_key.to_string(),
         );
         let Some(shadowed) = self.shadows.get(&key) else {
             return pieces;
@@ -976,19 +1086,22 @@ impl Precedence {
             .iter()
             .map(|(f, l)| (to_epoch_days(*f), to_epoch_days(*l)))
             .collect();
-        for &(sf, sl, _) in shadowed {
+        for &(sf, sl, _) in shadowed
+            .iter()
+            .filter(|(_, _, o)| which(&self.overlaps[*o]))
+        {
             left = left
                 .into_iter()
                 .flat_map(|(f, l)| {
+                    if sl < f || l < sf {
+                        return vec![(f, l)];
+                    }
                     let mut kept = Vec::with_capacity(2);
                     if f < sf {
-                        kept.push((f, l.min(sf - 1)));
+                        kept.push((f, sf - 1));
                     }
                     if l > sl {
-                        kept.push((f.max(sl + 1), l));
-                    }
-                    if sl < f || l < sf {
-                        kept = vec![(f, l)];
+                        kept.push((sl + 1, l));
                     }
                     kept
                 })
@@ -1196,10 +1309,16 @@ const FAR_THINNER: &str = "far thinner";
 /// The reason where a release of one place's records meets one of many places'.
 const ONE_PLACE: &str = "a release of one place's records never counts over one of many places'";
 
-/// Below this share of the other's rows per day, a release giving AORs does not count
-/// over one giving none: the other may hold AORs it lacks (seven AORs' 85,900 FY2018
-/// arrests had set aside a renamed copy's 158,581), so the fuller counts.
+/// Below this share of its rows per day, the releases giving AORs that count beside a
+/// release giving none do not set it aside: it may hold AORs they lack (seven AORs'
+/// 85,900 FY2018 arrests had set aside a renamed copy's 158,581), so it counts instead.
 pub const GIVING_AORS_MIN_SHARE: f64 = 0.9;
+
+/// The reason where releases giving AORs count in place of one giving none.
+const AOR_GIVERS_COUNT: &str = "releases giving each row's AOR count over one giving none (whose rows may be any AOR's), holding together as many rows per day";
+
+/// The reason where a release giving no AOR counts in place of releases giving AORs.
+const AOR_LESS_COUNTS: &str = "a release giving no row's AOR counts over releases giving AORs that hold together far fewer rows per day (it may hold AORs they lack)";
 
 /// The AOR key of overlaps of rows without an AOR.
 pub const NO_AOR: &str = "(no AOR)";

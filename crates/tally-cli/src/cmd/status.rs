@@ -37,7 +37,7 @@ pub const PRECEDENCE_RULE: &str = "where releases hold the same table, AOR and d
 else a release far thinner than the other for that AOR (under half its rows per day) never supersedes it; \
 else the release whose coverage of that AOR ends later counts, and on equal ends the one ingested first. \
 A release of one part of a table (expedited removals) never supersedes a whole-table release. \
-A release giving no row's AOR settles as a whole against one giving AORs on the days both cover: the one giving AORs counts unless it holds under 0.9 of the other's rows per day. \
+A release giving no row's AOR is set aside where the releases giving AORs that count on those days hold together 0.9 of its rows or more, and else counts in their place. \
 A release of one facility's records never counts over one of many places'. \
 Cuts of the same raw ICE workbook (DDP extracts pointing to it) are counted once by source row instead. \
 `tally count --release` chooses releases explicitly.";
