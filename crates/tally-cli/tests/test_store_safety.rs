@@ -427,14 +427,9 @@ fn concurrent_ingests_are_serialized_and_readers_see_whole_manifests() {
     verify_ok(&store);
 }
 
-/// A byte changed in a committed table file's pages is refused when a count reads it,
-/// never counted: every page is written with its CRC (the national FY2019 arrests, a byte
-/// set to 0xFF at 40 places across its pages; before, a change at byte 5,000 moved
-/// 543 arrests into "FY-262143" and one at byte 700,000 changed nationalities, silently).
-#[test]
-fn a_changed_footer_is_refused_where_it_would_have_decoded_as_another_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
+/// A store holding the national FY2019 arrests under `dir`, and its committed table file.
+fn committed_fy2019_arrests(dir: &Path) -> (PathBuf, PathBuf) {
+    let store = dir.join("store");
     let out = ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")]);
     assert!(out.status.success(), "{}", stderr(&out));
     let file = std::fs::read_dir(store.join("arrests"))
@@ -442,6 +437,16 @@ fn a_changed_footer_is_refused_where_it_would_have_decoded_as_another_answer() {
         .map(|e| e.unwrap().path().join("fy=2019/part-0.parquet"))
         .next()
         .unwrap();
+    (store, file)
+}
+
+/// A byte changed in a committed table file's footer is refused by every read, never
+/// counted: the manifest records the footer's SHA-256 (the footer has no CRC, and one
+/// listing `aor` among the all-null columns decoded, every arrest then "(unmapped)").
+#[test]
+fn a_changed_footer_is_refused_where_it_would_have_decoded_as_another_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, file) = committed_fy2019_arrests(dir.path());
     let original = std::fs::read(&file).unwrap();
     let run = || {
         tally(&[
@@ -522,17 +527,14 @@ fn a_changed_footer_is_refused_where_it_would_have_decoded_as_another_answer() {
     assert!(!stdout(&status).contains("DAMAGED"));
 }
 
+/// A byte changed in a committed table file's pages is refused when a count reads it,
+/// never counted: every page is written with its CRC (the national FY2019 arrests, a byte
+/// set to 0xFF at 40 places across its pages; before, a change at byte 5,000 moved
+/// 543 arrests into "FY-262143" and one at byte 700,000 changed nationalities, silently).
 #[test]
 fn a_damaged_page_is_refused_by_a_count_never_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let out = ingest(&store, &[&national().join("EROArrests_FY2019.pipe.csv.gz")]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let file = std::fs::read_dir(store.join("arrests"))
-        .unwrap()
-        .map(|e| e.unwrap().path().join("fy=2019/part-0.parquet"))
-        .next()
-        .unwrap();
+    let (store, file) = committed_fy2019_arrests(dir.path());
     let original = std::fs::read(&file).unwrap();
     // The pages end where the footer starts (its length is in the last 8 bytes).
     let n = original.len();
